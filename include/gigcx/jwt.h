@@ -1,0 +1,37 @@
+/* JWT (HS256 only) for gigcx identities: sign and verify with the server secret.
+ * Any other alg, a bad signature, bad base64, a past exp, or a claim of the wrong type
+ * is refused. It does not fetch keys or support other algorithms on purpose. */
+#ifndef GIGCX_JWT_H
+#define GIGCX_JWT_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "gigcx/util.h"
+
+typedef enum { GX_ROLE_NONE = 0, GX_ROLE_EXPERT, GX_ROLE_CUSTOMER, GX_ROLE_STAFF } gx_role;
+
+typedef struct {
+    char sub[GX_ID_MAX + 1];
+    gx_role role;
+    char brand[GX_ID_MAX + 1]; /* "" when absent (experts) */
+    char name[128];            /* "" when absent; UTF-8, truncated on a char boundary */
+    int64_t iat;               /* seconds */
+    int64_t exp;               /* seconds */
+} gx_claims;
+
+/* "expert" / "customer" / "staff" / NULL for GX_ROLE_NONE. */
+const char *gx_role_name(gx_role r);
+/* Parses a role name; GX_ROLE_NONE when unknown or NULL. */
+gx_role gx_role_parse(const char *s);
+
+/* Signs claims with secret. Returns a malloc'd NUL-terminated token (caller frees) or NULL
+ * when claims are invalid (sub or brand not an id, role none, customer/staff without brand). */
+char *gx_jwt_sign(const gx_claims *c, const char *secret, size_t secret_len);
+
+/* Verifies token (len bytes) against secret at time now_s (seconds). Returns 0 and fills
+ * out, or GX_EUNAUTH for anything wrong: malformed, alg not HS256, bad signature, expired
+ * (exp <= now_s), missing/invalid sub or role, customer/staff without a valid brand. */
+int gx_jwt_verify(const char *token, size_t len, const char *secret, size_t secret_len,
+                  int64_t now_s, gx_claims *out);
+
+#endif
