@@ -1,0 +1,55 @@
+/* The WebSocket request handlers other than chat, one module each. Every handler answers
+ * the request itself (a reply or an error carrying ref); none closes the socket. */
+#ifndef GIGCX_HANDLERS_H
+#define GIGCX_HANDLERS_H
+
+#include <jansson.h>
+#include "gigcx/session.h"
+
+/* hello.c: the first frame; token check, welcome, resume. */
+void gx_on_hello(gx_session *s, json_t *msg, const char *ref);
+/* A published session number for user (another hello somewhere). */
+void gx_hello_on_session_event(gx_server *srv, const char *user, int64_t n);
+
+/* presence.c */
+void gx_on_presence_set(gx_session *s, json_t *msg, const char *ref);
+/* Re-checks whether s should be listed for offers (available and below capacity). */
+void gx_presence_refresh(gx_session *s);
+/* Refreshes every local expert's heartbeat in Redis. */
+void gx_presence_heartbeat(gx_server *srv);
+
+/* offers.c */
+/* Reads the task and publishes its offer (to experts, or to staff when escalated). */
+void gx_offer_publish(gx_server *srv, const char *task);
+/* Sends up to 50 waiting offers s is eligible for, priority first then oldest. */
+void gx_offer_backlog(gx_session *s);
+/* Handlers for offer-channel events. */
+void gx_offer_on_event(gx_server *srv, const char *payload, size_t len);
+
+/* claim.c */
+void gx_on_task_claim(gx_session *s, json_t *msg, const char *ref);
+/* Event payloads: "U\t<task>\t<origin>\t<freed>\n" + update, where freed "*" means every
+ * expert or staff member holding the task lets go of it, "-" nobody; and
+ * "W\t<task>\t<winner or ->\n" + offer.withdrawn. Caller frees; NULL on no memory. */
+char *gx_update_payload(const char *task, const char *origin, const char *freed, json_t *update);
+char *gx_withdraw_payload(const char *task, const char *winner, const char *reason);
+
+/* tasks.c: open, release, resolve, escalate, cancel, rate, expiry sweep. */
+typedef struct {
+    const char *brand, *topic, *language, *text, *customer_id, *customer_name;
+    int priority;
+    json_t *meta; /* borrowed, may be NULL */
+} gx_task_spec;
+/* Called once with 0 and the new task, or an error code (task NULL). */
+typedef void (*gx_task_created_cb)(int rc, const char *task, const char *msg_id, int position,
+                                   void *priv);
+/* Creates a task for spec's brand, queues it and publishes its offer. Returns 0 (cb will be
+ * called) or an error code (cb will not). */
+int gx_task_create(gx_server *srv, const gx_task_spec *spec, gx_task_created_cb cb, void *priv);
+void gx_on_task_open(gx_session *s, json_t *msg, const char *ref);
+void gx_on_task_transition(gx_session *s, json_t *msg, const char *ref, const char *action);
+void gx_on_task_rate(gx_session *s, json_t *msg, const char *ref);
+void gx_tasks_expire_sweep(gx_server *srv);
+void gx_tasks_positions(gx_server *srv);
+
+#endif

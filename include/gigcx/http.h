@@ -1,0 +1,67 @@
+/* HTTP on the WebSocket port: request collection and replies for the dynamic routes
+ * (health, metrics, REST API). Static files are served by an lws mount, not here.
+ * A request object outlives its connection while Redis replies for it are in flight. */
+#ifndef GIGCX_HTTP_H
+#define GIGCX_HTTP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <jansson.h>
+#include "gigcx/server.h"
+
+struct lws;
+struct gx_session;
+
+enum { GX_HTTP_GET = 1, GX_HTTP_POST, GX_HTTP_PUT, GX_HTTP_OTHER };
+
+typedef struct gx_http_req {
+    int refs;
+    struct lws *wsi; /* borrowed; NULL once the connection closed */
+    gx_server *srv;  /* borrowed */
+    int method;
+    char path[256];
+    char bearer[512]; /* Authorization: Bearer value, "" when absent */
+    char origin[256];
+    bool rotate; /* ?rotate=1 */
+    char *body;  /* owned */
+    size_t blen, bcap;
+    bool too_big;
+    /* the reply, once made */
+    bool replied;
+    int status;
+    char *resp; /* owned */
+    size_t resplen;
+    const char *ctype;
+    char allow_origin[256];
+    /* handler scratch */
+    char brand[65];
+    char id[65];
+    json_t *arg;                         /* owned parsed body */
+    void (*next)(struct gx_http_req *r); /* continuation after an async auth check */
+} gx_http_req;
+
+/* Per-connection lws user data of the gigcx.v1 protocol (WebSocket and HTTP share it). */
+typedef struct {
+    struct gx_session *s;
+    gx_http_req *req;
+} gx_pss;
+
+/* The HTTP part of the protocol callback. */
+int gx_http_callback(struct lws *wsi, int reason, gx_pss *pss, void *in, size_t len);
+
+gx_http_req *gx_http_ref(gx_http_req *r);
+void gx_http_unref(gx_http_req *r);
+
+/* Replies with status and body j (stolen; NULL for no body). Only the first reply counts. */
+void gx_http_reply_json(gx_http_req *r, int status, json_t *j);
+/* Replies with raw text of the given content type (copied). */
+void gx_http_reply_text(gx_http_req *r, int status, const char *ctype, const char *text,
+                        size_t len);
+/* Replies {"error":{"code","message"}} with the status that fits err. */
+void gx_http_error(gx_http_req *r, int err, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* The routes (http_api.c). */
+void gx_http_route(gx_http_req *r);
+
+#endif

@@ -1,0 +1,42 @@
+/* Process counters for /metrics (Prometheus text). Plain integers: the loop is the only
+ * writer, so no atomics. Histograms use fixed buckets in seconds. */
+#ifndef GIGCX_METRICS_H
+#define GIGCX_METRICS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define GX_HIST_BUCKETS 14
+
+typedef struct {
+    uint64_t counts[GX_HIST_BUCKETS + 1]; /* last one is +Inf */
+    double sum;
+    uint64_t n;
+} gx_hist;
+
+typedef struct {
+    int64_t conns[4];          /* by gx_role: none (not yet hello), expert, customer, staff */
+    uint64_t offers_sent;      /* offer frames queued to sockets */
+    uint64_t offers_published; /* tasks this node put on the offer channel */
+    uint64_t withdrawals_sent;
+    uint64_t claims[5];      /* won, conflict, capacity, forbidden, not_found */
+    uint64_t chat_appended;  /* messages stored through this node */
+    uint64_t chat_delivered; /* chat.message frames queued to sockets */
+    uint64_t tasks_created;
+    uint64_t http_requests;
+    uint64_t frames_in, frames_out;
+    uint64_t errors[10];  /* by -code of gx error (index 0 unused) */
+    uint64_t slow_closed; /* sockets closed for falling behind */
+    gx_hist queue_wait;   /* seconds from created to claimed */
+    gx_hist claim_time;   /* seconds from claim request to reply */
+} gx_metrics;
+
+/* Adds one observation in seconds. */
+void gx_hist_observe(gx_hist *h, double v);
+
+/* Renders every counter, plus process CPU and RSS, and the extra text (may be NULL), as
+ * Prometheus exposition into a malloc'd string (caller frees). NULL on no memory. */
+char *gx_metrics_render(const gx_metrics *m, double redis_rtt_sum, uint64_t redis_rtt_count,
+                        uint64_t redis_errors, int redis_up, const char *extra);
+
+#endif

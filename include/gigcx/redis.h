@@ -1,0 +1,68 @@
+/* The Redis bus: two hiredis async connections on the server's libuv loop, one for
+ * commands (pipelined) and one for subscriptions. Both reconnect with backoff; while the
+ * command connection is down every call fails at once with GX_EUNAVAIL, so nothing is
+ * queued forever. Lua scripts are loaded on every (re)connect and run with EVALSHA. */
+#ifndef GIGCX_REDIS_H
+#define GIGCX_REDIS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <uv.h>
+#include <hiredis/hiredis.h>
+
+typedef struct gx_redis gx_redis;
+
+/* r is NULL when the connection dropped before a reply came. r is freed after the call. */
+typedef void (*gx_redis_cb)(redisReply *r, void *priv);
+
+typedef struct {
+    /* A message on a subscribed channel; payload is not NUL-terminated. */
+    void (*on_message)(const char *channel, const char *payload, size_t len, void *priv);
+    /* The command connection came up (true, scripts loaded) or went down (false). */
+    void (*on_state)(bool up, void *priv);
+    /* The subscriber connection (re)subscribed: live events may have been missed. */
+    void (*on_resubscribed)(void *priv);
+    void *priv;
+} gx_redis_hooks;
+
+typedef enum {
+    GX_SCRIPT_TASK_CREATE,
+    GX_SCRIPT_CLAIM,
+    GX_SCRIPT_CHAT_APPEND,
+    GX_SCRIPT_TRANSITION,
+    GX_SCRIPT_RATE,
+    GX_SCRIPT_BRAND_PUT,
+    GX_SCRIPT_COUNT
+} gx_script;
+
+/* Starts connecting to url ("redis://host:port" or "unix:///path") and subscribing to the
+ * NULL-terminated channel list (borrowed; must outlive the bus). Never fails for an
+ * unreachable server (it retries); returns NULL only for a bad url or no memory. */
+gx_redis *gx_redis_new(uv_loop_t *loop, const char *url, const char *const *channels,
+                       const gx_redis_hooks *hooks);
+
+/* True while commands can be sent. */
+bool gx_redis_up(const gx_redis *r);
+
+/* Sends one command (argv with lengths; lens may be NULL for C strings). cb may be NULL.
+ * Returns 0, or GX_EUNAVAIL when the connection is down (cb is then never called). */
+int gx_redis_argv(gx_redis *r, gx_redis_cb cb, void *priv, int argc, const char **argv,
+                  const size_t *lens);
+
+/* printf-style command as hiredis formats it (%s, %b, %d ...). Same contract as argv. */
+int gx_redis_cmd(gx_redis *r, gx_redis_cb cb, void *priv, const char *fmt, ...);
+
+/* Runs a compiled-in script with nkeys keys followed by args (keys then args in argv).
+ * Falls back to EVAL when Redis forgot the script. Same contract as gx_redis_argv. */
+int gx_redis_script(gx_redis *r, gx_script s, gx_redis_cb cb, void *priv, int nkeys, int argc,
+                    const char **argv, const size_t *lens);
+
+/* Mean and count of command round trips since start (for /metrics). */
+void gx_redis_stats(const gx_redis *r, double *sum_s, uint64_t *count, uint64_t *errors);
+
+/* Disconnects both connections gracefully (pending replies still arrive) and frees the bus
+ * once both are closed. Accepts NULL. */
+void gx_redis_close(gx_redis *r);
+
+#endif

@@ -1,0 +1,51 @@
+/* What every WebSocket request handler shares: field validation that answers bad_request
+ * itself, the context a request carries across a Redis round trip, and reading the
+ * status word our Lua scripts return. */
+#ifndef GIGCX_REQUEST_H
+#define GIGCX_REQUEST_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <jansson.h>
+#include <hiredis/hiredis.h>
+#include "gigcx/session.h"
+
+/* A request in flight. Holds a session reference; the reply is dropped if the socket is gone. */
+typedef struct {
+    gx_session *s; /* a reference */
+    char ref[65];
+    bool has_ref;
+    char task[65];
+    uint64_t t0_ns;
+    int64_t num;  /* per-handler scratch */
+    char str[64]; /* per-handler scratch */
+} gx_req;
+
+/* NULL only when out of memory (then an internal error was sent). */
+gx_req *gx_req_new(gx_session *s, const char *ref, const char *task);
+void gx_req_free(gx_req *r);
+static inline const char *gx_req_ref(const gx_req *r)
+{
+    return r->has_ref ? r->ref : NULL;
+}
+/* Sends the error for a Redis call that could not be made (rc from gx_redis_*) and frees r. */
+void gx_req_fail(gx_req *r, int rc);
+
+/* Field getters: return the value, or NULL/-1 after sending bad_request naming the field.
+ * An optional field that is absent gives def (strings: NULL with *present false). */
+const char *gx_field_id(gx_session *s, json_t *msg, const char *field, const char *ref);
+const char *gx_field_str(gx_session *s, json_t *msg, const char *field, size_t minchars,
+                         size_t maxchars, bool optional, const char *ref, bool *ok);
+bool gx_field_int(gx_session *s, json_t *msg, const char *field, long min, long max, long def,
+                  const char *ref, long *out);
+
+/* Number of UTF-8 code points in s (jansson guarantees valid UTF-8). */
+size_t gx_utf8_len(const char *s);
+
+/* The first word of a script reply: 0 for "ok" or "dup", else the GX_E* it names;
+ * GX_EUNAVAIL for no reply; GX_EINTERNAL for anything unexpected. */
+int gx_script_status(const redisReply *r);
+/* Element i of an array reply as a string, or "" when absent. */
+const char *gx_reply_str(const redisReply *r, size_t i);
+
+#endif

@@ -1,0 +1,89 @@
+/* The state one gigcxd process shares between its modules: the loop, lws, the Redis bus,
+ * and the process-local indexes of connected users, tasks and brands. Everything that
+ * matters lives in Redis; these indexes only say which local sockets care about what. */
+#ifndef GIGCX_SERVER_H
+#define GIGCX_SERVER_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <uv.h>
+#include <jansson.h>
+#include "gigcx/config.h"
+#include "gigcx/map.h"
+#include "gigcx/metrics.h"
+#include "gigcx/redis.h"
+
+struct lws_context;
+struct lws_vhost;
+struct gx_session;
+
+/* Redis channels every process subscribes to. */
+#define GX_CH_TASK "gx:ev:task"   /* chat messages, typing, status updates */
+#define GX_CH_OFFER "gx:ev:offer" /* new offers and withdrawals */
+#define GX_CH_SESS "gx:ev:sess"   /* one-session-per-expert takeovers */
+
+/* A growable array of session pointers. */
+typedef struct {
+    struct gx_session **v; /* owned array; the sessions are borrowed unless noted */
+    int n, cap;
+} gx_svec;
+
+/* Local sessions that take part in one task, and local sessions that hold its offer. */
+typedef struct {
+    char id[65];
+    char brand[65];  /* known once a local customer waits on it, for queue positions */
+    bool queued;     /* a local customer is told its position while this is true */
+    int position;    /* last position sent */
+    gx_svec members; /* borrowed: each member removes itself when it closes */
+    gx_svec holders; /* each holds a reference: dropped when the offer is withdrawn */
+} gx_tlocal;
+
+/* Local available experts and staff of one brand, so an offer is not a scan of every socket. */
+typedef struct {
+    char id[65];
+    gx_svec experts; /* borrowed, each knows its position (gx_session.bpos) */
+    gx_svec staff;
+} gx_blocal;
+
+typedef struct gx_server {
+    uv_loop_t *loop;         /* borrowed */
+    gx_config *cfg;          /* borrowed */
+    struct lws_context *ctx; /* owned */
+    struct lws_vhost *vh;    /* borrowed from ctx */
+    gx_redis *redis;         /* owned */
+    gx_map users;            /* user id -> its session here (experts and staff only) */
+    gx_map tasks;            /* task id -> gx_tlocal (owned) */
+    gx_map brands;           /* brand id -> gx_blocal (owned) */
+    struct gx_session *all;  /* every live session, linked through next/prev */
+    gx_metrics m;
+    uint64_t serial;    /* last session serial handed out */
+    uint64_t wd_serial; /* last withdrawal serial (dedups holders) */
+    uv_timer_t tick;    /* housekeeping every second */
+    uint64_t ticks;
+    bool stopping;
+} gx_server;
+
+/* svec helpers: push returns 0 or -1 (no memory); del swaps the last entry into i. */
+int gx_svec_push(gx_svec *v, struct gx_session *s);
+void gx_svec_del(gx_svec *v, int i);
+void gx_svec_free(gx_svec *v);
+
+/* The local entry of a task, created on demand (NULL only when out of memory). */
+gx_tlocal *gx_tlocal_get(gx_server *srv, const char *task, bool create);
+/* Frees the entry when no local session cares about the task any more. */
+void gx_tlocal_gc(gx_server *srv, gx_tlocal *t);
+/* The local entry of a brand, created on demand (NULL only when out of memory). */
+gx_blocal *gx_blocal_get(gx_server *srv, const char *brand, bool create);
+
+/* Frees the local indexes at exit (after every socket closed). */
+void gx_server_free_indexes(gx_server *srv);
+
+/* Dispatches a message from a subscribed channel (events.c). */
+void gx_events_on_message(const char *channel, const char *payload, size_t len, void *priv);
+/* After the subscriber reconnected: catch every joined session up from the stream. */
+void gx_events_on_resubscribed(void *priv);
+
+/* Housekeeping run every second: expiry sweep, presence heartbeat, queue positions. */
+void gx_housekeeping(gx_server *srv);
+
+#endif

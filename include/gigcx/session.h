@@ -1,0 +1,131 @@
+/* One WebSocket session (an expert, customer or staff member on one socket). It outlives
+ * its socket while Redis replies for it are in flight: those hold references, and wsi is
+ * NULL once the socket is gone, so a late reply is dropped instead of touching freed
+ * memory. All sending goes through gx_session_send, which queues a shared frame. */
+#ifndef GIGCX_SESSION_H
+#define GIGCX_SESSION_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <jansson.h>
+#include "gigcx/buf.h"
+#include "gigcx/jwt.h"
+#include "gigcx/server.h"
+#include "gigcx/sid.h"
+
+struct lws;
+
+enum { GX_SS_NEW, GX_SS_AUTHING, GX_SS_READY, GX_SS_CLOSED };
+
+/* A task this session takes part in, and how far its chat has been delivered. */
+typedef struct {
+    char task[65];
+    gx_sid last;      /* highest message id delivered to this session */
+    bool holds;       /* an expert or staff member holding the task (counted in held) */
+    bool catching_up; /* a stream read is in flight; live messages wait in pending */
+    gx_buf **pending; /* owned refs, in arrival order */
+    gx_sid *pending_ids;
+    int npending, cappending;
+} gx_join;
+
+/* An expert's profile as the admin API stored it. */
+typedef struct {
+    char *brands_csv; /* owned ",a,b," forms, for the claim script and local filters */
+    char *langs_csv;
+    char *skills_csv;
+    char **brands; /* owned */
+    int nbrands;
+    int tier;
+    int capacity; /* the admin's maximum */
+} gx_profile;
+
+typedef struct gx_session {
+    int refs;
+    struct lws *wsi;         /* borrowed; NULL once the socket closed */
+    gx_server *srv;          /* borrowed */
+    struct gx_session *next; /* in srv->all */
+    struct gx_session *prev;
+    uint64_t serial;      /* process-unique */
+    char origin[96];      /* "<node>/<serial>": names this session in published events */
+    int state;            /* GX_SS_* */
+    gx_claims who;        /* valid from GX_SS_AUTHING on */
+    int64_t sess_no;      /* experts/staff: session number from Redis, 0 until known */
+    int64_t seen_sess_no; /* highest number seen published for this user */
+
+    /* outgoing queue: a ring of shared frames */
+    gx_buf **q; /* owned refs */
+    unsigned qhead, qlen, qcap;
+    int close_code; /* nonzero: close with it once the queue is flushed */
+    bool close_now; /* close without flushing */
+    char close_reason[64];
+
+    /* incoming frame reassembly */
+    char *rx; /* owned */
+    size_t rxlen, rxcap;
+    bool rx_too_big;
+
+    /* flood control: a token bucket */
+    double tokens;
+    int64_t refill_ms;
+    int strikes;
+
+    /* experts and staff */
+    gx_profile prof;
+    bool available;
+    int capacity; /* chosen with presence.set, at most prof.capacity */
+    int held;     /* tasks held */
+    int claiming; /* claims in flight, counted against capacity */
+    int *bpos;    /* owned: position in each brand's list, -1 when not listed */
+    uint64_t wd_mark;
+
+    /* tasks taken part in */
+    gx_join *joins; /* owned */
+    int njoins, capjoins;
+} gx_session;
+
+/* Takes and drops references; the last unref frees the session. */
+gx_session *gx_session_ref(gx_session *s);
+void gx_session_unref(gx_session *s);
+
+/* True while the socket is open and the session may be sent to. */
+static inline bool gx_session_live(const gx_session *s)
+{
+    return s->wsi && s->state != GX_SS_CLOSED && !s->close_now;
+}
+
+/* Queues a shared frame (takes its own reference). A session that falls too far behind
+ * is closed (1013) rather than let its queue grow. No-op on a dead session. */
+void gx_session_send(gx_session *s, gx_buf *b);
+/* Encodes and queues j, adding "ref" when ref is not NULL. Does not steal j. */
+void gx_session_send_json(gx_session *s, json_t *j, const char *ref);
+/* Queues {"type":"error","code","message","ref"} and counts it. */
+void gx_session_error(gx_session *s, int err, const char *ref, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+/* Closes with code once queued frames are out (flush) or at once. */
+void gx_session_close(gx_session *s, int code, const char *reason, bool flush);
+
+/* The join record of task, or NULL; gx_session_join creates it (NULL only on no memory)
+ * and lists the session as a member of the task's local entry. */
+gx_join *gx_session_find_join(gx_session *s, const char *task);
+gx_join *gx_session_join(gx_session *s, const char *task);
+void gx_session_leave(gx_session *s, const char *task);
+
+/* Delivers one chat message frame with stream id id: queued now, buffered while the join
+ * is catching up, dropped when at or below what was delivered. */
+void gx_session_deliver_chat(gx_session *s, gx_join *j, gx_sid id, gx_buf *b);
+
+/* Reads the stream of a joined task after `from` and delivers every message, then what
+ * arrived live meanwhile, without a gap or a duplicate. */
+void gx_session_catch_up(gx_session *s, gx_join *j);
+
+/* Profile helpers. */
+void gx_profile_free(gx_profile *p);
+
+/* Lists/unlists an available expert or staff member in its brands' local lists. */
+void gx_session_list_available(gx_session *s);
+void gx_session_unlist_available(gx_session *s);
+
+/* The lws protocol callback of the gigcx.v1 protocol (WebSocket and HTTP). */
+int gx_ws_callback(struct lws *wsi, int reason, void *user, void *in, size_t len);
+
+#endif

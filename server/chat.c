@@ -1,0 +1,197 @@
+/* Chat: chat.send through the append script (which stores, dedups by cid and publishes),
+ * chat.typing (relayed, never stored), chat.history (paged from the stream). Live delivery
+ * of stored messages happens in events.c. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "gigcx/chat.h"
+#include "gigcx/error.h"
+#include "gigcx/request.h"
+#include "gigcx/util.h"
+
+#define GX_HISTORY_DEFAULT 50
+#define GX_HISTORY_MAX 200
+
+json_t *gx_chat_entry_json(const char *task, const redisReply *e, gx_sid *id)
+{
+    if (e->type != REDIS_REPLY_ARRAY || e->elements != 2 ||
+        e->element[0]->type != REDIS_REPLY_STRING || e->element[1]->type != REDIS_REPLY_ARRAY ||
+        gx_sid_parse(e->element[0]->str, id))
+        return NULL;
+    const redisReply *f = e->element[1];
+    const char *cid = "", *role = "", *name = "", *text = "";
+    for (size_t i = 0; i + 1 < f->elements; i += 2) {
+        const char *k = f->element[i]->str, *v = f->element[i + 1]->str;
+        if (!k || !v)
+            continue;
+        if (strcmp(k, "c") == 0)
+            cid = v;
+        else if (strcmp(k, "r") == 0)
+            role = v;
+        else if (strcmp(k, "n") == 0)
+            name = v;
+        else if (strcmp(k, "x") == 0)
+            text = v;
+    }
+    return json_pack("{s:s, s:s, s:s, s:s, s:{s:s, s:s}, s:s, s:I}", "type", "chat.message", "task",
+                     task, "id", e->element[0]->str, "cid", cid, "from", "role", role, "name", name,
+                     "text", text, "ts", (json_int_t)id->ms);
+}
+
+json_t *gx_chat_entries(const char *task, const redisReply *r, bool reverse)
+{
+    json_t *out = json_array();
+    for (size_t k = 0; r && r->type == REDIS_REPLY_ARRAY && k < r->elements; k++) {
+        gx_sid id;
+        json_t *m = gx_chat_entry_json(task, r->element[reverse ? r->elements - 1 - k : k], &id);
+        if (m)
+            json_array_append_new(out, m);
+    }
+    return out;
+}
+
+static void on_appended(redisReply *r, void *priv)
+{
+    gx_req *q = priv;
+    int rc = gx_script_status(r);
+    if (rc) {
+        gx_session_error(q->s, rc, gx_req_ref(q), "%s",
+                         rc == GX_EFORBIDDEN  ? "not a participant of this task"
+                         : rc == GX_ECONFLICT ? "the task is finished"
+                         : rc == GX_ENOTFOUND ? "no such task"
+                                              : "storage unavailable; try again");
+        gx_req_free(q);
+        return;
+    }
+    if (strcmp(gx_reply_str(r, 0), "ok") == 0)
+        q->s->srv->m.chat_appended++;
+    json_t *ack =
+        json_pack("{s:s, s:s, s:s, s:s, s:I}", "type", "chat.ack", "task", q->task, "cid", q->str,
+                  "id", gx_reply_str(r, 1), "ts", (json_int_t)atoll(gx_reply_str(r, 2)));
+    gx_session_send_json(q->s, ack, gx_req_ref(q));
+    json_decref(ack);
+    gx_req_free(q);
+}
+
+void gx_on_chat_send(gx_session *s, json_t *msg, const char *ref)
+{
+    bool ok;
+    const char *task = gx_field_id(s, msg, "task", ref);
+    const char *text = task ? gx_field_str(s, msg, "text", 1, 4000, false, ref, &ok) : NULL;
+    const char *cid = text ? gx_field_str(s, msg, "cid", 1, 64, false, ref, &ok) : NULL;
+    if (!cid)
+        return;
+    gx_req *q = gx_req_new(s, ref, task);
+    if (!q)
+        return;
+    snprintf(q->str, sizeof(q->str), "%s", cid);
+    char key[96], chat[96], cids[96];
+    snprintf(key, sizeof(key), "gx:{t:%s}:task", task);
+    snprintf(chat, sizeof(chat), "gx:{t:%s}:chat", task);
+    snprintf(cids, sizeof(cids), "gx:{t:%s}:cids", task);
+    const char *argv[] = {key,         chat, cids, s->who.sub, gx_role_name(s->who.role),
+                          s->who.name, cid,  text, task};
+    int rc =
+        gx_redis_script(s->srv->redis, GX_SCRIPT_CHAT_APPEND, on_appended, q, 3, 9, argv, NULL);
+    if (rc)
+        gx_req_fail(q, rc);
+}
+
+void gx_on_chat_typing(gx_session *s, json_t *msg, const char *ref)
+{
+    const char *task = gx_field_id(s, msg, "task", ref);
+    if (!task)
+        return;
+    if (!gx_session_find_join(s, task)) {
+        gx_session_error(s, GX_EFORBIDDEN, ref, "not a participant of this task");
+        return;
+    }
+    json_t *t = json_pack("{s:s, s:s, s:{s:s, s:s}}", "type", "chat.typing", "task", task, "from",
+                          "role", gx_role_name(s->who.role), "name", s->who.name);
+    char *body = json_dumps(t, JSON_COMPACT);
+    json_decref(t);
+    if (body)
+        gx_redis_cmd(s->srv->redis, NULL, NULL, "PUBLISH %s Y\t%s\t%s\n%s", GX_CH_TASK, task,
+                     s->who.sub, body);
+    free(body);
+}
+
+/* History is two pipelined reads on one connection: who may read the task, then the page.
+ * q->num carries the verdict from the first reply to the second: 1 allowed, 2 answered
+ * already, -1 the page read could not be sent (the first reply then answers and frees). */
+static void on_history_page(redisReply *r, void *priv)
+{
+    gx_req *q = priv;
+    if (q->num == 1 && (!r || r->type != REDIS_REPLY_ARRAY)) {
+        gx_session_error(q->s, GX_EUNAVAIL, gx_req_ref(q), "storage unavailable; try again");
+    } else if (q->num == 1) {
+        json_t *h = json_pack("{s:s, s:s, s:o}", "type", "chat.history", "task", q->task,
+                              "messages", gx_chat_entries(q->task, r, true));
+        gx_session_send_json(q->s, h, gx_req_ref(q));
+        json_decref(h);
+    }
+    gx_req_free(q);
+}
+
+static int history_verdict(gx_req *q, const redisReply *r)
+{
+    const char *sub = q->s->who.sub;
+    if (!r || r->type != REDIS_REPLY_ARRAY || r->elements != 4)
+        return GX_EUNAVAIL;
+    if (r->element[0]->type == REDIS_REPLY_NIL)
+        return GX_ENOTFOUND;
+    if (q->s->who.role == GX_ROLE_CUSTOMER)
+        return strcmp(gx_reply_str(r, 0), sub) == 0 ? 0 : GX_EFORBIDDEN;
+    for (size_t i = 1; i < 4; i++)
+        if (strcmp(gx_reply_str(r, i), sub) == 0)
+            return 0;
+    return GX_EFORBIDDEN;
+}
+
+static void on_history_access(redisReply *r, void *priv)
+{
+    gx_req *q = priv;
+    int rc = q->num == -1 ? GX_EUNAVAIL : history_verdict(q, r);
+    if (rc) {
+        gx_session_error(q->s, rc, gx_req_ref(q), "%s",
+                         rc == GX_ENOTFOUND    ? "no such task"
+                         : rc == GX_EFORBIDDEN ? "not a participant of this task"
+                                               : "storage unavailable; try again");
+    }
+    if (q->num == -1) {
+        gx_req_free(q);
+        return;
+    }
+    q->num = rc ? 2 : 1;
+}
+
+void gx_on_chat_history(gx_session *s, json_t *msg, const char *ref)
+{
+    long limit;
+    const char *task = gx_field_id(s, msg, "task", ref);
+    if (!task || !gx_field_int(s, msg, "limit", 1, GX_HISTORY_MAX, GX_HISTORY_DEFAULT, ref, &limit))
+        return;
+    json_t *jb = json_object_get(msg, "before");
+    gx_sid before;
+    if (jb && gx_sid_parse(json_string_value(jb), &before)) {
+        gx_session_error(s, GX_EBADREQ, ref, "'before' must be a message id");
+        return;
+    }
+    gx_req *q = gx_req_new(s, ref, task);
+    if (!q)
+        return;
+    char key[96], chat[96], end[48], count[16];
+    snprintf(key, sizeof(key), "gx:{t:%s}:task", task);
+    snprintf(chat, sizeof(chat), "gx:{t:%s}:chat", task);
+    snprintf(end, sizeof(end), "%s%s", jb ? "(" : "", jb ? json_string_value(jb) : "+");
+    snprintf(count, sizeof(count), "%ld", limit);
+    const char *a1[] = {"HMGET", key, "customer", "assignee", "expert", "staff"};
+    const char *a2[] = {"XREVRANGE", chat, end, "-", "COUNT", count};
+    int rc = gx_redis_argv(s->srv->redis, on_history_access, q, 6, a1, NULL);
+    if (rc) {
+        gx_req_fail(q, rc);
+        return;
+    }
+    if (gx_redis_argv(s->srv->redis, on_history_page, q, 6, a2, NULL))
+        q->num = -1;
+}

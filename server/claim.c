@@ -1,0 +1,149 @@
+/* task.claim: capacity is checked here (this node holds the expert's one session, and counts
+ * claims in flight against it); eligibility and "exactly one winner" are decided by the
+ * claim script in Redis, which also publishes the withdrawal and the customer's update. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "gigcx/chat.h"
+#include "gigcx/error.h"
+#include "gigcx/handlers.h"
+#include "gigcx/request.h"
+#include "gigcx/util.h"
+
+/* "U\t<task>\t<origin>\t<freed user or ->\n" + a task.update frame. Caller frees. */
+char *gx_update_payload(const char *task, const char *origin, const char *freed, json_t *update)
+{
+    char *body = json_dumps(update, JSON_COMPACT), *out = NULL;
+    if (body && asprintf(&out, "U\t%s\t%s\t%s\n%s", task, origin, freed ? freed : "-", body) < 0)
+        out = NULL;
+    free(body);
+    return out;
+}
+
+/* "W\t<task>\t<winner or ->\n" + an offer.withdrawn frame. Caller frees. */
+char *gx_withdraw_payload(const char *task, const char *winner, const char *reason)
+{
+    char *out = NULL;
+    if (asprintf(&out,
+                 "W\t%s\t%s\n{\"type\":\"offer.withdrawn\",\"task\":\"%s\",\"reason\":\"%s\"}",
+                 task, winner ? winner : "-", task, reason) < 0)
+        return NULL;
+    return out;
+}
+
+static void assigned_reply(gx_req *q, redisReply *r)
+{
+    gx_session *s = q->s;
+    json_t *pay = json_loads(gx_reply_str(r, 6), 0, NULL);
+    if (!json_is_object(pay)) {
+        json_decref(pay);
+        pay = json_object();
+    }
+    json_t *history = json_array();
+    gx_sid last = {0, 0};
+    for (size_t i = 7; i < r->elements; i++) {
+        json_t *m = gx_chat_entry_json(q->task, r->element[i], &last);
+        if (m)
+            json_array_append_new(history, m);
+    }
+    if (json_array_size(history)) { /* the open message's time is the task's creation time */
+        json_t *first = json_array_get(history, 0);
+        double wait = (double)(gx_now_ms() - json_integer_value(json_object_get(first, "ts")));
+        gx_hist_observe(&s->srv->m.queue_wait, wait / 1000.0);
+    }
+    gx_join *j = gx_session_join(s, q->task);
+    if (j && gx_sid_cmp(last, j->last) > 0)
+        j->last = last;
+    json_t *a =
+        json_pack("{s:s, s:s, s:s, s:s, s:s, s:{s:s}, s:o, s:o}", "type", "task.assigned", "task",
+                  q->task, "status", gx_reply_str(r, 1), "brand", gx_reply_str(r, 2), "topic",
+                  gx_reply_str(r, 3), "language", gx_reply_str(r, 4), "customer", "name",
+                  gx_reply_str(r, 5), "history", history, "pay", pay);
+    gx_session_send_json(s, a, gx_req_ref(q));
+    json_decref(a);
+}
+
+static void on_claimed(redisReply *r, void *priv)
+{
+    gx_req *q = priv;
+    gx_session *s = q->s;
+    gx_server *srv = s->srv;
+    static const int slot[] = {
+        [-GX_ECONFLICT] = 1, [-GX_ECAPACITY] = 2, [-GX_EFORBIDDEN] = 3, [-GX_ENOTFOUND] = 4};
+    s->claiming--;
+    gx_hist_observe(&srv->m.claim_time, (double)(uv_hrtime() - q->t0_ns) / 1e9);
+    int rc = gx_script_status(r);
+    if (rc == 0) {
+        srv->m.claims[0]++;
+        s->held++;
+        bool staff = s->who.role == GX_ROLE_STAFF;
+        gx_redis_cmd(srv->redis, NULL, NULL, "SADD gx:u:%s:tasks %s", s->who.sub, q->task);
+        gx_redis_cmd(srv->redis, NULL, NULL, "ZREM gx:{b:%s}:%s %s", gx_reply_str(r, 2),
+                     staff ? "esc" : "q", q->task);
+        gx_redis_cmd(srv->redis, NULL, NULL, "ZREM gx:expiry %s", q->task);
+        assigned_reply(q, r);
+    } else {
+        if (-rc < (int)(sizeof(slot) / sizeof(slot[0])) && slot[-rc])
+            srv->m.claims[slot[-rc]]++;
+        static const char *const why[] = {[-GX_ECONFLICT] = "task is no longer claimable",
+                                          [-GX_EFORBIDDEN] = "not eligible for this task",
+                                          [-GX_ENOTFOUND] = "no such task"};
+        const char *msg = -rc < (int)(sizeof(why) / sizeof(why[0])) && why[-rc]
+                              ? why[-rc]
+                              : "storage unavailable; try again";
+        gx_session_error(s, rc, gx_req_ref(q), "%s", msg);
+    }
+    gx_presence_refresh(s);
+    gx_req_free(q);
+}
+
+void gx_on_task_claim(gx_session *s, json_t *msg, const char *ref)
+{
+    const char *task = gx_field_id(s, msg, "task", ref);
+    if (!task)
+        return;
+    int cap = s->capacity ? s->capacity : s->prof.capacity;
+    if (s->held + s->claiming >= cap) {
+        s->srv->m.claims[2]++;
+        gx_session_error(s, GX_ECAPACITY, ref, "at capacity (%d of %d)", s->held, cap);
+        return;
+    }
+    gx_req *q = gx_req_new(s, ref, task);
+    if (!q)
+        return;
+    bool staff = s->who.role == GX_ROLE_STAFF;
+    json_t *u = json_pack("{s:s, s:s, s:s, s:{s:s}}", "type", "task.update", "task", task, "status",
+                          staff ? "escalated" : "assigned", "expert", "name", s->who.name);
+    char *update = gx_update_payload(task, s->origin, NULL, u);
+    char *wd = gx_withdraw_payload(task, s->who.sub, "claimed");
+    json_decref(u);
+    char key[96], chat[96], tier[8], now[24];
+    snprintf(key, sizeof(key), "gx:{t:%s}:task", task);
+    snprintf(chat, sizeof(chat), "gx:{t:%s}:chat", task);
+    snprintf(tier, sizeof(tier), "%d", s->prof.tier);
+    snprintf(now, sizeof(now), "%lld", (long long)gx_now_ms());
+    const char *argv[] = {key,
+                          chat,
+                          s->who.sub,
+                          s->who.name,
+                          gx_role_name(s->who.role),
+                          s->prof.brands_csv,
+                          s->prof.langs_csv,
+                          s->prof.skills_csv,
+                          tier,
+                          now,
+                          update ? update : "",
+                          wd ? wd : ""};
+    s->claiming++;
+    gx_presence_refresh(s);
+    int rc = update && wd
+                 ? gx_redis_script(s->srv->redis, GX_SCRIPT_CLAIM, on_claimed, q, 2, 12, argv, NULL)
+                 : GX_EINTERNAL;
+    free(update);
+    free(wd);
+    if (rc) {
+        s->claiming--;
+        gx_presence_refresh(s);
+        gx_req_fail(q, rc);
+    }
+}

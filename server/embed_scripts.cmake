@@ -1,0 +1,15 @@
+# Turns server/scripts/*.lua into a C file of string constants (run at build time), so the
+# binary carries its scripts and nothing is read from disk at run time.
+set(out "/* generated from the Lua files in server/scripts; do not edit */\n")
+set(srcs "const char *const gx_script_src[] = {\n")
+set(names "const char *const gx_script_names[] = {\n")
+foreach(name IN LISTS SCRIPTS)
+  file(READ "${SRC_DIR}/${name}.lua" hex HEX)
+  string(REGEX REPLACE "([0-9a-f][0-9a-f])" "0x\\1," bytes "${hex}")
+  string(APPEND out "static const char s_${name}[] = {${bytes}0};\n")
+  string(APPEND srcs "    s_${name},\n")
+  string(APPEND names "    \"${name}\",\n")
+endforeach()
+string(APPEND out "${srcs}};\n${names}};\n")
+file(WRITE "${OUT}.tmp" "${out}")
+file(COPY_FILE "${OUT}.tmp" "${OUT}" ONLY_IF_DIFFERENT)

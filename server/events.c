@@ -1,0 +1,145 @@
+/* Events from the subscribed channels, delivered to the local sessions that care: chat
+ * messages (in id order, deduplicated per session), typing, status updates, offers and
+ * session takeovers. Payloads carry a short tab-separated header so most events are
+ * routed without parsing their JSON. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "gigcx/handlers.h"
+#include "gigcx/session.h"
+
+/* Splits the header line into at most max tab-separated fields of buf; returns the body. */
+static const char *header(const char *p, size_t len, char *buf, size_t cap, char **f, int max,
+                          int *n, size_t *blen)
+{
+    const char *nl = memchr(p, '\n', len);
+    if (!nl || (size_t)(nl - p) >= cap)
+        return NULL;
+    size_t hl = (size_t)(nl - p);
+    memcpy(buf, p, hl);
+    buf[hl] = '\0';
+    *n = 0;
+    for (char *tok = buf; tok && *n < max;) {
+        f[(*n)++] = tok;
+        tok = strchr(tok, '\t');
+        if (tok)
+            *tok++ = '\0';
+    }
+    *blen = len - hl - 1;
+    return nl + 1;
+}
+
+static void on_chat(gx_server *srv, char **f, int nf, const char *body, size_t blen)
+{
+    gx_sid id;
+    gx_tlocal *t = nf == 3 ? gx_tlocal_get(srv, f[1], false) : NULL;
+    if (!t || !t->members.n || gx_sid_parse(f[2], &id))
+        return;
+    gx_buf *b = gx_buf_new(body, blen);
+    for (int i = 0; b && i < t->members.n; i++) {
+        gx_session *s = t->members.v[i];
+        gx_join *j = gx_session_find_join(s, t->id);
+        if (j)
+            gx_session_deliver_chat(s, j, id, b);
+    }
+    gx_buf_unref(b);
+}
+
+static void on_typing(gx_server *srv, char **f, int nf, const char *body, size_t blen)
+{
+    gx_tlocal *t = nf == 3 ? gx_tlocal_get(srv, f[1], false) : NULL;
+    if (!t || !t->members.n)
+        return;
+    gx_buf *b = gx_buf_new(body, blen);
+    for (int i = 0; b && i < t->members.n; i++)
+        if (strcmp(t->members.v[i]->who.sub, f[2]) != 0)
+            gx_session_send(t->members.v[i], b);
+    gx_buf_unref(b);
+}
+
+/* A member that held the task lets go of it (its part ended). */
+static void let_go(gx_session *s, const char *task)
+{
+    gx_join *j = gx_session_find_join(s, task);
+    if (!j || !j->holds)
+        return;
+    j->holds = false;
+    if (s->held > 0)
+        s->held--;
+    gx_session_leave(s, task);
+    gx_presence_refresh(s);
+}
+
+static void on_update(gx_server *srv, char **f, int nf, const char *body, size_t blen)
+{
+    gx_tlocal *t = nf == 4 ? gx_tlocal_get(srv, f[1], false) : NULL;
+    if (!t || !t->members.n)
+        return;
+    t->queued = strstr(body, "\"status\":\"queued\"") != NULL;
+    gx_buf *b = gx_buf_new(body, blen);
+    char task[65];
+    snprintf(task, sizeof(task), "%s", t->id);
+    bool freed = strcmp(f[3], "*") == 0;
+    /* Collect first: letting go changes the member list we iterate. */
+    gx_svec todo = {0};
+    for (int i = 0; i < t->members.n; i++) {
+        gx_session *s = t->members.v[i];
+        if (strcmp(s->origin, f[2]) != 0)
+            gx_session_send(s, b);
+        if (freed && s->who.role != GX_ROLE_CUSTOMER)
+            gx_svec_push(&todo, s);
+    }
+    for (int i = 0; i < todo.n; i++)
+        let_go(todo.v[i], task);
+    gx_svec_free(&todo);
+    gx_buf_unref(b);
+}
+
+void gx_events_on_message(const char *channel, const char *payload, size_t len, void *priv)
+{
+    gx_server *srv = priv;
+    if (strcmp(channel, GX_CH_OFFER) == 0) {
+        gx_offer_on_event(srv, payload, len);
+        return;
+    }
+    char buf[512], *f[6];
+    int nf;
+    size_t blen;
+    const char *body = header(payload, len, buf, sizeof(buf), f, 6, &nf, &blen);
+    if (strcmp(channel, GX_CH_SESS) == 0) {
+        /* "S\t<user>\t<n>" has no body line */
+        char line[160];
+        if (len >= sizeof(line))
+            return;
+        memcpy(line, payload, len);
+        line[len] = '\0';
+        char *user = strchr(line, '\t'), *n = user ? strchr(user + 1, '\t') : NULL;
+        if (!n)
+            return;
+        *n++ = '\0';
+        gx_hello_on_session_event(srv, user + 1, atoll(n));
+        return;
+    }
+    if (!body || nf < 1)
+        return;
+    switch (f[0][0]) {
+    case 'M':
+        on_chat(srv, f, nf, body, blen);
+        break;
+    case 'Y':
+        on_typing(srv, f, nf, body, blen);
+        break;
+    case 'U':
+        on_update(srv, f, nf, body, blen);
+        break;
+    }
+}
+
+void gx_events_on_resubscribed(void *priv)
+{
+    gx_server *srv = priv;
+    /* Live events may have been missed while the subscriber was away: read them back. */
+    for (gx_session *s = srv->all; s; s = s->next)
+        for (int i = 0; i < s->njoins; i++)
+            gx_session_catch_up(s, &s->joins[i]);
+}

@@ -1,0 +1,426 @@
+/* hello: token check, the one-session-per-expert rule, welcome with the user's open tasks,
+ * and resume (every missed message, in order, before any live one).
+ * Two Redis round trips: the user's records, then the state of each of their tasks. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <libwebsockets.h>
+#include "gigcx/error.h"
+#include "gigcx/handlers.h"
+#include "gigcx/request.h"
+#include "gigcx/util.h"
+
+#define GX_RESUME_MAX 50 /* tasks one hello may resume */
+
+typedef struct {
+    int refs;
+    gx_session *s; /* a reference */
+    char ref[65];
+    bool has_ref;
+    json_t *resume;      /* owned: task -> last id the client holds */
+    redisReply *profile; /* owned HGETALL of the expert, or NULL */
+    json_t *tasks;       /* owned: task ids to look at */
+    redisReply **states; /* owned HMGET replies, one per task */
+    size_t nstates, got;
+    bool failed;
+} gx_hello;
+
+static void hello_unref(gx_hello *h)
+{
+    if (--h->refs > 0)
+        return;
+    gx_session_unref(h->s);
+    json_decref(h->resume);
+    json_decref(h->tasks);
+    if (h->profile)
+        freeReplyObject(h->profile);
+    for (size_t i = 0; i < h->nstates; i++)
+        if (h->states[i])
+            freeReplyObject(h->states[i]);
+    free(h->states);
+    free(h);
+}
+
+static void reject(gx_session *s, const char *why)
+{
+    gx_session_error(s, GX_EUNAUTH, NULL, "%s", why);
+    gx_session_close(s, 4401, why, true);
+}
+
+/* The resume map must be {task id: stream id}; false when it is anything else. */
+static bool resume_valid(json_t *resume)
+{
+    if (!resume)
+        return true;
+    if (!json_is_object(resume) || json_object_size(resume) > GX_RESUME_MAX)
+        return false;
+    const char *k;
+    json_t *v;
+    json_object_foreach(resume, k, v)
+    {
+        gx_sid sid;
+        if (!gx_id_valid(k) || gx_sid_parse(json_string_value(v), &sid))
+            return false;
+    }
+    return true;
+}
+
+/* Keeps the reply alive past the callback (hiredis frees replies after it). */
+static redisReply *steal_reply(redisReply *r)
+{
+    if (!r)
+        return NULL;
+    redisReply *copy = calloc(1, sizeof(*copy));
+    if (!copy)
+        return NULL;
+    *copy = *r;
+    memset(r, 0, sizeof(*r));
+    r->type = REDIS_REPLY_NIL;
+    return copy;
+}
+
+static void split_csv_array(json_t *arr, char **csv, char ***items, int *n)
+{
+    size_t cap = 2, i;
+    json_t *v;
+    json_array_foreach(arr, i, v) cap += json_string_length(v) + 1;
+    *csv = calloc(1, cap + 1);
+    if (!*csv)
+        return;
+    strcpy(*csv, ",");
+    if (items)
+        *items = calloc(json_array_size(arr) + 1, sizeof(char *));
+    json_array_foreach(arr, i, v)
+    {
+        if (!json_is_string(v))
+            continue;
+        strcat(*csv, json_string_value(v));
+        strcat(*csv, ",");
+        if (items && *items)
+            (*items)[(*n)++] = strdup(json_string_value(v));
+    }
+}
+
+static const char *hash_get(const redisReply *r, const char *field)
+{
+    if (!r || r->type != REDIS_REPLY_ARRAY)
+        return NULL;
+    for (size_t i = 0; i + 1 < r->elements; i += 2)
+        if (strcmp(r->element[i]->str, field) == 0)
+            return r->element[i + 1]->str;
+    return NULL;
+}
+
+static void load_profile(gx_session *s, const redisReply *h)
+{
+    gx_profile *p = &s->prof;
+    if (s->who.role == GX_ROLE_STAFF) {
+        json_t *b = json_pack("[s]", s->who.brand);
+        split_csv_array(b, &p->brands_csv, &p->brands, &p->nbrands);
+        json_decref(b);
+        p->langs_csv = strdup(",");
+        p->skills_csv = strdup(",");
+        p->tier = 2;
+        p->capacity = 10;
+        return;
+    }
+    static const char *const fields[] = {"brands", "languages", "skills"};
+    char **csv[] = {&p->brands_csv, &p->langs_csv, &p->skills_csv};
+    for (int i = 0; i < 3; i++) {
+        const char *text = hash_get(h, fields[i]);
+        json_t *arr = text ? json_loads(text, 0, NULL) : NULL;
+        if (!json_is_array(arr)) {
+            json_decref(arr);
+            arr = json_array();
+        }
+        split_csv_array(arr, csv[i], i == 0 ? &p->brands : NULL, &p->nbrands);
+        json_decref(arr);
+    }
+    const char *tier = hash_get(h, "tier"), *cap = hash_get(h, "capacity");
+    p->tier = tier ? atoi(tier) : 1;
+    p->capacity = cap ? atoi(cap) : 1;
+    if (p->capacity < 1)
+        p->capacity = 1;
+    const char *name = hash_get(h, "name");
+    if (name && !s->who.name[0])
+        snprintf(s->who.name, sizeof(s->who.name), "%s", name);
+}
+
+/* Registers s as its user's one session here and tells every node its number. */
+static void on_session_number(redisReply *r, void *priv)
+{
+    gx_hello *h = priv;
+    gx_session *s = h->s;
+    if (!r || r->type != REDIS_REPLY_INTEGER) {
+        h->failed = true;
+        hello_unref(h);
+        return;
+    }
+    s->sess_no = r->integer;
+    if (gx_session_live(s)) {
+        if (s->seen_sess_no > s->sess_no) {
+            gx_session_close(s, 4409, "replaced by a newer session", false);
+        } else {
+            gx_hello_on_session_event(s->srv, s->who.sub, s->sess_no);
+            gx_map_set(&s->srv->users, s->who.sub, s);
+            gx_redis_cmd(s->srv->redis, NULL, NULL, "PUBLISH %s S\t%s\t%lld", GX_CH_SESS,
+                         s->who.sub, (long long)s->sess_no);
+        }
+    }
+    hello_unref(h);
+}
+
+void gx_hello_on_session_event(gx_server *srv, const char *user, int64_t n)
+{
+    gx_session *old = gx_map_get(&srv->users, user);
+    if (!old)
+        return;
+    if (old->seen_sess_no < n)
+        old->seen_sess_no = n;
+    if (old->sess_no && old->sess_no < n) {
+        gx_map_del(&srv->users, user);
+        gx_session_close(old, 4409, "replaced by a newer session", false);
+    }
+}
+
+static void on_profile(redisReply *r, void *priv)
+{
+    gx_hello *h = priv;
+    if (!r)
+        h->failed = true;
+    else
+        h->profile = steal_reply(r);
+    hello_unref(h);
+}
+
+static void finish(gx_hello *h);
+
+static void on_task_state(redisReply *r, void *priv)
+{
+    gx_hello *h = priv;
+    if (!r)
+        h->failed = true;
+    else if (h->got < h->nstates)
+        h->states[h->got] = steal_reply(r);
+    h->got++;
+    if (h->got == h->nstates)
+        finish(h);
+    hello_unref(h);
+}
+
+static const char *state_fields[] = {"brand",    "topic",    "status", "last_id",
+                                     "assignee", "customer", "expert", "staff"};
+enum { F_BRAND, F_TOPIC, F_STATUS, F_LAST, F_ASSIGNEE, F_CUSTOMER, F_EXPERT, F_STAFF, F_N };
+
+static void on_task_list(redisReply *r, void *priv)
+{
+    gx_hello *h = priv;
+    if (!r || r->type != REDIS_REPLY_ARRAY) {
+        h->failed = true;
+        finish(h);
+        hello_unref(h);
+        return;
+    }
+    for (size_t i = 0; i < r->elements && json_array_size(h->tasks) < 200; i++)
+        if (gx_id_valid(r->element[i]->str) && !json_object_get(h->resume, r->element[i]->str))
+            json_array_append_new(h->tasks, json_string(r->element[i]->str));
+    h->nstates = json_array_size(h->tasks);
+    h->states = calloc(h->nstates ? h->nstates : 1, sizeof(redisReply *));
+    if (!h->nstates || !h->states) {
+        finish(h);
+        hello_unref(h);
+        return;
+    }
+    size_t i;
+    json_t *t;
+    json_array_foreach(h->tasks, i, t)
+    {
+        char key[96];
+        snprintf(key, sizeof(key), "gx:{t:%s}:task", json_string_value(t));
+        const char *argv[2 + F_N] = {"HMGET", key};
+        memcpy(argv + 2, state_fields, sizeof(state_fields));
+        h->refs++;
+        if (gx_redis_argv(h->s->srv->redis, on_task_state, h, 2 + F_N, argv, NULL)) {
+            h->refs--;
+            h->failed = true;
+            h->got = h->nstates; /* nothing more will come */
+            finish(h);
+            break;
+        }
+    }
+    hello_unref(h);
+}
+
+static bool is_open(const char *status)
+{
+    return strcmp(status, "queued") == 0 || strcmp(status, "assigned") == 0 ||
+           strcmp(status, "escalated") == 0;
+}
+
+/* How the user stands with one task: 2 active participant, 1 past participant, 0 none. */
+static int standing(const gx_session *s, const redisReply *st)
+{
+    const char *status = gx_reply_str(st, F_STATUS), *sub = s->who.sub;
+    if (!status[0])
+        return 0;
+    if (s->who.role == GX_ROLE_CUSTOMER) {
+        if (strcmp(gx_reply_str(st, F_CUSTOMER), sub) != 0)
+            return 0;
+        return is_open(status) ? 2 : 1;
+    }
+    if (strcmp(gx_reply_str(st, F_ASSIGNEE), sub) == 0)
+        return is_open(status) && strcmp(status, "queued") != 0 ? 2 : 1;
+    return strcmp(gx_reply_str(st, F_EXPERT), sub) == 0 ||
+                   strcmp(gx_reply_str(st, F_STAFF), sub) == 0
+               ? 1
+               : 0;
+}
+
+static void drop_stale(gx_session *s, const char *task)
+{
+    gx_redis_cmd(s->srv->redis, NULL, NULL, "SREM gx:u:%s:tasks %s", s->who.sub, task);
+}
+
+static json_t *welcome_json(gx_session *s)
+{
+    json_t *w = json_pack("{s:s, s:s, s:s, s:s, s:s, s:i, s:[]}", "type", "welcome", "user",
+                          s->who.sub, "role", gx_role_name(s->who.role), "name", s->who.name,
+                          "session", s->origin, "heartbeat_s", s->srv->cfg->heartbeat_s, "tasks");
+    if (s->who.brand[0])
+        json_object_set_new(w, "brand", json_string(s->who.brand));
+    return w;
+}
+
+/* Joins one task after welcome: from the client's resume point (and catch up) or from now. */
+static void join_task(gx_session *s, const char *task, const char *last, json_t *resume_at)
+{
+    gx_join *j = gx_session_join(s, task);
+    if (!j)
+        return;
+    if (resume_at) {
+        gx_sid_parse(json_string_value(resume_at), &j->last);
+        gx_session_catch_up(s, j);
+    } else {
+        gx_sid_parse(last, &j->last);
+    }
+}
+
+static void finish(gx_hello *h)
+{
+    gx_session *s = h->s;
+    const char *ref = h->has_ref ? h->ref : NULL;
+    if (!gx_session_live(s))
+        return;
+    if (h->failed) {
+        gx_session_error(s, GX_EUNAVAIL, ref, "storage unavailable; reconnect later");
+        gx_session_close(s, 1011, "storage unavailable", true);
+        return;
+    }
+    if (s->who.role != GX_ROLE_CUSTOMER)
+        load_profile(s, h->profile);
+    json_t *w = welcome_json(s), *list = json_object_get(w, "tasks");
+    json_t *later = json_array(); /* tasks joined after welcome is queued */
+    for (size_t i = 0; i < h->nstates; i++) {
+        const char *task = json_string_value(json_array_get(h->tasks, i));
+        const redisReply *st = h->states[i];
+        json_t *resume_at = json_object_get(h->resume, task);
+        int standing_now = standing(s, st);
+        if (standing_now == 2) {
+            json_array_append_new(list, json_pack("{s:s, s:s, s:s, s:s, s:s}", "task", task,
+                                                  "brand", gx_reply_str(st, F_BRAND), "topic",
+                                                  gx_reply_str(st, F_TOPIC), "status",
+                                                  gx_reply_str(st, F_STATUS), "last_id",
+                                                  gx_reply_str(st, F_LAST)));
+            if (s->who.role != GX_ROLE_CUSTOMER)
+                s->held++;
+        } else if (!resume_at) {
+            drop_stale(s, task);
+            continue;
+        }
+        if (standing_now || !resume_at)
+            json_array_append_new(
+                later, json_pack("{s:s, s:s}", "task", task, "last", gx_reply_str(st, F_LAST)));
+        else
+            json_array_append_new(later, json_pack("{s:s, s:b}", "task", task, "deny", 1));
+    }
+    s->state = GX_SS_READY;
+    lws_set_timer_usecs(s->wsi, LWS_SET_TIMER_USEC_CANCEL);
+    gx_session_send_json(s, w, ref);
+    json_decref(w);
+    size_t i;
+    json_t *t;
+    json_array_foreach(later, i, t)
+    {
+        const char *task = json_string_value(json_object_get(t, "task"));
+        if (json_object_get(t, "deny"))
+            gx_session_error(s, GX_EFORBIDDEN, ref, "cannot resume task %s", task);
+        else
+            join_task(s, task, json_string_value(json_object_get(t, "last")),
+                      json_object_get(h->resume, task));
+    }
+    json_decref(later);
+}
+
+static int start_lookups(gx_hello *h)
+{
+    gx_session *s = h->s;
+    gx_redis *r = s->srv->redis;
+    int rc = 0;
+    if (s->who.role != GX_ROLE_CUSTOMER) {
+        h->refs++;
+        if ((rc = gx_redis_cmd(r, on_session_number, h, "INCR gx:sess:%s", s->who.sub))) {
+            h->refs--;
+            return rc;
+        }
+    }
+    if (s->who.role == GX_ROLE_EXPERT) {
+        h->refs++;
+        if ((rc = gx_redis_cmd(r, on_profile, h, "HGETALL gx:expert:%s", s->who.sub))) {
+            h->refs--;
+            return rc;
+        }
+    }
+    h->refs++;
+    if ((rc = gx_redis_cmd(r, on_task_list, h, "SMEMBERS gx:u:%s:tasks", s->who.sub)))
+        h->refs--;
+    return rc;
+}
+
+void gx_on_hello(gx_session *s, json_t *msg, const char *ref)
+{
+    const char *token = json_string_value(json_object_get(msg, "token"));
+    json_t *resume = json_object_get(msg, "resume");
+    gx_claims c;
+    if (!token || gx_jwt_verify(token, strlen(token), s->srv->cfg->secret,
+                                strlen(s->srv->cfg->secret), gx_now_ms() / 1000, &c)) {
+        reject(s, "invalid or expired token");
+        return;
+    }
+    if (!resume_valid(resume)) {
+        reject(s, "resume must map task ids to message ids (at most 50)");
+        return;
+    }
+    gx_hello *h = calloc(1, sizeof(*h));
+    if (!h) {
+        reject(s, "out of memory");
+        return;
+    }
+    s->who = c;
+    s->state = GX_SS_AUTHING;
+    s->srv->m.conns[0]--;
+    s->srv->m.conns[c.role]++;
+    *h = (gx_hello){.refs = 1, .s = gx_session_ref(s), .tasks = json_array()};
+    h->resume = resume ? json_deep_copy(resume) : json_object();
+    if (ref) {
+        snprintf(h->ref, sizeof(h->ref), "%s", ref);
+        h->has_ref = true;
+    }
+    const char *k;
+    json_t *v;
+    json_object_foreach(h->resume, k, v) json_array_append_new(h->tasks, json_string(k));
+    if (start_lookups(h)) {
+        h->failed = true;
+        finish(h);
+    }
+    hello_unref(h);
+}

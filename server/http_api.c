@@ -1,0 +1,710 @@
+/* The HTTP routes: health, metrics, the admin API (brands, experts, tokens), the brand API
+ * (tasks, transcripts, tokens) and the widget session. Every body is checked field by
+ * field; every failure is {"error":{code,message}} with a fitting status. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "gigcx/error.h"
+#include "gigcx/handlers.h"
+#include "gigcx/http.h"
+#include "gigcx/jwt.h"
+#include "gigcx/request.h"
+#include "gigcx/util.h"
+#include "gigcx/chat.h"
+
+#define GX_TOKEN_TTL_DEFAULT (24 * 3600)
+#define GX_TOKEN_TTL_MAX (30 * 24 * 3600)
+#define GX_TRANSCRIPT_MAX 10000
+
+typedef void (*gx_route_fn)(gx_http_req *r);
+
+/* ---- small helpers ---- */
+
+static bool is_admin(const gx_http_req *r)
+{
+    const char *k = r->srv->cfg->admin_key;
+    size_t n = strlen(k);
+    return strlen(r->bearer) == n && gx_ct_equal(r->bearer, k, n);
+}
+
+/* The parsed JSON object body, or NULL after a 400. Stored in r->arg (owned there). */
+static json_t *body_object(gx_http_req *r)
+{
+    json_error_t e;
+    json_t *j = r->body ? json_loadb(r->body, r->blen, JSON_REJECT_DUPLICATES, &e) : NULL;
+    if (!json_is_object(j)) {
+        json_decref(j);
+        gx_http_error(r, GX_EBADREQ, "the body must be a JSON object%s%s", r->body ? ": " : "",
+                      r->body ? e.text : "");
+        return NULL;
+    }
+    json_decref(r->arg);
+    r->arg = j;
+    return j;
+}
+
+static const char *str_field(gx_http_req *r, json_t *o, const char *f, size_t min, size_t max,
+                             bool optional, bool *ok)
+{
+    json_t *v = json_object_get(o, f);
+    *ok = true;
+    if (!v && optional)
+        return NULL;
+    const char *s = json_string_value(v);
+    size_t n = s ? gx_utf8_len(s) : 0;
+    if (!s || n < min || n > max || strlen(s) != json_string_length(v)) {
+        gx_http_error(r, GX_EBADREQ, "'%s' must be a string of %zu to %zu characters", f, min, max);
+        *ok = false;
+        return NULL;
+    }
+    return s;
+}
+
+static bool id_array(gx_http_req *r, json_t *o, const char *f)
+{
+    json_t *a = json_object_get(o, f), *v;
+    size_t i;
+    bool ok = json_is_array(a) && json_array_size(a) <= 100;
+    json_array_foreach(a, i, v) ok = ok && gx_id_valid(json_string_value(v));
+    if (!ok)
+        gx_http_error(r, GX_EBADREQ, "'%s' must be an array of ids ([A-Za-z0-9_-]{1,64})", f);
+    return ok;
+}
+
+static bool int_field(gx_http_req *r, json_t *o, const char *f, long min, long max, long def,
+                      long *out)
+{
+    json_t *v = json_object_get(o, f);
+    if (!v) {
+        *out = def;
+        return true;
+    }
+    if (!json_is_integer(v) || json_integer_value(v) < min || json_integer_value(v) > max) {
+        gx_http_error(r, GX_EBADREQ, "'%s' must be an integer from %ld to %ld", f, min, max);
+        return false;
+    }
+    *out = (long)json_integer_value(v);
+    return true;
+}
+
+/* The id after prefix in the path (e.g. "/api/v1/brands/"), copied into out, or false. */
+static bool path_id(const gx_http_req *r, const char *prefix, const char *suffix, char *out)
+{
+    size_t pl = strlen(prefix), sl = suffix ? strlen(suffix) : 0, n = strlen(r->path);
+    if (strncmp(r->path, prefix, pl) != 0 || n <= pl + sl)
+        return false;
+    if (sl && strcmp(r->path + n - sl, suffix) != 0)
+        return false;
+    size_t il = n - pl - sl;
+    if (il > 64)
+        return false;
+    memcpy(out, r->path + pl, il);
+    out[il] = '\0';
+    return gx_id_valid(out);
+}
+
+static char *mint(gx_server *srv, const char *sub, gx_role role, const char *brand,
+                  const char *name, long ttl, int64_t *exp_ms)
+{
+    gx_claims c = {.role = role};
+    int64_t now = gx_now_ms() / 1000;
+    snprintf(c.sub, sizeof(c.sub), "%s", sub);
+    snprintf(c.brand, sizeof(c.brand), "%s", brand ? brand : "");
+    snprintf(c.name, sizeof(c.name), "%s", name ? name : "");
+    c.iat = now;
+    c.exp = now + ttl;
+    *exp_ms = c.exp * 1000;
+    return gx_jwt_sign(&c, srv->cfg->secret, strlen(srv->cfg->secret));
+}
+
+/* Runs fn with r->brand set from the brand api key, or answers 401. */
+static void on_brand_key(redisReply *rep, void *priv)
+{
+    gx_http_req *r = priv;
+    gx_route_fn fn = r->next;
+    if (!rep)
+        gx_http_error(r, GX_EUNAVAIL, "storage unavailable");
+    else if (rep->type != REDIS_REPLY_STRING || !gx_id_valid(rep->str))
+        gx_http_error(r, GX_EUNAUTH, "unknown api key");
+    else {
+        snprintf(r->brand, sizeof(r->brand), "%s", rep->str);
+        fn(r);
+    }
+    gx_http_unref(r);
+}
+
+static void with_brand(gx_http_req *r, gx_route_fn fn)
+{
+    if (!r->bearer[0]) {
+        gx_http_error(r, GX_EUNAUTH, "Authorization: Bearer <api key> is required");
+        return;
+    }
+    char hash[65];
+    gx_sha256_hex(r->bearer, strlen(r->bearer), hash);
+    r->next = fn;
+    int rc = gx_redis_cmd(r->srv->redis, on_brand_key, gx_http_ref(r), "GET gx:apikey:%s", hash);
+    if (rc) {
+        gx_http_unref(r);
+        gx_http_error(r, rc, "storage unavailable");
+    }
+}
+
+/* ---- health and metrics ---- */
+
+static void get_healthz(gx_http_req *r)
+{
+    bool up = gx_redis_up(r->srv->redis);
+    gx_http_reply_json(
+        r, up ? 200 : 503,
+        json_pack("{s:s, s:s}", "status", up ? "ok" : "unavailable", "node", r->srv->cfg->node_id));
+}
+
+static void get_metrics(gx_http_req *r)
+{
+    double sum;
+    uint64_t n, errs;
+    gx_redis_stats(r->srv->redis, &sum, &n, &errs);
+    char *text = gx_metrics_render(&r->srv->m, sum, n, errs, gx_redis_up(r->srv->redis), NULL);
+    if (!text) {
+        gx_http_error(r, GX_EINTERNAL, "out of memory");
+        return;
+    }
+    gx_http_reply_text(r, 200, "text/plain; version=0.0.4", text, strlen(text));
+    free(text);
+}
+
+/* ---- admin: brands ---- */
+
+static bool valid_pay(gx_http_req *r, json_t *pay)
+{
+    json_t *amount = json_object_get(pay, "amount");
+    const char *cur = json_string_value(json_object_get(pay, "currency"));
+    bool ok = json_is_object(pay) && json_is_number(amount) && json_number_value(amount) >= 0 &&
+              json_number_value(amount) < 1e6 && cur && strlen(cur) == 3;
+    for (int i = 0; ok && i < 3; i++)
+        ok = cur[i] >= 'A' && cur[i] <= 'Z';
+    if (!ok)
+        gx_http_error(r, GX_EBADREQ,
+                      "'pay' must be {\"amount\": number >= 0, \"currency\": \"EUR\"-style code}");
+    return ok;
+}
+
+static bool valid_url(const char *s)
+{
+    return s && (strncmp(s, "http://", 7) == 0 || strncmp(s, "https://", 8) == 0) &&
+           strlen(s) <= 500 && !strpbrk(s, " \t\r\n\"<>");
+}
+
+static bool valid_origins(gx_http_req *r, json_t *o)
+{
+    json_t *a = json_object_get(o, "widget_origins"), *v;
+    size_t i;
+    bool ok = !a || (json_is_array(a) && json_array_size(a) <= 50);
+    json_array_foreach(a, i, v) ok = ok && valid_url(json_string_value(v));
+    if (!ok)
+        gx_http_error(r, GX_EBADREQ, "'widget_origins' must be an array of http(s) origins");
+    return ok;
+}
+
+/* topics: {"topic": {"tier": 1|2}}, queue_timeout_s: 1..86400; both optional. */
+static json_t *brand_config(gx_http_req *r, json_t *o)
+{
+    json_t *topics = json_object_get(o, "topics"), *v;
+    const char *k;
+    long timeout;
+    bool ok = !topics || (json_is_object(topics) && json_object_size(topics) <= 200);
+    json_object_foreach(topics, k, v)
+    {
+        json_int_t t = json_integer_value(json_object_get(v, "tier"));
+        ok = ok && gx_id_valid(k) && json_is_object(v) && (t == 1 || t == 2);
+    }
+    if (!ok) {
+        gx_http_error(r, GX_EBADREQ, "'topics' must map topic ids to {\"tier\": 1 or 2}");
+        return NULL;
+    }
+    if (!int_field(r, o, "queue_timeout_s", 1, 86400, 0, &timeout))
+        return NULL;
+    json_t *conf = json_pack("{s:O}", "topics", topics ? topics : json_object());
+    if (!topics)
+        json_decref(json_object_get(conf, "topics"));
+    if (timeout)
+        json_object_set_new(conf, "queue_timeout_s", json_integer(timeout));
+    return conf;
+}
+
+static void on_brand_put(redisReply *rep, void *priv)
+{
+    gx_http_req *r = priv;
+    const char *what = gx_reply_str(rep, 0);
+    if (!rep || !what[0]) {
+        gx_http_error(r, GX_EUNAVAIL, "storage unavailable");
+        gx_http_unref(r);
+        return;
+    }
+    gx_redis *rd = r->srv->redis;
+    json_t *out = json_pack("{s:s, s:s}", "brand", r->brand, "widget_key", gx_reply_str(rep, 1));
+    bool created = strcmp(what, "created") == 0, rotated = strcmp(what, "rotated") == 0;
+    if (created || rotated) {
+        const char *key = json_string_value(json_object_get(r->arg, "_api_key"));
+        char hash[65];
+        gx_sha256_hex(key, strlen(key), hash);
+        gx_redis_cmd(rd, NULL, NULL, "SET gx:apikey:%s %s", hash, r->brand);
+        if (gx_reply_str(rep, 2)[0])
+            gx_redis_cmd(rd, NULL, NULL, "DEL gx:apikey:%s", gx_reply_str(rep, 2));
+        json_object_set_new(out, "api_key", json_string(key));
+    }
+    if (created) {
+        gx_redis_cmd(rd, NULL, NULL, "SET gx:widgetkey:%s %s", gx_reply_str(rep, 1), r->brand);
+        gx_redis_cmd(rd, NULL, NULL, "SADD gx:brands %s", r->brand);
+    }
+    json_object_set(out, "name", json_object_get(r->arg, "name"));
+    gx_http_reply_json(r, created ? 201 : 200, out);
+    gx_http_unref(r);
+}
+
+static void put_brand(gx_http_req *r)
+{
+    bool ok;
+    json_t *o = body_object(r);
+    const char *name = o ? str_field(r, o, "name", 1, 200, false, &ok) : NULL;
+    const char *hook = name ? str_field(r, o, "webhook_url", 0, 500, true, &ok) : NULL;
+    if (!name || !ok || !valid_pay(r, json_object_get(o, "pay")) || !valid_origins(r, o))
+        return;
+    if (hook && hook[0] && !valid_url(hook)) {
+        gx_http_error(r, GX_EBADREQ, "'webhook_url' must be an http(s) URL");
+        return;
+    }
+    json_t *conf = brand_config(r, o);
+    if (!conf)
+        return;
+    char rnd[48], api_key[64], hash[65], wk[64];
+    gx_random_id(rnd, 24);
+    snprintf(api_key, sizeof(api_key), "gxk_%s", rnd);
+    gx_random_id(rnd, 18);
+    snprintf(wk, sizeof(wk), "gxw_%s", rnd);
+    gx_sha256_hex(api_key, strlen(api_key), hash);
+    json_object_set_new(o, "_api_key", json_string(api_key));
+    char *pay = json_dumps(json_object_get(o, "pay"), JSON_COMPACT);
+    json_t *origins = json_object_get(o, "widget_origins");
+    char *orig = origins ? json_dumps(origins, JSON_COMPACT) : strdup("[]");
+    char *cf = json_dumps(conf, JSON_COMPACT);
+    json_decref(conf);
+    char key[96], now[24];
+    snprintf(key, sizeof(key), "gx:brand:%s", r->brand);
+    snprintf(now, sizeof(now), "%lld", (long long)gx_now_ms());
+    const char *argv[] = {key,
+                          name,
+                          pay ? pay : "{}",
+                          orig ? orig : "[]",
+                          hook ? hook : "",
+                          r->rotate ? "1" : "0",
+                          hash,
+                          wk,
+                          now,
+                          cf ? cf : "{}"};
+    int rc = gx_redis_script(r->srv->redis, GX_SCRIPT_BRAND_PUT, on_brand_put, gx_http_ref(r), 1,
+                             10, argv, NULL);
+    free(pay);
+    free(orig);
+    free(cf);
+    if (rc) {
+        gx_http_unref(r);
+        gx_http_error(r, rc, "storage unavailable");
+    }
+}
+
+/* ---- admin: experts ---- */
+
+static void on_expert_put(redisReply *rep, void *priv)
+{
+    gx_http_req *r = priv;
+    if (!rep || rep->type != REDIS_REPLY_INTEGER) {
+        gx_http_error(r, GX_EUNAVAIL, "storage unavailable");
+    } else {
+        json_t *out = json_deep_copy(r->arg);
+        json_object_set_new(out, "id", json_string(r->id));
+        gx_http_reply_json(r, rep->integer ? 200 : 201, out);
+    }
+    gx_http_unref(r);
+}
+
+static void put_expert(gx_http_req *r)
+{
+    bool ok;
+    long tier, cap;
+    json_t *o = body_object(r);
+    const char *name = o ? str_field(r, o, "name", 1, 200, false, &ok) : NULL;
+    if (!name || !id_array(r, o, "skills") || !id_array(r, o, "languages") ||
+        !id_array(r, o, "brands") || !int_field(r, o, "tier", 1, 2, 1, &tier) ||
+        !int_field(r, o, "capacity", 1, 10, 3, &cap))
+        return;
+    json_t *clean =
+        json_pack("{s:s, s:O, s:O, s:i, s:O, s:i}", "name", name, "skills",
+                  json_object_get(o, "skills"), "languages", json_object_get(o, "languages"),
+                  "tier", (int)tier, "brands", json_object_get(o, "brands"), "capacity", (int)cap);
+    json_decref(r->arg);
+    r->arg = clean;
+    char *sk = json_dumps(json_object_get(clean, "skills"), JSON_COMPACT);
+    char *la = json_dumps(json_object_get(clean, "languages"), JSON_COMPACT);
+    char *br = json_dumps(json_object_get(clean, "brands"), JSON_COMPACT);
+    char key[96], t[4], c[4];
+    snprintf(key, sizeof(key), "gx:expert:%s", r->id);
+    snprintf(t, sizeof(t), "%ld", tier);
+    snprintf(c, sizeof(c), "%ld", cap);
+    gx_redis *rd = r->srv->redis;
+    const char *ex[] = {"EXISTS", key};
+    const char *hs[] = {"HSET", key,    "name", name,     "skills", sk,         "languages",
+                        la,     "tier", t,      "brands", br,       "capacity", c};
+    /* Pipelined: EXISTS answers before HSET runs, telling created from updated. */
+    int rc = sk && la && br ? gx_redis_argv(rd, on_expert_put, gx_http_ref(r), 2, ex, NULL)
+                            : GX_EINTERNAL;
+    if (rc)
+        gx_http_unref(r);
+    else
+        gx_redis_argv(rd, NULL, NULL, 14, hs, NULL);
+    free(sk);
+    free(la);
+    free(br);
+    if (rc)
+        gx_http_error(r, rc, "storage unavailable");
+}
+
+/* ---- tokens ---- */
+
+static void issue_token(gx_http_req *r, bool admin)
+{
+    bool ok;
+    long ttl;
+    json_t *o = body_object(r);
+    if (!o)
+        return;
+    const char *sub = json_string_value(json_object_get(o, "sub"));
+    gx_role role = gx_role_parse(json_string_value(json_object_get(o, "role")));
+    const char *brand = json_string_value(json_object_get(o, "brand"));
+    const char *name = str_field(r, o, "name", 0, 100, true, &ok);
+    if (!ok || !int_field(r, o, "ttl_s", 60, GX_TOKEN_TTL_MAX, GX_TOKEN_TTL_DEFAULT, &ttl))
+        return;
+    if (!gx_id_valid(sub) || role == GX_ROLE_NONE) {
+        gx_http_error(r, GX_EBADREQ, "'sub' must be an id and 'role' expert, customer or staff");
+        return;
+    }
+    if (!admin) {
+        if (role == GX_ROLE_EXPERT || (brand && strcmp(brand, r->brand) != 0)) {
+            gx_http_error(r, GX_EFORBIDDEN, "a brand mints tokens for its own customers and staff");
+            return;
+        }
+        brand = r->brand;
+    }
+    if (role != GX_ROLE_EXPERT && !gx_id_valid(brand)) {
+        gx_http_error(r, GX_EBADREQ, "'brand' is required for customers and staff");
+        return;
+    }
+    int64_t exp;
+    char *tok = mint(r->srv, sub, role, role == GX_ROLE_EXPERT ? NULL : brand, name, ttl, &exp);
+    if (!tok) {
+        gx_http_error(r, GX_EINTERNAL, "could not sign the token");
+        return;
+    }
+    gx_http_reply_json(r, 201,
+                       json_pack("{s:s, s:I}", "token", tok, "expires_at", (json_int_t)exp));
+    free(tok);
+}
+
+static void post_token_brand(gx_http_req *r)
+{
+    issue_token(r, false);
+}
+
+static void post_token(gx_http_req *r)
+{
+    if (is_admin(r))
+        issue_token(r, true);
+    else
+        with_brand(r, post_token_brand);
+}
+
+/* ---- brand: tasks ---- */
+
+static void on_task_made(int rc, const char *task, const char *msg_id, int position, void *priv)
+{
+    gx_http_req *r = priv;
+    (void)msg_id;
+    if (rc) {
+        gx_http_error(r, rc, "%s", rc == GX_ENOTFOUND ? "brand not found" : "could not create");
+        gx_http_unref(r);
+        return;
+    }
+    json_t *cust = json_object_get(r->arg, "customer");
+    int64_t exp;
+    char *tok =
+        mint(r->srv, json_string_value(json_object_get(cust, "id")), GX_ROLE_CUSTOMER, r->brand,
+             json_string_value(json_object_get(cust, "name")), GX_TOKEN_TTL_DEFAULT, &exp);
+    gx_http_reply_json(r, 201,
+                       json_pack("{s:s, s:s, s:i, s:s?}", "task", task, "status", "queued",
+                                 "position", position, "customer_token", tok));
+    free(tok);
+    gx_http_unref(r);
+}
+
+static void post_task(gx_http_req *r)
+{
+    bool ok = true;
+    long prio;
+    json_t *o = body_object(r);
+    json_t *cust = o ? json_object_get(o, "customer") : NULL;
+    if (!o)
+        return;
+    const char *cid = json_string_value(json_object_get(cust, "id"));
+    const char *cname = json_string_value(json_object_get(cust, "name"));
+    if (!json_is_object(cust) || !gx_id_valid(cid) || (cname && gx_utf8_len(cname) > 100) ||
+        (json_object_get(cust, "name") && !cname)) {
+        gx_http_error(r, GX_EBADREQ, "'customer' must be {\"id\": id, \"name\": string}");
+        return;
+    }
+    const char *topic = json_string_value(json_object_get(o, "topic"));
+    const char *lang = json_string_value(json_object_get(o, "language"));
+    if (!gx_id_valid(topic) || !gx_id_valid(lang)) {
+        gx_http_error(r, GX_EBADREQ, "'topic' and 'language' must be ids");
+        return;
+    }
+    const char *text = str_field(r, o, "text", 1, 4000, false, &ok);
+    json_t *meta = json_object_get(o, "meta");
+    if (!text || !int_field(r, o, "priority", 0, 9, 0, &prio))
+        return;
+    if (meta && !json_is_object(meta)) {
+        gx_http_error(r, GX_EBADREQ, "'meta' must be an object");
+        return;
+    }
+    gx_task_spec sp = {.brand = r->brand,
+                       .topic = topic,
+                       .language = lang,
+                       .text = text,
+                       .customer_id = cid,
+                       .customer_name = cname ? cname : "",
+                       .priority = (int)prio,
+                       .meta = meta};
+    int rc = gx_task_create(r->srv, &sp, on_task_made, gx_http_ref(r));
+    if (rc) {
+        gx_http_unref(r);
+        gx_http_error(r, rc, "could not create the task");
+    }
+}
+
+static const char *hget(const redisReply *h, const char *f)
+{
+    for (size_t i = 0; h && h->type == REDIS_REPLY_ARRAY && i + 1 < h->elements; i += 2)
+        if (strcmp(h->element[i]->str, f) == 0)
+            return h->element[i + 1]->str;
+    return NULL;
+}
+
+static void add_int(json_t *o, const char *k, const char *v)
+{
+    if (v && v[0])
+        json_object_set_new(o, k, json_integer(atoll(v)));
+}
+
+static void on_task_get(redisReply *rep, void *priv)
+{
+    gx_http_req *r = priv;
+    const char *brand = hget(rep, "brand");
+    if (!rep)
+        gx_http_error(r, GX_EUNAVAIL, "storage unavailable");
+    else if (!brand || strcmp(brand, r->brand) != 0)
+        gx_http_error(r, GX_ENOTFOUND, "no such task");
+    else {
+        json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:s, s:{s:s, s:s}}", "task", r->id, "brand",
+                              brand, "status", hget(rep, "status"), "topic", hget(rep, "topic"),
+                              "language", hget(rep, "language"), "customer", "id",
+                              hget(rep, "customer"), "name", hget(rep, "customer_name"));
+        static const char *const ints[] = {"priority",    "created_at", "expires_at",
+                                           "assigned_at", "resolve_at", "cancel_at",
+                                           "escalate_at", "expire_at",  "rated_at"};
+        for (size_t i = 0; i < sizeof(ints) / sizeof(ints[0]); i++)
+            add_int(o, ints[i], hget(rep, ints[i]));
+        const char *ex = hget(rep, "expert");
+        if (ex && ex[0])
+            json_object_set_new(o, "expert", json_pack("{s:s}", "id", ex));
+        const char *asg = hget(rep, "assignee");
+        if (asg && asg[0])
+            json_object_set_new(o, "assignee",
+                                json_pack("{s:s, s:s, s:s}", "id", asg, "name",
+                                          hget(rep, "assignee_name") ?: "", "role",
+                                          hget(rep, "assignee_role") ?: ""));
+        if (hget(rep, "rating"))
+            json_object_set_new(o, "rating",
+                                json_pack("{s:i, s:s}", "score", atoi(hget(rep, "rating")),
+                                          "comment", hget(rep, "rating_comment") ?: ""));
+        if (hget(rep, "summary"))
+            json_object_set_new(o, "summary", json_string(hget(rep, "summary")));
+        if (hget(rep, "escalation_reason"))
+            json_object_set_new(o, "escalation_reason",
+                                json_string(hget(rep, "escalation_reason")));
+        gx_http_reply_json(r, 200, o);
+    }
+    gx_http_unref(r);
+}
+
+static void get_task(gx_http_req *r)
+{
+    int rc =
+        gx_redis_cmd(r->srv->redis, on_task_get, gx_http_ref(r), "HGETALL gx:{t:%s}:task", r->id);
+    if (rc) {
+        gx_http_unref(r);
+        gx_http_error(r, rc, "storage unavailable");
+    }
+}
+
+/* Transcript: the owner check and the read are pipelined; the first reply decides. */
+static void on_transcript_owner(redisReply *rep, void *priv)
+{
+    gx_http_req *r = priv;
+    if (!rep)
+        gx_http_error(r, GX_EUNAVAIL, "storage unavailable");
+    else if (rep->type != REDIS_REPLY_STRING || strcmp(rep->str, r->brand) != 0)
+        gx_http_error(r, GX_ENOTFOUND, "no such task");
+    gx_http_unref(r);
+}
+
+static void on_transcript(redisReply *rep, void *priv)
+{
+    gx_http_req *r = priv;
+    if (rep && rep->type == REDIS_REPLY_ARRAY)
+        gx_http_reply_json(
+            r, 200,
+            json_pack("{s:s, s:o}", "task", r->id, "messages", gx_chat_entries(r->id, rep, false)));
+    else
+        gx_http_error(r, GX_EUNAVAIL, "storage unavailable");
+    gx_http_unref(r);
+}
+
+static void get_transcript(gx_http_req *r)
+{
+    gx_redis *rd = r->srv->redis;
+    int rc =
+        gx_redis_cmd(rd, on_transcript_owner, gx_http_ref(r), "HGET gx:{t:%s}:task brand", r->id);
+    if (rc) {
+        gx_http_unref(r);
+        gx_http_error(r, rc, "storage unavailable");
+        return;
+    }
+    if (gx_redis_cmd(rd, on_transcript, gx_http_ref(r), "XRANGE gx:{t:%s}:chat - + COUNT %d", r->id,
+                     GX_TRANSCRIPT_MAX))
+        gx_http_unref(r);
+}
+
+/* ---- widget session ---- */
+
+static void on_widget_brand(redisReply *rep, void *priv)
+{
+    gx_http_req *r = priv;
+    const char *origins = gx_reply_str(rep, 0);
+    json_t *list = json_loads(origins[0] ? origins : "[]", 0, NULL), *v;
+    size_t i;
+    bool allowed = false;
+    json_array_foreach(list, i, v) allowed =
+        allowed ||
+        (r->origin[0] && json_is_string(v) && strcmp(json_string_value(v), r->origin) == 0);
+    json_decref(list);
+    if (!rep) {
+        gx_http_error(r, GX_EUNAVAIL, "storage unavailable");
+    } else if (!allowed) {
+        gx_http_error(r, GX_EFORBIDDEN, "origin not allowed for this widget");
+    } else {
+        char rnd[24], cid[32];
+        gx_random_id(rnd, 12);
+        snprintf(cid, sizeof(cid), "w_%s", rnd);
+        int64_t exp;
+        char *tok = mint(r->srv, cid, GX_ROLE_CUSTOMER, r->brand, "", GX_TOKEN_TTL_MAX, &exp);
+        snprintf(r->allow_origin, sizeof(r->allow_origin), "%s", r->origin);
+        gx_http_reply_json(r, 201,
+                           json_pack("{s:s?, s:{s:s, s:s}, s:s, s:I}", "token", tok, "customer",
+                                     "id", cid, "name", "", "brand", r->brand, "expires_at",
+                                     (json_int_t)exp));
+        free(tok);
+    }
+    gx_http_unref(r);
+}
+
+static void on_widget_key(redisReply *rep, void *priv)
+{
+    gx_http_req *r = priv;
+    if (!rep) {
+        gx_http_error(r, GX_EUNAVAIL, "storage unavailable");
+    } else if (rep->type != REDIS_REPLY_STRING || !gx_id_valid(rep->str)) {
+        gx_http_error(r, GX_EFORBIDDEN, "unknown widget key");
+    } else {
+        snprintf(r->brand, sizeof(r->brand), "%s", rep->str);
+        if (gx_redis_cmd(r->srv->redis, on_widget_brand, gx_http_ref(r),
+                         "HMGET gx:brand:%s widget_origins", r->brand)) {
+            gx_http_unref(r);
+            gx_http_error(r, GX_EUNAVAIL, "storage unavailable");
+        }
+    }
+    gx_http_unref(r);
+}
+
+static void post_widget_session(gx_http_req *r)
+{
+    json_t *o = body_object(r);
+    const char *key = o ? json_string_value(json_object_get(o, "widget_key")) : NULL;
+    if (!o)
+        return;
+    if (!key || strlen(key) > 128 || !gx_id_valid(key + (strncmp(key, "gxw_", 4) ? 0 : 4))) {
+        gx_http_error(r, GX_EBADREQ, "'widget_key' is required");
+        return;
+    }
+    if (gx_redis_cmd(r->srv->redis, on_widget_key, gx_http_ref(r), "GET gx:widgetkey:%s", key)) {
+        gx_http_unref(r);
+        gx_http_error(r, GX_EUNAVAIL, "storage unavailable");
+    }
+}
+
+/* ---- the table ---- */
+
+typedef enum { AUTH_NONE, AUTH_ADMIN, AUTH_BRAND, AUTH_ANY } gx_auth;
+
+static const struct {
+    int method;
+    const char *prefix, *suffix; /* suffix NULL: exact path when id is false */
+    bool id;
+    gx_auth auth;
+    gx_route_fn fn;
+} routes[] = {
+    {GX_HTTP_GET, "/healthz", NULL, false, AUTH_NONE, get_healthz},
+    {GX_HTTP_GET, "/metrics", NULL, false, AUTH_NONE, get_metrics},
+    {GX_HTTP_PUT, "/api/v1/brands/", NULL, true, AUTH_ADMIN, put_brand},
+    {GX_HTTP_PUT, "/api/v1/experts/", NULL, true, AUTH_ADMIN, put_expert},
+    {GX_HTTP_POST, "/api/v1/tokens", NULL, false, AUTH_ANY, post_token},
+    {GX_HTTP_POST, "/api/v1/tasks", NULL, false, AUTH_BRAND, post_task},
+    {GX_HTTP_GET, "/api/v1/tasks/", "/transcript", true, AUTH_BRAND, get_transcript},
+    {GX_HTTP_GET, "/api/v1/tasks/", NULL, true, AUTH_BRAND, get_task},
+    {GX_HTTP_POST, "/api/v1/widget/session", NULL, false, AUTH_NONE, post_widget_session},
+};
+
+void gx_http_route(gx_http_req *r)
+{
+    bool path_known = false;
+    for (size_t i = 0; i < sizeof(routes) / sizeof(routes[0]); i++) {
+        bool match = routes[i].id ? path_id(r, routes[i].prefix, routes[i].suffix, r->id)
+                                  : strcmp(r->path, routes[i].prefix) == 0;
+        if (!match)
+            continue;
+        path_known = true;
+        if (routes[i].method != r->method)
+            continue;
+        if (routes[i].auth == AUTH_ADMIN && !is_admin(r))
+            gx_http_error(r, GX_EUNAUTH, "the admin key is required");
+        else if (routes[i].auth == AUTH_BRAND)
+            with_brand(r, routes[i].fn);
+        else
+            routes[i].fn(r);
+        return;
+    }
+    if (path_known)
+        gx_http_reply_json(r, 405,
+                           json_pack("{s:{s:s, s:s}}", "error", "code", "bad_request", "message",
+                                     "method not allowed"));
+    else
+        gx_http_error(r, GX_ENOTFOUND, "no such endpoint: %.100s", r->path);
+}

@@ -1,0 +1,248 @@
+/* gigcxd: wires the parts together and runs the one loop. Config, then (embedded) Redis,
+ * then libwebsockets on the same libuv loop; SIGTERM/SIGINT close every socket with 1001,
+ * flush, and exit 0. No business logic lives here. */
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <libwebsockets.h>
+#include "gigcx/config.h"
+#include "gigcx/dev.h"
+#include "gigcx/embed.h"
+#include "gigcx/handlers.h"
+#include "gigcx/http.h"
+#include "gigcx/session.h"
+
+#define GX_DRAIN_MS 3000 /* longest wait for sockets to flush on shutdown */
+
+static const char *const channels[] = {GX_CH_TASK, GX_CH_OFFER, GX_CH_SESS, NULL};
+
+typedef struct {
+    gx_server srv;
+    gx_embed *embed;
+    uv_signal_t sigterm, sigint;
+    uv_timer_t drain;
+    int drain_ms;
+    bool seeded;
+    int port;
+    int exit_code;
+} gx_main;
+
+static void on_redis_state(bool up, void *priv)
+{
+    gx_main *m = priv;
+    lwsl_user("redis %s\n", up ? "connected" : "unreachable; requests get 'unavailable'");
+    if (up && m->srv.cfg->dev && !m->seeded) {
+        m->seeded = true;
+        gx_dev_seed(&m->srv, m->port);
+    }
+}
+
+static void on_tick(uv_timer_t *t)
+{
+    gx_housekeeping(t->data);
+}
+
+static void on_handle_closed(uv_handle_t *h)
+{
+    (void)h;
+}
+
+static void on_embed_stopped(void *arg)
+{
+    (void)arg;
+}
+
+/* Last step of shutdown: everything closed, the loop runs dry and main returns. */
+static void finish_stop(gx_main *m)
+{
+    if (m->srv.ctx) {
+        lws_context_destroy(m->srv.ctx);
+        m->srv.ctx = NULL;
+    }
+    gx_redis_close(m->srv.redis);
+    m->srv.redis = NULL;
+    uv_close((uv_handle_t *)&m->srv.tick, on_handle_closed);
+    uv_close((uv_handle_t *)&m->drain, on_handle_closed);
+    uv_close((uv_handle_t *)&m->sigterm, on_handle_closed);
+    uv_close((uv_handle_t *)&m->sigint, on_handle_closed);
+    gx_embed_stop(m->embed, on_embed_stopped, m);
+}
+
+static void on_drain(uv_timer_t *t)
+{
+    gx_main *m = t->data;
+    m->drain_ms += 50;
+    if (m->srv.all && m->drain_ms < GX_DRAIN_MS)
+        return;
+    uv_timer_stop(t);
+    finish_stop(m);
+}
+
+static void begin_stop(gx_main *m)
+{
+    if (m->srv.stopping)
+        return;
+    m->srv.stopping = true;
+    lwsl_user("shutting down: closing sockets with 1001\n");
+    for (gx_session *s = m->srv.all; s; s = s->next)
+        gx_session_close(s, 1001, "server shutting down", true);
+    uv_timer_start(&m->drain, on_drain, 50, 50);
+}
+
+static void on_signal(uv_signal_t *h, int sig)
+{
+    (void)sig;
+    begin_stop(h->data);
+}
+
+static void on_embed_exit(void *arg)
+{
+    gx_main *m = arg;
+    m->exit_code = 1;
+    begin_stop(m);
+}
+
+static const struct lws_protocols protocols[] = {
+    {.name = "gigcx.v1",
+     .callback = (lws_callback_function *)gx_ws_callback,
+     .per_session_data_size = sizeof(gx_pss),
+     .rx_buffer_size = 4096},
+    {0}};
+
+static int start_lws(gx_main *m, uv_loop_t *loop)
+{
+    gx_config *cfg = m->srv.cfg;
+    static lws_retry_bo_t retry;
+    retry = (lws_retry_bo_t){.secs_since_valid_ping = (uint16_t)cfg->heartbeat_s,
+                             .secs_since_valid_hangup = (uint16_t)(cfg->heartbeat_s * 3 + 5)};
+    static struct lws_http_mount mounts[4];
+    mounts[3] = (struct lws_http_mount){.mountpoint = "/",
+                                        .mountpoint_len = 1,
+                                        .origin = cfg->static_dir,
+                                        .def = "index.html",
+                                        .origin_protocol = LWSMPRO_FILE};
+    static const char *const dyn[] = {"/api", "/healthz", "/metrics"};
+    for (int i = 0; i < 3; i++)
+        mounts[i] = (struct lws_http_mount){.mountpoint = dyn[i],
+                                            .mountpoint_len = (unsigned char)strlen(dyn[i]),
+                                            .origin = "gigcx.v1",
+                                            .origin_protocol = LWSMPRO_CALLBACK,
+                                            .mount_next = &mounts[i + 1]};
+    void *foreign[] = {loop};
+    struct lws_context_creation_info info = {
+        .port = cfg->listen_port,
+        .iface = cfg->listen_host,
+        .protocols = protocols,
+        .mounts = mounts,
+        .options = LWS_SERVER_OPTION_LIBUV | LWS_SERVER_OPTION_VALIDATE_UTF8 |
+                   LWS_SERVER_OPTION_FAIL_UPON_UNABLE_TO_BIND |
+                   (cfg->tls_cert ? LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT : 0),
+        .foreign_loops = foreign,
+        .user = &m->srv,
+        .retry_and_idle_policy = &retry,
+        .ssl_cert_filepath = cfg->tls_cert,
+        .ssl_private_key_filepath = cfg->tls_key,
+        .timeout_secs = 30,
+        .max_http_header_data = 4096,
+        .fd_limit_per_thread = 0,
+    };
+    m->srv.ctx = lws_create_context(&info);
+    if (!m->srv.ctx)
+        return -1;
+    m->srv.vh = lws_get_vhost_by_name(m->srv.ctx, "default");
+    m->port = m->srv.vh ? lws_get_vhost_listen_port(m->srv.vh) : cfg->listen_port;
+    return 0;
+}
+
+static void set_log_level(int level)
+{
+    int mask = LLL_ERR | LLL_USER;
+    if (level >= 1)
+        mask |= LLL_WARN;
+    if (level >= 2)
+        mask |= LLL_NOTICE;
+    if (level >= 3)
+        mask |= LLL_INFO;
+    lws_set_log_level(mask, NULL);
+}
+
+static int run(gx_main *m, uv_loop_t *loop)
+{
+    gx_config *cfg = m->srv.cfg;
+    char url[600], err[512];
+    if (cfg->redis_url) {
+        snprintf(url, sizeof(url), "%s", cfg->redis_url);
+    } else {
+        m->embed = gx_embed_start(loop, cfg->redis_server, cfg->data_dir, url, sizeof(url),
+                                  on_embed_exit, m, err, sizeof(err));
+        if (!m->embed) {
+            fprintf(stderr, "gigcxd: %s\n", err);
+            return 1;
+        }
+    }
+    if (start_lws(m, loop)) {
+        fprintf(stderr, "gigcxd: cannot listen on %s:%d\n", cfg->listen_host, cfg->listen_port);
+        gx_embed_stop(m->embed, on_embed_stopped, m);
+        uv_run(loop, UV_RUN_DEFAULT);
+        return 1;
+    }
+    gx_redis_hooks hooks = {.on_message = gx_events_on_message,
+                            .on_state = on_redis_state,
+                            .on_resubscribed = gx_events_on_resubscribed,
+                            .priv = &m->srv};
+    /* on_state gets &m->srv, which is the first member of m */
+    m->srv.redis = gx_redis_new(loop, url, channels, &hooks);
+    if (!m->srv.redis) {
+        fprintf(stderr, "gigcxd: --redis %s: expected redis://host:port or unix:///path\n", url);
+        return 1;
+    }
+    uv_timer_init(loop, &m->srv.tick);
+    m->srv.tick.data = &m->srv;
+    uv_timer_start(&m->srv.tick, on_tick, 1000, 1000);
+    uv_timer_init(loop, &m->drain);
+    m->drain.data = m;
+    uv_signal_init(loop, &m->sigterm);
+    uv_signal_init(loop, &m->sigint);
+    m->sigterm.data = m->sigint.data = m;
+    uv_signal_start(&m->sigterm, on_signal, SIGTERM);
+    uv_signal_start(&m->sigint, on_signal, SIGINT);
+    lwsl_user("gigcxd %s listening on %s:%d (redis %s)\n", cfg->node_id, cfg->listen_host, m->port,
+              cfg->redis_url ? cfg->redis_url : "embedded");
+    printf("gigcxd listening on http://%s:%d\n", cfg->listen_host, m->port);
+    fflush(stdout);
+    uv_run(loop, UV_RUN_DEFAULT);
+    return m->exit_code;
+}
+
+int main(int argc, char **argv, char **envp)
+{
+    gx_config cfg;
+    char err[512];
+    signal(SIGPIPE, SIG_IGN);
+    if (gx_config_parse(&cfg, argc, argv, envp, err, sizeof(err))) {
+        fprintf(stderr, "gigcxd: %s\nTry 'gigcxd --help'.\n", err);
+        gx_config_free(&cfg);
+        return 2;
+    }
+    if (cfg.help) {
+        gx_config_usage(stdout, argv[0]);
+        gx_config_free(&cfg);
+        return 0;
+    }
+    if (gx_config_finish(&cfg, err, sizeof(err))) {
+        fprintf(stderr, "gigcxd: %s\nTry 'gigcxd --help'.\n", err);
+        gx_config_free(&cfg);
+        return 2;
+    }
+    set_log_level(cfg.log_level);
+    static gx_main m;
+    m.srv.cfg = &cfg;
+    uv_loop_t *loop = uv_default_loop();
+    m.srv.loop = loop;
+    int rc = run(&m, loop);
+    gx_server_free_indexes(&m.srv);
+    uv_loop_close(loop);
+    gx_config_free(&cfg);
+    return rc;
+}

@@ -1,0 +1,155 @@
+/* Prometheus text for /metrics: the process counters plus CPU seconds and resident memory
+ * (read from getrusage and /proc, which never blocks on a disk). */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <unistd.h>
+#include "gigcx/metrics.h"
+
+static const double bounds[GX_HIST_BUCKETS] = {0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1,
+                                               0.25,  0.5,    1,     2.5,  10,    60,   300};
+
+void gx_hist_observe(gx_hist *h, double v)
+{
+    int i = 0;
+    while (i < GX_HIST_BUCKETS && v > bounds[i])
+        i++;
+    h->counts[i]++;
+    h->sum += v;
+    h->n++;
+}
+
+typedef struct {
+    char *buf;
+    size_t len, cap;
+    int oom;
+} gx_text;
+
+static void put(gx_text *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void put(gx_text *t, const char *fmt, ...)
+{
+    for (;;) {
+        va_list ap;
+        va_start(ap, fmt);
+        int n = vsnprintf(t->buf + t->len, t->cap - t->len, fmt, ap);
+        va_end(ap);
+        if (n < 0)
+            return;
+        if (t->len + (size_t)n < t->cap) {
+            t->len += (size_t)n;
+            return;
+        }
+        size_t ncap = (t->cap + (size_t)n) * 2;
+        char *nb = realloc(t->buf, ncap);
+        if (!nb) {
+            t->oom = 1;
+            return;
+        }
+        t->buf = nb;
+        t->cap = ncap;
+    }
+}
+
+static void hist(gx_text *t, const char *name, const char *help, const gx_hist *h)
+{
+    put(t, "# HELP %s %s\n# TYPE %s histogram\n", name, help, name);
+    uint64_t cum = 0;
+    for (int i = 0; i < GX_HIST_BUCKETS; i++) {
+        cum += h->counts[i];
+        put(t, "%s_bucket{le=\"%g\"} %llu\n", name, bounds[i], (unsigned long long)cum);
+    }
+    cum += h->counts[GX_HIST_BUCKETS];
+    put(t, "%s_bucket{le=\"+Inf\"} %llu\n%s_sum %.6f\n%s_count %llu\n", name,
+        (unsigned long long)cum, name, h->sum, name, (unsigned long long)h->n);
+}
+
+static void counter(gx_text *t, const char *name, const char *help, uint64_t v)
+{
+    put(t, "# HELP %s %s\n# TYPE %s counter\n%s %llu\n", name, help, name, name,
+        (unsigned long long)v);
+}
+
+static void process_figures(gx_text *t)
+{
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    double cpu = (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6 +
+                 (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6;
+    long pages = 0, rss = 0;
+    FILE *f = fopen("/proc/self/statm", "r");
+    if (f) {
+        if (fscanf(f, "%ld %ld", &pages, &rss) != 2)
+            rss = 0;
+        fclose(f);
+    }
+    put(t,
+        "# HELP process_cpu_seconds_total User and system CPU time.\n"
+        "# TYPE process_cpu_seconds_total counter\nprocess_cpu_seconds_total %.3f\n",
+        cpu);
+    put(t,
+        "# HELP process_resident_memory_bytes Resident memory.\n"
+        "# TYPE process_resident_memory_bytes gauge\nprocess_resident_memory_bytes %ld\n",
+        rss * sysconf(_SC_PAGESIZE));
+}
+
+char *gx_metrics_render(const gx_metrics *m, double rtt_sum, uint64_t rtt_count,
+                        uint64_t redis_errors, int redis_up, const char *extra)
+{
+    gx_text t = {0};
+    static const char *const roles[] = {"unauthenticated", "expert", "customer", "staff"};
+    put(&t, "# HELP gigcx_connections Open WebSocket connections by role.\n"
+            "# TYPE gigcx_connections gauge\n");
+    for (int i = 0; i < 4; i++)
+        put(&t, "gigcx_connections{role=\"%s\"} %lld\n", roles[i], (long long)m->conns[i]);
+    counter(&t, "gigcx_offers_sent_total", "Offer frames queued to sockets.", m->offers_sent);
+    counter(&t, "gigcx_offers_published_total", "Tasks this node offered to every node.",
+            m->offers_published);
+    counter(&t, "gigcx_offers_withdrawn_total", "offer.withdrawn frames queued to sockets.",
+            m->withdrawals_sent);
+    static const char *const results[] = {"won", "conflict", "capacity", "forbidden", "not_found"};
+    put(&t, "# HELP gigcx_claims_total Claim attempts by result.\n"
+            "# TYPE gigcx_claims_total counter\n");
+    for (int i = 0; i < 5; i++)
+        put(&t, "gigcx_claims_total{result=\"%s\"} %llu\n", results[i],
+            (unsigned long long)m->claims[i]);
+    counter(&t, "gigcx_chat_messages_total", "Chat messages stored through this node.",
+            m->chat_appended);
+    counter(&t, "gigcx_chat_delivered_total", "chat.message frames queued to sockets.",
+            m->chat_delivered);
+    counter(&t, "gigcx_tasks_created_total", "Tasks created through this node.", m->tasks_created);
+    counter(&t, "gigcx_http_requests_total", "HTTP API requests.", m->http_requests);
+    counter(&t, "gigcx_frames_in_total", "WebSocket frames received.", m->frames_in);
+    counter(&t, "gigcx_frames_out_total", "WebSocket frames queued.", m->frames_out);
+    counter(&t, "gigcx_slow_consumers_closed_total", "Sockets closed for falling behind.",
+            m->slow_closed);
+    static const char *const codes[] = {
+        "",         "bad_request", "unauthenticated", "forbidden",   "not_found",
+        "conflict", "capacity",    "rate_limited",    "unavailable", "internal"};
+    put(&t, "# HELP gigcx_errors_total Errors returned to clients by code.\n"
+            "# TYPE gigcx_errors_total counter\n");
+    for (int i = 1; i < 10; i++)
+        put(&t, "gigcx_errors_total{code=\"%s\"} %llu\n", codes[i],
+            (unsigned long long)m->errors[i]);
+    hist(&t, "gigcx_queue_wait_seconds", "Time from task creation to claim.", &m->queue_wait);
+    hist(&t, "gigcx_claim_seconds", "Claim request to reply, inside the server.", &m->claim_time);
+    put(&t,
+        "# HELP gigcx_redis_up Whether the command connection to Redis is up.\n"
+        "# TYPE gigcx_redis_up gauge\ngigcx_redis_up %d\n",
+        redis_up);
+    put(&t,
+        "# HELP gigcx_redis_rtt_seconds Redis command round trips.\n"
+        "# TYPE gigcx_redis_rtt_seconds summary\ngigcx_redis_rtt_seconds_sum %.6f\n"
+        "gigcx_redis_rtt_seconds_count %llu\n",
+        rtt_sum, (unsigned long long)rtt_count);
+    counter(&t, "gigcx_redis_errors_total", "Redis error replies and lost replies.", redis_errors);
+    process_figures(&t);
+    if (extra)
+        put(&t, "%s", extra);
+    if (t.oom) {
+        free(t.buf);
+        return NULL;
+    }
+    return t.buf;
+}

@@ -1,0 +1,332 @@
+/* Offers: publishing a waiting task to every node, fanning it out to the local experts
+ * (or staff) who are eligible, withdrawing it from everyone holding it, and the backlog an
+ * expert gets on going available. One encoded frame is shared by every socket it goes to. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "gigcx/handlers.h"
+#include "gigcx/request.h"
+#include "gigcx/util.h"
+
+#define GX_BACKLOG_MAX 50
+
+static const char *offer_fields[] = {"brand",   "topic", "language",   "priority",
+                                     "preview", "pay",   "created_at", "expires_at",
+                                     "status",  "tier",  "assignee"};
+enum {
+    O_BRAND,
+    O_TOPIC,
+    O_LANG,
+    O_PRIO,
+    O_PREVIEW,
+    O_PAY,
+    O_CREATED,
+    O_EXPIRES,
+    O_STATUS,
+    O_TIER,
+    O_ASSIGNEE,
+    O_N
+};
+
+/* The offer frame for a task from its HMGET reply (new reference). */
+static json_t *offer_json(const char *task, const redisReply *r)
+{
+    json_t *pay = json_loads(gx_reply_str(r, O_PAY), 0, NULL);
+    if (!json_is_object(pay)) {
+        json_decref(pay);
+        pay = json_object();
+    }
+    return json_pack("{s:s, s:s, s:s, s:s, s:s, s:I, s:s, s:o, s:I, s:I}", "type", "offer", "task",
+                     task, "brand", gx_reply_str(r, O_BRAND), "topic", gx_reply_str(r, O_TOPIC),
+                     "language", gx_reply_str(r, O_LANG), "priority",
+                     (json_int_t)atoll(gx_reply_str(r, O_PRIO)), "preview",
+                     gx_reply_str(r, O_PREVIEW), "pay", pay, "created_at",
+                     (json_int_t)atoll(gx_reply_str(r, O_CREATED)), "expires_at",
+                     (json_int_t)atoll(gx_reply_str(r, O_EXPIRES)));
+}
+
+static int hmget_task(gx_server *srv, const char *task, gx_redis_cb cb, void *priv)
+{
+    char key[96];
+    snprintf(key, sizeof(key), "gx:{t:%s}:task", task);
+    const char *argv[2 + O_N] = {"HMGET", key};
+    memcpy(argv + 2, offer_fields, sizeof(offer_fields));
+    return gx_redis_argv(srv->redis, cb, priv, 2 + O_N, argv, NULL);
+}
+
+typedef struct {
+    gx_server *srv;
+    char task[65];
+} gx_pub;
+
+static void on_task_for_offer(redisReply *r, void *priv)
+{
+    gx_pub *p = priv;
+    const char *status = gx_reply_str(r, O_STATUS);
+    bool queued = strcmp(status, "queued") == 0;
+    bool esc = strcmp(status, "escalated") == 0 && !gx_reply_str(r, O_ASSIGNEE)[0];
+    if (queued || esc) {
+        json_t *o = offer_json(p->task, r);
+        char *body = json_dumps(o, JSON_COMPACT);
+        if (body && queued)
+            gx_redis_cmd(p->srv->redis, NULL, NULL, "PUBLISH %s O\t%s\t%s\t%s\t%s\t%s\n%s",
+                         GX_CH_OFFER, gx_reply_str(r, O_BRAND), gx_reply_str(r, O_LANG),
+                         gx_reply_str(r, O_TOPIC), gx_reply_str(r, O_TIER), p->task, body);
+        else if (body)
+            gx_redis_cmd(p->srv->redis, NULL, NULL, "PUBLISH %s E\t%s\t%s\n%s", GX_CH_OFFER,
+                         gx_reply_str(r, O_BRAND), p->task, body);
+        p->srv->m.offers_published++;
+        free(body);
+        json_decref(o);
+    }
+    free(p);
+}
+
+void gx_offer_publish(gx_server *srv, const char *task)
+{
+    gx_pub *p = calloc(1, sizeof(*p));
+    if (!p)
+        return;
+    p->srv = srv;
+    snprintf(p->task, sizeof(p->task), "%s", task);
+    if (hmget_task(srv, task, on_task_for_offer, p))
+        free(p);
+}
+
+/* True when s may be offered a task with these attributes. */
+static bool eligible(const gx_session *s, const char *lang, const char *topic, int tier)
+{
+    if (s->who.role == GX_ROLE_STAFF)
+        return true;
+    char needle[80];
+    snprintf(needle, sizeof(needle), ",%s,", lang);
+    if (!strstr(s->prof.langs_csv, needle))
+        return false;
+    snprintf(needle, sizeof(needle), ",%s,", topic);
+    return strstr(s->prof.skills_csv, needle) && s->prof.tier >= tier;
+}
+
+static void hand_offer(gx_session *s, gx_tlocal *t, gx_buf *b)
+{
+    if (gx_svec_push(&t->holders, s))
+        return;
+    gx_session_ref(s);
+    s->srv->m.offers_sent++;
+    gx_session_send(s, b);
+}
+
+/* Splits "A\tB\tC\n" header fields into f (at most max); returns the body after '\n'. */
+static const char *split_header(char *p, size_t len, char **f, int max, int *n)
+{
+    char *nl = memchr(p, '\n', len);
+    if (!nl)
+        return NULL;
+    *nl = '\0';
+    *n = 0;
+    for (char *tok = p; tok && *n < max;) {
+        f[(*n)++] = tok;
+        tok = strchr(tok, '\t');
+        if (tok)
+            *tok++ = '\0';
+    }
+    return nl + 1;
+}
+
+static void fan_out(gx_server *srv, char **f, int nf, const char *body, size_t blen)
+{
+    bool staff = f[0][0] == 'E';
+    if ((staff && nf != 3) || (!staff && nf != 6))
+        return;
+    const char *brand = f[1], *task = staff ? f[2] : f[5];
+    gx_blocal *bl = gx_blocal_get(srv, brand, false);
+    gx_svec *v = bl ? (staff ? &bl->staff : &bl->experts) : NULL;
+    if (!v || !v->n)
+        return;
+    gx_tlocal *t = gx_tlocal_get(srv, task, true);
+    gx_buf *b = gx_buf_new(body, blen);
+    if (!t || !b) {
+        gx_buf_unref(b);
+        return;
+    }
+    int tier = staff ? 0 : atoi(f[4]);
+    for (int i = 0; i < v->n; i++) {
+        gx_session *s = v->v[i];
+        if (staff || eligible(s, f[2], f[3], tier))
+            hand_offer(s, t, b);
+    }
+    gx_buf_unref(b);
+    gx_tlocal_gc(srv, t);
+}
+
+static void withdraw(gx_server *srv, char **f, int nf, const char *body, size_t blen)
+{
+    if (nf != 3)
+        return;
+    gx_tlocal *t = gx_tlocal_get(srv, f[1], false);
+    if (!t || !t->holders.n)
+        return;
+    gx_buf *b = gx_buf_new(body, blen);
+    uint64_t mark = ++srv->wd_serial;
+    for (int i = 0; i < t->holders.n; i++) {
+        gx_session *s = t->holders.v[i];
+        if (s->wd_mark != mark && strcmp(s->who.sub, f[2]) != 0) {
+            s->wd_mark = mark;
+            srv->m.withdrawals_sent++;
+            gx_session_send(s, b);
+        }
+        gx_session_unref(s);
+    }
+    t->holders.n = 0;
+    gx_buf_unref(b);
+    gx_tlocal_gc(srv, t);
+}
+
+void gx_offer_on_event(gx_server *srv, const char *payload, size_t len)
+{
+    char head[512];
+    const char *nl = memchr(payload, '\n', len);
+    if (!nl || (size_t)(nl - payload) >= sizeof(head))
+        return;
+    size_t hl = (size_t)(nl - payload) + 1;
+    memcpy(head, payload, hl);
+    char *f[8];
+    int nf;
+    if (!split_header(head, hl, f, 8, &nf))
+        return;
+    const char *body = payload + hl;
+    size_t blen = len - hl;
+    if (f[0][0] == 'O' || f[0][0] == 'E')
+        fan_out(srv, f, nf, body, blen);
+    else if (f[0][0] == 'W')
+        withdraw(srv, f, nf, body, blen);
+}
+
+/* Backlog: read the first waiting tasks of each brand, merge by score, read each task. */
+typedef struct {
+    int refs;
+    gx_session *s; /* a reference */
+    json_t *cands; /* [[score, task], ...] */
+    redisReply **states;
+    size_t n, got;
+} gx_backlog;
+
+static void backlog_unref(gx_backlog *b)
+{
+    if (--b->refs > 0)
+        return;
+    for (size_t i = 0; i < b->n; i++)
+        if (b->states && b->states[i])
+            freeReplyObject(b->states[i]);
+    free(b->states);
+    json_decref(b->cands);
+    gx_session_unref(b->s);
+    free(b);
+}
+
+static int by_score(const void *a, const void *b)
+{
+    double x = json_real_value(json_array_get(*(json_t *const *)a, 0));
+    double y = json_real_value(json_array_get(*(json_t *const *)b, 0));
+    return x < y ? -1 : x > y;
+}
+
+static void send_backlog(gx_backlog *b)
+{
+    gx_session *s = b->s;
+    for (size_t i = 0; i < b->n && gx_session_live(s) && s->available; i++) {
+        redisReply *r = b->states[i];
+        const char *task = json_string_value(json_array_get(json_array_get(b->cands, i), 1));
+        const char *status = gx_reply_str(r, O_STATUS);
+        bool ok = s->who.role == GX_ROLE_STAFF
+                      ? strcmp(status, "escalated") == 0 && !gx_reply_str(r, O_ASSIGNEE)[0]
+                      : strcmp(status, "queued") == 0 &&
+                            eligible(s, gx_reply_str(r, O_LANG), gx_reply_str(r, O_TOPIC),
+                                     atoi(gx_reply_str(r, O_TIER)));
+        if (!ok)
+            continue;
+        json_t *o = offer_json(task, r);
+        gx_buf *buf = gx_buf_json(o);
+        gx_tlocal *t = gx_tlocal_get(s->srv, task, true);
+        if (t && buf)
+            hand_offer(s, t, buf);
+        gx_buf_unref(buf);
+        json_decref(o);
+    }
+}
+
+static void on_backlog_state(redisReply *r, void *priv)
+{
+    gx_backlog *b = priv;
+    if (r && b->got < b->n) {
+        b->states[b->got] = calloc(1, sizeof(redisReply));
+        if (b->states[b->got]) {
+            *b->states[b->got] = *r;
+            memset(r, 0, sizeof(*r));
+            r->type = REDIS_REPLY_NIL;
+        }
+    }
+    if (++b->got == b->n)
+        send_backlog(b);
+    backlog_unref(b);
+}
+
+static void read_states(gx_backlog *b)
+{
+    size_t total = json_array_size(b->cands);
+    /* jansson arrays cannot be sorted in place: copy out, sort, rebuild */
+    json_t **items = malloc(sizeof(json_t *) * (total ? total : 1));
+    if (!items)
+        return;
+    for (size_t i = 0; i < total; i++)
+        items[i] = json_incref(json_array_get(b->cands, i));
+    qsort(items, total, sizeof(json_t *), by_score);
+    json_array_clear(b->cands);
+    for (size_t i = 0; i < total && i < GX_BACKLOG_MAX; i++)
+        json_array_append(b->cands, items[i]);
+    for (size_t i = 0; i < total; i++)
+        json_decref(items[i]);
+    free(items);
+    b->n = json_array_size(b->cands);
+    b->states = calloc(b->n ? b->n : 1, sizeof(redisReply *));
+    for (size_t i = 0; i < b->n && b->states; i++) {
+        b->refs++;
+        const char *task = json_string_value(json_array_get(json_array_get(b->cands, i), 1));
+        if (hmget_task(b->s->srv, task, on_backlog_state, b)) {
+            b->refs--;
+            b->n = i; /* what was sent still arrives; nothing after it */
+            break;
+        }
+    }
+}
+
+static void on_backlog_queue(redisReply *r, void *priv)
+{
+    gx_backlog *b = priv;
+    for (size_t i = 0; r && r->type == REDIS_REPLY_ARRAY && i + 1 < r->elements; i += 2)
+        json_array_append_new(
+            b->cands, json_pack("[f, s]", atof(r->element[i + 1]->str), r->element[i]->str));
+    if (--b->n == 0) /* n counts queue reads until they are all in */
+        read_states(b);
+    backlog_unref(b);
+}
+
+void gx_offer_backlog(gx_session *s)
+{
+    gx_backlog *b = calloc(1, sizeof(*b));
+    if (!b || !s->prof.nbrands) {
+        free(b);
+        return;
+    }
+    *b = (gx_backlog){.refs = 1, .s = gx_session_ref(s), .cands = json_array()};
+    const char *q = s->who.role == GX_ROLE_STAFF ? "esc" : "q";
+    b->n = (size_t)s->prof.nbrands;
+    for (int i = 0; i < s->prof.nbrands; i++) {
+        b->refs++;
+        if (gx_redis_cmd(s->srv->redis, on_backlog_queue, b, "ZRANGE gx:{b:%s}:%s 0 %d WITHSCORES",
+                         s->prof.brands[i], q, GX_BACKLOG_MAX - 1)) {
+            b->refs--;
+            break;
+        }
+    }
+    backlog_unref(b);
+}

@@ -1,0 +1,90 @@
+/* Presence: available/away and capacity for experts and staff, the local brand lists that
+ * offers are routed through, and heartbeats in Redis (a sorted set by last beat plus a
+ * hash per expert) so any node can see who is around. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "gigcx/error.h"
+#include "gigcx/handlers.h"
+#include "gigcx/request.h"
+#include "gigcx/util.h"
+
+static bool wants_offers(const gx_session *s)
+{
+    return s->available && s->held + s->claiming < s->capacity;
+}
+
+void gx_presence_refresh(gx_session *s)
+{
+    if (gx_session_live(s) && wants_offers(s))
+        gx_session_list_available(s);
+    else
+        gx_session_unlist_available(s);
+}
+
+static void store_presence(gx_session *s)
+{
+    gx_server *srv = s->srv;
+    gx_redis_cmd(srv->redis, NULL, NULL, "HSET gx:pres:%s status %s capacity %d node %s",
+                 s->who.sub, s->available ? "available" : "away", s->capacity, srv->cfg->node_id);
+    gx_redis_cmd(srv->redis, NULL, NULL, "ZADD gx:presence %lld %s", (long long)gx_now_ms(),
+                 s->who.sub);
+}
+
+void gx_on_presence_set(gx_session *s, json_t *msg, const char *ref)
+{
+    const char *status = json_string_value(json_object_get(msg, "status"));
+    long cap;
+    if (!status || (strcmp(status, "available") != 0 && strcmp(status, "away") != 0)) {
+        gx_session_error(s, GX_EBADREQ, ref, "'status' must be \"available\" or \"away\"");
+        return;
+    }
+    if (!gx_field_int(s, msg, "capacity", 1, 10, s->capacity ? s->capacity : s->prof.capacity, ref,
+                      &cap))
+        return;
+    bool was = s->available;
+    /* The admin's capacity is a ceiling: an expert may take on less, never more. */
+    s->capacity = (int)(cap < s->prof.capacity ? cap : s->prof.capacity);
+    if (s->capacity < 1)
+        s->capacity = 1;
+    s->available = strcmp(status, "available") == 0;
+    gx_presence_refresh(s);
+    json_t *reply = json_pack("{s:s, s:s, s:i, s:i}", "type", "presence", "status", status,
+                              "capacity", s->capacity, "active", s->held);
+    gx_session_send_json(s, reply, ref);
+    json_decref(reply);
+    store_presence(s);
+    if (s->available && !was)
+        gx_offer_backlog(s);
+}
+
+void gx_presence_heartbeat(gx_server *srv)
+{
+    /* One ZADD for every local expert: a beat costs one command, not one per socket. */
+    size_t n = 0;
+    for (gx_session *s = srv->all; s; s = s->next)
+        if (s->state == GX_SS_READY && s->who.role != GX_ROLE_CUSTOMER)
+            n++;
+    if (!n)
+        return;
+    const char **argv = malloc(sizeof(char *) * (2 + 2 * n));
+    char *scores = malloc(24 * n);
+    if (!argv || !scores)
+        goto out;
+    argv[0] = "ZADD";
+    argv[1] = "gx:presence";
+    size_t i = 0;
+    long long now = (long long)gx_now_ms();
+    for (gx_session *s = srv->all; s && i < n; s = s->next) {
+        if (s->state != GX_SS_READY || s->who.role == GX_ROLE_CUSTOMER)
+            continue;
+        snprintf(scores + 24 * i, 24, "%lld", now);
+        argv[2 + 2 * i] = scores + 24 * i;
+        argv[3 + 2 * i] = s->who.sub;
+        i++;
+    }
+    gx_redis_argv(srv->redis, NULL, NULL, (int)(2 + 2 * i), argv, NULL);
+out:
+    free(argv);
+    free(scores);
+}

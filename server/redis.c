@@ -1,0 +1,422 @@
+/* The Redis bus: a command connection and a subscriber connection on the libuv loop,
+ * each reconnecting with backoff. Scripts are SCRIPT LOADed before the command connection
+ * is declared up. It does not queue commands while Redis is away: callers get
+ * GX_EUNAVAIL and tell their user, which is what the contract asks for. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <hiredis/async.h>
+#include <hiredis/adapters/libuv.h>
+#include <libwebsockets.h>
+#include "gigcx/error.h"
+#include "gigcx/redis.h"
+#include "gigcx/scripts.h"
+
+typedef struct {
+    redisAsyncContext *ac; /* owned by hiredis once connected; NULL when down */
+    uv_timer_t retry;
+    int backoff_ms;
+    bool up;
+    bool is_sub;
+    struct gx_redis *bus; /* borrowed */
+} gx_conn;
+
+struct gx_redis {
+    uv_loop_t *loop; /* borrowed */
+    char *host;      /* owned; NULL for a unix socket */
+    char *path;      /* owned unix socket path, or NULL */
+    int port;
+    const char *const *channels; /* borrowed */
+    gx_redis_hooks hooks;
+    gx_conn cmd, sub;
+    char sha[GX_SCRIPT_COUNT][41];
+    int scripts_pending;
+    bool closing;
+    int open_handles;
+    double rtt_sum;
+    uint64_t rtt_count, errors;
+};
+
+/* A command in flight: keeps the caller's callback and, for scripts, the arguments so a
+ * NOSCRIPT reply can be retried with EVAL. */
+typedef struct {
+    gx_redis *bus;
+    gx_redis_cb cb;
+    void *priv;
+    uint64_t t0;
+    int script; /* -1 when not a script */
+    int argc;
+    char **argv;  /* owned copy for scripts, else NULL */
+    size_t *lens; /* owned copy for scripts */
+} gx_call;
+
+static void conn_start(gx_conn *c);
+
+static void on_retry(uv_timer_t *t)
+{
+    conn_start((gx_conn *)((char *)t - offsetof(gx_conn, retry)));
+}
+
+static uint64_t now_ns(void)
+{
+    return uv_hrtime();
+}
+
+static int parse_url(gx_redis *r, const char *url)
+{
+    if (strncmp(url, "unix://", 7) == 0) {
+        r->path = strdup(url + 7);
+        return r->path && r->path[0] ? 0 : -1;
+    }
+    if (strncmp(url, "redis://", 8) != 0)
+        return -1;
+    const char *h = url + 8;
+    const char *at = strrchr(h, '@'); /* credentials are not supported: refuse clearly */
+    if (at)
+        return -1;
+    const char *colon = strrchr(h, ':');
+    const char *slash = strchr(h, '/');
+    size_t hl = colon ? (size_t)(colon - h) : (slash ? (size_t)(slash - h) : strlen(h));
+    r->host = strndup(h, hl);
+    r->port = colon ? atoi(colon + 1) : 6379;
+    return r->host && r->host[0] && r->port > 0 && r->port < 65536 ? 0 : -1;
+}
+
+static void schedule_retry(gx_conn *c)
+{
+    if (c->bus->closing)
+        return;
+    c->backoff_ms = c->backoff_ms ? c->backoff_ms * 2 : 100;
+    if (c->backoff_ms > 2000)
+        c->backoff_ms = 2000;
+    uv_timer_start(&c->retry, on_retry, (uint64_t)c->backoff_ms, 0);
+}
+
+static void set_up(gx_conn *c, bool up)
+{
+    if (c->up == up)
+        return;
+    c->up = up;
+    gx_redis *r = c->bus;
+    if (!c->is_sub && r->hooks.on_state)
+        r->hooks.on_state(up, r->hooks.priv);
+    if (c->is_sub && up && r->hooks.on_resubscribed)
+        r->hooks.on_resubscribed(r->hooks.priv);
+}
+
+static void on_script_loaded(redisAsyncContext *ac, void *reply, void *priv)
+{
+    gx_redis *r = ac->data ? ((gx_conn *)ac->data)->bus : NULL;
+    redisReply *rep = reply;
+    int idx = (int)(intptr_t)priv;
+    if (!r)
+        return;
+    if (!rep || rep->type != REDIS_REPLY_STRING) {
+        lwsl_err("redis: SCRIPT LOAD %s failed: %s\n", gx_script_names[idx],
+                 rep && rep->type == REDIS_REPLY_ERROR ? rep->str : "no reply");
+        return; /* the connection stays down for commands; a reconnect retries */
+    }
+    snprintf(r->sha[idx], sizeof(r->sha[idx]), "%s", rep->str);
+    if (--r->scripts_pending == 0)
+        set_up(&r->cmd, true);
+}
+
+static void on_sub_message(redisAsyncContext *ac, void *reply, void *priv)
+{
+    (void)priv;
+    gx_conn *c = ac->data;
+    redisReply *rep = reply;
+    if (!c || !rep || rep->type != REDIS_REPLY_ARRAY || rep->elements != 3)
+        return;
+    redisReply *kind = rep->element[0];
+    if (strcmp(kind->str, "subscribe") == 0) {
+        int n = 0;
+        while (c->bus->channels[n])
+            n++;
+        if (rep->element[2]->integer >= n)
+            set_up(c, true);
+        return;
+    }
+    if (strcmp(kind->str, "message") == 0 && c->bus->hooks.on_message)
+        c->bus->hooks.on_message(rep->element[1]->str, rep->element[2]->str, rep->element[2]->len,
+                                 c->bus->hooks.priv);
+}
+
+static void on_connect(const redisAsyncContext *ac, int status)
+{
+    gx_conn *c = ac->data;
+    if (status != REDIS_OK) {
+        lwsl_warn("redis: connect failed: %s\n", ac->errstr);
+        c->ac = NULL;
+        schedule_retry(c);
+        return;
+    }
+    c->backoff_ms = 0;
+    gx_redis *r = c->bus;
+    if (c->is_sub) {
+        for (int i = 0; r->channels[i]; i++)
+            redisAsyncCommand(c->ac, on_sub_message, NULL, "SUBSCRIBE %s", r->channels[i]);
+        return;
+    }
+    r->scripts_pending = GX_SCRIPT_COUNT;
+    for (int i = 0; i < GX_SCRIPT_COUNT; i++)
+        redisAsyncCommand(c->ac, on_script_loaded, (void *)(intptr_t)i, "SCRIPT LOAD %s",
+                          gx_script_src[i]);
+}
+
+static void on_handle_closed(uv_handle_t *h)
+{
+    gx_redis *r = h->data;
+    if (--r->open_handles > 0)
+        return;
+    free(r->host);
+    free(r->path);
+    free(r);
+}
+
+static void maybe_free(gx_redis *r)
+{
+    if (!r->closing || r->cmd.ac || r->sub.ac)
+        return;
+    uv_close((uv_handle_t *)&r->cmd.retry, on_handle_closed);
+    uv_close((uv_handle_t *)&r->sub.retry, on_handle_closed);
+}
+
+static void on_disconnect(const redisAsyncContext *ac, int status)
+{
+    gx_conn *c = ac->data;
+    (void)status;
+    c->ac = NULL;
+    set_up(c, false);
+    if (c->bus->closing) {
+        maybe_free(c->bus);
+        return;
+    }
+    lwsl_warn("redis: %s connection lost, reconnecting\n", c->is_sub ? "subscriber" : "command");
+    schedule_retry(c);
+}
+
+static void conn_start(gx_conn *c)
+{
+    gx_redis *r = c->bus;
+    redisAsyncContext *ac =
+        r->path ? redisAsyncConnectUnix(r->path) : redisAsyncConnect(r->host, r->port);
+    if (!ac || ac->err) {
+        if (ac)
+            redisAsyncFree(ac);
+        schedule_retry(c);
+        return;
+    }
+    ac->data = c;
+    c->ac = ac;
+    redisLibuvAttach(ac, r->loop);
+    redisAsyncSetConnectCallback(ac, on_connect);
+    redisAsyncSetDisconnectCallback(ac, on_disconnect);
+}
+
+gx_redis *gx_redis_new(uv_loop_t *loop, const char *url, const char *const *channels,
+                       const gx_redis_hooks *hooks)
+{
+    gx_redis *r = calloc(1, sizeof(*r));
+    if (!r)
+        return NULL;
+    if (parse_url(r, url)) {
+        free(r->host);
+        free(r->path);
+        free(r);
+        return NULL;
+    }
+    r->loop = loop;
+    r->channels = channels;
+    r->hooks = *hooks;
+    gx_conn *cs[2] = {&r->cmd, &r->sub};
+    for (int i = 0; i < 2; i++) {
+        cs[i]->bus = r;
+        cs[i]->is_sub = i == 1;
+        uv_timer_init(loop, &cs[i]->retry);
+        cs[i]->retry.data = r;
+        r->open_handles++;
+        conn_start(cs[i]);
+    }
+    return r;
+}
+
+bool gx_redis_up(const gx_redis *r)
+{
+    return r && r->cmd.up && !r->closing;
+}
+
+static void call_free(gx_call *c)
+{
+    if (c->argv) {
+        for (int i = 0; i < c->argc; i++)
+            free(c->argv[i]);
+        free(c->argv);
+        free(c->lens);
+    }
+    free(c);
+}
+
+static void on_reply(redisAsyncContext *ac, void *reply, void *priv);
+
+static int send_call(gx_redis *r, gx_call *call, int argc, const char **argv, const size_t *lens)
+{
+    if (!r->cmd.ac || !r->cmd.up)
+        return GX_EUNAVAIL;
+    if (redisAsyncCommandArgv(r->cmd.ac, on_reply, call, argc, argv, lens) != REDIS_OK)
+        return GX_EUNAVAIL;
+    return 0;
+}
+
+static void retry_with_eval(gx_call *call)
+{
+    gx_redis *r = call->bus;
+    call->argv[0][0] = '\0'; /* replace EVALSHA+sha by EVAL+source */
+    const char **av = malloc(sizeof(char *) * (size_t)call->argc);
+    size_t *ln = malloc(sizeof(size_t) * (size_t)call->argc);
+    if (!av || !ln) {
+        free(av);
+        free(ln);
+        call->cb ? call->cb(NULL, call->priv) : (void)0;
+        call_free(call);
+        return;
+    }
+    for (int i = 0; i < call->argc; i++) {
+        av[i] = call->argv[i];
+        ln[i] = call->lens[i];
+    }
+    av[0] = "EVAL";
+    ln[0] = 4;
+    av[1] = gx_script_src[call->script];
+    ln[1] = strlen(av[1]);
+    call->script = -1; /* never loop */
+    if (send_call(r, call, call->argc, av, ln)) {
+        if (call->cb)
+            call->cb(NULL, call->priv);
+        call_free(call);
+    }
+    free(av);
+    free(ln);
+}
+
+static void on_reply(redisAsyncContext *ac, void *reply, void *priv)
+{
+    (void)ac;
+    gx_call *call = priv;
+    redisReply *rep = reply;
+    gx_redis *r = call->bus;
+    if (rep && rep->type == REDIS_REPLY_ERROR && call->script >= 0 &&
+        strncmp(rep->str, "NOSCRIPT", 8) == 0) {
+        retry_with_eval(call);
+        return;
+    }
+    r->rtt_sum += (double)(now_ns() - call->t0) / 1e9;
+    r->rtt_count++;
+    if (!rep || rep->type == REDIS_REPLY_ERROR) {
+        r->errors++;
+        if (rep)
+            lwsl_warn("redis: error reply: %s\n", rep->str);
+    }
+    if (call->cb)
+        call->cb(rep, call->priv);
+    call_free(call);
+}
+
+int gx_redis_argv(gx_redis *r, gx_redis_cb cb, void *priv, int argc, const char **argv,
+                  const size_t *lens)
+{
+    gx_call *call = calloc(1, sizeof(*call));
+    if (!call)
+        return GX_EINTERNAL;
+    *call = (gx_call){.bus = r, .cb = cb, .priv = priv, .t0 = now_ns(), .script = -1};
+    int rc = send_call(r, call, argc, argv, lens);
+    if (rc)
+        free(call);
+    return rc;
+}
+
+int gx_redis_cmd(gx_redis *r, gx_redis_cb cb, void *priv, const char *fmt, ...)
+{
+    if (!r->cmd.ac || !r->cmd.up)
+        return GX_EUNAVAIL;
+    gx_call *call = calloc(1, sizeof(*call));
+    if (!call)
+        return GX_EINTERNAL;
+    *call = (gx_call){.bus = r, .cb = cb, .priv = priv, .t0 = now_ns(), .script = -1};
+    va_list ap;
+    va_start(ap, fmt);
+    int rc = redisvAsyncCommand(r->cmd.ac, on_reply, call, fmt, ap);
+    va_end(ap);
+    if (rc != REDIS_OK) {
+        free(call);
+        return GX_EUNAVAIL;
+    }
+    return 0;
+}
+
+/* Copies EVALSHA sha nkeys argv... into the call so a NOSCRIPT can be retried. */
+static int copy_script_args(gx_call *call, const char *sha, int nkeys, int argc, const char **argv,
+                            const size_t *lens)
+{
+    call->argc = argc + 3;
+    call->argv = calloc((size_t)call->argc, sizeof(char *));
+    call->lens = calloc((size_t)call->argc, sizeof(size_t));
+    if (!call->argv || !call->lens)
+        return -1;
+    char nk[16];
+    snprintf(nk, sizeof(nk), "%d", nkeys);
+    const char *fixed[3] = {"EVALSHA", sha, nk};
+    for (int i = 0; i < call->argc; i++) {
+        const char *src = i < 3 ? fixed[i] : argv[i - 3];
+        size_t n = i < 3 ? strlen(src) : (lens ? lens[i - 3] : strlen(src));
+        call->argv[i] = malloc(n + 1);
+        if (!call->argv[i])
+            return -1;
+        memcpy(call->argv[i], src, n);
+        call->argv[i][n] = '\0';
+        call->lens[i] = n;
+    }
+    return 0;
+}
+
+int gx_redis_script(gx_redis *r, gx_script s, gx_redis_cb cb, void *priv, int nkeys, int argc,
+                    const char **argv, const size_t *lens)
+{
+    if (!gx_redis_up(r))
+        return GX_EUNAVAIL;
+    gx_call *call = calloc(1, sizeof(*call));
+    if (!call)
+        return GX_EINTERNAL;
+    *call = (gx_call){.bus = r, .cb = cb, .priv = priv, .t0 = now_ns(), .script = (int)s};
+    if (copy_script_args(call, r->sha[s], nkeys, argc, argv, lens)) {
+        call_free(call);
+        return GX_EINTERNAL;
+    }
+    int rc = send_call(r, call, call->argc, (const char **)call->argv, call->lens);
+    if (rc)
+        call_free(call);
+    return rc;
+}
+
+void gx_redis_stats(const gx_redis *r, double *sum_s, uint64_t *count, uint64_t *errors)
+{
+    *sum_s = r->rtt_sum;
+    *count = r->rtt_count;
+    *errors = r->errors;
+}
+
+void gx_redis_close(gx_redis *r)
+{
+    if (!r || r->closing)
+        return;
+    r->closing = true;
+    uv_timer_stop(&r->cmd.retry);
+    uv_timer_stop(&r->sub.retry);
+    if (r->cmd.ac)
+        redisAsyncDisconnect(r->cmd.ac);
+    if (r->sub.ac)
+        redisAsyncDisconnect(r->sub.ac);
+    maybe_free(r);
+}

@@ -1,0 +1,128 @@
+/* Shared request plumbing for the WebSocket handlers: hostile-input checks that answer
+ * bad_request themselves, the in-flight request context, and script reply words. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "gigcx/error.h"
+#include "gigcx/request.h"
+#include "gigcx/util.h"
+
+gx_req *gx_req_new(gx_session *s, const char *ref, const char *task)
+{
+    gx_req *r = calloc(1, sizeof(*r));
+    if (!r) {
+        gx_session_error(s, GX_EINTERNAL, ref, "out of memory");
+        return NULL;
+    }
+    r->s = gx_session_ref(s);
+    if (ref) {
+        snprintf(r->ref, sizeof(r->ref), "%s", ref);
+        r->has_ref = true;
+    }
+    if (task)
+        snprintf(r->task, sizeof(r->task), "%s", task);
+    r->t0_ns = uv_hrtime();
+    return r;
+}
+
+void gx_req_free(gx_req *r)
+{
+    if (!r)
+        return;
+    gx_session_unref(r->s);
+    free(r);
+}
+
+void gx_req_fail(gx_req *r, int rc)
+{
+    gx_session_error(r->s, rc, gx_req_ref(r),
+                     rc == GX_EUNAVAIL ? "storage unavailable; try again" : "internal error");
+    gx_req_free(r);
+}
+
+const char *gx_field_id(gx_session *s, json_t *msg, const char *field, const char *ref)
+{
+    const char *v = json_string_value(json_object_get(msg, field));
+    if (!gx_id_valid(v)) {
+        gx_session_error(s, GX_EBADREQ, ref, "'%s' must be an id matching [A-Za-z0-9_-]{1,64}",
+                         field);
+        return NULL;
+    }
+    return v;
+}
+
+size_t gx_utf8_len(const char *s)
+{
+    size_t n = 0;
+    for (; *s; s++)
+        if (((unsigned char)*s & 0xC0) != 0x80)
+            n++;
+    return n;
+}
+
+const char *gx_field_str(gx_session *s, json_t *msg, const char *field, size_t minchars,
+                         size_t maxchars, bool optional, const char *ref, bool *ok)
+{
+    json_t *j = json_object_get(msg, field);
+    *ok = true;
+    if (!j && optional)
+        return NULL;
+    const char *v = json_string_value(j);
+    size_t n = v ? gx_utf8_len(v) : 0;
+    if (!v || n < minchars || n > maxchars || strlen(v) != json_string_length(j)) {
+        gx_session_error(s, GX_EBADREQ, ref, "'%s' must be a string of %zu to %zu characters",
+                         field, minchars, maxchars);
+        *ok = false;
+        return NULL;
+    }
+    return v;
+}
+
+bool gx_field_int(gx_session *s, json_t *msg, const char *field, long min, long max, long def,
+                  const char *ref, long *out)
+{
+    json_t *j = json_object_get(msg, field);
+    if (!j) {
+        *out = def;
+        return true;
+    }
+    if (!json_is_integer(j) || json_integer_value(j) < min || json_integer_value(j) > max) {
+        gx_session_error(s, GX_EBADREQ, ref, "'%s' must be an integer from %ld to %ld", field, min,
+                         max);
+        return false;
+    }
+    *out = (long)json_integer_value(j);
+    return true;
+}
+
+int gx_script_status(const redisReply *r)
+{
+    if (!r)
+        return GX_EUNAVAIL;
+    if (r->type != REDIS_REPLY_ARRAY || r->elements < 1 ||
+        r->element[0]->type != REDIS_REPLY_STRING)
+        return GX_EINTERNAL;
+    const char *w = r->element[0]->str;
+    if (strcmp(w, "ok") == 0 || strcmp(w, "dup") == 0)
+        return 0;
+    static const struct {
+        const char *word;
+        int err;
+    } words[] = {{"not_found", GX_ENOTFOUND},
+                 {"forbidden", GX_EFORBIDDEN},
+                 {"conflict", GX_ECONFLICT},
+                 {"bad_request", GX_EBADREQ},
+                 {"capacity", GX_ECAPACITY}};
+    for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++)
+        if (strcmp(w, words[i].word) == 0)
+            return words[i].err;
+    return GX_EINTERNAL;
+}
+
+const char *gx_reply_str(const redisReply *r, size_t i)
+{
+    if (!r || r->type != REDIS_REPLY_ARRAY || i >= r->elements)
+        return "";
+    const redisReply *e = r->element[i];
+    return (e->type == REDIS_REPLY_STRING || e->type == REDIS_REPLY_STATUS) ? e->str : "";
+}

@@ -1,0 +1,20 @@
+-- Creates or updates a brand. A new brand gets the api key hash and widget key passed in;
+-- an existing one keeps them unless rotate is '1', which replaces the api key hash.
+-- KEYS: brand hash. ARGV: name, pay json, widget origins json, webhook url, rotate,
+-- new api key hash, new widget key, now ms, config json.
+-- Returns {"created"|"rotated"|"updated", widget key, old api key hash}.
+local exists = redis.call('EXISTS', KEYS[1]) == 1
+local old = redis.call('HGET', KEYS[1], 'api_key_hash') or ''
+redis.call('HSET', KEYS[1], 'name', ARGV[1], 'pay', ARGV[2], 'widget_origins', ARGV[3],
+    'webhook_url', ARGV[4], 'updated_at', ARGV[8], 'config', ARGV[9])
+if not exists then
+    redis.call('HSET', KEYS[1], 'created_at', ARGV[8], 'api_key_hash', ARGV[6],
+        'widget_key', ARGV[7])
+    return {'created', ARGV[7], ''}
+end
+local wk = redis.call('HGET', KEYS[1], 'widget_key')
+if ARGV[5] == '1' then
+    redis.call('HSET', KEYS[1], 'api_key_hash', ARGV[6])
+    return {'rotated', wk, old}
+end
+return {'updated', wk, ''}

@@ -1,0 +1,44 @@
+-- The one place a task gets an owner: succeeds only if the claimer is eligible and the task
+-- is claimable and unowned, so exactly one claim ever wins, whichever node sent it.
+-- KEYS: task hash, chat stream. ARGV: user, name, role, ",brands,", ",languages,",
+-- ",skills,", tier, now ms, status update payload, withdrawal payload.
+-- Returns {"ok", status, brand, topic, language, customer name, pay, history...} or {code}.
+local t = redis.call('HMGET', KEYS[1], 'status', 'assignee', 'brand', 'language', 'topic',
+    'tier', 'customer_name', 'pay')
+if not t[1] then
+    return {'not_found'}
+end
+local function has(list, v)
+    return string.find(list, ',' .. v .. ',', 1, true) ~= nil
+end
+local status, assignee, brand = t[1], t[2], t[3]
+local role = ARGV[3]
+local newstatus
+if role == 'staff' then
+    if not has(ARGV[4], brand) then
+        return {'forbidden'}
+    end
+    if status ~= 'escalated' or assignee ~= '' then
+        return {'conflict'}
+    end
+    newstatus = 'escalated'
+else
+    if not (has(ARGV[4], brand) and has(ARGV[5], t[4]) and has(ARGV[6], t[5])) or
+        tonumber(ARGV[7]) < tonumber(t[6]) then
+        return {'forbidden'}
+    end
+    if status ~= 'queued' then
+        return {'conflict'}
+    end
+    newstatus = 'assigned'
+end
+redis.call('HSET', KEYS[1], 'status', newstatus, 'assignee', ARGV[1], 'assignee_name', ARGV[2],
+    'assignee_role', role, 'assigned_at', ARGV[8], role, ARGV[1])
+redis.call('PUBLISH', 'gx:ev:offer', ARGV[10])
+redis.call('PUBLISH', 'gx:ev:task', ARGV[9])
+local out = {'ok', newstatus, brand, t[5], t[4], t[7], t[8]}
+local hist = redis.call('XREVRANGE', KEYS[2], '+', '-', 'COUNT', 200)
+for i = #hist, 1, -1 do
+    out[#out + 1] = hist[i]
+end
+return out

@@ -1,0 +1,65 @@
+-- Moves a task between statuses for release, resolve, escalate, cancel and expire, checking
+-- who may do it, and publishes the status update (and the offer withdrawal) it causes.
+-- KEYS: task hash. ARGV: action, user, role, now ms, update payload, withdrawal payload
+-- ('' for none), note (summary or reason).
+-- Returns {"ok", new status, brand, priority, created_at, customer, previous assignee,
+-- expires_at} or {code}.
+local t = redis.call('HMGET', KEYS[1], 'status', 'customer', 'assignee', 'expert', 'staff',
+    'brand', 'priority', 'created_at', 'expires_at', 'timeout_ms')
+if not t[1] then
+    return {'not_found'}
+end
+local action, user, role, now = ARGV[1], ARGV[2], ARGV[3], tonumber(ARGV[4])
+local status, customer, assignee = t[1], t[2], t[3]
+local open = status == 'queued' or status == 'assigned' or status == 'escalated'
+local newstatus
+local fields = {}
+if action == 'cancel' then
+    if role ~= 'customer' or user ~= customer then
+        return {'forbidden'}
+    end
+    if not open then
+        return {'conflict'}
+    end
+    newstatus = 'cancelled'
+elseif action == 'expire' then
+    if status ~= 'queued' or tonumber(t[9]) > now then
+        return {'conflict'}
+    end
+    newstatus = 'expired'
+else
+    local held = user == assignee and assignee ~= ''
+    if not held then
+        if user == t[4] or user == t[5] then
+            return {'conflict'}
+        end
+        return {'forbidden'}
+    end
+    if status ~= 'assigned' and status ~= 'escalated' then
+        return {'conflict'}
+    end
+    if action == 'release' then
+        newstatus = role == 'staff' and 'escalated' or 'queued'
+        fields = {'expires_at', now + tonumber(t[10])}
+    elseif action == 'resolve' then
+        newstatus = 'resolved'
+        fields = {'summary', ARGV[7], 'resolved_by', user}
+    elseif action == 'escalate' then
+        if role ~= 'expert' then
+            return {'forbidden'}
+        end
+        newstatus = 'escalated'
+        fields = {'escalation_reason', ARGV[7]}
+    else
+        return {'bad_request'}
+    end
+end
+local keep = action == 'resolve' or action == 'cancel'
+redis.call('HSET', KEYS[1], 'status', newstatus, 'assignee', keep and assignee or '',
+    action .. '_at', now, unpack(fields))
+if ARGV[6] ~= '' then
+    redis.call('PUBLISH', 'gx:ev:offer', ARGV[6])
+end
+redis.call('PUBLISH', 'gx:ev:task', ARGV[5])
+local expires = redis.call('HGET', KEYS[1], 'expires_at')
+return {'ok', newstatus, t[6], t[7], t[8], customer, assignee, expires}

@@ -1,0 +1,118 @@
+/* The process-local indexes (session vectors, task and brand entries) and the
+ * once-a-second housekeeping that any node may run. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "gigcx/handlers.h"
+#include "gigcx/server.h"
+#include "gigcx/session.h"
+
+int gx_svec_push(gx_svec *v, struct gx_session *s)
+{
+    if (v->n == v->cap) {
+        int ncap = v->cap ? v->cap * 2 : 4;
+        struct gx_session **nv = realloc(v->v, sizeof(*nv) * (size_t)ncap);
+        if (!nv)
+            return -1;
+        v->v = nv;
+        v->cap = ncap;
+    }
+    v->v[v->n++] = s;
+    return 0;
+}
+
+void gx_svec_del(gx_svec *v, int i)
+{
+    v->v[i] = v->v[--v->n];
+}
+
+void gx_svec_free(gx_svec *v)
+{
+    free(v->v);
+    memset(v, 0, sizeof(*v));
+}
+
+gx_tlocal *gx_tlocal_get(gx_server *srv, const char *task, bool create)
+{
+    gx_tlocal *t = gx_map_get(&srv->tasks, task);
+    if (t || !create)
+        return t;
+    t = calloc(1, sizeof(*t));
+    if (!t)
+        return NULL;
+    snprintf(t->id, sizeof(t->id), "%s", task);
+    if (gx_map_set(&srv->tasks, task, t)) {
+        free(t);
+        return NULL;
+    }
+    return t;
+}
+
+void gx_tlocal_gc(gx_server *srv, gx_tlocal *t)
+{
+    if (!t || t->members.n || t->holders.n)
+        return;
+    gx_map_del(&srv->tasks, t->id);
+    gx_svec_free(&t->members);
+    gx_svec_free(&t->holders);
+    free(t);
+}
+
+gx_blocal *gx_blocal_get(gx_server *srv, const char *brand, bool create)
+{
+    gx_blocal *b = gx_map_get(&srv->brands, brand);
+    if (b || !create)
+        return b;
+    b = calloc(1, sizeof(*b));
+    if (!b)
+        return NULL;
+    snprintf(b->id, sizeof(b->id), "%s", brand);
+    if (gx_map_set(&srv->brands, brand, b)) {
+        free(b);
+        return NULL;
+    }
+    return b;
+}
+
+void gx_housekeeping(gx_server *srv)
+{
+    srv->ticks++;
+    if (!gx_redis_up(srv->redis) || srv->stopping)
+        return;
+    gx_tasks_expire_sweep(srv);
+    if (srv->ticks % 2 == 0)
+        gx_tasks_positions(srv);
+    if (srv->ticks % (uint64_t)srv->cfg->heartbeat_s == 0)
+        gx_presence_heartbeat(srv);
+}
+
+static void free_task(const char *key, void *val, void *arg)
+{
+    gx_tlocal *t = val;
+    (void)key;
+    (void)arg;
+    for (int i = 0; i < t->holders.n; i++)
+        gx_session_unref(t->holders.v[i]);
+    gx_svec_free(&t->holders);
+    gx_svec_free(&t->members);
+    free(t);
+}
+
+static void free_brand(const char *key, void *val, void *arg)
+{
+    gx_blocal *b = val;
+    (void)key;
+    (void)arg;
+    gx_svec_free(&b->experts);
+    gx_svec_free(&b->staff);
+    free(b);
+}
+
+void gx_server_free_indexes(gx_server *srv)
+{
+    gx_map_each(&srv->tasks, free_task, NULL);
+    gx_map_each(&srv->brands, free_brand, NULL);
+    gx_map_free(&srv->tasks);
+    gx_map_free(&srv->brands);
+    gx_map_free(&srv->users);
+}

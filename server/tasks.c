@@ -1,0 +1,495 @@
+/* Task lifecycle: creation (socket or REST), release, resolve, escalate, cancel, rating,
+ * the expiry sweep and queue positions. Status changes themselves happen in the transition
+ * script; this module does the queue and index upkeep around them. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "gigcx/error.h"
+#include "gigcx/handlers.h"
+#include "gigcx/request.h"
+#include "gigcx/util.h"
+
+#define GX_PREVIEW_CHARS 280
+#define GX_SWEEP_BATCH 100
+
+/* Sorted-set score: higher priority first, then older first. */
+static double queue_score(int priority, long long created_ms)
+{
+    return (double)(9 - priority) * 1e13 + (double)created_ms;
+}
+
+/* The first n code points of s, copied into out (cap bytes), never cut mid-character. */
+static void utf8_prefix(const char *s, size_t n, char *out, size_t cap)
+{
+    size_t i = 0, chars = 0;
+    for (; s[i]; i++)
+        if (((unsigned char)s[i] & 0xC0) != 0x80 && chars++ == n)
+            break;
+    if (i >= cap) {
+        i = cap - 1;
+        while (i > 0 && ((unsigned char)s[i] & 0xC0) == 0x80)
+            i--;
+    }
+    memcpy(out, s, i);
+    out[i] = '\0';
+}
+
+typedef struct {
+    gx_server *srv;
+    gx_task_created_cb cb;
+    void *priv;
+    char id[24], brand[65], topic[65], language[65], customer[65];
+    char *text, *customer_name, *meta;
+    int priority;
+    char msg_id[48];
+    long long created, expires;
+} gx_create;
+
+static void create_free(gx_create *c)
+{
+    free(c->text);
+    free(c->customer_name);
+    free(c->meta);
+    free(c);
+}
+
+static void create_done(gx_create *c, int rc, int position)
+{
+    c->cb(rc, rc ? NULL : c->id, c->msg_id, position, c->priv);
+    create_free(c);
+}
+
+static void on_created_rank(redisReply *r, void *priv)
+{
+    gx_create *c = priv;
+    if (!r || r->type != REDIS_REPLY_INTEGER) {
+        create_done(c, GX_EUNAVAIL, 0);
+        return;
+    }
+    c->srv->m.tasks_created++;
+    gx_offer_publish(c->srv, c->id);
+    create_done(c, 0, (int)r->integer + 1);
+}
+
+static void on_created(redisReply *r, void *priv)
+{
+    gx_create *c = priv;
+    int rc = gx_script_status(r);
+    if (rc) {
+        create_done(c, rc, 0);
+        return;
+    }
+    snprintf(c->msg_id, sizeof(c->msg_id), "%s", gx_reply_str(r, 1));
+    c->created = atoll(gx_reply_str(r, 2));
+    c->expires = atoll(gx_reply_str(r, 3));
+    gx_redis *rd = c->srv->redis;
+    char score[32];
+    snprintf(score, sizeof(score), "%.0f", queue_score(c->priority, c->created));
+    /* Pipelined on one connection: the ZRANK reply comes after the ZADD took effect. */
+    if (gx_redis_cmd(rd, NULL, NULL, "ZADD gx:{b:%s}:q %s %s", c->brand, score, c->id) ||
+        gx_redis_cmd(rd, NULL, NULL, "ZADD gx:expiry %lld %s", c->expires, c->id) ||
+        gx_redis_cmd(rd, NULL, NULL, "SADD gx:u:%s:tasks %s", c->customer, c->id) ||
+        gx_redis_cmd(rd, on_created_rank, c, "ZRANK gx:{b:%s}:q %s", c->brand, c->id))
+        create_done(c, GX_EUNAVAIL, 0);
+}
+
+static const char *hash_field(const redisReply *r, const char *field)
+{
+    for (size_t i = 0; r && r->type == REDIS_REPLY_ARRAY && i + 1 < r->elements; i += 2)
+        if (strcmp(r->element[i]->str, field) == 0)
+            return r->element[i + 1]->str;
+    return NULL;
+}
+
+/* The brand decides the pay, the tier a topic needs and how long a task may wait. */
+static void on_brand_for_create(redisReply *r, void *priv)
+{
+    gx_create *c = priv;
+    if (!r || r->type != REDIS_REPLY_ARRAY) {
+        create_done(c, GX_EUNAVAIL, 0);
+        return;
+    }
+    if (r->elements == 0) {
+        create_done(c, GX_ENOTFOUND, 0);
+        return;
+    }
+    const char *pay = hash_field(r, "pay");
+    json_t *conf = json_loads(hash_field(r, "config") ? hash_field(r, "config") : "{}", 0, NULL);
+    json_t *topic = json_object_get(json_object_get(conf, "topics"), c->topic);
+    json_int_t tier = json_integer_value(json_object_get(topic, "tier"));
+    json_int_t timeout_s = json_integer_value(json_object_get(conf, "queue_timeout_s"));
+    json_decref(conf);
+    char tierbuf[8], prio[8], timeout[24], preview[GX_PREVIEW_CHARS * 4 + 8];
+    snprintf(tierbuf, sizeof(tierbuf), "%d", tier == 2 ? 2 : 1);
+    snprintf(prio, sizeof(prio), "%d", c->priority);
+    snprintf(timeout, sizeof(timeout), "%lld",
+             (long long)(timeout_s > 0 ? timeout_s : c->srv->cfg->queue_timeout_s) * 1000);
+    utf8_prefix(c->text, GX_PREVIEW_CHARS, preview, sizeof(preview));
+    char key[96], chat[96], cids[96];
+    snprintf(key, sizeof(key), "gx:{t:%s}:task", c->id);
+    snprintf(chat, sizeof(chat), "gx:{t:%s}:chat", c->id);
+    snprintf(cids, sizeof(cids), "gx:{t:%s}:cids", c->id);
+    const char *argv[] = {key,
+                          chat,
+                          cids,
+                          c->id,
+                          c->brand,
+                          c->topic,
+                          c->language,
+                          prio,
+                          c->customer,
+                          c->customer_name,
+                          c->text,
+                          tierbuf,
+                          timeout,
+                          pay ? pay : "{}",
+                          c->meta ? c->meta : "{}",
+                          preview};
+    int rc =
+        gx_redis_script(c->srv->redis, GX_SCRIPT_TASK_CREATE, on_created, c, 3, 16, argv, NULL);
+    if (rc)
+        create_done(c, rc, 0);
+}
+
+int gx_task_create(gx_server *srv, const gx_task_spec *sp, gx_task_created_cb cb, void *priv)
+{
+    gx_create *c = calloc(1, sizeof(*c));
+    if (!c)
+        return GX_EINTERNAL;
+    *c = (gx_create){.srv = srv, .cb = cb, .priv = priv, .priority = sp->priority};
+    snprintf(c->brand, sizeof(c->brand), "%s", sp->brand);
+    snprintf(c->topic, sizeof(c->topic), "%s", sp->topic);
+    snprintf(c->language, sizeof(c->language), "%s", sp->language);
+    snprintf(c->customer, sizeof(c->customer), "%s", sp->customer_id);
+    c->text = strdup(sp->text);
+    c->customer_name = strdup(sp->customer_name ? sp->customer_name : "");
+    c->meta = sp->meta ? json_dumps(sp->meta, JSON_COMPACT) : NULL;
+    if (!c->text || !c->customer_name || gx_random_id(c->id, 12)) {
+        create_free(c);
+        return GX_EINTERNAL;
+    }
+    int rc = gx_redis_cmd(srv->redis, on_brand_for_create, c, "HGETALL gx:brand:%s", c->brand);
+    if (rc)
+        create_free(c);
+    return rc;
+}
+
+/* task.open over the socket: the customer's brand comes from the token. */
+static void on_opened(int rc, const char *task, const char *msg_id, int position, void *priv)
+{
+    gx_req *q = priv;
+    gx_session *s = q->s;
+    if (rc) {
+        gx_session_error(s, rc, gx_req_ref(q), "%s",
+                         rc == GX_ENOTFOUND ? "brand not found" : "could not open the task");
+        gx_req_free(q);
+        return;
+    }
+    gx_join *j = gx_session_join(s, task);
+    if (j)
+        gx_sid_parse(msg_id, &j->last); /* the opening text is history, never pushed live */
+    gx_tlocal *t = gx_tlocal_get(s->srv, task, false);
+    if (t) {
+        snprintf(t->brand, sizeof(t->brand), "%s", s->who.brand);
+        t->queued = true;
+        t->position = position;
+    }
+    json_t *m = json_pack("{s:s, s:s, s:s, s:i}", "type", "task.created", "task", task, "status",
+                          "queued", "position", position);
+    gx_session_send_json(s, m, gx_req_ref(q));
+    json_decref(m);
+    gx_req_free(q);
+}
+
+void gx_on_task_open(gx_session *s, json_t *msg, const char *ref)
+{
+    bool ok;
+    const char *topic = gx_field_id(s, msg, "topic", ref);
+    const char *lang = topic ? gx_field_id(s, msg, "language", ref) : NULL;
+    const char *text = lang ? gx_field_str(s, msg, "text", 1, 4000, false, ref, &ok) : NULL;
+    json_t *meta = json_object_get(msg, "meta");
+    long prio;
+    if (!text || !gx_field_int(s, msg, "priority", 0, 9, 0, ref, &prio))
+        return;
+    if (meta && !json_is_object(meta)) {
+        gx_session_error(s, GX_EBADREQ, ref, "'meta' must be an object");
+        return;
+    }
+    gx_req *q = gx_req_new(s, ref, NULL);
+    if (!q)
+        return;
+    gx_task_spec sp = {.brand = s->who.brand,
+                       .topic = topic,
+                       .language = lang,
+                       .text = text,
+                       .customer_id = s->who.sub,
+                       .customer_name = s->who.name,
+                       .priority = (int)prio,
+                       .meta = meta};
+    int rc = gx_task_create(s->srv, &sp, on_opened, q);
+    if (rc)
+        gx_req_fail(q, rc);
+}
+
+/* What each action turns the task into, as the requester's role sees it. */
+static const char *target_status(const char *action, gx_role role)
+{
+    if (strcmp(action, "release") == 0)
+        return role == GX_ROLE_STAFF ? "escalated" : "queued";
+    if (strcmp(action, "resolve") == 0)
+        return "resolved";
+    if (strcmp(action, "escalate") == 0)
+        return "escalated";
+    if (strcmp(action, "cancel") == 0)
+        return "cancelled";
+    return "expired";
+}
+
+static const char *withdraw_reason(const char *action)
+{
+    if (strcmp(action, "cancel") == 0)
+        return "cancelled";
+    if (strcmp(action, "expire") == 0)
+        return "expired";
+    return NULL;
+}
+
+/* Queue and index upkeep after a transition, from the script's reply. */
+static void after_transition(gx_server *srv, const char *task, const char *action,
+                             const redisReply *r)
+{
+    gx_redis *rd = srv->redis;
+    const char *status = gx_reply_str(r, 1), *brand = gx_reply_str(r, 2);
+    const char *customer = gx_reply_str(r, 5), *prev = gx_reply_str(r, 6);
+    double score = queue_score(atoi(gx_reply_str(r, 3)), atoll(gx_reply_str(r, 4)));
+    if (prev[0])
+        gx_redis_cmd(rd, NULL, NULL, "SREM gx:u:%s:tasks %s", prev, task);
+    if (strcmp(status, "queued") == 0) {
+        gx_redis_cmd(rd, NULL, NULL, "ZADD gx:{b:%s}:q %.0f %s", brand, score, task);
+        gx_redis_cmd(rd, NULL, NULL, "ZADD gx:expiry %s %s", gx_reply_str(r, 7), task);
+        gx_offer_publish(srv, task);
+    } else if (strcmp(status, "escalated") == 0) {
+        gx_redis_cmd(rd, NULL, NULL, "ZADD gx:{b:%s}:esc %.0f %s", brand, score, task);
+        gx_offer_publish(srv, task);
+    } else {
+        gx_redis_cmd(rd, NULL, NULL, "ZREM gx:{b:%s}:q %s", brand, task);
+        gx_redis_cmd(rd, NULL, NULL, "ZREM gx:{b:%s}:esc %s", brand, task);
+        gx_redis_cmd(rd, NULL, NULL, "ZREM gx:expiry %s", task);
+        if (strcmp(status, "resolved") != 0) /* a resolved task stays listed until rated */
+            gx_redis_cmd(rd, NULL, NULL, "SREM gx:u:%s:tasks %s", customer, task);
+    }
+    (void)action;
+}
+
+static void on_transition(redisReply *r, void *priv)
+{
+    gx_req *q = priv;
+    int rc = gx_script_status(r);
+    if (rc) {
+        static const char *const why[] = {[-GX_ECONFLICT] = "the task is not in a state for that",
+                                          [-GX_EFORBIDDEN] = "not your task",
+                                          [-GX_ENOTFOUND] = "no such task"};
+        const char *msg = -rc < (int)(sizeof(why) / sizeof(why[0])) && why[-rc]
+                              ? why[-rc]
+                              : "storage unavailable; try again";
+        gx_session_error(q->s, rc, gx_req_ref(q), "%s %s: %s", q->str, q->task, msg);
+        gx_req_free(q);
+        return;
+    }
+    after_transition(q->s->srv, q->task, q->str, r);
+    json_t *u = json_pack("{s:s, s:s, s:s}", "type", "task.update", "task", q->task, "status",
+                          gx_reply_str(r, 1));
+    gx_session_send_json(q->s, u, gx_req_ref(q));
+    json_decref(u);
+    gx_req_free(q);
+}
+
+/* Runs the transition script for action on task; cb gets the reply. */
+static int run_transition(gx_server *srv, const char *task, const char *action, const char *user,
+                          gx_role role, const char *origin, const char *note, gx_redis_cb cb,
+                          void *priv)
+{
+    json_t *u = json_pack("{s:s, s:s, s:s}", "type", "task.update", "task", task, "status",
+                          target_status(action, role));
+    char *update = gx_update_payload(task, origin, "*", u);
+    const char *reason = withdraw_reason(action);
+    char *wd = reason ? gx_withdraw_payload(task, NULL, reason) : NULL;
+    json_decref(u);
+    char key[96], now[24];
+    snprintf(key, sizeof(key), "gx:{t:%s}:task", task);
+    snprintf(now, sizeof(now), "%lld", (long long)gx_now_ms());
+    const char *argv[] = {key,          action,
+                          user,         role == GX_ROLE_NONE ? "system" : gx_role_name(role),
+                          now,          update ? update : "",
+                          wd ? wd : "", note ? note : ""};
+    int rc = update && (!reason || wd)
+                 ? gx_redis_script(srv->redis, GX_SCRIPT_TRANSITION, cb, priv, 1, 8, argv, NULL)
+                 : GX_EINTERNAL;
+    free(update);
+    free(wd);
+    return rc;
+}
+
+void gx_on_task_transition(gx_session *s, json_t *msg, const char *ref, const char *action)
+{
+    bool ok;
+    const char *task = gx_field_id(s, msg, "task", ref);
+    if (!task)
+        return;
+    const char *note = NULL;
+    if (strcmp(action, "escalate") == 0)
+        note = gx_field_str(s, msg, "reason", 1, 1000, false, ref, &ok);
+    else if (strcmp(action, "resolve") == 0)
+        note = gx_field_str(s, msg, "summary", 0, 4000, true, ref, &ok);
+    else
+        note = gx_field_str(s, msg, "reason", 0, 1000, true, ref, &ok);
+    if (!ok)
+        return;
+    gx_req *q = gx_req_new(s, ref, task);
+    if (!q)
+        return;
+    snprintf(q->str, sizeof(q->str), "%s", action);
+    int rc = run_transition(s->srv, task, action, s->who.sub, s->who.role, s->origin, note,
+                            on_transition, q);
+    if (rc)
+        gx_req_fail(q, rc);
+}
+
+static void on_rated(redisReply *r, void *priv)
+{
+    gx_req *q = priv;
+    int rc = gx_script_status(r);
+    if (rc) {
+        gx_session_error(q->s, rc, gx_req_ref(q), "%s",
+                         rc == GX_ECONFLICT    ? "only a resolved task can be rated, once"
+                         : rc == GX_ENOTFOUND  ? "no such task"
+                         : rc == GX_EFORBIDDEN ? "not your task"
+                                               : "storage unavailable; try again");
+        gx_req_free(q);
+        return;
+    }
+    gx_redis *rd = q->s->srv->redis;
+    const char *expert = gx_reply_str(r, 1);
+    if (expert[0])
+        gx_redis_cmd(rd, NULL, NULL, "HINCRBY gx:expert:%s rating_sum %lld", expert,
+                     (long long)q->num);
+    if (expert[0])
+        gx_redis_cmd(rd, NULL, NULL, "HINCRBY gx:expert:%s rating_n 1", expert);
+    gx_redis_cmd(rd, NULL, NULL, "SREM gx:u:%s:tasks %s", q->s->who.sub, q->task);
+    json_t *m = json_pack("{s:s, s:s}", "type", "task.rated", "task", q->task);
+    gx_session_send_json(q->s, m, gx_req_ref(q));
+    json_decref(m);
+    gx_req_free(q);
+}
+
+void gx_on_task_rate(gx_session *s, json_t *msg, const char *ref)
+{
+    bool ok;
+    long score;
+    const char *task = gx_field_id(s, msg, "task", ref);
+    if (!task || !gx_field_int(s, msg, "score", 1, 5, 0, ref, &score))
+        return;
+    if (!json_object_get(msg, "score")) {
+        gx_session_error(s, GX_EBADREQ, ref, "'score' (1 to 5) is required");
+        return;
+    }
+    const char *comment = gx_field_str(s, msg, "comment", 0, 2000, true, ref, &ok);
+    if (!ok)
+        return;
+    gx_req *q = gx_req_new(s, ref, task);
+    if (!q)
+        return;
+    q->num = score;
+    char key[96], sc[8], now[24];
+    snprintf(key, sizeof(key), "gx:{t:%s}:task", task);
+    snprintf(sc, sizeof(sc), "%ld", score);
+    snprintf(now, sizeof(now), "%lld", (long long)gx_now_ms());
+    const char *argv[] = {key, s->who.sub, sc, comment ? comment : "", now};
+    int rc = gx_redis_script(s->srv->redis, GX_SCRIPT_RATE, on_rated, q, 1, 5, argv, NULL);
+    if (rc)
+        gx_req_fail(q, rc);
+}
+
+/* Expiry: any node may run it; the script makes a second run a no-op. */
+typedef struct {
+    gx_server *srv;
+    char task[65];
+} gx_expiring;
+
+static void on_expired(redisReply *r, void *priv)
+{
+    gx_expiring *e = priv;
+    int rc = gx_script_status(r);
+    if (rc == 0)
+        after_transition(e->srv, e->task, "expire", r);
+    else if (rc == GX_ECONFLICT || rc == GX_ENOTFOUND) /* claimed, or gone: not ours to expire */
+        gx_redis_cmd(e->srv->redis, NULL, NULL, "ZREM gx:expiry %s", e->task);
+    free(e);
+}
+
+static void on_due(redisReply *r, void *priv)
+{
+    gx_server *srv = priv;
+    for (size_t i = 0; r && r->type == REDIS_REPLY_ARRAY && i < r->elements; i++) {
+        gx_expiring *e = calloc(1, sizeof(*e));
+        if (!e || !gx_id_valid(r->element[i]->str)) {
+            free(e);
+            continue;
+        }
+        e->srv = srv;
+        snprintf(e->task, sizeof(e->task), "%s", r->element[i]->str);
+        if (run_transition(srv, e->task, "expire", "", GX_ROLE_NONE, "-", NULL, on_expired, e))
+            free(e);
+    }
+}
+
+void gx_tasks_expire_sweep(gx_server *srv)
+{
+    gx_redis_cmd(srv->redis, on_due, srv, "ZRANGEBYSCORE gx:expiry -inf %lld LIMIT 0 %d",
+                 (long long)gx_now_ms(), GX_SWEEP_BATCH);
+}
+
+/* Queue positions: a waiting customer hears when its place changes. */
+typedef struct {
+    gx_server *srv;
+    char task[65];
+} gx_posq;
+
+static void on_rank(redisReply *r, void *priv)
+{
+    gx_posq *p = priv;
+    gx_tlocal *t = gx_tlocal_get(p->srv, p->task, false);
+    if (t && t->queued && r && r->type == REDIS_REPLY_INTEGER && r->integer + 1 != t->position) {
+        t->position = (int)r->integer + 1;
+        json_t *u = json_pack("{s:s, s:s, s:s, s:i}", "type", "task.update", "task", p->task,
+                              "status", "queued", "position", t->position);
+        gx_buf *b = gx_buf_json(u);
+        for (int i = 0; i < t->members.n; i++)
+            if (t->members.v[i]->who.role == GX_ROLE_CUSTOMER)
+                gx_session_send(t->members.v[i], b);
+        gx_buf_unref(b);
+        json_decref(u);
+    }
+    free(p);
+}
+
+static void ask_rank(const char *key, void *val, void *arg)
+{
+    gx_tlocal *t = val;
+    gx_server *srv = arg;
+    (void)key;
+    if (!t->queued || !t->brand[0] || !t->members.n)
+        return;
+    gx_posq *p = calloc(1, sizeof(*p));
+    if (!p)
+        return;
+    p->srv = srv;
+    snprintf(p->task, sizeof(p->task), "%s", t->id);
+    if (gx_redis_cmd(srv->redis, on_rank, p, "ZRANK gx:{b:%s}:q %s", t->brand, t->id))
+        free(p);
+}
+
+void gx_tasks_positions(gx_server *srv)
+{
+    gx_map_each(&srv->tasks, ask_rank, srv);
+}

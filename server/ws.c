@@ -1,0 +1,274 @@
+/* The gigcx.v1 WebSocket protocol callback: frame limits, the send queue's writer, the
+ * hello deadline, flood control and dispatch to the handlers. HTTP reasons are passed to
+ * http.c. It holds no business rules: those live in the handlers. */
+#include <stdlib.h>
+#include <string.h>
+#include <libwebsockets.h>
+#include "gigcx/chat.h"
+#include "gigcx/error.h"
+#include "gigcx/handlers.h"
+#include "gigcx/http.h"
+#include "gigcx/request.h"
+#include "gigcx/session.h"
+#include "gigcx/util.h"
+
+#define GX_FRAME_MAX (64 * 1024)
+#define GX_HELLO_DEADLINE_US (10 * LWS_USEC_PER_SEC)
+#define GX_RATE_PER_S 50.0 /* sustained frames per second per socket */
+#define GX_RATE_BURST 100.0
+#define GX_STRIKES_MAX 20 /* rate-limited frames before the socket is closed 1008 */
+
+static gx_session *session_new(gx_server *srv, struct lws *wsi)
+{
+    gx_session *s = calloc(1, sizeof(*s));
+    if (!s)
+        return NULL;
+    s->refs = 1;
+    s->wsi = wsi;
+    s->srv = srv;
+    s->serial = ++srv->serial;
+    snprintf(s->origin, sizeof(s->origin), "%s/%llu", srv->cfg->node_id,
+             (unsigned long long)s->serial);
+    s->tokens = GX_RATE_BURST;
+    s->refill_ms = gx_now_ms();
+    s->next = srv->all;
+    if (srv->all)
+        srv->all->prev = s;
+    srv->all = s;
+    srv->m.conns[0]++;
+    return s;
+}
+
+/* The socket is gone: unhook the session from every index; in-flight replies keep it. */
+static void session_closed(gx_session *s)
+{
+    gx_server *srv = s->srv;
+    srv->m.conns[s->state >= GX_SS_AUTHING ? s->who.role : 0]--;
+    gx_session_unlist_available(s);
+    while (s->njoins)
+        gx_session_leave(s, s->joins[0].task);
+    if (s->who.sub[0] && gx_map_get(&srv->users, s->who.sub) == s)
+        gx_map_del(&srv->users, s->who.sub);
+    if (s->prev)
+        s->prev->next = s->next;
+    else
+        srv->all = s->next;
+    if (s->next)
+        s->next->prev = s->prev;
+    s->wsi = NULL;
+    s->state = GX_SS_CLOSED;
+    gx_session_unref(s);
+}
+
+/* Token bucket: false (and an error, or a close for repeat offenders) when over the rate. */
+static bool rate_ok(gx_session *s, const char *ref)
+{
+    int64_t now = gx_now_ms();
+    s->tokens += (double)(now - s->refill_ms) * GX_RATE_PER_S / 1000.0;
+    if (s->tokens > GX_RATE_BURST)
+        s->tokens = GX_RATE_BURST;
+    s->refill_ms = now;
+    if (s->tokens >= 1.0) {
+        s->tokens -= 1.0;
+        return true;
+    }
+    if (++s->strikes > GX_STRIKES_MAX)
+        gx_session_close(s, 1008, "rate limit exceeded repeatedly", false);
+    else
+        gx_session_error(s, GX_ERATE, ref, "too many requests; slow down");
+    return false;
+}
+
+typedef void (*gx_handler)(gx_session *s, json_t *msg, const char *ref);
+
+static void on_release(gx_session *s, json_t *m, const char *ref)
+{
+    gx_on_task_transition(s, m, ref, "release");
+}
+static void on_resolve(gx_session *s, json_t *m, const char *ref)
+{
+    gx_on_task_transition(s, m, ref, "resolve");
+}
+static void on_escalate(gx_session *s, json_t *m, const char *ref)
+{
+    gx_on_task_transition(s, m, ref, "escalate");
+}
+static void on_cancel(gx_session *s, json_t *m, const char *ref)
+{
+    gx_on_task_transition(s, m, ref, "cancel");
+}
+
+#define R_EXPERT (1 << GX_ROLE_EXPERT)
+#define R_CUSTOMER (1 << GX_ROLE_CUSTOMER)
+#define R_STAFF (1 << GX_ROLE_STAFF)
+
+static const struct {
+    const char *type;
+    gx_handler fn;
+    int roles;
+} routes[] = {
+    {"presence.set", gx_on_presence_set, R_EXPERT | R_STAFF},
+    {"task.claim", gx_on_task_claim, R_EXPERT | R_STAFF},
+    {"task.release", on_release, R_EXPERT | R_STAFF},
+    {"task.resolve", on_resolve, R_EXPERT | R_STAFF},
+    {"task.escalate", on_escalate, R_EXPERT},
+    {"task.open", gx_on_task_open, R_CUSTOMER},
+    {"task.cancel", on_cancel, R_CUSTOMER | R_EXPERT | R_STAFF},
+    {"task.rate", gx_on_task_rate, R_CUSTOMER},
+    {"chat.send", gx_on_chat_send, R_EXPERT | R_CUSTOMER | R_STAFF},
+    {"chat.typing", gx_on_chat_typing, R_EXPERT | R_CUSTOMER | R_STAFF},
+    {"chat.history", gx_on_chat_history, R_EXPERT | R_CUSTOMER | R_STAFF},
+};
+
+static void reject_unauthenticated(gx_session *s, const char *why)
+{
+    gx_session_error(s, GX_EUNAUTH, NULL, "%s", why);
+    gx_session_close(s, 4401, why, true);
+}
+
+static void dispatch_ready(gx_session *s, json_t *msg, const char *type, const char *ref)
+{
+    if (strcmp(type, "hello") == 0) {
+        gx_session_error(s, GX_EBADREQ, ref, "already said hello");
+        return;
+    }
+    for (size_t i = 0; i < sizeof(routes) / sizeof(routes[0]); i++) {
+        if (strcmp(routes[i].type, type) != 0)
+            continue;
+        if (!(routes[i].roles & (1 << s->who.role))) {
+            gx_session_error(s, GX_EFORBIDDEN, ref, "%s is not for a %s", type,
+                             gx_role_name(s->who.role));
+            return;
+        }
+        routes[i].fn(s, msg, ref);
+        return;
+    }
+    gx_session_error(s, GX_EBADREQ, ref, "unknown type '%.64s'", type);
+}
+
+/* One complete text frame from the client. */
+static void on_frame(gx_session *s, const char *data, size_t len)
+{
+    s->srv->m.frames_in++;
+    json_error_t jerr;
+    json_t *msg = json_loadb(data, len, JSON_REJECT_DUPLICATES, &jerr);
+    const char *type = NULL, *ref = NULL;
+    json_t *jref = msg ? json_object_get(msg, "ref") : NULL;
+    bool ref_ok = !jref || (json_is_string(jref) && json_string_length(jref) <= 64);
+    if (ref_ok && jref)
+        ref = json_string_value(jref);
+    if (msg && json_is_object(msg))
+        type = json_string_value(json_object_get(msg, "type"));
+    if (s->state == GX_SS_NEW) {
+        if (!type || strcmp(type, "hello") != 0)
+            reject_unauthenticated(s, msg ? "the first frame must be hello" : "malformed JSON");
+        else if (rate_ok(s, ref))
+            gx_on_hello(s, msg, ref);
+    } else if (s->state == GX_SS_AUTHING) {
+        gx_session_error(s, GX_EUNAVAIL, ref, "still authenticating; wait for welcome");
+    } else if (!msg) {
+        gx_session_error(s, GX_EBADREQ, NULL, "malformed JSON at %d: %s", jerr.position, jerr.text);
+    } else if (!type) {
+        gx_session_error(s, GX_EBADREQ, ref, "a JSON object with a string 'type' is required");
+    } else if (!ref_ok) {
+        gx_session_error(s, GX_EBADREQ, NULL, "ref must be a string of at most 64 characters");
+    } else if (rate_ok(s, ref)) {
+        dispatch_ready(s, msg, type, ref);
+    }
+    json_decref(msg);
+}
+
+/* Collects fragments; returns -1 to close the connection. */
+static int on_receive(gx_session *s, struct lws *wsi, const char *in, size_t len)
+{
+    if (lws_frame_is_binary(wsi)) {
+        lws_close_reason(wsi, LWS_CLOSE_STATUS_UNACCEPTABLE_OPCODE,
+                         (unsigned char *)"binary frames are not accepted", 30);
+        return -1;
+    }
+    if (s->rxlen + len > GX_FRAME_MAX) {
+        lws_close_reason(wsi, LWS_CLOSE_STATUS_MESSAGE_TOO_LARGE,
+                         (unsigned char *)"frame over 64 KiB", 17);
+        return -1;
+    }
+    bool final = lws_is_final_fragment(wsi) && !lws_remaining_packet_payload(wsi);
+    if (final && s->rxlen == 0) { /* the common case: one whole frame, no copy */
+        on_frame(s, in, len);
+        return 0;
+    }
+    if (s->rxlen + len > s->rxcap) {
+        size_t ncap = s->rxcap ? s->rxcap : 1024;
+        while (ncap < s->rxlen + len)
+            ncap *= 2;
+        char *n = realloc(s->rx, ncap);
+        if (!n)
+            return -1;
+        s->rx = n;
+        s->rxcap = ncap;
+    }
+    memcpy(s->rx + s->rxlen, in, len);
+    s->rxlen += len;
+    if (final) {
+        on_frame(s, s->rx, s->rxlen);
+        s->rxlen = 0;
+        if (s->rxcap > 8192) { /* do not keep a big buffer on an idle socket */
+            free(s->rx);
+            s->rx = NULL;
+            s->rxcap = 0;
+        }
+    }
+    return 0;
+}
+
+/* Writes one queued frame; returns -1 to close. */
+static int on_writeable(gx_session *s, struct lws *wsi)
+{
+    if (s->close_code && (s->close_now || s->qlen == 0)) {
+        lws_close_reason(wsi, (enum lws_close_status)s->close_code,
+                         (unsigned char *)s->close_reason, strlen(s->close_reason));
+        return -1;
+    }
+    if (!s->qlen)
+        return 0;
+    gx_buf *b = s->q[s->qhead];
+    s->qhead = (s->qhead + 1) % s->qcap;
+    s->qlen--;
+    int n = lws_write(wsi, b->data + GX_BUF_PRE, b->len, LWS_WRITE_TEXT);
+    gx_buf_unref(b);
+    if (n < 0)
+        return -1;
+    if (s->qlen || s->close_code)
+        lws_callback_on_writable(wsi);
+    return 0;
+}
+
+int gx_ws_callback(struct lws *wsi, int reason, void *user, void *in, size_t len)
+{
+    gx_pss *pss = user;
+    gx_server *srv = lws_context_user(lws_get_context(wsi));
+    switch (reason) {
+    case LWS_CALLBACK_ESTABLISHED:
+        if (srv->stopping)
+            return -1;
+        pss->s = session_new(srv, wsi);
+        if (!pss->s)
+            return -1;
+        lws_set_timer_usecs(wsi, GX_HELLO_DEADLINE_US);
+        return 0;
+    case LWS_CALLBACK_TIMER:
+        if (pss->s && pss->s->state < GX_SS_READY)
+            gx_session_close(pss->s, 4408, "no hello within 10 s", false);
+        return 0;
+    case LWS_CALLBACK_RECEIVE:
+        return pss->s ? on_receive(pss->s, wsi, in, len) : -1;
+    case LWS_CALLBACK_SERVER_WRITEABLE:
+        return pss->s ? on_writeable(pss->s, wsi) : 0;
+    case LWS_CALLBACK_CLOSED:
+        if (pss->s)
+            session_closed(pss->s);
+        pss->s = NULL;
+        return 0;
+    default:
+        return gx_http_callback(wsi, reason, pss, in, len);
+    }
+}
