@@ -55,9 +55,9 @@ static void assigned_reply(gx_req *q, redisReply *r)
     if (j && gx_sid_cmp(last, j->last) > 0)
         j->last = last;
     json_t *a =
-        json_pack("{s:s, s:s, s:s, s:s, s:s, s:{s:s}, s:o, s:o}", "type", "task.assigned", "task",
-                  q->task, "status", gx_reply_str(r, 1), "brand", gx_reply_str(r, 2), "topic",
-                  gx_reply_str(r, 3), "language", gx_reply_str(r, 4), "customer", "name",
+        json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:{s:s}, s:o, s:o}", "type", "task.assigned",
+                  "task", q->task, "status", gx_reply_str(r, 1), "brand", gx_reply_str(r, 2),
+                  "topic", gx_reply_str(r, 3), "language", gx_reply_str(r, 4), "customer", "name",
                   gx_reply_str(r, 5), "history", history, "pay", pay);
     gx_session_send_json(s, a, gx_req_ref(q));
     json_decref(a);

@@ -277,6 +277,7 @@ static void put_brand(gx_http_req *r)
     json_t *conf = brand_config(r, o);
     if (!conf)
         return;
+    snprintf(r->brand, sizeof(r->brand), "%s", r->id);
     char rnd[48], api_key[64], hash[65], wk[64];
     gx_random_id(rnd, 24);
     snprintf(api_key, sizeof(api_key), "gxk_%s", rnd);
@@ -344,6 +345,7 @@ static void put_expert(gx_http_req *r)
                   "tier", (int)tier, "brands", json_object_get(o, "brands"), "capacity", (int)cap);
     json_decref(r->arg);
     r->arg = clean;
+    name = json_string_value(json_object_get(clean, "name"));
     char *sk = json_dumps(json_object_get(clean, "skills"), JSON_COMPACT);
     char *la = json_dumps(json_object_get(clean, "languages"), JSON_COMPACT);
     char *br = json_dumps(json_object_get(clean, "brands"), JSON_COMPACT);
@@ -517,9 +519,9 @@ static void on_task_get(redisReply *rep, void *priv)
                               brand, "status", hget(rep, "status"), "topic", hget(rep, "topic"),
                               "language", hget(rep, "language"), "customer", "id",
                               hget(rep, "customer"), "name", hget(rep, "customer_name"));
-        static const char *const ints[] = {"priority",    "created_at", "expires_at",
-                                           "assigned_at", "resolve_at", "cancel_at",
-                                           "escalate_at", "expire_at",  "rated_at"};
+        static const char *const ints[] = {
+            "priority",    "created_at",   "expires_at",   "assigned_at", "released_at",
+            "resolved_at", "escalated_at", "cancelled_at", "expired_at",  "rated_at"};
         for (size_t i = 0; i < sizeof(ints) / sizeof(ints[0]); i++)
             add_int(o, ints[i], hget(rep, ints[i]));
         const char *ex = hget(rep, "expert");

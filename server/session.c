@@ -89,6 +89,10 @@ void gx_session_send(gx_session *s, gx_buf *b)
 
 void gx_session_send_json(gx_session *s, json_t *j, const char *ref)
 {
+    if (!j) { /* a json_pack format bug: say so loudly rather than drop a reply silently */
+        lwsl_err("gx_session_send_json: no message to send (encoding failed)\n");
+        return;
+    }
     if (!gx_session_live(s))
         return;
     if (ref)

@@ -54,9 +54,11 @@ else
         return {'bad_request'}
     end
 end
+local stamp = {release = 'released_at', resolve = 'resolved_at', escalate = 'escalated_at',
+    cancel = 'cancelled_at', expire = 'expired_at'}
 local keep = action == 'resolve' or action == 'cancel'
 redis.call('HSET', KEYS[1], 'status', newstatus, 'assignee', keep and assignee or '',
-    action .. '_at', now, unpack(fields))
+    stamp[action], now, unpack(fields))
 if ARGV[6] ~= '' then
     redis.call('PUBLISH', 'gx:ev:offer', ARGV[6])
 end
