@@ -33,7 +33,7 @@ struct gx_redis {
     gx_conn cmd, sub;
     char sha[GX_SCRIPT_COUNT][41];
     int scripts_pending;
-    bool closing;
+    bool closing, freeing;
     int open_handles;
     double rtt_sum;
     uint64_t rtt_count, errors;
@@ -178,8 +178,9 @@ static void on_handle_closed(uv_handle_t *h)
 
 static void maybe_free(gx_redis *r)
 {
-    if (!r->closing || r->cmd.ac || r->sub.ac)
+    if (!r->closing || r->cmd.ac || r->sub.ac || r->freeing)
         return;
+    r->freeing = true; /* hiredis may report both disconnects before close returns */
     uv_close((uv_handle_t *)&r->cmd.retry, on_handle_closed);
     uv_close((uv_handle_t *)&r->sub.retry, on_handle_closed);
 }

@@ -224,8 +224,14 @@ static int on_receive(gx_session *s, struct lws *wsi, const char *in, size_t len
 static int on_writeable(gx_session *s, struct lws *wsi)
 {
     if (s->close_code && (s->close_now || s->qlen == 0)) {
-        lws_close_reason(wsi, (enum lws_close_status)s->close_code,
-                         (unsigned char *)s->close_reason, strlen(s->close_reason));
+        /* lws 4.1 drops the TCP connection without a close frame when a writeable callback
+         * returns -1 after lws_close_reason, so the frame is written here by hand. */
+        unsigned char frame[LWS_PRE + 2 + sizeof(s->close_reason)];
+        size_t n = strlen(s->close_reason);
+        frame[LWS_PRE] = (unsigned char)(s->close_code >> 8);
+        frame[LWS_PRE + 1] = (unsigned char)(s->close_code & 0xff);
+        memcpy(frame + LWS_PRE + 2, s->close_reason, n);
+        lws_write(wsi, frame + LWS_PRE, n + 2, (enum lws_write_protocol)4 /* CLOSE */);
         return -1;
     }
     if (!s->qlen)
