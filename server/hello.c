@@ -359,6 +359,7 @@ static void finish(gx_hello *h)
                       json_object_get(h->resume, task));
     }
     json_decref(later);
+    gx_session_replay_early(s);
 }
 
 static int start_lookups(gx_hello *h)

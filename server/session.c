@@ -50,6 +50,9 @@ void gx_session_unref(gx_session *s)
     }
     free(s->q);
     free(s->rx);
+    for (int i = 0; i < s->nearly; i++)
+        gx_buf_unref(s->early[i]);
+    free(s->early);
     for (int i = 0; i < s->njoins; i++)
         join_clear_pending(&s->joins[i]);
     free(s->joins);

@@ -17,6 +17,7 @@
 #define GX_RATE_PER_S 50.0 /* sustained frames per second per socket */
 #define GX_RATE_BURST 100.0
 #define GX_STRIKES_MAX 20 /* rate-limited frames before the socket is closed 1008 */
+#define GX_EARLY_MAX 32   /* frames kept while hello is being answered */
 
 static gx_session *session_new(gx_server *srv, struct lws *wsi)
 {
@@ -146,6 +147,37 @@ static void dispatch_ready(gx_session *s, json_t *msg, const char *type, const c
     gx_session_error(s, GX_EBADREQ, ref, "unknown type '%.64s'", type);
 }
 
+/* A client may send requests right behind hello: keep them until welcome is out. */
+static void keep_early(gx_session *s, const char *data, size_t len, const char *ref)
+{
+    gx_buf **n =
+        s->nearly < GX_EARLY_MAX ? realloc(s->early, sizeof(*n) * (size_t)(s->nearly + 1)) : NULL;
+    gx_buf *b = n ? gx_buf_new(data, len) : NULL;
+    if (n)
+        s->early = n;
+    if (!b) {
+        gx_session_error(s, GX_EUNAVAIL, ref, "still authenticating; wait for welcome");
+        return;
+    }
+    s->early[s->nearly++] = b;
+}
+
+static void on_frame(gx_session *s, const char *data, size_t len);
+
+void gx_session_replay_early(gx_session *s)
+{
+    gx_buf **early = s->early;
+    int n = s->nearly;
+    s->early = NULL;
+    s->nearly = 0;
+    for (int i = 0; i < n; i++) {
+        if (gx_session_live(s))
+            on_frame(s, gx_buf_text(early[i]), early[i]->len);
+        gx_buf_unref(early[i]);
+    }
+    free(early);
+}
+
 /* One complete text frame from the client. */
 static void on_frame(gx_session *s, const char *data, size_t len)
 {
@@ -165,7 +197,7 @@ static void on_frame(gx_session *s, const char *data, size_t len)
         else if (rate_ok(s, ref))
             gx_on_hello(s, msg, ref);
     } else if (s->state == GX_SS_AUTHING) {
-        gx_session_error(s, GX_EUNAVAIL, ref, "still authenticating; wait for welcome");
+        keep_early(s, data, len, ref);
     } else if (!msg) {
         gx_session_error(s, GX_EBADREQ, NULL, "malformed JSON at %d: %s", jerr.position, jerr.text);
     } else if (!type) {

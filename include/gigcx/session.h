@@ -64,6 +64,10 @@ typedef struct gx_session {
     size_t rxlen, rxcap;
     bool rx_too_big;
 
+    /* frames that arrived after hello, before welcome: replayed once welcome is out */
+    gx_buf **early; /* owned */
+    int nearly;
+
     /* flood control: a token bucket */
     double tokens;
     int64_t refill_ms;
@@ -124,6 +128,9 @@ void gx_profile_free(gx_profile *p);
 /* Lists/unlists an available expert or staff member in its brands' local lists. */
 void gx_session_list_available(gx_session *s);
 void gx_session_unlist_available(gx_session *s);
+
+/* Handles the frames that arrived while hello was being answered (ws.c). */
+void gx_session_replay_early(gx_session *s);
 
 /* The lws protocol callback of the gigcx.v1 protocol (WebSocket and HTTP). */
 int gx_ws_callback(struct lws *wsi, int reason, void *user, void *in, size_t len);
