@@ -53,10 +53,25 @@ typedef struct {
 } gx_call;
 
 static void conn_start(gx_conn *c);
+static void schedule_retry(gx_conn *c);
 
+#define GX_CONNECT_TIMEOUT_MS 1000
+
+/* The retry timer doubles as the connect time-out: hiredis 0.14's libuv adapter ignores
+ * poll errors, so a refused or unanswered connect would otherwise never call back. */
 static void on_retry(uv_timer_t *t)
 {
-    conn_start((gx_conn *)((char *)t - offsetof(gx_conn, retry)));
+    gx_conn *c = (gx_conn *)((char *)t - offsetof(gx_conn, retry));
+    if (c->ac) {
+        lwsl_warn("redis: connect timed out\n");
+        redisAsyncContext *ac = c->ac;
+        c->ac = NULL;
+        ac->data = NULL;
+        redisAsyncFree(ac);
+        schedule_retry(c);
+        return;
+    }
+    conn_start(c);
 }
 
 static uint64_t now_ns(void)
@@ -147,6 +162,9 @@ static void on_sub_message(redisAsyncContext *ac, void *reply, void *priv)
 static void on_connect(const redisAsyncContext *ac, int status)
 {
     gx_conn *c = ac->data;
+    if (!c)
+        return;
+    uv_timer_stop(&c->retry);
     if (status != REDIS_OK) {
         lwsl_warn("redis: connect failed: %s\n", ac->errstr);
         c->ac = NULL;
@@ -189,6 +207,8 @@ static void on_disconnect(const redisAsyncContext *ac, int status)
 {
     gx_conn *c = ac->data;
     (void)status;
+    if (!c)
+        return;
     c->ac = NULL;
     set_up(c, false);
     if (c->bus->closing) {
@@ -205,6 +225,7 @@ static void conn_start(gx_conn *c)
     redisAsyncContext *ac =
         r->path ? redisAsyncConnectUnix(r->path) : redisAsyncConnect(r->host, r->port);
     if (!ac || ac->err) {
+        lwsl_warn("redis: cannot connect: %s\n", ac ? ac->errstr : "out of memory");
         if (ac)
             redisAsyncFree(ac);
         schedule_retry(c);
@@ -212,6 +233,7 @@ static void conn_start(gx_conn *c)
     }
     ac->data = c;
     c->ac = ac;
+    uv_timer_start(&c->retry, on_retry, GX_CONNECT_TIMEOUT_MS, 0);
     redisLibuvAttach(ac, r->loop);
     redisAsyncSetConnectCallback(ac, on_connect);
     redisAsyncSetDisconnectCallback(ac, on_disconnect);
