@@ -10,6 +10,7 @@
 #include "gigcx/jwt.h"
 #include "gigcx/request.h"
 #include "gigcx/util.h"
+#include "gigcx/validate.h"
 #include "gigcx/chat.h"
 
 #define GX_TOKEN_TTL_DEFAULT (24 * 3600)
@@ -46,18 +47,12 @@ static json_t *body_object(gx_http_req *r)
 static const char *str_field(gx_http_req *r, json_t *o, const char *f, size_t min, size_t max,
                              bool optional, bool *ok)
 {
-    json_t *v = json_object_get(o, f);
-    *ok = true;
-    if (!v && optional)
-        return NULL;
-    const char *s = json_string_value(v);
-    size_t n = s ? gx_utf8_len(s) : 0;
-    if (!s || n < min || n > max || strlen(s) != json_string_length(v)) {
-        gx_http_error(r, GX_EBADREQ, "'%s' must be a string of %zu to %zu characters", f, min, max);
-        *ok = false;
-        return NULL;
-    }
-    return s;
+    const char *v;
+    char why[160];
+    *ok = gx_check_str(o, f, min, max, optional, &v, why, sizeof(why));
+    if (!*ok)
+        gx_http_error(r, GX_EBADREQ, "%s", why);
+    return v;
 }
 
 static bool id_array(gx_http_req *r, json_t *o, const char *f)
@@ -74,17 +69,11 @@ static bool id_array(gx_http_req *r, json_t *o, const char *f)
 static bool int_field(gx_http_req *r, json_t *o, const char *f, long min, long max, long def,
                       long *out)
 {
-    json_t *v = json_object_get(o, f);
-    if (!v) {
-        *out = def;
+    char why[160];
+    if (gx_check_int(o, f, min, max, def, true, out, why, sizeof(why)))
         return true;
-    }
-    if (!json_is_integer(v) || json_integer_value(v) < min || json_integer_value(v) > max) {
-        gx_http_error(r, GX_EBADREQ, "'%s' must be an integer from %ld to %ld", f, min, max);
-        return false;
-    }
-    *out = (long)json_integer_value(v);
-    return true;
+    gx_http_error(r, GX_EBADREQ, "%s", why);
+    return false;
 }
 
 /* The id after prefix in the path (e.g. "/api/v1/brands/"), copied into out, or false. */

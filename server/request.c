@@ -6,6 +6,7 @@
 #include "gigcx/error.h"
 #include "gigcx/request.h"
 #include "gigcx/util.h"
+#include "gigcx/validate.h"
 
 gx_req *gx_req_new(gx_session *s, const char *ref, const char *task)
 {
@@ -42,57 +43,34 @@ void gx_req_fail(gx_req *r, int rc)
 
 const char *gx_field_id(gx_session *s, json_t *msg, const char *field, const char *ref)
 {
-    const char *v = json_string_value(json_object_get(msg, field));
-    if (!gx_id_valid(v)) {
-        gx_session_error(s, GX_EBADREQ, ref, "'%s' must be an id matching [A-Za-z0-9_-]{1,64}",
-                         field);
+    const char *v;
+    char why[160];
+    if (!gx_check_id(msg, field, &v, why, sizeof(why))) {
+        gx_session_error(s, GX_EBADREQ, ref, "%s", why);
         return NULL;
     }
     return v;
 }
 
-size_t gx_utf8_len(const char *s)
-{
-    size_t n = 0;
-    for (; *s; s++)
-        if (((unsigned char)*s & 0xC0) != 0x80)
-            n++;
-    return n;
-}
-
 const char *gx_field_str(gx_session *s, json_t *msg, const char *field, size_t minchars,
                          size_t maxchars, bool optional, const char *ref, bool *ok)
 {
-    json_t *j = json_object_get(msg, field);
-    *ok = true;
-    if (!j && optional)
-        return NULL;
-    const char *v = json_string_value(j);
-    size_t n = v ? gx_utf8_len(v) : 0;
-    if (!v || n < minchars || n > maxchars || strlen(v) != json_string_length(j)) {
-        gx_session_error(s, GX_EBADREQ, ref, "'%s' must be a string of %zu to %zu characters",
-                         field, minchars, maxchars);
-        *ok = false;
-        return NULL;
-    }
+    const char *v;
+    char why[160];
+    *ok = gx_check_str(msg, field, minchars, maxchars, optional, &v, why, sizeof(why));
+    if (!*ok)
+        gx_session_error(s, GX_EBADREQ, ref, "%s", why);
     return v;
 }
 
 bool gx_field_int(gx_session *s, json_t *msg, const char *field, long min, long max, long def,
                   const char *ref, long *out)
 {
-    json_t *j = json_object_get(msg, field);
-    if (!j) {
-        *out = def;
+    char why[160];
+    if (gx_check_int(msg, field, min, max, def, true, out, why, sizeof(why)))
         return true;
-    }
-    if (!json_is_integer(j) || json_integer_value(j) < min || json_integer_value(j) > max) {
-        gx_session_error(s, GX_EBADREQ, ref, "'%s' must be an integer from %ld to %ld", field, min,
-                         max);
-        return false;
-    }
-    *out = (long)json_integer_value(j);
-    return true;
+    gx_session_error(s, GX_EBADREQ, ref, "%s", why);
+    return false;
 }
 
 int gx_script_status(const redisReply *r)

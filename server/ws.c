@@ -137,7 +137,7 @@ static void dispatch_ready(gx_session *s, json_t *msg, const char *type, const c
         if (strcmp(routes[i].type, type) != 0)
             continue;
         if (!(routes[i].roles & (1 << s->who.role))) {
-            gx_session_error(s, GX_EFORBIDDEN, ref, "%s is not for a %s", type,
+            gx_session_error(s, GX_EFORBIDDEN, ref, "%s is not allowed for role %s", type,
                              gx_role_name(s->who.role));
             return;
         }
@@ -185,14 +185,10 @@ static void on_frame(gx_session *s, const char *data, size_t len)
     json_error_t jerr;
     json_t *msg = json_loadb(data, len, JSON_REJECT_DUPLICATES, &jerr);
     const char *type = NULL, *ref = NULL;
-    json_t *jref = msg ? json_object_get(msg, "ref") : NULL;
-    bool ref_ok = !jref || (json_is_string(jref) && json_string_length(jref) <= 64);
-    if (ref_ok && jref)
-        ref = json_string_value(jref);
-    if (msg && json_is_object(msg))
-        type = json_string_value(json_object_get(msg, "type"));
+    char why[160];
+    bool ok = msg && gx_check_frame(msg, &type, &ref, why, sizeof(why));
     if (s->state == GX_SS_NEW) {
-        if (!type || strcmp(type, "hello") != 0)
+        if (!ok || strcmp(type, "hello") != 0)
             reject_unauthenticated(s, msg ? "the first frame must be hello" : "malformed JSON");
         else if (rate_ok(s, ref))
             gx_on_hello(s, msg, ref);
@@ -200,10 +196,9 @@ static void on_frame(gx_session *s, const char *data, size_t len)
         keep_early(s, data, len, ref);
     } else if (!msg) {
         gx_session_error(s, GX_EBADREQ, NULL, "malformed JSON at %d: %s", jerr.position, jerr.text);
-    } else if (!type) {
-        gx_session_error(s, GX_EBADREQ, ref, "a JSON object with a string 'type' is required");
-    } else if (!ref_ok) {
-        gx_session_error(s, GX_EBADREQ, NULL, "ref must be a string of at most 64 characters");
+    } else if (!ok) {
+        /* a bad ref is not echoed back; a good one is, even when type is missing */
+        gx_session_error(s, GX_EBADREQ, ref, "%s", why);
     } else if (rate_ok(s, ref)) {
         dispatch_ready(s, msg, type, ref);
     }

@@ -9,6 +9,7 @@
 #include <jansson.h>
 #include <hiredis/hiredis.h>
 #include "gigcx/session.h"
+#include "gigcx/validate.h"
 
 /* A request in flight. Holds a session reference; the reply is dropped if the socket is gone. */
 typedef struct {
@@ -38,9 +39,6 @@ const char *gx_field_str(gx_session *s, json_t *msg, const char *field, size_t m
                          size_t maxchars, bool optional, const char *ref, bool *ok);
 bool gx_field_int(gx_session *s, json_t *msg, const char *field, long min, long max, long def,
                   const char *ref, long *out);
-
-/* Number of UTF-8 code points in s (jansson guarantees valid UTF-8). */
-size_t gx_utf8_len(const char *s);
 
 /* The first word of a script reply: 0 for "ok" or "dup", else the GX_E* it names;
  * GX_EUNAVAIL for no reply; GX_EINTERNAL for anything unexpected. */
