@@ -1,0 +1,300 @@
+/* The Lua scripts' behaviour, run through a real redis-server this test starts on a free
+ * loopback port: who may claim, that a claim wins once, chat dedup and ordering, the
+ * transition rules, rating once, brand keys. */
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <cmocka.h>
+#include <hiredis/hiredis.h>
+#include "gigcx/redis.h"
+#include "gigcx/scripts.h"
+
+static pid_t redis_pid;
+static redisContext *rc;
+
+static int free_port(void)
+{
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    socklen_t n = sizeof(a);
+    bind(fd, (struct sockaddr *)&a, sizeof(a));
+    getsockname(fd, (struct sockaddr *)&a, &n);
+    close(fd);
+    return ntohs(a.sin_port);
+}
+
+static int start_redis(void **state)
+{
+    (void)state;
+    int port = free_port();
+    char ps[16];
+    snprintf(ps, sizeof(ps), "%d", port);
+    redis_pid = fork();
+    if (redis_pid == 0) {
+        execlp("redis-server", "redis-server", "--port", ps, "--bind", "127.0.0.1", "--save", "",
+               "--appendonly", "no", "--loglevel", "warning", (char *)NULL);
+        _exit(127);
+    }
+    for (int i = 0; i < 100; i++) { /* up to 5 s for the server to listen */
+        rc = redisConnect("127.0.0.1", port);
+        if (rc && !rc->err)
+            return 0;
+        redisFree(rc);
+        rc = NULL;
+        usleep(50000);
+    }
+    return -1;
+}
+
+static int stop_redis(void **state)
+{
+    (void)state;
+    redisFree(rc);
+    kill(redis_pid, SIGTERM);
+    waitpid(redis_pid, NULL, 0);
+    return 0;
+}
+
+static int flush(void **state)
+{
+    (void)state;
+    freeReplyObject(redisCommand(rc, "FLUSHALL"));
+    return 0;
+}
+
+/* EVAL of script s with nkeys keys then args, NULL-terminated. Caller frees. */
+static redisReply *run(gx_script s, int nkeys, ...)
+{
+    const char *argv[40] = {"EVAL", gx_script_src[s], NULL};
+    char nk[8];
+    snprintf(nk, sizeof(nk), "%d", nkeys);
+    argv[2] = nk;
+    int argc = 3;
+    va_list ap;
+    va_start(ap, nkeys);
+    for (const char *a; (a = va_arg(ap, const char *)) && argc < 40;)
+        argv[argc++] = a;
+    va_end(ap);
+    redisReply *r = redisCommandArgv(rc, argc, argv, NULL);
+    assert_non_null(r);
+    if (r->type == REDIS_REPLY_ERROR)
+        fail_msg("script error: %s", r->str);
+    return r;
+}
+
+static void expect_word(redisReply *r, const char *word)
+{
+    assert_int_equal(r->type, REDIS_REPLY_ARRAY);
+    assert_string_equal(r->element[0]->str, word);
+    freeReplyObject(r);
+}
+
+#define TK "gx:{t:T1}:task"
+#define TC "gx:{t:T1}:chat"
+#define TI "gx:{t:T1}:cids"
+
+static void create_task(int tier)
+{
+    char t[4];
+    snprintf(t, sizeof(t), "%d", tier);
+    redisReply *r =
+        run(GX_SCRIPT_TASK_CREATE, 3, TK, TC, TI, "T1", "acme", "billing", "en", "0", "c1",
+            "Ann Lee", "Charged twice", t, "900000", "{\"amount\":5}", "{}", "Charged twice", NULL);
+    assert_string_equal(r->element[0]->str, "ok");
+    freeReplyObject(r);
+}
+
+static redisReply *claim(const char *user, const char *role, const char *brands, const char *langs,
+                         const char *skills, const char *tier)
+{
+    return run(GX_SCRIPT_CLAIM, 2, TK, TC, user, "Eve", role, brands, langs, skills, tier, "1000",
+               "U\tT1\to\t-\n{}", "W\tT1\tx\n{}", NULL);
+}
+
+static void test_create_stores_opening_message(void **state)
+{
+    (void)state;
+    create_task(1);
+    redisReply *r = redisCommand(rc, "XRANGE " TC " - +");
+    assert_int_equal(r->elements, 1);
+    assert_string_equal(r->element[0]->element[1]->element[1]->str, "open");
+    freeReplyObject(r);
+    r = redisCommand(rc, "HGET " TK " status");
+    assert_string_equal(r->str, "queued");
+    freeReplyObject(r);
+    expect_word(run(GX_SCRIPT_TASK_CREATE, 3, TK, TC, TI, "T1", "acme", "billing", "en", "0", "c1",
+                    "A", "x", "1", "900000", "{}", "{}", "x", NULL),
+                "conflict");
+}
+
+static void test_claim_eligibility(void **state)
+{
+    (void)state;
+    create_task(2);
+    expect_word(claim("e1", "expert", ",other,", ",en,", ",billing,", "2"), "forbidden");
+    expect_word(claim("e1", "expert", ",acme,", ",de,", ",billing,", "2"), "forbidden");
+    expect_word(claim("e1", "expert", ",acme,", ",en,", ",shipping,", "2"), "forbidden");
+    expect_word(claim("e1", "expert", ",acme,", ",en,", ",billing,", "1"), "forbidden");
+    expect_word(claim("s1", "staff", ",acme,", ",", ",", "2"), "conflict");
+    redisReply *r = claim("e1", "expert", ",acme,en,", ",fr,en,", ",x,billing,", "2");
+    assert_string_equal(r->element[0]->str, "ok");
+    assert_string_equal(r->element[1]->str, "assigned");
+    assert_string_equal(r->element[5]->str, "Ann Lee");
+    assert_int_equal(r->elements, 8); /* 7 fields + the opening message */
+    freeReplyObject(r);
+}
+
+static void test_claim_wins_once(void **state)
+{
+    (void)state;
+    create_task(1);
+    expect_word(claim("e1", "expert", ",acme,", ",en,", ",billing,", "1"), "ok");
+    expect_word(claim("e2", "expert", ",acme,", ",en,", ",billing,", "1"), "conflict");
+    expect_word(claim("e1", "expert", ",acme,", ",en,", ",billing,", "1"), "conflict");
+    redisReply *r = redisCommand(rc, "HGET " TK " assignee");
+    assert_string_equal(r->str, "e1");
+    freeReplyObject(r);
+    expect_word(run(GX_SCRIPT_CLAIM, 2, "gx:{t:nope}:task", "gx:{t:nope}:chat", "e1", "E", "expert",
+                    ",acme,", ",en,", ",billing,", "1", "0", "u", "w", NULL),
+                "not_found");
+}
+
+static redisReply *chat(const char *user, const char *role, const char *cid, const char *text)
+{
+    return run(GX_SCRIPT_CHAT_APPEND, 3, TK, TC, TI, user, role, "N", cid, text, "T1", NULL);
+}
+
+static void test_chat_rules_and_dedup(void **state)
+{
+    (void)state;
+    create_task(1);
+    expect_word(chat("c2", "customer", "a", "hi"), "forbidden");
+    expect_word(chat("e1", "expert", "a", "hi"), "forbidden");
+    redisReply *a = chat("c1", "customer", "a", "hi");
+    assert_string_equal(a->element[0]->str, "ok");
+    redisReply *b = chat("c1", "customer", "a", "hi again");
+    assert_string_equal(b->element[0]->str, "dup");
+    assert_string_equal(a->element[1]->str, b->element[1]->str);
+    freeReplyObject(b);
+    expect_word(claim("e1", "expert", ",acme,", ",en,", ",billing,", "1"), "ok");
+    b = chat("e1", "expert", "a", "same cid, other sender");
+    assert_string_equal(b->element[0]->str, "ok");
+    assert_true(strcmp(a->element[1]->str, b->element[1]->str) != 0);
+    freeReplyObject(a);
+    freeReplyObject(b);
+    redisReply *n = redisCommand(rc, "XLEN " TC);
+    assert_int_equal(n->integer, 3);
+    freeReplyObject(n);
+}
+
+static redisReply *transition(const char *action, const char *user, const char *role,
+                              const char *now)
+{
+    return run(GX_SCRIPT_TRANSITION, 1, TK, action, user, role, now, "U\tT1\to\t*\n{}", "", "note",
+               NULL);
+}
+
+static void test_transitions(void **state)
+{
+    (void)state;
+    create_task(1);
+    expect_word(transition("expire", "", "system", "1"), "conflict"); /* not due yet */
+    expect_word(transition("resolve", "e1", "expert", "5"), "forbidden");
+    expect_word(transition("cancel", "e1", "expert", "5"), "forbidden");
+    expect_word(claim("e1", "expert", ",acme,", ",en,", ",billing,", "1"), "ok");
+    expect_word(transition("release", "e2", "expert", "5"), "forbidden");
+    redisReply *r = transition("release", "e1", "expert", "5");
+    assert_string_equal(r->element[1]->str, "queued");
+    freeReplyObject(r);
+    expect_word(transition("resolve", "e1", "expert", "6"), "conflict"); /* released it */
+    expect_word(claim("e2", "expert", ",acme,", ",en,", ",billing,", "1"), "ok");
+    r = transition("resolve", "e2", "expert", "7");
+    assert_string_equal(r->element[1]->str, "resolved");
+    freeReplyObject(r);
+    expect_word(transition("resolve", "e2", "expert", "8"), "conflict");
+    expect_word(transition("cancel", "c1", "customer", "9"), "conflict");
+    expect_word(chat("e2", "expert", "late", "after resolve"), "conflict");
+}
+
+static void test_expire_when_due(void **state)
+{
+    (void)state;
+    create_task(1);
+    redisReply *r = transition("expire", "", "system", "99999999999999");
+    assert_string_equal(r->element[1]->str, "expired");
+    freeReplyObject(r);
+    expect_word(claim("e1", "expert", ",acme,", ",en,", ",billing,", "1"), "conflict");
+}
+
+static void test_rate_once(void **state)
+{
+    (void)state;
+    create_task(1);
+    expect_word(run(GX_SCRIPT_RATE, 1, TK, "c1", "5", "", "1", NULL), "conflict");
+    expect_word(claim("e1", "expert", ",acme,", ",en,", ",billing,", "1"), "ok");
+    freeReplyObject(transition("resolve", "e1", "expert", "2"));
+    expect_word(run(GX_SCRIPT_RATE, 1, TK, "c2", "5", "", "3", NULL), "forbidden");
+    redisReply *r = run(GX_SCRIPT_RATE, 1, TK, "c1", "4", "great", "3", NULL);
+    assert_string_equal(r->element[1]->str, "e1");
+    freeReplyObject(r);
+    expect_word(run(GX_SCRIPT_RATE, 1, TK, "c1", "5", "", "4", NULL), "conflict");
+}
+
+static void test_escalation_goes_to_staff(void **state)
+{
+    (void)state;
+    create_task(1);
+    expect_word(claim("e1", "expert", ",acme,", ",en,", ",billing,", "1"), "ok");
+    expect_word(transition("escalate", "e1", "expert", "3"), "ok");
+    expect_word(claim("e2", "expert", ",acme,", ",en,", ",billing,", "1"), "conflict");
+    expect_word(claim("s1", "staff", ",other,", ",", ",", "2"), "forbidden");
+    redisReply *r = claim("s1", "staff", ",acme,", ",", ",", "2");
+    assert_string_equal(r->element[1]->str, "escalated");
+    freeReplyObject(r);
+    expect_word(claim("s2", "staff", ",acme,", ",", ",", "2"), "conflict");
+    expect_word(chat("s1", "staff", "s", "staff here"), "ok");
+}
+
+static void test_brand_keys(void **state)
+{
+    (void)state;
+    redisReply *r = run(GX_SCRIPT_BRAND_PUT, 1, "gx:brand:b", "B", "{}", "[]", "", "0", "h1", "w1",
+                        "1", "{}", NULL);
+    assert_string_equal(r->element[0]->str, "created");
+    assert_string_equal(r->element[1]->str, "w1");
+    freeReplyObject(r);
+    r = run(GX_SCRIPT_BRAND_PUT, 1, "gx:brand:b", "B2", "{}", "[]", "", "0", "h2", "w2", "2", "{}",
+            NULL);
+    assert_string_equal(r->element[0]->str, "updated");
+    assert_string_equal(r->element[1]->str, "w1");
+    freeReplyObject(r);
+    r = run(GX_SCRIPT_BRAND_PUT, 1, "gx:brand:b", "B2", "{}", "[]", "", "1", "h3", "w3", "3", "{}",
+            NULL);
+    assert_string_equal(r->element[0]->str, "rotated");
+    assert_string_equal(r->element[2]->str, "h1");
+    freeReplyObject(r);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup(test_create_stores_opening_message, flush),
+        cmocka_unit_test_setup(test_claim_eligibility, flush),
+        cmocka_unit_test_setup(test_claim_wins_once, flush),
+        cmocka_unit_test_setup(test_chat_rules_and_dedup, flush),
+        cmocka_unit_test_setup(test_transitions, flush),
+        cmocka_unit_test_setup(test_expire_when_due, flush),
+        cmocka_unit_test_setup(test_rate_once, flush),
+        cmocka_unit_test_setup(test_escalation_goes_to_staff, flush),
+        cmocka_unit_test_setup(test_brand_keys, flush),
+    };
+    return cmocka_run_group_tests(tests, start_redis, stop_redis);
+}
