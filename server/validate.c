@@ -15,8 +15,9 @@ size_t gx_utf8_len(const char *s)
 
 bool gx_check_id(json_t *obj, const char *field, const char **out, char *why, size_t whylen)
 {
-    const char *v = json_string_value(json_object_get(obj, field));
-    if (!gx_id_valid(v)) {
+    json_t *j = json_object_get(obj, field);
+    const char *v = json_string_value(j);
+    if (!gx_id_valid(v) || strlen(v) != json_string_length(j)) {
         snprintf(why, whylen, "'%s' must be an id matching [A-Za-z0-9_-]{1,64}", field);
         return false;
     }
