@@ -107,7 +107,7 @@ static const struct lws_protocols protocols[] = {
     {.name = "gigcx.v1",
      .callback = (lws_callback_function *)gx_ws_callback,
      .per_session_data_size = sizeof(gx_pss),
-     .rx_buffer_size = 4096},
+     .rx_buffer_size = 1024},
     {0}};
 
 static int start_lws(gx_main *m, uv_loop_t *loop)

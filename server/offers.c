@@ -93,17 +93,26 @@ void gx_offer_publish(gx_server *srv, const char *task)
         free(p);
 }
 
+/* ",value," forms of an offer's language and topic, built once per fan-out. */
+typedef struct {
+    char lang[72], topic[72];
+    int tier;
+} gx_needles;
+
+static void needles(gx_needles *n, const char *lang, const char *topic, int tier)
+{
+    snprintf(n->lang, sizeof(n->lang), ",%s,", lang);
+    snprintf(n->topic, sizeof(n->topic), ",%s,", topic);
+    n->tier = tier;
+}
+
 /* True when s may be offered a task with these attributes. */
-static bool eligible(const gx_session *s, const char *lang, const char *topic, int tier)
+static bool eligible(const gx_session *s, const gx_needles *n)
 {
     if (s->who.role == GX_ROLE_STAFF)
         return true;
-    char needle[80];
-    snprintf(needle, sizeof(needle), ",%s,", lang);
-    if (!strstr(s->prof.langs_csv, needle))
-        return false;
-    snprintf(needle, sizeof(needle), ",%s,", topic);
-    return strstr(s->prof.skills_csv, needle) && s->prof.tier >= tier;
+    return s->prof.tier >= n->tier && strstr(s->prof.langs_csv, n->lang) &&
+           strstr(s->prof.skills_csv, n->topic);
 }
 
 static void hand_offer(gx_session *s, gx_tlocal *t, gx_buf *b)
@@ -148,10 +157,12 @@ static void fan_out(gx_server *srv, char **f, int nf, const char *body, size_t b
         gx_buf_unref(b);
         return;
     }
-    int tier = staff ? 0 : atoi(f[4]);
+    gx_needles n;
+    if (!staff)
+        needles(&n, f[2], f[3], atoi(f[4]));
     for (int i = 0; i < v->n; i++) {
         gx_session *s = v->v[i];
-        if (staff || eligible(s, f[2], f[3], tier))
+        if (staff || eligible(s, &n))
             hand_offer(s, t, b);
     }
     gx_buf_unref(b);
@@ -237,11 +248,12 @@ static void send_backlog(gx_backlog *b)
         redisReply *r = b->states[i];
         const char *task = json_string_value(json_array_get(json_array_get(b->cands, i), 1));
         const char *status = gx_reply_str(r, O_STATUS);
+        gx_needles n;
+        needles(&n, gx_reply_str(r, O_LANG), gx_reply_str(r, O_TOPIC),
+                atoi(gx_reply_str(r, O_TIER)));
         bool ok = s->who.role == GX_ROLE_STAFF
                       ? strcmp(status, "escalated") == 0 && !gx_reply_str(r, O_ASSIGNEE)[0]
-                      : strcmp(status, "queued") == 0 &&
-                            eligible(s, gx_reply_str(r, O_LANG), gx_reply_str(r, O_TOPIC),
-                                     atoi(gx_reply_str(r, O_TIER)));
+                      : strcmp(status, "queued") == 0 && eligible(s, &n);
         if (!ok)
             continue;
         json_t *o = offer_json(task, r);
