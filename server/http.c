@@ -35,6 +35,8 @@ static int method_of(struct lws *wsi)
         return GX_HTTP_POST;
     if (lws_hdr_total_length(wsi, WSI_TOKEN_PUT_URI))
         return GX_HTTP_PUT;
+    if (lws_hdr_total_length(wsi, WSI_TOKEN_OPTIONS_URI))
+        return GX_HTTP_OPTIONS;
     return GX_HTTP_OTHER;
 }
 
@@ -187,6 +189,16 @@ static int write_reply(struct lws *wsi, gx_http_req *r)
          lws_add_http_header_by_name(
              wsi, (const unsigned char *)"vary:", (const unsigned char *)"Origin", 6, &p, end)))
         return -1;
+    static const char *const cors[][2] = {
+        {"access-control-allow-methods:", "POST, OPTIONS"},
+        {"access-control-allow-headers:", "content-type"},
+        {"access-control-max-age:", "600"},
+    };
+    for (size_t i = 0; r->preflight && i < sizeof(cors) / sizeof(cors[0]); i++)
+        if (lws_add_http_header_by_name(wsi, (const unsigned char *)cors[i][0],
+                                        (const unsigned char *)cors[i][1], (int)strlen(cors[i][1]),
+                                        &p, end))
+            return -1;
     if (lws_finalize_write_http_header(wsi, start, &p, end))
         return -1;
     if (r->resplen) {

@@ -735,6 +735,19 @@ static void post_widget_session(gx_http_req *r)
     }
 }
 
+/* CORS preflight for the one endpoint browsers call from brands' pages. Which origins may
+ * use a widget key is decided on the POST itself, where the key is known. */
+static void options_widget_session(gx_http_req *r)
+{
+    if (!r->origin[0]) {
+        gx_http_error(r, GX_EFORBIDDEN, "an Origin header is required");
+        return;
+    }
+    snprintf(r->allow_origin, sizeof(r->allow_origin), "%s", r->origin);
+    r->preflight = true;
+    gx_http_reply_json(r, 204, NULL);
+}
+
 /* ---- the table ---- */
 
 typedef enum { AUTH_NONE, AUTH_ADMIN, AUTH_BRAND, AUTH_ANY } gx_auth;
@@ -755,6 +768,7 @@ static const struct {
     {GX_HTTP_GET, "/api/v1/tasks/", "/transcript", true, AUTH_BRAND, get_transcript},
     {GX_HTTP_GET, "/api/v1/tasks/", NULL, true, AUTH_BRAND, get_task},
     {GX_HTTP_POST, "/api/v1/widget/session", NULL, false, AUTH_NONE, post_widget_session},
+    {GX_HTTP_OPTIONS, "/api/v1/widget/session", NULL, false, AUTH_NONE, options_widget_session},
 };
 
 void gx_http_route(gx_http_req *r)

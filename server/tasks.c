@@ -11,6 +11,7 @@
 
 #define GX_PREVIEW_CHARS 280
 #define GX_SWEEP_BATCH 100
+#define GX_CUSTOMER_TASKS_MAX 20 /* tasks one customer socket may take part in */
 
 /* Sorted-set score: higher priority first, then older first. */
 static double queue_score(int priority, long long created_ms)
@@ -213,6 +214,11 @@ void gx_on_task_open(gx_session *s, json_t *msg, const char *ref)
         return;
     if (meta && !json_is_object(meta)) {
         gx_session_error(s, GX_EBADREQ, ref, "'meta' must be an object");
+        return;
+    }
+    if (s->njoins >= GX_CUSTOMER_TASKS_MAX) {
+        gx_session_error(s, GX_ECAPACITY, ref, "too many tasks open on this connection (%d)",
+                         GX_CUSTOMER_TASKS_MAX);
         return;
     }
     gx_req *q = gx_req_new(s, ref, NULL);

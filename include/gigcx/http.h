@@ -12,7 +12,7 @@
 struct lws;
 struct gx_session;
 
-enum { GX_HTTP_GET = 1, GX_HTTP_POST, GX_HTTP_PUT, GX_HTTP_OTHER };
+enum { GX_HTTP_GET = 1, GX_HTTP_POST, GX_HTTP_PUT, GX_HTTP_OPTIONS, GX_HTTP_OTHER };
 
 typedef struct gx_http_req {
     int refs;
@@ -33,6 +33,7 @@ typedef struct gx_http_req {
     size_t resplen;
     const char *ctype;
     char allow_origin[256];
+    bool preflight; /* an OPTIONS reply: add the CORS method and header allowances */
     /* handler scratch */
     char brand[65];
     char id[65];
