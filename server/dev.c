@@ -23,6 +23,16 @@ static char *token(gx_server *srv, const char *sub, gx_role role, const char *br
     return gx_jwt_sign(&c, srv->cfg->secret, strlen(srv->cfg->secret));
 }
 
+/* Kept for GET /api/v1/dev/experts, which only --dev answers: the console's demo picker. */
+static void remember(gx_server *srv, const char *id, const char *name, const char *role,
+                     const char *tok)
+{
+    if (!srv->dev_users)
+        srv->dev_users = json_array();
+    json_array_append_new(srv->dev_users, json_pack("{s:s, s:s, s:s, s:s}", "id", id, "name", name,
+                                                    "role", role, "token", tok ? tok : ""));
+}
+
 void gx_dev_seed(gx_server *srv, int port)
 {
     gx_redis *rd = srv->redis;
@@ -70,11 +80,13 @@ void gx_dev_seed(gx_server *srv, int port)
         gx_redis_argv(rd, NULL, NULL, 14, hs, NULL);
         char *t = token(srv, experts[i].id, GX_ROLE_EXPERT, NULL, experts[i].name);
         printf("expert %-6s tier %d token: %s\n", experts[i].id, experts[i].tier, t ? t : "?");
+        remember(srv, experts[i].id, experts[i].name, "expert", t);
         free(t);
     }
     char *st = token(srv, "sam", GX_ROLE_STAFF, "demo", "Sam (Demo staff)");
     char *ct = token(srv, "dana", GX_ROLE_CUSTOMER, "demo", "Dana Customer");
     printf("staff  sam   token: %s\ncustomer dana token: %s\n\n", st ? st : "?", ct ? ct : "?");
+    remember(srv, "sam", "Sam (Demo staff)", "staff", st);
     fflush(stdout);
     free(st);
     free(ct);

@@ -175,7 +175,6 @@ static int write_reply(struct lws *wsi, gx_http_req *r)
         return -1;
     static const char *const extra[][2] = {
         {"cache-control:", "no-store"},
-        {"x-content-type-options:", "nosniff"},
     };
     for (size_t i = 0; i < sizeof(extra) / sizeof(extra[0]); i++)
         if (lws_add_http_header_by_name(wsi, (const unsigned char *)extra[i][0],

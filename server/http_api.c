@@ -748,6 +748,17 @@ static void options_widget_session(gx_http_req *r)
     gx_http_reply_json(r, 204, NULL);
 }
 
+/* ---- --dev only ---- */
+
+static void get_dev_users(gx_http_req *r)
+{
+    if (!r->srv->cfg->dev || !r->srv->dev_users) {
+        gx_http_error(r, GX_ENOTFOUND, "only a --dev server lists demo users");
+        return;
+    }
+    gx_http_reply_json(r, 200, json_incref(r->srv->dev_users));
+}
+
 /* ---- the table ---- */
 
 typedef enum { AUTH_NONE, AUTH_ADMIN, AUTH_BRAND, AUTH_ANY } gx_auth;
@@ -760,6 +771,7 @@ static const struct {
     gx_route_fn fn;
 } routes[] = {
     {GX_HTTP_GET, "/healthz", NULL, false, AUTH_NONE, get_healthz},
+    {GX_HTTP_GET, "/api/v1/dev/experts", NULL, false, AUTH_NONE, get_dev_users},
     {GX_HTTP_GET, "/metrics", NULL, false, AUTH_NONE, get_metrics},
     {GX_HTTP_PUT, "/api/v1/brands/", NULL, true, AUTH_ADMIN, put_brand},
     {GX_HTTP_PUT, "/api/v1/experts/", NULL, true, AUTH_ADMIN, put_expert},

@@ -110,31 +110,63 @@ static const struct lws_protocols protocols[] = {
      .rx_buffer_size = 1024},
     {0}};
 
+/* Headers on every response. Scripts only from our origin; inline styles are allowed
+ * because the widget styles its own shadow root on our demo page. */
+static const struct lws_protocol_vhost_options sec_headers[] = {
+    {&sec_headers[1], NULL, "content-security-policy:",
+     "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+     "img-src 'self' data:; connect-src 'self' ws: wss:; object-src 'none'; "
+     "frame-ancestors 'none'; base-uri 'none'; form-action 'self'"},
+    {&sec_headers[2], NULL, "x-content-type-options:", "nosniff"},
+    {NULL, NULL, "referrer-policy:", "no-referrer"},
+};
+
+/* Mounts: the REST API, health and metrics go to our callback; the rest is static files.
+ * The demo shop exists only under --dev. */
+static struct lws_http_mount mounts[6];
+
+static void set_mounts(const gx_config *cfg)
+{
+    static char demo_dir[600];
+    snprintf(demo_dir, sizeof(demo_dir), "%s/demo", cfg->static_dir);
+    static const char *const dyn[] = {"/api", "/healthz", "/metrics"};
+    for (int i = 0; i < 3; i++)
+        mounts[i] = (struct lws_http_mount){.mountpoint = dyn[i],
+                                            .mountpoint_len = (unsigned char)strlen(dyn[i]),
+                                            .origin = "gigcx.v1",
+                                            .origin_protocol = LWSMPRO_CALLBACK};
+    mounts[3] =
+        (struct lws_http_mount){.mountpoint = "/demo",
+                                .mountpoint_len = 5,
+                                .origin = cfg->dev ? demo_dir : "gigcx.v1",
+                                .def = "index.html",
+                                .origin_protocol = cfg->dev ? LWSMPRO_FILE : LWSMPRO_CALLBACK};
+    mounts[4] = (struct lws_http_mount){.mountpoint = "/",
+                                        .mountpoint_len = 1,
+                                        .origin = cfg->static_dir,
+                                        .def = "index.html",
+                                        .origin_protocol = LWSMPRO_FILE,
+                                        .cache_max_age = 60,
+                                        .cache_reusable = 1,
+                                        .cache_revalidate = 1};
+    for (int i = 0; i < 4; i++)
+        mounts[i].mount_next = &mounts[i + 1];
+}
+
 static int start_lws(gx_main *m, uv_loop_t *loop)
 {
     gx_config *cfg = m->srv.cfg;
     static lws_retry_bo_t retry;
     retry = (lws_retry_bo_t){.secs_since_valid_ping = (uint16_t)cfg->heartbeat_s,
                              .secs_since_valid_hangup = (uint16_t)(cfg->heartbeat_s * 3 + 5)};
-    static struct lws_http_mount mounts[4];
-    mounts[3] = (struct lws_http_mount){.mountpoint = "/",
-                                        .mountpoint_len = 1,
-                                        .origin = cfg->static_dir,
-                                        .def = "index.html",
-                                        .origin_protocol = LWSMPRO_FILE};
-    static const char *const dyn[] = {"/api", "/healthz", "/metrics"};
-    for (int i = 0; i < 3; i++)
-        mounts[i] = (struct lws_http_mount){.mountpoint = dyn[i],
-                                            .mountpoint_len = (unsigned char)strlen(dyn[i]),
-                                            .origin = "gigcx.v1",
-                                            .origin_protocol = LWSMPRO_CALLBACK,
-                                            .mount_next = &mounts[i + 1]};
+    set_mounts(cfg);
     void *foreign[] = {loop};
     struct lws_context_creation_info info = {
         .port = cfg->listen_port,
         .iface = cfg->listen_host,
         .protocols = protocols,
         .mounts = mounts,
+        .headers = sec_headers,
         .options = LWS_SERVER_OPTION_LIBUV | LWS_SERVER_OPTION_VALIDATE_UTF8 |
                    LWS_SERVER_OPTION_FAIL_UPON_UNABLE_TO_BIND |
                    (cfg->tls_cert ? LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT : 0),
@@ -145,7 +177,6 @@ static int start_lws(gx_main *m, uv_loop_t *loop)
         .ssl_private_key_filepath = cfg->tls_key,
         .timeout_secs = 30,
         .max_http_header_data = 4096,
-        .fd_limit_per_thread = 0,
     };
     m->srv.ctx = lws_create_context(&info);
     if (!m->srv.ctx)

@@ -115,4 +115,6 @@ void gx_server_free_indexes(gx_server *srv)
     gx_map_free(&srv->tasks);
     gx_map_free(&srv->brands);
     gx_map_free(&srv->users);
+    json_decref(srv->dev_users);
+    srv->dev_users = NULL;
 }

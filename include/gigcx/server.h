@@ -58,6 +58,7 @@ typedef struct gx_server {
     gx_metrics m;
     uint64_t serial;    /* last session serial handed out */
     uint64_t wd_serial; /* last withdrawal serial (dedups holders) */
+    json_t *dev_users;  /* owned; --dev only: [{id, name, role, token}] for the pickers */
     uv_timer_t tick;    /* housekeeping every second */
     uint64_t ticks;
     bool stopping;
