@@ -1,5 +1,6 @@
 # Turns server/scripts/*.lua into a C file of string constants (run at build time), so the
 # binary carries its scripts and nothing is read from disk at run time.
+string(REPLACE "," ";" SCRIPTS "${SCRIPTS}")
 set(out "/* generated from the Lua files in server/scripts; do not edit */\n")
 set(srcs "const char *const gx_script_src[] = {\n")
 set(names "const char *const gx_script_names[] = {\n")

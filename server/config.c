@@ -1,0 +1,287 @@
+/* gigcxd configuration: flags (also as --flag=value), each with a GIGCX_* environment twin;
+ * a flag beats its twin. One table drives parsing, the environment and --help. Parsing
+ * only: no file or socket is opened here. */
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+#include "gigcx/config.h"
+#include "gigcx/util.h"
+
+typedef enum { T_STR, T_LISTEN, T_REDIS, T_ID, T_LEVEL, T_INT, T_BOOL } gx_opt_type;
+
+typedef struct {
+    const char *flag, *env, *arg, *def, *help;
+    gx_opt_type type;
+    size_t off; /* offset of the field in gx_config */
+    int min, max;
+} gx_opt;
+
+#define F(field) offsetof(gx_config, field)
+
+static const gx_opt opts[] = {
+    {"--listen", "GIGCX_LISTEN", "HOST:PORT", "127.0.0.1:8080",
+     "address for HTTP and WebSocket (/ws)", T_LISTEN, 0, 0, 0},
+    {"--redis", "GIGCX_REDIS", "URL", "embedded",
+     "redis://host:port or unix:///path; absent = start a private redis-server", T_REDIS,
+     F(redis_url), 0, 0},
+    {"--data", "GIGCX_DATA", "DIR", "./gigcx-data", "data directory of the embedded Redis", T_STR,
+     F(data_dir), 0, 0},
+    {"--static", "GIGCX_STATIC", "DIR", "static", "browser clients to serve", T_STR, F(static_dir),
+     0, 0},
+    {"--admin-key", "GIGCX_ADMIN_KEY", "KEY", "required", "bearer key of the admin API", T_STR,
+     F(admin_key), 0, 0},
+    {"--secret", "GIGCX_SECRET", "KEY", "required", "token signing key (16 bytes or more)", T_STR,
+     F(secret), 0, 0},
+    {"--tls-cert", "GIGCX_TLS_CERT", "FILE", "off", "PEM certificate: serve HTTPS and WSS", T_STR,
+     F(tls_cert), 0, 0},
+    {"--tls-key", "GIGCX_TLS_KEY", "FILE", "off", "PEM private key of --tls-cert", T_STR,
+     F(tls_key), 0, 0},
+    {"--node-id", "GIGCX_NODE_ID", "ID", "host-pid", "names this process in logs and events", T_ID,
+     F(node_id), 0, 0},
+    {"--log-level", "GIGCX_LOG_LEVEL", "LEVEL", "info", "error, warn, info or debug", T_LEVEL,
+     F(log_level), 0, 0},
+    {"--heartbeat", "GIGCX_HEARTBEAT", "SECONDS", "20",
+     "WebSocket ping interval; a peer silent for 3 is dropped", T_INT, F(heartbeat_s), 1, 300},
+    {"--queue-timeout", "GIGCX_QUEUE_TIMEOUT", "SECONDS", "900",
+     "how long a task waits unclaimed, for brands that set none", T_INT, F(queue_timeout_s), 1,
+     86400},
+    {"--redis-server", "GIGCX_REDIS_SERVER", "PATH", "redis-server",
+     "redis-server binary for the embedded Redis", T_STR, F(redis_server), 0, 0},
+    {"--dev", "GIGCX_DEV", NULL, "off", "throwaway keys, a demo brand, experts and tokens", T_BOOL,
+     F(dev), 0, 0},
+    {"--help", NULL, NULL, NULL, "this text", T_BOOL, F(help), 0, 0},
+};
+
+#define NOPTS (sizeof(opts) / sizeof(opts[0]))
+
+static int set_listen(gx_config *c, const char *v)
+{
+    const char *colon = strrchr(v, ':');
+    if (!colon)
+        return -1;
+    char *end;
+    long port = strtol(colon + 1, &end, 10);
+    if (colon[1] == '\0' || *end || port < 0 || port > 65535)
+        return -1;
+    const char *h = v;
+    size_t hl = (size_t)(colon - v);
+    if (hl >= 2 && h[0] == '[' && h[hl - 1] == ']') { /* [::1]:8080 */
+        h++;
+        hl -= 2;
+    }
+    free(c->listen_host);
+    c->listen_host = hl ? strndup(h, hl) : strdup("0.0.0.0");
+    c->listen_port = (int)port;
+    return c->listen_host ? 0 : -1;
+}
+
+static int set_level(gx_config *c, const char *v)
+{
+    static const char *const names[] = {"error", "warn", "info", "debug"};
+    for (int i = 0; i < 4; i++)
+        if (strcasecmp(v, names[i]) == 0 || (v[0] == '0' + i && v[1] == '\0')) {
+            c->log_level = i;
+            return 0;
+        }
+    return -1;
+}
+
+static int set_value(gx_config *c, const gx_opt *o, const char *v)
+{
+    char *field = (char *)c + o->off;
+    switch (o->type) {
+    case T_LISTEN:
+        return set_listen(c, v);
+    case T_LEVEL:
+        return set_level(c, v);
+    case T_INT: {
+        char *end;
+        long n = strtol(v, &end, 10);
+        if (!*v || *end || n < o->min || n > o->max)
+            return -1;
+        *(int *)field = (int)n;
+        return 0;
+    }
+    case T_BOOL:
+        *(bool *)field = strcmp(v, "1") == 0 || strcasecmp(v, "true") == 0 ||
+                         strcasecmp(v, "yes") == 0 || strcasecmp(v, "on") == 0;
+        return 0;
+    case T_REDIS:
+        if (strncmp(v, "redis://", 8) != 0 && strncmp(v, "unix://", 7) != 0)
+            return -1;
+        break;
+    case T_ID:
+        if (!gx_id_valid(v))
+            return -1;
+        break;
+    case T_STR:
+        if (!*v)
+            return -1;
+        break;
+    }
+    free(*(char **)field);
+    *(char **)field = strdup(v);
+    return *(char **)field ? 0 : -1;
+}
+
+static const char *expected(const gx_opt *o)
+{
+    switch (o->type) {
+    case T_LISTEN:
+        return "HOST:PORT";
+    case T_REDIS:
+        return "redis://host:port or unix:///path";
+    case T_ID:
+        return "an id of [A-Za-z0-9_-]{1,64}";
+    case T_LEVEL:
+        return "error, warn, info or debug";
+    case T_INT:
+        return "a whole number in range";
+    default:
+        return "a value";
+    }
+}
+
+static void defaults(gx_config *c)
+{
+    memset(c, 0, sizeof(*c));
+    c->listen_host = strdup("127.0.0.1");
+    c->listen_port = 8080;
+    c->data_dir = strdup("./gigcx-data");
+    c->static_dir = strdup("static");
+    c->redis_server = strdup("redis-server");
+    c->log_level = 2;
+    c->heartbeat_s = 20;
+    c->queue_timeout_s = 900;
+}
+
+static const gx_opt *find_flag(const char *arg, size_t n)
+{
+    for (size_t i = 0; i < NOPTS; i++)
+        if (strlen(opts[i].flag) == n && strncmp(arg, opts[i].flag, n) == 0)
+            return &opts[i];
+    if (n == 2 && strncmp(arg, "-h", 2) == 0)
+        return &opts[NOPTS - 1];
+    return NULL;
+}
+
+int gx_config_parse(gx_config *cfg, int argc, char **argv, char **envp, char *err, size_t errlen)
+{
+    bool given[NOPTS] = {false};
+    defaults(cfg);
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i], *eq = strchr(a, '=');
+        size_t n = eq ? (size_t)(eq - a) : strlen(a);
+        const gx_opt *o = find_flag(a, n);
+        if (!o) {
+            snprintf(err, errlen, "unknown flag '%s'", a);
+            return -1;
+        }
+        const char *v = eq ? eq + 1 : NULL;
+        if (!v && o->type == T_BOOL)
+            v = "1";
+        else if (!v && (v = i + 1 < argc ? argv[++i] : NULL) == NULL) {
+            snprintf(err, errlen, "%s: expects %s", o->flag, o->arg);
+            return -1;
+        }
+        if (set_value(cfg, o, v)) {
+            snprintf(err, errlen, "%s: expected %s, got '%s'", o->flag, expected(o), v);
+            return -1;
+        }
+        given[o - opts] = true;
+    }
+    for (size_t i = 0; envp && i < NOPTS; i++) {
+        if (given[i] || !opts[i].env)
+            continue;
+        size_t el = strlen(opts[i].env);
+        for (char **e = envp; *e; e++)
+            if (strncmp(*e, opts[i].env, el) == 0 && (*e)[el] == '=' &&
+                set_value(cfg, &opts[i], *e + el + 1)) {
+                snprintf(err, errlen, "%s: expected %s, got '%s'", opts[i].env, expected(&opts[i]),
+                         *e + el + 1);
+                return -1;
+            }
+    }
+    return 0;
+}
+
+static void default_node_id(gx_config *c)
+{
+    char host[64] = "gigcxd", id[GX_ID_MAX + 1];
+    gethostname(host, sizeof(host) - 1);
+    host[sizeof(host) - 1] = '\0';
+    snprintf(id, sizeof(id), "%.40s-%d", host, (int)getpid());
+    for (char *p = id; *p; p++)
+        if (!gx_id_valid((char[]){*p, '\0'}))
+            *p = '-';
+    c->node_id = strdup(id);
+}
+
+static char *throwaway_key(void)
+{
+    char k[40];
+    return gx_random_id(k, 24) ? NULL : strdup(k);
+}
+
+int gx_config_finish(gx_config *cfg, char *err, size_t errlen)
+{
+    if (cfg->dev && !cfg->secret)
+        cfg->secret = throwaway_key();
+    if (cfg->dev && !cfg->admin_key)
+        cfg->admin_key = throwaway_key();
+    if (!cfg->secret || !cfg->admin_key) {
+        snprintf(err, errlen, "%s is required (or %s), unless --dev",
+                 !cfg->secret ? "--secret" : "--admin-key",
+                 !cfg->secret ? "GIGCX_SECRET" : "GIGCX_ADMIN_KEY");
+        return -1;
+    }
+    if (!cfg->dev && strlen(cfg->secret) < 16) {
+        snprintf(err, errlen, "--secret must be at least 16 bytes");
+        return -1;
+    }
+    if (!cfg->tls_cert != !cfg->tls_key) {
+        snprintf(err, errlen, "--tls-cert and --tls-key go together");
+        return -1;
+    }
+    if (!cfg->node_id)
+        default_node_id(cfg);
+    return cfg->node_id ? 0 : -1;
+}
+
+void gx_config_usage(FILE *out, const char *argv0)
+{
+    fprintf(out,
+            "usage: %s [flags]\n\ngigcxd serves the gigcx marketplace: WebSocket and HTTP "
+            "on one port, Redis as the source of truth.\n\n",
+            argv0);
+    for (size_t i = 0; i < NOPTS; i++) {
+        char flag[48];
+        snprintf(flag, sizeof(flag), "%s%s%s", opts[i].flag, opts[i].arg ? " " : "",
+                 opts[i].arg ? opts[i].arg : "");
+        fprintf(out, "  %-26s %-21s %s", flag, opts[i].env ? opts[i].env : "", opts[i].help);
+        if (opts[i].def)
+            fprintf(out, " (default: %s)", opts[i].def);
+        fputc('\n', out);
+    }
+    fprintf(out,
+            "\nA flag beats its environment twin. Example:\n  %s --listen 127.0.0.1:8081 "
+            "--redis redis://127.0.0.1:6379 --secret $S --admin-key $K\n  %s --dev   "
+            "(embedded Redis, demo brand, printed tokens)\n",
+            argv0, argv0);
+}
+
+void gx_config_free(gx_config *cfg)
+{
+    if (!cfg)
+        return;
+    char **fields[] = {&cfg->listen_host, &cfg->redis_url,   &cfg->data_dir, &cfg->static_dir,
+                       &cfg->admin_key,   &cfg->secret,      &cfg->tls_cert, &cfg->tls_key,
+                       &cfg->node_id,     &cfg->redis_server};
+    for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
+        free(*fields[i]);
+        *fields[i] = NULL;
+    }
+}

@@ -1,0 +1,158 @@
+/* JWT HS256 sign and verify. The signature is checked (in constant time) before anything
+ * in the token is trusted; only alg HS256 is accepted, so "none" and algorithm confusion
+ * are refused by construction. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <jansson.h>
+#include "gigcx/error.h"
+#include "gigcx/jwt.h"
+
+#define GX_JWT_MAX 8192
+
+static const char header_b64[] =
+    "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9"; /* {"alg":"HS256","typ":"JWT"} */
+
+const char *gx_role_name(gx_role r)
+{
+    switch (r) {
+    case GX_ROLE_EXPERT:
+        return "expert";
+    case GX_ROLE_CUSTOMER:
+        return "customer";
+    case GX_ROLE_STAFF:
+        return "staff";
+    default:
+        return NULL;
+    }
+}
+
+gx_role gx_role_parse(const char *s)
+{
+    for (gx_role r = GX_ROLE_EXPERT; s && r <= GX_ROLE_STAFF; r++)
+        if (strcmp(s, gx_role_name(r)) == 0)
+            return r;
+    return GX_ROLE_NONE;
+}
+
+static bool claims_valid(const gx_claims *c)
+{
+    if (!gx_id_valid(c->sub) || c->role == GX_ROLE_NONE)
+        return false;
+    return c->role == GX_ROLE_EXPERT || gx_id_valid(c->brand);
+}
+
+char *gx_jwt_sign(const gx_claims *c, const char *secret, size_t secret_len)
+{
+    if (!claims_valid(c))
+        return NULL;
+    json_t *p = json_pack("{s:s, s:s, s:I, s:I}", "sub", c->sub, "role", gx_role_name(c->role),
+                          "iat", (json_int_t)c->iat, "exp", (json_int_t)c->exp);
+    if (c->brand[0])
+        json_object_set_new(p, "brand", json_string(c->brand));
+    if (c->name[0])
+        json_object_set_new(p, "name", json_string(c->name));
+    char *payload = p ? json_dumps(p, JSON_COMPACT) : NULL;
+    json_decref(p);
+    if (!payload)
+        return NULL;
+    size_t hl = strlen(header_b64), pl = strlen(payload);
+    char *out = malloc(hl + 1 + gx_b64url_len(pl) + 1 + gx_b64url_len(32) + 1);
+    if (out) {
+        memcpy(out, header_b64, hl);
+        size_t o = hl;
+        out[o++] = '.';
+        o += gx_b64url_encode(payload, pl, out + o);
+        unsigned char mac[32];
+        gx_hmac_sha256(secret, secret_len, out, o, mac);
+        out[o++] = '.';
+        gx_b64url_encode(mac, sizeof(mac), out + o);
+    }
+    free(payload);
+    return out;
+}
+
+/* Decodes one base64url JSON segment into an object (new reference) or NULL. */
+static json_t *segment_json(const char *seg, size_t n)
+{
+    char buf[GX_JWT_MAX];
+    long len = gx_b64url_decode(seg, n, buf, sizeof(buf));
+    if (len <= 0)
+        return NULL;
+    json_t *j = json_loadb(buf, (size_t)len, JSON_REJECT_DUPLICATES, NULL);
+    if (!json_is_object(j)) {
+        json_decref(j);
+        return NULL;
+    }
+    return j;
+}
+
+/* Copies a string claim. Only a display name may be cut (on a UTF-8 character boundary):
+ * an id that does not fit is refused, never shortened into another valid id. */
+static bool copy_str(json_t *o, const char *key, char *out, size_t cap, bool required)
+{
+    json_t *v = json_object_get(o, key);
+    if (!v)
+        return !required;
+    if (!json_is_string(v))
+        return false;
+    const char *s = json_string_value(v);
+    size_t n = strlen(s);
+    if (n >= cap && strcmp(key, "name") != 0)
+        return false;
+    if (n >= cap) {
+        n = cap - 1;
+        while (n > 0 && ((unsigned char)s[n] & 0xC0) == 0x80)
+            n--;
+    }
+    memcpy(out, s, n);
+    out[n] = '\0';
+    return true;
+}
+
+static int read_claims(json_t *p, int64_t now_s, gx_claims *out)
+{
+    json_t *exp = json_object_get(p, "exp"), *iat = json_object_get(p, "iat");
+    char role[16] = "";
+    memset(out, 0, sizeof(*out));
+    if (!json_is_integer(exp) || (iat && !json_is_integer(iat)) ||
+        !copy_str(p, "sub", out->sub, sizeof(out->sub), true) ||
+        !copy_str(p, "role", role, sizeof(role), true) ||
+        !copy_str(p, "brand", out->brand, sizeof(out->brand), false) ||
+        !copy_str(p, "name", out->name, sizeof(out->name), false))
+        return GX_EUNAUTH;
+    out->role = gx_role_parse(role);
+    out->exp = json_integer_value(exp);
+    out->iat = iat ? json_integer_value(iat) : 0;
+    if (out->exp <= now_s || !claims_valid(out))
+        return GX_EUNAUTH;
+    if (out->role == GX_ROLE_EXPERT)
+        out->brand[0] = '\0'; /* experts belong to brands through their profile, not the token */
+    return 0;
+}
+
+int gx_jwt_verify(const char *token, size_t len, const char *secret, size_t secret_len,
+                  int64_t now_s, gx_claims *out)
+{
+    if (!token || len == 0 || len > GX_JWT_MAX)
+        return GX_EUNAUTH;
+    const char *d1 = memchr(token, '.', len);
+    const char *d2 = d1 ? memchr(d1 + 1, '.', len - (size_t)(d1 + 1 - token)) : NULL;
+    if (!d2 || memchr(d2 + 1, '.', len - (size_t)(d2 + 1 - token)))
+        return GX_EUNAUTH;
+    unsigned char mac[32], sig[48];
+    gx_hmac_sha256(secret, secret_len, token, (size_t)(d2 - token), mac);
+    long sl = gx_b64url_decode(d2 + 1, len - (size_t)(d2 + 1 - token), sig, sizeof(sig));
+    if (sl != 32 || !gx_ct_equal(sig, mac, 32))
+        return GX_EUNAUTH;
+    json_t *h = segment_json(token, (size_t)(d1 - token));
+    const char *alg = json_string_value(json_object_get(h, "alg"));
+    bool hs256 = alg && strcmp(alg, "HS256") == 0;
+    json_decref(h);
+    if (!hs256)
+        return GX_EUNAUTH;
+    json_t *p = segment_json(d1 + 1, (size_t)(d2 - d1 - 1));
+    int rc = p ? read_claims(p, now_s, out) : GX_EUNAUTH;
+    json_decref(p);
+    return rc;
+}

@@ -1,0 +1,175 @@
+/* Config: defaults, flags in both forms, environment twins, precedence, clear errors. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+#include "gigcx/config.h"
+
+static int parse(gx_config *c, char **argv, char **envp, char *err)
+{
+    int argc = 0;
+    while (argv[argc])
+        argc++;
+    return gx_config_parse(c, argc, argv, envp, err, 256);
+}
+
+static void test_defaults(void **state)
+{
+    (void)state;
+    gx_config c;
+    char err[256];
+    char *argv[] = {"gigcxd", NULL};
+    assert_int_equal(parse(&c, argv, NULL, err), 0);
+    assert_string_equal(c.listen_host, "127.0.0.1");
+    assert_int_equal(c.listen_port, 8080);
+    assert_null(c.redis_url);
+    assert_string_equal(c.data_dir, "./gigcx-data");
+    assert_int_equal(c.heartbeat_s, 20);
+    assert_int_equal(c.queue_timeout_s, 900);
+    assert_int_equal(c.log_level, 2);
+    assert_false(c.dev);
+    assert_int_equal(gx_config_finish(&c, err, sizeof(err)), -1); /* no secret outside dev */
+    assert_non_null(strstr(err, "--secret"));
+    assert_non_null(strstr(err, "GIGCX_SECRET"));
+    gx_config_free(&c);
+}
+
+static void test_flags_both_forms(void **state)
+{
+    (void)state;
+    gx_config c;
+    char err[256];
+    char *argv[] = {"gigcxd",
+                    "--listen",
+                    "[::1]:9000",
+                    "--redis=redis://h:7000",
+                    "--secret",
+                    "0123456789abcdef",
+                    "--admin-key=k",
+                    "--node-id",
+                    "n-1",
+                    "--log-level=debug",
+                    "--heartbeat",
+                    "5",
+                    "--queue-timeout=60",
+                    "--dev",
+                    NULL};
+    assert_int_equal(parse(&c, argv, NULL, err), 0);
+    assert_string_equal(c.listen_host, "::1");
+    assert_int_equal(c.listen_port, 9000);
+    assert_string_equal(c.redis_url, "redis://h:7000");
+    assert_string_equal(c.admin_key, "k");
+    assert_string_equal(c.node_id, "n-1");
+    assert_int_equal(c.log_level, 3);
+    assert_int_equal(c.heartbeat_s, 5);
+    assert_int_equal(c.queue_timeout_s, 60);
+    assert_true(c.dev);
+    assert_int_equal(gx_config_finish(&c, err, sizeof(err)), 0);
+    gx_config_free(&c);
+}
+
+static void test_env_twins_and_precedence(void **state)
+{
+    (void)state;
+    gx_config c;
+    char err[256];
+    char *argv[] = {"gigcxd", "--listen", "127.0.0.1:7001", NULL};
+    char *envp[] = {"GIGCX_LISTEN=0.0.0.0:7002",
+                    "GIGCX_SECRET=0123456789abcdefgh",
+                    "GIGCX_ADMIN_KEY=adm",
+                    "GIGCX_DEV=yes",
+                    "OTHER=1",
+                    NULL};
+    assert_int_equal(parse(&c, argv, envp, err), 0);
+    assert_int_equal(c.listen_port, 7001); /* the flag beats its twin */
+    assert_string_equal(c.secret, "0123456789abcdefgh");
+    assert_string_equal(c.admin_key, "adm");
+    assert_true(c.dev);
+    gx_config_free(&c);
+}
+
+static void test_bad_values(void **state)
+{
+    (void)state;
+    char err[256];
+    struct {
+        char *a, *b, *names;
+    } cases[] = {{"--listen", "nohost", "--listen"},          {"--listen", "h:99999", "--listen"},
+                 {"--redis", "http://x", "--redis"},          {"--node-id", "a b", "--node-id"},
+                 {"--log-level", "loud", "--log-level"},      {"--heartbeat", "0", "--heartbeat"},
+                 {"--queue-timeout", "x", "--queue-timeout"}, {"--bogus", "1", "--bogus"}};
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        gx_config c;
+        char *argv[] = {"gigcxd", cases[i].a, cases[i].b, NULL};
+        assert_int_equal(parse(&c, argv, NULL, err), -1);
+        assert_non_null(strstr(err, cases[i].names));
+        gx_config_free(&c);
+    }
+    gx_config c;
+    char *argv[] = {"gigcxd", "--secret", NULL};
+    assert_int_equal(parse(&c, argv, NULL, err), -1);
+    gx_config_free(&c);
+    char *envp[] = {"GIGCX_HEARTBEAT=lots", NULL};
+    char *argv2[] = {"gigcxd", NULL};
+    assert_int_equal(parse(&c, argv2, envp, err), -1);
+    assert_non_null(strstr(err, "GIGCX_HEARTBEAT"));
+    gx_config_free(&c);
+}
+
+static void test_finish_rules(void **state)
+{
+    (void)state;
+    gx_config c;
+    char err[256];
+    char *dev[] = {"gigcxd", "--dev", NULL};
+    assert_int_equal(parse(&c, dev, NULL, err), 0);
+    assert_int_equal(gx_config_finish(&c, err, sizeof(err)), 0);
+    assert_true(strlen(c.secret) >= 16 && strlen(c.admin_key) >= 16);
+    assert_non_null(c.node_id);
+    gx_config_free(&c);
+    char *shortsecret[] = {"gigcxd", "--secret", "short", "--admin-key", "k", NULL};
+    parse(&c, shortsecret, NULL, err);
+    assert_int_equal(gx_config_finish(&c, err, sizeof(err)), -1);
+    gx_config_free(&c);
+    char *halftls[] = {"gigcxd", "--secret", "0123456789abcdef", "--admin-key", "k", "--tls-cert",
+                       "c.pem",  NULL};
+    parse(&c, halftls, NULL, err);
+    assert_int_equal(gx_config_finish(&c, err, sizeof(err)), -1);
+    assert_non_null(strstr(err, "--tls-key"));
+    gx_config_free(&c);
+}
+
+static void test_usage_lists_everything(void **state)
+{
+    (void)state;
+    char *text = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&text, &len);
+    gx_config_usage(f, "gigcxd");
+    fclose(f);
+    const char *want[] = {
+        "--listen",      "GIGCX_LISTEN",    "--redis",       "GIGCX_REDIS",    "--data",
+        "GIGCX_DATA",    "--static",        "GIGCX_STATIC",  "--admin-key",    "GIGCX_ADMIN_KEY",
+        "--secret",      "GIGCX_SECRET",    "--tls-cert",    "GIGCX_TLS_CERT", "--tls-key",
+        "GIGCX_TLS_KEY", "--node-id",       "GIGCX_NODE_ID", "--log-level",    "GIGCX_LOG_LEVEL",
+        "--heartbeat",   "--queue-timeout", "--dev",         "GIGCX_DEV",      "--help"};
+    for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++)
+        assert_non_null(strstr(text, want[i]));
+    free(text);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_defaults),
+        cmocka_unit_test(test_flags_both_forms),
+        cmocka_unit_test(test_env_twins_and_precedence),
+        cmocka_unit_test(test_bad_values),
+        cmocka_unit_test(test_finish_rules),
+        cmocka_unit_test(test_usage_lists_everything),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
