@@ -70,8 +70,9 @@ static gx_http_req *req_new(struct lws *wsi, gx_server *srv)
     if (lws_hdr_copy(wsi, r->origin, sizeof(r->origin), WSI_TOKEN_ORIGIN) < 0)
         r->origin[0] = '\0';
     char arg[32];
-    r->rotate = lws_get_urlarg_by_name(wsi, "rotate", arg, sizeof(arg)) &&
-                (strcmp(arg, "1") == 0 || strcmp(arg, "true") == 0);
+    /* lws returns a pointer past "name=" inside arg */
+    const char *rot = lws_get_urlarg_by_name(wsi, "rotate=", arg, sizeof(arg));
+    r->rotate = rot && (strcmp(rot, "1") == 0 || strcmp(rot, "true") == 0);
     srv->m.http_requests++;
     return r;
 }
