@@ -54,6 +54,8 @@ static void assigned_reply(gx_req *q, redisReply *r)
     gx_join *j = gx_session_join(s, q->task);
     if (j && gx_sid_cmp(last, j->last) > 0)
         j->last = last;
+    if (j)
+        j->holds = true;
     json_t *a =
         json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:{s:s}, s:o, s:o}", "type", "task.assigned",
                   "task", q->task, "status", gx_reply_str(r, 1), "brand", gx_reply_str(r, 2),

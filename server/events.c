@@ -57,19 +57,6 @@ static void on_typing(gx_server *srv, char **f, int nf, const char *body, size_t
     gx_buf_unref(b);
 }
 
-/* A member that held the task lets go of it (its part ended). */
-static void let_go(gx_session *s, const char *task)
-{
-    gx_join *j = gx_session_find_join(s, task);
-    if (!j || !j->holds)
-        return;
-    j->holds = false;
-    if (s->held > 0)
-        s->held--;
-    gx_session_leave(s, task);
-    gx_presence_refresh(s);
-}
-
 static void on_update(gx_server *srv, char **f, int nf, const char *body, size_t blen)
 {
     gx_tlocal *t = nf == 4 ? gx_tlocal_get(srv, f[1], false) : NULL;
@@ -90,7 +77,7 @@ static void on_update(gx_server *srv, char **f, int nf, const char *body, size_t
             gx_svec_push(&todo, s);
     }
     for (int i = 0; i < todo.n; i++)
-        let_go(todo.v[i], task);
+        gx_session_let_go(todo.v[i], task);
     gx_svec_free(&todo);
     gx_buf_unref(b);
 }

@@ -292,11 +292,16 @@ static json_t *welcome_json(gx_session *s)
 }
 
 /* Joins one task after welcome: from the client's resume point (and catch up) or from now. */
-static void join_task(gx_session *s, const char *task, const char *last, json_t *resume_at)
+static void join_task(gx_session *s, const char *task, const char *last, json_t *resume_at,
+                      bool holds)
 {
     gx_join *j = gx_session_join(s, task);
     if (!j)
         return;
+    if (holds && !j->holds && s->who.role != GX_ROLE_CUSTOMER) {
+        j->holds = true;
+        s->held++;
+    }
     if (resume_at) {
         gx_sid_parse(json_string_value(resume_at), &j->last);
         gx_session_catch_up(s, j);
@@ -331,8 +336,7 @@ static void finish(gx_hello *h)
                                                   gx_reply_str(st, F_TOPIC), "status",
                                                   gx_reply_str(st, F_STATUS), "last_id",
                                                   gx_reply_str(st, F_LAST)));
-            if (s->who.role != GX_ROLE_CUSTOMER)
-                s->held++;
+
         } else if (!resume_at) {
             drop_stale(s, task);
             continue;
@@ -356,7 +360,7 @@ static void finish(gx_hello *h)
             gx_session_error(s, GX_EFORBIDDEN, ref, "cannot resume task %s", task);
         else
             join_task(s, task, json_string_value(json_object_get(t, "last")),
-                      json_object_get(h->resume, task));
+                      json_object_get(h->resume, task), json_is_true(json_object_get(t, "holds")));
     }
     json_decref(later);
     gx_session_replay_early(s);

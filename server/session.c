@@ -7,6 +7,7 @@
 #include <libwebsockets.h>
 #include "gigcx/chat.h"
 #include "gigcx/error.h"
+#include "gigcx/handlers.h"
 #include "gigcx/session.h"
 
 #define GX_QUEUE_MAX 4096 /* frames a socket may lag behind before it is closed */
@@ -341,4 +342,16 @@ void gx_session_unlist_available(gx_session *s)
             fix_moved(v->v[pos], v, last, pos);
         s->bpos[i] = -1;
     }
+}
+
+void gx_session_let_go(gx_session *s, const char *task)
+{
+    gx_join *j = gx_session_find_join(s, task);
+    if (!j || !j->holds)
+        return;
+    j->holds = false;
+    if (s->held > 0)
+        s->held--;
+    gx_session_leave(s, task);
+    gx_presence_refresh(s);
 }

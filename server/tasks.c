@@ -303,6 +303,9 @@ static void on_transition(redisReply *r, void *priv)
         return;
     }
     after_transition(q->s->srv, q->task, q->str, r);
+    /* The requester's own hold ends now, not when the broadcast comes back: its next claim
+     * must already see the freed capacity. */
+    gx_session_let_go(q->s, q->task);
     json_t *u = json_pack("{s:s, s:s, s:s}", "type", "task.update", "task", q->task, "status",
                           gx_reply_str(r, 1));
     gx_session_send_json(q->s, u, gx_req_ref(q));

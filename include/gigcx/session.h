@@ -114,6 +114,10 @@ gx_join *gx_session_find_join(gx_session *s, const char *task);
 gx_join *gx_session_join(gx_session *s, const char *task);
 void gx_session_leave(gx_session *s, const char *task);
 
+/* An expert or staff member's part in task ended: it stops counting against capacity and
+ * the session leaves the task. No-op when s did not hold it. */
+void gx_session_let_go(gx_session *s, const char *task);
+
 /* Delivers one chat message frame with stream id id: queued now, buffered while the join
  * is catching up, dropped when at or below what was delivered. */
 void gx_session_deliver_chat(gx_session *s, gx_join *j, gx_sid id, gx_buf *b);

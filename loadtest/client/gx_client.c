@@ -1,0 +1,283 @@
+/* gxclient: WebSocket connections through the lws client API on a foreign libuv loop.
+ * It knows nothing of gigcx messages: frames in, frames out, open and close. */
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <libwebsockets.h>
+#include "gigcx/client.h"
+
+#define GXC_SEND_QUEUE_MAX 65536
+
+typedef struct gxc_frame {
+    struct gxc_frame *next;
+    size_t len;
+    bool binary;
+    unsigned char data[]; /* LWS_PRE headroom, then len bytes */
+} gxc_frame;
+
+struct gxc_conn {
+    gxc_ctx *ctx;    /* borrowed */
+    struct lws *wsi; /* borrowed; NULL when closed */
+    gxc_callbacks cb;
+    void *user;
+    gxc_frame *head, *tail; /* owned send queue */
+    int queued;
+    char *rx; /* owned reassembly buffer */
+    size_t rxlen, rxcap;
+    int close_code;
+    bool open, closing, ended;
+    gxc_conn *next, *prev; /* in ctx->all */
+};
+
+struct gxc_ctx {
+    struct lws_context *lws;
+    gxc_conn *all;
+};
+
+static void unlink_conn(gxc_conn *c)
+{
+    if (c->prev)
+        c->prev->next = c->next;
+    else if (c->ctx->all == c)
+        c->ctx->all = c->next;
+    if (c->next)
+        c->next->prev = c->prev;
+    c->next = c->prev = NULL;
+}
+
+static void end_conn(gxc_conn *c, int code)
+{
+    if (c->ended)
+        return;
+    c->ended = true;
+    c->open = false;
+    c->wsi = NULL;
+    unlink_conn(c);
+    if (c->cb.on_close)
+        c->cb.on_close(c, code, c->user);
+    while (c->head) {
+        gxc_frame *f = c->head;
+        c->head = f->next;
+        free(f);
+    }
+    free(c->rx);
+    free(c);
+}
+
+static int on_receive(gxc_conn *c, struct lws *wsi, const char *in, size_t len)
+{
+    bool final = lws_is_final_fragment(wsi) && !lws_remaining_packet_payload(wsi);
+    if (final && c->rxlen == 0) {
+        if (c->cb.on_text)
+            c->cb.on_text(c, in, len, c->user);
+        return 0;
+    }
+    if (c->rxlen + len > c->rxcap) {
+        size_t ncap = c->rxcap ? c->rxcap * 2 : 4096;
+        while (ncap < c->rxlen + len)
+            ncap *= 2;
+        char *n = realloc(c->rx, ncap);
+        if (!n)
+            return -1;
+        c->rx = n;
+        c->rxcap = ncap;
+    }
+    memcpy(c->rx + c->rxlen, in, len);
+    c->rxlen += len;
+    if (final) {
+        size_t n = c->rxlen;
+        c->rxlen = 0;
+        if (c->cb.on_text)
+            c->cb.on_text(c, c->rx, n, c->user);
+    }
+    return 0;
+}
+
+static int on_writeable(gxc_conn *c, struct lws *wsi)
+{
+    if (c->closing) {
+        lws_close_reason(wsi, LWS_CLOSE_STATUS_NORMAL, NULL, 0);
+        return -1;
+    }
+    gxc_frame *f = c->head;
+    if (!f)
+        return 0;
+    c->head = f->next;
+    if (!c->head)
+        c->tail = NULL;
+    c->queued--;
+    int n =
+        lws_write(wsi, f->data + LWS_PRE, f->len, f->binary ? LWS_WRITE_BINARY : LWS_WRITE_TEXT);
+    free(f);
+    if (n < 0)
+        return -1;
+    if (c->head)
+        lws_callback_on_writable(wsi);
+    return 0;
+}
+
+static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
+                    size_t len)
+{
+    gxc_conn *c = lws_get_opaque_user_data(wsi);
+    (void)user;
+    switch (reason) {
+    case LWS_CALLBACK_CLIENT_ESTABLISHED:
+        if (!c)
+            return -1;
+        c->open = true;
+        if (c->cb.on_open)
+            c->cb.on_open(c, c->user);
+        if (c->head)
+            lws_callback_on_writable(wsi);
+        return 0;
+    case LWS_CALLBACK_CLIENT_RECEIVE:
+        return c ? on_receive(c, wsi, in, len) : -1;
+    case LWS_CALLBACK_CLIENT_WRITEABLE:
+        return c ? on_writeable(c, wsi) : -1;
+    case LWS_CALLBACK_WS_PEER_INITIATED_CLOSE:
+        if (c && len >= 2)
+            c->close_code = ((unsigned char *)in)[0] << 8 | ((unsigned char *)in)[1];
+        return 0;
+    case LWS_CALLBACK_CLIENT_CONNECTION_ERROR:
+        if (c)
+            end_conn(c, -1);
+        lws_set_opaque_user_data(wsi, NULL);
+        return 0;
+    case LWS_CALLBACK_CLIENT_CLOSED:
+        if (c)
+            end_conn(c, c->close_code ? c->close_code : 1006);
+        lws_set_opaque_user_data(wsi, NULL);
+        return 0;
+    default:
+        return 0;
+    }
+}
+
+static const struct lws_protocols protocols[] = {
+    {.name = "gxclient", .callback = callback, .per_session_data_size = 0, .rx_buffer_size = 4096},
+    {0}};
+
+gxc_ctx *gxc_ctx_new(uv_loop_t *loop)
+{
+    gxc_ctx *ctx = calloc(1, sizeof(*ctx));
+    if (!ctx)
+        return NULL;
+    void *foreign[] = {loop};
+    struct lws_context_creation_info info = {
+        .port = CONTEXT_PORT_NO_LISTEN,
+        .protocols = protocols,
+        .options = LWS_SERVER_OPTION_LIBUV,
+        .foreign_loops = foreign,
+        .fd_limit_per_thread = 0,
+        .timeout_secs = 10,
+    };
+    ctx->lws = lws_create_context(&info);
+    if (!ctx->lws) {
+        free(ctx);
+        return NULL;
+    }
+    return ctx;
+}
+
+void gxc_ctx_free(gxc_ctx *ctx)
+{
+    if (!ctx)
+        return;
+    while (ctx->all)
+        end_conn(ctx->all, -1);
+    lws_context_destroy(ctx->lws);
+    free(ctx);
+}
+
+gxc_conn *gxc_connect(gxc_ctx *ctx, const gxc_target *t, const gxc_callbacks *cb, void *user)
+{
+    gxc_conn *c = calloc(1, sizeof(*c));
+    if (!c || !ctx)
+        return free(c), NULL;
+    c->ctx = ctx;
+    c->cb = *cb;
+    c->user = user;
+    c->next = ctx->all;
+    if (ctx->all)
+        ctx->all->prev = c;
+    ctx->all = c;
+    struct lws_client_connect_info ci = {
+        .context = ctx->lws,
+        .address = t->host,
+        .port = t->port,
+        .path = t->path ? t->path : "/ws",
+        .host = t->host,
+        .origin = t->origin,
+        .protocol = t->protocol,
+        .local_protocol_name = "gxclient",
+        .iface = t->source_ip,
+        .opaque_user_data = c,
+    };
+    struct lws *wsi = lws_client_connect_via_info(&ci);
+    if (!wsi) /* c was ended by the error callback, or is ended by gxc_ctx_free */
+        return NULL;
+    c->wsi = wsi;
+    return c;
+}
+
+static int enqueue(gxc_conn *c, const void *data, size_t len, bool binary)
+{
+    if (!c || !c->wsi || c->closing || c->queued >= GXC_SEND_QUEUE_MAX)
+        return -1;
+    gxc_frame *f = malloc(sizeof(*f) + LWS_PRE + len);
+    if (!f)
+        return -1;
+    f->next = NULL;
+    f->len = len;
+    f->binary = binary;
+    memcpy(f->data + LWS_PRE, data, len);
+    if (c->tail)
+        c->tail->next = f;
+    else
+        c->head = f;
+    c->tail = f;
+    c->queued++;
+    if (c->open)
+        lws_callback_on_writable(c->wsi);
+    return 0;
+}
+
+int gxc_send(gxc_conn *c, const char *text, size_t len)
+{
+    return enqueue(c, text, len, false);
+}
+
+int gxc_send_binary(gxc_conn *c, const void *data, size_t len)
+{
+    return enqueue(c, data, len, true);
+}
+
+void gxc_close(gxc_conn *c)
+{
+    if (!c || !c->wsi || c->closing)
+        return;
+    c->closing = true;
+    lws_callback_on_writable(c->wsi);
+}
+
+void gxc_drop(gxc_conn *c)
+{
+    if (!c || !c->wsi)
+        return;
+    int fd = (int)lws_get_socket_fd(c->wsi);
+    struct linger lg = {.l_onoff = 1, .l_linger = 0}; /* RST, like a cable pulled */
+    setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
+    shutdown(fd, SHUT_RDWR);
+    lws_set_timeout(c->wsi, PENDING_TIMEOUT_KILLED_BY_PARENT, LWS_TO_KILL_ASYNC);
+}
+
+bool gxc_is_open(const gxc_conn *c)
+{
+    return c && c->open;
+}
+
+void *gxc_user(const gxc_conn *c)
+{
+    return c->user;
+}

@@ -1,0 +1,455 @@
+/* Integration harness: processes, synchronous WebSocket driving, blocking HTTP. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <fcntl.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <cmocka.h>
+#include "harness.h"
+
+static int free_port(void)
+{
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    socklen_t n = sizeof(a);
+    if (bind(fd, (struct sockaddr *)&a, sizeof(a)) || getsockname(fd, (struct sockaddr *)&a, &n))
+        fail_msg("no free port: %s", strerror(errno));
+    close(fd);
+    return ntohs(a.sin_port);
+}
+
+static pid_t spawn(const char *log, char *const argv[])
+{
+    pid_t pid = fork();
+    if (pid == 0) {
+        prctl(PR_SET_PDEATHSIG, SIGKILL); /* never outlive the test */
+        int fd = open(log, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+        if (fd >= 0) {
+            dup2(fd, 1);
+            dup2(fd, 2);
+        }
+        execvp(argv[0], argv);
+        _exit(127);
+    }
+    return pid;
+}
+
+static int connect_to(int port)
+{
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in a = {.sin_family = AF_INET,
+                            .sin_port = htons((uint16_t)port),
+                            .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    struct timeval tv = {.tv_sec = 10};
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+    if (connect(fd, (struct sockaddr *)&a, sizeof(a))) {
+        close(fd);
+        return -1;
+    }
+    return fd;
+}
+
+static bool redis_ping(int port)
+{
+    int fd = connect_to(port);
+    char buf[16] = "";
+    bool ok = fd >= 0 && write(fd, "PING\r\n", 6) == 6 && read(fd, buf, sizeof(buf) - 1) > 0 &&
+              strncmp(buf, "+PONG", 5) == 0;
+    if (fd >= 0)
+        close(fd);
+    return ok;
+}
+
+static void on_tick(uv_timer_t *t)
+{
+    (void)t;
+}
+
+void gxt_setup(gxt_env *env, int nodes, const char *const *extra)
+{
+    memset(env, 0, sizeof(*env));
+    signal(SIGPIPE, SIG_IGN);
+    snprintf(env->dir, sizeof(env->dir), "/tmp/gxt-%d", (int)getpid());
+    mkdir(env->dir, 0700);
+    env->redis_port = free_port();
+    char rp[16], log[200];
+    snprintf(rp, sizeof(rp), "%d", env->redis_port);
+    snprintf(log, sizeof(log), "%s/redis.log", env->dir);
+    char *rargv[] = {"redis-server", "--port",      rp,   "--bind",
+                     "127.0.0.1",    "--save",      "",   "--appendonly",
+                     "no",           "--daemonize", "no", NULL};
+    env->redis_pid = spawn(log, rargv);
+    for (int i = 0; i < 200 && !redis_ping(env->redis_port); i++)
+        usleep(50000);
+    if (!redis_ping(env->redis_port))
+        fail_msg("redis-server did not start");
+    const char *bin = getenv("GIGCXD");
+    if (!bin)
+        fail_msg("set GIGCXD to the gigcxd binary");
+    char url[64];
+    snprintf(url, sizeof(url), "redis://127.0.0.1:%d", env->redis_port);
+    for (int n = 0; n < nodes; n++) {
+        env->node_port[n] = free_port();
+        char listen[64], id[16];
+        snprintf(listen, sizeof(listen), "127.0.0.1:%d", env->node_port[n]);
+        snprintf(id, sizeof(id), "node%d", n + 1);
+        snprintf(log, sizeof(log), "%s/node%d.log", env->dir, n + 1);
+        char *argv[32] = {(char *)bin, "--listen",    listen,        "--redis", url,
+                          "--secret",  GXT_SECRET,    "--admin-key", GXT_ADMIN, "--node-id",
+                          id,          "--log-level", "warn"};
+        int argc = 13;
+        for (int i = 0; extra && extra[i] && argc < 31; i++)
+            argv[argc++] = (char *)extra[i];
+        argv[argc] = NULL;
+        env->node_pid[n] = spawn(log, argv);
+    }
+    for (int n = 0; n < nodes; n++) {
+        int st = 0;
+        for (int i = 0; i < 200 && st != 200; i++) {
+            st = gxt_http(env, n, "GET", "/healthz", NULL, NULL, NULL, NULL);
+            if (st != 200)
+                usleep(50000);
+        }
+        if (st != 200)
+            fail_msg("gigcxd node %d did not become healthy (see %s)", n + 1, env->dir);
+    }
+    uv_loop_init(&env->loop);
+    uv_timer_init(&env->loop, &env->tick);
+    uv_timer_start(&env->tick, on_tick, 5, 5); /* the loop never sleeps longer than 5 ms */
+    env->ctx = gxc_ctx_new(&env->loop);
+    if (!env->ctx)
+        fail_msg("no client context");
+}
+
+static int wait_exit(pid_t pid, int ms)
+{
+    for (int i = 0; i < ms / 10; i++) {
+        int st;
+        pid_t r = waitpid(pid, &st, WNOHANG);
+        if (r == pid)
+            return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+        usleep(10000);
+    }
+    return -1;
+}
+
+int gxt_stop_node(gxt_env *env, int i)
+{
+    if (!env->node_pid[i])
+        return -1;
+    kill(env->node_pid[i], SIGTERM);
+    int st = wait_exit(env->node_pid[i], 10000);
+    if (st < 0)
+        kill(env->node_pid[i], SIGKILL);
+    env->node_pid[i] = 0;
+    return st;
+}
+
+void gxt_teardown(gxt_env *env)
+{
+    for (int i = 0; i < GXT_NODES_MAX; i++)
+        if (env->node_pid[i])
+            gxt_stop_node(env, i);
+    if (env->ctx) {
+        gxc_ctx_free(env->ctx);
+        env->ctx = NULL;
+        uv_close((uv_handle_t *)&env->tick, NULL);
+        for (int i = 0; i < 100 && uv_run(&env->loop, UV_RUN_NOWAIT); i++)
+            usleep(1000);
+        uv_loop_close(&env->loop);
+    }
+    if (env->redis_pid) {
+        kill(env->redis_pid, SIGTERM);
+        wait_exit(env->redis_pid, 5000);
+    }
+}
+
+void gxt_pump(gxt_env *env, int ms)
+{
+    uint64_t end = uv_now(&env->loop) + (uint64_t)ms;
+    do {
+        uv_run(&env->loop, UV_RUN_ONCE);
+    } while (uv_now(&env->loop) < end);
+}
+
+/* ---- WebSocket ---- */
+
+static void on_open(gxc_conn *c, void *user)
+{
+    (void)c;
+    ((gxt_conn *)user)->opened = true;
+}
+
+static void on_text(gxc_conn *c, const char *text, size_t len, void *user)
+{
+    (void)c;
+    gxt_conn *t = user;
+    json_error_t e;
+    json_t *m = json_loadb(text, len, 0, &e);
+    if (!m)
+        fail_msg("server sent invalid JSON: %.*s", (int)len, text);
+    json_array_append_new(t->inbox, m);
+}
+
+static void on_close(gxc_conn *c, int code, void *user)
+{
+    (void)c;
+    gxt_conn *t = user;
+    t->closed = true;
+    t->close_code = code;
+    t->c = NULL;
+}
+
+static const gxc_callbacks cbs = {.on_open = on_open, .on_text = on_text, .on_close = on_close};
+
+gxt_conn *gxt_ws(gxt_env *env, int node, const char *protocol)
+{
+    gxt_conn *t = calloc(1, sizeof(*t));
+    t->env = env;
+    t->inbox = json_array();
+    gxc_target tg = {
+        .host = "127.0.0.1", .port = env->node_port[node], .path = "/ws", .protocol = protocol};
+    t->c = gxc_connect(env->ctx, &tg, &cbs, t);
+    for (int i = 0; i < 1000 && !t->opened && !t->closed; i++)
+        gxt_pump(env, 5);
+    if (!t->opened)
+        fail_msg("WebSocket to node %d did not open", node + 1);
+    return t;
+}
+
+gxt_conn *gxt_login(gxt_env *env, int node, const char *token, json_t *resume, json_t **welcome)
+{
+    gxt_conn *t = gxt_ws(env, node, "gigcx.v1");
+    json_t *h = json_pack("{s:s, s:s}", "type", "hello", "token", token);
+    if (resume)
+        json_object_set(h, "resume", resume);
+    char *s = json_dumps(h, JSON_COMPACT);
+    gxt_send_raw(t, s, strlen(s));
+    free(s);
+    json_decref(h);
+    json_t *w = gxt_must(t, "welcome", 5000);
+    if (welcome)
+        *welcome = w;
+    else
+        json_decref(w);
+    return t;
+}
+
+void gxt_send_raw(gxt_conn *c, const char *text, size_t len)
+{
+    if (!c->c || gxc_send(c->c, text, len))
+        fail_msg("send on a closed connection");
+    gxt_pump(c->env, 0);
+}
+
+void gxt_send(gxt_conn *c, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    json_error_t e;
+    json_t *j = json_vpack_ex(&e, 0, fmt, ap);
+    va_end(ap);
+    if (!j)
+        fail_msg("bad pack format: %s", e.text);
+    char *s = json_dumps(j, JSON_COMPACT);
+    gxt_send_raw(c, s, strlen(s));
+    free(s);
+    json_decref(j);
+}
+
+static json_t *take(gxt_conn *c, const char *type)
+{
+    size_t i;
+    json_t *m;
+    json_array_foreach(c->inbox, i, m)
+    {
+        const char *t = json_string_value(json_object_get(m, "type"));
+        if (!type || (t && strcmp(t, type) == 0)) {
+            json_incref(m);
+            json_array_remove(c->inbox, i);
+            return m;
+        }
+    }
+    return NULL;
+}
+
+json_t *gxt_expect(gxt_conn *c, const char *type, int timeout_ms)
+{
+    json_t *m = take(c, type);
+    for (int waited = 0; !m && waited < timeout_ms && !c->closed; waited += 5) {
+        gxt_pump(c->env, 5);
+        m = take(c, type);
+    }
+    return m ? m : take(c, type);
+}
+
+json_t *gxt_must(gxt_conn *c, const char *type, int timeout_ms)
+{
+    json_t *m = gxt_expect(c, type, timeout_ms);
+    if (!m) {
+        char *q = json_dumps(c->inbox, JSON_COMPACT);
+        fail_msg("no '%s' within %d ms (closed %d code %d); queued: %.600s", type, timeout_ms,
+                 c->closed, c->close_code, q ? q : "");
+    }
+    return m;
+}
+
+const char *gxt_error_code(gxt_conn *c, int timeout_ms)
+{
+    static char code[32];
+    json_t *e = gxt_expect(c, "error", timeout_ms);
+    snprintf(code, sizeof(code), "%s",
+             e ? json_string_value(json_object_get(e, "code")) : "(none)");
+    json_decref(e);
+    return code;
+}
+
+int gxt_wait_close(gxt_conn *c, int timeout_ms)
+{
+    for (int waited = 0; !c->closed && waited < timeout_ms; waited += 5)
+        gxt_pump(c->env, 5);
+    return c->closed ? c->close_code : 0;
+}
+
+int gxt_count(gxt_conn *c, const char *type)
+{
+    int n = 0;
+    size_t i;
+    json_t *m;
+    json_array_foreach(c->inbox, i, m)
+    {
+        const char *t = json_string_value(json_object_get(m, "type"));
+        n += t && strcmp(t, type) == 0;
+    }
+    return n;
+}
+
+void gxt_close(gxt_conn *c)
+{
+    if (!c)
+        return;
+    if (c->c) {
+        gxc_close(c->c);
+        gxt_wait_close(c, 2000);
+    }
+    if (!c->closed)
+        return; /* still owned by the client context; freed with it */
+    json_decref(c->inbox);
+    free(c);
+}
+
+/* ---- HTTP ---- */
+
+int gxt_http(gxt_env *env, int node, const char *method, const char *path, const char *bearer,
+             const char *origin, const char *body, json_t **out)
+{
+    if (out)
+        *out = NULL;
+    int fd = connect_to(env->node_port[node]);
+    if (fd < 0)
+        return -1;
+    char req[8192];
+    size_t bl = body ? strlen(body) : 0;
+    int n = snprintf(req, sizeof(req),
+                     "%s %s HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n"
+                     "Content-Type: application/json\r\nContent-Length: %zu\r\n",
+                     method, path, bl);
+    if (bearer)
+        n += snprintf(req + n, sizeof(req) - (size_t)n, "Authorization: Bearer %s\r\n", bearer);
+    if (origin)
+        n += snprintf(req + n, sizeof(req) - (size_t)n, "Origin: %s\r\n", origin);
+    n += snprintf(req + n, sizeof(req) - (size_t)n, "\r\n");
+    if (write(fd, req, (size_t)n) != n || (bl && write(fd, body, bl) != (ssize_t)bl)) {
+        close(fd);
+        return -1;
+    }
+    size_t cap = 65536, len = 0;
+    char *resp = malloc(cap);
+    for (ssize_t r; (r = read(fd, resp + len, cap - len - 1)) > 0;) {
+        len += (size_t)r;
+        if (len + 1 >= cap)
+            resp = realloc(resp, cap *= 2);
+    }
+    close(fd);
+    resp[len] = '\0';
+    int status = 0;
+    sscanf(resp, "HTTP/1.%*d %d", &status);
+    char *b = strstr(resp, "\r\n\r\n");
+    if (out && b && b[4])
+        *out = json_loads(b + 4, JSON_DECODE_ANY, NULL);
+    free(resp);
+    return status;
+}
+
+static json_t *admin(gxt_env *env, const char *method, const char *path, json_t *body, int want)
+{
+    char *s = body ? json_dumps(body, JSON_COMPACT) : NULL;
+    json_t *out;
+    int st = gxt_http(env, 0, method, path, GXT_ADMIN, NULL, s, &out);
+    free(s);
+    json_decref(body);
+    if (st != want && !(want == 201 && st == 200))
+        fail_msg("%s %s -> %d", method, path, st);
+    return out;
+}
+
+char *gxt_brand(gxt_env *env, const char *brand)
+{
+    char path[128];
+    snprintf(path, sizeof(path), "/api/v1/brands/%s?rotate=1", brand);
+    json_t *out = admin(env, "PUT", path,
+                        json_pack("{s:s, s:{s:f, s:s}, s:[s]}", "name", brand, "pay", "amount", 5.0,
+                                  "currency", "EUR", "widget_origins", "http://127.0.0.1:9"),
+                        201);
+    char *key = strdup(json_string_value(json_object_get(out, "api_key")));
+    json_decref(out);
+    return key;
+}
+
+void gxt_expert(gxt_env *env, const char *id, const char *brand, int capacity)
+{
+    char path[128];
+    snprintf(path, sizeof(path), "/api/v1/experts/%s", id);
+    json_decref(
+        admin(env, "PUT", path,
+              json_pack("{s:s, s:[s], s:[s], s:i, s:[s], s:i}", "name", id, "skills", "billing",
+                        "languages", "en", "tier", 1, "brands", brand, "capacity", capacity),
+              201));
+}
+
+char *gxt_token(gxt_env *env, const char *sub, const char *role, const char *brand)
+{
+    json_t *body = json_pack("{s:s, s:s, s:s}", "sub", sub, "role", role, "name", sub);
+    if (brand)
+        json_object_set_new(body, "brand", json_string(brand));
+    json_t *out = admin(env, "POST", "/api/v1/tokens", body, 201);
+    char *tok = strdup(json_string_value(json_object_get(out, "token")));
+    json_decref(out);
+    return tok;
+}
+
+json_t *gxt_task(gxt_env *env, int node, const char *apikey, const char *customer, const char *text,
+                 int priority)
+{
+    json_t *b = json_pack("{s:{s:s, s:s}, s:s, s:s, s:s, s:i}", "customer", "id", customer, "name",
+                          "Ann Lee", "topic", "billing", "language", "en", "text", text, "priority",
+                          priority);
+    char *s = json_dumps(b, JSON_COMPACT);
+    json_decref(b);
+    json_t *out;
+    int st = gxt_http(env, node, "POST", "/api/v1/tasks", apikey, NULL, s, &out);
+    free(s);
+    if (st != 201)
+        fail_msg("POST /api/v1/tasks -> %d", st);
+    return out;
+}

@@ -1,0 +1,78 @@
+/* The integration test harness: a private redis-server and real gigcxd processes on free
+ * loopback ports, WebSocket clients (gxclient) driven synchronously with time bounds, and a
+ * tiny blocking HTTP client. Every wait is bounded; children die with the test. */
+#ifndef GIGCX_TEST_HARNESS_H
+#define GIGCX_TEST_HARNESS_H
+
+#include <stdbool.h>
+#include <sys/types.h>
+#include <jansson.h>
+#include <uv.h>
+#include "gigcx/client.h"
+
+#define GXT_NODES_MAX 4
+#define GXT_SECRET "integration-secret-0123456789"
+#define GXT_ADMIN "integration-admin-key"
+
+typedef struct {
+    uv_loop_t loop;
+    gxc_ctx *ctx;
+    uv_timer_t tick;
+    pid_t redis_pid;
+    int redis_port;
+    pid_t node_pid[GXT_NODES_MAX];
+    int node_port[GXT_NODES_MAX];
+    char dir[128]; /* logs */
+} gxt_env;
+
+typedef struct {
+    gxt_env *env;
+    gxc_conn *c;   /* NULL once closed */
+    json_t *inbox; /* messages not yet taken, in arrival order */
+    bool opened, closed;
+    int close_code;
+} gxt_conn;
+
+/* Starts redis and nodes gigcxd processes (extra args appended to each, may be NULL).
+ * Fails the test (cmocka) if anything does not come up within 10 s. */
+void gxt_setup(gxt_env *env, int nodes, const char *const *extra);
+/* Stops everything; returns the exit status of each node in status (may be NULL). */
+void gxt_teardown(gxt_env *env);
+/* Sends SIGTERM to node i and returns its exit status (or -1 after 10 s). */
+int gxt_stop_node(gxt_env *env, int i);
+
+/* Runs the loop for about ms milliseconds. */
+void gxt_pump(gxt_env *env, int ms);
+
+/* A WebSocket to node i; NULL if it did not open within 5 s. protocol NULL = none. */
+gxt_conn *gxt_ws(gxt_env *env, int node, const char *protocol);
+/* gxt_ws + hello {token, resume} + the welcome (returned in *welcome when not NULL). */
+gxt_conn *gxt_login(gxt_env *env, int node, const char *token, json_t *resume, json_t **welcome);
+/* Sends a JSON text built like json_pack, or raw text. */
+void gxt_send(gxt_conn *c, const char *fmt, ...);
+void gxt_send_raw(gxt_conn *c, const char *text, size_t len);
+/* The first waiting message of type (others stay queued), or NULL after timeout. New ref. */
+json_t *gxt_expect(gxt_conn *c, const char *type, int timeout_ms);
+/* Like gxt_expect but fails the test when nothing comes. */
+json_t *gxt_must(gxt_conn *c, const char *type, int timeout_ms);
+/* The error a request got: its code string (static), after waiting up to timeout. */
+const char *gxt_error_code(gxt_conn *c, int timeout_ms);
+/* Waits for the close; returns its code (or 0 if still open). */
+int gxt_wait_close(gxt_conn *c, int timeout_ms);
+/* Counts queued messages of type (without taking them). */
+int gxt_count(gxt_conn *c, const char *type);
+void gxt_close(gxt_conn *c);
+
+/* HTTP to node i. Returns the status; *out gets the JSON body (NULL if none). */
+int gxt_http(gxt_env *env, int node, const char *method, const char *path, const char *bearer,
+             const char *origin, const char *body, json_t **out);
+
+/* Admin helpers (fail the test on error). Returned strings are malloc'd. */
+char *gxt_brand(gxt_env *env, const char *brand);
+void gxt_expert(gxt_env *env, const char *id, const char *brand, int capacity);
+char *gxt_token(gxt_env *env, const char *sub, const char *role, const char *brand);
+/* POST /api/v1/tasks on node; returns the body ({task, customer_token, ...}). */
+json_t *gxt_task(gxt_env *env, int node, const char *apikey, const char *customer, const char *text,
+                 int priority);
+
+#endif
