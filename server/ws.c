@@ -74,7 +74,7 @@ static bool rate_ok(gx_session *s, const char *ref)
         return true;
     }
     if (++s->strikes > GX_STRIKES_MAX)
-        gx_session_close(s, 1008, "rate limit exceeded repeatedly", false);
+        gx_session_close(s, 1008, "rate limit exceeded repeatedly", true);
     else
         gx_session_error(s, GX_ERATE, ref, "too many requests; slow down");
     return false;
@@ -208,6 +208,8 @@ static void on_frame(gx_session *s, const char *data, size_t len)
 /* Collects fragments; returns -1 to close the connection. */
 static int on_receive(gx_session *s, struct lws *wsi, const char *in, size_t len)
 {
+    if (s->close_sent) /* closing: what the peer still sends is not read */
+        return 0;
     if (lws_frame_is_binary(wsi)) {
         lws_close_reason(wsi, LWS_CLOSE_STATUS_UNACCEPTABLE_OPCODE,
                          (unsigned char *)"binary frames are not accepted", 30);
@@ -250,16 +252,23 @@ static int on_receive(gx_session *s, struct lws *wsi, const char *in, size_t len
 /* Writes one queued frame; returns -1 to close. */
 static int on_writeable(gx_session *s, struct lws *wsi)
 {
+    if (s->close_sent)
+        return 0;
     if (s->close_code && (s->close_now || s->qlen == 0)) {
         /* lws 4.1 drops the TCP connection without a close frame when a writeable callback
-         * returns -1 after lws_close_reason, so the frame is written here by hand. */
+         * returns -1 after lws_close_reason, so the frame is written here by hand. Then the
+         * socket stays open (reading and discarding) until the peer answers or 3 s pass:
+         * closing at once would reset a peer still sending, and lose the close code. */
         unsigned char frame[LWS_PRE + 2 + sizeof(s->close_reason)];
         size_t n = strlen(s->close_reason);
         frame[LWS_PRE] = (unsigned char)(s->close_code >> 8);
         frame[LWS_PRE + 1] = (unsigned char)(s->close_code & 0xff);
         memcpy(frame + LWS_PRE + 2, s->close_reason, n);
-        lws_write(wsi, frame + LWS_PRE, n + 2, (enum lws_write_protocol)4 /* CLOSE */);
-        return -1;
+        if (lws_write(wsi, frame + LWS_PRE, n + 2, (enum lws_write_protocol)4 /* CLOSE */) < 0)
+            return -1;
+        s->close_sent = true;
+        lws_set_timeout(wsi, PENDING_TIMEOUT_CLOSE_ACK, 3);
+        return 0;
     }
     if (!s->qlen)
         return 0;

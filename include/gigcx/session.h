@@ -55,8 +55,9 @@ typedef struct gx_session {
     /* outgoing queue: a ring of shared frames */
     gx_buf **q; /* owned refs */
     unsigned qhead, qlen, qcap;
-    int close_code; /* nonzero: close with it once the queue is flushed */
-    bool close_now; /* close without flushing */
+    int close_code;  /* nonzero: close with it once the queue is flushed */
+    bool close_now;  /* close without flushing */
+    bool close_sent; /* the close frame is out; waiting for the peer's */
     char close_reason[64];
 
     /* incoming frame reassembly */
