@@ -63,10 +63,11 @@ static gx_http_req *req_new(struct lws *wsi, gx_server *srv)
     r->srv = srv;
     r->method = method_of(wsi);
     copy_path(wsi, r);
-    char auth[600];
+    /* a value too long for bearer fails lws_hdr_copy, so it is never silently cut */
+    char auth[sizeof(r->bearer) + 7];
     if (lws_hdr_copy(wsi, auth, sizeof(auth), WSI_TOKEN_HTTP_AUTHORIZATION) > 7 &&
         strncasecmp(auth, "Bearer ", 7) == 0)
-        snprintf(r->bearer, sizeof(r->bearer), "%s", auth + 7);
+        memcpy(r->bearer, auth + 7, strlen(auth + 7) + 1);
     if (lws_hdr_copy(wsi, r->origin, sizeof(r->origin), WSI_TOKEN_ORIGIN) < 0)
         r->origin[0] = '\0';
     char arg[32];
