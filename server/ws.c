@@ -16,7 +16,8 @@
 #define GX_HELLO_DEADLINE_US (10 * LWS_USEC_PER_SEC)
 #define GX_RATE_PER_S 50.0 /* sustained frames per second per socket */
 #define GX_RATE_BURST 100.0
-#define GX_STRIKES_MAX 20 /* rate-limited frames before the socket is closed 1008 */
+#define GX_STRIKES_MAX 20 /* rate-limited frames within a window before a 1008 close */
+#define GX_STRIKE_WINDOW_MS 10000 /* so a client that backs off is never closed for old bursts */
 #define GX_EARLY_MAX 32   /* frames kept while hello is being answered */
 
 static gx_session *session_new(gx_server *srv, struct lws *wsi)
@@ -72,6 +73,10 @@ static bool rate_ok(gx_session *s, const char *ref)
     if (s->tokens >= 1.0) {
         s->tokens -= 1.0;
         return true;
+    }
+    if (now - s->strike_ms > GX_STRIKE_WINDOW_MS) {
+        s->strike_ms = now;
+        s->strikes = 0;
     }
     if (++s->strikes > GX_STRIKES_MAX)
         gx_session_close(s, 1008, "rate limit exceeded repeatedly", true);

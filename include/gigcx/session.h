@@ -72,6 +72,7 @@ typedef struct gx_session {
     /* flood control: a token bucket */
     double tokens;
     int64_t refill_ms;
+    int64_t strike_ms; /* start of the window strikes are counted in */
     int strikes;
 
     /* experts and staff */

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <fcntl.h>
+#include <time.h>
 #include <unistd.h>
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -172,6 +173,13 @@ void gxt_teardown(gxt_env *env)
         kill(env->redis_pid, SIGTERM);
         wait_exit(env->redis_pid, 5000);
     }
+}
+
+int64_t gxt_now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 void gxt_pump(gxt_env *env, int ms)

@@ -41,6 +41,8 @@ void gxt_teardown(gxt_env *env);
 /* Sends SIGTERM to node i and returns its exit status (or -1 after 10 s). */
 int gxt_stop_node(gxt_env *env, int i);
 
+/* Monotonic milliseconds. */
+int64_t gxt_now_ms(void);
 /* Runs the loop for about ms milliseconds. */
 void gxt_pump(gxt_env *env, int ms);
 
