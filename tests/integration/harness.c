@@ -156,11 +156,19 @@ int gxt_stop_node(gxt_env *env, int i)
     return st;
 }
 
-void gxt_teardown(gxt_env *env)
+int gxt_teardown(gxt_env *env)
 {
-    for (int i = 0; i < GXT_NODES_MAX; i++)
-        if (env->node_pid[i])
-            gxt_stop_node(env, i);
+    int bad = 0;
+    for (int i = 0; i < GXT_NODES_MAX; i++) {
+        if (!env->node_pid[i])
+            continue;
+        int st = gxt_stop_node(env, i);
+        if (st != 0) {
+            fprintf(stderr, "gigcxd node %d exited with %d (log: %s/node%d.log)\n", i + 1, st,
+                    env->dir, i + 1);
+            bad++;
+        }
+    }
     if (env->ctx) {
         gxc_ctx_free(env->ctx);
         env->ctx = NULL;
@@ -173,6 +181,7 @@ void gxt_teardown(gxt_env *env)
         kill(env->redis_pid, SIGTERM);
         wait_exit(env->redis_pid, 5000);
     }
+    return bad;
 }
 
 int64_t gxt_now_ms(void)
@@ -240,7 +249,7 @@ gxt_conn *gxt_login(gxt_env *env, int node, const char *token, json_t *resume, j
     gxt_conn *t = gxt_ws(env, node, "gigcx.v1");
     json_t *h = json_pack("{s:s, s:s}", "type", "hello", "token", token);
     if (resume)
-        json_object_set(h, "resume", resume);
+        json_object_set_new(h, "resume", resume); /* stolen */
     char *s = json_dumps(h, JSON_COMPACT);
     gxt_send_raw(t, s, strlen(s));
     free(s);
@@ -354,6 +363,15 @@ void gxt_close(gxt_conn *c)
         return; /* still owned by the client context; freed with it */
     json_decref(c->inbox);
     free(c);
+}
+
+void gxt_drop(gxt_conn *c)
+{
+    if (c->c)
+        gxc_drop(c->c);
+    gxt_wait_close(c, 3000);
+    if (!c->closed)
+        fail_msg("dropped connection did not close");
 }
 
 /* ---- HTTP ---- */

@@ -36,8 +36,9 @@ typedef struct {
 /* Starts redis and nodes gigcxd processes (extra args appended to each, may be NULL).
  * Fails the test (cmocka) if anything does not come up within 10 s. */
 void gxt_setup(gxt_env *env, int nodes, const char *const *extra);
-/* Stops everything; returns the exit status of each node in status (may be NULL). */
-void gxt_teardown(gxt_env *env);
+/* Stops everything. Returns non-zero (and says which) if a node did not exit 0 on SIGTERM:
+ * a sanitizer report or a leak in gigcxd fails the test that ran it. */
+int gxt_teardown(gxt_env *env);
 /* Sends SIGTERM to node i and returns its exit status (or -1 after 10 s). */
 int gxt_stop_node(gxt_env *env, int i);
 
@@ -48,7 +49,8 @@ void gxt_pump(gxt_env *env, int ms);
 
 /* A WebSocket to node i; NULL if it did not open within 5 s. protocol NULL = none. */
 gxt_conn *gxt_ws(gxt_env *env, int node, const char *protocol);
-/* gxt_ws + hello {token, resume} + the welcome (returned in *welcome when not NULL). */
+/* gxt_ws + hello {token, resume} + the welcome (returned in *welcome when not NULL).
+ * Takes the reference to resume. */
 gxt_conn *gxt_login(gxt_env *env, int node, const char *token, json_t *resume, json_t **welcome);
 /* Sends a JSON text built like json_pack, or raw text. */
 void gxt_send(gxt_conn *c, const char *fmt, ...);
@@ -64,6 +66,9 @@ int gxt_wait_close(gxt_conn *c, int timeout_ms);
 /* Counts queued messages of type (without taking them). */
 int gxt_count(gxt_conn *c, const char *type);
 void gxt_close(gxt_conn *c);
+/* Cuts the TCP connection without a close frame (RST), as a lost network would, and waits
+ * for the client to notice. */
+void gxt_drop(gxt_conn *c);
 
 /* HTTP to node i. Returns the status; *out gets the JSON body (NULL if none). */
 int gxt_http(gxt_env *env, int node, const char *method, const char *path, const char *bearer,

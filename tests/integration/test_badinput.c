@@ -29,8 +29,7 @@ static int teardown(void **state)
     (void)state;
     free(api_key);
     free(tok);
-    gxt_teardown(&env);
-    return 0;
+    return gxt_teardown(&env);
 }
 
 static void expect_close(gxt_conn *c, int code)

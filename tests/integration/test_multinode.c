@@ -28,8 +28,7 @@ static int teardown(void **state)
 {
     (void)state;
     free(api_key);
-    gxt_teardown(&env);
-    return 0;
+    return gxt_teardown(&env);
 }
 
 static const char *str(json_t *o, const char *k)

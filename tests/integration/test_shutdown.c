@@ -1,0 +1,95 @@
+/* SIGTERM: gigcxd stops accepting, closes every socket with 1001, flushes and exits 0.
+ * The experts it served reconnect to another node and carry on with nothing lost. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <signal.h>
+#include <cmocka.h>
+#include "harness.h"
+
+static gxt_env env;
+
+static int setup(void **state)
+{
+    (void)state;
+    gxt_setup(&env, 2, NULL);
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    return gxt_teardown(&env);
+}
+
+static const char *str(json_t *o, const char *k)
+{
+    const char *v = json_string_value(json_object_get(o, k));
+    return v ? v : "";
+}
+
+static void test_sigterm_closes_1001_and_nothing_is_lost(void **state)
+{
+    (void)state;
+    char *key = gxt_brand(&env, "acme");
+    gxt_expert(&env, "s1", "acme", 2);
+    char *tok = gxt_token(&env, "s1", "expert", NULL);
+    gxt_conn *e = gxt_login(&env, 1, tok, NULL, NULL); /* on the node that will stop */
+    gxt_send(e, "{s:s, s:s}", "type", "presence.set", "status", "available");
+    json_decref(gxt_must(e, "presence", 3000));
+    json_t *t = gxt_task(&env, 0, key, "sc1", "my order is late", 0);
+    const char *task = str(t, "task");
+    gxt_conn *cu = gxt_login(&env, 0, str(t, "customer_token"), NULL, NULL);
+    json_decref(gxt_must(e, "offer", 3000));
+    gxt_send(e, "{s:s, s:s}", "type", "task.claim", "task", task);
+    json_decref(gxt_must(e, "task.assigned", 3000));
+    gxt_conn *idle = gxt_ws(&env, 1, "gigcx.v1"); /* not even said hello yet */
+
+    /* acknowledged just before the signal: stored and delivered */
+    gxt_send(e, "{s:s, s:s, s:s, s:s}", "type", "chat.send", "task", task, "text", "on it", "cid",
+             "a");
+    json_t *ack = gxt_must(e, "chat.ack", 3000);
+    char id[64];
+    snprintf(id, sizeof(id), "%s", str(ack, "id"));
+    json_decref(ack);
+
+    /* the test drives the clients while the node shuts down, so signal without waiting */
+    kill(env.node_pid[1], SIGTERM);
+    assert_int_equal(gxt_wait_close(e, 5000), 1001);
+    assert_int_equal(gxt_wait_close(idle, 5000), 1001);
+    assert_int_equal(gxt_stop_node(&env, 1), 0); /* exit status 0 */
+    assert_int_equal(gxt_http(&env, 1, "GET", "/healthz", NULL, NULL, NULL, NULL), -1);
+
+    json_t *m = gxt_must(cu, "chat.message", 3000);
+    assert_string_equal(str(m, "id"), id);
+    json_decref(m);
+
+    /* the expert reconnects to the surviving node and still holds the task */
+    json_t *w;
+    gxt_conn *e2 = gxt_login(&env, 0, tok, json_pack("{s:s}", task, id), &w);
+    assert_string_equal(str(json_array_get(json_object_get(w, "tasks"), 0), "task"), task);
+    json_decref(w);
+    gxt_send(cu, "{s:s, s:s, s:s, s:s}", "type", "chat.send", "task", task, "text", "thanks", "cid",
+             "b");
+    json_t *m2 = gxt_must(e2, "chat.message", 3000);
+    assert_string_equal(str(m2, "text"), "thanks");
+    json_decref(m2);
+    gxt_close(e);
+    gxt_close(idle);
+    gxt_close(e2);
+    gxt_close(cu);
+    json_decref(t);
+    free(tok);
+    free(key);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_sigterm_closes_1001_and_nothing_is_lost),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
