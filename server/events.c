@@ -125,8 +125,12 @@ void gx_events_on_message(const char *channel, const char *payload, size_t len, 
 void gx_events_on_resubscribed(void *priv)
 {
     gx_server *srv = priv;
-    /* Live events may have been missed while the subscriber was away: read them back. */
-    for (gx_session *s = srv->all; s; s = s->next)
+    /* Live events may have been missed while the subscriber was away: read chat back, and
+     * offer the waiting backlog again (offers are idempotent per task for clients). */
+    for (gx_session *s = srv->all; s; s = s->next) {
         for (int i = 0; i < s->njoins; i++)
             gx_session_catch_up(s, &s->joins[i]);
+        if (s->available)
+            gx_offer_backlog(s);
+    }
 }

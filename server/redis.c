@@ -33,6 +33,7 @@ struct gx_redis {
     gx_conn cmd, sub;
     char sha[GX_SCRIPT_COUNT][41];
     int scripts_pending;
+    bool resub_pending; /* the subscriber came back; tell the hook once both are up */
     bool closing, freeing;
     int open_handles;
     double rtt_sum;
@@ -109,6 +110,8 @@ static void schedule_retry(gx_conn *c)
     uv_timer_start(&c->retry, on_retry, (uint64_t)c->backoff_ms, 0);
 }
 
+/* on_resubscribed waits until the command connection is up as well: what it triggers
+ * (reading missed messages back) needs both. */
 static void set_up(gx_conn *c, bool up)
 {
     if (c->up == up)
@@ -117,8 +120,13 @@ static void set_up(gx_conn *c, bool up)
     gx_redis *r = c->bus;
     if (!c->is_sub && r->hooks.on_state)
         r->hooks.on_state(up, r->hooks.priv);
-    if (c->is_sub && up && r->hooks.on_resubscribed)
-        r->hooks.on_resubscribed(r->hooks.priv);
+    if (c->is_sub && up)
+        r->resub_pending = true;
+    if (r->resub_pending && r->cmd.up && r->sub.up) {
+        r->resub_pending = false;
+        if (r->hooks.on_resubscribed)
+            r->hooks.on_resubscribed(r->hooks.priv);
+    }
 }
 
 static void on_script_loaded(redisAsyncContext *ac, void *reply, void *priv)

@@ -21,7 +21,8 @@ typedef struct {
     void (*on_message)(const char *channel, const char *payload, size_t len, void *priv);
     /* The command connection came up (true, scripts loaded) or went down (false). */
     void (*on_state)(bool up, void *priv);
-    /* The subscriber connection (re)subscribed: live events may have been missed. */
+    /* The subscriber connection (re)subscribed and commands work: live events may have been
+     * missed. Also called after the first subscribe. */
     void (*on_resubscribed)(void *priv);
     void *priv;
 } gx_redis_hooks;

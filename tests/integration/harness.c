@@ -76,6 +76,44 @@ static void on_tick(uv_timer_t *t)
     (void)t;
 }
 
+static int wait_exit(pid_t pid, int ms)
+{
+    for (int i = 0; i < ms / 10; i++) {
+        int st;
+        pid_t r = waitpid(pid, &st, WNOHANG);
+        if (r == pid)
+            return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+        usleep(10000);
+    }
+    return -1;
+}
+
+/* redis-server with AOF (fsync always) in the test's directory, so a restart keeps data. */
+void gxt_redis_start(gxt_env *env)
+{
+    char rp[16], log[200];
+    snprintf(rp, sizeof(rp), "%d", env->redis_port);
+    snprintf(log, sizeof(log), "%s/redis.log", env->dir);
+    char *rargv[] = {"redis-server", "--port",       rp,    "--bind",       "127.0.0.1",
+                     "--save",       "",             "--appendonly", "yes", "--appendfsync",
+                     "always",       "--dir",        env->dir,      "--daemonize", "no",
+                     NULL};
+    env->redis_pid = spawn(log, rargv);
+    for (int i = 0; i < 200 && !redis_ping(env->redis_port); i++)
+        usleep(50000);
+    if (!redis_ping(env->redis_port))
+        fail_msg("redis-server did not start (see %s)", log);
+}
+
+void gxt_redis_stop(gxt_env *env)
+{
+    if (!env->redis_pid)
+        return;
+    kill(env->redis_pid, SIGTERM);
+    wait_exit(env->redis_pid, 5000);
+    env->redis_pid = 0;
+}
+
 void gxt_setup(gxt_env *env, int nodes, const char *const *extra)
 {
     memset(env, 0, sizeof(*env));
@@ -83,17 +121,7 @@ void gxt_setup(gxt_env *env, int nodes, const char *const *extra)
     snprintf(env->dir, sizeof(env->dir), "/tmp/gxt-%d", (int)getpid());
     mkdir(env->dir, 0700);
     env->redis_port = free_port();
-    char rp[16], log[200];
-    snprintf(rp, sizeof(rp), "%d", env->redis_port);
-    snprintf(log, sizeof(log), "%s/redis.log", env->dir);
-    char *rargv[] = {"redis-server", "--port",      rp,   "--bind",
-                     "127.0.0.1",    "--save",      "",   "--appendonly",
-                     "no",           "--daemonize", "no", NULL};
-    env->redis_pid = spawn(log, rargv);
-    for (int i = 0; i < 200 && !redis_ping(env->redis_port); i++)
-        usleep(50000);
-    if (!redis_ping(env->redis_port))
-        fail_msg("redis-server did not start");
+    gxt_redis_start(env);
     const char *bin = getenv("GIGCXD");
     if (!bin)
         fail_msg("set GIGCXD to the gigcxd binary");
@@ -101,7 +129,7 @@ void gxt_setup(gxt_env *env, int nodes, const char *const *extra)
     snprintf(url, sizeof(url), "redis://127.0.0.1:%d", env->redis_port);
     for (int n = 0; n < nodes; n++) {
         env->node_port[n] = free_port();
-        char listen[64], id[16];
+        char listen[64], id[16], log[200];
         snprintf(listen, sizeof(listen), "127.0.0.1:%d", env->node_port[n]);
         snprintf(id, sizeof(id), "node%d", n + 1);
         snprintf(log, sizeof(log), "%s/node%d.log", env->dir, n + 1);
@@ -130,18 +158,6 @@ void gxt_setup(gxt_env *env, int nodes, const char *const *extra)
     env->ctx = gxc_ctx_new(&env->loop);
     if (!env->ctx)
         fail_msg("no client context");
-}
-
-static int wait_exit(pid_t pid, int ms)
-{
-    for (int i = 0; i < ms / 10; i++) {
-        int st;
-        pid_t r = waitpid(pid, &st, WNOHANG);
-        if (r == pid)
-            return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
-        usleep(10000);
-    }
-    return -1;
 }
 
 int gxt_stop_node(gxt_env *env, int i)
@@ -177,9 +193,12 @@ int gxt_teardown(gxt_env *env)
             usleep(1000);
         uv_loop_close(&env->loop);
     }
-    if (env->redis_pid) {
-        kill(env->redis_pid, SIGTERM);
-        wait_exit(env->redis_pid, 5000);
+    gxt_redis_stop(env);
+    if (!bad && !getenv("GXT_KEEP_LOGS")) { /* logs are kept when a node failed, or asked */
+        char cmd[200];
+        snprintf(cmd, sizeof(cmd), "rm -rf '%s'", env->dir);
+        if (system(cmd) != 0)
+            fprintf(stderr, "could not remove %s\n", env->dir);
     }
     return bad;
 }

@@ -39,6 +39,10 @@ void gxt_setup(gxt_env *env, int nodes, const char *const *extra);
 /* Stops everything. Returns non-zero (and says which) if a node did not exit 0 on SIGTERM:
  * a sanitizer report or a leak in gigcxd fails the test that ran it. */
 int gxt_teardown(gxt_env *env);
+/* Stops (SIGTERM) and starts again the test's redis-server on the same port; its data
+ * survives (AOF). */
+void gxt_redis_stop(gxt_env *env);
+void gxt_redis_start(gxt_env *env);
 /* Sends SIGTERM to node i and returns its exit status (or -1 after 10 s). */
 int gxt_stop_node(gxt_env *env, int i);
 
