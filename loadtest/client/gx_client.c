@@ -163,6 +163,7 @@ gxc_ctx *gxc_ctx_new(uv_loop_t *loop)
     gxc_ctx *ctx = calloc(1, sizeof(*ctx));
     if (!ctx)
         return NULL;
+    lws_set_log_level(LLL_ERR | LLL_WARN, NULL); /* a client library keeps quiet */
     void *foreign[] = {loop};
     struct lws_context_creation_info info = {
         .port = CONTEXT_PORT_NO_LISTEN,

@@ -1,0 +1,154 @@
+/* The state of one load run, shared by the simulated experts and customers: the scenario,
+ * the connections' targets, the task table, an event scheduler, and every measurement. */
+#ifndef GXLT_RUN_H
+#define GXLT_RUN_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <jansson.h>
+#include <uv.h>
+#include "gigcx/client.h"
+#include "gigcx/map.h"
+#include "gigcx/sid.h"
+#include "hist.h"
+#include "rest.h"
+#include "scenario.h"
+
+#define GXLT_URLS_MAX 8
+
+enum gxlt_metric { M_CONNECT, M_OFFER, M_CLAIM, M_CHAT, M_WAIT, M_FIRST_REPLY, M_COUNT };
+extern const char *const gxlt_metric_names[M_COUNT];
+
+/* Counters that must stay zero for a run to pass. */
+enum gxlt_violation { V_LOST, V_DUP, V_ORDER, V_DOUBLE_CLAIM, V_UNWITHDRAWN, V_ERROR, V_CLOSE,
+                      V_COUNT };
+extern const char *const gxlt_violation_names[V_COUNT];
+
+typedef struct gxlt_expert gxlt_expert;
+typedef struct gxlt_customer gxlt_customer;
+
+/* One task, from the tester's side. Never freed before the end of the run. */
+typedef struct {
+    char id[65];
+    uint64_t t0_us;     /* when the creating request was sent; 0 until the task id is known */
+    uint64_t *early;    /* owned: offer receipt times seen before t0 was known */
+    int nearly;
+    int winner;         /* expert index, or -1 */
+    gxlt_customer *cust; /* borrowed */
+    int acked[2];       /* messages acknowledged to the sender: [0] customer, [1] expert */
+    int received[2];    /* messages of that sender received by the other side */
+    gx_sid last[2];     /* last id received by the other side, per sender */
+    bool first_reply_seen;
+} gxlt_task;
+
+typedef struct {
+    double t_s;
+    uint64_t p50[M_COUNT], p99[M_COUNT], n[M_COUNT];
+    uint64_t tasks, claims, msgs; /* per second */
+} gxlt_sample;
+
+typedef struct {
+    gxlt_hist total[M_COUNT], window[M_COUNT];
+    gxlt_sample *series; /* owned: one per second of the run */
+    size_t nseries, capseries;
+    uint64_t welcomed, connect_failures, tasks_requested, tasks_created, tasks_assigned,
+        tasks_resolved, tasks_rated, tasks_cancelled, claims_sent, claims_won, claims_lost,
+        offers, withdrawals, msgs_sent, msgs_acked, msgs_received, reconnects;
+    uint64_t v[V_COUNT];
+    json_t *errors; /* code -> count, for the report */
+    double reconnect_all_s; /* storm: from the drop until every expert was welcomed again */
+} gxlt_stats;
+
+/* A server's figures from /metrics. */
+typedef struct {
+    double cpu_s, rss_bytes;
+    bool ok;
+} gxlt_server_sample;
+
+typedef void (*gxlt_event_fn)(void *actor, void *arg);
+
+typedef struct {
+    uint64_t due_us;
+    gxlt_event_fn fn;
+    void *actor, *arg;
+} gxlt_event;
+
+typedef struct gxlt_run {
+    gxlt_scenario sc;
+    uv_loop_t *loop;
+    gxc_ctx *ws;
+    int nurls;
+    char hosts[GXLT_URLS_MAX][64];
+    int ports[GXLT_URLS_MAX];
+    gxlt_rest *rest[GXLT_URLS_MAX];
+    int source_ips;     /* spread sockets over 127.0.0.2.. when > 0 */
+    char admin_key[128];
+    char api_key[128];  /* the brand's, from setup */
+    char prefix[48];    /* ids of this run: brand, experts and customers start with it */
+    gxlt_expert *experts; /* owned array of sc.experts */
+    gx_map tasks;         /* id -> gxlt_task (owned) */
+    gxlt_event *heap;     /* owned scheduler min-heap */
+    size_t nheap, capheap;
+    uv_timer_t tick;
+    uint64_t t_start_us;   /* start of the measured phase */
+    bool measuring, stopping;
+    double task_credit;    /* fractional tasks owed by the arrival process */
+    uint64_t ncustomers;
+    gxlt_customer **custs; /* owned array of owned customers */
+    size_t ncusts, capcusts;
+    uint64_t storm_us;     /* when the storm dropped every expert (0 = none yet) */
+    gxlt_stats st;
+    gxlt_server_sample before[GXLT_URLS_MAX], after[GXLT_URLS_MAX], idle[GXLT_URLS_MAX];
+    bool progress_tty;
+} gxlt_run;
+
+/* Monotonic microseconds. */
+uint64_t gxlt_now_us(void);
+/* A uniform draw from a range, in microseconds. */
+uint64_t gxlt_draw_us(gxlt_range r);
+
+/* Runs fn(actor, arg) after delay_us (0 = on the next tick). */
+void gxlt_at(gxlt_run *run, uint64_t delay_us, gxlt_event_fn fn, void *actor, void *arg);
+/* Runs every event that is due. */
+void gxlt_run_due(gxlt_run *run);
+
+/* The task with id, created (t0 unknown) if absent. */
+gxlt_task *gxlt_task_get(gxlt_run *run, const char *id);
+/* The creating request of task id was sent at t0: offers seen early are measured now. */
+void gxlt_task_born(gxlt_run *run, gxlt_task *t, uint64_t t0_us);
+/* Records a latency sample in microseconds. */
+void gxlt_observe(gxlt_run *run, enum gxlt_metric m, uint64_t us);
+/* Counts an error by code; unexpected ones are violations. */
+void gxlt_error(gxlt_run *run, const char *code, bool expected);
+
+/* The text of a chat message carries its send time: "[lt <us>] ...". 0 if absent. */
+uint64_t gxlt_stamp_of(const char *text);
+/* Sends one JSON object; false when the connection is not open. */
+bool gxlt_send(gxc_conn *c, json_t *msg);
+/* The connection target for socket number i (spread over urls and source addresses). */
+gxc_target gxlt_target(gxlt_run *run, int i, char *ipbuf);
+
+/* Experts (expert.c). */
+int gxlt_experts_setup(gxlt_run *run);
+void gxlt_experts_connect(gxlt_run *run, int from, int to);
+int gxlt_experts_welcomed(gxlt_run *run);
+void gxlt_experts_storm(gxlt_run *run);
+void gxlt_experts_finish(gxlt_run *run);
+void gxlt_experts_free(gxlt_run *run);
+
+/* A chat.message of sender side from (0 customer, 1 expert) arrived at the other side:
+ * checks order and duplicates, counts it and measures its latency. */
+void gxlt_receive_chat(gxlt_run *run, gxlt_task *t, int from, json_t *m, uint64_t now);
+/* Expert idx's socket when welcomed, else NULL; and a chat message from it on t. */
+gxc_conn *gxlt_expert_conn(gxlt_run *run, int idx);
+void gxlt_expert_say(gxlt_run *run, int idx, gxlt_task *t);
+
+/* Customers (customer.c). */
+void gxlt_customer_start(gxlt_run *run);
+void gxlt_chat_tick(gxlt_run *run, double dt_s);
+void gxlt_customers_finish(gxlt_run *run);
+
+/* /metrics of url i; false when unreachable (server.c). */
+bool gxlt_server_sample_get(gxlt_run *run, int i, gxlt_server_sample *out);
+
+#endif

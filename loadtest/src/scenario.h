@@ -1,0 +1,63 @@
+/* A load scenario: who connects, what they do and how fast, and the SLOs that decide pass
+ * or fail. Read from a JSON file; any field can be overridden by a --field value flag.
+ * Every error names the field and says what was expected. */
+#ifndef GXLT_SCENARIO_H
+#define GXLT_SCENARIO_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#define GXLT_PROFILE_MAX 32
+#define GXLT_SLO_MAX 16
+
+typedef struct {
+    double lo, hi; /* milliseconds, uniform in [lo, hi] */
+} gxlt_range;
+
+typedef struct {
+    double at_s, rate; /* tasks per second at time at_s; linear between points */
+} gxlt_point;
+
+typedef struct {
+    char metric[32]; /* e.g. "claim_rtt" */
+    double pct;      /* e.g. 99 */
+    double max_ms;
+} gxlt_slo;
+
+typedef struct {
+    char name[64];
+    char brand[64];
+    double duration_s;   /* the measured phase */
+    double drain_s;      /* after it: no new tasks, let the rest finish */
+    int experts;         /* expert sockets */
+    int capacity;        /* tasks an expert holds at once */
+    double connect_rate; /* expert connects per second */
+    bool claim;          /* experts claim offers (false: fan-out only) */
+    gxlt_range claim_think, reply_think, customer_think;
+    int messages;             /* customer messages per task (each answered once) */
+    double patience_s;        /* a waiting customer cancels after this */
+    double open_share;        /* share of tasks opened by customers over the socket */
+    gxlt_point profile[GXLT_PROFILE_MAX]; /* task arrival rate over time */
+    int nprofile;
+    int chat_pairs;      /* chat mode: pairs assigned up front, then chatting */
+    double chat_rate;    /* chat mode: messages per second, all pairs together */
+    int max_tasks;       /* stop creating tasks after this many (0 = no limit) */
+    double storm_at_s;   /* reconnect storm: every expert drops at this time (0 = never) */
+    gxlt_slo slo[GXLT_SLO_MAX];
+    int nslo;
+} gxlt_scenario;
+
+/* Defaults for every field. */
+void gxlt_scenario_defaults(gxlt_scenario *s);
+/* Reads a scenario file over s. Returns 0, or -1 with a message naming the field in err. */
+int gxlt_scenario_load(gxlt_scenario *s, const char *path, char *err, size_t errlen);
+/* Parses a scenario from JSON text (for tests). Same contract as load. */
+int gxlt_scenario_parse(gxlt_scenario *s, const char *json, char *err, size_t errlen);
+/* Overrides one field from a flag: name as in the file (dashes allowed for underscores),
+ * value as JSON text or a bare string. 1 when name is not a scenario field, 0 done, -1 bad. */
+int gxlt_scenario_set(gxlt_scenario *s, const char *name, const char *value, char *err,
+                      size_t errlen);
+/* Task arrival rate at t seconds into the measured phase. */
+double gxlt_scenario_rate(const gxlt_scenario *s, double t);
+
+#endif
