@@ -293,6 +293,8 @@ int gx_ws_callback(struct lws *wsi, int reason, void *user, void *in, size_t len
 {
     gx_pss *pss = user;
     gx_server *srv = lws_context_user(lws_get_context(wsi));
+    if (!pss) /* no session data (yet): only lws's own bookkeeping calls come here */
+        return gx_http_callback(wsi, reason, pss, in, len);
     switch (reason) {
     case LWS_CALLBACK_ESTABLISHED:
         if (srv->stopping)

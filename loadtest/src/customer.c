@@ -328,6 +328,10 @@ static void count_lost(const char *key, void *val, void *arg)
 void gxlt_customers_finish(gxlt_run *run)
 {
     gx_map_each(&run->tasks, count_lost, run);
+}
+
+void gxlt_customers_free(gxlt_run *run)
+{
     for (size_t i = 0; i < run->ncusts; i++) {
         free(run->custs[i]->token);
         free(run->custs[i]);

@@ -382,6 +382,7 @@ static void shutdown_loop(lt *t)
     for (int i = 0; i < 200 && uv_run(run->loop, UV_RUN_NOWAIT); i++)
         usleep(1000);
     gxlt_experts_free(run);
+    gxlt_customers_free(run);
     gx_map_each(&run->tasks, free_tasks, NULL);
     gx_map_free(&run->tasks);
     free(run->heap);
@@ -409,6 +410,8 @@ int main(int argc, char **argv)
     for (int i = 0; i < run->nurls; i++)
         run->rest[i] = gxlt_rest_new(&loop, run->hosts[i], run->ports[i]);
     run->ws = gxc_ctx_new(&loop);
+    uv_timer_init(&loop, &run->tick);
+    run->tick.data = &t;
     for (int i = 0; i < run->nurls; i++)
         if (!gxlt_server_sample_get(run, i, &run->before[i]))
             fprintf(stderr, "gigcx-loadtest: no /metrics at %s:%d (server figures left out)\n",
@@ -422,8 +425,6 @@ int main(int argc, char **argv)
     }
     fprintf(stderr, "gigcx-loadtest: %s: %d experts on %d server(s), brand %s\n", run->sc.name,
             run->sc.experts, run->nurls, run->prefix);
-    uv_timer_init(&loop, &run->tick);
-    run->tick.data = &t;
     t.last_tick_us = t.last_progress_us = gxlt_now_us();
     enter(&t, P_CONNECT, t.last_tick_us);
     uv_timer_start(&run->tick, on_tick, 1, 1);

@@ -147,6 +147,8 @@ void gxlt_expert_say(gxlt_run *run, int idx, gxlt_task *t);
 void gxlt_customer_start(gxlt_run *run);
 void gxlt_chat_tick(gxlt_run *run, double dt_s);
 void gxlt_customers_finish(gxlt_run *run);
+/* After the client context is gone (its close callbacks use the customers). */
+void gxlt_customers_free(gxlt_run *run);
 
 /* /metrics of url i; false when unreachable (server.c). */
 bool gxlt_server_sample_get(gxlt_run *run, int i, gxlt_server_sample *out);

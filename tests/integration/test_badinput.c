@@ -8,6 +8,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
 #include "gigcx/jwt.h"
 #include "harness.h"
 
@@ -237,10 +241,49 @@ static void test_bad_rest(void **state)
     assert_int_equal(gxt_http(&env, 0, "GET", "/healthz", NULL, NULL, NULL, NULL), 200);
 }
 
+/* Opens a TCP connection, writes text (may be NULL), then closes it, with RST when rst. */
+static void raw_and_gone(const char *text, bool rst)
+{
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in a = {.sin_family = AF_INET,
+                            .sin_port = htons((uint16_t)env.node_port[0]),
+                            .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    assert_int_equal(connect(fd, (struct sockaddr *)&a, sizeof(a)), 0);
+    if (text)
+        assert_true(write(fd, text, strlen(text)) == (ssize_t)strlen(text));
+    if (rst) {
+        struct linger lg = {.l_onoff = 1, .l_linger = 0};
+        setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
+    }
+    close(fd);
+}
+
+/* Connections that vanish at every stage of the HTTP and upgrade exchange. */
+static void test_vanishing_connections(void **state)
+{
+    (void)state;
+    static const char *const stages[] = {
+        NULL,
+        "GET /heal",
+        "GET /healthz HTTP/1.1\r\nHost: x\r\n",
+        "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n",
+        "POST /api/v1/tasks HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n{\"a\":",
+        "GET /ws HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+        "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n",
+        "GET /index.html HTTP/1.1\r\nHost: x\r\n\r\n",
+    };
+    for (int round = 0; round < 20; round++)
+        for (size_t i = 0; i < sizeof(stages) / sizeof(stages[0]); i++)
+            raw_and_gone(stages[i], round % 2);
+    gxt_pump(&env, 200);
+    assert_int_equal(gxt_http(&env, 0, "GET", "/healthz", NULL, NULL, NULL, NULL), 200);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_before_hello),
+        cmocka_unit_test(test_vanishing_connections),
         cmocka_unit_test(test_bad_tokens),
         cmocka_unit_test(test_no_hello_closes_4408),
         cmocka_unit_test(test_bad_frames_after_hello),
