@@ -312,6 +312,10 @@ int gx_ws_callback(struct lws *wsi, int reason, void *user, void *in, size_t len
         return pss->s ? on_receive(pss->s, wsi, in, len) : -1;
     case LWS_CALLBACK_SERVER_WRITEABLE:
         return pss->s ? on_writeable(pss->s, wsi) : 0;
+    case LWS_CALLBACK_WS_PEER_INITIATED_CLOSE:
+        /* the peer acknowledges the close frame we wrote by hand: lws does not know we sent
+         * one and would echo a second close, which browsers fail as 1006; just hang up */
+        return pss->s && pss->s->close_sent ? -1 : 0;
     case LWS_CALLBACK_CLOSED:
         if (pss->s)
             session_closed(pss->s);
