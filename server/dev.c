@@ -69,7 +69,7 @@ void gx_dev_seed(gx_server *srv, int port)
         snprintf(tier, sizeof(tier), "%d", experts[i].tier);
         const char *hs[] = {"HSET",      "gx:expert:x",
                             "name",      experts[i].name,
-                            "skills",    "[\"billing\",\"shipping\",\"refunds\"]",
+                            "skills",    "[\"general\",\"billing\",\"shipping\",\"refunds\"]",
                             "languages", "[\"en\",\"de\"]",
                             "tier",      tier,
                             "brands",    "[\"demo\"]",

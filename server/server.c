@@ -5,6 +5,7 @@
 #include <string.h>
 #include "gigcx/handlers.h"
 #include "gigcx/server.h"
+#include "gigcx/admin.h"
 #include "gigcx/session.h"
 
 int gx_svec_push(gx_svec *v, struct gx_session *s)
@@ -80,6 +81,7 @@ void gx_housekeeping(gx_server *srv)
     if (!gx_redis_up(srv->redis) || srv->stopping)
         return;
     gx_tasks_expire_sweep(srv);
+    gx_stats_publish(srv);
     if (srv->ticks % 2 == 0)
         gx_tasks_positions(srv);
     if (srv->ticks % (uint64_t)srv->cfg->heartbeat_s == 0)

@@ -36,6 +36,7 @@ typedef struct gx_http_req {
     bool preflight; /* an OPTIONS reply: add the CORS method and header allowances */
     /* handler scratch */
     char brand[65];
+    bool as_admin; /* the admin key stood in for a brand key */
     char id[65];
     json_t *arg;                         /* owned parsed body */
     void (*next)(struct gx_http_req *r); /* continuation after an async auth check */

@@ -30,8 +30,8 @@ static void say(void *actor, void *arg)
     if (!cu->welcomed || cu->done || !cu->t)
         return;
     char text[64], cid[32];
-    snprintf(text, sizeof(text), "[lt %llu] customer message %d",
-             (unsigned long long)gxlt_now_us(), cu->sent + 1);
+    snprintf(text, sizeof(text), "[lt %llu] customer message %d", (unsigned long long)gxlt_now_us(),
+             cu->sent + 1);
     snprintf(cid, sizeof(cid), "c%llu", (unsigned long long)++cu->seq);
     json_t *m = json_pack("{s:s, s:s, s:s, s:s, s:s}", "type", "chat.send", "task", cu->t->id,
                           "text", text, "cid", cid, "ref", "m");
@@ -124,9 +124,9 @@ static void on_welcome(gxlt_customer *cu, json_t *m)
     gxlt_run *run = cu->run;
     cu->welcomed = true;
     if (cu->via_open && !cu->t) {
-        json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:s}", "type", "task.open", "topic", "billing",
-                              "language", "en", "text", "[lt 0] I need help with a bill", "ref",
-                              "open");
+        json_t *o =
+            json_pack("{s:s, s:s, s:s, s:s, s:s}", "type", "task.open", "topic", "billing",
+                      "language", "en", "text", "[lt 0] I need help with a bill", "ref", "open");
         cu->t_req = gxlt_now_us();
         gxlt_send(cu->c, o);
         json_decref(o);

@@ -178,7 +178,8 @@ static void on_assigned(gxlt_expert *e, json_t *m, uint64_t now)
     {
         gx_sid id;
         const char *cid = json_string_value(json_object_get(x, "cid"));
-        if (cid && strcmp(cid, "open") != 0 && !gx_sid_parse(json_string_value(json_object_get(x, "id")), &id)) {
+        if (cid && strcmp(cid, "open") != 0 &&
+            !gx_sid_parse(json_string_value(json_object_get(x, "id")), &id)) {
             t->received[0]++;
             t->last[0] = id;
         }
@@ -355,7 +356,8 @@ static void on_close(gxc_conn *c, int code, void *user)
     gxlt_at(run, run->storm_us ? 0 : 500000, reconnect, e, NULL);
 }
 
-static const gxc_callbacks expert_cbs = {.on_open = on_open, .on_text = on_text, .on_close = on_close};
+static const gxc_callbacks expert_cbs = {
+    .on_open = on_open, .on_text = on_text, .on_close = on_close};
 
 static void expert_connect(gxlt_expert *e)
 {
@@ -425,8 +427,8 @@ int gxlt_experts_setup(gxlt_run *run)
             return -1;
         }
         snprintf(body, sizeof(body),
-                 "{\"sub\":\"%s\",\"role\":\"expert\",\"name\":\"Expert %d\",\"ttl_s\":86400}", e->id,
-                 i);
+                 "{\"sub\":\"%s\",\"role\":\"expert\",\"name\":\"Expert %d\",\"ttl_s\":86400}",
+                 e->id, i);
         st = gxlt_rest_call(run->rest[0], "POST", "/api/v1/tokens", run->admin_key, body, &out);
         json_t *j = st == 201 ? json_loads(out, 0, NULL) : NULL;
         const char *tok = json_string_value(json_object_get(j, "token"));
@@ -457,7 +459,7 @@ void gxlt_experts_free(gxlt_run *run)
 gxc_conn *gxlt_expert_conn(gxlt_run *run, int idx)
 {
     return idx >= 0 && idx < run->sc.experts && run->experts[idx].welcomed ? run->experts[idx].c
-                                                                          : NULL;
+                                                                           : NULL;
 }
 
 void gxlt_expert_say(gxlt_run *run, int idx, gxlt_task *t)

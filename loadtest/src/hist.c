@@ -10,7 +10,7 @@ void gxlt_hist_init(gxlt_hist *h)
 int gxlt_hist_bucket(uint64_t us)
 {
     if (us < GXLT_HIST_SUB)
-        return (int)us; /* the first 64 microseconds are exact */
+        return (int)us;               /* the first 64 microseconds are exact */
     int e = 63 - __builtin_clzll(us); /* us in [2^e, 2^(e+1)) with e >= SUB_BITS */
     if (e > GXLT_HIST_TOP)
         return GXLT_HIST_BUCKETS - 1;

@@ -126,7 +126,8 @@ static int parse_args(lt *t, int argc, char **argv)
     if (!run->nurls)
         add_url(run, "ws://127.0.0.1:8080");
     if (!run->admin_key[0]) {
-        fprintf(stderr, "gigcx-loadtest: the admin key is needed (--admin-key or GIGCX_ADMIN_KEY)\n");
+        fprintf(stderr,
+                "gigcx-loadtest: the admin key is needed (--admin-key or GIGCX_ADMIN_KEY)\n");
         return -1;
     }
     return 0;
@@ -141,7 +142,8 @@ static void raise_limits(gxlt_run *run)
         rl.rlim_cur = rl.rlim_max;
         setrlimit(RLIMIT_NOFILE, &rl);
     }
-    double peak = run->sc.experts + run->sc.chat_pairs + 2 * run->sc.duration_s * run->sc.profile[0].rate;
+    double peak =
+        run->sc.experts + run->sc.chat_pairs + 2 * run->sc.duration_s * run->sc.profile[0].rate;
     for (int i = 0; i < run->sc.nprofile; i++)
         peak = fmax(peak, run->sc.experts + run->sc.profile[i].rate * run->sc.patience_s);
     if (!run->source_ips && peak / run->nurls > 20000)
@@ -157,7 +159,8 @@ static int setup_brand(gxlt_run *run)
     for (char *p = rnd; *p; p++)
         if (*p == '-' || *p == '_')
             *p = 'x';
-    snprintf(run->prefix, sizeof(run->prefix), "%.32s-%.8s", run->sc.brand, rnd); /* ids stay <= 64 */
+    snprintf(run->prefix, sizeof(run->prefix), "%.32s-%.8s", run->sc.brand,
+             rnd); /* ids stay <= 64 */
     snprintf(path, sizeof(path), "/api/v1/brands/%s?rotate=1", run->prefix);
     const char *body = "{\"name\":\"Load test\",\"pay\":{\"amount\":4.5,\"currency\":\"EUR\"},"
                        "\"widget_origins\":[],\"queue_timeout_s\":3600}";
@@ -217,12 +220,11 @@ static void progress(lt *t, uint64_t now)
     fprintf(stderr,
             "%s[%5.1fs %-7s] experts %d/%d  tasks %llu/s  claims %llu/s  msgs %llu/s  "
             "p99 claim %.1fms chat %.1fms offer %.1fms  violations %llu%s",
-            run->progress_tty ? "\r" : "", since, phase_name[t->phase],
-            gxlt_experts_welcomed(run), run->sc.experts, (unsigned long long)s->tasks,
-            (unsigned long long)s->claims, (unsigned long long)s->msgs,
-            (double)s->p99[M_CLAIM] / 1000.0, (double)s->p99[M_CHAT] / 1000.0,
-            (double)s->p99[M_OFFER] / 1000.0, (unsigned long long)viol,
-            run->progress_tty ? "   " : "\n");
+            run->progress_tty ? "\r" : "", since, phase_name[t->phase], gxlt_experts_welcomed(run),
+            run->sc.experts, (unsigned long long)s->tasks, (unsigned long long)s->claims,
+            (unsigned long long)s->msgs, (double)s->p99[M_CLAIM] / 1000.0,
+            (double)s->p99[M_CHAT] / 1000.0, (double)s->p99[M_OFFER] / 1000.0,
+            (unsigned long long)viol, run->progress_tty ? "   " : "\n");
 }
 
 static bool all_customers_done(gxlt_run *run)
@@ -417,8 +419,10 @@ int main(int argc, char **argv)
             fprintf(stderr, "gigcx-loadtest: no /metrics at %s:%d (server figures left out)\n",
                     run->hosts[i], run->ports[i]);
     if (!run->ws || setup_brand(run) || gxlt_experts_setup(run)) {
-        fprintf(stderr, "gigcx-loadtest: setup failed; is gigcxd running at %s:%d with this "
-                        "admin key?\n", run->hosts[0], run->ports[0]);
+        fprintf(stderr,
+                "gigcx-loadtest: setup failed; is gigcxd running at %s:%d with this "
+                "admin key?\n",
+                run->hosts[0], run->ports[0]);
         shutdown_loop(&t);
         uv_loop_close(&loop);
         return 2;

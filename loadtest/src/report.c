@@ -27,8 +27,8 @@ static json_t *cdf(const gxlt_hist *h)
         if (!h->counts[i])
             continue;
         seen += h->counts[i];
-        json_array_append_new(a, json_pack("[f, f]", ms(gxlt_hist_low(i)),
-                                           (double)seen / (double)h->n));
+        json_array_append_new(
+            a, json_pack("[f, f]", ms(gxlt_hist_low(i)), (double)seen / (double)h->n));
     }
     return a;
 }
@@ -83,8 +83,7 @@ static json_t *server(const gxlt_run *run, const gxlt_stats *st)
     if (claims > 0)
         json_object_set_new(s, "cpu_us_per_claim", json_real(cpu * 1e6 / claims));
     if (cpu > 0)
-        json_object_set_new(s, "operations_per_cpu_s",
-                            json_real((msgs + offers + claims) / cpu));
+        json_object_set_new(s, "operations_per_cpu_s", json_real((msgs + offers + claims) / cpu));
     return s;
 }
 
@@ -107,12 +106,12 @@ json_t *gxlt_report_build(gxlt_run *run, double measured_s)
         "welcomed", (json_int_t)st->welcomed, "connect_failures", (json_int_t)st->connect_failures,
         "tasks_requested", (json_int_t)st->tasks_requested, "tasks_created",
         (json_int_t)st->tasks_created, "tasks_assigned", (json_int_t)st->tasks_assigned,
-        "tasks_resolved", (json_int_t)st->tasks_resolved, "tasks_rated", (json_int_t)st->tasks_rated,
-        "tasks_cancelled", (json_int_t)st->tasks_cancelled, "claims_sent",
-        (json_int_t)st->claims_sent, "claims_won", (json_int_t)st->claims_won, "claims_lost",
-        (json_int_t)st->claims_lost, "offers", (json_int_t)st->offers, "withdrawals",
-        (json_int_t)st->withdrawals, "messages_sent", (json_int_t)st->msgs_sent,
-        "messages_acked", (json_int_t)st->msgs_acked, "reconnects", (json_int_t)st->reconnects);
+        "tasks_resolved", (json_int_t)st->tasks_resolved, "tasks_rated",
+        (json_int_t)st->tasks_rated, "tasks_cancelled", (json_int_t)st->tasks_cancelled,
+        "claims_sent", (json_int_t)st->claims_sent, "claims_won", (json_int_t)st->claims_won,
+        "claims_lost", (json_int_t)st->claims_lost, "offers", (json_int_t)st->offers, "withdrawals",
+        (json_int_t)st->withdrawals, "messages_sent", (json_int_t)st->msgs_sent, "messages_acked",
+        (json_int_t)st->msgs_acked, "reconnects", (json_int_t)st->reconnects);
     json_t *r = json_pack(
         "{s:s, s:s, s:i, s:f, s:o, s:{s:f, s:f, s:f, s:f}, s:o, s:O, s:o, s:o, s:o, s:o}",
         "scenario", run->sc.name, "date", date, "experts", run->sc.experts, "measured_s",
@@ -142,7 +141,11 @@ bool gxlt_report_judge(json_t *report, const gxlt_scenario *sc)
         double n = json_number_value(json_object_get(h, "n"));
         /* the percentile from the histogram: exact enough (1.6 %) for a gate */
         char key[16];
-        snprintf(key, sizeof(key), "%s", o->pct >= 99.9 ? "p999" : o->pct >= 99 ? "p99" : o->pct >= 90 ? "p90" : "p50");
+        snprintf(key, sizeof(key), "%s",
+                 o->pct >= 99.9 ? "p999"
+                 : o->pct >= 99 ? "p99"
+                 : o->pct >= 90 ? "p90"
+                                : "p50");
         double v = json_number_value(json_object_get(h, key));
         bool pass = n > 0 && v <= o->max_ms;
         char name[64];
@@ -152,8 +155,8 @@ bool gxlt_report_judge(json_t *report, const gxlt_scenario *sc)
                                               (json_int_t)n));
         if (!pass) {
             char msg[160];
-            snprintf(msg, sizeof(msg), n > 0 ? "%s = %.2f ms > %.2f ms" : "%s: no samples", name,
-                     v, o->max_ms);
+            snprintf(msg, sizeof(msg), n > 0 ? "%s = %.2f ms > %.2f ms" : "%s: no samples", name, v,
+                     o->max_ms);
             json_array_append_new(fails, json_string(msg));
         }
     }
@@ -181,10 +184,11 @@ static double num(json_t *o, const char *k)
 
 int gxlt_report_text(FILE *f, json_t *r)
 {
-    fprintf(f, "\nscenario %s, %d experts, %.1f s measured\n\n", json_string_value(json_object_get(r, "scenario")),
+    fprintf(f, "\nscenario %s, %d experts, %.1f s measured\n\n",
+            json_string_value(json_object_get(r, "scenario")),
             (int)json_integer_value(json_object_get(r, "experts")), num(r, "measured_s"));
-    fprintf(f, "%-16s %9s %9s %9s %9s %9s %9s\n", "latency (ms)", "n", "p50", "p90", "p99",
-            "p99.9", "max");
+    fprintf(f, "%-16s %9s %9s %9s %9s %9s %9s\n", "latency (ms)", "n", "p50", "p90", "p99", "p99.9",
+            "max");
     const char *k;
     json_t *h;
     json_object_foreach(json_object_get(r, "latency_ms"), k, h)
@@ -199,9 +203,8 @@ int gxlt_report_text(FILE *f, json_t *r)
             num(tp, "tasks"), num(tp, "claims"), num(tp, "messages"), num(tp, "offers"));
     json_t *s = json_object_get(r, "server");
     if (json_is_true(json_object_get(s, "available"))) {
-        fprintf(f, "server: cpu %.2f s, rss %.1f -> %.1f (connected) -> %.1f MiB",
-                num(s, "cpu_s"), num(s, "rss_before_mib"), num(s, "rss_connected_mib"),
-                num(s, "rss_after_mib"));
+        fprintf(f, "server: cpu %.2f s, rss %.1f -> %.1f (connected) -> %.1f MiB", num(s, "cpu_s"),
+                num(s, "rss_before_mib"), num(s, "rss_connected_mib"), num(s, "rss_after_mib"));
         if (json_object_get(s, "rss_per_socket_kib"))
             fprintf(f, ", %.2f KiB per socket", num(s, "rss_per_socket_kib"));
         fprintf(f, "\n");
@@ -253,8 +256,9 @@ static void legend(FILE *f, const bool *shown)
     for (int m = 0; m < M_COUNT; m++) {
         if (!shown[m])
             continue;
-        fprintf(f, "<rect x='%d' y='%d' width='10' height='10' fill='%s'/>"
-                   "<text x='%d' y='%d' font-size='11'>%s</text>",
+        fprintf(f,
+                "<rect x='%d' y='%d' width='10' height='10' fill='%s'/>"
+                "<text x='%d' y='%d' font-size='11'>%s</text>",
                 x, H - 18, colors[m], x + 14, H - 9, gxlt_metric_names[m]);
         x += 120;
     }
@@ -271,7 +275,8 @@ static void svg_over_time(FILE *f, json_t *series)
     json_array_foreach(series, i, s)
     {
         tmax = fmax(tmax, num(s, "t"));
-        json_object_foreach(json_object_get(s, "p99"), k, v) ymax = fmax(ymax, json_number_value(v));
+        json_object_foreach(json_object_get(s, "p99"), k, v) ymax =
+            fmax(ymax, json_number_value(v));
     }
     char top[32], right[32];
     snprintf(top, sizeof(top), "%.1f ms", ymax);
@@ -362,7 +367,8 @@ int gxlt_report_html(FILE *f, json_t *r)
     bool pass = json_is_true(json_object_get(r, "pass"));
     fprintf(f, "<h1>");
     html_escape(f, json_string_value(json_object_get(r, "scenario")));
-    fprintf(f, " <span class='%s'>%s</span></h1><p>", pass ? "pass" : "fail", pass ? "PASS" : "FAIL");
+    fprintf(f, " <span class='%s'>%s</span></h1><p>", pass ? "pass" : "fail",
+            pass ? "PASS" : "FAIL");
     html_escape(f, json_string_value(json_object_get(r, "date")));
     fprintf(f, ", %d experts, %.1f s measured</p>",
             (int)json_integer_value(json_object_get(r, "experts")), num(r, "measured_s"));
@@ -374,8 +380,9 @@ int gxlt_report_html(FILE *f, json_t *r)
     {
         if (num(h, "n") == 0)
             continue;
-        fprintf(f, "<tr><td>%s</td><td>%.0f</td><td>%.2f</td><td>%.2f</td><td>%.2f</td><td>%.2f"
-                   "</td><td>%.2f</td></tr>",
+        fprintf(f,
+                "<tr><td>%s</td><td>%.0f</td><td>%.2f</td><td>%.2f</td><td>%.2f</td><td>%.2f"
+                "</td><td>%.2f</td></tr>",
                 k, num(h, "n"), num(h, "p50"), num(h, "p90"), num(h, "p99"), num(h, "p999"),
                 num(h, "max"));
     }
@@ -385,11 +392,11 @@ int gxlt_report_html(FILE *f, json_t *r)
     svg_distribution(f, json_object_get(r, "distribution"));
     fprintf(f, "<h2>SLOs and violations</h2><table>");
     size_t i;
-    json_array_foreach(json_object_get(r, "slo"), i, v)
-        fprintf(f, "<tr><td>%s</td><td>%.2f ms</td><td>&le; %.2f ms</td><td class='%s'>%s</td></tr>",
-                json_string_value(json_object_get(v, "slo")), num(v, "value_ms"),
-                num(v, "limit_ms"), json_is_true(json_object_get(v, "pass")) ? "pass" : "fail",
-                json_is_true(json_object_get(v, "pass")) ? "pass" : "FAIL");
+    json_array_foreach(json_object_get(r, "slo"), i, v) fprintf(
+        f, "<tr><td>%s</td><td>%.2f ms</td><td>&le; %.2f ms</td><td class='%s'>%s</td></tr>",
+        json_string_value(json_object_get(v, "slo")), num(v, "value_ms"), num(v, "limit_ms"),
+        json_is_true(json_object_get(v, "pass")) ? "pass" : "fail",
+        json_is_true(json_object_get(v, "pass")) ? "pass" : "FAIL");
     json_object_foreach(json_object_get(r, "violations"), k, v)
         fprintf(f, "<tr><td>%s</td><td>%lld</td><td>= 0</td><td class='%s'>%s</td></tr>", k,
                 (long long)json_integer_value(v), json_integer_value(v) ? "fail" : "pass",

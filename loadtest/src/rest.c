@@ -116,8 +116,8 @@ static int read_response(conn *c, char **out)
     return status;
 }
 
-static int do_call(gxlt_rest *r, conn *c, const char *method, const char *path,
-                   const char *bearer, const char *body, char **out)
+static int do_call(gxlt_rest *r, conn *c, const char *method, const char *path, const char *bearer,
+                   const char *body, char **out)
 {
     if (out)
         *out = NULL;

@@ -8,8 +8,8 @@
 const char *const gxlt_metric_names[M_COUNT] = {"connect",  "offer_delivery", "claim_rtt",
                                                 "chat_rtt", "queue_wait",     "first_reply"};
 const char *const gxlt_violation_names[V_COUNT] = {
-    "lost_messages", "duplicated_messages", "reordered_messages", "double_claims",
-    "offers_never_withdrawn", "unexpected_errors", "unexpected_closes"};
+    "lost_messages",          "duplicated_messages", "reordered_messages", "double_claims",
+    "offers_never_withdrawn", "unexpected_errors",   "unexpected_closes"};
 
 uint64_t gxlt_now_us(void)
 {
@@ -135,8 +135,8 @@ bool gxlt_send(gxc_conn *c, json_t *msg)
 gxc_target gxlt_target(gxlt_run *run, int i, char *ipbuf)
 {
     int u = i % run->nurls;
-    gxc_target t = {.host = run->hosts[u], .port = run->ports[u], .path = "/ws",
-                    .protocol = "gigcx.v1"};
+    gxc_target t = {
+        .host = run->hosts[u], .port = run->ports[u], .path = "/ws", .protocol = "gigcx.v1"};
     if (run->source_ips > 0) { /* 127.0.0.2 .. : each address has its own ephemeral ports */
         unsigned last = 2u + (unsigned)(i / run->nurls) % (unsigned)run->source_ips % 250u;
         snprintf(ipbuf, 16, "127.0.0.%u", last);

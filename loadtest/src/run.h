@@ -20,8 +20,16 @@ enum gxlt_metric { M_CONNECT, M_OFFER, M_CLAIM, M_CHAT, M_WAIT, M_FIRST_REPLY, M
 extern const char *const gxlt_metric_names[M_COUNT];
 
 /* Counters that must stay zero for a run to pass. */
-enum gxlt_violation { V_LOST, V_DUP, V_ORDER, V_DOUBLE_CLAIM, V_UNWITHDRAWN, V_ERROR, V_CLOSE,
-                      V_COUNT };
+enum gxlt_violation {
+    V_LOST,
+    V_DUP,
+    V_ORDER,
+    V_DOUBLE_CLAIM,
+    V_UNWITHDRAWN,
+    V_ERROR,
+    V_CLOSE,
+    V_COUNT
+};
 extern const char *const gxlt_violation_names[V_COUNT];
 
 typedef struct gxlt_expert gxlt_expert;
@@ -30,14 +38,14 @@ typedef struct gxlt_customer gxlt_customer;
 /* One task, from the tester's side. Never freed before the end of the run. */
 typedef struct {
     char id[65];
-    uint64_t t0_us;     /* when the creating request was sent; 0 until the task id is known */
-    uint64_t *early;    /* owned: offer receipt times seen before t0 was known */
+    uint64_t t0_us;  /* when the creating request was sent; 0 until the task id is known */
+    uint64_t *early; /* owned: offer receipt times seen before t0 was known */
     int nearly;
-    int winner;         /* expert index, or -1 */
+    int winner;          /* expert index, or -1 */
     gxlt_customer *cust; /* borrowed */
-    int acked[2];       /* messages acknowledged to the sender: [0] customer, [1] expert */
-    int received[2];    /* messages of that sender received by the other side */
-    gx_sid last[2];     /* last id received by the other side, per sender */
+    int acked[2];        /* messages acknowledged to the sender: [0] customer, [1] expert */
+    int received[2];     /* messages of that sender received by the other side */
+    gx_sid last[2];      /* last id received by the other side, per sender */
     bool first_reply_seen;
 } gxlt_task;
 
@@ -52,10 +60,10 @@ typedef struct {
     gxlt_sample *series; /* owned: one per second of the run */
     size_t nseries, capseries;
     uint64_t welcomed, connect_failures, tasks_requested, tasks_created, tasks_assigned,
-        tasks_resolved, tasks_rated, tasks_cancelled, claims_sent, claims_won, claims_lost,
-        offers, withdrawals, msgs_sent, msgs_acked, msgs_received, reconnects;
+        tasks_resolved, tasks_rated, tasks_cancelled, claims_sent, claims_won, claims_lost, offers,
+        withdrawals, msgs_sent, msgs_acked, msgs_received, reconnects;
     uint64_t v[V_COUNT];
-    json_t *errors; /* code -> count, for the report */
+    json_t *errors;         /* code -> count, for the report */
     double reconnect_all_s; /* storm: from the drop until every expert was welcomed again */
 } gxlt_stats;
 
@@ -81,22 +89,22 @@ typedef struct gxlt_run {
     char hosts[GXLT_URLS_MAX][64];
     int ports[GXLT_URLS_MAX];
     gxlt_rest *rest[GXLT_URLS_MAX];
-    int source_ips;     /* spread sockets over 127.0.0.2.. when > 0 */
+    int source_ips; /* spread sockets over 127.0.0.2.. when > 0 */
     char admin_key[128];
-    char api_key[128];  /* the brand's, from setup */
-    char prefix[48];    /* ids of this run: brand, experts and customers start with it */
+    char api_key[128];    /* the brand's, from setup */
+    char prefix[48];      /* ids of this run: brand, experts and customers start with it */
     gxlt_expert *experts; /* owned array of sc.experts */
     gx_map tasks;         /* id -> gxlt_task (owned) */
     gxlt_event *heap;     /* owned scheduler min-heap */
     size_t nheap, capheap;
     uv_timer_t tick;
-    uint64_t t_start_us;   /* start of the measured phase */
+    uint64_t t_start_us; /* start of the measured phase */
     bool measuring, stopping;
-    double task_credit;    /* fractional tasks owed by the arrival process */
+    double task_credit; /* fractional tasks owed by the arrival process */
     uint64_t ncustomers;
     gxlt_customer **custs; /* owned array of owned customers */
     size_t ncusts, capcusts;
-    uint64_t storm_us;     /* when the storm dropped every expert (0 = none yet) */
+    uint64_t storm_us; /* when the storm dropped every expert (0 = none yet) */
     gxlt_stats st;
     gxlt_server_sample before[GXLT_URLS_MAX], after[GXLT_URLS_MAX], idle[GXLT_URLS_MAX];
     bool progress_tty;

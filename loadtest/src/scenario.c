@@ -97,8 +97,8 @@ static int p_profile(gxlt_scenario *s, size_t off, json_t *v, char *err, size_t 
 }
 
 /* "slo": {"claim_rtt.p99_ms": 10, ...} */
-static const char *const slo_metrics[] = {"connect", "offer_delivery", "claim_rtt", "chat_rtt",
-                                          "queue_wait", "first_reply", NULL};
+static const char *const slo_metrics[] = {"connect",    "offer_delivery", "claim_rtt", "chat_rtt",
+                                          "queue_wait", "first_reply",    NULL};
 
 static int p_slo(gxlt_scenario *s, size_t off, json_t *v, char *err, size_t errlen)
 {
@@ -115,8 +115,8 @@ static int p_slo(gxlt_scenario *s, size_t off, json_t *v, char *err, size_t errl
         double pct;
         char tail[8];
         if (!dot || (size_t)(dot - k) >= sizeof(o.metric) ||
-            sscanf(dot + 1, "p%lf_%7s", &pct, tail) != 2 || strcmp(tail, "ms") != 0 ||
-            pct <= 0 || pct > 100 || !json_is_number(lim))
+            sscanf(dot + 1, "p%lf_%7s", &pct, tail) != 2 || strcmp(tail, "ms") != 0 || pct <= 0 ||
+            pct > 100 || !json_is_number(lim))
             return bad(err, errlen, "slo",
                        "an object like {\"claim_rtt.p99_ms\": 10} (metric.pNN_ms: number)");
         memcpy(o.metric, k, (size_t)(dot - k));
@@ -137,7 +137,10 @@ static int p_slo(gxlt_scenario *s, size_t off, json_t *v, char *err, size_t errl
     return 0;
 }
 
-#define F(name, fn, want) {#name, offsetof(gxlt_scenario, name), fn, want}
+#define F(name, fn, want)                                                                          \
+    {                                                                                              \
+#name, offsetof(gxlt_scenario, name), fn, want                                             \
+    }
 static const struct {
     const char *name;
     size_t off;

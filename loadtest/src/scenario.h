@@ -34,15 +34,15 @@ typedef struct {
     double connect_rate; /* expert connects per second */
     bool claim;          /* experts claim offers (false: fan-out only) */
     gxlt_range claim_think, reply_think, customer_think;
-    int messages;             /* customer messages per task (each answered once) */
-    double patience_s;        /* a waiting customer cancels after this */
-    double open_share;        /* share of tasks opened by customers over the socket */
+    int messages;                         /* customer messages per task (each answered once) */
+    double patience_s;                    /* a waiting customer cancels after this */
+    double open_share;                    /* share of tasks opened by customers over the socket */
     gxlt_point profile[GXLT_PROFILE_MAX]; /* task arrival rate over time */
     int nprofile;
-    int chat_pairs;      /* chat mode: pairs assigned up front, then chatting */
-    double chat_rate;    /* chat mode: messages per second, all pairs together */
-    int max_tasks;       /* stop creating tasks after this many (0 = no limit) */
-    double storm_at_s;   /* reconnect storm: every expert drops at this time (0 = never) */
+    int chat_pairs;    /* chat mode: pairs assigned up front, then chatting */
+    double chat_rate;  /* chat mode: messages per second, all pairs together */
+    int max_tasks;     /* stop creating tasks after this many (0 = no limit) */
+    double storm_at_s; /* reconnect storm: every expert drops at this time (0 = never) */
     gxlt_slo slo[GXLT_SLO_MAX];
     int nslo;
 } gxlt_scenario;

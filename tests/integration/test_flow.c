@@ -297,6 +297,76 @@ static void test_health_metrics_static_headers(void **state)
     assert_int_equal(gxt_http(&env, 0, "GET", "/nope", NULL, NULL, NULL, NULL), 404);
 }
 
+static json_int_t figure(json_t *stats, const char *group, const char *k)
+{
+    return json_integer_value(json_object_get(json_object_get(stats, group), k));
+}
+
+/* The dashboard's reads: brands, experts, marketplace figures that move, any brand's task. */
+static void test_admin_reads(void **state)
+{
+    (void)state;
+    json_t *before, *after, *list, *one;
+    assert_int_equal(gxt_http(&env, 0, "GET", "/api/v1/admin/stats", "wrong", NULL, NULL, NULL),
+                     401);
+    assert_int_equal(
+        gxt_http(&env, 0, "GET", "/api/v1/admin/stats", GXT_ADMIN, NULL, NULL, &before), 200);
+    gxt_conn *e = expert("ad1", 2);
+    json_t *t = gxt_task(&env, 0, api_key, "adc", "admin reads", 0);
+    json_decref(gxt_must(e, "offer", 3000));
+    gxt_send(e, "{s:s, s:s}", "type", "task.claim", "task", str(t, "task"));
+    json_decref(gxt_must(e, "task.assigned", 3000));
+    gxt_pump(&env, 1200); /* nodes publish their figures every second */
+    assert_int_equal(gxt_http(&env, 0, "GET", "/api/v1/admin/stats", GXT_ADMIN, NULL, NULL, &after),
+                     200);
+    assert_true(figure(after, "counters", "tasks_created") >
+                figure(before, "counters", "tasks_created"));
+    assert_true(figure(after, "counters", "claims_won") > figure(before, "counters", "claims_won"));
+    assert_true(figure(after, "connections", "expert") >= 1);
+    assert_int_equal(json_integer_value(json_object_get(after, "nodes")), 1);
+    json_t *row, *acme = NULL;
+    size_t i;
+    json_array_foreach(json_object_get(after, "brands"), i,
+                       row) if (strcmp(str(row, "brand"), "acme") == 0) acme = row;
+    assert_non_null(acme);
+    assert_non_null(json_object_get(acme, "queued"));
+
+    assert_int_equal(gxt_http(&env, 0, "GET", "/api/v1/brands", GXT_ADMIN, NULL, NULL, &list), 200);
+    assert_true(json_array_size(json_object_get(list, "brands")) >= 1);
+    assert_int_equal(gxt_http(&env, 0, "GET", "/api/v1/brands/acme", GXT_ADMIN, NULL, NULL, &one),
+                     200);
+    assert_string_equal(str(one, "widget_key"),
+                        str(json_array_get(json_object_get(list, "brands"), 0), "widget_key"));
+    assert_null(json_object_get(one, "api_key")); /* never shown again */
+    json_decref(one);
+    assert_int_equal(gxt_http(&env, 0, "GET", "/api/v1/brands/nosuch", GXT_ADMIN, NULL, NULL, NULL),
+                     404);
+    assert_int_equal(gxt_http(&env, 0, "GET", "/api/v1/experts/ad1", GXT_ADMIN, NULL, NULL, &one),
+                     200);
+    assert_int_equal(json_integer_value(json_object_get(one, "capacity")), 2);
+    json_decref(one);
+    json_decref(list);
+    assert_int_equal(gxt_http(&env, 0, "GET", "/api/v1/experts", GXT_ADMIN, NULL, NULL, &list),
+                     200);
+    assert_true(json_array_size(json_object_get(list, "experts")) >= 1);
+    json_decref(list);
+
+    char path[128];
+    snprintf(path, sizeof(path), "/api/v1/tasks/%s", str(t, "task"));
+    assert_int_equal(gxt_http(&env, 0, "GET", path, GXT_ADMIN, NULL, NULL, &one), 200);
+    assert_string_equal(str(one, "status"), "assigned");
+    json_decref(one);
+    snprintf(path, sizeof(path), "/api/v1/tasks/%s/transcript", str(t, "task"));
+    assert_int_equal(gxt_http(&env, 0, "GET", path, GXT_ADMIN, NULL, NULL, &one), 200);
+    assert_string_equal(str(json_array_get(json_object_get(one, "messages"), 0), "text"),
+                        "admin reads");
+    json_decref(one);
+    json_decref(before);
+    json_decref(after);
+    json_decref(t);
+    gxt_close(e);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -305,6 +375,7 @@ int main(void)
         cmocka_unit_test(test_capacity_and_backlog_order),
         cmocka_unit_test(test_open_over_socket_and_escalate_to_staff),
         cmocka_unit_test(test_health_metrics_static_headers),
+        cmocka_unit_test(test_admin_reads),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

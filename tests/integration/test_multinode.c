@@ -66,8 +66,8 @@ static void test_offer_and_chat_cross_nodes(void **state)
     json_t *m = gxt_must(e, "chat.message", 3000);
     assert_string_equal(str(m, "text"), "from n1");
     json_decref(m);
-    gxt_send(e, "{s:s, s:s, s:s, s:s}", "type", "chat.send", "task", task, "text", "from n2",
-             "cid", "b");
+    gxt_send(e, "{s:s, s:s, s:s, s:s}", "type", "chat.send", "task", task, "text", "from n2", "cid",
+             "b");
     m = gxt_must(cu, "chat.message", 3000);
     if (strcmp(str(m, "text"), "from n1") == 0) { /* the customer's own message came first */
         json_decref(m);
@@ -89,7 +89,7 @@ static void test_second_session_replaces_first(void **state)
     gxt_conn *b = gxt_login(&env, 1, tok, NULL, NULL);
     assert_int_equal(gxt_wait_close(a, 3000), 4409);
     gxt_send(b, "{s:s, s:s}", "type", "presence.set", "status", "away");
-    json_decref(gxt_must(b, "presence", 3000)); /* the newer one lives on */
+    json_decref(gxt_must(b, "presence", 3000));        /* the newer one lives on */
     gxt_conn *c = gxt_login(&env, 0, tok, NULL, NULL); /* and back on node 1 again */
     assert_int_equal(gxt_wait_close(b, 3000), 4409);
     gxt_close(a);
@@ -104,7 +104,7 @@ typedef struct {
     json_t *offered; /* every task offered to this expert */
     json_t *settled; /* tasks this expert won, lost (conflict) or saw withdrawn */
     int inflight;
-    json_t *to_resolve; /* won tasks not yet resolved */
+    json_t *to_resolve;  /* won tasks not yet resolved */
     int64_t pause_until; /* backing off after rate_limited, as the contract asks */
 } racer;
 
@@ -251,7 +251,11 @@ static void test_claim_race(void **state)
     for (int i = 0; i < RACE_EXPERTS; i++) {
         const char *task;
         json_t *v;
-        json_object_foreach(r[i].offered, task, v) if (!json_object_get(r[i].settled, task)) printf("unsettled r%d %s gone=%d winner=%lld inflight=%d pending=%zu\n", i, task, json_object_get(t.gone, task)!=NULL, json_integer_value(json_object_get(t.winners, task)), r[i].inflight, json_array_size(r[i].pending));
+        json_object_foreach(r[i].offered, task, v) if (!json_object_get(r[i].settled, task))
+            printf("unsettled r%d %s gone=%d winner=%lld inflight=%d pending=%zu\n", i, task,
+                   json_object_get(t.gone, task) != NULL,
+                   json_integer_value(json_object_get(t.winners, task)), r[i].inflight,
+                   json_array_size(r[i].pending));
     }
     race_check_store(key, t.winners);
     for (int i = 0; i < RACE_EXPERTS; i++) {

@@ -64,7 +64,8 @@ static json_t *stored_ids(gxt_conn *c, const char *task)
     json_t *ids = json_array();
     char before[64] = "";
     for (int page = 0; page < 20; page++) {
-        json_t *req = json_pack("{s:s, s:s, s:i}", "type", "chat.history", "task", task, "limit", 7);
+        json_t *req =
+            json_pack("{s:s, s:s, s:i}", "type", "chat.history", "task", task, "limit", 7);
         if (before[0])
             json_object_set_new(req, "before", json_string(before));
         char *s = json_dumps(req, JSON_COMPACT);
@@ -111,8 +112,8 @@ static void test_resume_after_drop(void **state)
 
     /* reconnect on the other node; the customer keeps writing while welcome is served */
     gxt_conn *e2 = gxt_ws(&env, 1, "gigcx.v1");
-    json_t *hello = json_pack("{s:s, s:s, s:{s:s}}", "type", "hello", "token", tok, "resume", task,
-                              last);
+    json_t *hello =
+        json_pack("{s:s, s:s, s:{s:s}}", "type", "hello", "token", tok, "resume", task, last);
     char *hs = json_dumps(hello, JSON_COMPACT);
     gxt_send_raw(e2, hs, strlen(hs));
     free(hs);
@@ -163,7 +164,8 @@ static void test_customer_second_tab(void **state)
     json_t *w1;
     gxt_conn *tab1 = gxt_login(&env, 0, ctok, NULL, &w1);
     char last[64];
-    snprintf(last, sizeof(last), "%s", str(json_array_get(json_object_get(w1, "tasks"), 0), "last_id"));
+    snprintf(last, sizeof(last), "%s",
+             str(json_array_get(json_object_get(w1, "tasks"), 0), "last_id"));
     assert_true(last[0]);
     json_decref(w1);
     char *first = say(tab1, task, 1);

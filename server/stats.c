@@ -1,0 +1,104 @@
+/* Marketplace figures for the dashboard. Each node writes its own counts to one Redis hash
+ * every second; the stats endpoint sums the fresh ones, so a reading costs one HGETALL
+ * however many experts are connected. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "gigcx/admin.h"
+#include "gigcx/session.h"
+#include "gigcx/util.h"
+
+#define GX_STATS_FRESH_MS 10000 /* a node silent this long is gone (or partitioned) */
+
+void gx_stats_publish(gx_server *srv)
+{
+    int avail = 0, away = 0, busy = 0;
+    for (gx_session *s = srv->all; s; s = s->next) {
+        if (s->state != GX_SS_READY || s->who.role != GX_ROLE_EXPERT)
+            continue;
+        int cap = s->capacity ? s->capacity : s->prof.capacity;
+        if (s->held >= cap)
+            busy++;
+        else if (s->available)
+            avail++;
+        else
+            away++;
+    }
+    const gx_metrics *m = &srv->m;
+    json_t *wait = json_array();
+    for (int i = 0; i <= GX_HIST_BUCKETS; i++)
+        json_array_append_new(wait, json_integer((json_int_t)m->queue_wait.counts[i]));
+    json_t *j = json_pack(
+        "{s:I, s:{s:i, s:i, s:i}, s:{s:I, s:I, s:I}, s:{s:I, s:I, s:I, s:I, s:I}, s:o}", "ts",
+        (json_int_t)gx_now_ms(), "experts", "available", avail, "away", away, "busy", busy,
+        "connections", "expert", (json_int_t)m->conns[GX_ROLE_EXPERT], "customer",
+        (json_int_t)m->conns[GX_ROLE_CUSTOMER], "staff", (json_int_t)m->conns[GX_ROLE_STAFF],
+        "counters", "tasks_created", (json_int_t)m->tasks_created, "offers",
+        (json_int_t)m->offers_sent, "claims_won", (json_int_t)m->claims[0], "claims_lost",
+        (json_int_t)(m->claims[1] + m->claims[2]), "messages", (json_int_t)m->chat_appended,
+        "wait_buckets", wait);
+    char *s = json_dumps(j, JSON_COMPACT);
+    json_decref(j);
+    if (s)
+        gx_redis_cmd(srv->redis, NULL, NULL, "HSET gx:nodestats %s %s", srv->cfg->node_id, s);
+    free(s);
+}
+
+/* Adds every integer of from into into, recursively, by key. */
+static void add_ints(json_t *into, json_t *from)
+{
+    const char *k;
+    json_t *v;
+    json_object_foreach(from, k, v)
+    {
+        json_t *have = json_object_get(into, k);
+        if (json_is_integer(v))
+            json_object_set_new(into, k,
+                                json_integer(json_integer_value(have) + json_integer_value(v)));
+        else if (json_is_object(v) && json_is_object(have))
+            add_ints(have, v);
+    }
+}
+
+/* The queue-wait percentile from summed bucket counts: the bucket's upper bound in ms. */
+static double wait_pct(const uint64_t *counts, double p)
+{
+    static const double bounds_ms[GX_HIST_BUCKETS] = {1,   2.5, 5,    10,   25,   50,    100,
+                                                      250, 500, 1000, 2500, 5000, 10000, 30000};
+    uint64_t n = 0, seen = 0;
+    for (int i = 0; i <= GX_HIST_BUCKETS; i++)
+        n += counts[i];
+    for (int i = 0; i <= GX_HIST_BUCKETS && n; i++) {
+        seen += counts[i];
+        if ((double)seen >= p / 100.0 * (double)n)
+            return i < GX_HIST_BUCKETS ? bounds_ms[i] : 60000;
+    }
+    return 0;
+}
+
+json_t *gx_stats_sum(json_t *flat, int64_t now, int *nodes)
+{
+    json_t *sum = json_pack("{s:{s:i, s:i, s:i}, s:{s:i, s:i, s:i}, s:{s:i, s:i, s:i, s:i, s:i}}",
+                            "experts", "available", 0, "away", 0, "busy", 0, "connections",
+                            "expert", 0, "customer", 0, "staff", 0, "counters", "tasks_created", 0,
+                            "offers", 0, "claims_won", 0, "claims_lost", 0, "messages", 0);
+    uint64_t wait[GX_HIST_BUCKETS + 1] = {0};
+    *nodes = 0;
+    for (size_t i = 0; i + 1 < json_array_size(flat); i += 2) {
+        const char *text = json_string_value(json_array_get(flat, i + 1));
+        json_t *n = text ? json_loads(text, 0, NULL) : NULL;
+        json_int_t ts = json_integer_value(json_object_get(n, "ts"));
+        if (json_is_object(n) && now - ts <= GX_STATS_FRESH_MS) {
+            (*nodes)++;
+            add_ints(sum, n);
+            json_t *w = json_object_get(n, "wait_buckets");
+            for (size_t b = 0; b < json_array_size(w) && b <= GX_HIST_BUCKETS; b++)
+                wait[b] += (uint64_t)json_integer_value(json_array_get(w, b));
+        }
+        json_decref(n);
+    }
+    json_object_set_new(
+        sum, "wait_ms",
+        json_pack("{s:f, s:f}", "p50", wait_pct(wait, 50), "p99", wait_pct(wait, 99)));
+    return sum;
+}
