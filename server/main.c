@@ -26,6 +26,7 @@ typedef struct {
     bool seeded;
     int port;
     int exit_code;
+    struct lws_context *lws_closing; /* destroyed once, awaiting the second call */
 } gx_main;
 
 static void on_redis_state(bool up, void *priv)
@@ -56,8 +57,9 @@ static void on_embed_stopped(void *arg)
 /* Last step of shutdown: everything closed, the loop runs dry and main returns. */
 static void finish_stop(gx_main *m)
 {
-    if (m->srv.ctx) {
+    if (m->srv.ctx) { /* on a foreign loop this only starts closing lws's handles */
         lws_context_destroy(m->srv.ctx);
+        m->lws_closing = m->srv.ctx;
         m->srv.ctx = NULL;
     }
     gx_redis_close(m->srv.redis);
@@ -243,6 +245,8 @@ static int run(gx_main *m, uv_loop_t *loop)
     printf("gigcxd listening on http://%s:%d\n", cfg->listen_host, m->port);
     fflush(stdout);
     uv_run(loop, UV_RUN_DEFAULT);
+    if (m->lws_closing) /* the loop closed lws's handles: the second call frees the context */
+        lws_context_destroy(m->lws_closing);
     return m->exit_code;
 }
 

@@ -32,9 +32,12 @@ typedef struct {
 
 /* A client context on loop (borrowed). NULL on failure. */
 gxc_ctx *gxc_ctx_new(uv_loop_t *loop);
-/* Closes every connection (on_close is called for each) and frees the context; the loop
- * must then run until lws has closed its handles. Accepts NULL. */
+/* Closes every connection (on_close is called for each) and starts tearing the context
+ * down; the loop must then run until lws has closed its handles, and gxc_ctx_finalize
+ * frees what is left (lws on a foreign loop finishes its destroy only on a second call).
+ * Both accept NULL. */
 void gxc_ctx_free(gxc_ctx *ctx);
+void gxc_ctx_finalize(gxc_ctx *ctx);
 
 /* Starts connecting; callbacks come from the loop. NULL only when out of memory or the
  * context is gone (no callback then). */
@@ -46,6 +49,9 @@ int gxc_send_binary(gxc_conn *c, const void *data, size_t len);
 
 /* Starts a normal close (1000). */
 void gxc_close(gxc_conn *c);
+/* Starts a normal close of every connection; returns how many are still open or opening.
+ * Run the loop until it returns 0 before gxc_ctx_free for a clean teardown. */
+int gxc_close_all(gxc_ctx *ctx);
 /* Drops the TCP connection at once, with no close frame: a network loss as the server sees it. */
 void gxc_drop(gxc_conn *c);
 

@@ -51,6 +51,8 @@ static void end_conn(gxc_conn *c, int code)
         return;
     c->ended = true;
     c->open = false;
+    if (c->wsi) /* the wsi may outlive c (context teardown): it must not point at it */
+        lws_set_opaque_user_data(c->wsi, NULL);
     c->wsi = NULL;
     unlink_conn(c);
     if (c->cb.on_close)
@@ -187,7 +189,14 @@ void gxc_ctx_free(gxc_ctx *ctx)
         return;
     while (ctx->all)
         end_conn(ctx->all, -1);
-    lws_context_destroy(ctx->lws);
+    lws_context_destroy(ctx->lws); /* on a foreign loop this only starts closing handles */
+}
+
+void gxc_ctx_finalize(gxc_ctx *ctx)
+{
+    if (!ctx)
+        return;
+    lws_context_destroy(ctx->lws); /* the loop closed lws's handles: now it frees */
     free(ctx);
 }
 
@@ -260,6 +269,14 @@ void gxc_close(gxc_conn *c)
         return;
     c->closing = true;
     lws_callback_on_writable(c->wsi);
+}
+
+int gxc_close_all(gxc_ctx *ctx)
+{
+    int n = 0;
+    for (gxc_conn *c = ctx ? ctx->all : NULL; c; c = c->next, n++)
+        gxc_close(c);
+    return n;
 }
 
 void gxc_drop(gxc_conn *c)

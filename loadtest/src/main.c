@@ -28,6 +28,7 @@ typedef struct {
     const char *json_path, *html_path;
     uint64_t prev_tasks, prev_claims, prev_msgs;
     int interrupted;
+    int rc; /* exit status once judged */
 } lt;
 
 static volatile sig_atomic_t got_signal;
@@ -303,6 +304,26 @@ static void step(lt *t, uint64_t now, double dt)
     }
 }
 
+static int finish(lt *t);
+
+/* The run is over: judge it, then close every socket properly (lws frees a context on a
+ * foreign loop cleanly only from inside the loop), then let the loop end by itself. */
+static void wind_down(lt *t, uint64_t now)
+{
+    gxlt_run *run = &t->run;
+    if (!run->stopping) {
+        t->rc = finish(t);
+        t->phase_us = now;
+    }
+    if (gxc_close_all(run->ws) && now - t->phase_us < 2000000)
+        return;
+    uv_timer_stop(&run->tick);
+    gxc_ctx_free(run->ws);
+    for (int i = 0; i < run->nurls; i++)
+        gxlt_rest_free(run->rest[i]);
+    uv_close((uv_handle_t *)&run->tick, NULL);
+}
+
 static void on_tick(uv_timer_t *timer)
 {
     lt *t = timer->data;
@@ -322,10 +343,8 @@ static void on_tick(uv_timer_t *timer)
             t->measured_s = (double)(now - t->phase_us) / 1e6;
         enter(t, P_DONE, now);
     }
-    if (t->phase == P_DONE) {
-        uv_timer_stop(timer);
-        uv_stop(run->loop);
-    }
+    if (t->phase == P_DONE)
+        wind_down(t, now);
 }
 
 static int write_file(const char *path, json_t *report, int (*fn)(FILE *, json_t *))
@@ -374,15 +393,11 @@ static void free_tasks(const char *key, void *val, void *arg)
     free(t);
 }
 
-static void shutdown_loop(lt *t)
+/* After the loop ended: what is left is plain memory. */
+static void free_run(lt *t)
 {
     gxlt_run *run = &t->run;
-    gxc_ctx_free(run->ws);
-    for (int i = 0; i < run->nurls; i++)
-        gxlt_rest_free(run->rest[i]);
-    uv_close((uv_handle_t *)&run->tick, NULL);
-    for (int i = 0; i < 200 && uv_run(run->loop, UV_RUN_NOWAIT); i++)
-        usleep(1000);
+    gxc_ctx_finalize(run->ws);
     gxlt_experts_free(run);
     gxlt_customers_free(run);
     gx_map_each(&run->tasks, free_tasks, NULL);
@@ -423,7 +438,11 @@ int main(int argc, char **argv)
                 "gigcx-loadtest: setup failed; is gigcxd running at %s:%d with this "
                 "admin key?\n",
                 run->hosts[0], run->ports[0]);
-        shutdown_loop(&t);
+        enter(&t, P_DONE, gxlt_now_us());
+        run->stopping = true; /* nothing to judge: just wind down */
+        uv_timer_start(&run->tick, on_tick, 1, 1);
+        uv_run(&loop, UV_RUN_DEFAULT);
+        free_run(&t);
         uv_loop_close(&loop);
         return 2;
     }
@@ -432,9 +451,9 @@ int main(int argc, char **argv)
     t.last_tick_us = t.last_progress_us = gxlt_now_us();
     enter(&t, P_CONNECT, t.last_tick_us);
     uv_timer_start(&run->tick, on_tick, 1, 1);
-    uv_run(&loop, UV_RUN_DEFAULT);
-    rc = finish(&t);
-    shutdown_loop(&t);
-    uv_loop_close(&loop);
-    return rc;
+    uv_run(&loop, UV_RUN_DEFAULT); /* until wind_down has closed everything */
+    free_run(&t);
+    if (uv_loop_close(&loop))
+        fprintf(stderr, "gigcx-loadtest: handles left open at exit\n");
+    return t.rc;
 }

@@ -187,10 +187,11 @@ int gxt_teardown(gxt_env *env)
     }
     if (env->ctx) {
         gxc_ctx_free(env->ctx);
-        env->ctx = NULL;
         uv_close((uv_handle_t *)&env->tick, NULL);
         for (int i = 0; i < 100 && uv_run(&env->loop, UV_RUN_NOWAIT); i++)
             usleep(1000);
+        gxc_ctx_finalize(env->ctx);
+        env->ctx = NULL;
         uv_loop_close(&env->loop);
     }
     gxt_redis_stop(env);
