@@ -78,6 +78,7 @@ void gx_dev_seed(gx_server *srv, int port)
         snprintf(key, sizeof(key), "gx:expert:%s", experts[i].id);
         hs[1] = key;
         gx_redis_argv(rd, NULL, NULL, 14, hs, NULL);
+        gx_redis_cmd(rd, NULL, NULL, "SADD gx:experts %s", experts[i].id);
         char *t = token(srv, experts[i].id, GX_ROLE_EXPERT, NULL, experts[i].name);
         printf("expert %-6s tier %d token: %s\n", experts[i].id, experts[i].tier, t ? t : "?");
         remember(srv, experts[i].id, experts[i].name, "expert", t);

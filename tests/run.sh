@@ -4,6 +4,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 jobs=$(nproc 2>/dev/null || echo 2)
+# The browser tests drive Debian's Chromium through playwright-core (pinned in the lock file).
+if [ ! -d tests/browser/node_modules/playwright-core ]; then
+  (cd tests/browser && npm ci --no-audit --no-fund --loglevel=error)
+fi
 run_tree() {
   local dir=$1; shift
   cmake -S . -B "$dir" "$@" >/dev/null

@@ -1,0 +1,586 @@
+// gigcx admin dashboard: live figures (polled every 2 s, sparklines of the last 5 minutes),
+// brands and experts (create/edit through PUT), task look-up with transcript.
+// Endpoints that a server does not have yet (404) are shown as "not available".
+
+const $ = (id) => document.getElementById(id);
+const KEY_STORE = 'gigcx.admin.key';
+const POLL_MS = 2000;
+const WINDOW_POINTS = 150; // 5 minutes at one point per 2 s
+const SVGNS = 'http://www.w3.org/2000/svg';
+
+function h(tag, attrs = {}, ...kids) {
+  const el = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs)) {
+    if (v == null || v === false) continue;
+    if (k === 'class') el.className = v;
+    else if (k === 'text') el.textContent = v;
+    else if (k.startsWith('on')) el.addEventListener(k.slice(2), v);
+    else el.setAttribute(k, v === true ? '' : v);
+  }
+  for (const kid of kids.flat()) if (kid != null) el.append(kid);
+  return el;
+}
+
+let adminKey = sessionStorage.getItem(KEY_STORE) || '';
+
+class HttpError extends Error {
+  constructor(status, code, message) {
+    super(message);
+    this.status = status;
+    this.code = code;
+  }
+}
+
+async function api(method, path, body, key = adminKey) {
+  const ctl = new AbortController();
+  const timer = setTimeout(() => ctl.abort(), 8000);
+  let r;
+  try {
+    r = await fetch(path, {
+      method,
+      headers: { authorization: `Bearer ${key}`, accept: 'application/json', ...(body ? { 'content-type': 'application/json' } : {}) },
+      body: body ? JSON.stringify(body) : undefined,
+      signal: ctl.signal,
+      cache: 'no-store',
+    });
+  } catch (e) {
+    throw new HttpError(0, 'network', e.name === 'AbortError' ? 'the server did not answer in time' : 'the server cannot be reached');
+  } finally {
+    clearTimeout(timer);
+  }
+  let data = null;
+  try {
+    data = await r.json();
+  } catch {}
+  if (!r.ok) throw new HttpError(r.status, data?.error?.code || String(r.status), data?.error?.message || r.statusText);
+  return { status: r.status, data };
+}
+
+/* ------------------------------------------------------------- sign in */
+
+function showSignIn(error = '') {
+  stopPolling();
+  for (const s of document.querySelectorAll('.section')) s.hidden = true;
+  $('nav').hidden = true;
+  $('signout').hidden = true;
+  $('signin').hidden = false;
+  $('signin-error').textContent = error;
+  $('updated').textContent = '';
+  $('key').focus();
+}
+
+async function signIn(key) {
+  adminKey = key.trim();
+  if (!adminKey) return;
+  // Check the key on the stats route (a 404 there only means this server has no live
+  // figures yet: the key is then checked by the first thing that needs it).
+  try {
+    await api('GET', '/api/v1/admin/stats');
+  } catch (e) {
+    if (e.status === 401) {
+      adminKey = '';
+      $('signin-error').textContent = 'That admin key was refused.';
+      return;
+    }
+    if (e.status === 0) {
+      $('signin-error').textContent = `Cannot check the key: ${e.message}.`;
+      return;
+    }
+  }
+  sessionStorage.setItem(KEY_STORE, adminKey);
+  $('key').value = '';
+  $('signin').hidden = true;
+  $('nav').hidden = false;
+  $('signout').hidden = false;
+  route();
+  startPolling();
+}
+
+function signOut() {
+  sessionStorage.removeItem(KEY_STORE);
+  adminKey = '';
+  showSignIn('');
+}
+
+function onUnauthorized() {
+  sessionStorage.removeItem(KEY_STORE);
+  adminKey = '';
+  showSignIn('The admin key is no longer accepted. Please sign in again.');
+}
+
+/* ------------------------------------------------------------- routing */
+
+const SECTIONS = ['live', 'brands', 'experts', 'tasks'];
+function route() {
+  if (!adminKey) return;
+  const want = location.hash.slice(1);
+  const name = SECTIONS.includes(want) ? want : 'live';
+  for (const s of SECTIONS) $(s).hidden = s !== name;
+  for (const a of $('nav').querySelectorAll('a')) {
+    if (a.dataset.section === name) a.setAttribute('aria-current', 'page');
+    else a.removeAttribute('aria-current');
+  }
+  if (name === 'brands') loadBrands();
+  if (name === 'experts') loadExperts();
+}
+window.addEventListener('hashchange', () => {
+  route();
+  $('main').focus();
+});
+
+/* -------------------------------------------------------------- live */
+
+const series = new Map(); // name -> [{t, v}]
+let prev = null; // previous stats (for rates)
+let pollTimer = 0;
+let polling = false;
+let statsMissing = false;
+
+function push(name, v) {
+  let s = series.get(name);
+  if (!s) series.set(name, (s = []));
+  s.push(v == null || !Number.isFinite(v) ? null : v);
+  while (s.length > WINDOW_POINTS) s.shift();
+}
+
+function sparkline(values, label) {
+  const svg = document.createElementNS(SVGNS, 'svg');
+  svg.setAttribute('viewBox', '0 0 100 28');
+  svg.setAttribute('preserveAspectRatio', 'none');
+  const nums = values.filter((v) => v != null);
+  const max = Math.max(1e-9, ...nums);
+  const min = Math.min(0, ...nums);
+  svg.setAttribute('role', 'img');
+  svg.setAttribute('aria-label', nums.length ? `${label}, last ${Math.round((values.length * POLL_MS) / 60000) || 1} min: low ${fmtNum(Math.min(...nums))}, high ${fmtNum(Math.max(...nums))}` : `${label}: no data yet`);
+  if (nums.length < 2) return svg;
+  // Until 5 minutes are collected, what there is spans the whole width.
+  const step = 100 / (Math.max(2, values.length) - 1);
+  const x0 = 0;
+  const pts = [];
+  values.forEach((v, i) => {
+    if (v == null) return;
+    const y = 27 - ((v - min) / (max - min || 1)) * 25;
+    pts.push(`${(x0 + i * step).toFixed(1)},${y.toFixed(1)}`);
+  });
+  const area = document.createElementNS(SVGNS, 'polygon');
+  area.setAttribute('class', 'area');
+  area.setAttribute('points', `${pts[0].split(',')[0]},28 ${pts.join(' ')} ${pts[pts.length - 1].split(',')[0]},28`);
+  const line = document.createElementNS(SVGNS, 'polyline');
+  line.setAttribute('points', pts.join(' '));
+  svg.append(area, line);
+  return svg;
+}
+
+function fmtNum(v) {
+  if (v == null || !Number.isFinite(v)) return '–';
+  if (Math.abs(v) >= 100 || Number.isInteger(v)) return String(Math.round(v));
+  return v.toFixed(Math.abs(v) >= 10 ? 1 : 2);
+}
+function fmtMs(ms) {
+  if (ms == null || !Number.isFinite(ms)) return '–';
+  if (ms < 1000) return `${Math.round(ms)} ms`;
+  if (ms < 60000) return `${(ms / 1000).toFixed(1)} s`;
+  if (ms < 3600000) return `${Math.floor(ms / 60000)} min ${Math.round((ms % 60000) / 1000)} s`;
+  return `${(ms / 3600000).toFixed(1)} h`;
+}
+
+function get(obj, path) {
+  return path.split('.').reduce((o, k) => (o == null ? undefined : o[k]), obj);
+}
+
+function setMetric(name, value, text) {
+  for (const o of document.querySelectorAll(`output[data-metric="${name}"]`)) {
+    o.textContent = text ?? fmtNum(value);
+    o.dataset.value = value == null ? '' : String(value);
+  }
+}
+
+function drawSpark(name, label) {
+  for (const el of document.querySelectorAll(`.spark[data-series="${name}"]`)) el.replaceChildren(sparkline(series.get(name) || [], label));
+}
+
+const COUNTERS = ['tasks_created', 'offers', 'claims_won', 'claims_lost', 'messages'];
+
+function render(stats) {
+  const gauges = ['experts.available', 'experts.busy', 'experts.away', 'connections.expert', 'connections.customer', 'connections.staff'];
+  for (const g of gauges) {
+    const v = Number(get(stats, g) ?? NaN);
+    push(g, v);
+    setMetric(g, Number.isFinite(v) ? v : null);
+    drawSpark(g, g.replace('.', ' '));
+  }
+  for (const p of ['p50', 'p99']) {
+    const v = Number(stats.wait_ms?.[p] ?? NaN);
+    push(`wait_ms.${p}`, v);
+    setMetric(`wait_ms.${p}`, Number.isFinite(v) ? v : null, fmtMs(v));
+    drawSpark(`wait_ms.${p}`, `wait ${p}`);
+  }
+  for (const c of COUNTERS) {
+    const now = Number(stats.counters?.[c]);
+    setMetric(`counters.${c}`, Number.isFinite(now) ? now : null);
+    let rate = null;
+    if (prev && Number.isFinite(now)) {
+      const before = Number(prev.counters?.[c]);
+      const dt = (stats.ts - prev.ts) / 1000;
+      if (Number.isFinite(before) && dt > 0 && now >= before) rate = (now - before) / dt; // a drop means a restart: skip
+    }
+    if (c !== 'claims_lost') {
+      push(`rate.${c}`, rate);
+      setMetric(`rate.${c}`, rate, rate == null ? '–' : rate.toFixed(rate >= 10 ? 0 : 1));
+      drawSpark(`rate.${c}`, `${c.replace('_', ' ')} per second`);
+    }
+  }
+  renderQueues(stats.brands || []);
+  prev = stats;
+}
+
+function renderQueues(brands) {
+  const body = $('queues');
+  const rows = brands.map((b) => {
+    const key = `queue.${b.brand}`;
+    push(key, Number(b.queued));
+    const spark = h('span', { class: 'spark' });
+    spark.append(sparkline(series.get(key), `${b.brand} queued`));
+    const cell = h('td', {}, spark);
+    const wait = Number(b.oldest_wait_ms);
+    return h('tr', { 'data-brand': b.brand },
+      h('th', { scope: 'row' }, b.name || b.brand, b.name && b.name !== b.brand ? h('small', { class: 'help', text: ` ${b.brand}` }) : null),
+      h('td', { class: 'num', 'data-metric': 'queued', text: fmtNum(Number(b.queued)) }),
+      cell,
+      h('td', { class: 'num', text: fmtNum(Number(b.escalated)) }),
+      h('td', { class: `num${wait > 120000 ? ' warn' : ''}`, text: b.queued || b.escalated ? fmtMs(wait) : '–' }));
+  });
+  body.replaceChildren(...rows);
+  $('queues-empty').hidden = rows.length > 0;
+}
+
+async function poll() {
+  if (!adminKey || polling) return;
+  polling = true;
+  try {
+    const { data } = await api('GET', '/api/v1/admin/stats');
+    statsMissing = false;
+    $('live-error').hidden = true;
+    if (data && typeof data === 'object') {
+      if (!data.ts) data.ts = Date.now();
+      render(data);
+      $('updated').textContent = `Updated ${new Date(data.ts).toLocaleTimeString()}`;
+      document.body.dataset.stats = 'ok';
+    }
+  } catch (e) {
+    if (e.status === 401) {
+      polling = false;
+      onUnauthorized();
+      return;
+    }
+    const box = $('live-error');
+    box.hidden = false;
+    if (e.status === 404 || e.status === 405) {
+      statsMissing = true;
+      box.textContent = 'Live figures are not available on this server (no /api/v1/admin/stats).';
+      $('updated').textContent = 'Live figures not available';
+      document.body.dataset.stats = 'missing';
+    } else {
+      box.textContent = `Could not refresh: ${e.message}. Retrying…`;
+      $('updated').textContent = 'Refresh failed; retrying';
+      document.body.dataset.stats = 'error';
+    }
+  } finally {
+    polling = false;
+  }
+  // A missing endpoint is asked again rarely, not every 2 s.
+  if (adminKey) pollTimer = setTimeout(poll, statsMissing ? 30000 : POLL_MS);
+}
+
+function startPolling() {
+  stopPolling();
+  poll();
+}
+function stopPolling() {
+  clearTimeout(pollTimer);
+  pollTimer = 0;
+}
+
+/* ------------------------------------------------------------ brands */
+
+function lines(text) {
+  return text.split(/[\n,]/).map((s) => s.trim()).filter(Boolean);
+}
+function commaList(text) {
+  return text.split(/[,\s]+/).map((s) => s.trim()).filter(Boolean);
+}
+
+async function loadBrands() {
+  const err = $('brands-error');
+  try {
+    const { data } = await api('GET', '/api/v1/brands');
+    err.hidden = true;
+    const list = data?.brands || [];
+    $('brand-list').replaceChildren(
+      ...list.map((b) =>
+        h('tr', { 'data-brand': b.brand },
+          h('td', {}, h('code', { text: b.brand })),
+          h('td', { text: b.name || '' }),
+          h('td', { class: 'num', text: b.pay ? `${b.pay.amount} ${b.pay.currency}` : '' }),
+          h('td', {}, h('code', { text: b.widget_key || '' })),
+          h('td', { text: (b.widget_origins || []).join(', ') }),
+          h('td', {}, h('button', { type: 'button', class: 'secondary', text: 'Edit', 'aria-label': `Edit brand ${b.brand}`, onclick: () => fillBrand(b) })))),
+    );
+    if (!list.length) $('brand-list').replaceChildren(h('tr', {}, h('td', { colspan: '6', class: 'empty', text: 'No brands yet.' })));
+  } catch (e) {
+    if (e.status === 401) return onUnauthorized();
+    err.hidden = false;
+    err.textContent = e.status === 404 ? 'The brand list is not available on this server. You can still create or update a brand by id.' : `Could not load brands: ${e.message}`;
+    $('brand-list').replaceChildren();
+  }
+}
+
+function fillBrand(b) {
+  $('b-id').value = b.brand || '';
+  $('b-name').value = b.name || '';
+  $('b-amount').value = b.pay?.amount ?? '';
+  $('b-currency').value = b.pay?.currency || 'EUR';
+  $('b-timeout').value = b.queue_timeout_s || '';
+  $('b-origins').value = (b.widget_origins || []).join('\n');
+  $('b-webhook').value = b.webhook_url || '';
+  $('b-topics').value = Object.entries(b.topics || {})
+    .map(([t, c]) => (c && c.tier === 2 ? `${t}=2` : t))
+    .join('\n');
+  $('b-rotate').checked = false;
+  $('apikey-box').hidden = true;
+  $('brand-result').textContent = `Editing ${b.brand}.`;
+  $('brand-result').className = 'result';
+  $('b-name').focus();
+}
+
+async function loadOneBrand() {
+  const id = $('b-id').value.trim();
+  if (!id) return;
+  try {
+    const { data } = await api('GET', `/api/v1/brands/${encodeURIComponent(id)}`);
+    fillBrand(data);
+  } catch (e) {
+    if (e.status === 401) return onUnauthorized();
+    $('brand-result').className = 'result bad';
+    $('brand-result').textContent =
+      e.status === 404 ? (e.code === 'not_found' && /no such brand/i.test(e.message) ? `No brand ${id}.` : 'Reading a brand is not available on this server (or no such brand).') : e.message;
+  }
+}
+
+async function saveBrand(ev) {
+  ev.preventDefault();
+  const form = $('brand-form');
+  if (!form.reportValidity()) return;
+  const id = $('b-id').value.trim();
+  const topics = {};
+  for (const line of lines($('b-topics').value)) {
+    const [t, tier] = line.split(/\s*[=:]\s*/);
+    topics[t] = { tier: tier === '2' ? 2 : 1 };
+  }
+  const body = {
+    name: $('b-name').value.trim(),
+    pay: { amount: Number($('b-amount').value), currency: $('b-currency').value.trim().toUpperCase() },
+    widget_origins: lines($('b-origins').value).map((o) => o.replace(/\/+$/, '')),
+    topics,
+  };
+  const hook = $('b-webhook').value.trim();
+  if (hook) body.webhook_url = hook;
+  const timeout = Number($('b-timeout').value);
+  if (timeout) body.queue_timeout_s = timeout;
+  const res = $('brand-result');
+  try {
+    const r = await api('PUT', `/api/v1/brands/${encodeURIComponent(id)}${$('b-rotate').checked ? '?rotate=1' : ''}`, body);
+    res.className = 'result ok';
+    res.textContent = `${r.status === 201 ? 'Created' : 'Updated'} brand ${r.data.brand}. Widget key: ${r.data.widget_key}.`;
+    const box = $('apikey-box');
+    box.hidden = !r.data.api_key;
+    $('apikey').textContent = r.data.api_key || '';
+    if (r.data.api_key) $('apikey-copy').focus();
+    $('b-rotate').checked = false;
+    loadBrands();
+  } catch (e) {
+    if (e.status === 401) return onUnauthorized();
+    res.className = 'result bad';
+    res.textContent = `Not saved: ${e.message}`;
+  }
+}
+
+async function copyKey() {
+  const text = $('apikey').textContent;
+  try {
+    await navigator.clipboard.writeText(text);
+    $('apikey-copy').textContent = 'Copied';
+  } catch {
+    const range = document.createRange();
+    range.selectNodeContents($('apikey'));
+    getSelection().removeAllRanges();
+    getSelection().addRange(range);
+    $('apikey-copy').textContent = 'Selected: press Ctrl+C';
+  }
+}
+
+/* ----------------------------------------------------------- experts */
+
+async function loadExperts() {
+  const err = $('experts-error');
+  try {
+    const { data } = await api('GET', '/api/v1/experts');
+    err.hidden = true;
+    const list = data?.experts || [];
+    $('expert-list').replaceChildren(
+      ...list.map((x) =>
+        h('tr', { 'data-expert': x.id },
+          h('td', {}, h('code', { text: x.id })),
+          h('td', { text: x.name || '' }),
+          h('td', { class: 'num', text: String(x.tier ?? '') }),
+          h('td', { text: (x.skills || []).join(', ') }),
+          h('td', { text: (x.languages || []).join(', ') }),
+          h('td', { text: (x.brands || []).join(', ') }),
+          h('td', { class: 'num', text: String(x.capacity ?? '') }),
+          h('td', { class: 'num', text: x.rating == null ? '–' : typeof x.rating === 'object' ? fmtNum(x.rating.avg ?? x.rating.score) : fmtNum(Number(x.rating)) }),
+          h('td', {}, h('button', { type: 'button', class: 'secondary', text: 'Edit', 'aria-label': `Edit expert ${x.id}`, onclick: () => fillExpert(x) })))),
+    );
+    if (!list.length) $('expert-list').replaceChildren(h('tr', {}, h('td', { colspan: '9', class: 'empty', text: 'No experts yet.' })));
+  } catch (e) {
+    if (e.status === 401) return onUnauthorized();
+    err.hidden = false;
+    err.textContent = e.status === 404 ? 'The expert list is not available on this server. You can still create or update an expert by id.' : `Could not load experts: ${e.message}`;
+    $('expert-list').replaceChildren();
+  }
+}
+
+function fillExpert(x) {
+  $('e-id').value = x.id || '';
+  $('e-name').value = x.name || '';
+  $('e-skills').value = (x.skills || []).join(', ');
+  $('e-languages').value = (x.languages || []).join(', ');
+  $('e-brands').value = (x.brands || []).join(', ');
+  $('e-tier').value = String(x.tier || 1);
+  $('e-capacity').value = String(x.capacity || 3);
+  $('expert-result').textContent = `Editing ${x.id}.`;
+  $('expert-result').className = 'result';
+  $('e-name').focus();
+}
+
+async function loadOneExpert() {
+  const id = $('e-id').value.trim();
+  if (!id) return;
+  try {
+    const { data } = await api('GET', `/api/v1/experts/${encodeURIComponent(id)}`);
+    fillExpert({ id, ...data });
+  } catch (e) {
+    if (e.status === 401) return onUnauthorized();
+    $('expert-result').className = 'result bad';
+    $('expert-result').textContent = e.status === 404 ? 'Reading an expert is not available on this server (or no such expert).' : e.message;
+  }
+}
+
+async function saveExpert(ev) {
+  ev.preventDefault();
+  if (!$('expert-form').reportValidity()) return;
+  const id = $('e-id').value.trim();
+  const body = {
+    name: $('e-name').value.trim(),
+    skills: commaList($('e-skills').value),
+    languages: commaList($('e-languages').value),
+    brands: commaList($('e-brands').value),
+    tier: Number($('e-tier').value),
+    capacity: Number($('e-capacity').value),
+  };
+  const res = $('expert-result');
+  try {
+    const r = await api('PUT', `/api/v1/experts/${encodeURIComponent(id)}`, body);
+    res.className = 'result ok';
+    res.textContent = `${r.status === 201 ? 'Created' : 'Updated'} expert ${r.data?.id || id}. Changes apply from the expert's next connection.`;
+    loadExperts();
+  } catch (e) {
+    if (e.status === 401) return onUnauthorized();
+    res.className = 'result bad';
+    res.textContent = `Not saved: ${e.message}`;
+  }
+}
+
+/* -------------------------------------------------------------- tasks */
+
+const TASK_FIELDS = [
+  ['status', 'Status'],
+  ['brand', 'Brand'],
+  ['topic', 'Topic'],
+  ['language', 'Language'],
+  ['priority', 'Priority'],
+  ['customer', 'Customer'],
+  ['assignee', 'Assignee'],
+  ['created_at', 'Created'],
+  ['assigned_at', 'Assigned'],
+  ['resolved_at', 'Resolved'],
+  ['escalated_at', 'Escalated'],
+  ['cancelled_at', 'Cancelled'],
+  ['expired_at', 'Expired'],
+  ['expires_at', 'Claimable until'],
+  ['escalation_reason', 'Escalation reason'],
+  ['summary', 'Summary'],
+  ['rating', 'Rating'],
+];
+
+function fieldText(k, v) {
+  if (v == null || v === '') return null;
+  if (k.endsWith('_at')) return new Date(v).toLocaleString();
+  if (k === 'customer' || k === 'assignee') return [v.name, v.id && `(${v.id})`, v.role].filter(Boolean).join(' ');
+  if (k === 'rating') return `${'★'.repeat(v.score || 0)}${'☆'.repeat(5 - (v.score || 0))} ${v.score}/5${v.comment ? ` — ${v.comment}` : ''}`;
+  return String(v);
+}
+
+async function lookupTask(ev) {
+  ev.preventDefault();
+  if (!$('task-form').reportValidity()) return;
+  const id = $('t-id').value.trim();
+  const key = $('t-key').value.trim() || adminKey;
+  const errEl = $('task-error');
+  errEl.textContent = '';
+  $('task-view').hidden = true;
+  try {
+    const [task, tr] = await Promise.all([
+      api('GET', `/api/v1/tasks/${encodeURIComponent(id)}`, null, key),
+      api('GET', `/api/v1/tasks/${encodeURIComponent(id)}/transcript`, null, key),
+    ]);
+    const t = task.data;
+    $('task-view-h').textContent = `Task ${t.task || id}`;
+    $('task-details').replaceChildren(
+      ...TASK_FIELDS.flatMap(([k, label]) => {
+        const text = fieldText(k, t[k]);
+        return text == null ? [] : [h('dt', { text: label }), h('dd', { text, 'data-field': k })];
+      }),
+    );
+    const msgs = tr.data?.messages || [];
+    $('transcript').replaceChildren(
+      ...msgs.map((m) =>
+        h('li', { class: m.from?.role || '' },
+          h('div', { class: 'hdr', text: `${new Date(m.ts).toLocaleTimeString()} · ${m.from?.name || m.from?.role || ''} (${m.from?.role || '?'})` }),
+          h('p', { class: 'txt', text: m.text }))),
+    );
+    if (!msgs.length) $('transcript').replaceChildren(h('li', { class: 'empty', text: 'No messages.' }));
+    $('task-view').hidden = false;
+  } catch (e) {
+    if (e.status === 401 && key === adminKey) errEl.textContent = 'This server does not accept the admin key for task look-ups yet. Use a brand API key below.';
+    else if (e.status === 401) errEl.textContent = 'That brand API key was refused.';
+    else if (e.status === 404) errEl.textContent = `No task ${id} (or not visible with this key).`;
+    else errEl.textContent = `Could not look it up: ${e.message}`;
+  }
+}
+
+/* ------------------------------------------------------------- wiring */
+
+$('signin-form').addEventListener('submit', (ev) => {
+  ev.preventDefault();
+  signIn($('key').value);
+});
+$('signout').addEventListener('click', signOut);
+$('brand-form').addEventListener('submit', saveBrand);
+$('b-load').addEventListener('click', loadOneBrand);
+$('apikey-copy').addEventListener('click', copyKey);
+$('expert-form').addEventListener('submit', saveExpert);
+$('e-load').addEventListener('click', loadOneExpert);
+$('task-form').addEventListener('submit', lookupTask);
+
+if (adminKey) signIn(adminKey);
+else showSignIn('');

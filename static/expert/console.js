@@ -1,0 +1,984 @@
+// gigcx expert console: sign in, presence, live offers, several chats at once.
+// Speaks gigcx.v1 (shared PROTOCOL.md) through ../lib/gxclient.js. No framework: the DOM
+// is built with createElement and text goes in through textContent only.
+import { GxClient, compareIds, decodeToken, randomId } from '../lib/gxclient.js';
+
+const $ = (id) => document.getElementById(id);
+const TOKEN_KEY = 'gigcx.console.token';
+const PREFS_KEY = 'gigcx.console.prefs';
+const HISTORY_PAGE = 50;
+const TYPING_SEND_MS = 2500; // at most one chat.typing per chat per this long
+const TYPING_SHOW_MS = 3000; // how long a peer's typing stays visible
+
+function h(tag, attrs = {}, ...kids) {
+  const el = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs)) {
+    if (v == null || v === false) continue;
+    if (k === 'class') el.className = v;
+    else if (k === 'text') el.textContent = v;
+    else if (k.startsWith('on')) el.addEventListener(k.slice(2), v);
+    else el.setAttribute(k, v === true ? '' : v);
+  }
+  for (const kid of kids.flat()) if (kid != null) el.append(kid);
+  return el;
+}
+
+const timeFmt = new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute: '2-digit' });
+function money(pay) {
+  if (!pay || typeof pay.amount !== 'number') return '';
+  try {
+    return new Intl.NumberFormat(undefined, { style: 'currency', currency: pay.currency || 'EUR' }).format(pay.amount);
+  } catch {
+    return `${pay.amount} ${pay.currency || ''}`.trim();
+  }
+}
+function mmss(ms) {
+  const s = Math.max(0, Math.ceil(ms / 1000));
+  const m = Math.floor(s / 60);
+  return m >= 60 ? `${Math.floor(m / 60)}h ${String(m % 60).padStart(2, '0')}m` : `${m}:${String(s % 60).padStart(2, '0')}`;
+}
+
+function announce(text, urgent = false) {
+  const el = $(urgent ? 'announce-urgent' : 'announce');
+  el.textContent = '';
+  // a fresh text node each time so screen readers announce repeats too
+  setTimeout(() => (el.textContent = text), 30);
+}
+
+/* ------------------------------------------------------------------ state */
+
+const S = {
+  token: null,
+  claims: null,
+  client: null,
+  prefs: { available: false, capacity: null },
+  offers: new Map(), // task -> {offer, el, countdown, claiming, gone}
+  chats: new Map(), // task -> Chat
+  active: null,
+};
+
+function loadPrefs() {
+  try {
+    Object.assign(S.prefs, JSON.parse(localStorage.getItem(PREFS_KEY) || '{}'));
+  } catch {}
+}
+function savePrefs() {
+  try {
+    localStorage.setItem(PREFS_KEY, JSON.stringify(S.prefs));
+  } catch {}
+}
+function storedToken() {
+  return sessionStorage.getItem(TOKEN_KEY) || localStorage.getItem(TOKEN_KEY);
+}
+function storeToken(token, remember) {
+  sessionStorage.setItem(TOKEN_KEY, token);
+  if (remember) localStorage.setItem(TOKEN_KEY, token);
+  else localStorage.removeItem(TOKEN_KEY);
+}
+function forgetToken() {
+  sessionStorage.removeItem(TOKEN_KEY);
+  localStorage.removeItem(TOKEN_KEY);
+}
+
+/* ---------------------------------------------------------------- sign in */
+
+async function loadDemoAccounts() {
+  let list;
+  try {
+    const r = await fetch('/api/v1/dev/experts', { headers: { accept: 'application/json' } });
+    if (!r.ok) return; // 404: not a --dev server, keep the list hidden
+    list = await r.json();
+  } catch {
+    return;
+  }
+  if (!Array.isArray(list) || !list.length) return;
+  const ul = $('demo-list');
+  ul.replaceChildren(
+    ...list
+      .filter((u) => u && u.token)
+      .map((u) =>
+        h('li', {},
+          h('button', { type: 'button', 'data-user': u.id, onclick: () => signIn(u.token, false) },
+            u.name || u.id, h('small', { text: `${u.id} · ${u.role}` }))),
+      ),
+  );
+  $('demo').hidden = false;
+}
+
+function showSignIn(error = '') {
+  if (S.client) S.client.close();
+  S.client = null;
+  resetDesk();
+  $('desk').hidden = true;
+  $('who').hidden = true;
+  $('signin').hidden = false;
+  $('signin-error').textContent = error;
+  setConn('idle', 'Signed out');
+  $('token').focus();
+}
+
+function signIn(token, remember) {
+  token = String(token || '').trim();
+  const claims = decodeToken(token);
+  if (!claims || !claims.sub) {
+    $('signin-error').textContent = 'That does not look like a gigcx token.';
+    return;
+  }
+  if (claims.role === 'customer') {
+    $('signin-error').textContent = 'This is a customer token; the console is for experts and staff.';
+    return;
+  }
+  if (claims.exp && claims.exp * 1000 < Date.now()) {
+    $('signin-error').textContent = 'This token has expired. Ask for a new one.';
+    return;
+  }
+  storeToken(token, remember);
+  S.token = token;
+  S.claims = claims;
+  $('signin').hidden = true;
+  $('desk').hidden = false;
+  $('who').hidden = false;
+  $('who-name').textContent = claims.name || claims.sub;
+  $('who-role').textContent = claims.role || 'expert';
+  $('token').value = '';
+  connect();
+  $('available').focus();
+}
+
+/* ------------------------------------------------------------- connection */
+
+function setConn(state, text) {
+  $('conn').dataset.state = state;
+  $('conn-text').textContent = text;
+}
+
+function showBanner(text, action, bad = false) {
+  $('banner').hidden = !text;
+  $('banner').classList.toggle('bad', bad);
+  $('banner-text').textContent = text || '';
+  const b = $('banner-action');
+  b.hidden = !action;
+  if (action) {
+    b.textContent = action.label;
+    b.onclick = action.run;
+  }
+}
+
+let reconnectTicker = 0;
+function connect() {
+  if (S.client) S.client.close();
+  const client = new GxClient({ token: S.token, resume: resumeMap });
+  S.client = client;
+  client.addEventListener('state', (ev) => onState(client, ev.detail));
+  client.addEventListener('welcome', (ev) => onWelcome(ev.detail));
+  client.addEventListener('message', (ev) => onMessage(ev.detail));
+  client.addEventListener('chatfailed', (ev) => S.chats.get(ev.detail.task)?.failed(ev.detail));
+  client.connect();
+}
+
+function onState(client, { state, code, retryInMs }) {
+  if (client !== S.client) return;
+  clearInterval(reconnectTicker);
+  document.body.dataset.conn = state;
+  switch (state) {
+    case 'connecting':
+      setConn(state, 'Connecting…');
+      break;
+    case 'online':
+      setConn(state, 'Online');
+      showBanner('');
+      break;
+    case 'reconnecting': {
+      const until = Date.now() + (retryInMs || 0);
+      const tick = () => {
+        const left = until - Date.now();
+        setConn(state, left > 900 ? `Reconnecting in ${Math.ceil(left / 1000)} s…` : 'Reconnecting…');
+      };
+      tick();
+      if (retryInMs) reconnectTicker = setInterval(tick, 500);
+      markOffersStale();
+      if (code === 1001) showBanner('The server is restarting. Reconnecting…');
+      break;
+    }
+    case 'replaced':
+      setConn(state, 'Opened elsewhere');
+      markOffersStale(true);
+      showBanner('This console was opened in another tab or device, so this one stopped.', {
+        label: 'Use it here',
+        run: () => {
+          showBanner('');
+          S.client.reconnectNow();
+        },
+      }, true);
+      announce('Console opened elsewhere; this tab is disconnected.', true);
+      break;
+    case 'unauthorized':
+      forgetToken();
+      showSignIn('Your token was refused or has expired. Please sign in again.');
+      break;
+    default:
+      break;
+  }
+  updateComposerState();
+}
+
+/** task -> newest message id held, for every chat we are still part of. */
+function resumeMap() {
+  const out = {};
+  for (const c of S.chats.values()) if (!c.ended && c.newest) out[c.task] = c.newest;
+  return out;
+}
+
+function onWelcome(w) {
+  if (w.role === 'customer') {
+    forgetToken();
+    showSignIn('This is a customer token; the console is for experts and staff.');
+    return;
+  }
+  $('who-name').textContent = w.name || w.user;
+  $('who-role').textContent = w.role;
+  document.body.dataset.role = w.role;
+  const held = new Set();
+  for (const t of w.tasks || []) {
+    held.add(t.task);
+    let c = S.chats.get(t.task);
+    if (!c) {
+      c = openChat({ task: t.task, brand: t.brand, topic: t.topic, status: t.status });
+      c.loadHistory(true);
+    } else {
+      c.setStatus(t.status);
+    }
+  }
+  for (const c of S.chats.values()) if (!c.ended && !held.has(c.task)) c.setStatus('closed');
+  // Offers are stale after a gap: drop them; going available resends the backlog.
+  clearOffers();
+  sendPresence();
+  if (!S.active && S.chats.size) activate(S.chats.keys().next().value, false);
+}
+
+function onMessage(m) {
+  switch (m.type) {
+    case 'presence':
+      onPresence(m);
+      break;
+    case 'offer':
+      addOffer(m);
+      break;
+    case 'offer.withdrawn':
+      withdrawOffer(m.task, m.reason);
+      break;
+    case 'task.assigned':
+      onAssigned(m);
+      break;
+    case 'task.update': {
+      const c = S.chats.get(m.task);
+      if (c) c.setStatus(m.status);
+      if (m.status !== 'queued' && S.offers.has(m.task) && !S.offers.get(m.task).claiming) withdrawOffer(m.task, m.status);
+      break;
+    }
+    case 'chat.message':
+      S.chats.get(m.task)?.addMessage(m, true);
+      break;
+    case 'chat.ack':
+      S.chats.get(m.task)?.confirm(m.cid, m.id, m.ts);
+      break;
+    case 'chat.typing':
+      S.chats.get(m.task)?.peerTyping(m.from);
+      break;
+    case 'error':
+      if (!m.ref) showBanner(m.message || m.code, null, true);
+      break;
+    default:
+      break;
+  }
+}
+
+/* --------------------------------------------------------------- presence */
+
+function sendPresence() {
+  const frame = { type: 'presence.set', status: S.prefs.available ? 'available' : 'away' };
+  if (S.prefs.capacity) frame.capacity = S.prefs.capacity;
+  S.client?.request(frame).catch((e) => {
+    if (e.code !== 'disconnected') showBanner(`Could not change presence: ${e.message}`, null, true);
+  });
+}
+
+function onPresence(p) {
+  const avail = p.status === 'available';
+  $('available').checked = avail;
+  $('available-label').textContent = avail ? 'Available' : 'Away';
+  document.body.dataset.presence = p.status;
+  $('offers-empty').textContent = avail ? 'No offers right now. New ones appear here.' : 'No offers. Set yourself available to receive them.';
+  if (p.capacity) {
+    S.capacity = p.capacity;
+    fillCapacity(p.capacity); // the server may lower it to the admin's ceiling
+  }
+  renderActive();
+  if (!avail) clearOffers();
+}
+
+function renderActive() {
+  let n = 0;
+  for (const c of S.chats.values()) if (!c.ended) n++;
+  $('active').textContent = `${n} of ${S.capacity || '?'} active`;
+}
+
+function fillCapacity(value) {
+  const sel = $('capacity');
+  if (sel.options.length !== 10) {
+    sel.replaceChildren(...Array.from({ length: 10 }, (_, i) => h('option', { value: String(i + 1), text: String(i + 1) })));
+  }
+  sel.value = String(value);
+}
+
+/* ----------------------------------------------------------------- offers */
+
+const WITHDRAWN = {
+  claimed: 'Someone else took it.',
+  cancelled: 'The customer left.',
+  expired: 'Expired.',
+  conflict: 'Someone else took it.',
+  assigned: 'Someone else took it.',
+};
+
+function sortOffers() {
+  const ul = $('offers');
+  const items = [...S.offers.values()].filter((o) => !o.gone);
+  items.sort((a, b) => (b.offer.priority || 0) - (a.offer.priority || 0) || a.offer.created_at - b.offer.created_at);
+  for (const o of items) ul.append(o.el);
+  for (const o of S.offers.values()) if (o.gone) ul.append(o.el);
+}
+
+function updateOfferCount() {
+  const n = [...S.offers.values()].filter((o) => !o.gone).length;
+  $('offer-count').textContent = String(n);
+  $('offers-empty').hidden = S.offers.size > 0;
+}
+
+function addOffer(o) {
+  if (S.chats.has(o.task) && !S.chats.get(o.task).ended) return;
+  const known = S.offers.get(o.task);
+  if (known && !known.gone) {
+    known.offer = o; // idempotent per task: refresh the data, keep the element
+    return;
+  }
+  if (known) known.el.remove();
+  const label = `${o.topic} in ${String(o.language).toUpperCase()} for ${o.brand}, pays ${money(o.pay)}`;
+  const claim = h('button', { type: 'button', class: 'primary claim', text: 'Claim', 'aria-label': `Claim: ${label}` });
+  const countdown = h('time', { class: 'countdown' });
+  const note = h('p', { class: 'note', role: 'status' });
+  const el = h('li', { class: 'offer', tabindex: '0', 'data-task': o.task, 'aria-label': `Offer: ${label}. Press Enter to claim.` },
+    h('div', { class: 'top' },
+      h('span', { class: 'brand', text: o.brand }),
+      h('span', { class: 'chip topic', text: o.topic }),
+      h('span', { class: 'chip lang', text: String(o.language).toUpperCase() }),
+      o.priority ? h('span', { class: 'chip prio', text: `priority ${o.priority}` }) : null),
+    h('p', { class: 'preview', text: o.preview || '' }),
+    h('div', { class: 'bottom' }, h('span', { class: 'pay', text: money(o.pay) }), countdown, claim),
+    note);
+  const entry = { offer: o, el, countdown, note, claiming: false, gone: false };
+  S.offers.set(o.task, entry);
+  claim.addEventListener('click', () => claimOffer(o.task));
+  el.addEventListener('keydown', (ev) => {
+    if (ev.key === 'Enter' && ev.target === el) {
+      ev.preventDefault();
+      claimOffer(o.task);
+    }
+  });
+  tickOffer(entry, Date.now());
+  $('offers').append(el);
+  sortOffers();
+  updateOfferCount();
+  announce(`New offer: ${label}.`);
+}
+
+function tickOffer(entry, now) {
+  if (entry.gone) return;
+  const left = entry.offer.expires_at - now;
+  entry.countdown.textContent = left > 0 ? `${mmss(left)} left` : 'expired';
+  entry.countdown.dateTime = new Date(entry.offer.expires_at).toISOString();
+  entry.countdown.classList.toggle('soon', left < 60000);
+  if (left <= 0) entry.el.querySelector('.claim').disabled = true;
+}
+
+async function claimOffer(task) {
+  const entry = S.offers.get(task);
+  if (!entry || entry.gone || entry.claiming) return;
+  if (!S.client?.online) {
+    entry.note.textContent = 'Not connected; try again in a moment.';
+    return;
+  }
+  entry.claiming = true;
+  const btn = entry.el.querySelector('.claim');
+  btn.disabled = true;
+  btn.textContent = 'Claiming…';
+  entry.note.textContent = '';
+  try {
+    await S.client.request({ type: 'task.claim', task });
+    // task.assigned is handled in onMessage (it carries our ref)
+  } catch (e) {
+    entry.claiming = false;
+    btn.disabled = false;
+    btn.textContent = 'Claim';
+    if (e.code === 'conflict') {
+      withdrawOffer(task, 'conflict');
+    } else if (e.code === 'capacity') {
+      entry.note.textContent = 'You are at capacity: finish a chat or raise your capacity.';
+    } else if (e.code === 'forbidden') {
+      withdrawOffer(task, 'forbidden', 'You are not eligible for this task.');
+    } else if (e.code === 'not_found') {
+      withdrawOffer(task, 'cancelled', 'This task no longer exists.');
+    } else {
+      entry.note.textContent = `Could not claim: ${e.message}`;
+    }
+    announce(entry.note.textContent || 'Claim failed', true);
+  }
+}
+
+function withdrawOffer(task, reason, text) {
+  const entry = S.offers.get(task);
+  if (!entry || entry.gone) return;
+  if (entry.claiming && reason === 'claimed') return; // our own claim decides
+  entry.gone = true;
+  entry.el.classList.add('gone');
+  entry.el.removeAttribute('tabindex');
+  entry.note.textContent = text || WITHDRAWN[reason] || `Withdrawn (${reason}).`;
+  entry.el.dataset.reason = reason;
+  const wasFocused = entry.el.contains(document.activeElement);
+  if (wasFocused) focusNextOffer(entry.el);
+  announce(`Offer ${entry.offer.topic} withdrawn: ${entry.note.textContent}`);
+  sortOffers();
+  updateOfferCount();
+  setTimeout(() => {
+    if (S.offers.get(task) === entry) {
+      S.offers.delete(task);
+      entry.el.remove();
+      updateOfferCount();
+    }
+  }, 4000);
+}
+
+function focusNextOffer(from) {
+  const next = [...$('offers').querySelectorAll('.offer[tabindex]')].find((el) => el !== from);
+  (next || $('available')).focus();
+}
+
+function clearOffers() {
+  for (const e of S.offers.values()) e.el.remove();
+  S.offers.clear();
+  updateOfferCount();
+}
+function markOffersStale(drop = false) {
+  if (drop) clearOffers();
+  for (const e of S.offers.values()) e.el.querySelector('.claim').disabled = true;
+}
+
+setInterval(() => {
+  const now = Date.now();
+  for (const e of S.offers.values()) tickOffer(e, now);
+  for (const e of S.offers.values()) if (!e.gone && e.offer.expires_at <= now - 5000) withdrawOffer(e.offer.task, 'expired');
+}, 1000);
+
+function onAssigned(a) {
+  const o = S.offers.get(a.task);
+  if (o) {
+    S.offers.delete(a.task);
+    o.el.remove();
+    updateOfferCount();
+  }
+  let c = S.chats.get(a.task);
+  if (!c || c.ended) {
+    c?.destroy();
+    c = openChat(a);
+  } else {
+    c.setMeta(a);
+  }
+  c.setStatus(a.status || 'assigned');
+  for (const m of a.history || []) c.addMessage(m, false);
+  c.hasMore = (a.history || []).length >= 200;
+  c.renderOlderButton();
+  c.scrollToEnd();
+  activate(a.task, true);
+  announce(`Chat started with ${c.customer || 'the customer'}.`);
+}
+
+/* ------------------------------------------------------------------ chats */
+
+const ROLE_NAME = { customer: 'Customer', expert: 'Expert', staff: 'Staff' };
+
+const STATUS_TEXT = {
+  assigned: 'Active',
+  escalated: 'Escalated',
+  resolved: 'Resolved',
+  cancelled: 'The customer left',
+  expired: 'Expired',
+  queued: 'Released to the queue',
+  closed: 'Closed',
+};
+
+class Chat {
+  constructor(info) {
+    this.task = info.task;
+    this.msgs = new Map(); // id -> li
+    this.ids = []; // sorted ids
+    this.pending = new Map(); // cid -> li (ours, not yet acked)
+    this.newest = null;
+    this.oldest = null;
+    this.hasMore = true;
+    this.loadingOlder = false;
+    this.unread = 0;
+    this.ended = false;
+    this.status = 'assigned';
+    this.lastTypingSent = 0;
+    this.typingTimer = 0;
+    this.build();
+    this.setMeta(info);
+  }
+
+  build() {
+    const t = this.task;
+    this.badge = h('span', { class: 'badge', hidden: true });
+    this.tabLabel = h('span', { class: 'tab-label' });
+    this.tab = h('button', { type: 'button', role: 'tab', class: 'tab', id: `tab-${t}`, 'aria-controls': `panel-${t}`, 'aria-selected': 'false', tabindex: '-1', 'data-task': t },
+      this.tabLabel, this.badge);
+    this.tab.addEventListener('click', () => activate(t, true));
+    this.tab.addEventListener('keydown', (ev) => tabKeys(ev, t));
+    this.meta = h('div', { class: 'meta' });
+    this.statusPill = h('span', { class: 'status-pill' });
+    this.btnResolve = h('button', { type: 'button', class: 'secondary', text: 'Resolve', onclick: () => this.resolve() });
+    this.btnEscalate = h('button', { type: 'button', class: 'secondary', text: 'Escalate…', 'aria-expanded': 'false', onclick: () => this.toggleEscalate() });
+    this.btnRelease = h('button', { type: 'button', class: 'secondary danger', text: 'Release', onclick: () => this.release() });
+    this.actions = h('div', { class: 'actions' }, this.btnResolve, this.btnEscalate, this.btnRelease);
+    this.reason = h('input', { type: 'text', id: `reason-${t}`, maxlength: '1000', required: true, autocomplete: 'off' });
+    this.escForm = h('form', { class: 'inline-form', hidden: true },
+      h('label', { for: `reason-${t}`, text: 'Reason for escalating' }), this.reason,
+      h('button', { type: 'submit', class: 'primary', text: 'Escalate' }),
+      h('button', { type: 'button', class: 'secondary', text: 'Cancel', onclick: () => this.toggleEscalate(false) }));
+    this.escForm.addEventListener('submit', (ev) => {
+      ev.preventDefault();
+      this.escalate();
+    });
+    this.notice = h('p', { class: 'notice', role: 'alert' });
+    this.olderBtn = h('button', { type: 'button', class: 'secondary older', text: 'Load earlier messages', onclick: () => this.loadHistory(false) });
+    this.list = h('ol', { class: 'msgs' });
+    this.log = h('div', { class: 'log', role: 'log', 'aria-live': 'polite', 'aria-relevant': 'additions', tabindex: '0' }, this.olderBtn, this.list);
+    this.log.addEventListener('scroll', () => {
+      if (this.log.scrollTop < 40 && this.hasMore && !this.loadingOlder && this.ids.length) this.loadHistory(false);
+    });
+    this.typing = h('p', { class: 'typing', 'aria-live': 'polite' });
+    this.input = h('textarea', { id: `in-${t}`, rows: '2', maxlength: '4000', placeholder: 'Write a message… (Enter sends, Shift+Enter for a new line)' });
+    this.input.addEventListener('keydown', (ev) => {
+      if (ev.key === 'Enter' && !ev.shiftKey && !ev.isComposing) {
+        ev.preventDefault();
+        this.send();
+      }
+    });
+    this.input.addEventListener('input', () => this.typed());
+    this.sendBtn = h('button', { type: 'submit', class: 'primary', text: 'Send' });
+    this.composer = h('form', { class: 'composer' }, h('label', { for: `in-${t}`, class: 'vh', text: 'Message' }), this.input, this.sendBtn);
+    this.composer.addEventListener('submit', (ev) => {
+      ev.preventDefault();
+      this.send();
+    });
+    this.endedNote = h('div', { class: 'ended-note', hidden: true },
+      h('span', { class: 'ended-text' }),
+      h('button', { type: 'button', class: 'secondary', text: 'Close tab', onclick: () => closeChat(t) }));
+    this.panel = h('section', { role: 'tabpanel', class: 'panel', id: `panel-${t}`, 'aria-labelledby': `tab-${t}`, hidden: true, 'data-task': t },
+      h('header', { class: 'chat-head' }, this.meta, this.statusPill, this.actions),
+      this.escForm, this.notice, this.log, this.typing, this.endedNote, this.composer);
+    $('tabs').append(this.tab);
+    $('panels').append(this.panel);
+  }
+
+  setMeta(info) {
+    if (info.brand) this.brand = info.brand;
+    if (info.topic) this.topic = info.topic;
+    if (info.language) this.language = info.language;
+    if (info.pay) this.pay = info.pay;
+    if (info.customer?.name) this.customer = info.customer.name;
+    const name = this.customer || 'Customer';
+    this.tabLabel.textContent = `${name} · ${this.topic || ''}`;
+    this.meta.replaceChildren(
+      h('strong', { text: name }),
+      ` · ${this.brand || ''} · ${this.topic || ''}${this.language ? ' · ' + this.language.toUpperCase() : ''}${this.pay ? ' · ' + money(this.pay) : ''}`,
+    );
+    this.log.setAttribute('aria-label', `Messages with ${name}`);
+    this.input.setAttribute('aria-label', `Message to ${name}`);
+  }
+
+  setStatus(status) {
+    this.status = status;
+    const role = S.claims?.role;
+    const live = status === 'assigned' || (status === 'escalated' && role === 'staff');
+    this.statusPill.textContent = STATUS_TEXT[status] || status;
+    this.statusPill.dataset.status = status;
+    this.panel.dataset.status = status;
+    this.btnEscalate.hidden = role === 'staff';
+    const wasEnded = this.ended;
+    this.ended = !live;
+    this.tab.classList.toggle('ended', this.ended);
+    this.actions.hidden = this.ended;
+    this.composer.hidden = this.ended;
+    this.endedNote.hidden = !this.ended;
+    if (this.ended) {
+      this.escForm.hidden = true;
+      this.endedNote.querySelector('.ended-text').textContent =
+        status === 'escalated' ? 'Escalated to the brand’s staff. Thank you!' : `${STATUS_TEXT[status] || status}. This chat is read-only.`;
+      this.typing.textContent = '';
+      if (!wasEnded) announce(`Chat with ${this.customer || 'customer'}: ${STATUS_TEXT[status] || status}.`);
+    }
+    updateComposerState();
+    renderActive();
+  }
+
+  isMine(m) {
+    const role = S.claims?.role;
+    const name = S.client?.welcome?.name || S.claims?.name;
+    return !!m.from && m.from.role === role && (!name || !m.from.name || m.from.name === name);
+  }
+
+  renderMsg(m, mine) {
+    const li = h('li', { class: `msg ${mine ? 'mine' : 'theirs'}${m.from?.role === 'staff' && !mine ? ' other-staff' : ''}` },
+      h('div', { class: 'bubble' },
+        h('span', { class: 'who', text: mine ? 'You' : m.from?.name || ROLE_NAME[m.from?.role] || '' }),
+        h('p', { class: 'text', text: m.text }),
+        h('span', { class: 'meta' }, h('time', { class: 'ts' }), h('span', { class: 'tick', 'aria-label': '' }))));
+    if (m.id) li.dataset.id = m.id;
+    if (m.cid) li.dataset.cid = m.cid;
+    this.stamp(li, m.ts, !!m.id);
+    return li;
+  }
+
+  stamp(li, ts, sent) {
+    const t = li.querySelector('.ts');
+    if (ts) {
+      t.textContent = timeFmt.format(new Date(ts));
+      t.dateTime = new Date(ts).toISOString();
+    }
+    const tick = li.querySelector('.tick');
+    if (li.classList.contains('mine')) {
+      tick.textContent = sent ? '✓' : '…';
+      tick.setAttribute('aria-label', sent ? 'sent' : 'sending');
+    }
+    li.classList.toggle('pending', !sent);
+  }
+
+  /** Inserts a stored message (deduplicated by id; ours replaces its pending copy). */
+  addMessage(m, live) {
+    if (!m || !m.id || this.msgs.has(m.id)) return;
+    const nearBottom = this.log.scrollHeight - this.log.scrollTop - this.log.clientHeight < 80;
+    let li = m.cid ? this.pending.get(m.cid) : null;
+    const mine = li ? true : this.isMine(m);
+    if (li) {
+      this.pending.delete(m.cid);
+      li.remove();
+      li.dataset.id = m.id;
+      this.stamp(li, m.ts, true);
+    } else {
+      li = this.renderMsg(m, mine);
+    }
+    this.insertSorted(m.id, li);
+    if (live && !mine) {
+      if (m.from) this.typing.textContent = '';
+      if (S.active !== this.task || document.hidden) {
+        this.unread++;
+        this.renderBadge();
+        if (S.active !== this.task) announce(`New message from ${m.from?.name || 'customer'}.`);
+      }
+    }
+    if (nearBottom || mine) this.scrollToEnd();
+  }
+
+  insertSorted(id, li) {
+    const ids = this.ids;
+    let lo = 0;
+    let hi = ids.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (compareIds(ids[mid], id) < 0) lo = mid + 1;
+      else hi = mid;
+    }
+    ids.splice(lo, 0, id);
+    this.msgs.set(id, li);
+    const before = lo + 1 < ids.length ? this.msgs.get(ids[lo + 1]) : null;
+    if (before) this.list.insertBefore(li, before);
+    else {
+      // after every stored message, before our pending ones
+      const firstPending = this.list.querySelector('.msg.pending');
+      this.list.insertBefore(li, firstPending);
+    }
+    this.oldest = ids[0];
+    this.newest = ids[ids.length - 1];
+  }
+
+  confirm(cid, id, ts) {
+    const li = this.pending.get(cid);
+    if (!li || !id) return;
+    if (this.msgs.has(id)) {
+      this.pending.delete(cid);
+      li.remove();
+      return;
+    }
+    this.pending.delete(cid);
+    li.remove();
+    li.dataset.id = id;
+    this.stamp(li, ts, true);
+    this.insertSorted(id, li);
+  }
+
+  failed({ cid, code, message }) {
+    const li = this.pending.get(cid);
+    if (!li) return;
+    this.pending.delete(cid);
+    li.classList.add('failed');
+    const tick = li.querySelector('.tick');
+    tick.textContent = '⚠ not sent';
+    tick.setAttribute('aria-label', `not sent: ${message || code}`);
+    this.notice.textContent = code === 'conflict' ? 'This chat has ended; the message was not sent.' : `Message not sent: ${message || code}`;
+  }
+
+  send() {
+    const text = this.input.value.trim();
+    if (!text || this.ended) return;
+    if (text.length > 4000) {
+      this.notice.textContent = 'Messages are limited to 4000 characters.';
+      return;
+    }
+    const cid = randomId();
+    const li = this.renderMsg({ text, cid, from: { role: S.claims.role }, ts: Date.now() }, true);
+    this.pending.set(cid, li);
+    this.list.append(li);
+    this.input.value = '';
+    this.lastTypingSent = 0; // the next keystroke announces typing again at once
+    this.notice.textContent = '';
+    this.scrollToEnd();
+    S.client.sendChat(this.task, text, cid);
+  }
+
+  typed() {
+    const now = Date.now();
+    if (this.ended || now - this.lastTypingSent < TYPING_SEND_MS || !this.input.value) return;
+    this.lastTypingSent = now;
+    S.client?.send({ type: 'chat.typing', task: this.task });
+  }
+
+  peerTyping(from) {
+    if (!from || from.role === S.claims?.role || this.ended) return;
+    this.typing.textContent = `${from.name || 'The customer'} is typing…`;
+    clearTimeout(this.typingTimer);
+    this.typingTimer = setTimeout(() => (this.typing.textContent = ''), TYPING_SHOW_MS);
+  }
+
+  async loadHistory(initial) {
+    if (this.loadingOlder || (!initial && (!this.hasMore || !this.oldest))) return;
+    this.loadingOlder = true;
+    this.olderBtn.disabled = true;
+    this.olderBtn.textContent = 'Loading…';
+    const frame = { type: 'chat.history', task: this.task, limit: HISTORY_PAGE };
+    if (!initial) frame.before = this.oldest;
+    const prevHeight = this.log.scrollHeight;
+    const prevTop = this.log.scrollTop;
+    try {
+      const r = await S.client.request(frame);
+      const msgs = r.messages || [];
+      for (const m of msgs) {
+        this.addMessage(m, false);
+        if (!this.customer && m.from?.role === 'customer' && m.from.name) this.setMeta({ customer: { name: m.from.name } });
+      }
+      this.hasMore = msgs.length >= HISTORY_PAGE;
+      if (initial) this.scrollToEnd();
+      else this.log.scrollTop = prevTop + (this.log.scrollHeight - prevHeight);
+    } catch (e) {
+      if (e.code !== 'disconnected') this.notice.textContent = `Could not load history: ${e.message}`;
+    } finally {
+      this.loadingOlder = false;
+      this.renderOlderButton();
+    }
+  }
+
+  renderOlderButton() {
+    this.olderBtn.hidden = !this.hasMore;
+    this.olderBtn.disabled = false;
+    this.olderBtn.textContent = 'Load earlier messages';
+  }
+
+  scrollToEnd() {
+    this.log.scrollTop = this.log.scrollHeight;
+  }
+
+  renderBadge() {
+    this.badge.hidden = this.unread === 0;
+    this.badge.textContent = String(this.unread);
+    this.badge.setAttribute('aria-label', `${this.unread} unread`);
+    updateTitle();
+  }
+
+  toggleEscalate(show = this.escForm.hidden) {
+    this.escForm.hidden = !show;
+    this.btnEscalate.setAttribute('aria-expanded', String(show));
+    if (show) this.reason.focus();
+    else this.btnEscalate.focus();
+  }
+
+  async act(frame, doneText) {
+    this.notice.textContent = '';
+    for (const b of this.actions.querySelectorAll('button')) b.disabled = true;
+    try {
+      const r = await S.client.request({ ...frame, task: this.task });
+      if (r.status) this.setStatus(r.status === 'queued' ? 'queued' : r.status);
+      announce(doneText);
+    } catch (e) {
+      this.notice.textContent =
+        e.code === 'conflict' ? 'This chat is no longer in a state for that.' : e.code === 'disconnected' ? 'Not connected; try again when back online.' : e.message;
+    } finally {
+      for (const b of this.actions.querySelectorAll('button')) b.disabled = false;
+    }
+  }
+
+  resolve() {
+    return this.act({ type: 'task.resolve' }, 'Chat resolved.');
+  }
+  release() {
+    return this.act({ type: 'task.release' }, 'Chat released back to the queue.');
+  }
+  escalate() {
+    const reason = this.reason.value.trim();
+    if (!reason) {
+      this.notice.textContent = 'Please give a reason for escalating.';
+      this.reason.focus();
+      return;
+    }
+    this.escForm.hidden = true;
+    this.btnEscalate.setAttribute('aria-expanded', 'false');
+    return this.act({ type: 'task.escalate', reason }, 'Chat escalated.');
+  }
+
+  destroy() {
+    clearTimeout(this.typingTimer);
+    this.tab.remove();
+    this.panel.remove();
+  }
+}
+
+function openChat(info) {
+  const c = new Chat(info);
+  S.chats.set(info.task, c);
+  c.setStatus(info.status || 'assigned');
+  $('chats-empty').hidden = true;
+  return c;
+}
+
+function closeChat(task) {
+  const c = S.chats.get(task);
+  if (!c) return;
+  const keys = [...S.chats.keys()];
+  const i = keys.indexOf(task);
+  c.destroy();
+  S.chats.delete(task);
+  renderActive();
+  if (S.active === task) {
+    S.active = null;
+    const next = keys[i + 1] || keys[i - 1];
+    if (next && S.chats.has(next)) activate(next, true);
+  }
+  $('chats-empty').hidden = S.chats.size > 0;
+  updateTitle();
+}
+
+function activate(task, focus) {
+  const c = S.chats.get(task);
+  if (!c) return;
+  S.active = task;
+  for (const o of S.chats.values()) {
+    const on = o === c;
+    o.tab.setAttribute('aria-selected', String(on));
+    o.tab.tabIndex = on ? 0 : -1;
+    o.panel.hidden = !on;
+  }
+  c.unread = 0;
+  c.renderBadge();
+  c.scrollToEnd();
+  if (focus) (c.ended ? c.tab : c.input).focus();
+}
+
+function tabKeys(ev, task) {
+  const keys = [...S.chats.keys()];
+  let i = keys.indexOf(task);
+  if (ev.key === 'ArrowRight') i = (i + 1) % keys.length;
+  else if (ev.key === 'ArrowLeft') i = (i - 1 + keys.length) % keys.length;
+  else if (ev.key === 'Home') i = 0;
+  else if (ev.key === 'End') i = keys.length - 1;
+  else return;
+  ev.preventDefault();
+  activate(keys[i], false);
+  S.chats.get(keys[i]).tab.focus();
+}
+
+function updateTitle() {
+  let n = 0;
+  for (const c of S.chats.values()) n += c.unread;
+  document.title = n ? `(${n}) gigcx console` : 'gigcx console';
+}
+
+function updateComposerState() {
+  const online = S.client?.state === 'online';
+  for (const c of S.chats.values()) {
+    c.sendBtn.title = online ? '' : 'Offline: the message is sent when the connection is back';
+  }
+  for (const e of S.offers.values()) {
+    const b = e.el.querySelector('.claim');
+    if (!e.claiming && !e.gone) b.disabled = !online || e.offer.expires_at <= Date.now();
+  }
+}
+
+function resetDesk() {
+  for (const c of S.chats.values()) c.destroy();
+  S.chats.clear();
+  S.active = null;
+  clearOffers();
+  $('chats-empty').hidden = false;
+  showBanner('');
+  updateTitle();
+}
+
+document.addEventListener('visibilitychange', () => {
+  if (!document.hidden && S.active) {
+    const c = S.chats.get(S.active);
+    if (c) {
+      c.unread = 0;
+      c.renderBadge();
+    }
+  }
+});
+
+/* ------------------------------------------------------------------ wiring */
+
+function init() {
+  loadPrefs();
+  fillCapacity(S.prefs.capacity || 3);
+  $('signin-form').addEventListener('submit', (ev) => {
+    ev.preventDefault();
+    signIn($('token').value, $('remember').checked);
+  });
+  $('signout').addEventListener('click', () => {
+    forgetToken();
+    showSignIn('');
+  });
+  $('available').addEventListener('change', () => {
+    S.prefs.available = $('available').checked;
+    $('available-label').textContent = S.prefs.available ? 'Available' : 'Away';
+    savePrefs();
+    sendPresence();
+  });
+  $('capacity').addEventListener('change', () => {
+    S.prefs.capacity = Number($('capacity').value);
+    savePrefs();
+    sendPresence();
+  });
+  loadDemoAccounts();
+  const token = storedToken();
+  if (token) signIn(token, !!localStorage.getItem(TOKEN_KEY));
+  else showSignIn('');
+}
+
+init();
