@@ -48,6 +48,9 @@ static const gx_opt opts[] = {
     {"--queue-timeout", "GIGCX_QUEUE_TIMEOUT", "SECONDS", "900",
      "how long a task waits unclaimed, for brands that set none", T_INT, F(queue_timeout_s), 1,
      86400},
+    {"--ws-rate", "GIGCX_WS_RATE", "FRAMES", "50",
+     "frames per second a socket may send (bursts of twice that); load tests raise it", T_INT,
+     F(ws_rate), 1, 100000},
     {"--redis-server", "GIGCX_REDIS_SERVER", "PATH", "redis-server",
      "redis-server binary for the embedded Redis", T_STR, F(redis_server), 0, 0},
     {"--dev", "GIGCX_DEV", NULL, "off", "throwaway keys, a demo brand, experts and tokens", T_BOOL,
@@ -156,6 +159,7 @@ static void defaults(gx_config *c)
     c->log_level = 2;
     c->heartbeat_s = 20;
     c->queue_timeout_s = 900;
+    c->ws_rate = 50;
 }
 
 static const gx_opt *find_flag(const char *arg, size_t n)

@@ -14,8 +14,6 @@
 
 #define GX_FRAME_MAX (64 * 1024)
 #define GX_HELLO_DEADLINE_US (10 * LWS_USEC_PER_SEC)
-#define GX_RATE_PER_S 50.0 /* sustained frames per second per socket */
-#define GX_RATE_BURST 100.0
 #define GX_STRIKES_MAX 20 /* rate-limited frames within a window before a 1008 close */
 #define GX_STRIKE_WINDOW_MS 10000 /* so a client that backs off is never closed for old bursts */
 #define GX_EARLY_MAX 32   /* frames kept while hello is being answered */
@@ -31,7 +29,7 @@ static gx_session *session_new(gx_server *srv, struct lws *wsi)
     s->serial = ++srv->serial;
     snprintf(s->origin, sizeof(s->origin), "%s/%llu", srv->cfg->node_id,
              (unsigned long long)s->serial);
-    s->tokens = GX_RATE_BURST;
+    s->tokens = 2.0 * srv->cfg->ws_rate;
     s->refill_ms = gx_now_ms();
     s->next = srv->all;
     if (srv->all)
@@ -66,9 +64,10 @@ static void session_closed(gx_session *s)
 static bool rate_ok(gx_session *s, const char *ref)
 {
     int64_t now = gx_now_ms();
-    s->tokens += (double)(now - s->refill_ms) * GX_RATE_PER_S / 1000.0;
-    if (s->tokens > GX_RATE_BURST)
-        s->tokens = GX_RATE_BURST;
+    double rate = s->srv->cfg->ws_rate; /* sustained frames per second; bursts of twice that */
+    s->tokens += (double)(now - s->refill_ms) * rate / 1000.0;
+    if (s->tokens > 2.0 * rate)
+        s->tokens = 2.0 * rate;
     s->refill_ms = now;
     if (s->tokens >= 1.0) {
         s->tokens -= 1.0;

@@ -21,6 +21,7 @@ typedef struct {
     int log_level;       /* 0 error, 1 warn, 2 info, 3 debug; default 2 */
     int heartbeat_s;     /* ping interval, default 20 */
     int queue_timeout_s; /* default offer/queue time-out for brands that set none, default 900 */
+    int ws_rate;         /* frames per second per socket (flood control), default 50 */
     bool dev;            /* --dev: throwaway keys, demo brand and experts */
     bool help;           /* --help was given */
 } gx_config;
