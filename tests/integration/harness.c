@@ -94,10 +94,10 @@ void gxt_redis_start(gxt_env *env)
     char rp[16], log[200];
     snprintf(rp, sizeof(rp), "%d", env->redis_port);
     snprintf(log, sizeof(log), "%s/redis.log", env->dir);
-    char *rargv[] = {"redis-server", "--port",       rp,    "--bind",       "127.0.0.1",
-                     "--save",       "",             "--appendonly", "yes", "--appendfsync",
-                     "always",       "--dir",        env->dir,      "--daemonize", "no",
-                     NULL};
+    char *rargv[] = {"redis-server", "--port",        rp,       "--bind",
+                     "127.0.0.1",    "--save",        "",       "--appendonly",
+                     "yes",          "--appendfsync", "always", "--dir",
+                     env->dir,       "--daemonize",   "no",     NULL};
     env->redis_pid = spawn(log, rargv);
     for (int i = 0; i < 200 && !redis_ping(env->redis_port); i++)
         usleep(50000);
@@ -392,6 +392,12 @@ void gxt_drop(gxt_conn *c)
     gxt_wait_close(c, 3000);
     if (!c->closed)
         fail_msg("dropped connection did not close");
+}
+
+const char *gxt_str(json_t *o, const char *k)
+{
+    const char *v = json_string_value(json_object_get(o, k));
+    return v ? v : "";
 }
 
 /* ---- HTTP ---- */

@@ -74,6 +74,9 @@ void gxt_close(gxt_conn *c);
  * for the client to notice. */
 void gxt_drop(gxt_conn *c);
 
+/* The string member k of o, or "" (never NULL), for terse assertions. */
+const char *gxt_str(json_t *o, const char *k);
+
 /* HTTP to node i. Returns the status; *out gets the JSON body (NULL if none). */
 int gxt_http(gxt_env *env, int node, const char *method, const char *path, const char *bearer,
              const char *origin, const char *body, json_t **out);

@@ -28,12 +28,6 @@ static int teardown(void **state)
     return gxt_teardown(&env);
 }
 
-static const char *str(json_t *o, const char *k)
-{
-    const char *v = json_string_value(json_object_get(o, k));
-    return v ? v : "";
-}
-
 /* An available expert with its own id. */
 static gxt_conn *expert(const char *id, int capacity)
 {
@@ -43,8 +37,8 @@ static gxt_conn *expert(const char *id, int capacity)
     free(tok);
     gxt_send(c, "{s:s, s:s, s:s}", "type", "presence.set", "status", "available", "ref", "p");
     json_t *p = gxt_must(c, "presence", 3000);
-    assert_string_equal(str(p, "status"), "available");
-    assert_string_equal(str(p, "ref"), "p");
+    assert_string_equal(gxt_str(p, "status"), "available");
+    assert_string_equal(gxt_str(p, "ref"), "p");
     json_decref(p);
     return c;
 }
@@ -54,13 +48,13 @@ static void test_offer_claim_chat_resolve_rate(void **state)
     (void)state;
     gxt_conn *e1 = expert("f1", 3), *e2 = expert("f2", 3);
     json_t *t = gxt_task(&env, 0, api_key, "cust1", "I was charged twice", 0);
-    const char *task = str(t, "task");
-    assert_string_equal(str(t, "status"), "queued");
-    gxt_conn *cu = gxt_login(&env, 0, str(t, "customer_token"), NULL, NULL);
+    const char *task = gxt_str(t, "task");
+    assert_string_equal(gxt_str(t, "status"), "queued");
+    gxt_conn *cu = gxt_login(&env, 0, gxt_str(t, "customer_token"), NULL, NULL);
 
     json_t *o1 = gxt_must(e1, "offer", 3000), *o2 = gxt_must(e2, "offer", 3000);
-    assert_string_equal(str(o1, "task"), task);
-    assert_string_equal(str(o1, "preview"), "I was charged twice");
+    assert_string_equal(gxt_str(o1, "task"), task);
+    assert_string_equal(gxt_str(o1, "preview"), "I was charged twice");
     assert_true(json_integer_value(json_object_get(o1, "expires_at")) >
                 json_integer_value(json_object_get(o1, "created_at")));
     json_decref(o1);
@@ -68,18 +62,18 @@ static void test_offer_claim_chat_resolve_rate(void **state)
 
     gxt_send(e1, "{s:s, s:s, s:s}", "type", "task.claim", "task", task, "ref", "c1");
     json_t *a = gxt_must(e1, "task.assigned", 3000);
-    assert_string_equal(str(a, "ref"), "c1");
+    assert_string_equal(gxt_str(a, "ref"), "c1");
     json_t *h0 = json_array_get(json_object_get(a, "history"), 0);
-    assert_string_equal(str(h0, "cid"), "open");
-    assert_string_equal(str(h0, "text"), "I was charged twice");
-    assert_string_equal(str(json_object_get(a, "customer"), "name"), "Ann Lee");
+    assert_string_equal(gxt_str(h0, "cid"), "open");
+    assert_string_equal(gxt_str(h0, "text"), "I was charged twice");
+    assert_string_equal(gxt_str(json_object_get(a, "customer"), "name"), "Ann Lee");
     json_decref(a);
     json_t *w = gxt_must(e2, "offer.withdrawn", 3000);
-    assert_string_equal(str(w, "reason"), "claimed");
+    assert_string_equal(gxt_str(w, "reason"), "claimed");
     json_decref(w);
     json_t *u = gxt_must(cu, "task.update", 3000);
-    assert_string_equal(str(u, "status"), "assigned");
-    assert_string_equal(str(json_object_get(u, "expert"), "name"), "f1");
+    assert_string_equal(gxt_str(u, "status"), "assigned");
+    assert_string_equal(gxt_str(json_object_get(u, "expert"), "name"), "f1");
     json_decref(u);
     gxt_send(e2, "{s:s, s:s}", "type", "task.claim", "task", task);
     assert_string_equal(gxt_error_code(e2, 3000), "conflict");
@@ -89,13 +83,14 @@ static void test_offer_claim_chat_resolve_rate(void **state)
              "k1");
     json_t *ack = gxt_must(cu, "chat.ack", 3000);
     json_t *m1 = gxt_must(e1, "chat.message", 3000), *m1c = gxt_must(cu, "chat.message", 3000);
-    assert_string_equal(str(ack, "id"), str(m1, "id"));
-    assert_string_equal(str(m1c, "id"), str(m1, "id"));
-    assert_string_equal(str(json_object_get(m1, "from"), "role"), "customer");
+    assert_string_equal(gxt_str(ack, "id"), gxt_str(m1, "id"));
+    assert_string_equal(gxt_str(m1c, "id"), gxt_str(m1, "id"));
+    assert_string_equal(gxt_str(json_object_get(m1, "from"), "role"), "customer");
     gxt_send(cu, "{s:s, s:s, s:s, s:s}", "type", "chat.send", "task", task, "text", "again", "cid",
              "k1");
     json_t *ack2 = gxt_must(cu, "chat.ack", 3000);
-    assert_string_equal(str(ack2, "id"), str(ack, "id")); /* same cid: same id, nothing new */
+    assert_string_equal(gxt_str(ack2, "id"),
+                        gxt_str(ack, "id")); /* same cid: same id, nothing new */
     gxt_pump(&env, 200);
     assert_int_equal(gxt_count(e1, "chat.message"), 0);
     json_decref(ack);
@@ -105,7 +100,7 @@ static void test_offer_claim_chat_resolve_rate(void **state)
 
     gxt_send(e1, "{s:s, s:s}", "type", "chat.typing", "task", task);
     json_t *ty = gxt_must(cu, "chat.typing", 3000);
-    assert_string_equal(str(json_object_get(ty, "from"), "role"), "expert");
+    assert_string_equal(gxt_str(json_object_get(ty, "from"), "role"), "expert");
     json_decref(ty);
     for (int i = 0; i < 5; i++) {
         char cid[8];
@@ -118,29 +113,29 @@ static void test_offer_claim_chat_resolve_rate(void **state)
     json_t *hist = gxt_must(e1, "chat.history", 3000);
     json_t *msgs = json_object_get(hist, "messages");
     assert_int_equal(json_array_size(msgs), 3);
-    assert_string_equal(str(json_array_get(msgs, 2), "text"), "x4"); /* oldest first */
+    assert_string_equal(gxt_str(json_array_get(msgs, 2), "text"), "x4"); /* oldest first */
     gxt_send(e1, "{s:s, s:s, s:i, s:s}", "type", "chat.history", "task", task, "limit", 10,
-             "before", str(json_array_get(msgs, 0), "id"));
+             "before", gxt_str(json_array_get(msgs, 0), "id"));
     json_t *older = gxt_must(e1, "chat.history", 3000);
     json_t *om = json_object_get(older, "messages");
     assert_int_equal(json_array_size(om), 4); /* open, hello?, x0, x1 */
-    assert_string_equal(str(json_array_get(om, 0), "cid"), "open");
+    assert_string_equal(gxt_str(json_array_get(om, 0), "cid"), "open");
     json_decref(hist);
     json_decref(older);
 
     gxt_send(e1, "{s:s, s:s, s:s}", "type", "task.resolve", "task", task, "ref", "r");
     json_t *ru = gxt_must(e1, "task.update", 3000);
-    assert_string_equal(str(ru, "status"), "resolved");
-    assert_string_equal(str(ru, "ref"), "r");
+    assert_string_equal(gxt_str(ru, "status"), "resolved");
+    assert_string_equal(gxt_str(ru, "ref"), "r");
     json_decref(ru);
     json_t *rc = gxt_expect(cu, "task.update", 3000);
-    assert_string_equal(str(rc, "status"), "resolved");
+    assert_string_equal(gxt_str(rc, "status"), "resolved");
     json_decref(rc);
     gxt_send(e1, "{s:s, s:s}", "type", "task.resolve", "task", task);
     assert_string_equal(gxt_error_code(e1, 3000), "conflict");
     gxt_send(cu, "{s:s, s:s, s:i, s:s}", "type", "task.rate", "task", task, "score", 5, "ref", "q");
     json_t *rated = gxt_must(cu, "task.rated", 3000);
-    assert_string_equal(str(rated, "ref"), "q");
+    assert_string_equal(gxt_str(rated, "ref"), "q");
     json_decref(rated);
     gxt_send(cu, "{s:s, s:s, s:i}", "type", "task.rate", "task", task, "score", 4);
     assert_string_equal(gxt_error_code(cu, 3000), "conflict");
@@ -149,7 +144,7 @@ static void test_offer_claim_chat_resolve_rate(void **state)
     json_t *got;
     snprintf(path, sizeof(path), "/api/v1/tasks/%s", task);
     assert_int_equal(gxt_http(&env, 0, "GET", path, api_key, NULL, NULL, &got), 200);
-    assert_string_equal(str(got, "status"), "resolved");
+    assert_string_equal(gxt_str(got, "status"), "resolved");
     assert_int_equal(json_integer_value(json_object_get(json_object_get(got, "rating"), "score")),
                      5);
     json_decref(got);
@@ -168,8 +163,8 @@ static void test_release_reoffers_and_cancel_withdraws(void **state)
     (void)state;
     gxt_conn *e1 = expert("g1", 2), *e2 = expert("g2", 2);
     json_t *t = gxt_task(&env, 0, api_key, "cust2", "where is my parcel", 0);
-    const char *task = str(t, "task");
-    gxt_conn *cu = gxt_login(&env, 0, str(t, "customer_token"), NULL, NULL);
+    const char *task = gxt_str(t, "task");
+    gxt_conn *cu = gxt_login(&env, 0, gxt_str(t, "customer_token"), NULL, NULL);
     json_decref(gxt_must(e1, "offer", 3000));
     json_decref(gxt_must(e2, "offer", 3000));
     gxt_send(e1, "{s:s, s:s}", "type", "task.claim", "task", task);
@@ -179,11 +174,11 @@ static void test_release_reoffers_and_cancel_withdraws(void **state)
     assert_string_equal(gxt_error_code(e2, 3000), "forbidden");
     gxt_send(e1, "{s:s, s:s, s:s}", "type", "task.release", "task", task, "ref", "rel");
     json_t *u = gxt_must(e1, "task.update", 3000);
-    assert_string_equal(str(u, "status"), "queued");
-    assert_string_equal(str(u, "ref"), "rel");
+    assert_string_equal(gxt_str(u, "status"), "queued");
+    assert_string_equal(gxt_str(u, "ref"), "rel");
     json_decref(u);
     json_t *again = gxt_must(e2, "offer", 3000); /* back in the queue, offered again */
-    assert_string_equal(str(again, "task"), task);
+    assert_string_equal(gxt_str(again, "task"), task);
     json_decref(again);
     json_decref(gxt_must(e1, "offer", 3000));
     gxt_send(e1, "{s:s, s:s}", "type", "task.cancel", "task", task);
@@ -192,14 +187,14 @@ static void test_release_reoffers_and_cancel_withdraws(void **state)
     json_t *cu_u;
     do { /* skip the queued/assigned updates that came before */
         cu_u = gxt_must(cu, "task.update", 3000);
-        if (strcmp(str(cu_u, "status"), "cancelled") == 0)
+        if (strcmp(gxt_str(cu_u, "status"), "cancelled") == 0)
             break;
         json_decref(cu_u);
     } while (1);
-    assert_string_equal(str(cu_u, "ref"), "cx");
+    assert_string_equal(gxt_str(cu_u, "ref"), "cx");
     json_decref(cu_u);
     json_t *wd = gxt_must(e2, "offer.withdrawn", 3000);
-    assert_string_equal(str(wd, "reason"), "cancelled");
+    assert_string_equal(gxt_str(wd, "reason"), "cancelled");
     json_decref(wd);
     gxt_send(cu, "{s:s, s:s, s:s, s:s}", "type", "chat.send", "task", task, "text", "hi", "cid",
              "late");
@@ -217,19 +212,19 @@ static void test_capacity_and_backlog_order(void **state)
     json_t *urgent = gxt_task(&env, 0, api_key, "cust4", "urgent one", 9);
     gxt_conn *e = expert("h1", 1); /* going available sends the backlog */
     json_t *b1 = gxt_must(e, "offer", 3000), *b2 = gxt_must(e, "offer", 3000);
-    assert_string_equal(str(b1, "task"), str(urgent, "task")); /* priority first */
-    assert_string_equal(str(b2, "task"), str(old, "task"));
-    gxt_send(e, "{s:s, s:s}", "type", "task.claim", "task", str(urgent, "task"));
+    assert_string_equal(gxt_str(b1, "task"), gxt_str(urgent, "task")); /* priority first */
+    assert_string_equal(gxt_str(b2, "task"), gxt_str(old, "task"));
+    gxt_send(e, "{s:s, s:s}", "type", "task.claim", "task", gxt_str(urgent, "task"));
     json_decref(gxt_must(e, "task.assigned", 3000));
-    gxt_send(e, "{s:s, s:s}", "type", "task.claim", "task", str(old, "task"));
+    gxt_send(e, "{s:s, s:s}", "type", "task.claim", "task", gxt_str(old, "task"));
     assert_string_equal(gxt_error_code(e, 3000), "capacity");
     gxt_send(e, "{s:s, s:s}", "type", "task.claim", "task", "no-such-task");
     assert_string_equal(gxt_error_code(e, 3000), "capacity"); /* capacity is checked first */
-    gxt_send(e, "{s:s, s:s}", "type", "task.resolve", "task", str(urgent, "task"));
+    gxt_send(e, "{s:s, s:s}", "type", "task.resolve", "task", gxt_str(urgent, "task"));
     json_decref(gxt_must(e, "task.update", 3000));
     gxt_send(e, "{s:s, s:s}", "type", "task.claim", "task", "no-such-task");
     assert_string_equal(gxt_error_code(e, 3000), "not_found");
-    gxt_send(e, "{s:s, s:s}", "type", "task.claim", "task", str(old, "task"));
+    gxt_send(e, "{s:s, s:s}", "type", "task.claim", "task", gxt_str(old, "task"));
     json_decref(gxt_must(e, "task.assigned", 3000));
     json_decref(b1);
     json_decref(b2);
@@ -251,9 +246,9 @@ static void test_open_over_socket_and_escalate_to_staff(void **state)
     gxt_send(cu, "{s:s, s:s, s:s, s:s, s:s}", "type", "task.open", "topic", "billing", "language",
              "en", "text", "refund please", "ref", "o");
     json_t *cr = gxt_must(cu, "task.created", 3000);
-    assert_string_equal(str(cr, "status"), "queued");
+    assert_string_equal(gxt_str(cr, "status"), "queued");
     assert_true(json_integer_value(json_object_get(cr, "position")) >= 1);
-    const char *task = str(cr, "task");
+    const char *task = gxt_str(cr, "task");
     json_decref(gxt_must(e, "offer", 3000));
     gxt_send(e, "{s:s, s:s}", "type", "task.claim", "task", task);
     json_decref(gxt_must(e, "task.assigned", 3000));
@@ -261,10 +256,10 @@ static void test_open_over_socket_and_escalate_to_staff(void **state)
     assert_string_equal(gxt_error_code(e, 3000), "bad_request"); /* a reason is required */
     gxt_send(e, "{s:s, s:s, s:s}", "type", "task.escalate", "task", task, "reason", "over limit");
     json_t *eu = gxt_must(e, "task.update", 3000);
-    assert_string_equal(str(eu, "status"), "escalated");
+    assert_string_equal(gxt_str(eu, "status"), "escalated");
     json_decref(eu);
     json_t *so = gxt_must(sf, "offer", 3000);
-    assert_string_equal(str(so, "task"), task);
+    assert_string_equal(gxt_str(so, "task"), task);
     json_decref(so);
     gxt_send(sf, "{s:s, s:s}", "type", "task.claim", "task", task);
     json_t *sa = gxt_must(sf, "task.assigned", 3000);
@@ -273,7 +268,7 @@ static void test_open_over_socket_and_escalate_to_staff(void **state)
     gxt_send(sf, "{s:s, s:s, s:s, s:s}", "type", "chat.send", "task", task, "text", "Boss here",
              "cid", "b1");
     json_t *m = gxt_must(cu, "chat.message", 3000);
-    assert_string_equal(str(json_object_get(m, "from"), "role"), "staff");
+    assert_string_equal(gxt_str(json_object_get(m, "from"), "role"), "staff");
     json_decref(m);
     gxt_send(e, "{s:s, s:s, s:s, s:s}", "type", "chat.send", "task", task, "text", "me too", "cid",
              "e9");
@@ -291,7 +286,7 @@ static void test_health_metrics_static_headers(void **state)
     (void)state;
     json_t *h;
     assert_int_equal(gxt_http(&env, 0, "GET", "/healthz", NULL, NULL, NULL, &h), 200);
-    assert_string_equal(str(h, "status"), "ok");
+    assert_string_equal(gxt_str(h, "status"), "ok");
     json_decref(h);
     assert_int_equal(gxt_http(&env, 0, "GET", "/metrics", NULL, NULL, NULL, NULL), 200);
     assert_int_equal(gxt_http(&env, 0, "GET", "/nope", NULL, NULL, NULL, NULL), 404);
@@ -314,7 +309,7 @@ static void test_admin_reads(void **state)
     gxt_conn *e = expert("ad1", 2);
     json_t *t = gxt_task(&env, 0, api_key, "adc", "admin reads", 0);
     json_decref(gxt_must(e, "offer", 3000));
-    gxt_send(e, "{s:s, s:s}", "type", "task.claim", "task", str(t, "task"));
+    gxt_send(e, "{s:s, s:s}", "type", "task.claim", "task", gxt_str(t, "task"));
     json_decref(gxt_must(e, "task.assigned", 3000));
     gxt_pump(&env, 1200); /* nodes publish their figures every second */
     assert_int_equal(gxt_http(&env, 0, "GET", "/api/v1/admin/stats", GXT_ADMIN, NULL, NULL, &after),
@@ -327,7 +322,7 @@ static void test_admin_reads(void **state)
     json_t *row, *acme = NULL;
     size_t i;
     json_array_foreach(json_object_get(after, "brands"), i,
-                       row) if (strcmp(str(row, "brand"), "acme") == 0) acme = row;
+                       row) if (strcmp(gxt_str(row, "brand"), "acme") == 0) acme = row;
     assert_non_null(acme);
     assert_non_null(json_object_get(acme, "queued"));
 
@@ -335,8 +330,8 @@ static void test_admin_reads(void **state)
     assert_true(json_array_size(json_object_get(list, "brands")) >= 1);
     assert_int_equal(gxt_http(&env, 0, "GET", "/api/v1/brands/acme", GXT_ADMIN, NULL, NULL, &one),
                      200);
-    assert_string_equal(str(one, "widget_key"),
-                        str(json_array_get(json_object_get(list, "brands"), 0), "widget_key"));
+    assert_string_equal(gxt_str(one, "widget_key"),
+                        gxt_str(json_array_get(json_object_get(list, "brands"), 0), "widget_key"));
     assert_null(json_object_get(one, "api_key")); /* never shown again */
     json_decref(one);
     assert_int_equal(gxt_http(&env, 0, "GET", "/api/v1/brands/nosuch", GXT_ADMIN, NULL, NULL, NULL),
@@ -352,13 +347,13 @@ static void test_admin_reads(void **state)
     json_decref(list);
 
     char path[128];
-    snprintf(path, sizeof(path), "/api/v1/tasks/%s", str(t, "task"));
+    snprintf(path, sizeof(path), "/api/v1/tasks/%s", gxt_str(t, "task"));
     assert_int_equal(gxt_http(&env, 0, "GET", path, GXT_ADMIN, NULL, NULL, &one), 200);
-    assert_string_equal(str(one, "status"), "assigned");
+    assert_string_equal(gxt_str(one, "status"), "assigned");
     json_decref(one);
-    snprintf(path, sizeof(path), "/api/v1/tasks/%s/transcript", str(t, "task"));
+    snprintf(path, sizeof(path), "/api/v1/tasks/%s/transcript", gxt_str(t, "task"));
     assert_int_equal(gxt_http(&env, 0, "GET", path, GXT_ADMIN, NULL, NULL, &one), 200);
-    assert_string_equal(str(json_array_get(json_object_get(one, "messages"), 0), "text"),
+    assert_string_equal(gxt_str(json_array_get(json_object_get(one, "messages"), 0), "text"),
                         "admin reads");
     json_decref(one);
     json_decref(before);

@@ -31,12 +31,6 @@ static int teardown(void **state)
     return gxt_teardown(&env);
 }
 
-static const char *str(json_t *o, const char *k)
-{
-    const char *v = json_string_value(json_object_get(o, k));
-    return v ? v : "";
-}
-
 static gxt_conn *available(int node, const char *id, int capacity)
 {
     gxt_expert(&env, id, "acme", capacity);
@@ -53,27 +47,27 @@ static void test_offer_and_chat_cross_nodes(void **state)
     (void)state;
     gxt_conn *e = available(1, "m1", 2);
     json_t *t = gxt_task(&env, 0, api_key, "mc1", "order missing", 0); /* created on node 1 */
-    const char *task = str(t, "task");
+    const char *task = gxt_str(t, "task");
     json_t *o = gxt_must(e, "offer", 3000); /* received on node 2 */
-    assert_string_equal(str(o, "task"), task);
+    assert_string_equal(gxt_str(o, "task"), task);
     json_decref(o);
-    gxt_conn *cu = gxt_login(&env, 0, str(t, "customer_token"), NULL, NULL);
+    gxt_conn *cu = gxt_login(&env, 0, gxt_str(t, "customer_token"), NULL, NULL);
     gxt_send(e, "{s:s, s:s}", "type", "task.claim", "task", task);
     json_decref(gxt_must(e, "task.assigned", 3000));
     json_decref(gxt_must(cu, "task.update", 3000));
     gxt_send(cu, "{s:s, s:s, s:s, s:s}", "type", "chat.send", "task", task, "text", "from n1",
              "cid", "a");
     json_t *m = gxt_must(e, "chat.message", 3000);
-    assert_string_equal(str(m, "text"), "from n1");
+    assert_string_equal(gxt_str(m, "text"), "from n1");
     json_decref(m);
     gxt_send(e, "{s:s, s:s, s:s, s:s}", "type", "chat.send", "task", task, "text", "from n2", "cid",
              "b");
     m = gxt_must(cu, "chat.message", 3000);
-    if (strcmp(str(m, "text"), "from n1") == 0) { /* the customer's own message came first */
+    if (strcmp(gxt_str(m, "text"), "from n1") == 0) { /* the customer's own message came first */
         json_decref(m);
         m = gxt_must(cu, "chat.message", 3000);
     }
-    assert_string_equal(str(m, "text"), "from n2");
+    assert_string_equal(gxt_str(m, "text"), "from n2");
     json_decref(m);
     json_decref(t);
     gxt_close(e);
@@ -120,7 +114,7 @@ static void race_step(racer *r, int i, race_tally *t)
 {
     json_t *m;
     while ((m = gxt_expect(r->c, NULL, 0))) {
-        const char *type = str(m, "type"), *task = str(m, "task");
+        const char *type = gxt_str(m, "type"), *task = gxt_str(m, "task");
         if (strcmp(type, "offer") == 0) {
             json_array_append_new(r->pending, json_string(task));
             json_object_set_new(r->offered, task, json_true());
@@ -133,7 +127,7 @@ static void race_step(racer *r, int i, race_tally *t)
         } else if (strcmp(type, "error") == 0) {
             /* a claim's ref is the task, a resolve's is "R:" + the task (':' is never in an
              * id); a request refused by flood control is tried again after a pause */
-            const char *code = str(m, "code"), *ref = str(m, "ref");
+            const char *code = gxt_str(m, "code"), *ref = gxt_str(m, "ref");
             bool resolve = ref[0] == 'R' && ref[1] == ':';
             r->inflight -= !resolve;
             if (strcmp(code, "rate_limited") == 0) {
@@ -142,7 +136,7 @@ static void race_step(racer *r, int i, race_tally *t)
                                       json_string(ref + 2 * resolve));
             } else if (strcmp(code, "conflict") == 0) {
                 t->conflicts++;
-                json_object_set_new(r->settled, str(m, "ref"), json_true());
+                json_object_set_new(r->settled, gxt_str(m, "ref"), json_true());
             } else {
                 char *d = json_dumps(m, JSON_COMPACT);
                 printf("unexpected: %s\n", d);
@@ -212,7 +206,7 @@ static void race_check_store(const char *key, json_t *winners)
         snprintf(path, sizeof(path), "/api/v1/tasks/%s", task);
         assert_int_equal(gxt_http(&env, 0, "GET", path, key, NULL, NULL, &got), 200);
         snprintf(want, sizeof(want), "r%d", (int)json_integer_value(who));
-        assert_string_equal(str(json_object_get(got, "expert"), "id"), want);
+        assert_string_equal(gxt_str(json_object_get(got, "expert"), "id"), want);
         json_decref(got);
     }
 }

@@ -25,12 +25,6 @@ static int teardown(void **state)
     return gxt_teardown(&env);
 }
 
-static const char *str(json_t *o, const char *k)
-{
-    const char *v = json_string_value(json_object_get(o, k));
-    return v ? v : "";
-}
-
 /* Polls /healthz until it answers want, for up to ms. */
 static bool health_becomes(int want, int ms)
 {
@@ -58,8 +52,8 @@ static void test_redis_restart(void **state)
     gxt_send(e, "{s:s, s:s}", "type", "presence.set", "status", "available");
     json_decref(gxt_must(e, "presence", 3000));
     json_t *t = gxt_task(&env, 0, key, "oc1", "help", 0);
-    const char *task = str(t, "task");
-    gxt_conn *cu = gxt_login(&env, 0, str(t, "customer_token"), NULL, NULL);
+    const char *task = gxt_str(t, "task");
+    gxt_conn *cu = gxt_login(&env, 0, gxt_str(t, "customer_token"), NULL, NULL);
     json_decref(gxt_must(e, "offer", 3000));
     gxt_send(e, "{s:s, s:s}", "type", "task.claim", "task", task);
     json_decref(gxt_must(e, "task.assigned", 3000));
@@ -71,8 +65,8 @@ static void test_redis_restart(void **state)
     assert_true(health_becomes(503, 5000));
     send_text(cu, task, "during", "d");
     json_t *err = gxt_must(cu, "error", 5000);
-    assert_string_equal(str(err, "code"), "unavailable");
-    assert_string_equal(str(err, "ref"), "d");
+    assert_string_equal(gxt_str(err, "code"), "unavailable");
+    assert_string_equal(gxt_str(err, "ref"), "d");
     json_decref(err);
     assert_int_equal(gxt_count(cu, "chat.ack"), 0);
 
@@ -81,17 +75,17 @@ static void test_redis_restart(void **state)
     gxt_pump(&env, 300); /* the subscription connection comes back too */
     send_text(cu, task, "after", "a");
     json_t *ack = gxt_must(cu, "chat.ack", 3000);
-    assert_string_equal(str(ack, "cid"), "a");
+    assert_string_equal(gxt_str(ack, "cid"), "a");
     json_decref(ack);
     json_t *m = gxt_must(e, "chat.message", 3000);
-    assert_string_equal(str(m, "text"), "after");
+    assert_string_equal(gxt_str(m, "text"), "after");
     json_decref(m);
     /* what was stored before the outage is still there */
     gxt_send(e, "{s:s, s:s}", "type", "chat.history", "task", task);
     json_t *h = gxt_must(e, "chat.history", 3000);
     json_t *msgs = json_object_get(h, "messages");
     assert_int_equal(json_array_size(msgs), 3); /* open, before, after */
-    assert_string_equal(str(json_array_get(msgs, 1), "text"), "before");
+    assert_string_equal(gxt_str(json_array_get(msgs, 1), "text"), "before");
     json_decref(h);
     /* and offers flow again */
     json_decref(gxt_task(&env, 0, key, "oc2", "another", 0));

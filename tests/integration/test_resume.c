@@ -32,12 +32,6 @@ static int teardown(void **state)
     return gxt_teardown(&env);
 }
 
-static const char *str(json_t *o, const char *k)
-{
-    const char *v = json_string_value(json_object_get(o, k));
-    return v ? v : "";
-}
-
 /* The customer writes one message and waits for its ack; returns the stored id. */
 static char *say(gxt_conn *cu, const char *task, int i)
 {
@@ -47,7 +41,7 @@ static char *say(gxt_conn *cu, const char *task, int i)
     gxt_send(cu, "{s:s, s:s, s:s, s:s}", "type", "chat.send", "task", task, "text", text, "cid",
              cid);
     json_t *ack = gxt_must(cu, "chat.ack", 3000);
-    char *id = strdup(str(ack, "id"));
+    char *id = strdup(gxt_str(ack, "id"));
     json_decref(ack);
     return id;
 }
@@ -75,10 +69,10 @@ static json_t *stored_ids(gxt_conn *c, const char *task)
         json_t *h = gxt_must(c, "chat.history", 3000);
         json_t *msgs = json_object_get(h, "messages");
         for (size_t i = json_array_size(msgs); i-- > 0;)
-            json_array_insert_new(ids, 0, json_string(str(json_array_get(msgs, i), "id")));
+            json_array_insert_new(ids, 0, json_string(gxt_str(json_array_get(msgs, i), "id")));
         size_t n = json_array_size(msgs);
         if (n)
-            snprintf(before, sizeof(before), "%s", str(json_array_get(msgs, 0), "id"));
+            snprintf(before, sizeof(before), "%s", gxt_str(json_array_get(msgs, 0), "id"));
         json_decref(h);
         if (n < 7)
             break;
@@ -95,14 +89,14 @@ static void test_resume_after_drop(void **state)
     gxt_send(e, "{s:s, s:s}", "type", "presence.set", "status", "available");
     json_decref(gxt_must(e, "presence", 3000));
     json_t *t = gxt_task(&env, 0, api_key, "rc1", "where is my parcel", 0);
-    const char *task = str(t, "task");
-    gxt_conn *cu = gxt_login(&env, 1, str(t, "customer_token"), NULL, NULL);
+    const char *task = gxt_str(t, "task");
+    gxt_conn *cu = gxt_login(&env, 1, gxt_str(t, "customer_token"), NULL, NULL);
     json_decref(gxt_must(e, "offer", 3000));
     gxt_send(e, "{s:s, s:s}", "type", "task.claim", "task", task);
     json_t *a = gxt_must(e, "task.assigned", 3000);
     json_t *h = json_object_get(a, "history");
     char last[64];
-    snprintf(last, sizeof(last), "%s", str(json_array_get(h, json_array_size(h) - 1), "id"));
+    snprintf(last, sizeof(last), "%s", gxt_str(json_array_get(h, json_array_size(h) - 1), "id"));
     json_decref(a);
 
     gxt_drop(e);
@@ -123,11 +117,11 @@ static void test_resume_after_drop(void **state)
 
     json_t *w = gxt_must(e2, "welcome", 5000);
     json_t *held = json_array_get(json_object_get(w, "tasks"), 0);
-    assert_string_equal(str(held, "task"), task); /* still held: a drop does not lose it */
+    assert_string_equal(gxt_str(held, "task"), task); /* still held: a drop does not lose it */
     json_decref(w);
     for (size_t i = 0; i < json_array_size(sent); i++) {
         json_t *m = gxt_must(e2, "chat.message", 3000);
-        assert_string_equal(str(m, "id"), json_string_value(json_array_get(sent, i)));
+        assert_string_equal(gxt_str(m, "id"), json_string_value(json_array_get(sent, i)));
         json_decref(m);
     }
     gxt_pump(&env, 300);
@@ -136,7 +130,7 @@ static void test_resume_after_drop(void **state)
     /* and live ones flow again, both ways */
     keep(sent, say(cu, task, 99));
     json_t *live = gxt_must(e2, "chat.message", 3000);
-    assert_string_equal(str(live, "text"), "message 99");
+    assert_string_equal(gxt_str(live, "text"), "message 99");
     json_decref(live);
 
     /* what the expert saw is exactly what is stored after the opening text */
@@ -160,24 +154,24 @@ static void test_customer_second_tab(void **state)
 {
     (void)state;
     json_t *t = gxt_task(&env, 0, api_key, "rc2", "refund please", 0);
-    const char *task = str(t, "task"), *ctok = str(t, "customer_token");
+    const char *task = gxt_str(t, "task"), *ctok = gxt_str(t, "customer_token");
     json_t *w1;
     gxt_conn *tab1 = gxt_login(&env, 0, ctok, NULL, &w1);
     char last[64];
     snprintf(last, sizeof(last), "%s",
-             str(json_array_get(json_object_get(w1, "tasks"), 0), "last_id"));
+             gxt_str(json_array_get(json_object_get(w1, "tasks"), 0), "last_id"));
     assert_true(last[0]);
     json_decref(w1);
     char *first = say(tab1, task, 1);
     json_decref(gxt_must(tab1, "chat.message", 3000));
     gxt_conn *tab2 = gxt_login(&env, 1, ctok, json_pack("{s:s}", task, last), NULL);
     json_t *m = gxt_must(tab2, "chat.message", 3000);
-    assert_string_equal(str(m, "id"), first);
+    assert_string_equal(gxt_str(m, "id"), first);
     json_decref(m);
     char *second = say(tab2, task, 2);
     json_t *m1 = gxt_must(tab1, "chat.message", 3000), *m2 = gxt_must(tab2, "chat.message", 3000);
-    assert_string_equal(str(m1, "id"), second);
-    assert_string_equal(str(m2, "id"), second);
+    assert_string_equal(gxt_str(m1, "id"), second);
+    assert_string_equal(gxt_str(m2, "id"), second);
     gxt_pump(&env, 200);
     assert_int_equal(gxt_count(tab2, "chat.message"), 0);
     json_decref(m1);

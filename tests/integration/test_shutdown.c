@@ -25,12 +25,6 @@ static int teardown(void **state)
     return gxt_teardown(&env);
 }
 
-static const char *str(json_t *o, const char *k)
-{
-    const char *v = json_string_value(json_object_get(o, k));
-    return v ? v : "";
-}
-
 static void test_sigterm_closes_1001_and_nothing_is_lost(void **state)
 {
     (void)state;
@@ -41,8 +35,8 @@ static void test_sigterm_closes_1001_and_nothing_is_lost(void **state)
     gxt_send(e, "{s:s, s:s}", "type", "presence.set", "status", "available");
     json_decref(gxt_must(e, "presence", 3000));
     json_t *t = gxt_task(&env, 0, key, "sc1", "my order is late", 0);
-    const char *task = str(t, "task");
-    gxt_conn *cu = gxt_login(&env, 0, str(t, "customer_token"), NULL, NULL);
+    const char *task = gxt_str(t, "task");
+    gxt_conn *cu = gxt_login(&env, 0, gxt_str(t, "customer_token"), NULL, NULL);
     json_decref(gxt_must(e, "offer", 3000));
     gxt_send(e, "{s:s, s:s}", "type", "task.claim", "task", task);
     json_decref(gxt_must(e, "task.assigned", 3000));
@@ -53,7 +47,7 @@ static void test_sigterm_closes_1001_and_nothing_is_lost(void **state)
              "a");
     json_t *ack = gxt_must(e, "chat.ack", 3000);
     char id[64];
-    snprintf(id, sizeof(id), "%s", str(ack, "id"));
+    snprintf(id, sizeof(id), "%s", gxt_str(ack, "id"));
     json_decref(ack);
 
     /* the test drives the clients while the node shuts down, so signal without waiting */
@@ -64,18 +58,18 @@ static void test_sigterm_closes_1001_and_nothing_is_lost(void **state)
     assert_int_equal(gxt_http(&env, 1, "GET", "/healthz", NULL, NULL, NULL, NULL), -1);
 
     json_t *m = gxt_must(cu, "chat.message", 3000);
-    assert_string_equal(str(m, "id"), id);
+    assert_string_equal(gxt_str(m, "id"), id);
     json_decref(m);
 
     /* the expert reconnects to the surviving node and still holds the task */
     json_t *w;
     gxt_conn *e2 = gxt_login(&env, 0, tok, json_pack("{s:s}", task, id), &w);
-    assert_string_equal(str(json_array_get(json_object_get(w, "tasks"), 0), "task"), task);
+    assert_string_equal(gxt_str(json_array_get(json_object_get(w, "tasks"), 0), "task"), task);
     json_decref(w);
     gxt_send(cu, "{s:s, s:s, s:s, s:s}", "type", "chat.send", "task", task, "text", "thanks", "cid",
              "b");
     json_t *m2 = gxt_must(e2, "chat.message", 3000);
-    assert_string_equal(str(m2, "text"), "thanks");
+    assert_string_equal(gxt_str(m2, "text"), "thanks");
     json_decref(m2);
     gxt_close(e);
     gxt_close(idle);
