@@ -109,7 +109,9 @@ static const struct lws_protocols protocols[] = {
     {.name = "gigcx.v1",
      .callback = (lws_callback_function *)gx_ws_callback,
      .per_session_data_size = sizeof(gx_pss),
-     .rx_buffer_size = 1024},
+     /* frames are small; bigger ones arrive in pieces that ws.c reassembles, and every
+      * socket keeps a buffer this size for as long as it lives */
+     .rx_buffer_size = 256},
     {0}};
 
 /* Headers on every response. Scripts only from our origin; inline styles are allowed

@@ -224,10 +224,9 @@ static void on_chat(gxlt_expert *e, json_t *m, uint64_t now)
         gxlt_at(run, gxlt_draw_us(run->sc.reply_think), reply, e, t);
 }
 
-static void on_offer(gxlt_expert *e, json_t *m, uint64_t now)
+static void on_offer(gxlt_expert *e, gxlt_task *t, uint64_t now)
 {
     gxlt_run *run = e->run;
-    gxlt_task *t = gxlt_task_get(run, json_string_value(json_object_get(m, "task")));
     run->st.offers++;
     if (t->t0_us) {
         gxlt_observe(run, M_OFFER, now - t->t0_us);
@@ -285,20 +284,54 @@ static void on_welcome(gxlt_expert *e, uint64_t now)
         run->st.reconnect_all_s = (double)(now - run->storm_us) / 1e6;
 }
 
+/* The string value of "key" in a compact JSON object, when it has no escapes (ids never
+ * do). A fan-out brings thousands of offers at once: reading two fields of them without a
+ * full parse keeps the tester from measuring itself. */
+static bool scan_str(const char *text, size_t len, const char *key, char *out, size_t cap)
+{
+    char pat[32];
+    int n = snprintf(pat, sizeof(pat), "\"%s\":\"", key);
+    const char *p = memmem(text, len, pat, (size_t)n);
+    if (!p)
+        return false;
+    p += n;
+    const char *end = memchr(p, '"', len - (size_t)(p - text));
+    if (!end || (size_t)(end - p) >= cap || memchr(p, '\\', (size_t)(end - p)))
+        return false;
+    memcpy(out, p, (size_t)(end - p));
+    out[end - p] = '\0';
+    return true;
+}
+
+/* offer and offer.withdrawn without a JSON parse; false for anything else. */
+static bool fast_path(gxlt_expert *e, const char *text, size_t len, uint64_t now)
+{
+    char type[24], task[72];
+    if (!scan_str(text, len, "type", type, sizeof(type)) ||
+        (strcmp(type, "offer") != 0 && strcmp(type, "offer.withdrawn") != 0) ||
+        !scan_str(text, len, "task", task, sizeof(task)))
+        return false;
+    gxlt_task *t = gxlt_task_get(e->run, task);
+    if (type[5] == '\0') {
+        on_offer(e, t, now);
+    } else {
+        e->run->st.withdrawals++;
+        remove_offer(e, t);
+    }
+    return true;
+}
+
 static void on_text(gxc_conn *c, const char *text, size_t len, void *user)
 {
     (void)c;
     gxlt_expert *e = user;
     uint64_t now = gxlt_now_us();
+    if (fast_path(e, text, len, now))
+        return;
     json_t *m = json_loadb(text, len, 0, NULL);
     const char *type = json_string_value(json_object_get(m, "type"));
     if (!type) {
         gxlt_error(e->run, "invalid_frame", false);
-    } else if (strcmp(type, "offer") == 0) {
-        on_offer(e, m, now);
-    } else if (strcmp(type, "offer.withdrawn") == 0) {
-        e->run->st.withdrawals++;
-        remove_offer(e, gxlt_task_get(e->run, json_string_value(json_object_get(m, "task"))));
     } else if (strcmp(type, "chat.message") == 0) {
         on_chat(e, m, now);
     } else if (strcmp(type, "chat.ack") == 0) {
