@@ -348,7 +348,6 @@ static void finish(gx_hello *h)
             json_array_append_new(later, json_pack("{s:s, s:b}", "task", task, "deny", 1));
     }
     s->state = GX_SS_READY;
-    lws_set_timer_usecs(s->wsi, LWS_SET_TIMER_USEC_CANCEL);
     gx_session_send_json(s, w, ref);
     json_decref(w);
     size_t i;

@@ -3,6 +3,7 @@
  * flush, and exit 0. No business logic lives here. */
 #include <signal.h>
 #include <stdio.h>
+#include <sys/resource.h>
 #include <stdlib.h>
 #include <string.h>
 #include <libwebsockets.h>
@@ -160,10 +161,12 @@ static void set_mounts(const gx_config *cfg)
 static int start_lws(gx_main *m, uv_loop_t *loop)
 {
     gx_config *cfg = m->srv.cfg;
-    static lws_retry_bo_t retry;
-    retry = (lws_retry_bo_t){.secs_since_valid_ping = (uint16_t)cfg->heartbeat_s,
-                             .secs_since_valid_hangup = (uint16_t)(cfg->heartbeat_s * 3 + 5)};
     set_mounts(cfg);
+    /* No lws validity timers: without a policy lws pings every 300 s by default, and each
+     * socket's timer sits in one sorted list (every insert walks it). gx_sessions_sweep
+     * pings and drops quiet sockets instead. */
+    static const lws_retry_bo_t no_validity = {.secs_since_valid_ping = 0,
+                                               .secs_since_valid_hangup = 0};
     void *foreign[] = {loop};
     struct lws_context_creation_info info = {
         .port = cfg->listen_port,
@@ -175,8 +178,8 @@ static int start_lws(gx_main *m, uv_loop_t *loop)
                    LWS_SERVER_OPTION_FAIL_UPON_UNABLE_TO_BIND |
                    (cfg->tls_cert ? LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT : 0),
         .foreign_loops = foreign,
+        .retry_and_idle_policy = &no_validity,
         .user = &m->srv,
-        .retry_and_idle_policy = &retry,
         .ssl_cert_filepath = cfg->tls_cert,
         .ssl_private_key_filepath = cfg->tls_key,
         .timeout_secs = 30,
@@ -252,6 +255,19 @@ static int run(gx_main *m, uv_loop_t *loop)
     return m->exit_code;
 }
 
+/* Thousands of sockets per process: take every descriptor the hard limit allows (lws
+ * sizes its tables from this when the context is created). */
+static void raise_fd_limit(void)
+{
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+        rl.rlim_cur = rl.rlim_max;
+        if (setrlimit(RLIMIT_NOFILE, &rl))
+            lwsl_warn("cannot raise the descriptor limit to %llu\n",
+                      (unsigned long long)rl.rlim_max);
+    }
+}
+
 int main(int argc, char **argv, char **envp)
 {
     gx_config cfg;
@@ -273,6 +289,7 @@ int main(int argc, char **argv, char **envp)
         return 2;
     }
     set_log_level(cfg.log_level);
+    raise_fd_limit();
     static gx_main m;
     m.srv.cfg = &cfg;
     uv_loop_t *loop = uv_default_loop();

@@ -78,6 +78,8 @@ gx_blocal *gx_blocal_get(gx_server *srv, const char *brand, bool create)
 void gx_housekeeping(gx_server *srv)
 {
     srv->ticks++;
+    if (!srv->stopping)
+        gx_sessions_sweep(srv); /* liveness does not depend on Redis */
     if (!gx_redis_up(srv->redis) || srv->stopping)
         return;
     gx_tasks_expire_sweep(srv);

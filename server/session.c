@@ -369,3 +369,30 @@ void gx_session_let_go(gx_session *s, const char *task)
     gx_session_leave(s, task);
     gx_presence_refresh(s);
 }
+
+#define GX_HELLO_DEADLINE_MS 10000
+
+static void ping(gx_session *s, int64_t now)
+{
+    unsigned char frame[LWS_PRE + 1];
+    s->ping_ms = now;
+    if (s->qlen || s->close_code || s->close_sent || lws_partial_buffered(s->wsi))
+        return; /* busy sockets are sending anyway; their peer's replies keep them alive */
+    if (lws_write(s->wsi, frame + LWS_PRE, 0, LWS_WRITE_PING) < 0)
+        lws_set_timeout(s->wsi, PENDING_TIMEOUT_KILLED_BY_PARENT, LWS_TO_KILL_ASYNC);
+}
+
+void gx_sessions_sweep(gx_server *srv)
+{
+    int64_t now = gx_now_ms(), hb = (int64_t)srv->cfg->heartbeat_s * 1000;
+    for (gx_session *s = srv->all; s; s = s->next) {
+        if (!gx_session_live(s) || s->close_code || s->close_sent)
+            continue;
+        if (s->state < GX_SS_READY && now - s->born_ms >= GX_HELLO_DEADLINE_MS)
+            gx_session_close(s, 4408, "no hello within 10 s", false);
+        else if (now - s->rx_ms > 3 * hb) /* silent for three pings: the peer is gone */
+            lws_set_timeout(s->wsi, PENDING_TIMEOUT_KILLED_BY_PARENT, LWS_TO_KILL_ASYNC);
+        else if (now - s->rx_ms >= hb && now - s->ping_ms >= hb)
+            ping(s, now);
+    }
+}

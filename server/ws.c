@@ -13,10 +13,9 @@
 #include "gigcx/util.h"
 
 #define GX_FRAME_MAX (64 * 1024)
-#define GX_HELLO_DEADLINE_US (10 * LWS_USEC_PER_SEC)
-#define GX_STRIKES_MAX 20 /* rate-limited frames within a window before a 1008 close */
+#define GX_STRIKES_MAX 20         /* rate-limited frames within a window before a 1008 close */
 #define GX_STRIKE_WINDOW_MS 10000 /* so a client that backs off is never closed for old bursts */
-#define GX_EARLY_MAX 32   /* frames kept while hello is being answered */
+#define GX_EARLY_MAX 32           /* frames kept while hello is being answered */
 
 static gx_session *session_new(gx_server *srv, struct lws *wsi)
 {
@@ -30,7 +29,7 @@ static gx_session *session_new(gx_server *srv, struct lws *wsi)
     snprintf(s->origin, sizeof(s->origin), "%s/%llu", srv->cfg->node_id,
              (unsigned long long)s->serial);
     s->tokens = 2.0 * srv->cfg->ws_rate;
-    s->refill_ms = gx_now_ms();
+    s->refill_ms = s->born_ms = s->rx_ms = s->ping_ms = gx_now_ms();
     s->next = srv->all;
     if (srv->all)
         srv->all->prev = s;
@@ -299,16 +298,16 @@ int gx_ws_callback(struct lws *wsi, int reason, void *user, void *in, size_t len
         if (srv->stopping)
             return -1;
         pss->s = session_new(srv, wsi);
-        if (!pss->s)
-            return -1;
-        lws_set_timer_usecs(wsi, GX_HELLO_DEADLINE_US);
-        return 0;
-    case LWS_CALLBACK_TIMER:
-        if (pss->s && pss->s->state < GX_SS_READY)
-            gx_session_close(pss->s, 4408, "no hello within 10 s", false);
+        return pss->s ? 0 : -1;
+    case LWS_CALLBACK_RECEIVE_PONG:
+        if (pss->s)
+            pss->s->rx_ms = gx_now_ms();
         return 0;
     case LWS_CALLBACK_RECEIVE:
-        return pss->s ? on_receive(pss->s, wsi, in, len) : -1;
+        if (!pss->s)
+            return -1;
+        pss->s->rx_ms = gx_now_ms();
+        return on_receive(pss->s, wsi, in, len);
     case LWS_CALLBACK_SERVER_WRITEABLE:
         return pss->s ? on_writeable(pss->s, wsi) : 0;
     case LWS_CALLBACK_WS_PEER_INITIATED_CLOSE:

@@ -72,6 +72,10 @@ typedef struct gx_session {
     /* flood control: a token bucket */
     double tokens;
     int64_t refill_ms;
+
+    /* liveness, checked by gx_sessions_sweep once a second (no per-socket lws timers: lws
+     * keeps those in one sorted list, so each costs a walk of every other socket) */
+    int64_t born_ms, rx_ms, ping_ms;
     int64_t strike_ms; /* start of the window strikes are counted in */
     int strikes;
 
@@ -109,6 +113,10 @@ void gx_session_error(gx_session *s, int err, const char *ref, const char *fmt, 
     __attribute__((format(printf, 4, 5)));
 /* Closes with code once queued frames are out (flush) or at once. */
 void gx_session_close(gx_session *s, int code, const char *reason, bool flush);
+
+/* Once a second: closes sockets that sent no hello within 10 s (4408), pings those quiet
+ * for a heartbeat, and drops those silent for three. */
+void gx_sessions_sweep(gx_server *srv);
 
 /* The join record of task, or NULL; gx_session_join creates it (NULL only on no memory)
  * and lists the session as a member of the task's local entry. */

@@ -167,7 +167,12 @@ gxc_ctx *gxc_ctx_new(uv_loop_t *loop)
         return NULL;
     lws_set_log_level(LLL_ERR | LLL_WARN, NULL); /* a client library keeps quiet */
     void *foreign[] = {loop};
+    /* no lws validity pings (the server pings; lws answers them): each would be a timer in
+     * one sorted list, and every insert walks it, which a load test with thousands of
+     * sockets turns quadratic */
+    static const lws_retry_bo_t no_validity = {0};
     struct lws_context_creation_info info = {
+        .retry_and_idle_policy = &no_validity,
         .port = CONTEXT_PORT_NO_LISTEN,
         .protocols = protocols,
         .options = LWS_SERVER_OPTION_LIBUV,

@@ -16,6 +16,8 @@
 #define GXLT_SCENARIO_DIR "loadtest/scenarios"
 #endif
 
+#define GXLT_CONNECTING 256 /* expert handshakes in flight at once */
+
 enum phase { P_CONNECT, P_PAIRS, P_MEASURE, P_DRAIN, P_DONE };
 
 typedef struct {
@@ -258,12 +260,18 @@ static void step(lt *t, uint64_t now, double dt)
     double in_phase = (double)(now - t->phase_us) / 1e6;
     switch (t->phase) {
     case P_CONNECT: {
+        /* paced, and at most GXLT_CONNECTING handshakes in flight: lws keeps each pending
+         * handshake's time-out in one sorted list, so thousands at once cost a walk each */
         int want = (int)(in_phase * run->sc.connect_rate) + 1;
+        int inflight = t->connected - (int)(run->st.welcomed + run->st.connect_failures);
+        if (want > t->connected + GXLT_CONNECTING - inflight)
+            want = t->connected + GXLT_CONNECTING - inflight;
         if (want > t->connected) {
             gxlt_experts_connect(run, t->connected, want);
             t->connected = want < run->sc.experts ? want : run->sc.experts;
         }
         if (gxlt_experts_welcomed(run) >= run->sc.experts || in_phase > 120) {
+            run->st.connect_all_s = in_phase;
             for (int i = 0; i < run->nurls; i++) /* memory with every socket up and idle */
                 gxlt_server_sample_get(run, i, &run->idle[i]);
             for (int i = 0; i < run->sc.chat_pairs; i++)

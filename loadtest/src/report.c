@@ -127,6 +127,7 @@ json_t *gxlt_report_build(gxlt_run *run, double measured_s)
         "distribution", dist);
     if (run->storm_us)
         json_object_set_new(r, "reconnect_all_s", json_real(st->reconnect_all_s));
+    json_object_set_new(r, "connect_all_s", json_real(st->connect_all_s));
     json_t *urls = json_array();
     for (int i = 0; i < run->nurls; i++) {
         char u[96];
@@ -189,9 +190,10 @@ static double num(json_t *o, const char *k)
 
 int gxlt_report_text(FILE *f, json_t *r)
 {
-    fprintf(f, "\nscenario %s, %d experts, %.1f s measured\n\n",
+    fprintf(f, "\nscenario %s, %d experts (all welcomed in %.2f s), %.1f s measured\n\n",
             json_string_value(json_object_get(r, "scenario")),
-            (int)json_integer_value(json_object_get(r, "experts")), num(r, "measured_s"));
+            (int)json_integer_value(json_object_get(r, "experts")), num(r, "connect_all_s"),
+            num(r, "measured_s"));
     fprintf(f, "%-16s %9s %9s %9s %9s %9s %9s\n", "latency (ms)", "n", "p50", "p90", "p99", "p99.9",
             "max");
     const char *k;

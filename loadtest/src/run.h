@@ -65,6 +65,7 @@ typedef struct {
     uint64_t v[V_COUNT];
     json_t *errors;         /* code -> count, for the report */
     double reconnect_all_s; /* storm: from the drop until every expert was welcomed again */
+    double connect_all_s;   /* from the first connect until every expert was welcomed */
 } gxlt_stats;
 
 /* A server's figures from /metrics. */
