@@ -254,6 +254,17 @@ static void arrivals(lt *t, double dt, double since)
     }
 }
 
+/* The measured phase begins: server CPU per operation counts from here. */
+static void begin_measure(lt *t, uint64_t now)
+{
+    gxlt_run *run = &t->run;
+    for (int i = 0; i < run->nurls; i++)
+        gxlt_server_sample_get(run, i, &run->start[i]);
+    enter(t, P_MEASURE, gxlt_now_us());
+    run->t_start_us = t->phase_us;
+    (void)now;
+}
+
 static void step(lt *t, uint64_t now, double dt)
 {
     gxlt_run *run = &t->run;
@@ -276,16 +287,16 @@ static void step(lt *t, uint64_t now, double dt)
                 gxlt_server_sample_get(run, i, &run->idle[i]);
             for (int i = 0; i < run->sc.chat_pairs; i++)
                 gxlt_customer_start(run);
-            enter(t, run->sc.chat_pairs ? P_PAIRS : P_MEASURE, gxlt_now_us());
-            run->t_start_us = t->phase == P_MEASURE ? gxlt_now_us() : 0;
+            if (run->sc.chat_pairs)
+                enter(t, P_PAIRS, gxlt_now_us());
+            else
+                begin_measure(t, now);
         }
         break;
     }
     case P_PAIRS:
-        if (run->st.tasks_assigned >= (uint64_t)run->sc.chat_pairs || in_phase > 60) {
-            enter(t, P_MEASURE, now);
-            run->t_start_us = now;
-        }
+        if (run->st.tasks_assigned >= (uint64_t)run->sc.chat_pairs || in_phase > 60)
+            begin_measure(t, now);
         break;
     case P_MEASURE:
         if (run->sc.chat_pairs)

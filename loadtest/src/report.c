@@ -62,7 +62,9 @@ static json_t *server(const gxlt_run *run, const gxlt_stats *st)
     bool ok = true;
     for (int i = 0; i < run->nurls; i++) {
         ok &= run->before[i].ok && run->after[i].ok;
-        const gxlt_server_sample *from = run->idle[i].ok ? &run->idle[i] : &run->before[i];
+        const gxlt_server_sample *from = run->start[i].ok  ? &run->start[i]
+                                         : run->idle[i].ok ? &run->idle[i]
+                                                           : &run->before[i];
         cpu += run->after[i].cpu_s - from->cpu_s;
         cpu_conn += from->cpu_s - run->before[i].cpu_s;
         rss_b += run->before[i].rss_bytes;

@@ -107,7 +107,10 @@ typedef struct gxlt_run {
     size_t ncusts, capcusts;
     uint64_t storm_us; /* when the storm dropped every expert (0 = none yet) */
     gxlt_stats st;
-    gxlt_server_sample before[GXLT_URLS_MAX], after[GXLT_URLS_MAX], idle[GXLT_URLS_MAX];
+    /* server figures: before connecting, with every socket up (idle), when the measured
+     * phase starts, and at the end */
+    gxlt_server_sample before[GXLT_URLS_MAX], idle[GXLT_URLS_MAX], start[GXLT_URLS_MAX],
+        after[GXLT_URLS_MAX];
     bool progress_tty;
 } gxlt_run;
 
