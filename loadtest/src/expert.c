@@ -15,7 +15,7 @@ struct gxlt_expert {
     gxc_conn *c;
     char ip[16];
     uint64_t t_conn;
-    bool welcomed, ever_welcomed, dropping;
+    bool welcomed, ever_welcomed, dropping, connecting;
     int held, claiming, replies_total;
     bool thinking;      /* a claim is scheduled */
     gxlt_task **offers; /* owned array: offers not yet claimed nor withdrawn */
@@ -27,6 +27,7 @@ struct gxlt_expert {
 };
 
 static void expert_connect(gxlt_expert *e);
+static void handshake_over(gxlt_expert *e);
 
 static bool push(void ***arr, int *n, int *cap, void *v)
 {
@@ -271,12 +272,15 @@ static void on_update(gxlt_expert *e, json_t *m)
 static void on_welcome(gxlt_expert *e, uint64_t now)
 {
     gxlt_run *run = e->run;
+    handshake_over(e);
     e->welcomed = true;
     gxlt_observe(run, M_CONNECT, now - e->t_conn);
     run->st.welcomed++;
     e->ever_welcomed = true;
-    json_t *m = json_pack("{s:s, s:s, s:i}", "type", "presence.set", "status", "available",
-                          "capacity", run->sc.capacity);
+    /* in chat mode only the pairs' experts take work; the rest stay connected, away */
+    bool works = run->sc.chat_pairs == 0 || e->idx < run->sc.chat_pairs;
+    json_t *m = json_pack("{s:s, s:s, s:i}", "type", "presence.set", "status",
+                          works ? "available" : "away", "capacity", run->sc.capacity);
     gxlt_send(e->c, m);
     json_decref(m);
     if (run->storm_us && gxlt_experts_welcomed(run) == run->sc.experts &&
@@ -363,10 +367,31 @@ static void on_open(gxc_conn *c, void *user)
     json_decref(h);
 }
 
+/* Reconnects wait in a ring and start as handshakes finish (gxlt_experts_pump): a
+ * storm's thousands of simultaneous handshakes would each walk lws's sorted timer list. */
 static void reconnect(void *actor, void *arg)
 {
     (void)arg;
-    expert_connect(actor);
+    gxlt_expert *e = actor;
+    gxlt_run *run = e->run;
+    run->rq[(run->rq_head + run->rq_len++) % (size_t)run->sc.experts] = e;
+}
+
+void gxlt_experts_pump(gxlt_run *run, int cap)
+{
+    while (run->rq_len && run->connecting < cap && !run->stopping) {
+        gxlt_expert *e = run->rq[run->rq_head];
+        run->rq_head = (run->rq_head + 1) % (size_t)run->sc.experts;
+        run->rq_len--;
+        expert_connect(e);
+    }
+}
+
+static void handshake_over(gxlt_expert *e)
+{
+    if (e->connecting)
+        e->run->connecting--;
+    e->connecting = false;
 }
 
 static void on_close(gxc_conn *c, int code, void *user)
@@ -374,9 +399,11 @@ static void on_close(gxc_conn *c, int code, void *user)
     (void)c;
     gxlt_expert *e = user;
     gxlt_run *run = e->run;
+    handshake_over(e);
     e->c = NULL;
     e->welcomed = false;
     e->claiming = 0;
+    e->noffers = 0; /* offers die with the socket; going available again resends them */
     if (run->stopping)
         return;
     if (code == -1)
@@ -396,6 +423,8 @@ static void expert_connect(gxlt_expert *e)
 {
     gxc_target t = gxlt_target(e->run, e->idx, e->ip);
     e->t_conn = gxlt_now_us();
+    e->connecting = true;
+    e->run->connecting++;
     e->c = gxc_connect(e->run->ws, &t, &expert_cbs, e);
 }
 
@@ -441,7 +470,8 @@ void gxlt_experts_finish(gxlt_run *run)
 int gxlt_experts_setup(gxlt_run *run)
 {
     run->experts = calloc((size_t)run->sc.experts + 1, sizeof(*run->experts));
-    if (!run->experts)
+    run->rq = calloc((size_t)run->sc.experts + 1, sizeof(*run->rq));
+    if (!run->experts || !run->rq)
         return -1;
     for (int i = 0; i < run->sc.experts; i++) {
         gxlt_expert *e = &run->experts[i];
@@ -486,7 +516,9 @@ void gxlt_experts_free(gxlt_run *run)
         free(e->replies);
     }
     free(run->experts);
+    free(run->rq);
     run->experts = NULL;
+    run->rq = NULL;
 }
 
 gxc_conn *gxlt_expert_conn(gxlt_run *run, int idx)

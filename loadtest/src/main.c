@@ -274,9 +274,8 @@ static void step(lt *t, uint64_t now, double dt)
         /* paced, and at most GXLT_CONNECTING handshakes in flight: lws keeps each pending
          * handshake's time-out in one sorted list, so thousands at once cost a walk each */
         int want = (int)(in_phase * run->sc.connect_rate) + 1;
-        int inflight = t->connected - (int)(run->st.welcomed + run->st.connect_failures);
-        if (want > t->connected + GXLT_CONNECTING - inflight)
-            want = t->connected + GXLT_CONNECTING - inflight;
+        if (want > t->connected + GXLT_CONNECTING - run->connecting)
+            want = t->connected + GXLT_CONNECTING - run->connecting;
         if (want > t->connected) {
             gxlt_experts_connect(run, t->connected, want);
             t->connected = want < run->sc.experts ? want : run->sc.experts;
@@ -351,6 +350,7 @@ static void on_tick(uv_timer_t *timer)
     double dt = (double)(now - t->last_tick_us) / 1e6;
     t->last_tick_us = now;
     gxlt_run_due(run);
+    gxlt_experts_pump(run, GXLT_CONNECTING);
     step(t, now, dt);
     if (now - t->last_progress_us >= 1000000) {
         t->last_progress_us = now;

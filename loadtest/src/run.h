@@ -95,8 +95,11 @@ typedef struct gxlt_run {
     char api_key[128];    /* the brand's, from setup */
     char prefix[48];      /* ids of this run: brand, experts and customers start with it */
     gxlt_expert *experts; /* owned array of sc.experts */
-    gx_map tasks;         /* id -> gxlt_task (owned) */
-    gxlt_event *heap;     /* owned scheduler min-heap */
+    int connecting;       /* expert handshakes in flight (connect sent, no welcome yet) */
+    gxlt_expert **rq;     /* owned ring of sc.experts: experts waiting to reconnect */
+    size_t rq_head, rq_len;
+    gx_map tasks;     /* id -> gxlt_task (owned) */
+    gxlt_event *heap; /* owned scheduler min-heap */
     size_t nheap, capheap;
     uv_timer_t tick;
     uint64_t t_start_us; /* start of the measured phase */
@@ -143,6 +146,8 @@ gxc_target gxlt_target(gxlt_run *run, int i, char *ipbuf);
 /* Experts (expert.c). */
 int gxlt_experts_setup(gxlt_run *run);
 void gxlt_experts_connect(gxlt_run *run, int from, int to);
+/* Starts queued reconnects while fewer than cap handshakes are in flight. */
+void gxlt_experts_pump(gxlt_run *run, int cap);
 int gxlt_experts_welcomed(gxlt_run *run);
 void gxlt_experts_storm(gxlt_run *run);
 void gxlt_experts_finish(gxlt_run *run);
