@@ -372,14 +372,12 @@ void gx_session_let_go(gx_session *s, const char *task)
 
 #define GX_HELLO_DEADLINE_MS 10000
 
+/* Pings go out from the writable callback (lws takes control frames only there). */
 static void ping(gx_session *s, int64_t now)
 {
-    unsigned char frame[LWS_PRE + 1];
     s->ping_ms = now;
-    if (s->qlen || s->close_code || s->close_sent || lws_partial_buffered(s->wsi))
-        return; /* busy sockets are sending anyway; their peer's replies keep them alive */
-    if (lws_write(s->wsi, frame + LWS_PRE, 0, LWS_WRITE_PING) < 0)
-        lws_set_timeout(s->wsi, PENDING_TIMEOUT_KILLED_BY_PARENT, LWS_TO_KILL_ASYNC);
+    s->ping_due = true;
+    lws_callback_on_writable(s->wsi);
 }
 
 void gx_sessions_sweep(gx_server *srv)

@@ -49,6 +49,9 @@ int gxc_send_binary(gxc_conn *c, const void *data, size_t len);
 
 /* Starts a normal close (1000). */
 void gxc_close(gxc_conn *c);
+/* Stops (or resumes) reading from the connection: a peer that hangs, as the server sees
+ * it (no frames, no pongs). */
+void gxc_pause(gxc_conn *c, bool paused);
 /* Starts a normal close of every connection; returns how many are still open or opening.
  * Run the loop until it returns 0 before gxc_ctx_free for a clean teardown. */
 int gxc_close_all(gxc_ctx *ctx);

@@ -276,6 +276,12 @@ void gxc_close(gxc_conn *c)
     lws_callback_on_writable(c->wsi);
 }
 
+void gxc_pause(gxc_conn *c, bool paused)
+{
+    if (c && c->wsi)
+        lws_rx_flow_control(c->wsi, paused ? 0 : 1);
+}
+
 int gxc_close_all(gxc_ctx *ctx)
 {
     int n = 0;
