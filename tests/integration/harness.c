@@ -158,6 +158,7 @@ void gxt_setup(gxt_env *env, int nodes, const char *const *extra)
     env->ctx = gxc_ctx_new(&env->loop);
     if (!env->ctx)
         fail_msg("no client context");
+    env->api_key = gxt_brand(env, "acme");
 }
 
 int gxt_stop_node(gxt_env *env, int i)
@@ -175,6 +176,8 @@ int gxt_stop_node(gxt_env *env, int i)
 int gxt_teardown(gxt_env *env)
 {
     int bad = 0;
+    free(env->api_key);
+    env->api_key = NULL;
     for (int i = 0; i < GXT_NODES_MAX; i++) {
         if (!env->node_pid[i])
             continue;

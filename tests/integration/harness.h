@@ -23,6 +23,7 @@ typedef struct {
     pid_t node_pid[GXT_NODES_MAX];
     int node_port[GXT_NODES_MAX];
     char dir[128]; /* logs */
+    char *api_key; /* owned: the api key of brand "acme", which gxt_setup creates */
 } gxt_env;
 
 typedef struct {
@@ -36,6 +37,22 @@ typedef struct {
 /* Starts redis and nodes gigcxd processes (extra args appended to each, may be NULL).
  * Fails the test (cmocka) if anything does not come up within 10 s. */
 void gxt_setup(gxt_env *env, int nodes, const char *const *extra);
+/* The cmocka group fixtures of a test file: a static env named env with nodes gigcxd
+ * processes (extra arguments may be NULL), started once for the whole group. */
+#define GXT_FIXTURES(nodes, extra)                                                                 \
+    static gxt_env env;                                                                            \
+    static int setup(void **state)                                                                 \
+    {                                                                                              \
+        (void)state;                                                                               \
+        gxt_setup(&env, nodes, extra);                                                             \
+        return 0;                                                                                  \
+    }                                                                                              \
+    static int teardown(void **state)                                                              \
+    {                                                                                              \
+        (void)state;                                                                               \
+        return gxt_teardown(&env);                                                                 \
+    }
+
 /* Stops everything. Returns non-zero (and says which) if a node did not exit 0 on SIGTERM:
  * a sanitizer report or a leak in gigcxd fails the test that ran it. */
 int gxt_teardown(gxt_env *env);

@@ -16,13 +16,12 @@
 #include "harness.h"
 
 static gxt_env env;
-static char *api_key, *tok;
+static char *tok;
 
 static int setup(void **state)
 {
     (void)state;
     gxt_setup(&env, 1, NULL);
-    api_key = gxt_brand(&env, "acme");
     gxt_expert(&env, "b1", "acme", 2);
     tok = gxt_token(&env, "b1", "expert", NULL);
     return 0;
@@ -31,7 +30,6 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     (void)state;
-    free(api_key);
     free(tok);
     return gxt_teardown(&env);
 }
@@ -157,7 +155,7 @@ static void test_huge_and_binary_frames(void **state)
 static void test_other_peoples_tasks(void **state)
 {
     (void)state;
-    json_t *t = gxt_task(&env, 0, api_key, "victim", "my card was charged", 0);
+    json_t *t = gxt_task(&env, 0, env.api_key, "victim", "my card was charged", 0);
     const char *task = json_string_value(json_object_get(t, "task"));
     char *other = gxt_token(&env, "intruder", "customer", "acme");
     gxt_conn *c = gxt_login(&env, 0, other, NULL, NULL);
@@ -222,18 +220,18 @@ static void test_bad_rest(void **state)
                               NULL),
                      400);
     assert_int_equal(gxt_http(&env, 0, "POST", "/api/v1/tasks", "nope", NULL, "{}", NULL), 401);
-    assert_int_equal(gxt_http(&env, 0, "POST", "/api/v1/tasks", api_key, NULL,
+    assert_int_equal(gxt_http(&env, 0, "POST", "/api/v1/tasks", env.api_key, NULL,
                               "{\"customer\":{\"id\":\"a b\"}}", NULL),
                      400);
-    assert_int_equal(gxt_http(&env, 0, "GET", "/api/v1/tasks/nosuch", api_key, NULL, NULL, NULL),
-                     404);
-    assert_int_equal(gxt_http(&env, 0, "POST", "/api/v1/tokens", api_key, NULL,
+    assert_int_equal(
+        gxt_http(&env, 0, "GET", "/api/v1/tasks/nosuch", env.api_key, NULL, NULL, NULL), 404);
+    assert_int_equal(gxt_http(&env, 0, "POST", "/api/v1/tokens", env.api_key, NULL,
                               "{\"sub\":\"e\",\"role\":\"expert\"}", NULL),
                      403);
     assert_int_equal(gxt_http(&env, 0, "POST", "/api/v1/widget/session", NULL,
                               "http://evil.example", "{\"widget_key\":\"gxw_x\"}", NULL),
                      403);
-    assert_int_equal(gxt_http(&env, 0, "DELETE", "/api/v1/tasks/x", api_key, NULL, NULL, NULL),
+    assert_int_equal(gxt_http(&env, 0, "DELETE", "/api/v1/tasks/x", env.api_key, NULL, NULL, NULL),
                      405);
     /* and everyone else is still served */
     gxt_conn *c = gxt_login(&env, 0, tok, NULL, NULL);

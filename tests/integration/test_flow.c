@@ -10,23 +10,7 @@
 #include <cmocka.h>
 #include "harness.h"
 
-static gxt_env env;
-static char *api_key;
-
-static int setup(void **state)
-{
-    (void)state;
-    gxt_setup(&env, 1, NULL);
-    api_key = gxt_brand(&env, "acme");
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    free(api_key);
-    return gxt_teardown(&env);
-}
+GXT_FIXTURES(1, NULL)
 
 /* An available expert with its own id. */
 static gxt_conn *expert(const char *id, int capacity)
@@ -47,7 +31,7 @@ static void test_offer_claim_chat_resolve_rate(void **state)
 {
     (void)state;
     gxt_conn *e1 = expert("f1", 3), *e2 = expert("f2", 3);
-    json_t *t = gxt_task(&env, 0, api_key, "cust1", "I was charged twice", 0);
+    json_t *t = gxt_task(&env, 0, env.api_key, "cust1", "I was charged twice", 0);
     const char *task = gxt_str(t, "task");
     assert_string_equal(gxt_str(t, "status"), "queued");
     gxt_conn *cu = gxt_login(&env, 0, gxt_str(t, "customer_token"), NULL, NULL);
@@ -143,13 +127,13 @@ static void test_offer_claim_chat_resolve_rate(void **state)
     char path[160];
     json_t *got;
     snprintf(path, sizeof(path), "/api/v1/tasks/%s", task);
-    assert_int_equal(gxt_http(&env, 0, "GET", path, api_key, NULL, NULL, &got), 200);
+    assert_int_equal(gxt_http(&env, 0, "GET", path, env.api_key, NULL, NULL, &got), 200);
     assert_string_equal(gxt_str(got, "status"), "resolved");
     assert_int_equal(json_integer_value(json_object_get(json_object_get(got, "rating"), "score")),
                      5);
     json_decref(got);
     snprintf(path, sizeof(path), "/api/v1/tasks/%s/transcript", task);
-    assert_int_equal(gxt_http(&env, 0, "GET", path, api_key, NULL, NULL, &got), 200);
+    assert_int_equal(gxt_http(&env, 0, "GET", path, env.api_key, NULL, NULL, &got), 200);
     assert_int_equal(json_array_size(json_object_get(got, "messages")), 7);
     json_decref(got);
     json_decref(t);
@@ -162,7 +146,7 @@ static void test_release_reoffers_and_cancel_withdraws(void **state)
 {
     (void)state;
     gxt_conn *e1 = expert("g1", 2), *e2 = expert("g2", 2);
-    json_t *t = gxt_task(&env, 0, api_key, "cust2", "where is my parcel", 0);
+    json_t *t = gxt_task(&env, 0, env.api_key, "cust2", "where is my parcel", 0);
     const char *task = gxt_str(t, "task");
     gxt_conn *cu = gxt_login(&env, 0, gxt_str(t, "customer_token"), NULL, NULL);
     json_decref(gxt_must(e1, "offer", 3000));
@@ -208,8 +192,8 @@ static void test_release_reoffers_and_cancel_withdraws(void **state)
 static void test_capacity_and_backlog_order(void **state)
 {
     (void)state;
-    json_t *old = gxt_task(&env, 0, api_key, "cust3", "old normal", 0);
-    json_t *urgent = gxt_task(&env, 0, api_key, "cust4", "urgent one", 9);
+    json_t *old = gxt_task(&env, 0, env.api_key, "cust3", "old normal", 0);
+    json_t *urgent = gxt_task(&env, 0, env.api_key, "cust4", "urgent one", 9);
     gxt_conn *e = expert("h1", 1); /* going available sends the backlog */
     json_t *b1 = gxt_must(e, "offer", 3000), *b2 = gxt_must(e, "offer", 3000);
     assert_string_equal(gxt_str(b1, "task"), gxt_str(urgent, "task")); /* priority first */
@@ -307,7 +291,7 @@ static void test_admin_reads(void **state)
     assert_int_equal(
         gxt_http(&env, 0, "GET", "/api/v1/admin/stats", GXT_ADMIN, NULL, NULL, &before), 200);
     gxt_conn *e = expert("ad1", 2);
-    json_t *t = gxt_task(&env, 0, api_key, "adc", "admin reads", 0);
+    json_t *t = gxt_task(&env, 0, env.api_key, "adc", "admin reads", 0);
     json_decref(gxt_must(e, "offer", 3000));
     gxt_send(e, "{s:s, s:s}", "type", "task.claim", "task", gxt_str(t, "task"));
     json_decref(gxt_must(e, "task.assigned", 3000));
@@ -332,7 +316,7 @@ static void test_admin_reads(void **state)
                      200);
     assert_string_equal(gxt_str(one, "widget_key"),
                         gxt_str(json_array_get(json_object_get(list, "brands"), 0), "widget_key"));
-    assert_null(json_object_get(one, "api_key")); /* never shown again */
+    assert_null(json_object_get(one, "env.api_key")); /* never shown again */
     json_decref(one);
     assert_int_equal(gxt_http(&env, 0, "GET", "/api/v1/brands/nosuch", GXT_ADMIN, NULL, NULL, NULL),
                      404);

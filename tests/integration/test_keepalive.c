@@ -9,21 +9,8 @@
 #include <cmocka.h>
 #include "harness.h"
 
-static gxt_env env;
-
-static int setup(void **state)
-{
-    (void)state;
-    static const char *const fast[] = {"--heartbeat", "1", NULL};
-    gxt_setup(&env, 1, fast);
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    return gxt_teardown(&env);
-}
+static const char *const fast[] = {"--heartbeat", "1", NULL};
+GXT_FIXTURES(1, fast)
 
 static void test_silent_peer_dropped_live_one_kept(void **state)
 {

@@ -11,20 +11,7 @@
 #include <cmocka.h>
 #include "harness.h"
 
-static gxt_env env;
-
-static int setup(void **state)
-{
-    (void)state;
-    gxt_setup(&env, 1, NULL);
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    return gxt_teardown(&env);
-}
+GXT_FIXTURES(1, NULL)
 
 static void test_smoke_passes(void **state)
 {

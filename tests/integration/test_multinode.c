@@ -13,23 +13,7 @@
 #define RACE_EXPERTS 60
 #define RACE_TASKS 200
 
-static gxt_env env;
-static char *api_key;
-
-static int setup(void **state)
-{
-    (void)state;
-    gxt_setup(&env, 2, NULL);
-    api_key = gxt_brand(&env, "acme");
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    free(api_key);
-    return gxt_teardown(&env);
-}
+GXT_FIXTURES(2, NULL)
 
 static gxt_conn *available(int node, const char *id, int capacity)
 {
@@ -46,7 +30,7 @@ static void test_offer_and_chat_cross_nodes(void **state)
 {
     (void)state;
     gxt_conn *e = available(1, "m1", 2);
-    json_t *t = gxt_task(&env, 0, api_key, "mc1", "order missing", 0); /* created on node 1 */
+    json_t *t = gxt_task(&env, 0, env.api_key, "mc1", "order missing", 0); /* created on node 1 */
     const char *task = gxt_str(t, "task");
     json_t *o = gxt_must(e, "offer", 3000); /* received on node 2 */
     assert_string_equal(gxt_str(o, "task"), task);

@@ -10,20 +10,7 @@
 #include <cmocka.h>
 #include "harness.h"
 
-static gxt_env env;
-
-static int setup(void **state)
-{
-    (void)state;
-    gxt_setup(&env, 1, NULL);
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    return gxt_teardown(&env);
-}
+GXT_FIXTURES(1, NULL)
 
 /* Polls /healthz until it answers want, for up to ms. */
 static bool health_becomes(int want, int ms)
@@ -45,7 +32,7 @@ static void send_text(gxt_conn *c, const char *task, const char *text, const cha
 static void test_redis_restart(void **state)
 {
     (void)state;
-    char *key = gxt_brand(&env, "acme");
+    const char *key = env.api_key;
     gxt_expert(&env, "o1", "acme", 3);
     char *tok = gxt_token(&env, "o1", "expert", NULL);
     gxt_conn *e = gxt_login(&env, 0, tok, NULL, NULL);
@@ -95,7 +82,6 @@ static void test_redis_restart(void **state)
     gxt_close(cu);
     json_decref(t);
     free(tok);
-    free(key);
 }
 
 int main(void)

@@ -14,23 +14,7 @@
 #define MISSED 20
 #define DURING 10
 
-static gxt_env env;
-static char *api_key;
-
-static int setup(void **state)
-{
-    (void)state;
-    gxt_setup(&env, 2, NULL);
-    api_key = gxt_brand(&env, "acme");
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    free(api_key);
-    return gxt_teardown(&env);
-}
+GXT_FIXTURES(2, NULL)
 
 /* The customer writes one message and waits for its ack; returns the stored id. */
 static char *say(gxt_conn *cu, const char *task, int i)
@@ -88,7 +72,7 @@ static void test_resume_after_drop(void **state)
     gxt_conn *e = gxt_login(&env, 0, tok, NULL, NULL);
     gxt_send(e, "{s:s, s:s}", "type", "presence.set", "status", "available");
     json_decref(gxt_must(e, "presence", 3000));
-    json_t *t = gxt_task(&env, 0, api_key, "rc1", "where is my parcel", 0);
+    json_t *t = gxt_task(&env, 0, env.api_key, "rc1", "where is my parcel", 0);
     const char *task = gxt_str(t, "task");
     gxt_conn *cu = gxt_login(&env, 1, gxt_str(t, "customer_token"), NULL, NULL);
     json_decref(gxt_must(e, "offer", 3000));
@@ -153,7 +137,7 @@ static void test_resume_after_drop(void **state)
 static void test_customer_second_tab(void **state)
 {
     (void)state;
-    json_t *t = gxt_task(&env, 0, api_key, "rc2", "refund please", 0);
+    json_t *t = gxt_task(&env, 0, env.api_key, "rc2", "refund please", 0);
     const char *task = gxt_str(t, "task"), *ctok = gxt_str(t, "customer_token");
     json_t *w1;
     gxt_conn *tab1 = gxt_login(&env, 0, ctok, NULL, &w1);

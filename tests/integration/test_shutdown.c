@@ -10,25 +10,12 @@
 #include <cmocka.h>
 #include "harness.h"
 
-static gxt_env env;
-
-static int setup(void **state)
-{
-    (void)state;
-    gxt_setup(&env, 2, NULL);
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    return gxt_teardown(&env);
-}
+GXT_FIXTURES(2, NULL)
 
 static void test_sigterm_closes_1001_and_nothing_is_lost(void **state)
 {
     (void)state;
-    char *key = gxt_brand(&env, "acme");
+    const char *key = env.api_key;
     gxt_expert(&env, "s1", "acme", 2);
     char *tok = gxt_token(&env, "s1", "expert", NULL);
     gxt_conn *e = gxt_login(&env, 1, tok, NULL, NULL); /* on the node that will stop */
@@ -77,7 +64,6 @@ static void test_sigterm_closes_1001_and_nothing_is_lost(void **state)
     gxt_close(cu);
     json_decref(t);
     free(tok);
-    free(key);
 }
 
 int main(void)
