@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "gigcx/chat.h"
+#include "gigcx/privacy.h"
 #include "gigcx/error.h"
 #include "gigcx/request.h"
 #include "gigcx/util.h"
@@ -127,6 +128,8 @@ static void on_history_page(redisReply *r, void *priv)
     } else if (q->num == 1) {
         json_t *h = json_pack("{s:s, s:s, s:o}", "type", "chat.history", "task", q->task,
                               "messages", gx_chat_entries(q->task, r, true));
+        if (gx_privacy_masked(q->s))
+            gx_privacy_mask(h);
         gx_session_send_json(q->s, h, gx_req_ref(q));
         json_decref(h);
     }

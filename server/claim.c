@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "gigcx/chat.h"
+#include "gigcx/privacy.h"
 #include "gigcx/error.h"
 #include "gigcx/handlers.h"
 #include "gigcx/request.h"
@@ -61,6 +62,8 @@ static void assigned_reply(gx_req *q, redisReply *r)
                   "task", q->task, "status", gx_reply_str(r, 1), "brand", gx_reply_str(r, 2),
                   "topic", gx_reply_str(r, 3), "language", gx_reply_str(r, 4), "customer", "name",
                   gx_reply_str(r, 5), "history", history, "pay", pay);
+    if (gx_privacy_masked(s))
+        gx_privacy_mask(a); /* history, and the customer's first name only */
     gx_session_send_json(s, a, gx_req_ref(q));
     json_decref(a);
 }

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "gigcx/handlers.h"
+#include "gigcx/privacy.h"
 #include "gigcx/session.h"
 
 /* Splits the header line into at most max tab-separated fields of buf; returns the body. */
@@ -35,13 +36,15 @@ static void on_chat(gx_server *srv, char **f, int nf, const char *body, size_t b
     gx_tlocal *t = nf == 3 ? gx_tlocal_get(srv, f[1], false) : NULL;
     if (!t || !t->members.n || gx_sid_parse(f[2], &id))
         return;
-    gx_buf *b = gx_buf_new(body, blen);
+    gx_buf *b = gx_buf_new(body, blen), *masked = NULL;
+    bool tried = false;
     for (int i = 0; b && i < t->members.n; i++) {
         gx_session *s = t->members.v[i];
         gx_join *j = gx_session_find_join(s, t->id);
         if (j)
-            gx_session_deliver_chat(s, j, id, b);
+            gx_session_deliver_chat(s, j, id, gx_privacy_frame(s, b, &masked, &tried));
     }
+    gx_buf_unref(masked);
     gx_buf_unref(b);
 }
 
@@ -50,10 +53,14 @@ static void on_typing(gx_server *srv, char **f, int nf, const char *body, size_t
     gx_tlocal *t = nf == 3 ? gx_tlocal_get(srv, f[1], false) : NULL;
     if (!t || !t->members.n)
         return;
-    gx_buf *b = gx_buf_new(body, blen);
-    for (int i = 0; b && i < t->members.n; i++)
-        if (strcmp(t->members.v[i]->who.sub, f[2]) != 0)
-            gx_session_send(t->members.v[i], b);
+    gx_buf *b = gx_buf_new(body, blen), *masked = NULL;
+    bool tried = false;
+    for (int i = 0; b && i < t->members.n; i++) {
+        gx_session *s = t->members.v[i];
+        if (strcmp(s->who.sub, f[2]) != 0)
+            gx_session_send(s, gx_privacy_frame(s, b, &masked, &tried));
+    }
+    gx_buf_unref(masked);
     gx_buf_unref(b);
 }
 

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "gigcx/handlers.h"
+#include "gigcx/privacy.h"
 #include "gigcx/request.h"
 #include "gigcx/util.h"
 
@@ -160,11 +161,14 @@ static void fan_out(gx_server *srv, char **f, int nf, const char *body, size_t b
     gx_needles n;
     if (!staff)
         needles(&n, f[2], f[3], atoi(f[4]));
+    gx_buf *masked = NULL; /* the tier-1 variant, built for the first tier-1 expert */
+    bool tried = false;
     for (int i = 0; i < v->n; i++) {
         gx_session *s = v->v[i];
         if (staff || eligible(s, &n))
-            hand_offer(s, t, b);
+            hand_offer(s, t, gx_privacy_frame(s, b, &masked, &tried));
     }
+    gx_buf_unref(masked);
     gx_buf_unref(b);
     gx_tlocal_gc(srv, t);
 }
@@ -257,6 +261,8 @@ static void send_backlog(gx_backlog *b)
         if (!ok)
             continue;
         json_t *o = offer_json(task, r);
+        if (gx_privacy_masked(s))
+            gx_privacy_mask(o);
         gx_buf *buf = gx_buf_json(o);
         gx_tlocal *t = gx_tlocal_get(s->srv, task, true);
         if (t && buf)

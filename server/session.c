@@ -6,6 +6,7 @@
 #include <string.h>
 #include <libwebsockets.h>
 #include "gigcx/chat.h"
+#include "gigcx/privacy.h"
 #include "gigcx/error.h"
 #include "gigcx/handlers.h"
 #include "gigcx/session.h"
@@ -254,6 +255,8 @@ static void on_catch_up(redisReply *r, void *priv)
         if (!m)
             continue;
         if (gx_sid_cmp(id, j->last) > 0) {
+            if (gx_privacy_masked(s))
+                gx_privacy_mask(m);
             gx_buf *b = gx_buf_json(m);
             j->last = id;
             gx_session_send(s, b);

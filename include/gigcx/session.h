@@ -76,7 +76,7 @@ typedef struct gx_session {
     /* liveness, checked by gx_sessions_sweep once a second (no per-socket lws timers: lws
      * keeps those in one sorted list, so each costs a walk of every other socket) */
     int64_t born_ms, rx_ms, ping_ms;
-    bool ping_due; /* a ping waits for the writable callback */
+    bool ping_due;     /* a ping waits for the writable callback */
     int64_t strike_ms; /* start of the window strikes are counted in */
     int strikes;
 

@@ -50,7 +50,8 @@ static void test_offer_claim_chat_resolve_rate(void **state)
     json_t *h0 = json_array_get(json_object_get(a, "history"), 0);
     assert_string_equal(gxt_str(h0, "cid"), "open");
     assert_string_equal(gxt_str(h0, "text"), "I was charged twice");
-    assert_string_equal(gxt_str(json_object_get(a, "customer"), "name"), "Ann Lee");
+    /* a tier-1 expert knows the customer by first name only */
+    assert_string_equal(gxt_str(json_object_get(a, "customer"), "name"), "Ann");
     json_decref(a);
     json_t *w = gxt_must(e2, "offer.withdrawn", 3000);
     assert_string_equal(gxt_str(w, "reason"), "claimed");
