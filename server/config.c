@@ -48,6 +48,9 @@ static const gx_opt opts[] = {
     {"--queue-timeout", "GIGCX_QUEUE_TIMEOUT", "SECONDS", "900",
      "how long a task waits unclaimed, for brands that set none", T_INT, F(queue_timeout_s), 1,
      86400},
+    {"--expert-grace", "GIGCX_EXPERT_GRACE", "SECONDS", "60",
+     "how long an expert's held tasks wait for them after their socket is gone", T_INT,
+     F(expert_grace_s), 1, 86400},
     {"--ws-rate", "GIGCX_WS_RATE", "FRAMES", "50",
      "frames per second a socket may send (bursts of twice that); load tests raise it", T_INT,
      F(ws_rate), 1, 100000},
@@ -160,6 +163,7 @@ static void defaults(gx_config *c)
     c->heartbeat_s = 20;
     c->queue_timeout_s = 900;
     c->ws_rate = 50;
+    c->expert_grace_s = 60;
 }
 
 static const gx_opt *find_flag(const char *arg, size_t n)

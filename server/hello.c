@@ -348,6 +348,7 @@ static void finish(gx_hello *h)
             json_array_append_new(later, json_pack("{s:s, s:b}", "task", task, "deny", 1));
     }
     s->state = GX_SS_READY;
+    gx_presence_touch(s);
     gx_session_send_json(s, w, ref);
     json_decref(w);
     size_t i;

@@ -88,6 +88,8 @@ void gx_housekeeping(gx_server *srv)
         gx_tasks_positions(srv);
     if (srv->ticks % (uint64_t)srv->cfg->heartbeat_s == 0)
         gx_presence_heartbeat(srv);
+    if (srv->ticks % 2 == 1)
+        gx_absent_sweep(srv);
 }
 
 static void free_task(const char *key, void *val, void *arg)

@@ -2,6 +2,7 @@
  * the expiry sweep and queue positions. Status changes themselves happen in the transition
  * script; this module does the queue and index upkeep around them. */
 #include <stdio.h>
+#include <libwebsockets.h>
 #include <stdlib.h>
 #include <string.h>
 #include "gigcx/error.h"
@@ -456,6 +457,36 @@ void gx_tasks_expire_sweep(gx_server *srv)
 {
     gx_redis_cmd(srv->redis, on_due, srv, "ZRANGEBYSCORE gx:expiry -inf %lld LIMIT 0 %d",
                  (long long)gx_now_ms(), GX_SWEEP_BATCH);
+}
+
+/* A release the server makes for an absent assignee: the task goes back to its queue. */
+typedef struct {
+    gx_server *srv;
+    char task[65];
+} gx_releasing;
+
+static void on_released(redisReply *r, void *priv)
+{
+    gx_releasing *e = priv;
+    if (gx_script_status(r) == 0) {
+        lwsl_user("task %s back in its queue: its assignee went silent\n", e->task);
+        after_transition(e->srv, e->task, "release", r);
+    }
+    free(e);
+}
+
+int gx_task_release_for(gx_server *srv, const char *task, const char *user, gx_role role)
+{
+    gx_releasing *e = calloc(1, sizeof(*e));
+    if (!e)
+        return GX_EINTERNAL;
+    e->srv = srv;
+    snprintf(e->task, sizeof(e->task), "%s", task);
+    int rc = run_transition(srv, task, "release", user, role, "-", "assignee went silent",
+                            on_released, e);
+    if (rc)
+        free(e);
+    return rc;
 }
 
 /* Queue positions: a waiting customer hears when its place changes. */

@@ -22,6 +22,7 @@ typedef struct {
     int heartbeat_s;     /* ping interval, default 20 */
     int queue_timeout_s; /* default offer/queue time-out for brands that set none, default 900 */
     int ws_rate;         /* frames per second per socket (flood control), default 50 */
+    int expert_grace_s;  /* held tasks wait this long for an expert whose socket is gone */
     bool dev;            /* --dev: throwaway keys, demo brand and experts */
     bool help;           /* --help was given */
 } gx_config;

@@ -50,6 +50,14 @@ void gx_on_task_open(gx_session *s, json_t *msg, const char *ref);
 void gx_on_task_transition(gx_session *s, json_t *msg, const char *ref, const char *action);
 void gx_on_task_rate(gx_session *s, json_t *msg, const char *ref);
 void gx_tasks_expire_sweep(gx_server *srv);
+/* Puts task back in its queue (or, for staff, the escalated queue) on behalf of user, its
+ * assignee, who went silent. Returns 0 or an error code; a task no longer held is left. */
+int gx_task_release_for(gx_server *srv, const char *task, const char *user, gx_role role);
+/* Any node, every few seconds: experts and staff whose presence went stale past the grace
+ * period lose their held tasks to the queue (absent.c). */
+void gx_absent_sweep(gx_server *srv);
+/* Marks s present now (at welcome; the heartbeat keeps it so). */
+void gx_presence_touch(gx_session *s);
 void gx_tasks_positions(gx_server *srv);
 
 #endif

@@ -1,0 +1,83 @@
+/* Experts who went silent: a connected expert's node refreshes its presence score every
+ * heartbeat; when the score is older than the grace period (the socket is gone, or its
+ * node died), any node puts the expert's held tasks back in the queue, history kept, and
+ * forgets the presence. Two nodes sweeping at once is harmless: the release script lets
+ * only the assignee's task go, once. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "gigcx/handlers.h"
+#include "gigcx/request.h"
+#include "gigcx/session.h"
+#include "gigcx/util.h"
+
+#define GX_ABSENT_BATCH 100
+
+typedef struct {
+    gx_server *srv;
+    char user[65];
+    char task[65]; /* for the per-task step */
+} gx_absent;
+
+/* The task's assignee and staff member, to release it as the right role. */
+static void on_holder(redisReply *r, void *priv)
+{
+    gx_absent *a = priv;
+    if (r && strcmp(gx_reply_str(r, 0), a->user) == 0) {
+        gx_role role = strcmp(gx_reply_str(r, 1), a->user) == 0 ? GX_ROLE_STAFF : GX_ROLE_EXPERT;
+        gx_task_release_for(a->srv, a->task, a->user, role);
+    }
+    free(a);
+}
+
+static void on_tasks(redisReply *r, void *priv)
+{
+    gx_absent *a = priv;
+    for (size_t i = 0; r && r->type == REDIS_REPLY_ARRAY && i < r->elements; i++) {
+        const char *task = r->element[i]->str;
+        gx_absent *each = gx_id_valid(task) ? malloc(sizeof(*each)) : NULL;
+        if (!each)
+            continue;
+        *each = *a;
+        snprintf(each->task, sizeof(each->task), "%s", task);
+        if (gx_redis_cmd(a->srv->redis, on_holder, each, "HMGET gx:{t:%s}:task assignee staff",
+                         task))
+            free(each);
+    }
+    gx_redis_cmd(a->srv->redis, NULL, NULL, "ZREM gx:presence %s", a->user);
+    free(a);
+}
+
+static void on_stale(redisReply *r, void *priv)
+{
+    gx_server *srv = priv;
+    for (size_t i = 0; r && r->type == REDIS_REPLY_ARRAY && i < r->elements; i++) {
+        const char *user = r->element[i]->str;
+        if (!gx_id_valid(user) || gx_map_get(&srv->users, user))
+            continue; /* connected here: its score is merely late */
+        gx_absent *a = calloc(1, sizeof(*a));
+        if (!a)
+            continue;
+        a->srv = srv;
+        snprintf(a->user, sizeof(a->user), "%s", user);
+        if (gx_redis_cmd(srv->redis, on_tasks, a, "SMEMBERS gx:u:%s:tasks", user))
+            free(a);
+    }
+}
+
+void gx_absent_sweep(gx_server *srv)
+{
+    /* never shorter than two heartbeats: connected experts' scores are that old at worst */
+    long long grace = srv->cfg->expert_grace_s, beats = 2LL * srv->cfg->heartbeat_s + 1;
+    long long stale = (long long)gx_now_ms() - (grace > beats ? grace : beats) * 1000;
+    gx_redis_cmd(srv->redis, on_stale, srv, "ZRANGEBYSCORE gx:presence -inf %lld LIMIT 0 %d", stale,
+                 GX_ABSENT_BATCH);
+}
+
+void gx_presence_touch(gx_session *s)
+{
+    if (s->who.role == GX_ROLE_CUSTOMER)
+        return;
+    gx_redis_cmd(s->srv->redis, NULL, NULL, "ZADD gx:presence %lld %s", (long long)gx_now_ms(),
+                 s->who.sub);
+}
