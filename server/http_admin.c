@@ -6,121 +6,12 @@
 #include <string.h>
 #include "gigcx/admin.h"
 #include "gigcx/error.h"
+#include "gigcx/gather.h"
 #include "gigcx/util.h"
 
 #define GX_LIST_MAX 1000 /* rows in one listing; enough for a dashboard */
 
-/* ---- gathering replies ---- */
-
-typedef struct gx_gather gx_gather;
-typedef void (*gx_gather_done)(gx_gather *g);
-
-struct gx_gather {
-    gx_http_req *r;  /* a reference */
-    json_t *replies; /* owned: one slot per command, in the order sent */
-    int pending;     /* replies outstanding, plus one until sealed */
-    bool failed;
-    gx_gather_done done;
-    json_t *ctx; /* owned scratch for the done function */
-};
-
-typedef struct {
-    gx_gather *g;
-    size_t slot;
-} gx_slot;
-
-/* A Redis reply as JSON: strings, integers, arrays; nil is null. */
-static json_t *reply_json(const redisReply *rep)
-{
-    switch (rep ? rep->type : REDIS_REPLY_NIL) {
-    case REDIS_REPLY_STRING:
-    case REDIS_REPLY_STATUS:
-        return json_stringn(rep->str, rep->len);
-    case REDIS_REPLY_INTEGER:
-        return json_integer(rep->integer);
-    case REDIS_REPLY_ARRAY: {
-        json_t *a = json_array();
-        for (size_t i = 0; i < rep->elements; i++)
-            json_array_append_new(a, reply_json(rep->element[i]));
-        return a;
-    }
-    default:
-        return json_null();
-    }
-}
-
-static void gather_finish(gx_gather *g)
-{
-    if (--g->pending > 0)
-        return;
-    if (g->failed)
-        gx_http_error(g->r, GX_EUNAVAIL, "storage unavailable");
-    else
-        g->done(g);
-    gx_http_unref(g->r);
-    json_decref(g->replies);
-    json_decref(g->ctx);
-    free(g);
-}
-
-static void on_slot(redisReply *rep, void *priv)
-{
-    gx_slot *s = priv;
-    if (!rep || rep->type == REDIS_REPLY_ERROR)
-        s->g->failed = true;
-    json_array_set_new(s->g->replies, s->slot, reply_json(rep));
-    gather_finish(s->g);
-    free(s);
-}
-
-static gx_gather *gather_new(gx_http_req *r, gx_gather_done done)
-{
-    gx_gather *g = calloc(1, sizeof(*g));
-    if (!g) {
-        gx_http_error(r, GX_EINTERNAL, "out of memory");
-        return NULL;
-    }
-    *g = (gx_gather){.r = gx_http_ref(r), .replies = json_array(), .pending = 1, .done = done};
-    return g;
-}
-
-/* Queues one command (C-string arguments) whose reply lands in the next slot. */
-static void gather(gx_gather *g, int argc, const char **argv)
-{
-    gx_slot *s = malloc(sizeof(*s));
-    size_t slot = json_array_size(g->replies);
-    json_array_append_new(g->replies, json_null());
-    if (!s) {
-        g->failed = true;
-        return;
-    }
-    *s = (gx_slot){g, slot};
-    g->pending++;
-    if (gx_redis_argv(g->r->srv->redis, on_slot, s, argc, argv, NULL)) {
-        g->failed = true;
-        g->pending--;
-        free(s);
-    }
-}
-
-static void gather_key(gx_gather *g, const char *cmd, const char *fmt, const char *id)
-{
-    char key[128];
-    snprintf(key, sizeof(key), fmt, id);
-    const char *argv[] = {cmd, key};
-    gather(g, 2, argv);
-}
-
 /* ---- shaping ---- */
-
-/* Field f of an HGETALL reply (a flat [k, v, ...] array), or NULL. */
-static const char *hfield(json_t *flat, const char *f)
-{
-    for (size_t i = 0; i + 1 < json_array_size(flat); i += 2)
-        if (strcmp(json_string_value(json_array_get(flat, i)) ?: "", f) == 0)
-            return json_string_value(json_array_get(flat, i + 1));
-    return NULL;
-}
 
 static json_t *parsed(const char *s, json_t *fallback)
 {
@@ -133,17 +24,17 @@ static json_t *parsed(const char *s, json_t *fallback)
 
 static json_t *brand_json(gx_server *srv, const char *id, json_t *flat)
 {
-    json_t *conf = parsed(hfield(flat, "config"), json_object());
+    json_t *conf = parsed(gx_flat_field(flat, "config"), json_object());
     json_t *topics = json_object_get(conf, "topics");
     json_t *timeout = json_object_get(conf, "queue_timeout_s");
-    json_t *b =
-        json_pack("{s:s, s:s, s:o, s:o, s:s, s:O, s:I}", "brand", id, "name",
-                  hfield(flat, "name") ?: "", "pay", parsed(hfield(flat, "pay"), json_object()),
-                  "widget_origins", parsed(hfield(flat, "widget_origins"), json_array()),
-                  "widget_key", hfield(flat, "widget_key") ?: "", "topics",
-                  topics ? topics : json_object(), "queue_timeout_s",
-                  (json_int_t)(timeout ? json_integer_value(timeout) : srv->cfg->queue_timeout_s));
-    const char *hook = hfield(flat, "webhook_url");
+    json_t *b = json_pack(
+        "{s:s, s:s, s:o, s:o, s:s, s:O, s:I}", "brand", id, "name",
+        gx_flat_field(flat, "name") ?: "", "pay", parsed(gx_flat_field(flat, "pay"), json_object()),
+        "widget_origins", parsed(gx_flat_field(flat, "widget_origins"), json_array()), "widget_key",
+        gx_flat_field(flat, "widget_key") ?: "", "topics", topics ? topics : json_object(),
+        "queue_timeout_s",
+        (json_int_t)(timeout ? json_integer_value(timeout) : srv->cfg->queue_timeout_s));
+    const char *hook = gx_flat_field(flat, "webhook_url");
     if (hook && hook[0])
         json_object_set_new(b, "webhook_url", json_string(hook));
     json_decref(conf);
@@ -152,14 +43,15 @@ static json_t *brand_json(gx_server *srv, const char *id, json_t *flat)
 
 static json_t *expert_json(const char *id, json_t *flat)
 {
-    long long sum = atoll(hfield(flat, "rating_sum") ?: "0"),
-              n = atoll(hfield(flat, "rating_n") ?: "0");
-    json_t *e = json_pack(
-        "{s:s, s:s, s:o, s:o, s:i, s:o, s:i}", "id", id, "name", hfield(flat, "name") ?: "",
-        "skills", parsed(hfield(flat, "skills"), json_array()), "languages",
-        parsed(hfield(flat, "languages"), json_array()), "tier", atoi(hfield(flat, "tier") ?: "1"),
-        "brands", parsed(hfield(flat, "brands"), json_array()), "capacity",
-        atoi(hfield(flat, "capacity") ?: "3"));
+    long long sum = atoll(gx_flat_field(flat, "rating_sum") ?: "0"),
+              n = atoll(gx_flat_field(flat, "rating_n") ?: "0");
+    json_t *e = json_pack("{s:s, s:s, s:o, s:o, s:i, s:o, s:i}", "id", id, "name",
+                          gx_flat_field(flat, "name") ?: "", "skills",
+                          parsed(gx_flat_field(flat, "skills"), json_array()), "languages",
+                          parsed(gx_flat_field(flat, "languages"), json_array()), "tier",
+                          atoi(gx_flat_field(flat, "tier") ?: "1"), "brands",
+                          parsed(gx_flat_field(flat, "brands"), json_array()), "capacity",
+                          atoi(gx_flat_field(flat, "capacity") ?: "3"));
     if (n > 0)
         json_object_set_new(
             e, "rating",
@@ -223,7 +115,7 @@ static void list_done(gx_gather *g)
 static void members_done(gx_gather *g)
 {
     json_t *ids = sorted_ids(json_array_get(g->replies, 0));
-    gx_gather *next = gather_new(g->r, list_done);
+    gx_gather *next = gx_gather_new(g->r, list_done);
     if (!next) {
         json_decref(ids);
         return;
@@ -232,21 +124,21 @@ static void members_done(gx_gather *g)
     json_object_set_new(next->ctx, "ids", ids);
     const char *fmt = json_string_value(json_object_get(g->ctx, "fmt"));
     for (size_t i = 0; i < json_array_size(ids); i++)
-        gather_key(next, "HGETALL", fmt, json_string_value(json_array_get(ids, i)));
-    gather_finish(next);
+        gx_gather_key(next, "HGETALL", fmt, json_string_value(json_array_get(ids, i)));
+    gx_gather_finish(next);
 }
 
 static void list_all(gx_http_req *r, const char *set, const char *fmt, const char *list,
                      gx_shape shape)
 {
-    gx_gather *g = gather_new(r, members_done);
+    gx_gather *g = gx_gather_new(r, members_done);
     if (!g)
         return;
     g->ctx = json_pack("{s:s, s:s, s:I}", "fmt", fmt, "list", list, "shape",
                        (json_int_t)(uintptr_t)shape);
     const char *argv[] = {"SMEMBERS", set};
-    gather(g, 2, argv);
-    gather_finish(g);
+    gx_gather_cmd(g, 2, argv);
+    gx_gather_finish(g);
 }
 
 static void one_done(gx_gather *g)
@@ -262,12 +154,12 @@ static void one_done(gx_gather *g)
 
 static void get_one(gx_http_req *r, const char *fmt, const char *what, gx_shape shape)
 {
-    gx_gather *g = gather_new(r, one_done);
+    gx_gather *g = gx_gather_new(r, one_done);
     if (!g)
         return;
     g->ctx = json_pack("{s:s, s:I}", "what", what, "shape", (json_int_t)(uintptr_t)shape);
-    gather_key(g, "HGETALL", fmt, r->id);
-    gather_finish(g);
+    gx_gather_key(g, "HGETALL", fmt, r->id);
+    gx_gather_finish(g);
 }
 
 void gx_admin_get_brands(gx_http_req *r)
@@ -335,7 +227,7 @@ static void stats_first_done(gx_gather *g)
     json_object_set_new(sum, "ts", json_integer((json_int_t)gx_now_ms()));
     json_object_set_new(sum, "nodes", json_integer(nodes));
     json_t *ids = sorted_ids(json_array_get(g->replies, 1));
-    gx_gather *next = gather_new(g->r, stats_done);
+    gx_gather *next = gx_gather_new(g->r, stats_done);
     if (!next) {
         json_decref(ids);
         json_decref(sum);
@@ -350,21 +242,21 @@ static void stats_first_done(gx_gather *g)
         snprintf(esc, sizeof(esc), "gx:{b:%s}:esc", b);
         const char *c0[] = {"HGET", brand, "name"}, *c1[] = {"ZCARD", q}, *c2[] = {"ZCARD", esc},
                    *c3[] = {"ZRANGE", q, "0", "99", "WITHSCORES"};
-        gather(next, 3, c0);
-        gather(next, 2, c1);
-        gather(next, 2, c2);
-        gather(next, 5, c3);
+        gx_gather_cmd(next, 3, c0);
+        gx_gather_cmd(next, 2, c1);
+        gx_gather_cmd(next, 2, c2);
+        gx_gather_cmd(next, 5, c3);
     }
-    gather_finish(next);
+    gx_gather_finish(next);
 }
 
 void gx_admin_get_stats(gx_http_req *r)
 {
-    gx_gather *g = gather_new(r, stats_first_done);
+    gx_gather *g = gx_gather_new(r, stats_first_done);
     if (!g)
         return;
     const char *c0[] = {"HGETALL", "gx:nodestats"}, *c1[] = {"SMEMBERS", "gx:brands"};
-    gather(g, 2, c0);
-    gather(g, 2, c1);
-    gather_finish(g);
+    gx_gather_cmd(g, 2, c0);
+    gx_gather_cmd(g, 2, c1);
+    gx_gather_finish(g);
 }

@@ -91,6 +91,7 @@ static void on_created(redisReply *r, void *priv)
     if (gx_redis_cmd(rd, NULL, NULL, "ZADD gx:{b:%s}:q %s %s", c->brand, score, c->id) ||
         gx_redis_cmd(rd, NULL, NULL, "ZADD gx:expiry %lld %s", c->expires, c->id) ||
         gx_redis_cmd(rd, NULL, NULL, "SADD gx:u:%s:tasks %s", c->customer, c->id) ||
+        gx_redis_cmd(rd, NULL, NULL, "ZADD gx:{b:%s}:all %lld %s", c->brand, c->created, c->id) ||
         gx_redis_cmd(rd, on_created_rank, c, "ZRANK gx:{b:%s}:q %s", c->brand, c->id))
         create_done(c, GX_EUNAVAIL, 0);
 }
