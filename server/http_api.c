@@ -792,6 +792,7 @@ static const struct {
     {GX_HTTP_GET, "/api/v1/experts/", NULL, true, AUTH_ADMIN, gx_admin_get_expert},
     {GX_HTTP_POST, "/api/v1/tokens", NULL, false, AUTH_ANY, post_token},
     {GX_HTTP_POST, "/api/v1/tasks", NULL, false, AUTH_BRAND, post_task},
+    {GX_HTTP_GET, "/api/v1/tasks", NULL, false, AUTH_BRAND, gx_http_list_tasks},
     {GX_HTTP_GET, "/api/v1/tasks/", "/transcript", true, AUTH_BRAND, get_transcript},
     {GX_HTTP_GET, "/api/v1/tasks/", NULL, true, AUTH_BRAND, get_task},
     {GX_HTTP_POST, "/api/v1/widget/session", NULL, false, AUTH_NONE, post_widget_session},

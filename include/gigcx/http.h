@@ -65,5 +65,7 @@ void gx_http_error(gx_http_req *r, int err, const char *fmt, ...)
 
 /* The routes (http_api.c). */
 void gx_http_route(gx_http_req *r);
+/* GET /api/v1/tasks?status=&topic=&since=&limit=&cursor= (http_tasks.c). */
+void gx_http_list_tasks(gx_http_req *r);
 
 #endif

@@ -347,6 +347,65 @@ static void test_admin_reads(void **state)
     gxt_close(e);
 }
 
+/* The brand's task list: newest first, pages joined by the cursor with nothing missed or
+ * repeated, filters by status and topic, another brand sees none of it. */
+static void test_task_listing(void **state)
+{
+    (void)state;
+    char *key = gxt_brand(&env, "lister");
+    json_t *made = json_array();
+    for (int i = 0; i < 7; i++) {
+        json_t *t = gxt_task(&env, 0, key, "lc", "list me", 0);
+        json_array_insert_new(made, 0, json_string(gxt_str(t, "task"))); /* newest first */
+        json_decref(t);
+    }
+    json_t *seen = json_array();
+    char path[256] = "/api/v1/tasks?limit=3";
+    for (int page = 0; page < 5; page++) {
+        json_t *out;
+        assert_int_equal(gxt_http(&env, 0, "GET", path, key, NULL, NULL, &out), 200);
+        size_t i;
+        json_t *row;
+        json_array_foreach(json_object_get(out, "tasks"), i, row)
+            json_array_append_new(seen, json_string(gxt_str(row, "task")));
+        const char *next = gxt_str(out, "next_cursor");
+        bool more = next[0];
+        snprintf(path, sizeof(path), "/api/v1/tasks?limit=3&cursor=%s", next);
+        json_decref(out);
+        if (!more)
+            break;
+    }
+    assert_true(json_equal(seen, made));
+    json_t *out;
+    assert_int_equal(
+        gxt_http(&env, 0, "GET", "/api/v1/tasks?status=resolved", key, NULL, NULL, &out), 200);
+    assert_int_equal(json_array_size(json_object_get(out, "tasks")), 0);
+    json_decref(out);
+    assert_int_equal(gxt_http(&env, 0, "GET", "/api/v1/tasks?topic=billing&status=queued", key,
+                              NULL, NULL, &out),
+                     200);
+    assert_int_equal(json_array_size(json_object_get(out, "tasks")), 7);
+    json_decref(out);
+    assert_int_equal(gxt_http(&env, 0, "GET", "/api/v1/tasks?limit=0", key, NULL, NULL, NULL), 400);
+    assert_int_equal(gxt_http(&env, 0, "GET", "/api/v1/tasks?cursor=junk", key, NULL, NULL, NULL),
+                     400);
+    /* acme's key lists acme's tasks only */
+    assert_int_equal(
+        gxt_http(&env, 0, "GET", "/api/v1/tasks?limit=200", env.api_key, NULL, NULL, &out), 200);
+    size_t i;
+    json_t *row;
+    json_array_foreach(json_object_get(out, "tasks"), i, row)
+    {
+        for (size_t k = 0; k < json_array_size(made); k++)
+            assert_string_not_equal(gxt_str(row, "task"),
+                                    json_string_value(json_array_get(made, k)));
+    }
+    json_decref(out);
+    json_decref(seen);
+    json_decref(made);
+    free(key);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -356,6 +415,7 @@ int main(void)
         cmocka_unit_test(test_open_over_socket_and_escalate_to_staff),
         cmocka_unit_test(test_health_metrics_static_headers),
         cmocka_unit_test(test_admin_reads),
+        cmocka_unit_test(test_task_listing),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -1,0 +1,160 @@
+/* GET /api/v1/tasks: a brand's tasks, newest first, filtered by status, topic and creation
+ * time, in pages with an opaque cursor. Reads the brand's creation index, then the task
+ * hashes of a window of candidates, pipelined, and filters them here. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <libwebsockets.h>
+#include "gigcx/error.h"
+#include "gigcx/gather.h"
+#include "gigcx/handlers.h"
+#include "gigcx/util.h"
+
+#define GX_LIST_DEFAULT 50
+#define GX_LIST_LIMIT 200
+#define GX_LIST_WINDOW 4 /* candidates read per task asked for, to leave room for filters */
+
+static bool arg(gx_http_req *r, const char *name, char *out, size_t cap)
+{
+    char buf[160];
+    const char *v = r->wsi ? lws_get_urlarg_by_name(r->wsi, name, buf, sizeof(buf)) : NULL;
+    if (!v || strlen(v) >= cap)
+        return false;
+    snprintf(out, cap, "%s", v);
+    return true;
+}
+
+static json_t *task_row(const char *id, json_t *flat)
+{
+    json_t *t = json_pack(
+        "{s:s, s:s, s:s, s:s, s:i, s:I, s:{s:s, s:s}}", "task", id, "status",
+        gx_flat_field(flat, "status") ?: "", "topic", gx_flat_field(flat, "topic") ?: "",
+        "language", gx_flat_field(flat, "language") ?: "", "priority",
+        atoi(gx_flat_field(flat, "priority") ?: "0"), "created_at",
+        (json_int_t)atoll(gx_flat_field(flat, "created_at") ?: "0"), "customer", "id",
+        gx_flat_field(flat, "customer") ?: "", "name", gx_flat_field(flat, "customer_name") ?: "");
+    const char *expert = gx_flat_field(flat, "expert");
+    if (expert && expert[0])
+        json_object_set_new(t, "expert", json_pack("{s:s}", "id", expert));
+    return t;
+}
+
+static bool wanted(json_t *flat, json_t *ctx)
+{
+    const char *status = json_string_value(json_object_get(ctx, "status"));
+    const char *topic = json_string_value(json_object_get(ctx, "topic"));
+    return json_array_size(flat) &&
+           (!status || strcmp(gx_flat_field(flat, "status") ?: "", status) == 0) &&
+           (!topic || strcmp(gx_flat_field(flat, "topic") ?: "", topic) == 0);
+}
+
+/* The cursor names the last task of a page by creation time and id: "<ms>.<task>". */
+static void list_done(gx_gather *g)
+{
+    json_t *ids = json_object_get(g->ctx, "ids"), *rows = json_array();
+    size_t limit = (size_t)json_integer_value(json_object_get(g->ctx, "limit")), i;
+    char next[96] = "";
+    for (i = 0; i < json_array_size(ids) && json_array_size(rows) < limit; i++) {
+        json_t *flat = json_array_get(g->replies, i);
+        const char *id = json_string_value(json_array_get(json_array_get(ids, i), 0));
+        if (wanted(flat, g->ctx))
+            json_array_append_new(rows, task_row(id, flat));
+        snprintf(next, sizeof(next), "%lld.%s",
+                 (long long)json_integer_value(json_array_get(json_array_get(ids, i), 1)), id);
+    }
+    bool more = i < json_array_size(ids) || json_is_true(json_object_get(g->ctx, "full"));
+    json_t *out = json_pack("{s:o}", "tasks", rows);
+    if (more && next[0])
+        json_object_set_new(out, "next_cursor", json_string(next));
+    gx_http_reply_json(g->r, 200, out);
+}
+
+/* The candidates, newest first, after the cursor; then one HGETALL each. */
+static void index_done(gx_gather *g)
+{
+    json_t *flat = json_array_get(g->replies, 0), *ids = json_array();
+    const char *after = json_string_value(json_object_get(g->ctx, "after"));
+    bool passed = !after;
+    size_t n = json_array_size(flat);
+    for (size_t i = 0; i + 1 < n; i += 2) {
+        const char *id = json_string_value(json_array_get(flat, i));
+        if (!passed) { /* skip up to and including the cursor's task (equal times) */
+            passed = strcmp(id, after) == 0;
+            continue;
+        }
+        json_array_append_new(
+            ids,
+            json_pack("[s, I]", id,
+                      (json_int_t)atoll(json_string_value(json_array_get(flat, i + 1)) ?: "0")));
+    }
+    json_t *ctx = json_deep_copy(g->ctx);
+    json_object_set_new(ctx, "ids", ids);
+    json_object_set_new(
+        ctx, "full",
+        json_boolean(n / 2 >= (size_t)json_integer_value(json_object_get(g->ctx, "window"))));
+    gx_gather *next = gx_gather_new(g->r, list_done);
+    if (!next) {
+        json_decref(ctx);
+        return;
+    }
+    next->ctx = ctx;
+    for (size_t i = 0; i < json_array_size(ids); i++)
+        gx_gather_key(next, "HGETALL", "gx:{t:%s}:task",
+                      json_string_value(json_array_get(json_array_get(ids, i), 0)));
+    gx_gather_finish(next);
+}
+
+void gx_http_list_tasks(gx_http_req *r)
+{
+    char status[24], topic[72], since[24], limit_s[8], cursor[96], brand[65];
+    json_t *ctx = json_object();
+    if (r->as_admin) { /* the admin names the brand */
+        if (!arg(r, "brand=", brand, sizeof(brand)) || !gx_id_valid(brand)) {
+            json_decref(ctx);
+            gx_http_error(r, GX_EBADREQ, "'brand' is required with the admin key");
+            return;
+        }
+        snprintf(r->brand, sizeof(r->brand), "%s", brand);
+    }
+    if (arg(r, "status=", status, sizeof(status)))
+        json_object_set_new(ctx, "status", json_string(status));
+    if (arg(r, "topic=", topic, sizeof(topic)))
+        json_object_set_new(ctx, "topic", json_string(topic));
+    long limit = arg(r, "limit=", limit_s, sizeof(limit_s)) ? atol(limit_s) : GX_LIST_DEFAULT;
+    long long since_ms = arg(r, "since=", since, sizeof(since)) ? atoll(since) : 0;
+    long long max_ms = -1;
+    if (arg(r, "cursor=", cursor, sizeof(cursor))) {
+        char *dot = strchr(cursor, '.');
+        if (!dot || !gx_id_valid(dot + 1)) {
+            json_decref(ctx);
+            gx_http_error(r, GX_EBADREQ, "'cursor' is not one this server gave");
+            return;
+        }
+        *dot = '\0';
+        max_ms = atoll(cursor);
+        json_object_set_new(ctx, "after", json_string(dot + 1));
+    }
+    if (limit < 1 || limit > GX_LIST_LIMIT || since_ms < 0) {
+        json_decref(ctx);
+        gx_http_error(r, GX_EBADREQ, "'limit' must be 1..%d and 'since' a time in ms",
+                      GX_LIST_LIMIT);
+        return;
+    }
+    long window = limit * GX_LIST_WINDOW + 1;
+    json_object_set_new(ctx, "limit", json_integer(limit));
+    json_object_set_new(ctx, "window", json_integer(window));
+    gx_gather *g = gx_gather_new(r, index_done);
+    if (!g) {
+        json_decref(ctx);
+        return;
+    }
+    g->ctx = ctx;
+    char key[96], hi[24], lo[24], count[16];
+    snprintf(key, sizeof(key), "gx:{b:%s}:all", r->brand);
+    snprintf(hi, sizeof(hi), max_ms >= 0 ? "%lld" : "+inf", max_ms);
+    snprintf(lo, sizeof(lo), "%lld", since_ms);
+    snprintf(count, sizeof(count), "%ld", window);
+    const char *argv[] = {"ZREVRANGEBYSCORE", key, hi, lo, "WITHSCORES", "LIMIT", "0", count};
+    gx_gather_cmd(g, 8, argv);
+    gx_gather_finish(g);
+}
