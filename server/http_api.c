@@ -769,6 +769,15 @@ static void get_dev_users(gx_http_req *r)
     gx_http_reply_json(r, 200, json_incref(r->srv->dev_users));
 }
 
+/* ---- the API's own description ---- */
+
+extern const char gx_openapi_json[];
+
+static void get_openapi(gx_http_req *r)
+{
+    gx_http_reply_text(r, 200, "application/json", gx_openapi_json, strlen(gx_openapi_json));
+}
+
 /* ---- the table ---- */
 
 typedef enum { AUTH_NONE, AUTH_ADMIN, AUTH_BRAND, AUTH_ANY } gx_auth;
@@ -783,6 +792,7 @@ static const struct {
     {GX_HTTP_GET, "/healthz", NULL, false, AUTH_NONE, get_healthz},
     {GX_HTTP_GET, "/api/v1/dev/experts", NULL, false, AUTH_NONE, get_dev_users},
     {GX_HTTP_GET, "/metrics", NULL, false, AUTH_NONE, get_metrics},
+    {GX_HTTP_GET, "/api/v1/openapi.json", NULL, false, AUTH_NONE, get_openapi},
     {GX_HTTP_GET, "/api/v1/admin/stats", NULL, false, AUTH_ADMIN, gx_admin_get_stats},
     {GX_HTTP_GET, "/api/v1/brands", NULL, false, AUTH_ADMIN, gx_admin_get_brands},
     {GX_HTTP_PUT, "/api/v1/brands/", NULL, true, AUTH_ADMIN, put_brand},
@@ -798,6 +808,20 @@ static const struct {
     {GX_HTTP_POST, "/api/v1/widget/session", NULL, false, AUTH_NONE, post_widget_session},
     {GX_HTTP_OPTIONS, "/api/v1/widget/session", NULL, false, AUTH_NONE, options_widget_session},
 };
+
+void gx_http_each_route(void (*fn)(const char *method, const char *path, void *arg), void *arg)
+{
+    static const char *const names[] = {[GX_HTTP_GET] = "get",
+                                        [GX_HTTP_POST] = "post",
+                                        [GX_HTTP_PUT] = "put",
+                                        [GX_HTTP_OPTIONS] = "options"};
+    for (size_t i = 0; i < sizeof(routes) / sizeof(routes[0]); i++) {
+        char path[160];
+        snprintf(path, sizeof(path), "%s%s%s", routes[i].prefix, routes[i].id ? "{}" : "",
+                 routes[i].suffix ? routes[i].suffix : "");
+        fn(names[routes[i].method], path, arg);
+    }
+}
 
 void gx_http_route(gx_http_req *r)
 {

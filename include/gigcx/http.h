@@ -65,6 +65,9 @@ void gx_http_error(gx_http_req *r, int err, const char *fmt, ...)
 
 /* The routes (http_api.c). */
 void gx_http_route(gx_http_req *r);
+/* Calls fn for every route the server answers: method in lower case ("get") and the path
+ * with "{}" where an id goes ("/api/v1/tasks/{}/transcript"). */
+void gx_http_each_route(void (*fn)(const char *method, const char *path, void *arg), void *arg);
 /* GET /api/v1/tasks?status=&topic=&since=&limit=&cursor= (http_tasks.c). */
 void gx_http_list_tasks(gx_http_req *r);
 
