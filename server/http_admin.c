@@ -34,6 +34,9 @@ static json_t *brand_json(gx_server *srv, const char *id, json_t *flat)
         gx_flat_field(flat, "widget_key") ?: "", "topics", topics ? topics : json_object(),
         "queue_timeout_s",
         (json_int_t)(timeout ? json_integer_value(timeout) : srv->cfg->queue_timeout_s));
+    json_t *rule = json_object_get(conf, "on_timeout");
+    json_object_set_new(b, "on_timeout",
+                        json_string(json_is_string(rule) ? json_string_value(rule) : "expire"));
     const char *hook = gx_flat_field(flat, "webhook_url");
     if (hook && hook[0])
         json_object_set_new(b, "webhook_url", json_string(hook));

@@ -303,11 +303,19 @@ static json_t *brand_config(gx_http_req *r, json_t *o)
     }
     if (!int_field(r, o, "queue_timeout_s", 1, 86400, 0, &timeout))
         return NULL;
+    json_t *on_timeout = json_object_get(o, "on_timeout");
+    const char *rule = json_string_value(on_timeout);
+    if (on_timeout && (!rule || (strcmp(rule, "expire") != 0 && strcmp(rule, "escalate") != 0))) {
+        gx_http_error(r, GX_EBADREQ, "'on_timeout' must be \"expire\" or \"escalate\"");
+        return NULL;
+    }
     json_t *conf = json_pack("{s:O}", "topics", topics ? topics : json_object());
     if (!topics)
         json_decref(json_object_get(conf, "topics"));
     if (timeout)
         json_object_set_new(conf, "queue_timeout_s", json_integer(timeout));
+    if (rule)
+        json_object_set_new(conf, "on_timeout", json_string(rule));
     return conf;
 }
 

@@ -45,6 +45,7 @@ typedef struct {
     int priority;
     char msg_id[48];
     long long created, expires;
+    bool escalate_on_timeout; /* the brand sends unclaimed tasks to its staff, not to expiry */
 } gx_create;
 
 static void create_free(gx_create *c)
@@ -92,6 +93,8 @@ static void on_created(redisReply *r, void *priv)
         gx_redis_cmd(rd, NULL, NULL, "ZADD gx:expiry %lld %s", c->expires, c->id) ||
         gx_redis_cmd(rd, NULL, NULL, "SADD gx:u:%s:tasks %s", c->customer, c->id) ||
         gx_redis_cmd(rd, NULL, NULL, "ZADD gx:{b:%s}:all %lld %s", c->brand, c->created, c->id) ||
+        (c->escalate_on_timeout &&
+         gx_redis_cmd(rd, NULL, NULL, "HSET gx:{t:%s}:task on_timeout escalate", c->id)) ||
         gx_redis_cmd(rd, on_created_rank, c, "ZRANK gx:{b:%s}:q %s", c->brand, c->id))
         create_done(c, GX_EUNAVAIL, 0);
 }
@@ -121,6 +124,8 @@ static void on_brand_for_create(redisReply *r, void *priv)
     json_t *topic = json_object_get(json_object_get(conf, "topics"), c->topic);
     json_int_t tier = json_integer_value(json_object_get(topic, "tier"));
     json_int_t timeout_s = json_integer_value(json_object_get(conf, "queue_timeout_s"));
+    const char *on_timeout = json_string_value(json_object_get(conf, "on_timeout"));
+    c->escalate_on_timeout = on_timeout && strcmp(on_timeout, "escalate") == 0;
     json_decref(conf);
     char tierbuf[8], prio[8], timeout[24], preview[GX_PREVIEW_CHARS * 4 + 8];
     snprintf(tierbuf, sizeof(tierbuf), "%d", tier == 2 ? 2 : 1);
@@ -250,6 +255,8 @@ static const char *target_status(const char *action, gx_role role)
         return "escalated";
     if (strcmp(action, "cancel") == 0)
         return "cancelled";
+    if (strcmp(action, "timeout") == 0) /* the brand's staff take what nobody claimed */
+        return "escalated";
     return "expired";
 }
 
@@ -257,7 +264,7 @@ static const char *withdraw_reason(const char *action)
 {
     if (strcmp(action, "cancel") == 0)
         return "cancelled";
-    if (strcmp(action, "expire") == 0)
+    if (strcmp(action, "expire") == 0 || strcmp(action, "timeout") == 0)
         return "expired";
     return NULL;
 }
@@ -425,6 +432,7 @@ void gx_on_task_rate(gx_session *s, json_t *msg, const char *ref)
 typedef struct {
     gx_server *srv;
     char task[65];
+    char action[12]; /* "expire", or "timeout" (escalate to staff) */
 } gx_expiring;
 
 static void on_expired(redisReply *r, void *priv)
@@ -432,10 +440,22 @@ static void on_expired(redisReply *r, void *priv)
     gx_expiring *e = priv;
     int rc = gx_script_status(r);
     if (rc == 0)
-        after_transition(e->srv, e->task, "expire", r);
+        after_transition(e->srv, e->task, e->action, r);
     else if (rc == GX_ECONFLICT || rc == GX_ENOTFOUND) /* claimed, or gone: not ours to expire */
         gx_redis_cmd(e->srv->redis, NULL, NULL, "ZREM gx:expiry %s", e->task);
     free(e);
+}
+
+/* The brand's rule for this task: expire it, or hand it to the brand's staff. */
+static void on_timeout_rule(redisReply *r, void *priv)
+{
+    gx_expiring *e = priv;
+    bool escalate = r && r->type == REDIS_REPLY_STRING && strcmp(r->str, "escalate") == 0;
+    const char *action = escalate ? "timeout" : "expire";
+    snprintf(e->action, sizeof(e->action), "%s", action);
+    if (run_transition(e->srv, e->task, action, "", GX_ROLE_NONE, "-", "queue time-out", on_expired,
+                       e))
+        free(e);
 }
 
 static void on_due(redisReply *r, void *priv)
@@ -449,7 +469,7 @@ static void on_due(redisReply *r, void *priv)
         }
         e->srv = srv;
         snprintf(e->task, sizeof(e->task), "%s", r->element[i]->str);
-        if (run_transition(srv, e->task, "expire", "", GX_ROLE_NONE, "-", NULL, on_expired, e))
+        if (gx_redis_cmd(srv->redis, on_timeout_rule, e, "HGET gx:{t:%s}:task on_timeout", e->task))
             free(e);
     }
 }

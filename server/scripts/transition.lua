@@ -1,4 +1,5 @@
--- Moves a task between statuses for release, resolve, escalate, cancel and expire, checking
+-- Moves a task between statuses for release, resolve, escalate, cancel, expire and timeout
+-- (a queue time-out the brand sends to its staff), checking
 -- who may do it, and publishes the status update (and the offer withdrawal) it causes.
 -- KEYS: task hash. ARGV: action, user, role, now ms, update payload, withdrawal payload
 -- ('' for none), note (summary or reason).
@@ -22,11 +23,16 @@ if action == 'cancel' then
         return {'conflict'}
     end
     newstatus = 'cancelled'
-elseif action == 'expire' then
+elseif action == 'expire' or action == 'timeout' then
     if status ~= 'queued' or tonumber(t[9]) > now then
         return {'conflict'}
     end
-    newstatus = 'expired'
+    if action == 'timeout' then -- the brand's staff take what no expert claimed
+        newstatus = 'escalated'
+        fields = {'escalation_reason', ARGV[7]}
+    else
+        newstatus = 'expired'
+    end
 else
     local held = user == assignee and assignee ~= ''
     if not held then
@@ -55,7 +61,7 @@ else
     end
 end
 local stamp = {release = 'released_at', resolve = 'resolved_at', escalate = 'escalated_at',
-    cancel = 'cancelled_at', expire = 'expired_at'}
+    cancel = 'cancelled_at', expire = 'expired_at', timeout = 'escalated_at'}
 local keep = action == 'resolve' or action == 'cancel'
 redis.call('HSET', KEYS[1], 'status', newstatus, 'assignee', keep and assignee or '',
     stamp[action], now, unpack(fields))

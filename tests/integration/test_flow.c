@@ -347,6 +347,62 @@ static void test_admin_reads(void **state)
     gxt_close(e);
 }
 
+/* A brand with a 1 s queue time-out: by default an unclaimed task expires (holders see the
+ * offer withdrawn); a brand that says "escalate" hands it to its staff instead. */
+static json_t *timeout_brand(const char *brand, const char *rule, char **key)
+{
+    char path[96], body[256];
+    snprintf(path, sizeof(path), "/api/v1/brands/%s?rotate=1", brand);
+    snprintf(body, sizeof(body),
+             "{\"name\":\"%s\",\"pay\":{\"amount\":1,\"currency\":\"EUR\"},"
+             "\"queue_timeout_s\":1,\"on_timeout\":\"%s\"}",
+             brand, rule);
+    json_t *out;
+    assert_int_equal(gxt_http(&env, 0, "PUT", path, GXT_ADMIN, NULL, body, &out) / 100, 2);
+    *key = strdup(gxt_str(out, "api_key"));
+    json_decref(out);
+    json_t *t = gxt_task(&env, 0, *key, "tc", "anyone there?", 0);
+    return t;
+}
+
+static void test_queue_timeout_expires_or_escalates(void **state)
+{
+    (void)state;
+    char *k1, *k2;
+    json_t *t1 = timeout_brand("hurry", "expire", &k1);
+    gxt_conn *c1 = gxt_login(&env, 0, gxt_str(t1, "customer_token"), NULL, NULL);
+    json_t *u = gxt_must(c1, "task.update", 5000);
+    assert_string_equal(gxt_str(u, "status"), "expired");
+    json_decref(u);
+
+    char *st = gxt_token(&env, "sf9", "staff", "escal");
+    json_t *t2 = timeout_brand("escal", "escalate", &k2);
+    gxt_conn *staff = gxt_login(&env, 0, st, NULL, NULL);
+    gxt_send(staff, "{s:s, s:s}", "type", "presence.set", "status", "available");
+    json_decref(gxt_must(staff, "presence", 3000));
+    gxt_conn *c2 = gxt_login(&env, 0, gxt_str(t2, "customer_token"), NULL, NULL);
+    u = gxt_must(c2, "task.update", 5000);
+    assert_string_equal(gxt_str(u, "status"), "escalated");
+    json_decref(u);
+    json_t *o = gxt_must(staff, "offer", 3000); /* the brand's staff are offered it */
+    assert_string_equal(gxt_str(o, "task"), gxt_str(t2, "task"));
+    json_decref(o);
+    json_t *got;
+    char path[128];
+    snprintf(path, sizeof(path), "/api/v1/brands/escal");
+    assert_int_equal(gxt_http(&env, 0, "GET", path, GXT_ADMIN, NULL, NULL, &got), 200);
+    assert_string_equal(gxt_str(got, "on_timeout"), "escalate");
+    json_decref(got);
+    gxt_close(c1);
+    gxt_close(c2);
+    gxt_close(staff);
+    json_decref(t1);
+    json_decref(t2);
+    free(k1);
+    free(k2);
+    free(st);
+}
+
 /* The brand's task list: newest first, pages joined by the cursor with nothing missed or
  * repeated, filters by status and topic, another brand sees none of it. */
 static void test_task_listing(void **state)
@@ -416,6 +472,7 @@ int main(void)
         cmocka_unit_test(test_health_metrics_static_headers),
         cmocka_unit_test(test_admin_reads),
         cmocka_unit_test(test_task_listing),
+        cmocka_unit_test(test_queue_timeout_expires_or_escalates),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
