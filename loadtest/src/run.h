@@ -46,7 +46,7 @@ typedef struct {
     int acked[2];        /* messages acknowledged to the sender: [0] customer, [1] expert */
     int received[2];     /* messages of that sender received by the other side */
     gx_sid last[2];      /* last id received by the other side, per sender */
-    bool left[2]; /* the receiver of that sender's messages left on purpose */
+    bool left[2];        /* the receiver of that sender's messages left on purpose */
     bool first_reply_seen;
 } gxlt_task;
 
