@@ -32,6 +32,8 @@ char *gx_withdraw_payload(const char *task, const char *winner, const char *reas
     return out;
 }
 
+#define GX_CLAIM_HISTORY_AT 8 /* the claim script's reply: 8 fields, then the history */
+
 static void assigned_reply(gx_req *q, redisReply *r)
 {
     gx_session *s = q->s;
@@ -42,7 +44,7 @@ static void assigned_reply(gx_req *q, redisReply *r)
     }
     json_t *history = json_array();
     gx_sid last = {0, 0};
-    for (size_t i = 7; i < r->elements; i++) {
+    for (size_t i = GX_CLAIM_HISTORY_AT; i < r->elements; i++) {
         json_t *m = gx_chat_entry_json(q->task, r->element[i], &last);
         if (m)
             json_array_append_new(history, m);
@@ -62,6 +64,8 @@ static void assigned_reply(gx_req *q, redisReply *r)
                   "task", q->task, "status", gx_reply_str(r, 1), "brand", gx_reply_str(r, 2),
                   "topic", gx_reply_str(r, 3), "language", gx_reply_str(r, 4), "customer", "name",
                   gx_reply_str(r, 5), "history", history, "pay", pay);
+    if (gx_reply_str(r, 7)[0]) /* staff see why the task came to them */
+        json_object_set_new(a, "escalation_reason", json_string(gx_reply_str(r, 7)));
     if (gx_privacy_masked(s))
         gx_privacy_mask(a); /* history, and the customer's first name only */
     gx_session_send_json(s, a, gx_req_ref(q));

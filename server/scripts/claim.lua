@@ -2,9 +2,10 @@
 -- is claimable and unowned, so exactly one claim ever wins, whichever node sent it.
 -- KEYS: task hash, chat stream. ARGV: user, name, role, ",brands,", ",languages,",
 -- ",skills,", tier, now ms, status update payload, withdrawal payload.
--- Returns {"ok", status, brand, topic, language, customer name, pay, history...} or {code}.
+-- Returns {"ok", status, brand, topic, language, customer name, pay, escalation reason,
+-- history...} or {code}.
 local t = redis.call('HMGET', KEYS[1], 'status', 'assignee', 'brand', 'language', 'topic',
-    'tier', 'customer_name', 'pay')
+    'tier', 'customer_name', 'pay', 'escalation_reason')
 if not t[1] then
     return {'not_found'}
 end
@@ -36,7 +37,7 @@ redis.call('HSET', KEYS[1], 'status', newstatus, 'assignee', ARGV[1], 'assignee_
     'assignee_role', role, 'assigned_at', ARGV[8], role, ARGV[1])
 redis.call('PUBLISH', 'gx:ev:offer', ARGV[10])
 redis.call('PUBLISH', 'gx:ev:task', ARGV[9])
-local out = {'ok', newstatus, brand, t[5], t[4], t[7], t[8]}
+local out = {'ok', newstatus, brand, t[5], t[4], t[7], t[8], t[9] or ''}
 local hist = redis.call('XREVRANGE', KEYS[2], '+', '-', 'COUNT', 200)
 for i = #hist, 1, -1 do
     out[#out + 1] = hist[i]

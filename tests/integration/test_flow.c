@@ -249,6 +249,7 @@ static void test_open_over_socket_and_escalate_to_staff(void **state)
     gxt_send(sf, "{s:s, s:s}", "type", "task.claim", "task", task);
     json_t *sa = gxt_must(sf, "task.assigned", 3000);
     assert_true(json_array_size(json_object_get(sa, "history")) >= 1);
+    assert_string_equal(gxt_str(sa, "escalation_reason"), "over limit"); /* why it came */
     json_decref(sa);
     gxt_send(sf, "{s:s, s:s, s:s, s:s}", "type", "chat.send", "task", task, "text", "Boss here",
              "cid", "b1");
