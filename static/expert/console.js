@@ -596,11 +596,13 @@ class Chat {
     if (info.language) this.language = info.language;
     if (info.pay) this.pay = info.pay;
     if (info.customer?.name) this.customer = info.customer.name;
+    if (info.escalation_reason) this.escReason = info.escalation_reason;
     const name = this.customer || 'Customer';
     this.tabLabel.textContent = `${name} · ${this.topic || ''}`;
     this.meta.replaceChildren(
       h('strong', { text: name }),
       ` · ${this.brand || ''} · ${this.topic || ''}${this.language ? ' · ' + this.language.toUpperCase() : ''}${this.pay ? ' · ' + money(this.pay) : ''}`,
+      ...(this.escReason ? [h('div', { class: 'reason', text: `Escalated: ${this.escReason}` })] : []),
     );
     this.log.setAttribute('aria-label', `Messages with ${name}`);
     this.input.setAttribute('aria-label', `Message to ${name}`);

@@ -620,6 +620,8 @@ async function main() {
       await offer.locator('.claim').click();
       await staff.waitForSelector(`#panel-${t2}[data-status="escalated"]:not([hidden]) .composer:not([hidden])`);
       assert(await staff.isHidden(`#panel-${t2} button:text("Escalate…")`), 'staff can escalate');
+      const why = await staff.textContent(`#panel-${t2} .chat-head .reason`);
+      assert(why && why.includes('Customer asks for a manager'), `staff do not see why: ${why}`);
       await staff.fill(`#in-${t2}`, 'Hello, Sam from the Demo Shop team here.');
       await staff.press(`#in-${t2}`, 'Enter');
       await c2.waitForFunction(() => /Sam/.test(document.querySelector('gigcx-widget').shadowRoot.querySelector('.s').textContent));
