@@ -126,6 +126,10 @@ static int parse_args(lt *t, int argc, char **argv)
             }
         }
     }
+    if (gxlt_scenario_validate(&run->sc, err, sizeof(err))) {
+        fprintf(stderr, "gigcx-loadtest: %s\n", err);
+        return -1;
+    }
     if (!run->nurls)
         add_url(run, "ws://127.0.0.1:8080");
     if (!run->admin_key[0]) {

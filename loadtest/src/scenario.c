@@ -200,6 +200,9 @@ static int set_field(gxlt_scenario *s, int i, json_t *v, char *err, size_t errle
     return rc;
 }
 
+int gxlt_scenario_validate(const gxlt_scenario *s, char *err, size_t errlen);
+
+/* Each field alone; fields that depend on each other are checked once all are set. */
 static int check(gxlt_scenario *s, char *err, size_t errlen)
 {
     if (s->capacity < 1 || s->capacity > 10)
@@ -208,6 +211,11 @@ static int check(gxlt_scenario *s, char *err, size_t errlen)
         return bad(err, errlen, "open_share", "a share 0..1");
     if (s->connect_rate <= 0)
         return bad(err, errlen, "connect_rate", "connects per second > 0");
+    return 0;
+}
+
+int gxlt_scenario_validate(const gxlt_scenario *s, char *err, size_t errlen)
+{
     if (s->chat_pairs > s->experts)
         return bad(err, errlen, "chat_pairs", "at most one pair per expert (<= experts)");
     return 0;
@@ -239,7 +247,7 @@ int gxlt_scenario_parse(gxlt_scenario *s, const char *text, char *err, size_t er
             break;
     }
     json_decref(root);
-    return rc ? rc : check(s, err, errlen);
+    return rc ? rc : check(s, err, errlen) ? -1 : gxlt_scenario_validate(s, err, errlen);
 }
 
 int gxlt_scenario_load(gxlt_scenario *s, const char *path, char *err, size_t errlen)

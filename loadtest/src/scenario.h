@@ -57,6 +57,8 @@ int gxlt_scenario_parse(gxlt_scenario *s, const char *json, char *err, size_t er
  * value as JSON text or a bare string. 1 when name is not a scenario field, 0 done, -1 bad. */
 int gxlt_scenario_set(gxlt_scenario *s, const char *name, const char *value, char *err,
                       size_t errlen);
+/* Checks the fields that depend on each other (after every flag is applied): 0 or -1. */
+int gxlt_scenario_validate(const gxlt_scenario *s, char *err, size_t errlen);
 /* Task arrival rate at t seconds into the measured phase. */
 double gxlt_scenario_rate(const gxlt_scenario *s, double t);
 

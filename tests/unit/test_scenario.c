@@ -86,6 +86,13 @@ static void test_overrides(void **state)
     assert_int_equal(gxlt_scenario_set(&s, "nonsense", "1", err, sizeof(err)), 1);
     assert_int_equal(gxlt_scenario_set(&s, "capacity", "0", err, sizeof(err)), -1);
     assert_non_null(strstr(err, "'capacity'"));
+    /* fields that depend on each other are judged after every flag, in any order */
+    assert_int_equal(gxlt_scenario_set(&s, "capacity", "3", err, sizeof(err)), 0);
+    assert_int_equal(gxlt_scenario_set(&s, "chat-pairs", "3000", err, sizeof(err)), 0);
+    assert_int_equal(gxlt_scenario_validate(&s, err, sizeof(err)), -1);
+    assert_non_null(strstr(err, "'chat_pairs'"));
+    assert_int_equal(gxlt_scenario_set(&s, "experts", "3000", err, sizeof(err)), 0);
+    assert_int_equal(gxlt_scenario_validate(&s, err, sizeof(err)), 0);
 }
 
 int main(void)
