@@ -16,7 +16,7 @@
 #define GXLT_SCENARIO_DIR "loadtest/scenarios"
 #endif
 
-#define GXLT_CONNECTING 256 /* expert handshakes in flight at once */
+#define GXLT_CONNECTING 512 /* expert handshakes in flight at once */
 
 enum phase { P_CONNECT, P_PAIRS, P_MEASURE, P_DRAIN, P_DONE };
 
