@@ -1,25 +1,12 @@
 // gigcx admin dashboard: live figures (polled every 2 s, sparklines of the last 5 minutes),
 // brands and experts (create/edit through PUT), task look-up with transcript.
 // Endpoints that a server does not have yet (404) are shown as "not available".
+import { $, h } from '../lib/dom.js';
 
-const $ = (id) => document.getElementById(id);
 const KEY_STORE = 'gigcx.admin.key';
 const POLL_MS = 2000;
 const WINDOW_POINTS = 150; // 5 minutes at one point per 2 s
 const SVGNS = 'http://www.w3.org/2000/svg';
-
-function h(tag, attrs = {}, ...kids) {
-  const el = document.createElement(tag);
-  for (const [k, v] of Object.entries(attrs)) {
-    if (v == null || v === false) continue;
-    if (k === 'class') el.className = v;
-    else if (k === 'text') el.textContent = v;
-    else if (k.startsWith('on')) el.addEventListener(k.slice(2), v);
-    else el.setAttribute(k, v === true ? '' : v);
-  }
-  for (const kid of kids.flat()) if (kid != null) el.append(kid);
-  return el;
-}
 
 let adminKey = sessionStorage.getItem(KEY_STORE) || '';
 

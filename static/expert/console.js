@@ -2,26 +2,13 @@
 // Speaks gigcx.v1 (shared PROTOCOL.md) through ../lib/gxclient.js. No framework: the DOM
 // is built with createElement and text goes in through textContent only.
 import { GxClient, compareIds, decodeToken, randomId } from '../lib/gxclient.js';
+import { $, h } from '../lib/dom.js';
 
-const $ = (id) => document.getElementById(id);
 const TOKEN_KEY = 'gigcx.console.token';
 const PREFS_KEY = 'gigcx.console.prefs';
 const HISTORY_PAGE = 50;
 const TYPING_SEND_MS = 2500; // at most one chat.typing per chat per this long
 const TYPING_SHOW_MS = 3000; // how long a peer's typing stays visible
-
-function h(tag, attrs = {}, ...kids) {
-  const el = document.createElement(tag);
-  for (const [k, v] of Object.entries(attrs)) {
-    if (v == null || v === false) continue;
-    if (k === 'class') el.className = v;
-    else if (k === 'text') el.textContent = v;
-    else if (k.startsWith('on')) el.addEventListener(k.slice(2), v);
-    else el.setAttribute(k, v === true ? '' : v);
-  }
-  for (const kid of kids.flat()) if (kid != null) el.append(kid);
-  return el;
-}
 
 const timeFmt = new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute: '2-digit' });
 function money(pay) {
