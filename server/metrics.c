@@ -8,13 +8,13 @@
 #include <unistd.h>
 #include "gigcx/metrics.h"
 
-static const double bounds[GX_HIST_BUCKETS] = {0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1,
-                                               0.25,  0.5,    1,     2.5,  10,    60,   300};
+const double gx_hist_bounds[GX_HIST_BUCKETS] = {0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1,
+                                                0.25,  0.5,    1,     2.5,  10,    60,   300};
 
 void gx_hist_observe(gx_hist *h, double v)
 {
     int i = 0;
-    while (i < GX_HIST_BUCKETS && v > bounds[i])
+    while (i < GX_HIST_BUCKETS && v > gx_hist_bounds[i])
         i++;
     h->counts[i]++;
     h->sum += v;
@@ -58,7 +58,7 @@ static void hist(gx_text *t, const char *name, const char *help, const gx_hist *
     uint64_t cum = 0;
     for (int i = 0; i < GX_HIST_BUCKETS; i++) {
         cum += h->counts[i];
-        put(t, "%s_bucket{le=\"%g\"} %llu\n", name, bounds[i], (unsigned long long)cum);
+        put(t, "%s_bucket{le=\"%g\"} %llu\n", name, gx_hist_bounds[i], (unsigned long long)cum);
     }
     cum += h->counts[GX_HIST_BUCKETS];
     put(t, "%s_bucket{le=\"+Inf\"} %llu\n%s_sum %.6f\n%s_count %llu\n", name,

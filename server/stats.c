@@ -60,18 +60,17 @@ static void add_ints(json_t *into, json_t *from)
     }
 }
 
-/* The queue-wait percentile from summed bucket counts: the bucket's upper bound in ms. */
+/* The queue-wait percentile from summed bucket counts: the bucket's upper bound in ms
+ * (for the +Inf bucket, the last bound: the histogram knows no more). */
 static double wait_pct(const uint64_t *counts, double p)
 {
-    static const double bounds_ms[GX_HIST_BUCKETS] = {1,   2.5, 5,    10,   25,   50,    100,
-                                                      250, 500, 1000, 2500, 5000, 10000, 30000};
     uint64_t n = 0, seen = 0;
     for (int i = 0; i <= GX_HIST_BUCKETS; i++)
         n += counts[i];
     for (int i = 0; i <= GX_HIST_BUCKETS && n; i++) {
         seen += counts[i];
         if ((double)seen >= p / 100.0 * (double)n)
-            return i < GX_HIST_BUCKETS ? bounds_ms[i] : 60000;
+            return 1000.0 * gx_hist_bounds[i < GX_HIST_BUCKETS ? i : GX_HIST_BUCKETS - 1];
     }
     return 0;
 }

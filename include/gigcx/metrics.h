@@ -31,6 +31,9 @@ typedef struct {
     gx_hist claim_time;   /* seconds from claim request to reply */
 } gx_metrics;
 
+/* Upper bounds of the buckets, in seconds (the last bucket, +Inf, has none). */
+extern const double gx_hist_bounds[GX_HIST_BUCKETS];
+
 /* Adds one observation in seconds. */
 void gx_hist_observe(gx_hist *h, double v);
 

@@ -1,0 +1,56 @@
+/* Marketplace figures summed from node entries: counts add up, stale nodes are left out,
+ * and wait percentiles use the same bucket bounds the node's histogram fills. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <cmocka.h>
+#include <jansson.h>
+#include "gigcx/admin.h"
+#include "gigcx/metrics.h"
+
+static json_t *node(long long ts, int available, int bucket, int count)
+{
+    json_t *wait = json_array();
+    for (int i = 0; i <= GX_HIST_BUCKETS; i++)
+        json_array_append_new(wait, json_integer(i == bucket ? count : 0));
+    return json_pack("{s:I, s:{s:i}, s:{s:i}, s:o}", "ts", (json_int_t)ts, "experts", "available",
+                     available, "counters", "messages", 10, "wait_buckets", wait);
+}
+
+static void add(json_t *flat, const char *id, json_t *entry)
+{
+    json_array_append_new(flat, json_string(id));
+    char *text = json_dumps(entry, JSON_COMPACT);
+    json_array_append_new(flat, json_string(text));
+    free(text);
+    json_decref(entry);
+}
+
+static void test_sum(void **state)
+{
+    (void)state;
+    long long now = 1000000;
+    json_t *flat = json_array();
+    add(flat, "a", node(now - 1000, 3, 12, 5)); /* waits in the 10..60 s bucket */
+    add(flat, "b", node(now - 2000, 4, 12, 5));
+    add(flat, "old", node(now - 60000, 100, 0, 1000)); /* silent for a minute: left out */
+    int nodes;
+    json_t *sum = gx_stats_sum(flat, now, &nodes);
+    assert_int_equal(nodes, 2);
+    assert_int_equal(
+        json_integer_value(json_object_get(json_object_get(sum, "experts"), "available")), 7);
+    assert_int_equal(
+        json_integer_value(json_object_get(json_object_get(sum, "counters"), "messages")), 20);
+    double p50 = json_number_value(json_object_get(json_object_get(sum, "wait_ms"), "p50"));
+    assert_true(p50 == 1000.0 * gx_hist_bounds[12]);
+    json_decref(sum);
+    json_decref(flat);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {cmocka_unit_test(test_sum)};
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
