@@ -28,6 +28,7 @@ struct gxlt_expert {
 
 static void expert_connect(gxlt_expert *e);
 static void handshake_over(gxlt_expert *e);
+static void set_welcomed(gxlt_expert *e, bool welcomed);
 
 static bool push(void ***arr, int *n, int *cap, void *v)
 {
@@ -273,7 +274,7 @@ static void on_welcome(gxlt_expert *e, uint64_t now)
 {
     gxlt_run *run = e->run;
     handshake_over(e);
-    e->welcomed = true;
+    set_welcomed(e, true);
     gxlt_observe(run, M_CONNECT, now - e->t_conn);
     run->st.welcomed++;
     e->ever_welcomed = true;
@@ -401,7 +402,7 @@ static void on_close(gxc_conn *c, int code, void *user)
     gxlt_run *run = e->run;
     handshake_over(e);
     e->c = NULL;
-    e->welcomed = false;
+    set_welcomed(e, false);
     e->claiming = 0;
     e->noffers = 0; /* offers die with the socket; going available again resends them */
     if (run->stopping)
@@ -434,12 +435,18 @@ void gxlt_experts_connect(gxlt_run *run, int from, int to)
         expert_connect(&run->experts[i]);
 }
 
+/* The one place welcomed changes, so the count of welcomed experts is kept, not scanned
+ * (a storm asks for it on every welcome). */
+static void set_welcomed(gxlt_expert *e, bool welcomed)
+{
+    if (e->welcomed != welcomed)
+        e->run->welcomed_now += welcomed ? 1 : -1;
+    e->welcomed = welcomed;
+}
+
 int gxlt_experts_welcomed(gxlt_run *run)
 {
-    int n = 0;
-    for (int i = 0; i < run->sc.experts; i++)
-        n += run->experts[i].welcomed;
-    return n;
+    return run->welcomed_now;
 }
 
 void gxlt_experts_storm(gxlt_run *run)
@@ -450,7 +457,7 @@ void gxlt_experts_storm(gxlt_run *run)
         if (!e->c)
             continue;
         e->dropping = true;
-        e->welcomed = false;
+        set_welcomed(e, false);
         gxc_drop(e->c);
     }
 }

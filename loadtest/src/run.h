@@ -97,6 +97,7 @@ typedef struct gxlt_run {
     char prefix[48];      /* ids of this run: brand, experts and customers start with it */
     gxlt_expert *experts; /* owned array of sc.experts */
     int connecting;       /* expert handshakes in flight (connect sent, no welcome yet) */
+    int welcomed_now;     /* experts welcomed and still connected */
     gxlt_expert **rq;     /* owned ring of sc.experts: experts waiting to reconnect */
     size_t rq_head, rq_len;
     gx_map tasks;     /* id -> gxlt_task (owned) */
