@@ -218,8 +218,6 @@ static int write_reply(struct lws *wsi, gx_http_req *r)
 int gx_http_callback(struct lws *wsi, int reason, gx_pss *pss, void *in, size_t len)
 {
     gx_server *srv = lws_context_user(lws_get_context(wsi));
-    if (!pss) /* lws closes a connection that never got its session data (CLOSED_HTTP) */
-        return lws_callback_http_dummy(wsi, (enum lws_callback_reasons)reason, pss, in, len);
     switch (reason) {
     case LWS_CALLBACK_HTTP:
         if (pss->req) { /* keep-alive: a new transaction on the same connection */

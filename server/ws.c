@@ -301,8 +301,10 @@ int gx_ws_callback(struct lws *wsi, int reason, void *user, void *in, size_t len
 {
     gx_pss *pss = user;
     gx_server *srv = lws_context_user(lws_get_context(wsi));
-    if (!pss) /* no session data (yet): only lws's own bookkeeping calls come here */
-        return gx_http_callback(wsi, reason, pss, in, len);
+    /* lws calls without session data for connections that never got any (a CLOSED_HTTP of
+     * a socket gone mid-request): nothing of ours to touch, for WebSocket or HTTP */
+    if (!pss)
+        return lws_callback_http_dummy(wsi, (enum lws_callback_reasons)reason, pss, in, len);
     switch (reason) {
     case LWS_CALLBACK_ESTABLISHED:
         if (srv->stopping)

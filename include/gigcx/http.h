@@ -48,7 +48,7 @@ typedef struct {
     gx_http_req *req;
 } gx_pss;
 
-/* The HTTP part of the protocol callback. */
+/* The HTTP part of the protocol callback; pss is never NULL (gx_ws_callback sees to it). */
 int gx_http_callback(struct lws *wsi, int reason, gx_pss *pss, void *in, size_t len);
 
 gx_http_req *gx_http_ref(gx_http_req *r);
