@@ -79,69 +79,10 @@ static redisReply *steal_reply(redisReply *r)
     return copy;
 }
 
-static void split_csv_array(json_t *arr, char **csv, char ***items, int *n)
-{
-    size_t cap = 2, i;
-    json_t *v;
-    json_array_foreach(arr, i, v) cap += json_string_length(v) + 1;
-    *csv = calloc(1, cap + 1);
-    if (!*csv)
-        return;
-    strcpy(*csv, ",");
-    if (items)
-        *items = calloc(json_array_size(arr) + 1, sizeof(char *));
-    json_array_foreach(arr, i, v)
-    {
-        if (!json_is_string(v))
-            continue;
-        strcat(*csv, json_string_value(v));
-        strcat(*csv, ",");
-        if (items && *items)
-            (*items)[(*n)++] = strdup(json_string_value(v));
-    }
-}
-
-static const char *hash_get(const redisReply *r, const char *field)
-{
-    if (!r || r->type != REDIS_REPLY_ARRAY)
-        return NULL;
-    for (size_t i = 0; i + 1 < r->elements; i += 2)
-        if (strcmp(r->element[i]->str, field) == 0)
-            return r->element[i + 1]->str;
-    return NULL;
-}
-
 static void load_profile(gx_session *s, const redisReply *h)
 {
-    gx_profile *p = &s->prof;
-    if (s->who.role == GX_ROLE_STAFF) {
-        json_t *b = json_pack("[s]", s->who.brand);
-        split_csv_array(b, &p->brands_csv, &p->brands, &p->nbrands);
-        json_decref(b);
-        p->langs_csv = strdup(",");
-        p->skills_csv = strdup(",");
-        p->tier = 2;
-        p->capacity = 10;
-        return;
-    }
-    static const char *const fields[] = {"brands", "languages", "skills"};
-    char **csv[] = {&p->brands_csv, &p->langs_csv, &p->skills_csv};
-    for (int i = 0; i < 3; i++) {
-        const char *text = hash_get(h, fields[i]);
-        json_t *arr = text ? json_loads(text, 0, NULL) : NULL;
-        if (!json_is_array(arr)) {
-            json_decref(arr);
-            arr = json_array();
-        }
-        split_csv_array(arr, csv[i], i == 0 ? &p->brands : NULL, &p->nbrands);
-        json_decref(arr);
-    }
-    const char *tier = hash_get(h, "tier"), *cap = hash_get(h, "capacity");
-    p->tier = tier ? atoi(tier) : 1;
-    p->capacity = cap ? atoi(cap) : 1;
-    if (p->capacity < 1)
-        p->capacity = 1;
-    const char *name = hash_get(h, "name");
+    gx_profile_load(&s->prof, s->who.role, s->who.brand, h);
+    const char *name = gx_reply_field(h, "name");
     if (name && !s->who.name[0])
         snprintf(s->who.name, sizeof(s->who.name), "%s", name);
 }

@@ -30,17 +30,6 @@ static void join_clear_pending(gx_join *j)
     j->npending = j->cappending = 0;
 }
 
-void gx_profile_free(gx_profile *p)
-{
-    free(p->brands_csv);
-    free(p->langs_csv);
-    free(p->skills_csv);
-    for (int i = 0; i < p->nbrands; i++)
-        free(p->brands[i]);
-    free(p->brands);
-    memset(p, 0, sizeof(*p));
-}
-
 void gx_session_unref(gx_session *s)
 {
     if (!s || --s->refs > 0)

@@ -99,14 +99,6 @@ static void on_created(redisReply *r, void *priv)
         create_done(c, GX_EUNAVAIL, 0);
 }
 
-static const char *hash_field(const redisReply *r, const char *field)
-{
-    for (size_t i = 0; r && r->type == REDIS_REPLY_ARRAY && i + 1 < r->elements; i += 2)
-        if (strcmp(r->element[i]->str, field) == 0)
-            return r->element[i + 1]->str;
-    return NULL;
-}
-
 /* The brand decides the pay, the tier a topic needs and how long a task may wait. */
 static void on_brand_for_create(redisReply *r, void *priv)
 {
@@ -119,8 +111,8 @@ static void on_brand_for_create(redisReply *r, void *priv)
         create_done(c, GX_ENOTFOUND, 0);
         return;
     }
-    const char *pay = hash_field(r, "pay");
-    json_t *conf = json_loads(hash_field(r, "config") ? hash_field(r, "config") : "{}", 0, NULL);
+    const char *pay = gx_reply_field(r, "pay");
+    json_t *conf = json_loads(gx_reply_field(r, "config") ? gx_reply_field(r, "config") : "{}", 0, NULL);
     json_t *topic = json_object_get(json_object_get(conf, "topics"), c->topic);
     json_int_t tier = json_integer_value(json_object_get(topic, "tier"));
     json_int_t timeout_s = json_integer_value(json_object_get(conf, "queue_timeout_s"));

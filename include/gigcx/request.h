@@ -45,5 +45,7 @@ bool gx_field_int(gx_session *s, json_t *msg, const char *field, long min, long 
 int gx_script_status(const redisReply *r);
 /* Element i of an array reply as a string, or "" when absent. */
 const char *gx_reply_str(const redisReply *r, size_t i);
+/* The value of field in an HGETALL reply, or NULL. */
+const char *gx_reply_field(const redisReply *r, const char *field);
 
 #endif

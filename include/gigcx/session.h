@@ -10,6 +10,7 @@
 #include <jansson.h>
 #include "gigcx/buf.h"
 #include "gigcx/jwt.h"
+#include "gigcx/rank.h"
 #include "gigcx/server.h"
 #include "gigcx/sid.h"
 
@@ -37,6 +38,9 @@ typedef struct {
     int nbrands;
     int tier;
     int capacity; /* the admin's maximum */
+    /* reputation figures (rank.h), refreshed when a task ends */
+    int64_t rating_sum, rating_n, last_end_s;
+    char recent[GX_RANK_RECENT + 1];
 } gx_profile;
 
 typedef struct gx_session {
@@ -137,7 +141,10 @@ void gx_session_deliver_chat(gx_session *s, gx_join *j, gx_sid id, gx_buf *b);
  * arrived live meanwhile, without a gap or a duplicate. */
 void gx_session_catch_up(gx_session *s, gx_join *j);
 
-/* Profile helpers. */
+/* Profile (profile.c): fills p from an HGETALL of gx:expert:<id> (staff get their token's
+ * brand and no skills); gx_profile_rep refreshes only the reputation figures. */
+void gx_profile_load(gx_profile *p, gx_role role, const char *brand, const redisReply *h);
+void gx_profile_rep(gx_profile *p, const redisReply *h);
 void gx_profile_free(gx_profile *p);
 
 /* Lists/unlists an available expert or staff member in its brands' local lists. */
