@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "gigcx/handlers.h"
+#include "gigcx/ranking.h"
 #include "gigcx/request.h"
 #include "gigcx/session.h"
 #include "gigcx/util.h"
@@ -45,6 +46,7 @@ static void on_tasks(redisReply *r, void *priv)
             free(each);
     }
     gx_redis_cmd(a->srv->redis, NULL, NULL, "ZREM gx:presence %s", a->user);
+    gx_ranking_forget(a->srv, a->user); /* its node died with it in the rankings */
     free(a);
 }
 

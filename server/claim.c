@@ -90,6 +90,8 @@ static void on_claimed(redisReply *r, void *priv)
         gx_redis_cmd(srv->redis, NULL, NULL, "ZREM gx:{b:%s}:%s %s", gx_reply_str(r, 2),
                      staff ? "esc" : "q", q->task);
         gx_redis_cmd(srv->redis, NULL, NULL, "ZREM gx:expiry %s", q->task);
+        if (!staff)
+            gx_wave_drop(srv, q->task);
         assigned_reply(q, r);
     } else {
         if (-rc < (int)(sizeof(slot) / sizeof(slot[0])) && slot[-rc])

@@ -65,20 +65,6 @@ static bool resume_valid(json_t *resume)
     return true;
 }
 
-/* Keeps the reply alive past the callback (hiredis frees replies after it). */
-static redisReply *steal_reply(redisReply *r)
-{
-    if (!r)
-        return NULL;
-    redisReply *copy = calloc(1, sizeof(*copy));
-    if (!copy)
-        return NULL;
-    *copy = *r;
-    memset(r, 0, sizeof(*r));
-    r->type = REDIS_REPLY_NIL;
-    return copy;
-}
-
 static void load_profile(gx_session *s, const redisReply *h)
 {
     gx_profile_load(&s->prof, s->who.role, s->who.brand, h);
@@ -130,7 +116,7 @@ static void on_profile(redisReply *r, void *priv)
     if (!r)
         h->failed = true;
     else
-        h->profile = steal_reply(r);
+        h->profile = gx_reply_steal(r);
     hello_unref(h);
 }
 
@@ -142,7 +128,7 @@ static void on_task_state(redisReply *r, void *priv)
     if (!r)
         h->failed = true;
     else if (h->got < h->nstates)
-        h->states[h->got] = steal_reply(r);
+        h->states[h->got] = gx_reply_steal(r);
     h->got++;
     if (h->got == h->nstates)
         finish(h);

@@ -8,6 +8,7 @@
 #include "gigcx/error.h"
 #include "gigcx/gather.h"
 #include "gigcx/util.h"
+#include "gigcx/waves.h"
 
 #define GX_LIST_MAX 1000 /* rows in one listing; enough for a dashboard */
 
@@ -37,6 +38,12 @@ static json_t *brand_json(gx_server *srv, const char *id, json_t *flat)
     json_t *rule = json_object_get(conf, "on_timeout");
     json_object_set_new(b, "on_timeout",
                         json_string(json_is_string(rule) ? json_string_value(rule) : "expire"));
+    json_t *waves = json_object_get(conf, "waves");
+    json_object_set_new(b, "waves",
+                        json_is_object(waves)
+                            ? json_incref(waves)
+                            : json_pack("{s:i, s:i}", "size", GX_WAVE_SIZE_DEFAULT, "interval_s",
+                                        GX_WAVE_INTERVAL_DEFAULT));
     const char *hook = gx_flat_field(flat, "webhook_url");
     if (hook && hook[0])
         json_object_set_new(b, "webhook_url", json_string(hook));

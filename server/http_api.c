@@ -285,7 +285,27 @@ static bool valid_origins(gx_http_req *r, json_t *o)
     return ok;
 }
 
-/* topics: {"topic": {"tier": 1|2}}, queue_timeout_s: 1..86400; both optional. */
+/* waves: {size: 0..1000 (0 = everyone at once), interval_s: 1..3600}, both optional: the
+ * defaults fill in. A new reference, or NULL after answering the error. */
+static json_t *wave_config(gx_http_req *r, json_t *o)
+{
+    json_t *w = json_object_get(o, "waves");
+    if (w && !json_is_object(w)) {
+        gx_http_error(r, GX_EBADREQ,
+                      "'waves' must be {\"size\": 0..1000, \"interval_s\": 1..3600}");
+        return NULL;
+    }
+    json_t *empty = json_object();
+    long size, interval;
+    bool ok =
+        int_field(r, w ? w : empty, "size", 0, 1000, GX_WAVE_SIZE_DEFAULT, &size) &&
+        int_field(r, w ? w : empty, "interval_s", 1, 3600, GX_WAVE_INTERVAL_DEFAULT, &interval);
+    json_decref(empty);
+    return ok ? json_pack("{s:i, s:i}", "size", (int)size, "interval_s", (int)interval) : NULL;
+}
+
+/* topics: {"topic": {"tier": 1|2}}, queue_timeout_s: 1..86400, on_timeout, waves; all
+ * optional. */
 static json_t *brand_config(gx_http_req *r, json_t *o)
 {
     json_t *topics = json_object_get(o, "topics"), *v;
@@ -309,7 +329,11 @@ static json_t *brand_config(gx_http_req *r, json_t *o)
         gx_http_error(r, GX_EBADREQ, "'on_timeout' must be \"expire\" or \"escalate\"");
         return NULL;
     }
-    json_t *conf = json_pack("{s:O}", "topics", topics ? topics : json_object());
+    json_t *waves = wave_config(r, o);
+    if (!waves)
+        return NULL;
+    json_t *conf =
+        json_pack("{s:O, s:o}", "topics", topics ? topics : json_object(), "waves", waves);
     if (!topics)
         json_decref(json_object_get(conf, "topics"));
     if (timeout)

@@ -13,6 +13,7 @@
 #include "gigcx/handlers.h"
 #include "gigcx/http.h"
 #include "gigcx/session.h"
+#include "gigcx/webhook.h"
 
 #define GX_DRAIN_MS 3000 /* longest wait for sockets to flush on shutdown */
 
@@ -45,6 +46,12 @@ static void on_tick(uv_timer_t *t)
     gx_housekeeping(t->data);
 }
 
+/* Waves are due every T seconds per task: a finer tick than housekeeping keeps them on time. */
+static void on_wave_tick(uv_timer_t *t)
+{
+    gx_waves_sweep(t->data);
+}
+
 static void on_handle_closed(uv_handle_t *h)
 {
     (void)h;
@@ -58,6 +65,7 @@ static void on_embed_stopped(void *arg)
 /* Last step of shutdown: everything closed, the loop runs dry and main returns. */
 static void finish_stop(gx_main *m)
 {
+    gx_webhook_stop(&m->srv); /* before lws closes the deliveries' connections */
     if (m->srv.ctx) { /* on a foreign loop this only starts closing lws's handles */
         lws_context_destroy(m->srv.ctx);
         m->lws_closing = m->srv.ctx;
@@ -66,6 +74,7 @@ static void finish_stop(gx_main *m)
     gx_redis_close(m->srv.redis);
     m->srv.redis = NULL;
     uv_close((uv_handle_t *)&m->srv.tick, on_handle_closed);
+    uv_close((uv_handle_t *)&m->srv.wave_tick, on_handle_closed);
     uv_close((uv_handle_t *)&m->drain, on_handle_closed);
     uv_close((uv_handle_t *)&m->sigterm, on_handle_closed);
     uv_close((uv_handle_t *)&m->sigint, on_handle_closed);
@@ -238,6 +247,10 @@ static int run(gx_main *m, uv_loop_t *loop)
     uv_timer_init(loop, &m->srv.tick);
     m->srv.tick.data = &m->srv;
     uv_timer_start(&m->srv.tick, on_tick, 1000, 1000);
+    uv_timer_init(loop, &m->srv.wave_tick);
+    m->srv.wave_tick.data = &m->srv;
+    uv_timer_start(&m->srv.wave_tick, on_wave_tick, GX_WAVE_TICK_MS, GX_WAVE_TICK_MS);
+    gx_webhook_start(&m->srv); /* without it the server still runs, and says so */
     uv_timer_init(loop, &m->drain);
     m->drain.data = m;
     uv_signal_init(loop, &m->sigterm);
@@ -295,6 +308,7 @@ int main(int argc, char **argv, char **envp)
     uv_loop_t *loop = uv_default_loop();
     m.srv.loop = loop;
     int rc = run(&m, loop);
+    gx_webhook_free(&m.srv);
     gx_server_free_indexes(&m.srv);
     uv_loop_close(loop);
     gx_config_free(&cfg);

@@ -71,6 +71,31 @@ static void counter(gx_text *t, const char *name, const char *help, uint64_t v)
         (unsigned long long)v);
 }
 
+static void gauge(gx_text *t, const char *name, const char *help, int64_t v)
+{
+    put(t, "# HELP %s %s\n# TYPE %s gauge\n%s %lld\n", name, help, name, name, (long long)v);
+}
+
+static void webhook_figures(gx_text *t, const gx_metrics *m)
+{
+    counter(t, "gigcx_webhook_events_total", "Webhook events this node put in the outbox.",
+            m->hooks_emitted);
+    counter(t, "gigcx_webhook_delivered_total", "Webhook attempts answered with a 2xx.",
+            m->hooks_delivered);
+    counter(t, "gigcx_webhook_failed_attempts_total", "Webhook attempts that got no 2xx.",
+            m->hooks_failed);
+    counter(t, "gigcx_webhook_given_up_total", "Webhook events dropped after the maximum age.",
+            m->hooks_given_up);
+    counter(t, "gigcx_webhook_lost_total", "Webhook events that could not be recorded.",
+            m->hooks_lost);
+    gauge(t, "gigcx_webhook_inflight", "Webhook events this node is delivering.",
+          m->hooks_inflight);
+    gauge(t, "gigcx_webhook_outbox_depth", "Webhook events waiting in the outbox (all nodes).",
+          m->hooks_outbox);
+    hist(t, "gigcx_webhook_post_seconds", "Webhook POSTs, from resolving to the status line.",
+         &m->hook_post_time);
+}
+
 static void process_figures(gx_text *t)
 {
     struct rusage ru;
@@ -106,6 +131,8 @@ char *gx_metrics_render(const gx_metrics *m, double rtt_sum, uint64_t rtt_count,
     counter(&t, "gigcx_offers_sent_total", "Offer frames queued to sockets.", m->offers_sent);
     counter(&t, "gigcx_offers_published_total", "Tasks this node offered to every node.",
             m->offers_published);
+    counter(&t, "gigcx_offer_waves_total", "Offer waves this node sent (the first included).",
+            m->waves_sent);
     counter(&t, "gigcx_offers_withdrawn_total", "offer.withdrawn frames queued to sockets.",
             m->withdrawals_sent);
     static const char *const results[] = {"won", "conflict", "capacity", "forbidden", "not_found"};
@@ -134,6 +161,7 @@ char *gx_metrics_render(const gx_metrics *m, double rtt_sum, uint64_t rtt_count,
             (unsigned long long)m->errors[i]);
     hist(&t, "gigcx_queue_wait_seconds", "Time from task creation to claim.", &m->queue_wait);
     hist(&t, "gigcx_claim_seconds", "Claim request to reply, inside the server.", &m->claim_time);
+    webhook_figures(&t, m);
     put(&t,
         "# HELP gigcx_redis_up Whether the command connection to Redis is up.\n"
         "# TYPE gigcx_redis_up gauge\ngigcx_redis_up %d\n",

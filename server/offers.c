@@ -11,9 +11,9 @@
 
 #define GX_BACKLOG_MAX 50
 
-static const char *offer_fields[] = {"brand",   "topic", "language",   "priority",
-                                     "preview", "pay",   "created_at", "expires_at",
-                                     "status",  "tier",  "assignee"};
+static const char *offer_fields[] = {"brand",    "topic",      "language",   "priority", "preview",
+                                     "pay",      "created_at", "expires_at", "status",   "tier",
+                                     "assignee", "wave",       "wave_min",   "wave_k",   "wave_t"};
 enum {
     O_BRAND,
     O_TOPIC,
@@ -26,24 +26,31 @@ enum {
     O_STATUS,
     O_TIER,
     O_ASSIGNEE,
+    O_WAVE,
+    O_WAVE_MIN,
+    O_WAVE_K,
+    O_WAVE_T,
     O_N
 };
 
-/* The offer frame for a task from its HMGET reply (new reference). */
-static json_t *offer_json(const char *task, const redisReply *r)
+/* The offer frame for a task from its HMGET reply (new reference); wave < 0 for none. */
+static json_t *offer_json(const char *task, const redisReply *r, int wave)
 {
     json_t *pay = json_loads(gx_reply_str(r, O_PAY), 0, NULL);
     if (!json_is_object(pay)) {
         json_decref(pay);
         pay = json_object();
     }
-    return json_pack("{s:s, s:s, s:s, s:s, s:s, s:I, s:s, s:o, s:I, s:I}", "type", "offer", "task",
-                     task, "brand", gx_reply_str(r, O_BRAND), "topic", gx_reply_str(r, O_TOPIC),
-                     "language", gx_reply_str(r, O_LANG), "priority",
-                     (json_int_t)atoll(gx_reply_str(r, O_PRIO)), "preview",
-                     gx_reply_str(r, O_PREVIEW), "pay", pay, "created_at",
-                     (json_int_t)atoll(gx_reply_str(r, O_CREATED)), "expires_at",
-                     (json_int_t)atoll(gx_reply_str(r, O_EXPIRES)));
+    json_t *o =
+        json_pack("{s:s, s:s, s:s, s:s, s:s, s:I, s:s, s:o, s:I, s:I}", "type", "offer", "task",
+                  task, "brand", gx_reply_str(r, O_BRAND), "topic", gx_reply_str(r, O_TOPIC),
+                  "language", gx_reply_str(r, O_LANG), "priority",
+                  (json_int_t)atoll(gx_reply_str(r, O_PRIO)), "preview", gx_reply_str(r, O_PREVIEW),
+                  "pay", pay, "created_at", (json_int_t)atoll(gx_reply_str(r, O_CREATED)),
+                  "expires_at", (json_int_t)atoll(gx_reply_str(r, O_EXPIRES)));
+    if (o && wave >= 0)
+        json_object_set_new(o, "wave", json_integer(wave));
+    return o;
 }
 
 static int hmget_task(gx_server *srv, const char *task, gx_redis_cb cb, void *priv)
@@ -58,7 +65,48 @@ static int hmget_task(gx_server *srv, const char *task, gx_redis_cb cb, void *pr
 typedef struct {
     gx_server *srv;
     char task[65];
+    bool next; /* the next wave, not the first */
 } gx_pub;
+
+/* A waiting task's wave n, from its HMGET reply. */
+static void start_wave(gx_pub *p, const redisReply *r, int n)
+{
+    gx_wave *w = calloc(1, sizeof(*w));
+    json_t *o = offer_json(p->task, r, n);
+    char *body = o ? json_dumps(o, JSON_COMPACT) : NULL;
+    json_decref(o);
+    if (!w || !body) {
+        free(w);
+        free(body);
+        return;
+    }
+    const char *k = gx_reply_str(r, O_WAVE_K), *t = gx_reply_str(r, O_WAVE_T);
+    *w = (gx_wave){.srv = p->srv,
+                   .tier = atoi(gx_reply_str(r, O_TIER)),
+                   .n = n,
+                   /* tasks from before waves existed go to everyone at once */
+                   .size = k[0] ? atol(k) : 0,
+                   .interval_ms = t[0] ? atoll(t) : GX_WAVE_INTERVAL_DEFAULT * 1000LL,
+                   .body = body};
+    snprintf(w->task, sizeof(w->task), "%s", p->task);
+    snprintf(w->brand, sizeof(w->brand), "%s", gx_reply_str(r, O_BRAND));
+    snprintf(w->lang, sizeof(w->lang), "%s", gx_reply_str(r, O_LANG));
+    snprintf(w->topic, sizeof(w->topic), "%s", gx_reply_str(r, O_TOPIC));
+    gx_wave_cut(w);
+}
+
+/* Escalated and unassigned: every connected staff member of the brand gets it. */
+static void offer_staff(gx_pub *p, const redisReply *r)
+{
+    json_t *o = offer_json(p->task, r, -1);
+    char *body = o ? json_dumps(o, JSON_COMPACT) : NULL;
+    if (body)
+        gx_redis_cmd(p->srv->redis, NULL, NULL, "PUBLISH %s E\t%s\t%s\n%s", GX_CH_OFFER,
+                     gx_reply_str(r, O_BRAND), p->task, body);
+    p->srv->m.offers_published++;
+    free(body);
+    json_decref(o);
+}
 
 static void on_task_for_offer(redisReply *r, void *priv)
 {
@@ -66,45 +114,60 @@ static void on_task_for_offer(redisReply *r, void *priv)
     const char *status = gx_reply_str(r, O_STATUS);
     bool queued = strcmp(status, "queued") == 0;
     bool esc = strcmp(status, "escalated") == 0 && !gx_reply_str(r, O_ASSIGNEE)[0];
-    if (queued || esc) {
-        json_t *o = offer_json(p->task, r);
-        char *body = json_dumps(o, JSON_COMPACT);
-        if (body && queued)
-            gx_redis_cmd(p->srv->redis, NULL, NULL, "PUBLISH %s O\t%s\t%s\t%s\t%s\t%s\n%s",
-                         GX_CH_OFFER, gx_reply_str(r, O_BRAND), gx_reply_str(r, O_LANG),
-                         gx_reply_str(r, O_TOPIC), gx_reply_str(r, O_TIER), p->task, body);
-        else if (body)
-            gx_redis_cmd(p->srv->redis, NULL, NULL, "PUBLISH %s E\t%s\t%s\n%s", GX_CH_OFFER,
-                         gx_reply_str(r, O_BRAND), p->task, body);
-        p->srv->m.offers_published++;
-        free(body);
-        json_decref(o);
-    }
+    if (queued)
+        start_wave(p, r, p->next ? atoi(gx_reply_str(r, O_WAVE)) + 1 : 0);
+    else if (r && p->next)
+        gx_wave_drop(p->srv, p->task);
+    if (esc && !p->next)
+        offer_staff(p, r);
     free(p);
 }
 
-void gx_offer_publish(gx_server *srv, const char *task)
+static void publish(gx_server *srv, const char *task, bool next)
 {
     gx_pub *p = calloc(1, sizeof(*p));
     if (!p)
         return;
     p->srv = srv;
+    p->next = next;
     snprintf(p->task, sizeof(p->task), "%s", task);
     if (hmget_task(srv, task, on_task_for_offer, p))
         free(p);
 }
 
-/* ",value," forms of an offer's language and topic, built once per fan-out. */
+void gx_offer_publish(gx_server *srv, const char *task)
+{
+    publish(srv, task, false);
+}
+
+void gx_offer_next_wave(gx_server *srv, const char *task)
+{
+    publish(srv, task, true);
+}
+
+void gx_offer_announce(gx_server *srv, const gx_wave *w, const char *thr)
+{
+    gx_redis_cmd(srv->redis, NULL, NULL, "PUBLISH %s O\t%s\t%s\t%s\t%d\t%s\t%s\n%s", GX_CH_OFFER,
+                 w->brand, w->lang, w->topic, w->tier, w->task, thr, w->body);
+    if (w->n == 0)
+        srv->m.offers_published++;
+}
+
+/* ",value," forms of an offer's language and topic, and its wave's cut-off score, built
+ * once per fan-out. */
 typedef struct {
     char lang[72], topic[72];
     int tier;
+    double min; /* the wave reaches experts scoring at least this */
 } gx_needles;
 
-static void needles(gx_needles *n, const char *lang, const char *topic, int tier)
+/* thr is a wave's cut-off: a score, or "-" or "" for everyone. */
+static void needles(gx_needles *n, const char *lang, const char *topic, int tier, const char *thr)
 {
     snprintf(n->lang, sizeof(n->lang), ",%s,", lang);
     snprintf(n->topic, sizeof(n->topic), ",%s,", topic);
     n->tier = tier;
+    n->min = thr[0] && thr[0] != '-' ? strtod(thr, NULL) : -1;
 }
 
 /* True when s may be offered a task with these attributes. */
@@ -112,7 +175,7 @@ static bool eligible(const gx_session *s, const gx_needles *n)
 {
     if (s->who.role == GX_ROLE_STAFF)
         return true;
-    return s->prof.tier >= n->tier && strstr(s->prof.langs_csv, n->lang) &&
+    return s->prof.tier >= n->tier && s->rank >= n->min && strstr(s->prof.langs_csv, n->lang) &&
            strstr(s->prof.skills_csv, n->topic);
 }
 
@@ -145,7 +208,7 @@ static const char *split_header(char *p, size_t len, char **f, int max, int *n)
 static void fan_out(gx_server *srv, char **f, int nf, const char *body, size_t blen)
 {
     bool staff = f[0][0] == 'E';
-    if ((staff && nf != 3) || (!staff && nf != 6))
+    if ((staff && nf != 3) || (!staff && nf != 7))
         return;
     const char *brand = f[1], *task = staff ? f[2] : f[5];
     gx_blocal *bl = gx_blocal_get(srv, brand, false);
@@ -160,12 +223,16 @@ static void fan_out(gx_server *srv, char **f, int nf, const char *body, size_t b
     }
     gx_needles n;
     if (!staff)
-        needles(&n, f[2], f[3], atoi(f[4]));
+        needles(&n, f[2], f[3], atoi(f[4]), f[6]);
+    /* an earlier wave (or the backlog) reached these already */
+    uint64_t mark = ++srv->wd_serial;
+    for (int i = 0; i < t->holders.n; i++)
+        t->holders.v[i]->of_mark = mark;
     gx_buf *masked = NULL; /* the tier-1 variant, built for the first tier-1 expert */
     bool tried = false;
     for (int i = 0; i < v->n; i++) {
         gx_session *s = v->v[i];
-        if (staff || eligible(s, &n))
+        if (s->of_mark != mark && (staff || eligible(s, &n)))
             hand_offer(s, t, gx_privacy_frame(s, b, &masked, &tried));
     }
     gx_buf_unref(masked);
@@ -254,13 +321,15 @@ static void send_backlog(gx_backlog *b)
         const char *status = gx_reply_str(r, O_STATUS);
         gx_needles n;
         needles(&n, gx_reply_str(r, O_LANG), gx_reply_str(r, O_TOPIC),
-                atoi(gx_reply_str(r, O_TIER)));
+                atoi(gx_reply_str(r, O_TIER)), gx_reply_str(r, O_WAVE_MIN));
         bool ok = s->who.role == GX_ROLE_STAFF
                       ? strcmp(status, "escalated") == 0 && !gx_reply_str(r, O_ASSIGNEE)[0]
                       : strcmp(status, "queued") == 0 && eligible(s, &n);
         if (!ok)
             continue;
-        json_t *o = offer_json(task, r);
+        const char *wave = gx_reply_str(r, O_WAVE);
+        bool staff = s->who.role == GX_ROLE_STAFF;
+        json_t *o = offer_json(task, r, wave[0] && !staff ? atoi(wave) : -1);
         if (gx_privacy_masked(s))
             gx_privacy_mask(o);
         gx_buf *buf = gx_buf_json(o);
@@ -275,14 +344,8 @@ static void send_backlog(gx_backlog *b)
 static void on_backlog_state(redisReply *r, void *priv)
 {
     gx_backlog *b = priv;
-    if (r && b->got < b->n) {
-        b->states[b->got] = calloc(1, sizeof(redisReply));
-        if (b->states[b->got]) {
-            *b->states[b->got] = *r;
-            memset(r, 0, sizeof(*r));
-            r->type = REDIS_REPLY_NIL;
-        }
-    }
+    if (r && b->got < b->n)
+        b->states[b->got] = gx_reply_steal(r);
     if (++b->got == b->n)
         send_backlog(b);
     backlog_unref(b);

@@ -115,3 +115,16 @@ const char *gx_reply_field(const redisReply *r, const char *field)
             return r->element[i + 1]->str;
     return NULL;
 }
+
+redisReply *gx_reply_steal(redisReply *r)
+{
+    if (!r)
+        return NULL;
+    redisReply *copy = calloc(1, sizeof(*copy));
+    if (!copy)
+        return NULL;
+    *copy = *r;
+    memset(r, 0, sizeof(*r));
+    r->type = REDIS_REPLY_NIL;
+    return copy;
+}

@@ -7,6 +7,7 @@
 #include <libwebsockets.h>
 #include "gigcx/chat.h"
 #include "gigcx/privacy.h"
+#include "gigcx/ranking.h"
 #include "gigcx/error.h"
 #include "gigcx/handlers.h"
 #include "gigcx/session.h"
@@ -319,6 +320,7 @@ void gx_session_list_available(gx_session *s)
             continue;
         s->bpos[i] = v->n - 1;
     }
+    gx_ranking_put(s);
 }
 
 /* Finds which of s's brand slots holds position pos in vector v (after a swap-remove). */
@@ -335,6 +337,7 @@ static void fix_moved(gx_session *m, gx_svec *v, int oldpos, int newpos)
 
 void gx_session_unlist_available(gx_session *s)
 {
+    gx_ranking_take(s);
     if (!s->bpos)
         return;
     for (int i = 0; i < s->prof.nbrands; i++) {

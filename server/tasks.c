@@ -7,6 +7,7 @@
 #include <string.h>
 #include "gigcx/error.h"
 #include "gigcx/handlers.h"
+#include "gigcx/ranking.h"
 #include "gigcx/request.h"
 #include "gigcx/util.h"
 
@@ -112,12 +113,20 @@ static void on_brand_for_create(redisReply *r, void *priv)
         return;
     }
     const char *pay = gx_reply_field(r, "pay");
-    json_t *conf = json_loads(gx_reply_field(r, "config") ? gx_reply_field(r, "config") : "{}", 0, NULL);
+    json_t *conf =
+        json_loads(gx_reply_field(r, "config") ? gx_reply_field(r, "config") : "{}", 0, NULL);
     json_t *topic = json_object_get(json_object_get(conf, "topics"), c->topic);
     json_int_t tier = json_integer_value(json_object_get(topic, "tier"));
     json_int_t timeout_s = json_integer_value(json_object_get(conf, "queue_timeout_s"));
     const char *on_timeout = json_string_value(json_object_get(conf, "on_timeout"));
     c->escalate_on_timeout = on_timeout && strcmp(on_timeout, "escalate") == 0;
+    json_t *waves = json_object_get(conf, "waves");
+    json_t *k = json_object_get(waves, "size"), *t = json_object_get(waves, "interval_s");
+    char wave_k[24], wave_t[24];
+    snprintf(wave_k, sizeof(wave_k), "%lld",
+             k ? (long long)json_integer_value(k) : (long long)GX_WAVE_SIZE_DEFAULT);
+    snprintf(wave_t, sizeof(wave_t), "%lld",
+             (t ? (long long)json_integer_value(t) : GX_WAVE_INTERVAL_DEFAULT) * 1000LL);
     json_decref(conf);
     char tierbuf[8], prio[8], timeout[24], preview[GX_PREVIEW_CHARS * 4 + 8];
     snprintf(tierbuf, sizeof(tierbuf), "%d", tier == 2 ? 2 : 1);
@@ -144,9 +153,11 @@ static void on_brand_for_create(redisReply *r, void *priv)
                           timeout,
                           pay ? pay : "{}",
                           c->meta ? c->meta : "{}",
-                          preview};
+                          preview,
+                          wave_k,
+                          wave_t};
     int rc =
-        gx_redis_script(c->srv->redis, GX_SCRIPT_TASK_CREATE, on_created, c, 3, 16, argv, NULL);
+        gx_redis_script(c->srv->redis, GX_SCRIPT_TASK_CREATE, on_created, c, 3, 18, argv, NULL);
     if (rc)
         create_done(c, rc, 0);
 }
@@ -304,6 +315,8 @@ static void on_transition(redisReply *r, void *priv)
         return;
     }
     after_transition(q->s->srv, q->task, q->str, r);
+    if (q->s->who.role == GX_ROLE_EXPERT) /* resolve, release or escalate: their task ended */
+        gx_ranking_outcome(q->s->srv, q->s->who.sub, strcmp(q->str, "resolve") == 0);
     /* The requester's own hold ends now, not when the broadcast comes back: its next claim
      * must already see the freed capacity. */
     gx_session_let_go(q->s, q->task);
@@ -476,6 +489,8 @@ void gx_tasks_expire_sweep(gx_server *srv)
 typedef struct {
     gx_server *srv;
     char task[65];
+    char user[65];
+    gx_role role;
 } gx_releasing;
 
 static void on_released(redisReply *r, void *priv)
@@ -484,6 +499,8 @@ static void on_released(redisReply *r, void *priv)
     if (gx_script_status(r) == 0) {
         lwsl_user("task %s back in its queue: its assignee went silent\n", e->task);
         after_transition(e->srv, e->task, "release", r);
+        if (e->role == GX_ROLE_EXPERT)
+            gx_ranking_outcome(e->srv, e->user, false);
     }
     free(e);
 }
@@ -494,7 +511,9 @@ int gx_task_release_for(gx_server *srv, const char *task, const char *user, gx_r
     if (!e)
         return GX_EINTERNAL;
     e->srv = srv;
+    e->role = role;
     snprintf(e->task, sizeof(e->task), "%s", task);
+    snprintf(e->user, sizeof(e->user), "%s", user);
     int rc = run_transition(srv, task, "release", user, role, "-", "assignee went silent",
                             on_released, e);
     if (rc)

@@ -5,6 +5,7 @@
 
 #include <jansson.h>
 #include "gigcx/session.h"
+#include "gigcx/waves.h"
 
 /* hello.c: the first frame; token check, welcome, resume. */
 void gx_on_hello(gx_session *s, json_t *msg, const char *ref);
@@ -19,8 +20,13 @@ void gx_presence_refresh(gx_session *s);
 void gx_presence_heartbeat(gx_server *srv);
 
 /* offers.c */
-/* Reads the task and publishes its offer (to experts, or to staff when escalated). */
+/* Reads the task and publishes its offer: the first wave to experts, or to every staff
+ * member when escalated. */
 void gx_offer_publish(gx_server *srv, const char *task);
+/* The next wave of a task still waiting (waves.c calls it when one is due). */
+void gx_offer_next_wave(gx_server *srv, const char *task);
+/* Publishes one wave: to eligible experts scoring at least thr ("-" = all). */
+void gx_offer_announce(gx_server *srv, const gx_wave *w, const char *thr);
 /* Sends up to 50 waiting offers s is eligible for, priority first then oldest. */
 void gx_offer_backlog(gx_session *s);
 /* Handlers for offer-channel events. */

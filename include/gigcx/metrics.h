@@ -18,6 +18,7 @@ typedef struct {
     int64_t conns[4];          /* by gx_role: none (not yet hello), expert, customer, staff */
     uint64_t offers_sent;      /* offer frames queued to sockets */
     uint64_t offers_published; /* tasks this node put on the offer channel */
+    uint64_t waves_sent;       /* offer waves this node put on the offer channel */
     uint64_t withdrawals_sent;
     uint64_t claims[5];      /* won, conflict, capacity, forbidden, not_found */
     uint64_t chat_appended;  /* messages stored through this node */
@@ -29,6 +30,15 @@ typedef struct {
     uint64_t slow_closed; /* sockets closed for falling behind */
     gx_hist queue_wait;   /* seconds from created to claimed */
     gx_hist claim_time;   /* seconds from claim request to reply */
+    /* webhooks */
+    uint64_t hooks_emitted;   /* events this node put in the outbox */
+    uint64_t hooks_delivered; /* attempts answered with a 2xx */
+    uint64_t hooks_failed;    /* attempts that got no 2xx */
+    uint64_t hooks_given_up;  /* events dropped after --webhook-max-age of failures */
+    uint64_t hooks_lost;      /* events that could not be recorded (Redis gone at that moment) */
+    int64_t hooks_inflight;   /* events this node is delivering */
+    int64_t hooks_outbox;     /* events in the outbox, every node's, read once a second */
+    gx_hist hook_post_time;   /* seconds per POST, whatever its outcome */
 } gx_metrics;
 
 /* Upper bounds of the buckets, in seconds (the last bucket, +Inf, has none). */

@@ -47,5 +47,8 @@ int gx_script_status(const redisReply *r);
 const char *gx_reply_str(const redisReply *r, size_t i);
 /* The value of field in an HGETALL reply, or NULL. */
 const char *gx_reply_field(const redisReply *r, const char *field);
+/* Keeps a reply alive past its callback (hiredis frees replies after it): the contents
+ * move to a new reply the caller frees with freeReplyObject. NULL on no memory. */
+redisReply *gx_reply_steal(redisReply *r);
 
 #endif

@@ -56,12 +56,14 @@ typedef struct gx_server {
     gx_map brands;           /* brand id -> gx_blocal (owned) */
     struct gx_session *all;  /* every live session, linked through next/prev */
     gx_metrics m;
-    uint64_t serial;    /* last session serial handed out */
-    uint64_t wd_serial; /* last withdrawal serial (dedups holders) */
-    json_t *dev_users;  /* owned; --dev only: [{id, name, role, token}] for the pickers */
-    uv_timer_t tick;    /* housekeeping every second */
+    uint64_t serial;      /* last session serial handed out */
+    uint64_t wd_serial;   /* last withdrawal serial (dedups holders) */
+    json_t *dev_users;    /* owned; --dev only: [{id, name, role, token}] for the pickers */
+    uv_timer_t tick;      /* housekeeping every second */
+    uv_timer_t wave_tick; /* offer waves that are due, GX_WAVE_TICK_MS apart */
     uint64_t ticks;
     bool stopping;
+    struct gx_webhook *webhook; /* owned (webhook.c); NULL when webhooks could not start */
 } gx_server;
 
 /* svec helpers: push returns 0 or -1 (no memory); del swaps the last entry into i. */

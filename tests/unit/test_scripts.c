@@ -105,9 +105,9 @@ static void create_task(int tier)
 {
     char t[4];
     snprintf(t, sizeof(t), "%d", tier);
-    redisReply *r =
-        run(GX_SCRIPT_TASK_CREATE, 3, TK, TC, TI, "T1", "acme", "billing", "en", "0", "c1",
-            "Ann Lee", "Charged twice", t, "900000", "{\"amount\":5}", "{}", "Charged twice", NULL);
+    redisReply *r = run(GX_SCRIPT_TASK_CREATE, 3, TK, TC, TI, "T1", "acme", "billing", "en", "0",
+                        "c1", "Ann Lee", "Charged twice", t, "900000", "{\"amount\":5}", "{}",
+                        "Charged twice", "20", "10000", NULL);
     assert_string_equal(r->element[0]->str, "ok");
     freeReplyObject(r);
 }
@@ -131,7 +131,7 @@ static void test_create_stores_opening_message(void **state)
     assert_string_equal(r->str, "queued");
     freeReplyObject(r);
     expect_word(run(GX_SCRIPT_TASK_CREATE, 3, TK, TC, TI, "T1", "acme", "billing", "en", "0", "c1",
-                    "A", "x", "1", "900000", "{}", "{}", "x", NULL),
+                    "A", "x", "1", "900000", "{}", "{}", "x", "20", "10000", NULL),
                 "conflict");
 }
 
@@ -283,6 +283,80 @@ static void test_brand_keys(void **state)
     freeReplyObject(r);
 }
 
+#define OWN "gx:{b:acme}:rkown"
+#define RK1 "gx:{b:acme}:rk:1:billing:en"
+#define RK2 "gx:{b:acme}:rk:2:billing:en"
+
+static long long zcard(const char *key)
+{
+    redisReply *r = redisCommand(rc, "ZCARD %s", key);
+    long long n = r->integer;
+    freeReplyObject(r);
+    return n;
+}
+
+static void test_rank_set_ignores_older_sessions(void **state)
+{
+    (void)state;
+    redisReply *r = run(GX_SCRIPT_RANK_SET, 3, OWN, RK1, RK2, "e1", "5", "add", "700", NULL);
+    assert_int_equal(r->integer, 1);
+    freeReplyObject(r);
+    assert_int_equal(zcard(RK1), 1);
+    assert_int_equal(zcard(RK2), 1);
+    /* the expert's older session (4) closing elsewhere must not take out session 5 */
+    r = run(GX_SCRIPT_RANK_SET, 3, OWN, RK1, RK2, "e1", "4", "del", "0", NULL);
+    assert_int_equal(r->integer, 0);
+    freeReplyObject(r);
+    assert_int_equal(zcard(RK1), 1);
+    r = run(GX_SCRIPT_RANK_SET, 3, OWN, RK1, RK2, "e1", "5", "del", "0", NULL);
+    assert_int_equal(r->integer, 1);
+    freeReplyObject(r);
+    assert_int_equal(zcard(RK1), 0);
+    assert_int_equal(zcard(RK2), 0);
+    /* and a late add from session 4 stays out */
+    r = run(GX_SCRIPT_RANK_SET, 2, OWN, RK1, "e1", "4", "add", "900", NULL);
+    assert_int_equal(r->integer, 0);
+    freeReplyObject(r);
+    assert_int_equal(zcard(RK1), 0);
+}
+
+static void test_outcome_keeps_the_newest(void **state)
+{
+    (void)state;
+    redisReply *r = run(GX_SCRIPT_OUTCOME, 1, "gx:expert:nobody", "1", "100", "3", NULL);
+    assert_int_equal(r->elements, 0); /* no such expert: nothing created */
+    freeReplyObject(r);
+    freeReplyObject(redisCommand(rc, "HSET gx:expert:e1 name Eve rating_sum 9 rating_n 2"));
+    const char *seq[] = {"1", "0", "1", "1"};
+    for (int i = 0; i < 4; i++) {
+        char now[8];
+        snprintf(now, sizeof(now), "%d", 100 + i);
+        freeReplyObject(run(GX_SCRIPT_OUTCOME, 1, "gx:expert:e1", seq[i], now, "3", NULL));
+    }
+    r = run(GX_SCRIPT_OUTCOME, 1, "gx:expert:e1", "0", "200", "3", NULL);
+    assert_int_equal(r->elements, 8);
+    assert_string_equal(r->element[1]->str, "9");
+    assert_string_equal(r->element[5]->str, "011"); /* newest first, three kept */
+    assert_string_equal(r->element[7]->str, "200");
+    freeReplyObject(r);
+}
+
+static void test_wave_due_leases(void **state)
+{
+    (void)state;
+    freeReplyObject(redisCommand(rc, "ZADD gx:waves 100 a 200 b 5000 c"));
+    redisReply *r = run(GX_SCRIPT_WAVE_DUE, 1, "gx:waves", "1000", "5000", "10", NULL);
+    assert_int_equal(r->elements, 2);
+    freeReplyObject(r);
+    /* taken: a second node sees none of them until the lease ends */
+    r = run(GX_SCRIPT_WAVE_DUE, 1, "gx:waves", "1001", "5000", "10", NULL);
+    assert_int_equal(r->elements, 0);
+    freeReplyObject(r);
+    r = run(GX_SCRIPT_WAVE_DUE, 1, "gx:waves", "6000", "5000", "1", NULL);
+    assert_int_equal(r->elements, 1); /* at most this many */
+    freeReplyObject(r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -295,6 +369,9 @@ int main(void)
         cmocka_unit_test_setup(test_rate_once, flush),
         cmocka_unit_test_setup(test_escalation_goes_to_staff, flush),
         cmocka_unit_test_setup(test_brand_keys, flush),
+        cmocka_unit_test_setup(test_rank_set_ignores_older_sessions, flush),
+        cmocka_unit_test_setup(test_outcome_keeps_the_newest, flush),
+        cmocka_unit_test_setup(test_wave_due_leases, flush),
     };
     return cmocka_run_group_tests(tests, start_redis, stop_redis);
 }

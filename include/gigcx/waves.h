@@ -1,0 +1,31 @@
+/* Offer waves (waves.c): the best K eligible experts first, then the next K every T s. */
+#ifndef GIGCX_WAVES_H
+#define GIGCX_WAVES_H
+
+#include "gigcx/server.h"
+
+#define GX_WAVE_SIZE_DEFAULT 20     /* K when the brand sets none */
+#define GX_WAVE_INTERVAL_DEFAULT 10 /* T in seconds when the brand sets none */
+#define GX_WAVE_TICK_MS 100         /* how often each node looks for due waves */
+
+/* One wave of one task's offer. */
+typedef struct {
+    gx_server *srv;
+    char task[65], brand[65], lang[65], topic[65];
+    int tier;
+    int n;                 /* 0 for the first wave */
+    long size;             /* K; 0 = everyone at once */
+    long long interval_ms; /* T */
+    char *body;            /* owned: the offer frame */
+} gx_wave;
+
+/* Finds the wave's cut-off in the brand's ranking, sends the wave (gx_offer_announce) and
+ * books the next. Takes w (heap). */
+void gx_wave_cut(gx_wave *w);
+void gx_wave_free(gx_wave *w);
+/* The task left the queue: no more waves. */
+void gx_wave_drop(gx_server *srv, const char *task);
+/* Sends the waves that are due (a few times a second, on any node). */
+void gx_waves_sweep(gx_server *srv);
+
+#endif

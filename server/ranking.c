@@ -1,0 +1,176 @@
+/* The brands' wave rankings in Redis (see ranking.h). */
+#include "gigcx/ranking.h"
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "gigcx/request.h"
+#include "gigcx/util.h"
+
+/* An expert with more skill x language x tier combinations than this per brand is ranked
+ * in the first ones only; the others still reach them in a brand's last wave. */
+#define GX_RANK_KEYS_MAX 256
+
+void gx_ranking_key(char *buf, size_t cap, const char *brand, int tier, const char *topic,
+                    const char *lang)
+{
+    snprintf(buf, cap, "gx:{b:%s}:rk:%d:%s:%s", brand, tier, topic, lang);
+}
+
+/* The next item of a ",a,b," list after *pos, copied into out; false at the end. */
+static bool next_item(const char *csv, size_t *pos, char *out, size_t cap)
+{
+    const char *p = csv + *pos;
+    if (*p == ',')
+        p++;
+    const char *end = strchr(p, ',');
+    if (!*p || !end)
+        return false;
+    snprintf(out, cap, "%.*s", (int)(end - p), p);
+    *pos = (size_t)(end - csv);
+    return true;
+}
+
+/* Runs rank_set for one brand over every rank set the profile belongs to. */
+static void rank_call(gx_server *srv, const gx_profile *p, const char *brand, const char *expert,
+                      long long sess_no, const char *op, double score)
+{
+    enum { KEYLEN = 220 };
+    char *keys = malloc((size_t)(GX_RANK_KEYS_MAX + 1) * KEYLEN);
+    const char **argv = malloc(sizeof(char *) * (GX_RANK_KEYS_MAX + 5));
+    char no[24], sc[32], topic[72], lang[72];
+    int n = 1;
+    if (!keys || !argv)
+        goto out;
+    snprintf(keys, KEYLEN, "gx:{b:%s}:rkown", brand);
+    argv[0] = keys;
+    size_t ti = 0;
+    while (next_item(p->skills_csv, &ti, topic, sizeof(topic))) {
+        size_t li = 0;
+        while (next_item(p->langs_csv, &li, lang, sizeof(lang)))
+            for (int tier = 1; tier <= p->tier && tier <= 2 && n <= GX_RANK_KEYS_MAX; tier++) {
+                gx_ranking_key(keys + (size_t)n * KEYLEN, KEYLEN, brand, tier, topic, lang);
+                argv[n] = keys + (size_t)n * KEYLEN;
+                n++;
+            }
+    }
+    snprintf(no, sizeof(no), "%lld", sess_no);
+    snprintf(sc, sizeof(sc), "%.0f", score);
+    const char *args[] = {expert, no, op, sc};
+    memcpy(argv + n, args, sizeof(args));
+    gx_redis_script(srv->redis, GX_SCRIPT_RANK_SET, NULL, NULL, n, n + 4, argv, NULL);
+out:
+    free(keys);
+    free(argv);
+}
+
+static void each_brand(gx_session *s, const char *op)
+{
+    for (int i = 0; i < s->prof.nbrands; i++)
+        rank_call(s->srv, &s->prof, s->prof.brands[i], s->who.sub, (long long)s->sess_no, op,
+                  s->rank);
+}
+
+static double score_of(const gx_profile *p)
+{
+    gx_rep r = {.rating_sum = p->rating_sum,
+                .rating_n = p->rating_n,
+                .recent = p->recent,
+                .last_end_s = p->last_end_s};
+    return gx_rank_score(&r);
+}
+
+void gx_ranking_put(gx_session *s)
+{
+    if (s->who.role != GX_ROLE_EXPERT || !s->sess_no)
+        return;
+    double score = score_of(&s->prof);
+    if (s->ranked && score == s->rank)
+        return;
+    s->rank = score;
+    s->ranked = true;
+    each_brand(s, "add");
+}
+
+void gx_ranking_take(gx_session *s)
+{
+    if (!s->ranked)
+        return;
+    s->ranked = false;
+    each_brand(s, "del");
+}
+
+typedef struct {
+    gx_server *srv;
+    char expert[65];
+    redisReply *profile; /* gx_ranking_forget: the stolen HGETALL, until the number comes */
+} gx_rk;
+
+static void on_outcome(redisReply *r, void *priv)
+{
+    gx_rk *k = priv;
+    gx_session *s = gx_map_get(&k->srv->users, k->expert);
+    if (s && s->who.role == GX_ROLE_EXPERT && r && r->type == REDIS_REPLY_ARRAY) {
+        gx_profile_rep(&s->prof, r);
+        s->rank = score_of(&s->prof);
+        if (s->ranked) {
+            s->ranked = false; /* put again with the new score */
+            gx_ranking_put(s);
+        }
+    }
+    free(k);
+}
+
+void gx_ranking_outcome(gx_server *srv, const char *expert, bool resolved)
+{
+    gx_rk *k = calloc(1, sizeof(*k));
+    if (!k)
+        return;
+    k->srv = srv;
+    snprintf(k->expert, sizeof(k->expert), "%s", expert);
+    char key[96], now[24], keep[8];
+    snprintf(key, sizeof(key), "gx:expert:%s", expert);
+    snprintf(now, sizeof(now), "%lld", (long long)(gx_now_ms() / 1000));
+    snprintf(keep, sizeof(keep), "%d", GX_RANK_RECENT);
+    const char *argv[] = {key, resolved ? "1" : "0", now, keep};
+    if (gx_redis_script(srv->redis, GX_SCRIPT_OUTCOME, on_outcome, k, 1, 4, argv, NULL))
+        free(k);
+}
+
+/* The expert's latest session number: entries written by it or older ones go. */
+static void on_forget_number(redisReply *r, void *priv)
+{
+    gx_rk *k = priv;
+    if (r && r->type == REDIS_REPLY_STRING && !gx_map_get(&k->srv->users, k->expert)) {
+        gx_profile p = {0};
+        gx_profile_load(&p, GX_ROLE_EXPERT, "", k->profile);
+        for (int i = 0; i < p.nbrands; i++)
+            rank_call(k->srv, &p, p.brands[i], k->expert, atoll(r->str), "del", 0);
+        gx_profile_free(&p);
+    }
+    freeReplyObject(k->profile);
+    free(k);
+}
+
+static void on_forget_profile(redisReply *r, void *priv)
+{
+    gx_rk *k = priv;
+    if (!r || r->type != REDIS_REPLY_ARRAY || !r->elements || !(k->profile = gx_reply_steal(r))) {
+        free(k);
+        return;
+    }
+    if (gx_redis_cmd(k->srv->redis, on_forget_number, k, "GET gx:sess:%s", k->expert)) {
+        freeReplyObject(k->profile);
+        free(k);
+    }
+}
+
+void gx_ranking_forget(gx_server *srv, const char *expert)
+{
+    gx_rk *k = calloc(1, sizeof(*k));
+    if (!k)
+        return;
+    k->srv = srv;
+    snprintf(k->expert, sizeof(k->expert), "%s", expert);
+    if (gx_redis_cmd(srv->redis, on_forget_profile, k, "HGETALL gx:expert:%s", expert))
+        free(k);
+}

@@ -1,0 +1,97 @@
+/* Offer waves: a task goes first to the best K eligible experts, then every T seconds
+ * unclaimed to the next K, until everyone eligible has it (K, T per brand). A wave is a
+ * cut-off score read from the brand's ranking in Redis (ranking.h): every node offers the
+ * task to its own eligible experts at or above it who do not hold it yet, so a wave costs
+ * one small Redis read and one publish, whatever the number of experts or nodes. The
+ * next wave's time lives in Redis (gx:waves), so a node that dies leaves it to another. */
+#include "gigcx/waves.h"
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "gigcx/handlers.h"
+#include "gigcx/ranking.h"
+#include "gigcx/request.h"
+#include "gigcx/util.h"
+
+#define GX_WAVES_KEY "gx:waves"
+#define GX_WAVE_LEASE_MS 5000 /* a taken wave not sent by then is taken again */
+#define GX_WAVE_BATCH 200
+
+void gx_wave_free(gx_wave *w)
+{
+    if (w) {
+        free(w->body);
+        free(w);
+    }
+}
+
+/* Sends the wave with cut-off thr ("-" = everyone eligible) and books the next one. */
+static void send_wave(gx_server *srv, gx_wave *w, const char *thr, bool last)
+{
+    gx_offer_announce(srv, w, thr);
+    srv->m.waves_sent++;
+    gx_redis_cmd(srv->redis, NULL, NULL, "HSET gx:{t:%s}:task wave %d wave_min %s", w->task, w->n,
+                 thr);
+    if (last)
+        gx_redis_cmd(srv->redis, NULL, NULL, "ZREM " GX_WAVES_KEY " %s", w->task);
+    else
+        gx_redis_cmd(srv->redis, NULL, NULL, "ZADD " GX_WAVES_KEY " %lld %s",
+                     (long long)(gx_now_ms() + w->interval_ms), w->task);
+}
+
+/* ZREVRANGE idx idx+1: the (n+1)K-th best score, and whether anyone ranks below it. When
+ * nobody does, this wave reaches everyone ranked: it goes to all, so that experts who get
+ * ready later (with any score) are offered the task at once from then on. */
+static void on_cut(redisReply *r, void *priv)
+{
+    gx_wave *w = priv;
+    if (!r || r->type != REDIS_REPLY_ARRAY) { /* Redis went away: the lease brings it back */
+        gx_wave_free(w);
+        return;
+    }
+    if (r->elements < 4)
+        send_wave(w->srv, w, "-", true);
+    else
+        send_wave(w->srv, w, r->element[1]->str, false);
+    gx_wave_free(w);
+}
+
+void gx_wave_cut(gx_wave *w)
+{
+    if (w->size <= 0) { /* waves off: everyone at once */
+        send_wave(w->srv, w, "-", true);
+        gx_wave_free(w);
+        return;
+    }
+    char key[300];
+    gx_ranking_key(key, sizeof(key), w->brand, w->tier, w->topic, w->lang);
+    long long idx = (long long)(w->n + 1) * w->size - 1;
+    if (gx_redis_cmd(w->srv->redis, on_cut, w, "ZREVRANGE %s %lld %lld WITHSCORES", key, idx,
+                     idx + 1))
+        gx_wave_free(w);
+}
+
+void gx_wave_drop(gx_server *srv, const char *task)
+{
+    gx_redis_cmd(srv->redis, NULL, NULL, "ZREM " GX_WAVES_KEY " %s", task);
+}
+
+static void on_due(redisReply *r, void *priv)
+{
+    gx_server *srv = priv;
+    for (size_t i = 0; r && r->type == REDIS_REPLY_ARRAY && i < r->elements; i++)
+        if (r->element[i]->type == REDIS_REPLY_STRING && gx_id_valid(r->element[i]->str))
+            gx_offer_next_wave(srv, r->element[i]->str);
+}
+
+void gx_waves_sweep(gx_server *srv)
+{
+    if (srv->stopping || !gx_redis_up(srv->redis))
+        return;
+    char now[24], lease[16], batch[16];
+    snprintf(now, sizeof(now), "%lld", (long long)gx_now_ms());
+    snprintf(lease, sizeof(lease), "%d", GX_WAVE_LEASE_MS);
+    snprintf(batch, sizeof(batch), "%d", GX_WAVE_BATCH);
+    const char *argv[] = {GX_WAVES_KEY, now, lease, batch};
+    gx_redis_script(srv->redis, GX_SCRIPT_WAVE_DUE, on_due, srv, 1, 4, argv, NULL);
+}
