@@ -226,11 +226,15 @@ static void on_chat(gxlt_expert *e, json_t *m, uint64_t now)
         gxlt_at(run, gxlt_draw_us(run->sc.reply_think), reply, e, t);
 }
 
-static void on_offer(gxlt_expert *e, gxlt_task *t, uint64_t now)
+/* first: the offer's first wave. Later waves come T seconds later by the brand's design,
+ * so only first waves measure how fast gigcxd delivers. */
+static void on_offer(gxlt_expert *e, gxlt_task *t, bool first, uint64_t now)
 {
     gxlt_run *run = e->run;
     run->st.offers++;
-    if (t->t0_us) {
+    if (!first) {
+        /* counted, not timed */
+    } else if (t->t0_us) {
         gxlt_observe(run, M_OFFER, now - t->t0_us);
     } else {
         uint64_t *n = realloc(t->early, (size_t)(t->nearly + 1) * sizeof(*n));
@@ -318,7 +322,8 @@ static bool fast_path(gxlt_expert *e, const char *text, size_t len, uint64_t now
         return false;
     gxlt_task *t = gxlt_task_get(e->run, task);
     if (type[5] == '\0') {
-        on_offer(e, t, now);
+        bool first = !memmem(text, len, "\"wave\":", 7) || memmem(text, len, "\"wave\":0", 8);
+        on_offer(e, t, first, now);
     } else {
         e->run->st.withdrawals++;
         remove_offer(e, t);

@@ -166,6 +166,8 @@ static const struct {
     F(chat_rate, p_num, "messages per second >= 0"),
     F(max_tasks, p_int, "an integer >= 0"),
     F(storm_at_s, p_num, "seconds >= 0"),
+    F(wave_size, p_int, "an integer 0..1000 (0 = offers to everyone at once)"),
+    F(wave_interval_s, p_int, "seconds 1..3600"),
     {"slo", 0, p_slo, "an object of metric.pNN_ms: number"},
     {"description", 0, NULL, "a string"},
 };
@@ -187,7 +189,9 @@ void gxlt_scenario_defaults(gxlt_scenario *s)
                          .patience_s = 60,
                          .open_share = 0.5,
                          .profile = {{0, 5}},
-                         .nprofile = 1};
+                         .nprofile = 1,
+                         .wave_size = -1,
+                         .wave_interval_s = 10};
 }
 
 static int set_field(gxlt_scenario *s, int i, json_t *v, char *err, size_t errlen)
@@ -211,6 +215,10 @@ static int check(gxlt_scenario *s, char *err, size_t errlen)
         return bad(err, errlen, "open_share", "a share 0..1");
     if (s->connect_rate <= 0)
         return bad(err, errlen, "connect_rate", "connects per second > 0");
+    if (s->wave_size > 1000)
+        return bad(err, errlen, "wave_size", "an integer 0..1000 (0 = offers to everyone at once)");
+    if (s->wave_interval_s < 1 || s->wave_interval_s > 3600)
+        return bad(err, errlen, "wave_interval_s", "seconds 1..3600");
     return 0;
 }
 

@@ -39,10 +39,13 @@ typedef struct {
     double open_share;                    /* share of tasks opened by customers over the socket */
     gxlt_point profile[GXLT_PROFILE_MAX]; /* task arrival rate over time */
     int nprofile;
-    int chat_pairs;    /* chat mode: pairs assigned up front, then chatting */
-    double chat_rate;  /* chat mode: messages per second, all pairs together */
-    int max_tasks;     /* stop creating tasks after this many (0 = no limit) */
-    double storm_at_s; /* reconnect storm: every expert drops at this time (0 = never) */
+    int chat_pairs;      /* chat mode: pairs assigned up front, then chatting */
+    double chat_rate;    /* chat mode: messages per second, all pairs together */
+    int max_tasks;       /* stop creating tasks after this many (0 = no limit) */
+    double storm_at_s;   /* reconnect storm: every expert drops at this time (0 = never) */
+    int wave_size;       /* the brand's offer waves: experts per wave, 0 = all at once, -1 = the
+                            server's default */
+    int wave_interval_s; /* seconds between waves */
     gxlt_slo slo[GXLT_SLO_MAX];
     int nslo;
 } gxlt_scenario;

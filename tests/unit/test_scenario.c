@@ -62,6 +62,8 @@ static void test_errors_name_the_field(void **state)
     expect_error("{\"slo\": {\"nonsense.p99_ms\": 5}}", "slo");
     expect_error("{\"expertz\": 5}", "expertz");
     expect_error("{\"claim\": 1}", "claim");
+    expect_error("{\"wave_size\": 5000}", "wave_size");
+    expect_error("{\"wave_interval_s\": 0}", "wave_interval_s");
     gxlt_scenario s;
     char err[300] = "";
     gxlt_scenario_defaults(&s);
