@@ -10,6 +10,7 @@
 #include "gigcx/handlers.h"
 #include "gigcx/request.h"
 #include "gigcx/util.h"
+#include "gigcx/webhook.h"
 
 /* "U\t<task>\t<origin>\t<freed user or ->\n" + a task.update frame. Caller frees. */
 char *gx_update_payload(const char *task, const char *origin, const char *freed, json_t *update)
@@ -93,6 +94,10 @@ static void on_claimed(redisReply *r, void *priv)
         if (!staff)
             gx_wave_drop(srv, q->task);
         assigned_reply(q, r);
+        gx_webhook_emit(srv, gx_reply_str(r, 2), "task.assigned", q->task,
+                        json_pack("{s:s, s:{s:s, s:s, s:s}}", "status", gx_reply_str(r, 1),
+                                  "assignee", "id", s->who.sub, "name", s->who.name, "role",
+                                  gx_role_name(s->who.role)));
     } else {
         if (-rc < (int)(sizeof(slot) / sizeof(slot[0])) && slot[-rc])
             srv->m.claims[slot[-rc]]++;

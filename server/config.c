@@ -51,6 +51,14 @@ static const gx_opt opts[] = {
     {"--expert-grace", "GIGCX_EXPERT_GRACE", "SECONDS", "60",
      "how long an expert's held tasks wait for them after their socket is gone", T_INT,
      F(expert_grace_s), 1, 86400},
+    {"--webhook-retry-min-ms", "GIGCX_WEBHOOK_RETRY_MIN_MS", "MS", "1000",
+     "first wait before a failed webhook is tried again; doubles per attempt up to an hour", T_INT,
+     F(webhook_retry_min_ms), 1, 3600000},
+    {"--webhook-max-age", "GIGCX_WEBHOOK_MAX_AGE", "SECONDS", "86400",
+     "how long a webhook event is retried before it is logged as failed", T_INT,
+     F(webhook_max_age_s), 1, 604800},
+    {"--webhook-timeout", "GIGCX_WEBHOOK_TIMEOUT", "SECONDS", "10",
+     "time one webhook POST may take, connect to status line", T_INT, F(webhook_timeout_s), 1, 60},
     {"--ws-rate", "GIGCX_WS_RATE", "FRAMES", "50",
      "frames per second a socket may send (bursts of twice that); load tests raise it", T_INT,
      F(ws_rate), 1, 100000},
@@ -164,6 +172,9 @@ static void defaults(gx_config *c)
     c->queue_timeout_s = 900;
     c->ws_rate = 50;
     c->expert_grace_s = 60;
+    c->webhook_retry_min_ms = 1000;
+    c->webhook_max_age_s = 86400;
+    c->webhook_timeout_s = 10;
 }
 
 static const gx_opt *find_flag(const char *arg, size_t n)

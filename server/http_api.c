@@ -13,6 +13,7 @@
 #include "gigcx/validate.h"
 #include "gigcx/chat.h"
 #include "gigcx/admin.h"
+#include "gigcx/webhook.h"
 
 #define GX_TOKEN_TTL_DEFAULT (24 * 3600)
 #define GX_TOKEN_TTL_MAX (30 * 24 * 3600)
@@ -364,6 +365,8 @@ static void on_brand_put(redisReply *rep, void *priv)
             gx_redis_cmd(rd, NULL, NULL, "DEL gx:apikey:%s", gx_reply_str(rep, 2));
         json_object_set_new(out, "api_key", json_string(key));
     }
+    if (gx_reply_str(rep, 3)[0]) /* shown once, like the api key: when it was set */
+        json_object_set_new(out, "webhook_secret", json_string(gx_reply_str(rep, 3)));
     if (created) {
         gx_redis_cmd(rd, NULL, NULL, "SET gx:widgetkey:%s %s", gx_reply_str(rep, 1), r->brand);
         gx_redis_cmd(rd, NULL, NULL, "SADD gx:brands %s", r->brand);
@@ -396,6 +399,9 @@ static void put_brand(gx_http_req *r)
     snprintf(wk, sizeof(wk), "gxw_%s", rnd);
     gx_sha256_hex(api_key, strlen(api_key), hash);
     json_object_set_new(o, "_api_key", json_string(api_key));
+    char secret[64]; /* signs webhooks; stored as is, since the server must sign with it */
+    gx_random_id(rnd, 32);
+    snprintf(secret, sizeof(secret), "whsec_%s", rnd);
     char *pay = json_dumps(json_object_get(o, "pay"), JSON_COMPACT);
     json_t *origins = json_object_get(o, "widget_origins");
     char *orig = origins ? json_dumps(origins, JSON_COMPACT) : strdup("[]");
@@ -413,9 +419,10 @@ static void put_brand(gx_http_req *r)
                           hash,
                           wk,
                           now,
-                          cf ? cf : "{}"};
+                          cf ? cf : "{}",
+                          secret};
     int rc = gx_redis_script(r->srv->redis, GX_SCRIPT_BRAND_PUT, on_brand_put, gx_http_ref(r), 1,
-                             10, argv, NULL);
+                             11, argv, NULL);
     free(pay);
     free(orig);
     free(cf);
@@ -839,6 +846,8 @@ static const struct {
     {GX_HTTP_GET, "/api/v1/tasks/", NULL, true, AUTH_BRAND, get_task},
     {GX_HTTP_POST, "/api/v1/widget/session", NULL, false, AUTH_NONE, post_widget_session},
     {GX_HTTP_OPTIONS, "/api/v1/widget/session", NULL, false, AUTH_NONE, options_widget_session},
+    {GX_HTTP_GET, "/api/v1/webhooks/deliveries", NULL, false, AUTH_BRAND,
+     gx_webhook_get_deliveries},
 };
 
 void gx_http_each_route(void (*fn)(const char *method, const char *path, void *arg), void *arg)

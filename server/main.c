@@ -66,7 +66,7 @@ static void on_embed_stopped(void *arg)
 static void finish_stop(gx_main *m)
 {
     gx_webhook_stop(&m->srv); /* before lws closes the deliveries' connections */
-    if (m->srv.ctx) { /* on a foreign loop this only starts closing lws's handles */
+    if (m->srv.ctx) {         /* on a foreign loop this only starts closing lws's handles */
         lws_context_destroy(m->srv.ctx);
         m->lws_closing = m->srv.ctx;
         m->srv.ctx = NULL;

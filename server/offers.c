@@ -4,8 +4,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "gigcx/error.h"
 #include "gigcx/handlers.h"
 #include "gigcx/privacy.h"
+#include "gigcx/ranking.h"
 #include "gigcx/request.h"
 #include "gigcx/util.h"
 
@@ -145,12 +147,20 @@ void gx_offer_next_wave(gx_server *srv, const char *task)
     publish(srv, task, true);
 }
 
-void gx_offer_announce(gx_server *srv, const gx_wave *w, const char *thr)
+int gx_offer_announce(gx_server *srv, const gx_wave *w, const char *thr)
 {
-    gx_redis_cmd(srv->redis, NULL, NULL, "PUBLISH %s O\t%s\t%s\t%s\t%d\t%s\t%s\n%s", GX_CH_OFFER,
-                 w->brand, w->lang, w->topic, w->tier, w->task, thr, w->body);
-    if (w->n == 0)
+    char *payload = NULL, key[96], n[16];
+    if (asprintf(&payload, "O\t%s\t%s\t%s\t%d\t%s\t%s\n%s", w->brand, w->lang, w->topic, w->tier,
+                 w->task, thr, w->body) < 0)
+        return GX_EINTERNAL;
+    snprintf(key, sizeof(key), "gx:{t:%s}:task", w->task);
+    snprintf(n, sizeof(n), "%d", w->n);
+    const char *argv[] = {key, n, thr, payload};
+    int rc = gx_redis_script(srv->redis, GX_SCRIPT_WAVE_PUB, NULL, NULL, 1, 4, argv, NULL);
+    free(payload);
+    if (!rc && w->n == 0)
         srv->m.offers_published++;
+    return rc;
 }
 
 /* ",value," forms of an offer's language and topic, and its wave's cut-off score, built
@@ -175,7 +185,9 @@ static bool eligible(const gx_session *s, const gx_needles *n)
 {
     if (s->who.role == GX_ROLE_STAFF)
         return true;
-    return s->prof.tier >= n->tier && s->rank >= n->min && strstr(s->prof.langs_csv, n->lang) &&
+    /* a wave with a cut-off was cut from the rankings, which leave saturated experts out */
+    bool in_wave = n->min < 0 || (s->rank >= n->min && !gx_ranking_saturated(s));
+    return in_wave && s->prof.tier >= n->tier && strstr(s->prof.langs_csv, n->lang) &&
            strstr(s->prof.skills_csv, n->topic);
 }
 
@@ -185,6 +197,8 @@ static void hand_offer(gx_session *s, gx_tlocal *t, gx_buf *b)
         return;
     gx_session_ref(s);
     s->srv->m.offers_sent++;
+    s->pending++;
+    gx_ranking_sync(s);
     gx_session_send(s, b);
 }
 
@@ -256,6 +270,9 @@ static void withdraw(gx_server *srv, char **f, int nf, const char *body, size_t 
             srv->m.withdrawals_sent++;
             gx_session_send(s, b);
         }
+        if (s->pending > 0)
+            s->pending--;
+        gx_ranking_sync(s);
         gx_session_unref(s);
     }
     t->holders.n = 0;

@@ -79,16 +79,30 @@ static double score_of(const gx_profile *p)
     return gx_rank_score(&r);
 }
 
-void gx_ranking_put(gx_session *s)
+bool gx_ranking_saturated(const gx_session *s)
 {
-    if (s->who.role != GX_ROLE_EXPERT || !s->sess_no)
-        return;
+    int cap = s->capacity ? s->capacity : s->prof.capacity;
+    return s->pending >= GX_PENDING_PER_SLOT * cap;
+}
+
+static void put(gx_session *s)
+{
     double score = score_of(&s->prof);
     if (s->ranked && score == s->rank)
         return;
     s->rank = score;
     s->ranked = true;
     each_brand(s, "add");
+}
+
+void gx_ranking_sync(gx_session *s)
+{
+    if (s->who.role != GX_ROLE_EXPERT || !s->sess_no)
+        return;
+    if (s->listed && !gx_ranking_saturated(s))
+        put(s);
+    else
+        gx_ranking_take(s);
 }
 
 void gx_ranking_take(gx_session *s)
@@ -114,7 +128,7 @@ static void on_outcome(redisReply *r, void *priv)
         s->rank = score_of(&s->prof);
         if (s->ranked) {
             s->ranked = false; /* put again with the new score */
-            gx_ranking_put(s);
+            gx_ranking_sync(s);
         }
     }
     free(k);

@@ -320,7 +320,8 @@ void gx_session_list_available(gx_session *s)
             continue;
         s->bpos[i] = v->n - 1;
     }
-    gx_ranking_put(s);
+    s->listed = true;
+    gx_ranking_sync(s);
 }
 
 /* Finds which of s's brand slots holds position pos in vector v (after a swap-remove). */
@@ -337,6 +338,7 @@ static void fix_moved(gx_session *m, gx_svec *v, int oldpos, int newpos)
 
 void gx_session_unlist_available(gx_session *s)
 {
+    s->listed = false;
     gx_ranking_take(s);
     if (!s->bpos)
         return;

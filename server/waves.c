@@ -28,10 +28,9 @@ void gx_wave_free(gx_wave *w)
 /* Sends the wave with cut-off thr ("-" = everyone eligible) and books the next one. */
 static void send_wave(gx_server *srv, gx_wave *w, const char *thr, bool last)
 {
-    gx_offer_announce(srv, w, thr);
+    if (gx_offer_announce(srv, w, thr))
+        return;
     srv->m.waves_sent++;
-    gx_redis_cmd(srv->redis, NULL, NULL, "HSET gx:{t:%s}:task wave %d wave_min %s", w->task, w->n,
-                 thr);
     if (last)
         gx_redis_cmd(srv->redis, NULL, NULL, "ZREM " GX_WAVES_KEY " %s", w->task);
     else

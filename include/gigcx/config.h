@@ -23,8 +23,11 @@ typedef struct {
     int queue_timeout_s; /* default offer/queue time-out for brands that set none, default 900 */
     int ws_rate;         /* frames per second per socket (flood control), default 50 */
     int expert_grace_s;  /* held tasks wait this long for an expert whose socket is gone */
-    bool dev;            /* --dev: throwaway keys, demo brand and experts */
-    bool help;           /* --help was given */
+    int webhook_retry_min_ms; /* first wait before a failed webhook is tried again, default 1000 */
+    int webhook_max_age_s;    /* a webhook event is given up this long after it happened */
+    int webhook_timeout_s;    /* one webhook POST, connect to status line, default 10 */
+    bool dev;                 /* --dev: throwaway keys, demo brand and experts */
+    bool help;                /* --help was given */
 } gx_config;
 
 /* Parses argv then the environment (env only fills what flags left unset) into cfg,

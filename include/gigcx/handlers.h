@@ -25,8 +25,9 @@ void gx_presence_heartbeat(gx_server *srv);
 void gx_offer_publish(gx_server *srv, const char *task);
 /* The next wave of a task still waiting (waves.c calls it when one is due). */
 void gx_offer_next_wave(gx_server *srv, const char *task);
-/* Publishes one wave: to eligible experts scoring at least thr ("-" = all). */
-void gx_offer_announce(gx_server *srv, const gx_wave *w, const char *thr);
+/* Publishes one wave, if the task still waits: to eligible experts scoring at least thr
+ * ("-" = all). Returns 0 or an error code. */
+int gx_offer_announce(gx_server *srv, const gx_wave *w, const char *thr);
 /* Sends up to 50 waiting offers s is eligible for, priority first then oldest. */
 void gx_offer_backlog(gx_session *s);
 /* Handlers for offer-channel events. */

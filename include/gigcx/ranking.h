@@ -13,9 +13,17 @@
 void gx_ranking_key(char *buf, size_t cap, const char *brand, int tier, const char *topic,
                     const char *lang);
 
-/* Puts an expert's session in its brands' rankings with its current score (again, when the
- * score changed), or takes it out. No-ops for staff and customers. */
-void gx_ranking_put(gx_session *s);
+/* Offers an expert may sit on, per task they may hold, and still be counted in the
+ * rankings: so that a burst of tasks spreads over many experts instead of piling onto the
+ * few best ones, who can claim only so many. */
+#define GX_PENDING_PER_SLOT 2
+
+/* True when s sits on as many offers as it may and still be ranked. */
+bool gx_ranking_saturated(const gx_session *s);
+/* Brings s's place in its brands' rankings in line with its state: in, with its current
+ * score, while listed for offers and not saturated; out otherwise. No-op for staff and
+ * customers, and cheap when nothing changed. */
+void gx_ranking_sync(gx_session *s);
 void gx_ranking_take(gx_session *s);
 
 /* An expert's task ended (resolved, or not: released, escalated, went silent): records it

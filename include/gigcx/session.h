@@ -95,6 +95,8 @@ typedef struct gx_session {
     uint64_t of_mark; /* marks the holders of a task during a wave's fan-out */
     double rank;      /* experts: wave score (rank.h), as put in the brands' rankings */
     bool ranked;      /* in the brands' rankings in Redis (ranking.h) */
+    bool listed;      /* in the local brand lists: available and below capacity */
+    int pending;      /* offers held and not yet withdrawn */
 
     /* tasks taken part in */
     gx_join *joins; /* owned */

@@ -1,20 +1,32 @@
--- Creates or updates a brand. A new brand gets the api key hash and widget key passed in;
--- an existing one keeps them unless rotate is '1', which replaces the api key hash.
+-- Creates or updates a brand. A new brand gets the api key hash, widget key and webhook
+-- signing secret passed in; an existing one keeps them unless rotate is '1', which replaces
+-- the api key hash and the signing secret. A brand made before signing secrets existed gets
+-- one on its next update.
 -- KEYS: brand hash. ARGV: name, pay json, widget origins json, webhook url, rotate,
--- new api key hash, new widget key, now ms, config json.
--- Returns {"created"|"rotated"|"updated", widget key, old api key hash}.
+-- new api key hash, new widget key, now ms, config json, new signing secret.
+-- Returns {"created"|"rotated"|"updated", widget key, old api key hash, signing secret if it
+-- was set now else ''}.
 local exists = redis.call('EXISTS', KEYS[1]) == 1
 local old = redis.call('HGET', KEYS[1], 'api_key_hash') or ''
+local secret = ARGV[10] or ''
+local had_secret = redis.call('HEXISTS', KEYS[1], 'webhook_secret') == 1
 redis.call('HSET', KEYS[1], 'name', ARGV[1], 'pay', ARGV[2], 'widget_origins', ARGV[3],
     'webhook_url', ARGV[4], 'updated_at', ARGV[8], 'config', ARGV[9])
+local function set_secret()
+    if secret == '' then
+        return ''
+    end
+    redis.call('HSET', KEYS[1], 'webhook_secret', secret)
+    return secret
+end
 if not exists then
     redis.call('HSET', KEYS[1], 'created_at', ARGV[8], 'api_key_hash', ARGV[6],
         'widget_key', ARGV[7])
-    return {'created', ARGV[7], ''}
+    return {'created', ARGV[7], '', set_secret()}
 end
 local wk = redis.call('HGET', KEYS[1], 'widget_key')
 if ARGV[5] == '1' then
     redis.call('HSET', KEYS[1], 'api_key_hash', ARGV[6])
-    return {'rotated', wk, old}
+    return {'rotated', wk, old, set_secret()}
 end
-return {'updated', wk, ''}
+return {'updated', wk, '', had_secret and '' or set_secret()}

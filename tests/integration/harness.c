@@ -34,7 +34,7 @@ static pid_t spawn(const char *log, char *const argv[])
     pid_t pid = fork();
     if (pid == 0) {
         prctl(PR_SET_PDEATHSIG, SIGKILL); /* never outlive the test */
-        int fd = open(log, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+        int fd = open(log, O_WRONLY | O_CREAT | O_APPEND, 0644); /* a restart keeps the past */
         if (fd >= 0) {
             dup2(fd, 1);
             dup2(fd, 2);
@@ -114,6 +114,47 @@ void gxt_redis_stop(gxt_env *env)
     env->redis_pid = 0;
 }
 
+/* gigcxd as node n on its port, logging to nodeN.log (appended: a restart keeps the past). */
+static void spawn_node(gxt_env *env, int n, const char *const *extra)
+{
+    const char *bin = getenv("GIGCXD");
+    if (!bin)
+        fail_msg("set GIGCXD to the gigcxd binary");
+    char url[64], listen[64], id[16], log[200];
+    snprintf(url, sizeof(url), "redis://127.0.0.1:%d", env->redis_port);
+    snprintf(listen, sizeof(listen), "127.0.0.1:%d", env->node_port[n]);
+    snprintf(id, sizeof(id), "node%d", n + 1);
+    snprintf(log, sizeof(log), "%s/node%d.log", env->dir, n + 1);
+    char *argv[32] = {(char *)bin, "--listen",    listen,        "--redis", url,
+                      "--secret",  GXT_SECRET,    "--admin-key", GXT_ADMIN, "--node-id",
+                      id,          "--log-level", "warn"};
+    int argc = 13;
+    for (int i = 0; extra && extra[i] && argc < 31; i++)
+        argv[argc++] = (char *)extra[i];
+    argv[argc] = NULL;
+    env->node_pid[n] = spawn(log, argv);
+}
+
+static void wait_healthy(gxt_env *env, int n)
+{
+    int st = 0;
+    for (int i = 0; i < 200 && st != 200; i++) {
+        st = gxt_http(env, n, "GET", "/healthz", NULL, NULL, NULL, NULL);
+        if (st != 200)
+            usleep(50000);
+    }
+    if (st != 200)
+        fail_msg("gigcxd node %d did not become healthy (see %s)", n + 1, env->dir);
+}
+
+void gxt_start_node(gxt_env *env, int i, const char *const *extra)
+{
+    if (env->node_pid[i])
+        fail_msg("node %d is already running", i + 1);
+    spawn_node(env, i, extra);
+    wait_healthy(env, i);
+}
+
 void gxt_setup(gxt_env *env, int nodes, const char *const *extra)
 {
     memset(env, 0, sizeof(*env));
@@ -122,36 +163,12 @@ void gxt_setup(gxt_env *env, int nodes, const char *const *extra)
     mkdir(env->dir, 0700);
     env->redis_port = free_port();
     gxt_redis_start(env);
-    const char *bin = getenv("GIGCXD");
-    if (!bin)
-        fail_msg("set GIGCXD to the gigcxd binary");
-    char url[64];
-    snprintf(url, sizeof(url), "redis://127.0.0.1:%d", env->redis_port);
     for (int n = 0; n < nodes; n++) {
         env->node_port[n] = free_port();
-        char listen[64], id[16], log[200];
-        snprintf(listen, sizeof(listen), "127.0.0.1:%d", env->node_port[n]);
-        snprintf(id, sizeof(id), "node%d", n + 1);
-        snprintf(log, sizeof(log), "%s/node%d.log", env->dir, n + 1);
-        char *argv[32] = {(char *)bin, "--listen",    listen,        "--redis", url,
-                          "--secret",  GXT_SECRET,    "--admin-key", GXT_ADMIN, "--node-id",
-                          id,          "--log-level", "warn"};
-        int argc = 13;
-        for (int i = 0; extra && extra[i] && argc < 31; i++)
-            argv[argc++] = (char *)extra[i];
-        argv[argc] = NULL;
-        env->node_pid[n] = spawn(log, argv);
+        spawn_node(env, n, extra);
     }
-    for (int n = 0; n < nodes; n++) {
-        int st = 0;
-        for (int i = 0; i < 200 && st != 200; i++) {
-            st = gxt_http(env, n, "GET", "/healthz", NULL, NULL, NULL, NULL);
-            if (st != 200)
-                usleep(50000);
-        }
-        if (st != 200)
-            fail_msg("gigcxd node %d did not become healthy (see %s)", n + 1, env->dir);
-    }
+    for (int n = 0; n < nodes; n++)
+        wait_healthy(env, n);
     uv_loop_init(&env->loop);
     uv_timer_init(&env->loop, &env->tick);
     uv_timer_start(&env->tick, on_tick, 5, 5); /* the loop never sleeps longer than 5 ms */

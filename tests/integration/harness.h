@@ -62,6 +62,9 @@ void gxt_redis_stop(gxt_env *env);
 void gxt_redis_start(gxt_env *env);
 /* Sends SIGTERM to node i and returns its exit status (or -1 after 10 s). */
 int gxt_stop_node(gxt_env *env, int i);
+/* Starts node i again (after gxt_stop_node) on its port with extra arguments (may be NULL,
+ * and may differ from the first start); fails the test if it is not healthy within 10 s. */
+void gxt_start_node(gxt_env *env, int i, const char *const *extra);
 
 /* Monotonic milliseconds. */
 int64_t gxt_now_ms(void);

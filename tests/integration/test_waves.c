@@ -29,14 +29,14 @@ static void set_waves(const char *brand, int size, int interval_s)
     assert_int_equal(gxt_http(&env, 0, "PUT", path, GXT_ADMIN, NULL, body, NULL), 200);
 }
 
-static void put_expert(const char *id, const char *lang)
+static void put_expert(const char *id, const char *lang, const char *brand)
 {
     char path[64], body[256];
     snprintf(path, sizeof(path), "/api/v1/experts/%s", id);
     snprintf(body, sizeof(body),
              "{\"name\":\"%s\",\"skills\":[\"billing\"],\"languages\":[\"%s\"],\"tier\":1,"
-             "\"brands\":[\"wv\",\"wb\"],\"capacity\":1}",
-             id, lang);
+             "\"brands\":[\"%s\"],\"capacity\":1}",
+             id, lang, brand);
     assert_true(gxt_http(&env, 0, "PUT", path, GXT_ADMIN, NULL, body, NULL) / 100 == 2);
 }
 
@@ -110,7 +110,7 @@ static void test_waves_in_order_of_reputation(void **state)
     for (int i = 0; i <= EXPERTS; i++) {
         char id[8];
         snprintf(id, sizeof(id), "w%d", i);
-        put_expert(id, i == 0 ? "fr" : "en"); /* w0 speaks no English */
+        put_expert(id, i == 0 ? "fr" : "en", "wv"); /* w0 speaks no English */
         tok[i] = gxt_token(&env, id, "expert", NULL);
     }
     for (int i = 1; i <= EXPERTS; i++)
@@ -173,8 +173,13 @@ static void test_latecomer_waits_for_their_wave(void **state)
     (void)state;
     key = gxt_brand(&env, "wb");
     set_waves("wb", 1, 1);
-    char *tok[3] = {gxt_token(&env, "w5", "expert", NULL), gxt_token(&env, "w3", "expert", NULL),
-                    gxt_token(&env, "w2", "expert", NULL)};
+    static const char *const ids[] = {"x5", "x3", "x2"};
+    char *tok[3];
+    for (int i = 0; i < 3; i++) {
+        put_expert(ids[i], "en", "wb");
+        tok[i] = gxt_token(&env, ids[i], "expert", NULL);
+        earn_rating(tok[i], ids[i][1] - '0');
+    }
     gxt_conn *best = available(0, tok[0]), *mid = available(1, tok[1]);
     json_t *t = gxt_task(&env, 0, key, "ws", "late joiner", 0);
     const char *task = gxt_str(t, "task");

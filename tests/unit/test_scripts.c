@@ -357,6 +357,127 @@ static void test_wave_due_leases(void **state)
     freeReplyObject(r);
 }
 
+static const char *put_secret(const char *rotate, const char *secret, const char **what)
+{
+    static char out[64];
+    redisReply *r = run(GX_SCRIPT_BRAND_PUT, 1, "gx:brand:s", "S", "{}", "[]", "http://x/h", rotate,
+                        "h", "w", "1", "{}", secret, NULL);
+    assert_int_equal(r->elements, 4);
+    static char word[16];
+    snprintf(word, sizeof(word), "%s", r->element[0]->str);
+    *what = word;
+    snprintf(out, sizeof(out), "%s", r->element[3]->str);
+    freeReplyObject(r);
+    return out;
+}
+
+static void test_brand_webhook_secret(void **state)
+{
+    (void)state;
+    const char *what;
+    assert_string_equal(put_secret("0", "whsec_1", &what), "whsec_1");
+    assert_string_equal(what, "created");
+    assert_string_equal(put_secret("0", "whsec_2", &what), ""); /* kept, not shown */
+    assert_string_equal(what, "updated");
+    assert_string_equal(put_secret("1", "whsec_3", &what), "whsec_3");
+    assert_string_equal(what, "rotated");
+    /* a brand made before secrets existed gets one on its next update */
+    freeReplyObject(redisCommand(rc, "HDEL gx:brand:s webhook_secret"));
+    assert_string_equal(put_secret("0", "whsec_4", &what), "whsec_4");
+    redisReply *r = redisCommand(rc, "HGET gx:brand:s webhook_secret");
+    assert_string_equal(r->str, "whsec_4");
+    freeReplyObject(r);
+}
+
+#define HDUE "gx:{wh}:due"
+#define HEV "gx:{wh}:ev:"
+#define HLOG "gx:{wh}:log:acme"
+
+static redisReply *hook_claim(const char *now, const char *lease_end)
+{
+    return run(GX_SCRIPT_HOOK_CLAIM, 1, HDUE, now, lease_end, "10", HEV, NULL);
+}
+
+static long long hook_done(const char *outcome, const char *next, const char *entry,
+                           const char *lease_end)
+{
+    redisReply *r = run(GX_SCRIPT_HOOK_DONE, 3, HEV "E1", HDUE, HLOG, "E1", outcome, next, entry,
+                        "2", lease_end, NULL);
+    long long v = r->integer;
+    freeReplyObject(r);
+    return v;
+}
+
+static long long due_of(const char *id)
+{
+    redisReply *r = redisCommand(rc, "ZSCORE " HDUE " %s", id);
+    long long v = r->type == REDIS_REPLY_STRING ? atoll(r->str) : -1;
+    freeReplyObject(r);
+    return v;
+}
+
+/* The outbox: recorded once per id, leased to one node at a time, settled only by the lease
+ * holder (a retry) or by anyone (delivered), logged with a cap. */
+static void test_hook_outbox_lease(void **state)
+{
+    (void)state;
+    redisReply *r = run(GX_SCRIPT_HOOK_EMIT, 2, HEV "E1", HDUE, "E1", "acme", "task.created", "T1",
+                        "{\"id\":\"E1\"}", "1000", NULL);
+    assert_int_equal(r->integer, 1);
+    freeReplyObject(r);
+    r = run(GX_SCRIPT_HOOK_EMIT, 2, HEV "E1", HDUE, "E1", "acme", "task.created", "T1", "{}",
+            "1000", NULL);
+    assert_int_equal(r->integer, 0); /* the same id twice: kept once */
+    freeReplyObject(r);
+    r = hook_claim("999", "5000");
+    assert_int_equal(r->elements, 0); /* not due yet */
+    freeReplyObject(r);
+    r = hook_claim("1000", "5000");
+    assert_int_equal(r->elements, 7);
+    assert_string_equal(r->element[0]->str, "E1");
+    assert_string_equal(r->element[4]->str, "{\"id\":\"E1\"}");
+    assert_string_equal(r->element[6]->str, "1");
+    freeReplyObject(r);
+    r = hook_claim("4999", "9000");
+    assert_int_equal(r->elements, 0); /* leased until 5000 */
+    freeReplyObject(r);
+    assert_int_equal(hook_done("retry", "6000", "{\"a\":1}", "4000"), 0); /* not our lease */
+    assert_int_equal(due_of("E1"), 5000);
+    assert_int_equal(hook_done("retry", "6000", "{\"a\":2}", "5000"), 1);
+    assert_int_equal(due_of("E1"), 6000);
+    r = hook_claim("6000", "9000");
+    assert_string_equal(r->element[6]->str, "2");
+    freeReplyObject(r);
+    assert_int_equal(hook_done("ok", "0", "{\"a\":3}", "9000"), 1);
+    assert_int_equal(due_of("E1"), -1);
+    r = redisCommand(rc, "LRANGE " HLOG " 0 -1");
+    assert_int_equal(r->elements, 2); /* capped at 2, newest first */
+    assert_string_equal(r->element[0]->str, "{\"a\":3}");
+    freeReplyObject(r);
+    freeReplyObject(redisCommand(rc, "ZADD " HDUE " 1 E2")); /* due, but its event is gone */
+    r = hook_claim("10000", "20000");
+    assert_int_equal(r->elements, 0);
+    freeReplyObject(r);
+    assert_int_equal(due_of("E2"), -1);
+}
+
+static void test_wave_pub_only_while_waiting(void **state)
+{
+    (void)state;
+    create_task(1);
+    redisReply *r = run(GX_SCRIPT_WAVE_PUB, 1, TK, "0", "700", "O\tpayload", NULL);
+    assert_int_equal(r->integer, 1);
+    freeReplyObject(r);
+    r = redisCommand(rc, "HMGET " TK " wave wave_min");
+    assert_string_equal(r->element[0]->str, "0");
+    assert_string_equal(r->element[1]->str, "700");
+    freeReplyObject(r);
+    expect_word(claim("e1", "expert", ",acme,", ",en,", ",billing,", "1"), "ok");
+    r = run(GX_SCRIPT_WAVE_PUB, 1, TK, "1", "-", "O\tpayload", NULL);
+    assert_int_equal(r->integer, 0); /* claimed: no wave may follow the withdrawal */
+    freeReplyObject(r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -372,6 +493,9 @@ int main(void)
         cmocka_unit_test_setup(test_rank_set_ignores_older_sessions, flush),
         cmocka_unit_test_setup(test_outcome_keeps_the_newest, flush),
         cmocka_unit_test_setup(test_wave_due_leases, flush),
+        cmocka_unit_test_setup(test_wave_pub_only_while_waiting, flush),
+        cmocka_unit_test_setup(test_brand_webhook_secret, flush),
+        cmocka_unit_test_setup(test_hook_outbox_lease, flush),
     };
     return cmocka_run_group_tests(tests, start_redis, stop_redis);
 }
