@@ -34,7 +34,8 @@ static pid_t spawn(const char *log, char *const argv[])
     pid_t pid = fork();
     if (pid == 0) {
         prctl(PR_SET_PDEATHSIG, SIGKILL); /* never outlive the test */
-        int fd = open(log, O_WRONLY | O_CREAT | O_APPEND, 0644); /* a restart keeps the past */
+        /* appended: a node started again keeps its earlier log */
+        int fd = open(log, O_WRONLY | O_CREAT | O_APPEND, 0644);
         if (fd >= 0) {
             dup2(fd, 1);
             dup2(fd, 2);
@@ -114,7 +115,7 @@ void gxt_redis_stop(gxt_env *env)
     env->redis_pid = 0;
 }
 
-/* gigcxd as node n on its port, logging to nodeN.log (appended: a restart keeps the past). */
+/* gigcxd as node n on its port, logging to nodeN.log. */
 static void spawn_node(gxt_env *env, int n, const char *const *extra)
 {
     const char *bin = getenv("GIGCXD");
