@@ -185,10 +185,9 @@ static bool eligible(const gx_session *s, const gx_needles *n)
 {
     if (s->who.role == GX_ROLE_STAFF)
         return true;
-    /* a wave with a cut-off was cut from the rankings, which leave saturated experts out */
-    bool in_wave = n->min < 0 || (s->rank >= n->min && !gx_ranking_saturated(s));
-    return in_wave && s->prof.tier >= n->tier && strstr(s->prof.langs_csv, n->lang) &&
-           strstr(s->prof.skills_csv, n->topic);
+    /* experts sitting on too many offers wait for a later wave (ranking.h) */
+    return s->rank >= n->min && !gx_ranking_saturated(s) && s->prof.tier >= n->tier &&
+           strstr(s->prof.langs_csv, n->lang) && strstr(s->prof.skills_csv, n->topic);
 }
 
 static void hand_offer(gx_session *s, gx_tlocal *t, gx_buf *b)

@@ -6,7 +6,9 @@
 #define PRIOR_RATINGS 5.0
 #define PRIOR_RATE 0.8
 #define PRIOR_TASKS 2.0
-#define IDLE_SPAN 10000000000.0 /* seconds; beyond any unix time we will see */
+#define IDLE_EPOCH 1600000000LL /* idle time counts from here (2020-09-13), in seconds */
+#define IDLE_SPAN 1000000000.0  /* and for this long (to 2052) */
+#define TIE_SPAN 1000           /* tie-break values */
 
 double gx_rank_reputation(const gx_rep *r)
 {
@@ -22,11 +24,21 @@ double gx_rank_reputation(const gx_rep *r)
     return rep < 0 ? 0 : rep > 1 ? 1 : rep;
 }
 
+/* FNV-1a: stable across nodes and runs, unlike anything seeded. */
+static unsigned tie_break(const char *id)
+{
+    uint32_t h = 2166136261u;
+    for (const char *p = id; p && *p; p++)
+        h = (h ^ (unsigned char)*p) * 16777619u;
+    return h % TIE_SPAN;
+}
+
 double gx_rank_score(const gx_rep *r)
 {
     double step = round(gx_rank_reputation(r) * 1000);
-    double end = r->last_end_s > 0 ? (double)r->last_end_s : 0;
-    if (end > IDLE_SPAN - 1)
-        end = IDLE_SPAN - 1;
-    return step * IDLE_SPAN + (IDLE_SPAN - 1 - end);
+    double since = r->last_end_s > IDLE_EPOCH ? (double)(r->last_end_s - IDLE_EPOCH) : 0;
+    if (since > IDLE_SPAN - 1)
+        since = IDLE_SPAN - 1;
+    double idle = IDLE_SPAN - 1 - since;
+    return (step * IDLE_SPAN + idle) * TIE_SPAN + tie_break(r->id);
 }

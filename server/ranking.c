@@ -70,12 +70,13 @@ static void each_brand(gx_session *s, const char *op)
                   s->rank);
 }
 
-static double score_of(const gx_profile *p)
+static double score_of(const gx_profile *p, const char *id)
 {
     gx_rep r = {.rating_sum = p->rating_sum,
                 .rating_n = p->rating_n,
                 .recent = p->recent,
-                .last_end_s = p->last_end_s};
+                .last_end_s = p->last_end_s,
+                .id = id};
     return gx_rank_score(&r);
 }
 
@@ -87,7 +88,7 @@ bool gx_ranking_saturated(const gx_session *s)
 
 static void put(gx_session *s)
 {
-    double score = score_of(&s->prof);
+    double score = score_of(&s->prof, s->who.sub);
     if (s->ranked && score == s->rank)
         return;
     s->rank = score;
@@ -125,7 +126,7 @@ static void on_outcome(redisReply *r, void *priv)
     gx_session *s = gx_map_get(&k->srv->users, k->expert);
     if (s && s->who.role == GX_ROLE_EXPERT && r && r->type == REDIS_REPLY_ARRAY) {
         gx_profile_rep(&s->prof, r);
-        s->rank = score_of(&s->prof);
+        s->rank = score_of(&s->prof, s->who.sub);
         if (s->ranked) {
             s->ranked = false; /* put again with the new score */
             gx_ranking_sync(s);

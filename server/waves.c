@@ -25,22 +25,21 @@ void gx_wave_free(gx_wave *w)
     }
 }
 
-/* Sends the wave with cut-off thr ("-" = everyone eligible) and books the next one. */
-static void send_wave(gx_server *srv, gx_wave *w, const char *thr, bool last)
+/* Sends the wave with cut-off thr ("-" = every eligible expert) and books the next one:
+ * waves go on while the task waits, because experts who sat on too many offers get the
+ * task only once they are free again (ranking.h). */
+static void send_wave(gx_server *srv, gx_wave *w, const char *thr)
 {
     if (gx_offer_announce(srv, w, thr))
         return;
     srv->m.waves_sent++;
-    if (last)
-        gx_redis_cmd(srv->redis, NULL, NULL, "ZREM " GX_WAVES_KEY " %s", w->task);
-    else
-        gx_redis_cmd(srv->redis, NULL, NULL, "ZADD " GX_WAVES_KEY " %lld %s",
-                     (long long)(gx_now_ms() + w->interval_ms), w->task);
+    gx_redis_cmd(srv->redis, NULL, NULL, "ZADD " GX_WAVES_KEY " %lld %s",
+                 (long long)(gx_now_ms() + w->interval_ms), w->task);
 }
 
 /* ZREVRANGE idx idx+1: the (n+1)K-th best score, and whether anyone ranks below it. When
- * nobody does, this wave reaches everyone ranked: it goes to all, so that experts who get
- * ready later (with any score) are offered the task at once from then on. */
+ * nobody does, the wave reaches everyone ranked, so it goes to all: experts who get ready
+ * later, with any score, are then offered the task from their backlog at once. */
 static void on_cut(redisReply *r, void *priv)
 {
     gx_wave *w = priv;
@@ -48,17 +47,14 @@ static void on_cut(redisReply *r, void *priv)
         gx_wave_free(w);
         return;
     }
-    if (r->elements < 4)
-        send_wave(w->srv, w, "-", true);
-    else
-        send_wave(w->srv, w, r->element[1]->str, false);
+    send_wave(w->srv, w, r->elements < 4 ? "-" : r->element[1]->str);
     gx_wave_free(w);
 }
 
 void gx_wave_cut(gx_wave *w)
 {
     if (w->size <= 0) { /* waves off: everyone at once */
-        send_wave(w->srv, w, "-", true);
+        send_wave(w->srv, w, "-");
         gx_wave_free(w);
         return;
     }

@@ -5,6 +5,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 #include <math.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include "gigcx/rank.h"
@@ -77,6 +78,32 @@ static void scores_are_exact_integers(void **state)
     assert_true(strtod(text, NULL) == s);
 }
 
+static void ids_split_a_crowd_of_equals(void **state)
+{
+    (void)state;
+    /* 1000 newcomers: a wave's cut-off must fall between them, not take them all */
+    double scores[1000];
+    int distinct = 0;
+    for (int i = 0; i < 1000; i++) {
+        char id[16];
+        snprintf(id, sizeof(id), "e%d", i);
+        gx_rep r = {.id = id};
+        scores[i] = gx_rank_score(&r);
+        bool seen = false;
+        for (int j = 0; j < i && !seen; j++)
+            seen = scores[j] == scores[i];
+        distinct += !seen;
+    }
+    assert_true(distinct > 550); /* ~632 expected for 1000 draws of 1000 values */
+    gx_rep a = {.id = "e7"}, b = {.id = "e7"};
+    assert_true(gx_rank_score(&a) == gx_rank_score(&b)); /* the same on every node */
+    /* and the tie-break never outweighs a second of idle time */
+    gx_rep early = {.last_end_s = 1795000000, .id = "x"}, late = early;
+    late.last_end_s++;
+    late.id = "y";
+    assert_true(gx_rank_score(&early) > gx_rank_score(&late));
+}
+
 static void hostile_figures_stay_in_range(void **state)
 {
     (void)state;
@@ -97,6 +124,7 @@ int main(void)
         cmocka_unit_test(resolution_rate_counts),
         cmocka_unit_test(among_equals_the_longest_idle_first),
         cmocka_unit_test(scores_are_exact_integers),
+        cmocka_unit_test(ids_split_a_crowd_of_equals),
         cmocka_unit_test(hostile_figures_stay_in_range),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
