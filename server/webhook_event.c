@@ -1,6 +1,6 @@
 /* Recording webhook events: after a task's state changed, read whether its brand wants
- * webhooks and the task as it now stands (both pipelined), build the event body once, and put
- * it in the outbox with one script. The body is stored as sent, so every redelivery carries
+ * webhooks and, only when it does, the task as it now stands; build the event body once and
+ * put it in the outbox with one script. The body is stored as sent, so every redelivery carries
  * the same id and bytes. The customer's text never goes into an event. */
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,8 +17,6 @@ typedef struct {
     char id[32], brand[65], type[40], task[65];
     long long at;
     json_t *given; /* owned: what the caller knows for certain */
-    bool wanted;   /* the brand has a webhook_url */
-    int pending;   /* replies still to come */
 } gx_hook_emit;
 
 const char *gx_webhook_type_of(const char *action)
@@ -130,27 +128,29 @@ static void record(gx_hook_emit *e, const redisReply *task)
     }
 }
 
-/* Both replies come in order on one connection; the second decides. */
-static void on_brand(redisReply *r, void *priv)
-{
-    gx_hook_emit *e = priv;
-    e->wanted = r && r->type == REDIS_REPLY_STRING && r->len > 0;
-    if (--e->pending == 0)
-        emit_free(e);
-}
-
+/* The task as it stands now, read only for brands that want its events. */
 static void on_task(redisReply *r, void *priv)
 {
     gx_hook_emit *e = priv;
-    if (--e->pending > 0) /* the brand's reply is missing: a failed send (no memory) */
-        return;
-    if (r && e->wanted) {
+    if (r && r->type == REDIS_REPLY_ARRAY && r->elements) {
         record(e, r);
         return;
     }
-    if (e->wanted)
-        lost(e, "Redis connection lost");
+    lost(e, r ? "the task is gone" : "Redis connection lost");
     emit_free(e);
+}
+
+static void on_brand(redisReply *r, void *priv)
+{
+    gx_hook_emit *e = priv;
+    if (!r || r->type != REDIS_REPLY_STRING || !r->len) { /* no webhook_url: no event */
+        emit_free(e);
+        return;
+    }
+    if (gx_redis_cmd(e->srv->redis, on_task, e, "HGETALL gx:{t:%s}:task", e->task)) {
+        lost(e, "Redis unavailable");
+        emit_free(e);
+    }
 }
 
 void gx_webhook_emit(gx_server *srv, const char *brand, const char *type, const char *task,
@@ -163,7 +163,7 @@ void gx_webhook_emit(gx_server *srv, const char *brand, const char *type, const 
         json_decref(data);
         return;
     }
-    *e = (gx_hook_emit){.srv = srv, .at = gx_now_ms(), .given = data, .pending = 2};
+    *e = (gx_hook_emit){.srv = srv, .at = gx_now_ms(), .given = data};
     snprintf(e->id, sizeof(e->id), "evt_%s", rnd);
     snprintf(e->brand, sizeof(e->brand), "%s", brand);
     snprintf(e->type, sizeof(e->type), "%s", type);
@@ -171,8 +171,5 @@ void gx_webhook_emit(gx_server *srv, const char *brand, const char *type, const 
     if (gx_redis_cmd(srv->redis, on_brand, e, "HGET gx:brand:%s webhook_url", brand)) {
         lost(e, "Redis unavailable");
         emit_free(e);
-        return;
     }
-    if (gx_redis_cmd(srv->redis, on_task, e, "HGETALL gx:{t:%s}:task", task))
-        e->pending--; /* on_brand frees it */
 }

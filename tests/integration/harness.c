@@ -18,15 +18,40 @@
 #include <cmocka.h>
 #include "harness.h"
 
-static int free_port(void)
+static bool port_free(int port)
 {
     int fd = socket(AF_INET, SOCK_STREAM, 0);
-    struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-    socklen_t n = sizeof(a);
-    if (bind(fd, (struct sockaddr *)&a, sizeof(a)) || getsockname(fd, (struct sockaddr *)&a, &n))
-        fail_msg("no free port: %s", strerror(errno));
-    close(fd);
-    return ntohs(a.sin_port);
+    struct sockaddr_in a = {.sin_family = AF_INET,
+                            .sin_port = htons((uint16_t)port),
+                            .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    bool ok = fd >= 0 && bind(fd, (struct sockaddr *)&a, sizeof(a)) == 0;
+    if (fd >= 0)
+        close(fd);
+    return ok;
+}
+
+/* Ports come from below the kernel's ephemeral range: a node or receiver that is stopped and
+ * started again must find its port still free, and outgoing connections (a load test makes
+ * thousands) take their local ports from that range. */
+int gxt_free_port(void)
+{
+    static unsigned seed;
+    int lo = 32768;
+    FILE *f = fopen("/proc/sys/net/ipv4/ip_local_port_range", "r");
+    if (f) {
+        if (fscanf(f, "%d", &lo) != 1)
+            lo = 32768;
+        fclose(f);
+    }
+    if (!seed)
+        seed = (unsigned)getpid() * 2654435761u ^ (unsigned)time(NULL);
+    for (int i = 0; lo > 12000 && i < 500; i++) {
+        int port = 10000 + rand_r(&seed) % (lo - 10000);
+        if (port_free(port))
+            return port;
+    }
+    fail_msg("no free port below %d", lo);
+    return -1;
 }
 
 static pid_t spawn(const char *log, char *const argv[])
@@ -40,6 +65,7 @@ static pid_t spawn(const char *log, char *const argv[])
             dup2(fd, 1);
             dup2(fd, 2);
         }
+        closefrom(3); /* the test's own sockets (a receiver's listener) stay the test's */
         execvp(argv[0], argv);
         _exit(127);
     }
@@ -162,10 +188,10 @@ void gxt_setup(gxt_env *env, int nodes, const char *const *extra)
     signal(SIGPIPE, SIG_IGN);
     snprintf(env->dir, sizeof(env->dir), "/tmp/gxt-%d", (int)getpid());
     mkdir(env->dir, 0700);
-    env->redis_port = free_port();
+    env->redis_port = gxt_free_port();
     gxt_redis_start(env);
     for (int n = 0; n < nodes; n++) {
-        env->node_port[n] = free_port();
+        env->node_port[n] = gxt_free_port();
         spawn_node(env, n, extra);
     }
     for (int n = 0; n < nodes; n++)

@@ -66,6 +66,9 @@ int gxt_stop_node(gxt_env *env, int i);
  * and may differ from the first start); fails the test if it is not healthy within 10 s. */
 void gxt_start_node(gxt_env *env, int i, const char *const *extra);
 
+/* A loopback port nobody uses, outside the range outgoing connections take theirs from. */
+int gxt_free_port(void);
+
 /* Monotonic milliseconds. */
 int64_t gxt_now_ms(void);
 /* Runs the loop for about ms milliseconds. */

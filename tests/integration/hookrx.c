@@ -16,6 +16,7 @@
 #include <sys/socket.h>
 #include <cmocka.h>
 #include "gigcx/util.h"
+#include "harness.h"
 #include "hookrx.h"
 
 #define RX_HEAD_MAX (64 * 1024)
@@ -37,6 +38,7 @@ struct hookrx {
     int held[RX_HELD_MAX];
     int64_t held_until[RX_HELD_MAX];
     int nheld;
+    int err; /* why the port could not be opened again */
 };
 
 static int64_t now_ms(void)
@@ -48,7 +50,7 @@ static int64_t now_ms(void)
 
 static int listen_on(int *port)
 {
-    int fd = socket(AF_INET, SOCK_STREAM, 0), one = 1;
+    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0), one = 1;
     struct sockaddr_in a = {.sin_family = AF_INET,
                             .sin_port = htons((uint16_t)*port),
                             .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
@@ -56,8 +58,10 @@ static int listen_on(int *port)
     setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
     if (fd < 0 || bind(fd, (struct sockaddr *)&a, sizeof(a)) || listen(fd, 64) ||
         getsockname(fd, (struct sockaddr *)&a, &n)) {
+        int e = errno;
         if (fd >= 0)
             close(fd);
+        errno = e;
         return -1;
     }
     *port = ntohs(a.sin_port);
@@ -224,6 +228,8 @@ static bool follow_orders(hookrx *rx)
         rx->lfd = -1;
     } else if (!down && rx->lfd < 0) {
         rx->lfd = listen_on(&rx->port);
+        if (rx->lfd < 0)
+            rx->err = errno;
     }
     pthread_mutex_lock(&rx->mu);
     rx->is_down = rx->lfd < 0;
@@ -242,7 +248,7 @@ static void *run(void *arg)
         }
         struct pollfd p = {.fd = rx->lfd, .events = POLLIN};
         if (poll(&p, 1, 20) == 1) {
-            int fd = accept(rx->lfd, NULL, NULL);
+            int fd = accept4(rx->lfd, NULL, NULL, SOCK_CLOEXEC);
             if (fd >= 0)
                 serve(rx, fd);
         }
@@ -256,6 +262,7 @@ static void *run(void *arg)
 hookrx *hookrx_start(void)
 {
     hookrx *rx = calloc(1, sizeof(*rx));
+    rx->port = gxt_free_port(); /* outside the ephemeral range: still free after a down */
     rx->lfd = listen_on(&rx->port);
     if (rx->lfd < 0)
         fail_msg("receiver: cannot listen: %s", strerror(errno));
@@ -305,7 +312,8 @@ void hookrx_down(hookrx *rx, bool down)
             return;
         usleep(20000);
     }
-    fail_msg("receiver did not go %s", down ? "down" : "up");
+    fail_msg("receiver did not go %s (port %d: %s)", down ? "down" : "up", rx->port,
+             strerror(rx->err));
 }
 
 json_t *hookrx_requests(hookrx *rx)

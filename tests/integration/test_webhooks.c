@@ -1,8 +1,8 @@
 /* Webhooks against a real HTTP receiver on loopback: every event type arrives signed with its
  * brand's secret; a receiver that is down, answers 500, garbage, a huge header or nothing at
  * all gets the same event (same id, same bytes) again until it takes it; an event still
- * undelivered when gigcxd stops is delivered by the next process; the delivery log API;
- * giving up after the maximum age. */
+ * undelivered when gigcxd stops is delivered by the next process, and one waiting while
+ * Redis restarts is still delivered; the delivery log API; giving up after the maximum age. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -411,6 +411,27 @@ static void test_restart_delivers(void **state)
     json_decref(t);
 }
 
+/* Redis stops and starts again (it keeps its data: AOF): the outbox is still there, and the
+ * event goes out once both Redis and the receiver are back. */
+static void test_redis_restart_keeps_outbox(void **state)
+{
+    (void)state;
+    hookrx_down(rx, true);
+    json_t *t = gxt_task(&env, 0, env.api_key, "hc8", "hello again", 0);
+    const char *task = gxt_str(t, "task");
+    free(logged_event(task, "task.created", 5000));
+    gxt_redis_stop(&env);
+    hookrx_down(rx, false);
+    usleep(500000);
+    assert_int_equal(count_received(task, "task.created"), 0); /* no outbox, no delivery */
+    gxt_redis_start(&env);
+    /* at most a lease (timeout + 20 s) if an attempt was cut off by the stop */
+    json_t *got = wait_event(task, "task.created", 30000, 1);
+    check_delivery(json_array_get(got, 0), acme_secret, "acme");
+    json_decref(got);
+    json_decref(t);
+}
+
 /* A raw GET of /metrics: the value of one unlabelled series, or -1. */
 static long long metric(const char *name)
 {
@@ -475,10 +496,15 @@ static void test_give_up(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_lifecycle_events_signed), cmocka_unit_test(test_escalated),
-        cmocka_unit_test(test_expired_other_brand),     cmocka_unit_test(test_delivery_log_api),
-        cmocka_unit_test(test_receiver_down_then_back), cmocka_unit_test(test_bad_answers_retried),
-        cmocka_unit_test(test_restart_delivers),        cmocka_unit_test(test_give_up),
+        cmocka_unit_test(test_lifecycle_events_signed),
+        cmocka_unit_test(test_escalated),
+        cmocka_unit_test(test_expired_other_brand),
+        cmocka_unit_test(test_delivery_log_api),
+        cmocka_unit_test(test_receiver_down_then_back),
+        cmocka_unit_test(test_bad_answers_retried),
+        cmocka_unit_test(test_restart_delivers),
+        cmocka_unit_test(test_redis_restart_keeps_outbox),
+        cmocka_unit_test(test_give_up),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
