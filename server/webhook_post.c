@@ -95,9 +95,12 @@ int gx_url_parse(const char *url, gx_url *u)
         u->tls = true;
     else if (strncmp(url, "http://", 7) != 0)
         return -1;
+    for (const char *c = url; *c; c++) /* what goes into the request line: plain ASCII only */
+        if ((unsigned char)*c <= ' ' || (unsigned char)*c >= 0x7f)
+            return -1;
     const char *a = url + (u->tls ? 8 : 7);
     const char *e = a + strcspn(a, "/?#");
-    if (memchr(a, '@', (size_t)(e - a)) || strchr(url, '#') || strpbrk(url, " \t\r\n"))
+    if (memchr(a, '@', (size_t)(e - a)) || strchr(url, '#'))
         return -1;
     u->port = u->tls ? 443 : 80;
     if (parse_authority(a, e, u))
@@ -209,29 +212,28 @@ static void start_connect(gx_post *q, const char *ip)
         end_error(q, "cannot connect", false);
 }
 
+/* q stays allocated (resolving) until this returns: ending it here, or from inside lws's
+ * connect call, only calls back. */
 static void on_resolved(uv_getaddrinfo_t *req, int status, struct addrinfo *res)
 {
     gx_post *q = req->data;
-    q->resolving = false;
-    if (q->ended) { /* timed out or dropped meanwhile */
-        uv_freeaddrinfo(res);
-        post_free(q);
-        return;
-    }
     char ip[64] = "";
     if (status == 0 && res && res->ai_family == AF_INET)
         uv_ip4_name((const struct sockaddr_in *)res->ai_addr, ip, sizeof(ip));
     else if (status == 0 && res && res->ai_family == AF_INET6)
         uv_ip6_name((const struct sockaddr_in6 *)res->ai_addr, ip, sizeof(ip));
     uv_freeaddrinfo(res);
-    if (!ip[0]) {
+    if (!q->ended && !ip[0]) {
         char why[96];
         snprintf(why, sizeof(why), "cannot resolve %.40s: %s", q->url.host,
                  status ? uv_strerror(status) : "no address");
         end_error(q, why, false);
-        return;
+    } else if (!q->ended) {
+        start_connect(q, ip);
     }
-    start_connect(q, ip);
+    q->resolving = false;
+    if (q->ended) /* timed out, dropped, or failed at once */
+        post_free(q);
 }
 
 /* ---- the lws side ---- */

@@ -53,6 +53,9 @@ static void test_url_refused(void **state)
         "http://[::1]x/",
         "http://[zz]/",
         "javascript:alert(1)",
+        "http://example.com/a\r\nX-Injected: 1",
+        "http://example.com/\x01",
+        "http://example.com/caf\xc3\xa9",
     };
     gx_url u;
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
