@@ -14,6 +14,7 @@
 #include "gigcx/chat.h"
 #include "gigcx/admin.h"
 #include "gigcx/webhook.h"
+#include "gigcx/webhook_post.h"
 
 #define GX_TOKEN_TTL_DEFAULT (24 * 3600)
 #define GX_TOKEN_TTL_MAX (30 * 24 * 3600)
@@ -384,8 +385,10 @@ static void put_brand(gx_http_req *r)
     const char *hook = name ? str_field(r, o, "webhook_url", 0, 500, true, &ok) : NULL;
     if (!name || !ok || !valid_pay(r, json_object_get(o, "pay")) || !valid_origins(r, o))
         return;
-    if (hook && hook[0] && !valid_url(hook)) {
-        gx_http_error(r, GX_EBADREQ, "'webhook_url' must be an http(s) URL");
+    gx_url hook_url;
+    if (hook && hook[0] && (!valid_url(hook) || gx_url_parse(hook, &hook_url))) {
+        gx_http_error(r, GX_EBADREQ,
+                      "'webhook_url' must be an http(s) URL without user info or fragment");
         return;
     }
     json_t *conf = brand_config(r, o);

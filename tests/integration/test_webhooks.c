@@ -320,6 +320,17 @@ static void test_delivery_log_api(void **state)
     assert_null(json_object_get(b, "webhook_secret"));
     assert_null(json_object_get(b, "api_key"));
     json_decref(b);
+    static const char *const bad[] = {"ftp://x/", "http://u:p@x/", "http://x/#f", "http://x:0/",
+                                      "http://x/\u00e9"};
+    for (size_t k = 0; k < sizeof(bad) / sizeof(bad[0]); k++) {
+        char body[200];
+        snprintf(body, sizeof(body),
+                 "{\"name\":\"x\",\"pay\":{\"amount\":1,\"currency\":\"EUR\"},"
+                 "\"webhook_url\":\"%s\"}",
+                 bad[k]);
+        assert_int_equal(
+            gxt_http(&env, 0, "PUT", "/api/v1/brands/badhook", GXT_ADMIN, NULL, body, NULL), 400);
+    }
 }
 
 static void test_receiver_down_then_back(void **state)
