@@ -1,6 +1,8 @@
-/* REST client: one blocking keep-alive HTTP/1.1 connection per caller, and a worker thread
- * with its own connection that serves the async queue and hands answers back through
- * uv_async. Bodies cross threads as strings, never as shared JSON values. */
+/* REST client: one blocking keep-alive HTTP/1.1 connection per caller, and a few worker
+ * threads, each with its own connection, that serve the async queue and hand answers back
+ * through uv_async: one connection waiting on each answer in turn cannot keep up with a
+ * peak-season task rate, and its queue would count as server latency. Bodies cross threads
+ * as strings, never as shared JSON values. */
 #include "rest.h"
 #include <arpa/inet.h>
 #include <errno.h>
@@ -30,11 +32,20 @@ typedef struct call {
     char *resp; /* owned */
 } call;
 
+#define GXLT_REST_WORKERS 4
+
+typedef struct {
+    struct gxlt_rest *r;
+    conn c;
+    pthread_t thread;
+    bool started;
+} worker_t;
+
 struct gxlt_rest {
     char host[64];
     int port;
-    conn sync, work;
-    pthread_t thread;
+    conn sync;
+    worker_t w[GXLT_REST_WORKERS];
     pthread_mutex_t mu;
     pthread_cond_t cv;
     call *todo, *todo_tail, *done; /* under mu */
@@ -153,7 +164,8 @@ int gxlt_rest_call(gxlt_rest *r, const char *method, const char *path, const cha
 
 static void *worker(void *arg)
 {
-    gxlt_rest *r = arg;
+    worker_t *w = arg;
+    gxlt_rest *r = w->r;
     pthread_mutex_lock(&r->mu);
     for (;;) {
         while (!r->todo && !r->stop)
@@ -165,7 +177,7 @@ static void *worker(void *arg)
         if (!r->todo)
             r->todo_tail = NULL;
         pthread_mutex_unlock(&r->mu);
-        c->status = do_call(r, &r->work, c->method, c->path, c->bearer, c->body, &c->resp);
+        c->status = do_call(r, &w->c, c->method, c->path, c->bearer, c->body, &c->resp);
         pthread_mutex_lock(&r->mu);
         c->next = r->done;
         r->done = c;
@@ -219,10 +231,13 @@ gxlt_rest *gxlt_rest_new(uv_loop_t *loop, const char *host, int port)
     pthread_cond_init(&r->cv, NULL);
     uv_async_init(loop, &r->async, on_async);
     r->async.data = r;
-    if (pthread_create(&r->thread, NULL, worker, r)) {
-        uv_close((uv_handle_t *)&r->async, NULL);
-        free(r);
-        return NULL;
+    for (int i = 0; i < GXLT_REST_WORKERS; i++) {
+        r->w[i].r = r;
+        r->w[i].started = pthread_create(&r->w[i].thread, NULL, worker, &r->w[i]) == 0;
+        if (!r->w[i].started) {
+            gxlt_rest_free(r);
+            return NULL;
+        }
     }
     return r;
 }
@@ -266,7 +281,8 @@ static void on_async_closed(uv_handle_t *h)
 {
     gxlt_rest *r = h->data;
     free(r->sync.buf);
-    free(r->work.buf);
+    for (int i = 0; i < GXLT_REST_WORKERS; i++)
+        free(r->w[i].c.buf);
     free(r);
 }
 
@@ -276,9 +292,11 @@ void gxlt_rest_free(gxlt_rest *r)
         return;
     pthread_mutex_lock(&r->mu);
     r->stop = true;
-    pthread_cond_signal(&r->cv);
+    pthread_cond_broadcast(&r->cv);
     pthread_mutex_unlock(&r->mu);
-    pthread_join(r->thread, NULL);
+    for (int i = 0; i < GXLT_REST_WORKERS; i++)
+        if (r->w[i].started)
+            pthread_join(r->w[i].thread, NULL);
     for (call *c = r->todo, *n; c; c = n) { /* never sent */
         n = c->next;
         c->cb(-1, "", c->priv);
@@ -286,7 +304,8 @@ void gxlt_rest_free(gxlt_rest *r)
     }
     on_async(&r->async); /* answered but not yet delivered */
     conn_reset(&r->sync);
-    conn_reset(&r->work);
+    for (int i = 0; i < GXLT_REST_WORKERS; i++)
+        conn_reset(&r->w[i].c);
     pthread_mutex_destroy(&r->mu);
     pthread_cond_destroy(&r->cv);
     uv_close((uv_handle_t *)&r->async, on_async_closed);

@@ -1,5 +1,5 @@
 /* The load tester's HTTP client for gigcxd's REST API: blocking calls for setup, and calls
- * queued to one worker thread (answers come back on the loop) during the run, so the loop
+ * queued to a few worker threads (answers come back on the loop) during the run, so the loop
  * never waits on HTTP. Keep-alive, one connection per caller. Loopback-grade: plain HTTP. */
 #ifndef GXLT_REST_H
 #define GXLT_REST_H
