@@ -83,7 +83,8 @@ static double score_of(const gx_profile *p, const char *id)
 bool gx_ranking_saturated(const gx_session *s)
 {
     int cap = s->capacity ? s->capacity : s->prof.capacity;
-    return s->pending >= GX_PENDING_PER_SLOT * cap;
+    int free_slots = cap - s->held - s->claiming;
+    return s->pending >= GX_PENDING_PER_SLOT * (free_slots > 1 ? free_slots : 1);
 }
 
 static void put(gx_session *s)

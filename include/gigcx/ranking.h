@@ -13,9 +13,9 @@
 void gx_ranking_key(char *buf, size_t cap, const char *brand, int tier, const char *topic,
                     const char *lang);
 
-/* Offers an expert may sit on, per task they may hold, and still be counted in the
- * rankings: so that a burst of tasks spreads over many experts instead of piling onto the
- * few best ones, who can claim only so many. */
+/* Offers an expert may sit on, per task they still have room for, and still be counted in
+ * the rankings: so that a burst of tasks spreads over many experts instead of piling onto
+ * the few best ones, who can claim only so many. */
 #define GX_PENDING_PER_SLOT 2
 
 /* True when s sits on as many offers as it may and still be ranked. */
