@@ -1,7 +1,11 @@
 /* gigcxd: wires the parts together and runs the one loop. Config, then (embedded) Redis,
  * then libwebsockets on the same libuv loop; SIGTERM/SIGINT close every socket with 1001,
  * flush, and exit 0. No business logic lives here. */
+#include <arpa/inet.h>
 #include <signal.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
 #include <stdio.h>
 #include <sys/resource.h>
 #include <stdlib.h>
@@ -167,9 +171,28 @@ static void set_mounts(const gx_config *cfg)
         mounts[i].mount_next = &mounts[i + 1];
 }
 
+/* True when host:port can be bound now. lws 4.1 builds its context even when its listening
+ * socket cannot bind, and such a context cannot be destroyed cleanly on a foreign loop: a
+ * busy port is caught here first, with a plain error. */
+static bool can_bind(const char *host, int port)
+{
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
+    if (port == 0 || !host || inet_pton(AF_INET, host, &a.sin_addr) != 1)
+        return true; /* any port, or not IPv4: lws judges */
+    int fd = socket(AF_INET, SOCK_STREAM, 0), one = 1;
+    if (fd < 0)
+        return true;
+    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+    bool ok = bind(fd, (struct sockaddr *)&a, sizeof(a)) == 0;
+    close(fd);
+    return ok;
+}
+
 static int start_lws(gx_main *m, uv_loop_t *loop)
 {
     gx_config *cfg = m->srv.cfg;
+    if (!can_bind(cfg->listen_host, cfg->listen_port))
+        return -1;
     set_mounts(cfg);
     /* No lws validity timers: without a policy lws pings every 300 s by default, and each
      * socket's timer sits in one sorted list (every insert walks it). gx_sessions_sweep
@@ -177,6 +200,10 @@ static int start_lws(gx_main *m, uv_loop_t *loop)
     static const lws_retry_bo_t no_validity = {.secs_since_valid_ping = 0,
                                                .secs_since_valid_hangup = 0};
     void *foreign[] = {loop};
+    /* lws 4.1 binds an IPv6 socket to every interface when given an IPv4 address to listen
+     * on: with IPv6 off for IPv4 listen addresses, it binds where it was told. */
+    struct in_addr v4;
+    bool ipv4 = cfg->listen_host && inet_pton(AF_INET, cfg->listen_host, &v4) == 1;
     struct lws_context_creation_info info = {
         .port = cfg->listen_port,
         .iface = cfg->listen_host,
@@ -185,6 +212,7 @@ static int start_lws(gx_main *m, uv_loop_t *loop)
         .headers = sec_headers,
         .options = LWS_SERVER_OPTION_LIBUV | LWS_SERVER_OPTION_VALIDATE_UTF8 |
                    LWS_SERVER_OPTION_FAIL_UPON_UNABLE_TO_BIND |
+                   (ipv4 ? LWS_SERVER_OPTION_DISABLE_IPV6 : 0) |
                    (cfg->tls_cert ? LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT : 0),
         .foreign_loops = foreign,
         .retry_and_idle_policy = &no_validity,
@@ -198,7 +226,9 @@ static int start_lws(gx_main *m, uv_loop_t *loop)
     if (!m->srv.ctx)
         return -1;
     m->srv.vh = lws_get_vhost_by_name(m->srv.ctx, "default");
-    m->port = m->srv.vh ? lws_get_vhost_listen_port(m->srv.vh) : cfg->listen_port;
+    if (!m->srv.vh) /* lws 4.1 keeps the context when the listening vhost failed to bind */
+        return -1;
+    m->port = lws_get_vhost_listen_port(m->srv.vh);
     return 0;
 }
 
@@ -230,6 +260,8 @@ static int run(gx_main *m, uv_loop_t *loop)
     }
     if (start_lws(m, loop)) {
         fprintf(stderr, "gigcxd: cannot listen on %s:%d\n", cfg->listen_host, cfg->listen_port);
+        if (m->srv.ctx) /* lws 4.1 cannot be torn down cleanly from here: leave at once */
+            _exit(1);
         gx_embed_stop(m->embed, on_embed_stopped, m);
         uv_run(loop, UV_RUN_DEFAULT);
         return 1;

@@ -5,6 +5,7 @@
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <stdbool.h>
 #include <string.h>
 #include <signal.h>
 #include <cmocka.h>
@@ -66,9 +67,40 @@ static void test_sigterm_closes_1001_and_nothing_is_lost(void **state)
     free(tok);
 }
 
+/* A second gigcxd on a port in use says so and exits 1, instead of running without a
+ * listener; and a node listens on the address it was given, not on every interface. */
+static void test_busy_port_is_a_clear_error(void **state)
+{
+    (void)state;
+    char cmd[512], line[256] = "";
+    snprintf(cmd, sizeof(cmd),
+             "timeout 10 \"%s\" --listen 127.0.0.1:%d --redis redis://127.0.0.1:%d --secret %s "
+             "--admin-key x 2>&1; echo \"exit=$?\"",
+             getenv("GIGCXD"), env.node_port[0], env.redis_port, GXT_SECRET);
+    FILE *p = popen(cmd, "r");
+    assert_non_null(p);
+    bool said = false;
+    while (fgets(line, sizeof(line), p))
+        said = said || strstr(line, "cannot listen on 127.0.0.1") != NULL;
+    pclose(p);
+    assert_true(said);
+    assert_string_equal(line, "exit=1\n");
+    snprintf(cmd, sizeof(cmd), "ss -Hltn 'sport = :%d'", env.node_port[0]);
+    p = popen(cmd, "r");
+    assert_non_null(p);
+    int n = 0;
+    while (fgets(line, sizeof(line), p) && n < 10) {
+        n++;
+        assert_non_null(strstr(line, "127.0.0.1:")); /* not *: nor 0.0.0.0: */
+    }
+    pclose(p);
+    assert_true(n >= 1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_busy_port_is_a_clear_error),
         cmocka_unit_test(test_sigterm_closes_1001_and_nothing_is_lost),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
