@@ -21,6 +21,12 @@ void gx_hist_observe(gx_hist *h, double v)
     h->n++;
 }
 
+void gx_summary_observe(gx_summary *s, double v)
+{
+    s->v[s->n++ % GX_SUMMARY_KEEP] = (float)v;
+    s->sum += v;
+}
+
 typedef struct {
     char *buf;
     size_t len, cap;
@@ -63,6 +69,27 @@ static void hist(gx_text *t, const char *name, const char *help, const gx_hist *
     cum += h->counts[GX_HIST_BUCKETS];
     put(t, "%s_bucket{le=\"+Inf\"} %llu\n%s_sum %.6f\n%s_count %llu\n", name,
         (unsigned long long)cum, name, h->sum, name, (unsigned long long)h->n);
+}
+
+static int by_value(const void *a, const void *b)
+{
+    float x = *(const float *)a, y = *(const float *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* Quantiles over the kept observations (sorted at scrape time, never on the hot path). */
+static void summary(gx_text *t, const char *name, const char *help, const gx_summary *s)
+{
+    static float sorted[GX_SUMMARY_KEEP];
+    size_t k = s->n < GX_SUMMARY_KEEP ? (size_t)s->n : GX_SUMMARY_KEEP;
+    memcpy(sorted, s->v, k * sizeof(float));
+    qsort(sorted, k, sizeof(float), by_value);
+    put(t, "# HELP %s %s\n# TYPE %s summary\n", name, help, name);
+    static const double qs[] = {0.5, 0.9, 0.99};
+    for (size_t i = 0; i < 3 && k; i++)
+        put(t, "%s{quantile=\"%g\"} %.9f\n", name, qs[i],
+            (double)sorted[(size_t)(qs[i] * (k - 1))]);
+    put(t, "%s_sum %.6f\n%s_count %llu\n", name, s->sum, name, (unsigned long long)s->n);
 }
 
 static void counter(gx_text *t, const char *name, const char *help, uint64_t v)
@@ -161,6 +188,12 @@ char *gx_metrics_render(const gx_metrics *m, double rtt_sum, uint64_t rtt_count,
             (unsigned long long)m->errors[i]);
     hist(&t, "gigcx_queue_wait_seconds", "Time from task creation to claim.", &m->queue_wait);
     hist(&t, "gigcx_claim_seconds", "Claim request to reply, inside the server.", &m->claim_time);
+    summary(&t, "gigcx_offer_route_seconds",
+            "Choosing the local experts of one offer wave and queueing it (last 4096 waves).",
+            &m->route);
+    summary(&t, "gigcx_offer_cut_seconds",
+            "Reading a waiting task to publishing its wave, with the ranking read (last 4096).",
+            &m->cut);
     webhook_figures(&t, m);
     put(&t,
         "# HELP gigcx_redis_up Whether the command connection to Redis is up.\n"

@@ -67,7 +67,8 @@ static int hmget_task(gx_server *srv, const char *task, gx_redis_cb cb, void *pr
 typedef struct {
     gx_server *srv;
     char task[65];
-    bool next; /* the next wave, not the first */
+    bool next;      /* the next wave, not the first */
+    uint64_t t0_ns; /* when the task was asked for */
 } gx_pub;
 
 /* A waiting task's wave n, from its HMGET reply. */
@@ -89,7 +90,8 @@ static void start_wave(gx_pub *p, const redisReply *r, int n)
                    /* tasks from before waves existed go to everyone at once */
                    .size = k[0] ? atol(k) : 0,
                    .interval_ms = t[0] ? atoll(t) : GX_WAVE_INTERVAL_DEFAULT * 1000LL,
-                   .body = body};
+                   .body = body,
+                   .t0_ns = p->t0_ns};
     snprintf(w->task, sizeof(w->task), "%s", p->task);
     snprintf(w->brand, sizeof(w->brand), "%s", gx_reply_str(r, O_BRAND));
     snprintf(w->lang, sizeof(w->lang), "%s", gx_reply_str(r, O_LANG));
@@ -132,6 +134,7 @@ static void publish(gx_server *srv, const char *task, bool next)
         return;
     p->srv = srv;
     p->next = next;
+    p->t0_ns = uv_hrtime();
     snprintf(p->task, sizeof(p->task), "%s", task);
     if (hmget_task(srv, task, on_task_for_offer, p))
         free(p);
@@ -293,9 +296,11 @@ void gx_offer_on_event(gx_server *srv, const char *payload, size_t len)
         return;
     const char *body = payload + hl;
     size_t blen = len - hl;
-    if (f[0][0] == 'O' || f[0][0] == 'E')
+    if (f[0][0] == 'O' || f[0][0] == 'E') {
+        uint64_t t0 = uv_hrtime();
         fan_out(srv, f, nf, body, blen);
-    else if (f[0][0] == 'W')
+        gx_summary_observe(&srv->m.route, (double)(uv_hrtime() - t0) / 1e9);
+    } else if (f[0][0] == 'W')
         withdraw(srv, f, nf, body, blen);
 }
 

@@ -33,6 +33,7 @@ static void send_wave(gx_server *srv, gx_wave *w, const char *thr)
     if (gx_offer_announce(srv, w, thr))
         return;
     srv->m.waves_sent++;
+    gx_summary_observe(&srv->m.cut, (double)(uv_hrtime() - w->t0_ns) / 1e9);
     gx_redis_cmd(srv->redis, NULL, NULL, "ZADD " GX_WAVES_KEY " %lld %s",
                  (long long)(gx_now_ms() + w->interval_ms), w->task);
 }

@@ -14,6 +14,15 @@ typedef struct {
     uint64_t n;
 } gx_hist;
 
+/* The latest GX_SUMMARY_KEEP observations, for quantiles of something too fast for the
+ * histogram's buckets (microseconds). */
+#define GX_SUMMARY_KEEP 4096
+typedef struct {
+    float v[GX_SUMMARY_KEEP]; /* seconds, a ring */
+    uint64_t n;               /* observations ever */
+    double sum;
+} gx_summary;
+
 typedef struct {
     int64_t conns[4];          /* by gx_role: none (not yet hello), expert, customer, staff */
     uint64_t offers_sent;      /* offer frames queued to sockets */
@@ -30,6 +39,8 @@ typedef struct {
     uint64_t slow_closed; /* sockets closed for falling behind */
     gx_hist queue_wait;   /* seconds from created to claimed */
     gx_hist claim_time;   /* seconds from claim request to reply */
+    gx_summary route;     /* seconds this node spent choosing (and queueing) one wave's offers */
+    gx_summary cut;       /* seconds from reading a task to publishing its wave */
     /* webhooks */
     uint64_t hooks_emitted;   /* events this node put in the outbox */
     uint64_t hooks_delivered; /* attempts answered with a 2xx */
@@ -46,6 +57,7 @@ extern const double gx_hist_bounds[GX_HIST_BUCKETS];
 
 /* Adds one observation in seconds. */
 void gx_hist_observe(gx_hist *h, double v);
+void gx_summary_observe(gx_summary *s, double v);
 
 /* Renders every counter, plus process CPU and RSS, and the extra text (may be NULL), as
  * Prometheus exposition into a malloc'd string (caller frees). NULL on no memory. */

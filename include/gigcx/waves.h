@@ -17,6 +17,7 @@ typedef struct {
     long size;             /* K; 0 = everyone at once */
     long long interval_ms; /* T */
     char *body;            /* owned: the offer frame */
+    uint64_t t0_ns;        /* when the task was read, for gigcx_offer_cut_seconds */
 } gx_wave;
 
 /* Finds the wave's cut-off in the brand's ranking, sends the wave (gx_offer_announce) and
