@@ -306,22 +306,37 @@ static json_t *wave_config(gx_http_req *r, json_t *o)
     return ok ? json_pack("{s:i, s:i}", "size", (int)size, "interval_s", (int)interval) : NULL;
 }
 
-/* topics: {"topic": {"tier": 1|2}}, queue_timeout_s: 1..86400, on_timeout, waves; all
- * optional. */
+/* One topic's settings: {tier?: 1|2, sla_s?: 1..86400, pay?: pay}, each defaulting to the
+ * brand's (tier 1). */
+static bool valid_topic(gx_http_req *r, const char *id, json_t *v)
+{
+    json_t *tier = json_object_get(v, "tier"), *sla = json_object_get(v, "sla_s");
+    json_int_t t = json_integer_value(tier), secs = json_integer_value(sla);
+    if (!gx_id_valid(id) || !json_is_object(v) || (tier && t != 1 && t != 2) ||
+        (sla && (!json_is_integer(sla) || secs < 1 || secs > 86400))) {
+        gx_http_error(r, GX_EBADREQ,
+                      "'topics' must map topic ids to {\"tier\": 1 or 2, \"sla_s\": 1..86400, "
+                      "\"pay\": {\"amount\", \"currency\"}}, each optional");
+        return false;
+    }
+    json_t *pay = json_object_get(v, "pay");
+    return !pay || valid_pay(r, pay);
+}
+
+/* topics (valid_topic), queue_timeout_s: 1..86400, on_timeout, waves; all optional. */
 static json_t *brand_config(gx_http_req *r, json_t *o)
 {
     json_t *topics = json_object_get(o, "topics"), *v;
     const char *k;
     long timeout;
-    bool ok = !topics || (json_is_object(topics) && json_object_size(topics) <= 200);
+    if (topics && (!json_is_object(topics) || json_object_size(topics) > 200)) {
+        gx_http_error(r, GX_EBADREQ, "'topics' must be an object of at most 200 topics");
+        return NULL;
+    }
     json_object_foreach(topics, k, v)
     {
-        json_int_t t = json_integer_value(json_object_get(v, "tier"));
-        ok = ok && gx_id_valid(k) && json_is_object(v) && (t == 1 || t == 2);
-    }
-    if (!ok) {
-        gx_http_error(r, GX_EBADREQ, "'topics' must map topic ids to {\"tier\": 1 or 2}");
-        return NULL;
+        if (!valid_topic(r, k, v))
+            return NULL;
     }
     if (!int_field(r, o, "queue_timeout_s", 1, 86400, 0, &timeout))
         return NULL;

@@ -115,12 +115,17 @@ static void on_brand_for_create(redisReply *r, void *priv)
         create_done(c, GX_ENOTFOUND, 0);
         return;
     }
-    const char *pay = gx_reply_field(r, "pay");
     json_t *conf =
         json_loads(gx_reply_field(r, "config") ? gx_reply_field(r, "config") : "{}", 0, NULL);
     json_t *topic = json_object_get(json_object_get(conf, "topics"), c->topic);
     json_int_t tier = json_integer_value(json_object_get(topic, "tier"));
-    json_int_t timeout_s = json_integer_value(json_object_get(conf, "queue_timeout_s"));
+    /* a topic's own SLA and pay win over the brand's */
+    json_int_t timeout_s = json_integer_value(json_object_get(topic, "sla_s"));
+    if (timeout_s <= 0)
+        timeout_s = json_integer_value(json_object_get(conf, "queue_timeout_s"));
+    json_t *tpay = json_object_get(topic, "pay");
+    char *topic_pay = tpay ? json_dumps(tpay, JSON_COMPACT) : NULL;
+    const char *pay = topic_pay ? topic_pay : gx_reply_field(r, "pay");
     const char *on_timeout = json_string_value(json_object_get(conf, "on_timeout"));
     c->escalate_on_timeout = on_timeout && strcmp(on_timeout, "escalate") == 0;
     json_t *waves = json_object_get(conf, "waves");
@@ -161,6 +166,7 @@ static void on_brand_for_create(redisReply *r, void *priv)
                           wave_t};
     int rc =
         gx_redis_script(c->srv->redis, GX_SCRIPT_TASK_CREATE, on_created, c, 3, 18, argv, NULL);
+    free(topic_pay);
     if (rc)
         create_done(c, rc, 0);
 }

@@ -1,4 +1,4 @@
-/* REST client: one blocking keep-alive HTTP/1.1 connection per caller, and a few worker
+/* REST client: one blocking keep-alive HTTP/1.1 connection per caller, and four worker
  * threads, each with its own connection, that serve the async queue and hand answers back
  * through uv_async: one connection waiting on each answer in turn cannot keep up with a
  * peak-season task rate, and its queue would count as server latency. Bodies cross threads

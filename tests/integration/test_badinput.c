@@ -215,6 +215,18 @@ static void test_bad_rest(void **state)
                      404);
     assert_int_equal(
         gxt_http(&env, 0, "PUT", "/api/v1/brands/x", GXT_ADMIN, NULL, "{\"name\":5}", NULL), 400);
+    static const char *const bad_waves[] = {
+        "{\"name\":\"x\",\"pay\":{\"amount\":1,\"currency\":\"EUR\"},\"widget_origins\":[],"
+        "\"waves\":\"fast\"}",
+        "{\"name\":\"x\",\"pay\":{\"amount\":1,\"currency\":\"EUR\"},\"widget_origins\":[],"
+        "\"waves\":{\"size\":5000}}",
+        "{\"name\":\"x\",\"pay\":{\"amount\":1,\"currency\":\"EUR\"},\"widget_origins\":[],"
+        "\"waves\":{\"interval_s\":0}}",
+        "{\"name\":\"x\",\"pay\":{\"amount\":1,\"currency\":\"EUR\"},\"widget_origins\":[],"
+        "\"waves\":{\"size\":\"20\"}}"};
+    for (size_t i = 0; i < sizeof(bad_waves) / sizeof(bad_waves[0]); i++)
+        assert_int_equal(
+            gxt_http(&env, 0, "PUT", "/api/v1/brands/x", GXT_ADMIN, NULL, bad_waves[i], NULL), 400);
     assert_int_equal(gxt_http(&env, 0, "PUT", "/api/v1/experts/x", GXT_ADMIN, NULL,
                               "{\"name\":\"x\",\"skills\":[1],\"languages\":[],\"brands\":[]}",
                               NULL),

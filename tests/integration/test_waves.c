@@ -202,11 +202,40 @@ static void test_latecomer_waits_for_their_wave(void **state)
     free(key);
 }
 
+/* A topic's own SLA and pay win over the brand's, in the offer and in the queue time-out. */
+static void test_topic_sla_and_pay(void **state)
+{
+    (void)state;
+    key = gxt_brand(&env, "wt");
+    const char *body = "{\"name\":\"wt\",\"pay\":{\"amount\":5,\"currency\":\"EUR\"},"
+                       "\"widget_origins\":[],\"queue_timeout_s\":600,\"waves\":{\"size\":0},"
+                       "\"topics\":{\"billing\":{\"sla_s\":42,\"pay\":{\"amount\":9,"
+                       "\"currency\":\"USD\"}}}}";
+    assert_int_equal(gxt_http(&env, 0, "PUT", "/api/v1/brands/wt", GXT_ADMIN, NULL, body, NULL),
+                     200);
+    put_expert("t1", "en", "wt");
+    char *tok = gxt_token(&env, "t1", "expert", NULL);
+    gxt_conn *c = available(0, tok);
+    json_t *t = gxt_task(&env, 0, key, "tc", "topic pay", 0);
+    json_t *o = gxt_must(c, "offer", 3000);
+    json_t *pay = json_object_get(o, "pay");
+    assert_true(json_number_value(json_object_get(pay, "amount")) == 9);
+    assert_string_equal(gxt_str(pay, "currency"), "USD");
+    json_int_t created = json_integer_value(json_object_get(o, "created_at"));
+    assert_int_equal(json_integer_value(json_object_get(o, "expires_at")) - created, 42000);
+    json_decref(o);
+    json_decref(t);
+    gxt_close(c);
+    free(tok);
+    free(key);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_waves_in_order_of_reputation),
         cmocka_unit_test(test_latecomer_waits_for_their_wave),
+        cmocka_unit_test(test_topic_sla_and_pay),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
