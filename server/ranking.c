@@ -35,19 +35,28 @@ static void rank_call(gx_server *srv, const gx_profile *p, const char *brand, co
                       long long sess_no, const char *op, double score)
 {
     enum { KEYLEN = 220 };
-    char *keys = malloc((size_t)(GX_RANK_KEYS_MAX + 1) * KEYLEN);
-    const char **argv = malloc(sizeof(char *) * (GX_RANK_KEYS_MAX + 5));
     char no[24], sc[32], topic[72], lang[72];
+    size_t want = 1, ti = 0, li = 0;
+    while (next_item(p->skills_csv, &ti, topic, sizeof(topic)))
+        want++;
+    size_t langs = 0;
+    while (next_item(p->langs_csv, &li, lang, sizeof(lang)))
+        langs++;
+    want = 1 + (want - 1) * langs * (p->tier >= 2 ? 2 : 1);
+    if (want > GX_RANK_KEYS_MAX + 1)
+        want = GX_RANK_KEYS_MAX + 1;
+    char *keys = malloc(want * KEYLEN);
+    const char **argv = malloc(sizeof(char *) * (want + 4));
     int n = 1;
     if (!keys || !argv)
         goto out;
     snprintf(keys, KEYLEN, "gx:{b:%s}:rkown", brand);
     argv[0] = keys;
-    size_t ti = 0;
+    ti = 0;
     while (next_item(p->skills_csv, &ti, topic, sizeof(topic))) {
-        size_t li = 0;
+        li = 0;
         while (next_item(p->langs_csv, &li, lang, sizeof(lang)))
-            for (int tier = 1; tier <= p->tier && tier <= 2 && n <= GX_RANK_KEYS_MAX; tier++) {
+            for (int tier = 1; tier <= p->tier && tier <= 2 && (size_t)n < want; tier++) {
                 gx_ranking_key(keys + (size_t)n * KEYLEN, KEYLEN, brand, tier, topic, lang);
                 argv[n] = keys + (size_t)n * KEYLEN;
                 n++;
