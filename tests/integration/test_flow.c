@@ -259,6 +259,13 @@ static void test_open_over_socket_and_escalate_to_staff(void **state)
     gxt_send(e, "{s:s, s:s, s:s, s:s}", "type", "chat.send", "task", task, "text", "me too", "cid",
              "e9");
     assert_string_equal(gxt_error_code(e, 3000), "forbidden");
+    /* but the expert still reads what they wrote, and what came after */
+    gxt_send(e, "{s:s, s:s}", "type", "chat.history", "task", task);
+    json_t *hist = gxt_must(e, "chat.history", 3000);
+    char *text = json_dumps(hist, JSON_COMPACT);
+    assert_non_null(strstr(text, "Boss here"));
+    free(text);
+    json_decref(hist);
     json_decref(cr);
     free(ct);
     free(st);
