@@ -294,7 +294,8 @@ void gxlt_customer_start(gxlt_run *run)
              "{\"customer\":{\"id\":\"%s\",\"name\":\"Pat Doe\"},\"topic\":\"billing\","
              "\"language\":\"en\",\"text\":\"[lt %llu] I need help with a bill\"}",
              cu->id, (unsigned long long)cu->t_req);
-    gxlt_rest_async(rest, "POST", "/api/v1/tasks", run->api_key, body, on_task_posted, cu);
+    gxlt_rest_async_stamped(rest, "POST", "/api/v1/tasks", run->api_key, body, on_task_posted, cu,
+                            &cu->t_req);
 }
 
 /* Chat mode: n messages this tick, each from a random side of a random assigned pair. */

@@ -15,6 +15,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 typedef struct {
@@ -29,7 +30,8 @@ typedef struct call {
     gxlt_rest_cb cb;
     void *priv;
     int status;
-    char *resp; /* owned */
+    char *resp;        /* owned */
+    uint64_t *sent_us; /* when not NULL: set by the worker as the request goes out */
 } call;
 
 #define GXLT_REST_WORKERS 4
@@ -177,6 +179,11 @@ static void *worker(void *arg)
         if (!r->todo)
             r->todo_tail = NULL;
         pthread_mutex_unlock(&r->mu);
+        if (c->sent_us) { /* read on the loop only after the answer: ordered by mu */
+            struct timespec ts;
+            clock_gettime(CLOCK_MONOTONIC, &ts);
+            *c->sent_us = (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+        }
         c->status = do_call(r, &w->c, c->method, c->path, c->bearer, c->body, &c->resp);
         pthread_mutex_lock(&r->mu);
         c->next = r->done;
@@ -250,6 +257,12 @@ static char *dup_or_null(const char *s)
 void gxlt_rest_async(gxlt_rest *r, const char *method, const char *path, const char *bearer,
                      const char *body, gxlt_rest_cb cb, void *priv)
 {
+    gxlt_rest_async_stamped(r, method, path, bearer, body, cb, priv, NULL);
+}
+
+void gxlt_rest_async_stamped(gxlt_rest *r, const char *method, const char *path, const char *bearer,
+                             const char *body, gxlt_rest_cb cb, void *priv, uint64_t *sent_us)
+{
     call *c = calloc(1, sizeof(*c));
     if (!c) {
         cb(-1, "", priv);
@@ -260,7 +273,8 @@ void gxlt_rest_async(gxlt_rest *r, const char *method, const char *path, const c
                 .bearer = dup_or_null(bearer),
                 .body = dup_or_null(body),
                 .cb = cb,
-                .priv = priv};
+                .priv = priv,
+                .sent_us = sent_us};
     r->pending++;
     pthread_mutex_lock(&r->mu);
     if (r->todo_tail)

@@ -4,6 +4,7 @@
 #ifndef GXLT_REST_H
 #define GXLT_REST_H
 
+#include <stdint.h>
 #include <uv.h>
 
 typedef struct gxlt_rest gxlt_rest;
@@ -24,6 +25,10 @@ int gxlt_rest_call(gxlt_rest *r, const char *method, const char *path, const cha
 /* Queues a call; cb runs on the loop once it is answered. body is copied. */
 void gxlt_rest_async(gxlt_rest *r, const char *method, const char *path, const char *bearer,
                      const char *body, gxlt_rest_cb cb, void *priv);
+/* The same, and *sent_us (monotonic us, as gxlt_now_us) is set when a worker sends the
+ * request, before cb runs: time spent queued in the tester is not the server's. */
+void gxlt_rest_async_stamped(gxlt_rest *r, const char *method, const char *path, const char *bearer,
+                             const char *body, gxlt_rest_cb cb, void *priv, uint64_t *sent_us);
 /* Calls queued or in flight. */
 int gxlt_rest_pending(const gxlt_rest *r);
 
