@@ -96,12 +96,13 @@ bool gx_ranking_saturated(const gx_session *s)
     return s->pending >= GX_PENDING_PER_SLOT * (free_slots > 1 ? free_slots : 1);
 }
 
+/* The score is worked out here, on entering the rankings, and again only when the figures
+ * behind it change (on_outcome): not on every offer and withdrawal that calls sync. */
 static void put(gx_session *s)
 {
-    double score = score_of(&s->prof, s->who.sub);
-    if (s->ranked && score == s->rank)
+    if (s->ranked)
         return;
-    s->rank = score;
+    s->rank = score_of(&s->prof, s->who.sub);
     s->ranked = true;
     each_brand(s, "add");
 }
@@ -137,10 +138,8 @@ static void on_outcome(redisReply *r, void *priv)
     if (s && s->who.role == GX_ROLE_EXPERT && r && r->type == REDIS_REPLY_ARRAY) {
         gx_profile_rep(&s->prof, r);
         s->rank = score_of(&s->prof, s->who.sub);
-        if (s->ranked) {
-            s->ranked = false; /* put again with the new score */
-            gx_ranking_sync(s);
-        }
+        if (s->ranked) /* the entries move to the new score */
+            each_brand(s, "add");
     }
     free(k);
 }
