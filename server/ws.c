@@ -242,12 +242,11 @@ static int on_receive(gx_session *s, struct lws *wsi, const char *in, size_t len
     s->rxlen += len;
     if (final) {
         on_frame(s, s->rx, s->rxlen);
-        s->rxlen = 0;
-        if (s->rxcap > 8192) { /* do not keep a big buffer on an idle socket */
-            free(s->rx);
-            s->rx = NULL;
-            s->rxcap = 0;
-        }
+        /* freed at once: most sockets sit idle after a hello bigger than lws's 256-byte
+         * piece, and a buffer kept for each would cost 1 KiB per idle socket */
+        free(s->rx);
+        s->rx = NULL;
+        s->rxlen = s->rxcap = 0;
     }
     return 0;
 }
