@@ -153,8 +153,8 @@ void gx_offer_next_wave(gx_server *srv, const char *task)
 int gx_offer_announce(gx_server *srv, const gx_wave *w, const char *thr)
 {
     char *payload = NULL, key[96], n[16];
-    if (asprintf(&payload, "O\t%s\t%s\t%s\t%d\t%s\t%s\n%s", w->brand, w->lang, w->topic, w->tier,
-                 w->task, thr, w->body) < 0)
+    if (asprintf(&payload, "O\t%s\t%s\t%s\t%d\t%s\t%s\t%lld\n%s", w->brand, w->lang, w->topic,
+                 w->tier, w->task, thr, w->ver, w->body) < 0)
         return GX_EINTERNAL;
     snprintf(key, sizeof(key), "gx:{t:%s}:task", w->task);
     snprintf(n, sizeof(n), "%d", w->n);
@@ -183,14 +183,25 @@ static void needles(gx_needles *n, const char *lang, const char *topic, int tier
     n->min = thr[0] && thr[0] != '-' ? strtod(thr, NULL) : -1;
 }
 
+/* How an expert stands towards a wave's offer. */
+enum { FIT_NO, FIT_BUSY, FIT_ABOVE, FIT_BELOW };
+
+static int fit(const gx_session *s, const gx_needles *n)
+{
+    if (s->prof.tier < n->tier || !strstr(s->prof.langs_csv, n->lang) ||
+        !strstr(s->prof.skills_csv, n->topic))
+        return FIT_NO;
+    /* experts sitting on too many offers wait for a later wave (ranking.h) */
+    bool busy = gx_ranking_saturated(s);
+    if (s->rank < n->min)
+        return busy ? FIT_NO : FIT_BELOW;
+    return busy ? FIT_BUSY : FIT_ABOVE;
+}
+
 /* True when s may be offered a task with these attributes. */
 static bool eligible(const gx_session *s, const gx_needles *n)
 {
-    if (s->who.role == GX_ROLE_STAFF)
-        return true;
-    /* experts sitting on too many offers wait for a later wave (ranking.h) */
-    return s->rank >= n->min && !gx_ranking_saturated(s) && s->prof.tier >= n->tier &&
-           strstr(s->prof.langs_csv, n->lang) && strstr(s->prof.skills_csv, n->topic);
+    return s->who.role == GX_ROLE_STAFF || fit(s, n) == FIT_ABOVE;
 }
 
 static void hand_offer(gx_session *s, gx_tlocal *t, gx_buf *b)
@@ -221,10 +232,97 @@ static const char *split_header(char *p, size_t len, char **f, int max, int *n)
     return nl + 1;
 }
 
+/* A wave's frame, and its tier-1 variant built for the first tier-1 expert. */
+typedef struct {
+    gx_buf *b, *masked;
+    bool tried;
+} gx_frame_variants;
+
+static void offer_one(gx_session *s, gx_tlocal *t, gx_frame_variants *fv)
+{
+    hand_offer(s, t, gx_privacy_frame(s, fv->b, &fv->masked, &fv->tried));
+}
+
+static void offer_staff_all(gx_svec *v, gx_tlocal *t, uint64_t mark, gx_frame_variants *fv)
+{
+    for (int i = 0; i < v->n; i++)
+        if (v->v[i]->of_mark != mark)
+            offer_one(v->v[i], t, fv);
+}
+
+/* The best `cap` sessions by score: a min-heap on rank, root the worst kept. */
+typedef struct {
+    gx_session **v;
+    int n, cap;
+} gx_best;
+
+static void best_sift_down(gx_best *h, int i)
+{
+    for (;;) {
+        int l = 2 * i + 1, m = i;
+        if (l < h->n && h->v[l]->rank < h->v[m]->rank)
+            m = l;
+        if (l + 1 < h->n && h->v[l + 1]->rank < h->v[m]->rank)
+            m = l + 1;
+        if (m == i)
+            return;
+        gx_session *x = h->v[i];
+        h->v[i] = h->v[m];
+        h->v[m] = x;
+        i = m;
+    }
+}
+
+static void best_push(gx_best *h, gx_session *s)
+{
+    if (h->n == h->cap) {
+        if (s->rank > h->v[0]->rank) {
+            h->v[0] = s;
+            best_sift_down(h, 0);
+        }
+        return;
+    }
+    int i = h->n++;
+    for (; i > 0 && h->v[(i - 1) / 2]->rank > s->rank; i = (i - 1) / 2)
+        h->v[i] = h->v[(i - 1) / 2];
+    h->v[i] = s;
+}
+
+/* Experts at or above the cut-off get the offer. Those of them sitting on too many offers
+ * are passed over, and as many of this node's best ready experts below the cut-off get it
+ * in their place when the cut-off counted them: a burst of tasks reads the ranking before
+ * Redis learns of the burst's own offers, and would otherwise send every task of it to the
+ * same few experts. f: the 'O' header (brand, language, topic, tier, task, cut, version). */
+static void offer_experts(gx_svec *v, gx_tlocal *t, uint64_t mark, char **f,
+                          gx_frame_variants *fv)
+{
+    gx_needles n;
+    needles(&n, f[2], f[3], atoi(f[4]), f[6]);
+    long long ver = atoll(f[7]);
+    int passed = 0;
+    for (int i = 0; i < v->n; i++) {
+        gx_session *s = v->v[i];
+        int how = s->of_mark == mark ? FIT_NO : fit(s, &n);
+        if (how == FIT_ABOVE)
+            offer_one(s, t, fv);
+        /* only those the cut-off counted: the ones who left before it are not in K */
+        passed += how == FIT_BUSY && gx_ranking_left_after(s, f[1], ver);
+    }
+    if (!passed || n.min < 0)
+        return;
+    gx_best h = {.v = malloc(sizeof(gx_session *) * (size_t)passed), .cap = passed};
+    for (int i = 0; h.v && i < v->n; i++)
+        if (v->v[i]->of_mark != mark && fit(v->v[i], &n) == FIT_BELOW)
+            best_push(&h, v->v[i]);
+    for (int i = 0; i < h.n; i++)
+        offer_one(h.v[i], t, fv);
+    free(h.v);
+}
+
 static void fan_out(gx_server *srv, char **f, int nf, const char *body, size_t blen)
 {
     bool staff = f[0][0] == 'E';
-    if ((staff && nf != 3) || (!staff && nf != 7))
+    if ((staff && nf != 3) || (!staff && nf != 8))
         return;
     const char *brand = f[1], *task = staff ? f[2] : f[5];
     gx_blocal *bl = gx_blocal_get(srv, brand, false);
@@ -237,21 +335,15 @@ static void fan_out(gx_server *srv, char **f, int nf, const char *body, size_t b
         gx_buf_unref(b);
         return;
     }
-    gx_needles n;
-    if (!staff)
-        needles(&n, f[2], f[3], atoi(f[4]), f[6]);
-    /* an earlier wave (or the backlog) reached these already */
-    uint64_t mark = ++srv->wd_serial;
+    uint64_t mark = ++srv->wd_serial; /* an earlier wave (or the backlog) reached these */
     for (int i = 0; i < t->holders.n; i++)
         t->holders.v[i]->of_mark = mark;
-    gx_buf *masked = NULL; /* the tier-1 variant, built for the first tier-1 expert */
-    bool tried = false;
-    for (int i = 0; i < v->n; i++) {
-        gx_session *s = v->v[i];
-        if (s->of_mark != mark && (staff || eligible(s, &n)))
-            hand_offer(s, t, gx_privacy_frame(s, b, &masked, &tried));
-    }
-    gx_buf_unref(masked);
+    gx_frame_variants fv = {.b = b};
+    if (staff)
+        offer_staff_all(v, t, mark, &fv);
+    else
+        offer_experts(v, t, mark, f, &fv);
+    gx_buf_unref(fv.masked);
     gx_buf_unref(b);
     gx_tlocal_gc(srv, t);
 }

@@ -16,6 +16,11 @@ void gx_ranking_key(char *buf, size_t cap, const char *brand, int tier, const ch
     snprintf(buf, cap, "gx:{b:%s}:rk:%d:%s:%s", brand, tier, topic, lang);
 }
 
+void gx_ranking_owner_key(char *buf, size_t cap, const char *brand)
+{
+    snprintf(buf, cap, "gx:{b:%s}:rkown", brand);
+}
+
 /* The next item of a ",a,b," list after *pos, copied into out; false at the end. */
 static bool next_item(const char *csv, size_t *pos, char *out, size_t cap)
 {
@@ -32,7 +37,7 @@ static bool next_item(const char *csv, size_t *pos, char *out, size_t cap)
 
 /* Runs rank_set for one brand over every rank set the profile belongs to. */
 static void rank_call(gx_server *srv, const gx_profile *p, const char *brand, const char *expert,
-                      long long sess_no, const char *op, double score)
+                      long long sess_no, const char *op, double score, gx_redis_cb cb, void *priv)
 {
     enum { KEYLEN = 220 };
     char no[24], sc[32], topic[72], lang[72];
@@ -50,7 +55,7 @@ static void rank_call(gx_server *srv, const gx_profile *p, const char *brand, co
     int n = 1;
     if (!keys || !argv)
         goto out;
-    snprintf(keys, KEYLEN, "gx:{b:%s}:rkown", brand);
+    gx_ranking_owner_key(keys, KEYLEN, brand);
     argv[0] = keys;
     ti = 0;
     while (next_item(p->skills_csv, &ti, topic, sizeof(topic))) {
@@ -66,17 +71,56 @@ static void rank_call(gx_server *srv, const gx_profile *p, const char *brand, co
     snprintf(sc, sizeof(sc), "%.0f", score);
     const char *args[] = {expert, no, op, sc};
     memcpy(argv + n, args, sizeof(args));
-    gx_redis_script(srv->redis, GX_SCRIPT_RANK_SET, NULL, NULL, n, n + 4, argv, NULL);
+    if (!gx_redis_script(srv->redis, GX_SCRIPT_RANK_SET, cb, priv, n, n + 4, argv, NULL))
+        priv = NULL;
 out:
+    if (priv)
+        cb(NULL, priv);
     free(keys);
     free(argv);
 }
 
+/* One brand's "del" of a session, until Redis says at which version it happened. */
+typedef struct {
+    gx_session *s; /* a reference */
+    int brand;
+} gx_rk_del;
+
+static void on_del(redisReply *r, void *priv)
+{
+    gx_rk_del *d = priv;
+    gx_rank_left *l = d->s->left ? &d->s->left[d->brand] : NULL;
+    if (l && --l->dels == 0 && !d->s->ranked)
+        l->ver = r && r->type == REDIS_REPLY_INTEGER && r->integer > 0 ? r->integer : INT64_MAX;
+    gx_session_unref(d->s);
+    free(d);
+}
+
 static void each_brand(gx_session *s, const char *op)
 {
-    for (int i = 0; i < s->prof.nbrands; i++)
+    bool del = strcmp(op, "del") == 0;
+    if (del && !s->left && s->prof.nbrands)
+        s->left = calloc((size_t)s->prof.nbrands, sizeof(*s->left));
+    for (int i = 0; i < s->prof.nbrands; i++) {
+        gx_rk_del *d = del && s->left ? malloc(sizeof(*d)) : NULL;
+        if (d) {
+            *d = (gx_rk_del){gx_session_ref(s), i};
+            s->left[i].dels++;
+            s->left[i].ver = INT64_MAX; /* leaving: counted by any cut-off until Redis says */
+        }
         rank_call(s->srv, &s->prof, s->prof.brands[i], s->who.sub, (long long)s->sess_no, op,
-                  s->rank);
+                  s->rank, d ? on_del : NULL, d);
+    }
+}
+
+bool gx_ranking_left_after(const gx_session *s, const char *brand, long long ver)
+{
+    if (s->ranked || !s->left)
+        return false;
+    for (int i = 0; i < s->prof.nbrands; i++)
+        if (strcmp(s->prof.brands[i], brand) == 0)
+            return s->left[i].ver > ver;
+    return false;
 }
 
 static double score_of(const gx_profile *p, const char *id)
@@ -168,7 +212,7 @@ static void on_forget_number(redisReply *r, void *priv)
         gx_profile p = {0};
         gx_profile_load(&p, GX_ROLE_EXPERT, "", k->profile);
         for (int i = 0; i < p.nbrands; i++)
-            rank_call(k->srv, &p, p.brands[i], k->expert, atoll(r->str), "del", 0);
+            rank_call(k->srv, &p, p.brands[i], k->expert, atoll(r->str), "del", 0, NULL, NULL);
         gx_profile_free(&p);
     }
     freeReplyObject(k->profile);

@@ -38,17 +38,19 @@ static void send_wave(gx_server *srv, gx_wave *w, const char *thr)
                  (long long)(gx_now_ms() + w->interval_ms), w->task);
 }
 
-/* ZREVRANGE idx idx+1: the (n+1)K-th best score, and whether anyone ranks below it. When
- * nobody does, the wave reaches everyone ranked, so it goes to all: experts who get ready
- * later, with any score, are then offered the task from their backlog at once. */
+/* {version, score}: the (n+1)K-th best score, or "-" when nobody ranks below it. The wave
+ * then reaches everyone ranked, so it goes to all: experts who get ready later, with any
+ * score, are then offered the task from their backlog at once. */
 static void on_cut(redisReply *r, void *priv)
 {
     gx_wave *w = priv;
-    if (!r || r->type != REDIS_REPLY_ARRAY) { /* Redis went away: the lease brings it back */
-        gx_wave_free(w);
+    if (!r || r->type != REDIS_REPLY_ARRAY || r->elements != 2 ||
+        r->element[0]->type != REDIS_REPLY_STRING || r->element[1]->type != REDIS_REPLY_STRING) {
+        gx_wave_free(w); /* Redis went away: the lease brings it back */
         return;
     }
-    send_wave(w->srv, w, r->elements < 4 ? "-" : r->element[1]->str);
+    w->ver = atoll(r->element[0]->str);
+    send_wave(w->srv, w, r->element[1]->str);
     gx_wave_free(w);
 }
 
@@ -59,11 +61,12 @@ void gx_wave_cut(gx_wave *w)
         gx_wave_free(w);
         return;
     }
-    char key[300];
+    char key[300], own[120], at[24];
     gx_ranking_key(key, sizeof(key), w->brand, w->tier, w->topic, w->lang);
-    long long idx = (long long)(w->n + 1) * w->size - 1;
-    if (gx_redis_cmd(w->srv->redis, on_cut, w, "ZREVRANGE %s %lld %lld WITHSCORES", key, idx,
-                     idx + 1))
+    gx_ranking_owner_key(own, sizeof(own), w->brand);
+    snprintf(at, sizeof(at), "%lld", (long long)(w->n + 1) * w->size - 1);
+    const char *argv[] = {key, own, at};
+    if (gx_redis_script(w->srv->redis, GX_SCRIPT_WAVE_CUT, on_cut, w, 2, 3, argv, NULL))
         gx_wave_free(w);
 }
 

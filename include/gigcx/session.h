@@ -43,6 +43,12 @@ typedef struct {
     char recent[GX_RANK_RECENT + 1];
 } gx_profile;
 
+/* When an expert last left one brand's rankings (ranking.h). */
+typedef struct {
+    int64_t ver; /* the brand's ranking version then; INT64_MAX while Redis has not said */
+    int dels;    /* removals sent and not answered yet */
+} gx_rank_left;
+
 typedef struct gx_session {
     int refs;
     struct lws *wsi;         /* borrowed; NULL once the socket closed */
@@ -95,6 +101,7 @@ typedef struct gx_session {
     uint64_t of_mark; /* marks the holders of a task during a wave's fan-out */
     double rank;      /* experts: wave score (rank.h), as put in the brands' rankings */
     bool ranked;      /* in the brands' rankings in Redis (ranking.h) */
+    gx_rank_left *left; /* owned, one per brand: when the expert left each brand's rankings */
     bool listed;      /* in the local brand lists: available and below capacity */
     int pending;      /* offers held and not yet withdrawn */
 

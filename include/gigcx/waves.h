@@ -18,6 +18,7 @@ typedef struct {
     long long interval_ms; /* T */
     char *body;            /* owned: the offer frame */
     uint64_t t0_ns;        /* when the task was read, for gigcx_offer_cut_seconds */
+    long long ver;         /* the brand's ranking version the cut-off was read at */
 } gx_wave;
 
 /* Finds the wave's cut-off in the brand's ranking, sends the wave (gx_offer_announce) and

@@ -2,8 +2,11 @@
 -- required tier, topic and language of the experts ready for offers, by wave score.
 -- A session older than the one that wrote last is ignored, so an old session closing on
 -- one node cannot take out what the expert's newer session on another just put in.
+-- Every change bumps the brand's ranking version (field '#v' of the owner hash, which no
+-- expert id can be), so a node can tell whether a wave's cut-off was read before or after
+-- an expert left (wave_cut.lua).
 -- KEYS: the brand's owner hash, then the rank sets. ARGV: expert, session number,
--- 'add' or 'del', score. Returns 1, or 0 when ignored.
+-- 'add' or 'del', score. Returns the new version, or 0 when ignored.
 local n = tonumber(ARGV[2])
 local own = tonumber(redis.call('HGET', KEYS[1], ARGV[1]) or '0')
 if n < own then
@@ -17,4 +20,4 @@ for i = 2, #KEYS do
         redis.call('ZREM', KEYS[i], ARGV[1])
     end
 end
-return 1
+return redis.call('HINCRBY', KEYS[1], '#v', 1)

@@ -449,11 +449,10 @@ const char *gxt_str(json_t *o, const char *k)
 
 /* ---- HTTP ---- */
 
-int gxt_http(gxt_env *env, int node, const char *method, const char *path, const char *bearer,
-             const char *origin, const char *body, json_t **out)
+/* Connects and writes one request; returns the socket, or -1. */
+static int http_send(gxt_env *env, int node, const char *method, const char *path,
+                     const char *bearer, const char *origin, const char *body)
 {
-    if (out)
-        *out = NULL;
     int fd = connect_to(env->node_port[node]);
     if (fd < 0)
         return -1;
@@ -472,6 +471,12 @@ int gxt_http(gxt_env *env, int node, const char *method, const char *path, const
         close(fd);
         return -1;
     }
+    return fd;
+}
+
+/* Reads the whole response from fd and closes it; returns the status. */
+static int http_read(int fd, json_t **out)
+{
     size_t cap = 65536, len = 0;
     char *resp = malloc(cap);
     for (ssize_t r; (r = read(fd, resp + len, cap - len - 1)) > 0;) {
@@ -488,6 +493,15 @@ int gxt_http(gxt_env *env, int node, const char *method, const char *path, const
         *out = json_loads(b + 4, JSON_DECODE_ANY, NULL);
     free(resp);
     return status;
+}
+
+int gxt_http(gxt_env *env, int node, const char *method, const char *path, const char *bearer,
+             const char *origin, const char *body, json_t **out)
+{
+    if (out)
+        *out = NULL;
+    int fd = http_send(env, node, method, path, bearer, origin, body);
+    return fd < 0 ? -1 : http_read(fd, out);
 }
 
 static json_t *admin(gxt_env *env, const char *method, const char *path, json_t *body, int want)
@@ -537,18 +551,43 @@ char *gxt_token(gxt_env *env, const char *sub, const char *role, const char *bra
     return tok;
 }
 
-json_t *gxt_task(gxt_env *env, int node, const char *apikey, const char *customer, const char *text,
-                 int priority)
+static char *task_body(const char *customer, const char *text, int priority)
 {
     json_t *b = json_pack("{s:{s:s, s:s}, s:s, s:s, s:s, s:i}", "customer", "id", customer, "name",
                           "Ann Lee", "topic", "billing", "language", "en", "text", text, "priority",
                           priority);
     char *s = json_dumps(b, JSON_COMPACT);
     json_decref(b);
+    return s;
+}
+
+json_t *gxt_task(gxt_env *env, int node, const char *apikey, const char *customer, const char *text,
+                 int priority)
+{
+    char *s = task_body(customer, text, priority);
     json_t *out;
     int st = gxt_http(env, node, "POST", "/api/v1/tasks", apikey, NULL, s, &out);
     free(s);
     if (st != 201)
         fail_msg("POST /api/v1/tasks -> %d", st);
     return out;
+}
+
+void gxt_task_burst(gxt_env *env, int node, const char *apikey, int n, json_t **out)
+{
+    int fd[64];
+    assert_true(n <= 64);
+    for (int i = 0; i < n; i++) {
+        char customer[16];
+        snprintf(customer, sizeof(customer), "burst%d", i);
+        char *s = task_body(customer, "one of a burst", 0);
+        fd[i] = http_send(env, node, "POST", "/api/v1/tasks", apikey, NULL, s);
+        free(s);
+        assert_true(fd[i] >= 0);
+    }
+    for (int i = 0; i < n; i++) {
+        out[i] = NULL;
+        if (http_read(fd[i], &out[i]) != 201)
+            fail_msg("POST /api/v1/tasks in a burst failed");
+    }
 }

@@ -111,5 +111,8 @@ char *gxt_token(gxt_env *env, const char *sub, const char *role, const char *bra
 /* POST /api/v1/tasks on node; returns the body ({task, customer_token, ...}). */
 json_t *gxt_task(gxt_env *env, int node, const char *apikey, const char *customer, const char *text,
                  int priority);
+/* Creates n tasks (at most 64) at once: every request is written before any reply is read.
+ * Fills out[i] with each reply (owned). */
+void gxt_task_burst(gxt_env *env, int node, const char *apikey, int n, json_t **out);
 
 #endif

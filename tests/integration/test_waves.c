@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <cmocka.h>
 #include "harness.h"
 
@@ -202,6 +203,49 @@ static void test_latecomer_waits_for_their_wave(void **state)
     free(key);
 }
 
+/* A burst of tasks reads the ranking before any of its offers went out, so each task's
+ * first wave names the same best expert. Whoever that leaves sitting on too many offers is
+ * passed over for the next best: every task of the burst reaches someone at once, and
+ * nobody gets more than twice their free slots. */
+static void test_burst_spreads_over_experts(void **state)
+{
+    (void)state;
+    enum { N = 6 };
+    key = gxt_brand(&env, "wx");
+    set_waves("wx", 1, 60); /* no second wave within the test */
+    gxt_conn *c[N];
+    char *tok[N];
+    for (int i = 0; i < N; i++) {
+        char id[8];
+        snprintf(id, sizeof(id), "bx%d", i);
+        put_expert(id, "en", "wx");
+        tok[i] = gxt_token(&env, id, "expert", NULL);
+        c[i] = available(0, tok[i]);
+    }
+    json_t *t[N];
+    gxt_task_burst(&env, 0, key, N, t);
+    int offers_of_task[N] = {0};
+    usleep(1000 * 1000); /* the first wave's offers are all out by then */
+    for (int i = 0; i < N; i++) {
+        int mine = 0;
+        for (json_t *o; (o = gxt_expect(c[i], "offer", 50));) {
+            for (int k = 0; k < N; k++)
+                offers_of_task[k] += strcmp(gxt_str(o, "task"), gxt_str(t[k], "task")) == 0;
+            mine++;
+            json_decref(o);
+        }
+        assert_true(mine <= 2); /* capacity 1: at most two offers each */
+    }
+    for (int k = 0; k < N; k++)
+        assert_true(offers_of_task[k] >= 1);
+    for (int i = 0; i < N; i++) {
+        json_decref(t[i]);
+        gxt_close(c[i]);
+        free(tok[i]);
+    }
+    free(key);
+}
+
 /* A topic's own SLA and pay win over the brand's, in the offer and in the queue time-out. */
 static void test_topic_sla_and_pay(void **state)
 {
@@ -236,6 +280,7 @@ int main(void)
         cmocka_unit_test(test_waves_in_order_of_reputation),
         cmocka_unit_test(test_latecomer_waits_for_their_wave),
         cmocka_unit_test(test_topic_sla_and_pay),
+        cmocka_unit_test(test_burst_spreads_over_experts),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

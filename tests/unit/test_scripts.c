@@ -309,7 +309,7 @@ static void test_rank_set_ignores_older_sessions(void **state)
     freeReplyObject(r);
     assert_int_equal(zcard(RK1), 1);
     r = run(GX_SCRIPT_RANK_SET, 3, OWN, RK1, RK2, "e1", "5", "del", "0", NULL);
-    assert_int_equal(r->integer, 1);
+    assert_int_equal(r->integer, 2); /* every change bumps the brand's ranking version */
     freeReplyObject(r);
     assert_int_equal(zcard(RK1), 0);
     assert_int_equal(zcard(RK2), 0);
@@ -318,6 +318,30 @@ static void test_rank_set_ignores_older_sessions(void **state)
     assert_int_equal(r->integer, 0);
     freeReplyObject(r);
     assert_int_equal(zcard(RK1), 0);
+}
+
+/* wave_cut: {version, score at the place}, "-" when nobody ranks below the place. */
+static void expect_cut(const char *at, const char *ver, const char *score)
+{
+    redisReply *r = run(GX_SCRIPT_WAVE_CUT, 2, RK1, OWN, at, NULL);
+    assert_int_equal(r->elements, 2);
+    assert_string_equal(r->element[0]->str, ver);
+    assert_string_equal(r->element[1]->str, score);
+    freeReplyObject(r);
+}
+
+static void test_wave_cut_reads_score_and_version(void **state)
+{
+    (void)state;
+    expect_cut("0", "0", "-"); /* nobody ranked yet */
+    const char *who[] = {"e1", "e2", "e3"}, *score[] = {"300", "200", "100"};
+    for (int i = 0; i < 3; i++)
+        freeReplyObject(run(GX_SCRIPT_RANK_SET, 2, OWN, RK1, who[i], "1", "add", score[i], NULL));
+    expect_cut("0", "3", "300");
+    expect_cut("1", "3", "200");
+    expect_cut("2", "3", "-"); /* the last place: the wave reaches everyone */
+    freeReplyObject(run(GX_SCRIPT_RANK_SET, 2, OWN, RK1, "e1", "1", "del", "0", NULL));
+    expect_cut("0", "4", "200"); /* e1 left at version 4: a cut read at 3 counted it */
 }
 
 static void test_outcome_keeps_the_newest(void **state)
@@ -491,6 +515,7 @@ int main(void)
         cmocka_unit_test_setup(test_escalation_goes_to_staff, flush),
         cmocka_unit_test_setup(test_brand_keys, flush),
         cmocka_unit_test_setup(test_rank_set_ignores_older_sessions, flush),
+        cmocka_unit_test_setup(test_wave_cut_reads_score_and_version, flush),
         cmocka_unit_test_setup(test_outcome_keeps_the_newest, flush),
         cmocka_unit_test_setup(test_wave_due_leases, flush),
         cmocka_unit_test_setup(test_wave_pub_only_while_waiting, flush),
