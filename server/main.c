@@ -56,6 +56,16 @@ static void on_wave_tick(uv_timer_t *t)
     gx_waves_sweep(t->data);
 }
 
+static void on_flush_check(uv_check_t *h)
+{
+    gx_sessions_flush(h->data);
+}
+
+static void on_flush_prepare(uv_prepare_t *h)
+{
+    gx_sessions_flush(h->data);
+}
+
 static void on_handle_closed(uv_handle_t *h)
 {
     (void)h;
@@ -79,6 +89,8 @@ static void finish_stop(gx_main *m)
     m->srv.redis = NULL;
     uv_close((uv_handle_t *)&m->srv.tick, on_handle_closed);
     uv_close((uv_handle_t *)&m->srv.wave_tick, on_handle_closed);
+    uv_close((uv_handle_t *)&m->srv.flush_check, on_handle_closed);
+    uv_close((uv_handle_t *)&m->srv.flush_prepare, on_handle_closed);
     uv_close((uv_handle_t *)&m->drain, on_handle_closed);
     uv_close((uv_handle_t *)&m->sigterm, on_handle_closed);
     uv_close((uv_handle_t *)&m->sigint, on_handle_closed);
@@ -125,7 +137,10 @@ static const struct lws_protocols protocols[] = {
      .per_session_data_size = sizeof(gx_pss),
      /* frames are small; bigger ones arrive in pieces that ws.c reassembles, and every
       * socket keeps a buffer this size for as long as it lives */
-     .rx_buffer_size = 256},
+     .rx_buffer_size = 256,
+     /* without it lws would send at most rx_buffer_size bytes per send() and queue the
+      * rest for a writable callback: two writes and two epoll_ctl calls for most frames */
+     .tx_packet_size = 1 << 20},
     {0}};
 
 /* Headers on every response. Scripts only from our origin; inline styles are allowed
@@ -282,6 +297,11 @@ static int run(gx_main *m, uv_loop_t *loop)
     uv_timer_init(loop, &m->srv.wave_tick);
     m->srv.wave_tick.data = &m->srv;
     uv_timer_start(&m->srv.wave_tick, on_wave_tick, GX_WAVE_TICK_MS, GX_WAVE_TICK_MS);
+    uv_check_init(loop, &m->srv.flush_check);
+    uv_prepare_init(loop, &m->srv.flush_prepare);
+    m->srv.flush_check.data = m->srv.flush_prepare.data = &m->srv;
+    uv_check_start(&m->srv.flush_check, on_flush_check);
+    uv_prepare_start(&m->srv.flush_prepare, on_flush_prepare);
     gx_webhook_start(&m->srv); /* without it the server still runs, and says so */
     uv_timer_init(loop, &m->drain);
     m->drain.data = m;

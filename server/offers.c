@@ -293,8 +293,7 @@ static void best_push(gx_best *h, gx_session *s)
  * in their place when the cut-off counted them: a burst of tasks reads the ranking before
  * Redis learns of the burst's own offers, and would otherwise send every task of it to the
  * same few experts. f: the 'O' header (brand, language, topic, tier, task, cut, version). */
-static void offer_experts(gx_svec *v, gx_tlocal *t, uint64_t mark, char **f,
-                          gx_frame_variants *fv)
+static void offer_experts(gx_svec *v, gx_tlocal *t, uint64_t mark, char **f, gx_frame_variants *fv)
 {
     gx_needles n;
     needles(&n, f[2], f[3], atoi(f[4]), f[6]);

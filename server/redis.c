@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <hiredis/async.h>
-#include <hiredis/adapters/libuv.h>
+#include "gigcx/redis_uv.h"
 #include <libwebsockets.h>
 #include "gigcx/error.h"
 #include "gigcx/redis.h"
@@ -242,7 +242,7 @@ static void conn_start(gx_conn *c)
     ac->data = c;
     c->ac = ac;
     uv_timer_start(&c->retry, on_retry, GX_CONNECT_TIMEOUT_MS, 0);
-    redisLibuvAttach(ac, r->loop);
+    gx_redis_uv_attach(ac, r->loop);
     redisAsyncSetConnectCallback(ac, on_connect);
     redisAsyncSetDisconnectCallback(ac, on_disconnect);
 }

@@ -123,4 +123,7 @@ void gx_server_free_indexes(gx_server *srv)
     gx_map_free(&srv->users);
     json_decref(srv->dev_users);
     srv->dev_users = NULL;
+    gx_svec_free(&srv->dirty); /* empty by now: the last iterations flushed it */
+    free(srv->wbuf);
+    srv->wbuf = NULL;
 }

@@ -282,14 +282,7 @@ static int on_writeable(gx_session *s, struct lws *wsi)
             lws_callback_on_writable(wsi);
         return 0;
     }
-    if (!s->qlen)
-        return 0;
-    gx_buf *b = s->q[s->qhead];
-    s->qhead = (s->qhead + 1) % s->qcap;
-    s->qlen--;
-    int n = lws_write(wsi, b->data + GX_BUF_PRE, b->len, LWS_WRITE_TEXT);
-    gx_buf_unref(b);
-    if (n < 0)
+    if (gx_session_write_queue(s) < 0)
         return -1;
     if (s->qlen || s->close_code)
         lws_callback_on_writable(wsi);

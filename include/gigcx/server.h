@@ -62,6 +62,11 @@ typedef struct gx_server {
     uv_timer_t tick;      /* housekeeping every second */
     uv_timer_t wave_tick; /* offer waves that are due, GX_WAVE_TICK_MS apart */
     uint64_t ticks;
+    gx_svec dirty;       /* sessions with frames queued this iteration (a reference each) */
+    unsigned char *wbuf; /* owned: where several frames are put together for one write */
+    size_t wcap;
+    uv_check_t flush_check;     /* writes them after the iteration's I/O callbacks */
+    uv_prepare_t flush_prepare; /* and before the loop waits (timers queue frames too) */
     bool stopping;
     struct gx_webhook *webhook; /* owned (webhook.c); NULL when webhooks could not start */
 } gx_server;

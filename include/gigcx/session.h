@@ -65,6 +65,7 @@ typedef struct gx_session {
     /* outgoing queue: a ring of shared frames */
     gx_buf **q; /* owned refs */
     unsigned qhead, qlen, qcap;
+    bool dirty;      /* listed in srv->dirty: frames wait for the end of the iteration */
     int close_code;  /* nonzero: close with it once the queue is flushed */
     bool close_now;  /* close without flushing */
     bool close_sent; /* the close frame is out; waiting for the peer's */
@@ -98,12 +99,12 @@ typedef struct gx_session {
     int claiming; /* claims in flight, counted against capacity */
     int *bpos;    /* owned: position in each brand's list, -1 when not listed */
     uint64_t wd_mark;
-    uint64_t of_mark; /* marks the holders of a task during a wave's fan-out */
-    double rank;      /* experts: wave score (rank.h), as put in the brands' rankings */
-    bool ranked;      /* in the brands' rankings in Redis (ranking.h) */
+    uint64_t of_mark;   /* marks the holders of a task during a wave's fan-out */
+    double rank;        /* experts: wave score (rank.h), as put in the brands' rankings */
+    bool ranked;        /* in the brands' rankings in Redis (ranking.h) */
     gx_rank_left *left; /* owned, one per brand: when the expert left each brand's rankings */
-    bool listed;      /* in the local brand lists: available and below capacity */
-    int pending;      /* offers held and not yet withdrawn */
+    bool listed;        /* in the local brand lists: available and below capacity */
+    int pending;        /* offers held and not yet withdrawn */
 
     /* tasks taken part in */
     gx_join *joins; /* owned */
@@ -123,6 +124,11 @@ static inline bool gx_session_live(const gx_session *s)
 /* Queues a shared frame (takes its own reference). A session that falls too far behind
  * is closed (1013) rather than let its queue grow. No-op on a dead session. */
 void gx_session_send(gx_session *s, gx_buf *b);
+/* Writes the frames sessions queued during this loop iteration (main.c calls it when the
+ * loop is done with its callbacks and before it waits again). */
+void gx_sessions_flush(gx_server *srv);
+/* Writes queued frames, several in one go; -1 when the write failed. */
+int gx_session_write_queue(gx_session *s);
 /* Encodes and queues j, adding "ref" when ref is not NULL. Does not steal j. */
 void gx_session_send_json(gx_session *s, json_t *j, const char *ref);
 /* Queues {"type":"error","code","message","ref"} and counts it. */

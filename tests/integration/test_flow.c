@@ -143,6 +143,54 @@ static void test_offer_claim_chat_resolve_rate(void **state)
     gxt_close(cu);
 }
 
+/* Frames queued for one socket in the same moment go out in one write, framed by gigcxd:
+ * messages of every header size (7-bit, 16-bit lengths) sent back to back arrive whole,
+ * in order, each with its ack, and a history bigger than one batch arrives whole too. */
+static void test_frames_sent_together_arrive_whole(void **state)
+{
+    (void)state;
+    gxt_conn *e = expert("f9", 1);
+    json_t *t = gxt_task(&env, 0, env.api_key, "cust9", "batch me", 0);
+    const char *task = gxt_str(t, "task");
+    gxt_conn *cu = gxt_login(&env, 0, gxt_str(t, "customer_token"), NULL, NULL);
+    json_decref(gxt_must(e, "offer", 3000));
+    gxt_send(e, "{s:s, s:s}", "type", "task.claim", "task", task);
+    json_decref(gxt_must(e, "task.assigned", 3000));
+    enum { N = 40 }; /* within the flood limit's burst of 100 */
+    static const size_t lens[] = {1, 125, 126, 300, 4000, 4000, 4000, 4000};
+    char *text[N];
+    for (int i = 0; i < N; i++) { /* all sent before any reply is read */
+        size_t n = lens[i % 8];
+        text[i] = malloc(n + 1);
+        memset(text[i], 'a' + i % 26, n);
+        text[i][n] = '\0';
+        char cid[8];
+        snprintf(cid, sizeof(cid), "b%d", i);
+        gxt_send(cu, "{s:s, s:s, s:s, s:s}", "type", "chat.send", "task", task, "text", text[i],
+                 "cid", cid);
+    }
+    for (int i = 0; i < N; i++) {
+        json_decref(gxt_must(cu, "chat.ack", 3000));
+        json_t *mine = gxt_must(cu, "chat.message", 3000),
+               *theirs = gxt_must(e, "chat.message", 3000);
+        assert_string_equal(gxt_str(mine, "text"), text[i]);
+        assert_string_equal(gxt_str(theirs, "text"), text[i]);
+        json_decref(mine);
+        json_decref(theirs);
+    }
+    gxt_send(e, "{s:s, s:s, s:i}", "type", "chat.history", "task", task, "limit", 200);
+    json_t *h = gxt_must(e, "chat.history", 3000);
+    json_t *msgs = json_object_get(h, "messages"); /* over 64 KiB: one frame of its own */
+    assert_int_equal(json_array_size(msgs), N + 1);
+    assert_string_equal(gxt_str(json_array_get(msgs, N), "text"), text[N - 1]);
+    json_decref(h);
+    for (int i = 0; i < N; i++)
+        free(text[i]);
+    json_decref(t);
+    gxt_close(e);
+    gxt_close(cu);
+}
+
 static void test_release_reoffers_and_cancel_withdraws(void **state)
 {
     (void)state;
@@ -474,6 +522,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_offer_claim_chat_resolve_rate),
+        cmocka_unit_test(test_frames_sent_together_arrive_whole),
         cmocka_unit_test(test_release_reoffers_and_cancel_withdraws),
         cmocka_unit_test(test_capacity_and_backlog_order),
         cmocka_unit_test(test_open_over_socket_and_escalate_to_staff),
