@@ -290,24 +290,27 @@ static void best_push(gx_best *h, gx_session *s)
 
 /* Experts at or above the cut-off get the offer. Those of them sitting on too many offers
  * are passed over, and as many of this node's best ready experts below the cut-off get it
- * in their place when the cut-off counted them: a burst of tasks reads the ranking before
+ * in their place when the cut-off counted them (less those it did not count who came in
+ * since, and took their places): a burst of tasks reads the ranking before
  * Redis learns of the burst's own offers, and would otherwise send every task of it to the
  * same few experts. f: the 'O' header (brand, language, topic, tier, task, cut, version). */
 static void offer_experts(gx_svec *v, gx_tlocal *t, uint64_t mark, char **f, gx_frame_variants *fv)
 {
     gx_needles n;
     needles(&n, f[2], f[3], atoi(f[4]), f[6]);
+    /* the cut-off counted those who left after it was read, and not those who came in */
     long long ver = atoll(f[7]);
     int passed = 0;
     for (int i = 0; i < v->n; i++) {
         gx_session *s = v->v[i];
         int how = s->of_mark == mark ? FIT_NO : fit(s, &n);
-        if (how == FIT_ABOVE)
+        if ((how == FIT_BUSY && !s->ranked) || (how == FIT_ABOVE && s->ranked))
+            if (gx_ranking_moved_after(s, f[1], ver))
+                passed += how == FIT_BUSY ? 1 : -1;
+        if (how == FIT_ABOVE) /* after the count: the offer may take s out of the rankings */
             offer_one(s, t, fv);
-        /* only those the cut-off counted: the ones who left before it are not in K */
-        passed += how == FIT_BUSY && gx_ranking_left_after(s, f[1], ver);
     }
-    if (!passed || n.min < 0)
+    if (passed <= 0 || n.min < 0)
         return;
     gx_best h = {.v = malloc(sizeof(gx_session *) * (size_t)passed), .cap = passed};
     for (int i = 0; h.v && i < v->n; i++)

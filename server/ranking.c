@@ -80,46 +80,43 @@ out:
     free(argv);
 }
 
-/* One brand's "del" of a session, until Redis says at which version it happened. */
+/* One brand's change of a session's entries, until Redis says at which version. */
 typedef struct {
     gx_session *s; /* a reference */
     int brand;
-} gx_rk_del;
+} gx_rk_move;
 
-static void on_del(redisReply *r, void *priv)
+static void on_moved(redisReply *r, void *priv)
 {
-    gx_rk_del *d = priv;
-    gx_rank_left *l = d->s->left ? &d->s->left[d->brand] : NULL;
-    if (l && --l->dels == 0 && !d->s->ranked)
-        l->ver = r && r->type == REDIS_REPLY_INTEGER && r->integer > 0 ? r->integer : INT64_MAX;
+    gx_rk_move *d = priv;
+    gx_rank_moved *m = d->s->moved ? &d->s->moved[d->brand] : NULL;
+    if (m && --m->inflight == 0)
+        m->ver = r && r->type == REDIS_REPLY_INTEGER && r->integer > 0 ? r->integer : INT64_MAX;
     gx_session_unref(d->s);
     free(d);
 }
 
 static void each_brand(gx_session *s, const char *op)
 {
-    bool del = strcmp(op, "del") == 0;
-    if (del && !s->left && s->prof.nbrands)
-        s->left = calloc((size_t)s->prof.nbrands, sizeof(*s->left));
+    if (!s->moved && s->prof.nbrands)
+        s->moved = calloc((size_t)s->prof.nbrands, sizeof(*s->moved));
     for (int i = 0; i < s->prof.nbrands; i++) {
-        gx_rk_del *d = del && s->left ? malloc(sizeof(*d)) : NULL;
+        gx_rk_move *d = s->moved ? malloc(sizeof(*d)) : NULL;
         if (d) {
-            *d = (gx_rk_del){gx_session_ref(s), i};
-            s->left[i].dels++;
-            s->left[i].ver = INT64_MAX; /* leaving: counted by any cut-off until Redis says */
+            *d = (gx_rk_move){gx_session_ref(s), i};
+            s->moved[i].inflight++;
+            s->moved[i].ver = INT64_MAX; /* moving: later than any cut-off until Redis says */
         }
         rank_call(s->srv, &s->prof, s->prof.brands[i], s->who.sub, (long long)s->sess_no, op,
-                  s->rank, d ? on_del : NULL, d);
+                  s->rank, d ? on_moved : NULL, d);
     }
 }
 
-bool gx_ranking_left_after(const gx_session *s, const char *brand, long long ver)
+bool gx_ranking_moved_after(const gx_session *s, const char *brand, long long ver)
 {
-    if (s->ranked || !s->left)
-        return false;
-    for (int i = 0; i < s->prof.nbrands; i++)
+    for (int i = 0; s->moved && i < s->prof.nbrands; i++)
         if (strcmp(s->prof.brands[i], brand) == 0)
-            return s->left[i].ver > ver;
+            return s->moved[i].ver > ver;
     return false;
 }
 

@@ -50,7 +50,7 @@ void gx_session_unref(gx_session *s)
         join_clear_pending(&s->joins[i]);
     free(s->joins);
     free(s->bpos);
-    free(s->left);
+    free(s->moved);
     gx_profile_free(&s->prof);
     free(s);
 }

@@ -16,9 +16,9 @@ void gx_ranking_key(char *buf, size_t cap, const char *brand, int tier, const ch
 /* The brand's owner hash: who wrote each expert's entries last, and the version. */
 void gx_ranking_owner_key(char *buf, size_t cap, const char *brand);
 
-/* True when s left brand's rankings after version ver (wave_cut.lua), or is leaving and
- * Redis has not said when yet: a cut-off read at ver counted s. */
-bool gx_ranking_left_after(const gx_session *s, const char *brand, long long ver);
+/* True when s's entries in brand's rankings last changed (s->ranked says whether in or
+ * out) after version ver (wave_cut.lua), or Redis has not said when yet. */
+bool gx_ranking_moved_after(const gx_session *s, const char *brand, long long ver);
 
 /* Offers an expert may sit on, per task they still have room for, and still be counted in
  * the rankings: so that a burst of tasks spreads over many experts instead of piling onto

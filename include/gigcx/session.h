@@ -43,11 +43,11 @@ typedef struct {
     char recent[GX_RANK_RECENT + 1];
 } gx_profile;
 
-/* When an expert last left one brand's rankings (ranking.h). */
+/* When an expert's entries in one brand's rankings last changed (ranking.h). */
 typedef struct {
-    int64_t ver; /* the brand's ranking version then; INT64_MAX while Redis has not said */
-    int dels;    /* removals sent and not answered yet */
-} gx_rank_left;
+    int64_t ver;  /* the brand's ranking version then; INT64_MAX while Redis has not said */
+    int inflight; /* changes sent and not answered yet */
+} gx_rank_moved;
 
 typedef struct gx_session {
     int refs;
@@ -102,7 +102,7 @@ typedef struct gx_session {
     uint64_t of_mark;   /* marks the holders of a task during a wave's fan-out */
     double rank;        /* experts: wave score (rank.h), as put in the brands' rankings */
     bool ranked;        /* in the brands' rankings in Redis (ranking.h) */
-    gx_rank_left *left; /* owned, one per brand: when the expert left each brand's rankings */
+    gx_rank_moved *moved; /* owned, one per brand: when its entries there last changed */
     bool listed;        /* in the local brand lists: available and below capacity */
     int pending;        /* offers held and not yet withdrawn */
 
