@@ -359,9 +359,16 @@ int main(int argc, char **argv, char **envp)
     m.srv.cfg = &cfg;
     uv_loop_t *loop = uv_default_loop();
     m.srv.loop = loop;
+    if (gx_flusher_start(&m.srv, !cfg.plain_send)) {
+        fprintf(stderr, "gigcxd: out of memory\n");
+        return 1;
+    }
+    if (!cfg.plain_send && !gx_flusher_batched(&m.srv))
+        lwsl_warn("io_uring unavailable: each socket write is its own system call\n");
     int rc = run(&m, loop);
     gx_webhook_free(&m.srv);
     gx_server_free_indexes(&m.srv);
+    gx_flusher_free(&m.srv);
     uv_loop_close(loop);
     gx_config_free(&cfg);
     return rc;

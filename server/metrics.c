@@ -178,6 +178,14 @@ char *gx_metrics_render(const gx_metrics *m, double rtt_sum, uint64_t rtt_count,
     counter(&t, "gigcx_frames_out_total", "WebSocket frames queued.", m->frames_out);
     counter(&t, "gigcx_slow_consumers_closed_total", "Sockets closed for falling behind.",
             m->slow_closed);
+    counter(&t, "gigcx_send_batches_total",
+            "System calls that wrote several sockets at once (io_uring; 0 with --plain-send).",
+            m->send_batches);
+    counter(&t, "gigcx_sends_batched_total", "Socket writes made by those system calls.",
+            m->sends_batched);
+    counter(&t, "gigcx_sends_short_total",
+            "Batched writes the kernel took only part of (a slow reader); lws keeps the rest.",
+            m->sends_short);
     static const char *const codes[] = {
         "",         "bad_request", "unauthenticated", "forbidden",   "not_found",
         "conflict", "capacity",    "rate_limited",    "unavailable", "internal"};

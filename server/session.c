@@ -12,8 +12,7 @@
 #include "gigcx/handlers.h"
 #include "gigcx/session.h"
 
-#define GX_QUEUE_MAX 4096        /* frames a socket may lag behind before it is closed */
-#define GX_BATCH_MAX (64 * 1024) /* bytes of queued frames written in one go */
+#define GX_QUEUE_MAX 4096 /* frames a socket may lag behind before it is closed */
 
 gx_session *gx_session_ref(gx_session *s)
 {
@@ -91,120 +90,6 @@ void gx_session_send(gx_session *s, gx_buf *b)
         gx_session_ref(s);
     } else if (!s->dirty) {
         lws_callback_on_writable(s->wsi);
-    }
-}
-
-/* Makes the server's write buffer at least cap bytes; 0, or -1 when out of memory. */
-static int wbuf_grow(gx_server *srv, size_t cap)
-{
-    unsigned char *n = realloc(srv->wbuf, cap);
-    if (!n)
-        return -1;
-    srv->wbuf = n;
-    srv->wcap = cap;
-    return 0;
-}
-
-/* A server frame's header (FIN, text, unmasked) for a payload of len; returns its size. */
-static size_t frame_head(unsigned char *h, size_t len)
-{
-    h[0] = 0x81;
-    if (len < 126) {
-        h[1] = (unsigned char)len;
-        return 2;
-    }
-    if (len < 65536) {
-        h[1] = 126;
-        h[2] = (unsigned char)(len >> 8);
-        h[3] = (unsigned char)len;
-        return 4;
-    }
-    h[1] = 127;
-    for (int i = 0; i < 8; i++)
-        h[2 + i] = (unsigned char)(len >> (56 - 8 * i));
-    return 10;
-}
-
-static gx_buf *queue_pop(gx_session *s)
-{
-    gx_buf *b = s->q[s->qhead];
-    s->qhead = (s->qhead + 1) % s->qcap;
-    s->qlen--;
-    return b;
-}
-
-/* How many queued frames fit one batch of GX_BATCH_MAX bytes (at least one), and their
- * framed size. */
-static unsigned batch_size(const gx_session *s, size_t *total)
-{
-    unsigned k = 0;
-    *total = 0;
-    for (; k < s->qlen; k++) {
-        size_t len = s->q[(s->qhead + k) % s->qcap]->len;
-        size_t add = len + (len < 126 ? 2 : len < 65536 ? 4 : 10);
-        if (k && *total + add > GX_BATCH_MAX)
-            break;
-        *total += add;
-    }
-    return k;
-}
-
-int gx_session_write_queue(gx_session *s)
-{
-    size_t total;
-    unsigned k = s->qlen ? batch_size(s, &total) : 0;
-    if (k == 0)
-        return 0;
-    gx_server *srv = s->srv;
-    if (k > 1 && srv->wcap < LWS_PRE + total && wbuf_grow(srv, LWS_PRE + total))
-        k = 1;
-    if (k == 1) { /* lws frames a lone frame in place, without a copy */
-        gx_buf *b = queue_pop(s);
-        int n = lws_write(s->wsi, b->data + GX_BUF_PRE, b->len, LWS_WRITE_TEXT);
-        gx_buf_unref(b);
-        return n < 0 ? -1 : 0;
-    }
-    unsigned char *p = srv->wbuf + LWS_PRE;
-    for (unsigned i = 0; i < k; i++) {
-        gx_buf *b = queue_pop(s);
-        p += frame_head(p, b->len);
-        memcpy(p, b->data + GX_BUF_PRE, b->len);
-        p += b->len;
-        gx_buf_unref(b);
-    }
-    /* already framed: lws writes the bytes as they are, keeping what the kernel refuses */
-    return lws_write(s->wsi, srv->wbuf + LWS_PRE, total, LWS_WRITE_RAW) < 0 ? -1 : 0;
-}
-
-/* Writes what s has queued now when nothing stands in the way; else leaves it to the
- * writable callback (ws.c), which also sends pings and close frames in their turn. */
-static void flush_one(gx_session *s)
-{
-    if (!s->wsi || s->state == GX_SS_CLOSED)
-        return;
-    if (s->qlen && !s->close_code && !s->close_sent && !s->ping_due &&
-        !lws_partial_buffered(s->wsi)) {
-        if (gx_session_write_queue(s) < 0) {
-            lws_set_timeout(s->wsi, PENDING_TIMEOUT_KILLED_BY_PARENT, LWS_TO_KILL_ASYNC);
-            return;
-        }
-    }
-    if (s->qlen || s->close_code)
-        lws_callback_on_writable(s->wsi);
-}
-
-void gx_sessions_flush(gx_server *srv)
-{
-    while (srv->dirty.n) {
-        gx_svec d = srv->dirty; /* a write may queue more (never for these, but be sure) */
-        srv->dirty = (gx_svec){0};
-        for (int i = 0; i < d.n; i++) {
-            gx_session *s = d.v[i];
-            s->dirty = false;
-            flush_one(s);
-            gx_session_unref(s);
-        }
-        gx_svec_free(&d);
     }
 }
 

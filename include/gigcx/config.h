@@ -27,6 +27,7 @@ typedef struct {
     int webhook_max_age_s;    /* a webhook event is given up this long after it happened */
     int webhook_timeout_s;    /* one webhook POST, connect to status line, default 10 */
     bool dev;                 /* --dev: throwaway keys, demo brand and experts */
+    bool plain_send;          /* --plain-send: no io_uring batching of socket writes */
     bool help;                /* --help was given */
 } gx_config;
 

@@ -16,6 +16,7 @@
 struct lws_context;
 struct lws_vhost;
 struct gx_session;
+typedef struct gx_flusher gx_flusher;
 
 /* Redis channels every process subscribes to. */
 #define GX_CH_TASK "gx:ev:task"   /* chat messages, typing, status updates */
@@ -62,8 +63,9 @@ typedef struct gx_server {
     uv_timer_t tick;      /* housekeeping every second */
     uv_timer_t wave_tick; /* offer waves that are due, GX_WAVE_TICK_MS apart */
     uint64_t ticks;
-    gx_svec dirty;       /* sessions with frames queued this iteration (a reference each) */
-    unsigned char *wbuf; /* owned: where several frames are put together for one write */
+    gx_svec dirty;              /* sessions with frames queued this iteration (a reference each) */
+    struct gx_flusher *flusher; /* owned (flush.c): the iteration's writes, staged */
+    unsigned char *wbuf;        /* owned: where several frames are put together for one write */
     size_t wcap;
     uv_check_t flush_check;     /* writes them after the iteration's I/O callbacks */
     uv_prepare_t flush_prepare; /* and before the loop waits (timers queue frames too) */

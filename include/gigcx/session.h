@@ -129,6 +129,12 @@ void gx_session_send(gx_session *s, gx_buf *b);
 void gx_sessions_flush(gx_server *srv);
 /* Writes queued frames, several in one go; -1 when the write failed. */
 int gx_session_write_queue(gx_session *s);
+/* Sets up the flushing above; batched: hand the sockets' writes of one iteration to the
+ * kernel together through io_uring, when the kernel lets us (gx_flusher_batched says).
+ * -1 when out of memory. */
+int gx_flusher_start(gx_server *srv, bool batched);
+bool gx_flusher_batched(const gx_server *srv);
+void gx_flusher_free(gx_server *srv);
 /* Encodes and queues j, adding "ref" when ref is not NULL. Does not steal j. */
 void gx_session_send_json(gx_session *s, json_t *j, const char *ref);
 /* Queues {"type":"error","code","message","ref"} and counts it. */

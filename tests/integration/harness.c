@@ -591,3 +591,26 @@ void gxt_task_burst(gxt_env *env, int node, const char *apikey, int n, json_t **
             fail_msg("POST /api/v1/tasks in a burst failed");
     }
 }
+
+long long gxt_metric(gxt_env *env, int node, const char *name)
+{
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in a = {.sin_family = AF_INET,
+                            .sin_port = htons((uint16_t)env->node_port[node]),
+                            .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    static char buf[1 << 20];
+    size_t len = 0;
+    if (connect(fd, (struct sockaddr *)&a, sizeof(a)) == 0) {
+        const char *req = "GET /metrics HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
+        if (write(fd, req, strlen(req)) == (ssize_t)strlen(req))
+            for (ssize_t r;
+                 len + 1 < sizeof(buf) && (r = read(fd, buf + len, sizeof(buf) - len - 1)) > 0;)
+                len += (size_t)r;
+    }
+    close(fd);
+    buf[len] = '\0';
+    char key[128];
+    snprintf(key, sizeof(key), "\n%s ", name);
+    const char *p = strstr(buf, key);
+    return p ? atoll(p + strlen(key)) : -1;
+}

@@ -104,6 +104,9 @@ const char *gxt_str(json_t *o, const char *k);
 int gxt_http(gxt_env *env, int node, const char *method, const char *path, const char *bearer,
              const char *origin, const char *body, json_t **out);
 
+/* The value of one unlabelled series of node's /metrics, or -1. */
+long long gxt_metric(gxt_env *env, int node, const char *name);
+
 /* Admin helpers (fail the test on error). Returned strings are malloc'd. */
 char *gxt_brand(gxt_env *env, const char *brand);
 void gxt_expert(gxt_env *env, const char *id, const char *brand, int capacity);

@@ -191,6 +191,55 @@ static void test_frames_sent_together_arrive_whole(void **state)
     gxt_close(cu);
 }
 
+/* A reader that stops reading: the kernel takes part of a frame, then nothing; the rest
+ * waits in the server (lws keeps the part the kernel refused, the queue the frames after
+ * it) and arrives whole and in order once the reader reads again. */
+static void test_slow_reader_gets_everything_in_order(void **state)
+{
+    (void)state;
+    gxt_conn *e = expert("f10", 1);
+    json_t *t = gxt_task(&env, 0, env.api_key, "cust10", "fill me", 0);
+    const char *task = gxt_str(t, "task");
+    gxt_conn *cu = gxt_login(&env, 0, gxt_str(t, "customer_token"), NULL, NULL);
+    json_decref(gxt_must(e, "offer", 3000));
+    gxt_send(e, "{s:s, s:s}", "type", "task.claim", "task", task);
+    json_decref(gxt_must(e, "task.assigned", 3000));
+    enum { M = 40, H = 48 }; /* H histories of ~160 KiB: more than loopback buffers hold */
+    char text[4001];
+    memset(text, 'q', 4000);
+    text[4000] = '\0';
+    for (int i = 0; i < M; i++) {
+        char cid[8];
+        snprintf(cid, sizeof(cid), "s%d", i);
+        gxt_send(cu, "{s:s, s:s, s:s, s:s}", "type", "chat.send", "task", task, "text", text, "cid",
+                 cid);
+    }
+    for (int i = 0; i < M; i++)
+        json_decref(gxt_must(e, "chat.message", 3000));
+    gxc_pause(e->c, true);
+    for (int i = 0; i < H; i++) {
+        char ref[8];
+        snprintf(ref, sizeof(ref), "h%d", i);
+        gxt_send(e, "{s:s, s:s, s:i, s:s}", "type", "chat.history", "task", task, "limit", M, "ref",
+                 ref);
+    }
+    gxt_pump(&env, 1500);
+    if (gxt_metric(&env, 0, "gigcx_send_batches_total") > 0) /* io_uring: the short path */
+        assert_true(gxt_metric(&env, 0, "gigcx_sends_short_total") > 0);
+    gxc_pause(e->c, false);
+    for (int i = 0; i < H; i++) {
+        json_t *h = gxt_must(e, "chat.history", 5000);
+        char ref[8];
+        snprintf(ref, sizeof(ref), "h%d", i);
+        assert_string_equal(gxt_str(h, "ref"), ref);
+        assert_int_equal(json_array_size(json_object_get(h, "messages")), M);
+        json_decref(h);
+    }
+    json_decref(t);
+    gxt_close(e);
+    gxt_close(cu);
+}
+
 static void test_release_reoffers_and_cancel_withdraws(void **state)
 {
     (void)state;
@@ -523,6 +572,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_offer_claim_chat_resolve_rate),
         cmocka_unit_test(test_frames_sent_together_arrive_whole),
+        cmocka_unit_test(test_slow_reader_gets_everything_in_order),
         cmocka_unit_test(test_release_reoffers_and_cancel_withdraws),
         cmocka_unit_test(test_capacity_and_backlog_order),
         cmocka_unit_test(test_open_over_socket_and_escalate_to_staff),

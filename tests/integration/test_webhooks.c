@@ -443,30 +443,6 @@ static void test_redis_restart_keeps_outbox(void **state)
     json_decref(t);
 }
 
-/* A raw GET of /metrics: the value of one unlabelled series, or -1. */
-static long long metric(const char *name)
-{
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    struct sockaddr_in a = {.sin_family = AF_INET,
-                            .sin_port = htons((uint16_t)env.node_port[0]),
-                            .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-    static char buf[1 << 20];
-    size_t len = 0;
-    if (connect(fd, (struct sockaddr *)&a, sizeof(a)) == 0) {
-        const char *req = "GET /metrics HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
-        if (write(fd, req, strlen(req)) == (ssize_t)strlen(req))
-            for (ssize_t r;
-                 len + 1 < sizeof(buf) && (r = read(fd, buf + len, sizeof(buf) - len - 1)) > 0;)
-                len += (size_t)r;
-    }
-    close(fd);
-    buf[len] = '\0';
-    char key[128];
-    snprintf(key, sizeof(key), "\n%s ", name);
-    const char *p = strstr(buf, key);
-    return p ? atoll(p + strlen(key)) : -1;
-}
-
 /* Last: a node with a 1 s maximum age gives an always-failing event up and logs it. */
 static void test_give_up(void **state)
 {
@@ -494,11 +470,11 @@ static void test_give_up(void **state)
     tries = attempts_of(id);
     assert_int_equal(json_array_size(tries), n);
     json_decref(tries);
-    assert_true(metric("gigcx_webhook_given_up_total") >= 1);
-    assert_true(metric("gigcx_webhook_failed_attempts_total") >= (long long)n);
-    for (int i = 0; i < 40 && metric("gigcx_webhook_outbox_depth") != 0; i++)
+    assert_true(gxt_metric(&env, 0, "gigcx_webhook_given_up_total") >= 1);
+    assert_true(gxt_metric(&env, 0, "gigcx_webhook_failed_attempts_total") >= (long long)n);
+    for (int i = 0; i < 40 && gxt_metric(&env, 0, "gigcx_webhook_outbox_depth") != 0; i++)
         usleep(100000); /* the gauge is read once a second */
-    assert_int_equal(metric("gigcx_webhook_outbox_depth"), 0);
+    assert_int_equal(gxt_metric(&env, 0, "gigcx_webhook_outbox_depth"), 0);
     hookrx_plan(rx, "");
     free(id);
     json_decref(t);

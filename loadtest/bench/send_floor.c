@@ -1,0 +1,178 @@
+/* gigcx-bench-send-floor: what one small loopback TCP send and one recv cost in kernel
+ * CPU on this machine, with the peer in another process waiting in epoll, as gigcxd's
+ * peers (the load tester) are. It is the floor under gigcxd's CPU per offer (one send)
+ * and per chat message (one recv, two sends), since on loopback the sender's system call
+ * also runs the receiver's TCP stack and its wake-up.
+ *
+ * gigcx-bench-send-floor [sockets] [rounds] [bytes]   (defaults 2000 40 350) */
+#include <errno.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+static double cpu_s(void)
+{
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    return (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
+           (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
+}
+
+static void pause_ms(int ms)
+{
+    struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
+    nanosleep(&ts, NULL);
+}
+
+static int die(const char *what)
+{
+    perror(what);
+    exit(1);
+}
+
+/* n connected pairs over 127.0.0.1: ours[i] is the accepted end, theirs[i] the other. */
+static void make_pairs(int n, int *ours, int *theirs)
+{
+    int lfd = socket(AF_INET, SOCK_STREAM, 0), one = 1;
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(0x7f000001)};
+    socklen_t len = sizeof(a);
+    if (lfd < 0 || bind(lfd, (struct sockaddr *)&a, sizeof(a)) || listen(lfd, 4096) ||
+        getsockname(lfd, (struct sockaddr *)&a, &len))
+        die("listen");
+    for (int i = 0; i < n; i++) {
+        theirs[i] = socket(AF_INET, SOCK_STREAM, 0);
+        if (theirs[i] < 0 || connect(theirs[i], (struct sockaddr *)&a, sizeof(a)))
+            die("connect");
+        if ((ours[i] = accept(lfd, NULL, NULL)) < 0)
+            die("accept");
+        setsockopt(ours[i], IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+        setsockopt(theirs[i], IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+    }
+    close(lfd);
+}
+
+/* The peer: reads whatever arrives until told to stop; echoes when asked to, so the
+ * parent can measure its receive side. */
+static void peer(int n, const int *fds, int ctl, int echo_rounds, size_t bytes)
+{
+    int ep = epoll_create1(0);
+    char buf[65536];
+    for (int i = 0; i < n; i++) {
+        struct epoll_event ev = {.events = EPOLLIN, .data.fd = fds[i]};
+        epoll_ctl(ep, EPOLL_CTL_ADD, fds[i], &ev);
+    }
+    struct epoll_event ev = {.events = EPOLLIN, .data.fd = ctl};
+    epoll_ctl(ep, EPOLL_CTL_ADD, ctl, &ev);
+    for (;;) {
+        struct epoll_event evs[256];
+        int k = epoll_wait(ep, evs, 256, 10000);
+        for (int i = 0; i < k; i++) {
+            if (evs[i].data.fd != ctl) {
+                while (recv(evs[i].data.fd, buf, sizeof(buf), MSG_DONTWAIT) > 0)
+                    ;
+                continue;
+            }
+            char c;
+            if (read(ctl, &c, 1) != 1 || c == 'q')
+                exit(0);
+            for (int r = 0; r < echo_rounds; r++) {
+                for (int j = 0; j < n; j++)
+                    if (send(fds[j], buf, bytes, MSG_NOSIGNAL) < 0)
+                        exit(1);
+                pause_ms(20);
+            }
+            if (write(ctl, "d", 1) != 1)
+                exit(1);
+        }
+    }
+}
+
+static double measure_sends(int n, const int *fds, int rounds, size_t bytes)
+{
+    char *msg = calloc(1, bytes);
+    double cpu = 0;
+    for (int r = 0; r < rounds; r++) {
+        double c0 = cpu_s();
+        for (int i = 0; i < n; i++)
+            if (send(fds[i], msg, bytes, MSG_NOSIGNAL) != (ssize_t)bytes)
+                die("send");
+        cpu += cpu_s() - c0;
+        pause_ms(20); /* the peer drains and goes back to sleep, as between offers */
+    }
+    free(msg);
+    return cpu / ((double)n * rounds);
+}
+
+/* Asks the peer for rounds x n messages and receives them through epoll as gigcxd does. */
+static double measure_recvs(int n, const int *fds, int ctl, int rounds, size_t bytes)
+{
+    int ep = epoll_create1(0);
+    char buf[65536];
+    long want = (long)n * rounds * (long)bytes, got = 0;
+    for (int i = 0; i < n; i++) {
+        struct epoll_event ev = {.events = EPOLLIN, .data.fd = fds[i]};
+        epoll_ctl(ep, EPOLL_CTL_ADD, fds[i], &ev);
+    }
+    double c0 = cpu_s();
+    if (write(ctl, "e", 1) != 1)
+        die("ctl");
+    while (got < want) {
+        struct epoll_event evs[256];
+        int k = epoll_wait(ep, evs, 256, 5000);
+        if (k <= 0)
+            die("recv timed out");
+        for (int i = 0; i < k; i++) {
+            ssize_t m = recv(evs[i].data.fd, buf, sizeof(buf), MSG_DONTWAIT);
+            if (m > 0)
+                got += m;
+        }
+    }
+    double cpu = cpu_s() - c0;
+    char c;
+    if (read(ctl, &c, 1) != 1)
+        die("ctl");
+    close(ep);
+    return cpu / ((double)n * rounds);
+}
+
+int main(int argc, char **argv)
+{
+    int n = argc > 1 ? atoi(argv[1]) : 2000, rounds = argc > 2 ? atoi(argv[2]) : 40;
+    size_t bytes = argc > 3 ? (size_t)atoi(argv[3]) : 350;
+    struct rlimit rl = {2 * (rlim_t)n + 64, 2 * (rlim_t)n + 64};
+    if (n < 1 || n > 30000 || rounds < 1 || bytes < 1 || bytes > 60000)
+        return fprintf(stderr, "usage: %s [sockets<=30000] [rounds] [bytes]\n", argv[0]), 2;
+    if (setrlimit(RLIMIT_NOFILE, &rl))
+        die("setrlimit");
+    int *ours = malloc(n * sizeof(int)), *theirs = malloc(n * sizeof(int)), ctl[2];
+    make_pairs(n, ours, theirs);
+    if (socketpair(AF_UNIX, SOCK_STREAM, 0, ctl))
+        die("socketpair");
+    pid_t pid = fork();
+    if (pid == 0) {
+        close(ctl[0]);
+        peer(n, theirs, ctl[1], rounds, bytes);
+    }
+    close(ctl[1]);
+    pause_ms(100);
+    double s = measure_sends(n, ours, rounds, bytes);
+    double r = measure_recvs(n, ours, ctl[0], rounds, bytes);
+    printf("%d sockets, %d rounds, %zu bytes: %.2f us CPU per send, %.2f us per recv "
+           "(epoll included)\n",
+           n, rounds, bytes, s * 1e6, r * 1e6);
+    printf("floor per offer (1 send) %.2f us; per chat message (1 recv + 2 sends) %.2f us\n",
+           s * 1e6, (r + 2 * s) * 1e6);
+    if (write(ctl[0], "q", 1) != 1)
+        return 1;
+    waitpid(pid, NULL, 0);
+    return 0;
+}
