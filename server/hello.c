@@ -68,6 +68,10 @@ static bool resume_valid(json_t *resume)
 static void load_profile(gx_session *s, const redisReply *h)
 {
     gx_profile_load(&s->prof, s->who.role, s->who.brand, h);
+    bool spill = false;
+    s->prof.lang_bits = gx_tags_mask(&s->srv->tags, s->prof.langs_csv, &spill);
+    s->prof.skill_bits = gx_tags_mask(&s->srv->tags, s->prof.skills_csv, &spill);
+    s->prof.tags_spill = spill;
     const char *name = gx_reply_field(h, "name");
     if (name && !s->who.name[0])
         snprintf(s->who.name, sizeof(s->who.name), "%s", name);

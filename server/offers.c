@@ -166,21 +166,35 @@ int gx_offer_announce(gx_server *srv, const gx_wave *w, const char *thr)
     return rc;
 }
 
-/* ",value," forms of an offer's language and topic, and its wave's cut-off score, built
- * once per fan-out. */
+/* An offer's language and topic as bits (tags.h) and in ",value," form, and its wave's
+ * cut-off score, built once per fan-out. */
 typedef struct {
     char lang[72], topic[72];
+    int lang_bit, topic_bit; /* -1: no local expert's profile names the word */
     int tier;
     double min; /* the wave reaches experts scoring at least this */
 } gx_needles;
 
 /* thr is a wave's cut-off: a score, or "-" or "" for everyone. */
-static void needles(gx_needles *n, const char *lang, const char *topic, int tier, const char *thr)
+static void needles(gx_server *srv, gx_needles *n, const char *lang, const char *topic, int tier,
+                    const char *thr)
 {
     snprintf(n->lang, sizeof(n->lang), ",%s,", lang);
     snprintf(n->topic, sizeof(n->topic), ",%s,", topic);
+    n->lang_bit = gx_tag_bit(&srv->tags, lang, false);
+    n->topic_bit = gx_tag_bit(&srv->tags, topic, false);
     n->tier = tier;
     n->min = thr[0] && thr[0] != '-' ? strtod(thr, NULL) : -1;
+}
+
+/* Whether s speaks the offer's language and has its skill. */
+static bool matches(const gx_session *s, const gx_needles *n)
+{
+    const gx_profile *p = &s->prof;
+    if (p->tags_spill) /* some of s's words have no bit */
+        return strstr(p->langs_csv, n->lang) && strstr(p->skills_csv, n->topic);
+    return n->lang_bit >= 0 && n->topic_bit >= 0 && (p->lang_bits >> n->lang_bit & 1) &&
+           (p->skill_bits >> n->topic_bit & 1);
 }
 
 /* How an expert stands towards a wave's offer. */
@@ -188,14 +202,13 @@ enum { FIT_NO, FIT_BUSY, FIT_ABOVE, FIT_BELOW };
 
 static int fit(const gx_session *s, const gx_needles *n)
 {
-    if (s->prof.tier < n->tier || !strstr(s->prof.langs_csv, n->lang) ||
-        !strstr(s->prof.skills_csv, n->topic))
-        return FIT_NO;
     /* experts sitting on too many offers wait for a later wave (ranking.h) */
-    bool busy = gx_ranking_saturated(s);
-    if (s->rank < n->min)
-        return busy ? FIT_NO : FIT_BELOW;
-    return busy ? FIT_BUSY : FIT_ABOVE;
+    bool busy = gx_ranking_saturated(s), below = s->rank < n->min;
+    if (s->prof.tier < n->tier || (busy && below)) /* the cheap tests before the searches */
+        return FIT_NO;
+    if (!matches(s, n))
+        return FIT_NO;
+    return below ? FIT_BELOW : busy ? FIT_BUSY : FIT_ABOVE;
 }
 
 /* True when s may be offered a task with these attributes. */
@@ -294,16 +307,19 @@ static void best_push(gx_best *h, gx_session *s)
  * since, and took their places): a burst of tasks reads the ranking before
  * Redis learns of the burst's own offers, and would otherwise send every task of it to the
  * same few experts. f: the 'O' header (brand, language, topic, tier, task, cut, version). */
-static void offer_experts(gx_svec *v, gx_tlocal *t, uint64_t mark, char **f, gx_frame_variants *fv)
+static void offer_experts(gx_server *srv, gx_svec *v, gx_tlocal *t, uint64_t mark, char **f,
+                          gx_frame_variants *fv)
 {
     gx_needles n;
-    needles(&n, f[2], f[3], atoi(f[4]), f[6]);
+    needles(srv, &n, f[2], f[3], atoi(f[4]), f[6]);
     /* the cut-off counted those who left after it was read, and not those who came in */
     long long ver = atoll(f[7]);
     int passed = 0;
     for (int i = 0; i < v->n; i++) {
         gx_session *s = v->v[i];
-        int how = s->of_mark == mark ? FIT_NO : fit(s, &n);
+        if (s->of_mark == mark || s->rank < n.min)
+            continue; /* nothing to do here for those below the cut-off (fit: NO or BELOW) */
+        int how = fit(s, &n);
         if ((how == FIT_BUSY && !s->ranked) || (how == FIT_ABOVE && s->ranked))
             if (gx_ranking_moved_after(s, f[1], ver))
                 passed += how == FIT_BUSY ? 1 : -1;
@@ -344,7 +360,7 @@ static void fan_out(gx_server *srv, char **f, int nf, const char *body, size_t b
     if (staff)
         offer_staff_all(v, t, mark, &fv);
     else
-        offer_experts(v, t, mark, f, &fv);
+        offer_experts(srv, v, t, mark, f, &fv);
     gx_buf_unref(fv.masked);
     gx_buf_unref(b);
     gx_tlocal_gc(srv, t);
@@ -435,7 +451,7 @@ static void send_backlog(gx_backlog *b)
         const char *task = json_string_value(json_array_get(json_array_get(b->cands, i), 1));
         const char *status = gx_reply_str(r, O_STATUS);
         gx_needles n;
-        needles(&n, gx_reply_str(r, O_LANG), gx_reply_str(r, O_TOPIC),
+        needles(s->srv, &n, gx_reply_str(r, O_LANG), gx_reply_str(r, O_TOPIC),
                 atoi(gx_reply_str(r, O_TIER)), gx_reply_str(r, O_WAVE_MIN));
         bool ok = s->who.role == GX_ROLE_STAFF
                       ? strcmp(status, "escalated") == 0 && !gx_reply_str(r, O_ASSIGNEE)[0]

@@ -121,6 +121,7 @@ void gx_server_free_indexes(gx_server *srv)
     gx_map_free(&srv->tasks);
     gx_map_free(&srv->brands);
     gx_map_free(&srv->users);
+    gx_tags_free(&srv->tags);
     json_decref(srv->dev_users);
     srv->dev_users = NULL;
     gx_svec_free(&srv->dirty); /* empty by now: the last iterations flushed it */

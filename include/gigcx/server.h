@@ -12,6 +12,7 @@
 #include "gigcx/map.h"
 #include "gigcx/metrics.h"
 #include "gigcx/redis.h"
+#include "gigcx/tags.h"
 
 struct lws_context;
 struct lws_vhost;
@@ -55,6 +56,7 @@ typedef struct gx_server {
     gx_map users;            /* user id -> its session here (experts and staff only) */
     gx_map tasks;            /* task id -> gx_tlocal (owned) */
     gx_map brands;           /* brand id -> gx_blocal (owned) */
+    gx_tags tags;            /* languages and skills as bits, for offer eligibility */
     struct gx_session *all;  /* every live session, linked through next/prev */
     gx_metrics m;
     uint64_t serial;      /* last session serial handed out */

@@ -36,6 +36,8 @@ typedef struct {
     char *skills_csv;
     char **brands; /* owned */
     int nbrands;
+    uint64_t lang_bits, skill_bits; /* the same words as bits (tags.h) */
+    bool tags_spill;                /* some word has no bit: search the strings */
     int tier;
     int capacity; /* the admin's maximum */
     /* reputation figures (rank.h), refreshed when a task ends */
