@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "gigcx/chat.h"
+#include "gigcx/jw.h"
 #include "gigcx/privacy.h"
 #include "gigcx/error.h"
 #include "gigcx/request.h"
@@ -66,11 +67,18 @@ static void on_appended(redisReply *r, void *priv)
     }
     if (strcmp(gx_reply_str(r, 0), "ok") == 0)
         q->s->srv->m.chat_appended++;
-    json_t *ack =
-        json_pack("{s:s, s:s, s:s, s:s, s:I}", "type", "chat.ack", "task", q->task, "cid", q->str,
-                  "id", gx_reply_str(r, 1), "ts", (json_int_t)atoll(gx_reply_str(r, 2)));
-    gx_session_send_json(q->s, ack, gx_req_ref(q));
-    json_decref(ack);
+    gx_jw w; /* one ack per message: written by hand (jw.h says why) */
+    gx_jw_begin(&w, 192);
+    gx_jw_str(&w, "type", "chat.ack");
+    gx_jw_str(&w, "task", q->task);
+    gx_jw_str(&w, "cid", q->str);
+    gx_jw_str(&w, "id", gx_reply_str(r, 1));
+    gx_jw_int(&w, "ts", atoll(gx_reply_str(r, 2)));
+    if (gx_req_ref(q))
+        gx_jw_str(&w, "ref", gx_req_ref(q));
+    gx_buf *b = gx_jw_end(&w);
+    gx_session_send(q->s, b);
+    gx_buf_unref(b);
     gx_req_free(q);
 }
 
