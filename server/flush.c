@@ -78,29 +78,21 @@ static int wbuf_grow(gx_server *srv, size_t cap)
     return 0;
 }
 
+/* The size of a server frame's header for a payload of len: 7-, 16- or 64-bit length. */
+static size_t head_len(size_t len)
+{
+    return len < 126 ? 2 : len < 65536 ? 4 : 10;
+}
+
 /* A server frame's header (FIN, text, unmasked) for a payload of len; returns its size. */
 static size_t frame_head(unsigned char *h, size_t len)
 {
+    size_t n = head_len(len);
     h[0] = 0x81;
-    if (len < 126) {
-        h[1] = (unsigned char)len;
-        return 2;
-    }
-    if (len < 65536) {
-        h[1] = 126;
-        h[2] = (unsigned char)(len >> 8);
-        h[3] = (unsigned char)len;
-        return 4;
-    }
-    h[1] = 127;
-    for (int i = 0; i < 8; i++)
-        h[2 + i] = (unsigned char)(len >> (56 - 8 * i));
-    return 10;
-}
-
-static size_t framed_len(size_t len)
-{
-    return len + (len < 126 ? 2 : len < 65536 ? 4 : 10);
+    h[1] = n == 2 ? (unsigned char)len : n == 4 ? 126 : 127;
+    for (size_t i = 2; i < n; i++) /* the extended length, big-endian */
+        h[i] = (unsigned char)(len >> (8 * (n - 1 - i)));
+    return n;
 }
 
 static gx_buf *queue_pop(gx_session *s)
@@ -118,7 +110,7 @@ static unsigned batch_size(const gx_session *s, size_t *total)
     unsigned k = 0;
     *total = 0;
     for (; k < s->qlen; k++) {
-        size_t add = framed_len(s->q[(s->qhead + k) % s->qcap]->len);
+        size_t len = s->q[(s->qhead + k) % s->qcap]->len, add = len + head_len(len);
         if (k && *total + add > GX_BATCH_MAX)
             break;
         *total += add;

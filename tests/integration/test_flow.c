@@ -27,6 +27,19 @@ static gxt_conn *expert(const char *id, int capacity)
     return c;
 }
 
+/* A new task claimed by a new available expert (*e), its customer connected (*cu). */
+static json_t *claimed(const char *id, const char *customer, const char *text, gxt_conn **e,
+                       gxt_conn **cu)
+{
+    *e = expert(id, 1);
+    json_t *t = gxt_task(&env, 0, env.api_key, customer, text, 0);
+    *cu = gxt_login(&env, 0, gxt_str(t, "customer_token"), NULL, NULL);
+    json_decref(gxt_must(*e, "offer", 3000));
+    gxt_send(*e, "{s:s, s:s}", "type", "task.claim", "task", gxt_str(t, "task"));
+    json_decref(gxt_must(*e, "task.assigned", 3000));
+    return t;
+}
+
 static void test_offer_claim_chat_resolve_rate(void **state)
 {
     (void)state;
@@ -149,13 +162,9 @@ static void test_offer_claim_chat_resolve_rate(void **state)
 static void test_frames_sent_together_arrive_whole(void **state)
 {
     (void)state;
-    gxt_conn *e = expert("f9", 1);
-    json_t *t = gxt_task(&env, 0, env.api_key, "cust9", "batch me", 0);
+    gxt_conn *e, *cu;
+    json_t *t = claimed("f9", "cust9", "batch me", &e, &cu);
     const char *task = gxt_str(t, "task");
-    gxt_conn *cu = gxt_login(&env, 0, gxt_str(t, "customer_token"), NULL, NULL);
-    json_decref(gxt_must(e, "offer", 3000));
-    gxt_send(e, "{s:s, s:s}", "type", "task.claim", "task", task);
-    json_decref(gxt_must(e, "task.assigned", 3000));
     enum { N = 40 }; /* within the flood limit's burst of 100 */
     static const size_t lens[] = {1, 125, 126, 300, 4000, 4000, 4000, 4000};
     char *text[N];
@@ -197,13 +206,9 @@ static void test_frames_sent_together_arrive_whole(void **state)
 static void test_slow_reader_gets_everything_in_order(void **state)
 {
     (void)state;
-    gxt_conn *e = expert("f10", 1);
-    json_t *t = gxt_task(&env, 0, env.api_key, "cust10", "fill me", 0);
+    gxt_conn *e, *cu;
+    json_t *t = claimed("f10", "cust10", "fill me", &e, &cu);
     const char *task = gxt_str(t, "task");
-    gxt_conn *cu = gxt_login(&env, 0, gxt_str(t, "customer_token"), NULL, NULL);
-    json_decref(gxt_must(e, "offer", 3000));
-    gxt_send(e, "{s:s, s:s}", "type", "task.claim", "task", task);
-    json_decref(gxt_must(e, "task.assigned", 3000));
     enum { M = 40, H = 48 }; /* H histories of ~160 KiB: more than loopback buffers hold */
     char text[4001];
     memset(text, 'q', 4000);
