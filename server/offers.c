@@ -371,6 +371,8 @@ static void withdraw(gx_server *srv, char **f, int nf, const char *body, size_t 
     if (nf != 3)
         return;
     gx_tlocal *t = gx_tlocal_get(srv, f[1], false);
+    if (t)
+        t->withdrawals++;
     if (!t || !t->holders.n)
         return;
     gx_buf *b = gx_buf_new(body, blen);
@@ -414,12 +416,22 @@ void gx_offer_on_event(gx_server *srv, const char *payload, size_t len)
         withdraw(srv, f, nf, body, blen);
 }
 
-/* Backlog: read the first waiting tasks of each brand, merge by score, read each task. */
+/* Backlog: read the first waiting tasks of each brand, merge by score, read each task.
+ * A task's state comes back on the command connection, its withdrawal on the subscriber
+ * one: a claim made after the read may be announced before the read's reply is in. So
+ * each task's local entry counts withdrawals from the moment its read is sent, and a task
+ * withdrawn since is not offered. */
+typedef struct {
+    gx_tlocal *t;  /* a reader of it */
+    unsigned seen; /* its withdrawals when the read was sent */
+    redisReply *state;
+} gx_backlog_task;
+
 typedef struct {
     int refs;
     gx_session *s; /* a reference */
     json_t *cands; /* [[score, task], ...] */
-    redisReply **states;
+    gx_backlog_task *tasks;
     size_t n, got;
 } gx_backlog;
 
@@ -427,10 +439,16 @@ static void backlog_unref(gx_backlog *b)
 {
     if (--b->refs > 0)
         return;
-    for (size_t i = 0; i < b->n; i++)
-        if (b->states && b->states[i])
-            freeReplyObject(b->states[i]);
-    free(b->states);
+    for (size_t i = 0; b->tasks && i < b->n; i++) {
+        gx_backlog_task *bt = &b->tasks[i];
+        if (bt->state)
+            freeReplyObject(bt->state);
+        if (bt->t) {
+            bt->t->readers--;
+            gx_tlocal_gc(b->s->srv, bt->t);
+        }
+    }
+    free(b->tasks);
     json_decref(b->cands);
     gx_session_unref(b->s);
     free(b);
@@ -447,7 +465,10 @@ static void send_backlog(gx_backlog *b)
 {
     gx_session *s = b->s;
     for (size_t i = 0; i < b->n && gx_session_live(s) && s->available; i++) {
-        redisReply *r = b->states[i];
+        redisReply *r = b->tasks[i].state;
+        gx_tlocal *t = b->tasks[i].t;
+        if (!t || t->withdrawals != b->tasks[i].seen)
+            continue;
         const char *task = json_string_value(json_array_get(json_array_get(b->cands, i), 1));
         const char *status = gx_reply_str(r, O_STATUS);
         gx_needles n;
@@ -464,8 +485,7 @@ static void send_backlog(gx_backlog *b)
         if (gx_privacy_masked(s))
             gx_privacy_mask(o);
         gx_buf *buf = gx_buf_json(o);
-        gx_tlocal *t = gx_tlocal_get(s->srv, task, true);
-        if (t && buf)
+        if (buf)
             hand_offer(s, t, buf);
         gx_buf_unref(buf);
         json_decref(o);
@@ -476,7 +496,7 @@ static void on_backlog_state(redisReply *r, void *priv)
 {
     gx_backlog *b = priv;
     if (r && b->got < b->n)
-        b->states[b->got] = gx_reply_steal(r);
+        b->tasks[b->got].state = gx_reply_steal(r);
     if (++b->got == b->n)
         send_backlog(b);
     backlog_unref(b);
@@ -499,12 +519,21 @@ static void read_states(gx_backlog *b)
         json_decref(items[i]);
     free(items);
     b->n = json_array_size(b->cands);
-    b->states = calloc(b->n ? b->n : 1, sizeof(redisReply *));
-    for (size_t i = 0; i < b->n && b->states; i++) {
+    b->tasks = calloc(b->n ? b->n : 1, sizeof(*b->tasks));
+    for (size_t i = 0; i < b->n && b->tasks; i++) {
         b->refs++;
         const char *task = json_string_value(json_array_get(json_array_get(b->cands, i), 1));
+        gx_tlocal *t = gx_tlocal_get(b->s->srv, task, true);
+        if (t) {
+            t->readers++;
+            b->tasks[i] = (gx_backlog_task){.t = t, .seen = t->withdrawals};
+        }
         if (hmget_task(b->s->srv, task, on_backlog_state, b)) {
             b->refs--;
+            if (t) {
+                t->readers--;
+                gx_tlocal_gc(b->s->srv, t);
+            }
             b->n = i; /* what was sent still arrives; nothing after it */
             break;
         }

@@ -51,7 +51,7 @@ gx_tlocal *gx_tlocal_get(gx_server *srv, const char *task, bool create)
 
 void gx_tlocal_gc(gx_server *srv, gx_tlocal *t)
 {
-    if (!t || t->members.n || t->holders.n)
+    if (!t || t->members.n || t->holders.n || t->readers)
         return;
     gx_map_del(&srv->tasks, t->id);
     gx_svec_free(&t->members);

@@ -33,11 +33,13 @@ typedef struct {
 /* Local sessions that take part in one task, and local sessions that hold its offer. */
 typedef struct {
     char id[65];
-    char brand[65];  /* known once a local customer waits on it, for queue positions */
-    bool queued;     /* a local customer is told its position while this is true */
-    int position;    /* last position sent */
-    gx_svec members; /* borrowed: each member removes itself when it closes */
-    gx_svec holders; /* each holds a reference: dropped when the offer is withdrawn */
+    char brand[65];       /* known once a local customer waits on it, for queue positions */
+    bool queued;          /* a local customer is told its position while this is true */
+    int position;         /* last position sent */
+    gx_svec members;      /* borrowed: each member removes itself when it closes */
+    gx_svec holders;      /* each holds a reference: dropped when the offer is withdrawn */
+    int readers;          /* backlogs reading its state: they keep the entry */
+    unsigned withdrawals; /* withdrawals seen, so a backlog sees one that overtook its read */
 } gx_tlocal;
 
 /* Local available experts and staff of one brand, so an offer is not a scan of every socket. */
