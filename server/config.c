@@ -62,6 +62,10 @@ static const gx_opt opts[] = {
     {"--ws-rate", "GIGCX_WS_RATE", "FRAMES", "50",
      "frames per second a socket may send (bursts of twice that); load tests raise it", T_INT,
      F(ws_rate), 1, 100000},
+    {"--max-sockets", "GIGCX_MAX_SOCKETS", "N", "32768",
+     "sockets this process may hold; lws walks a table this long on every close, so keep it "
+     "near need",
+     T_INT, F(max_sockets), 64, 1048576},
     {"--redis-server", "GIGCX_REDIS_SERVER", "PATH", "redis-server",
      "redis-server binary for the embedded Redis", T_STR, F(redis_server), 0, 0},
     {"--plain-send", "GIGCX_PLAIN_SEND", NULL, "off",
@@ -174,6 +178,7 @@ static void defaults(gx_config *c)
     c->heartbeat_s = 20;
     c->queue_timeout_s = 900;
     c->ws_rate = 50;
+    c->max_sockets = 32768;
     c->expert_grace_s = 60;
     c->webhook_retry_min_ms = 1000;
     c->webhook_max_age_s = 86400;

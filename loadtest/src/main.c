@@ -140,19 +140,21 @@ static int parse_args(lt *t, int argc, char **argv)
     return 0;
 }
 
-/* Many thousands of sockets: lift the descriptor limit, and spread over source addresses
- * when one address would run out of ephemeral ports (about 28,000 on Linux). */
+/* Many thousands of sockets: a descriptor limit with room for them (and not far beyond:
+ * lws walks a table as long as the limit on every connect and close), and source addresses
+ * spread when one address would run out of ephemeral ports (about 28,000 on Linux). */
 static void raise_limits(gxlt_run *run)
 {
-    struct rlimit rl;
-    if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
-        rl.rlim_cur = rl.rlim_max;
-        setrlimit(RLIMIT_NOFILE, &rl);
-    }
     double peak =
         run->sc.experts + run->sc.chat_pairs + 2 * run->sc.duration_s * run->sc.profile[0].rate;
     for (int i = 0; i < run->sc.nprofile; i++)
         peak = fmax(peak, run->sc.experts + run->sc.profile[i].rate * run->sc.patience_s);
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) == 0) {
+        rlim_t want = (rlim_t)(peak * 1.25) + 1024;
+        rl.rlim_cur = want < rl.rlim_max ? want : rl.rlim_max;
+        setrlimit(RLIMIT_NOFILE, &rl);
+    }
     if (!run->source_ips && peak / run->nurls > 20000)
         run->source_ips = (int)(peak / run->nurls / 20000) + 1;
 }
