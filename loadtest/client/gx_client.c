@@ -160,6 +160,12 @@ static const struct lws_protocols protocols[] = {
     {.name = "gxclient", .callback = callback, .per_session_data_size = 0, .rx_buffer_size = 4096},
     {0}};
 
+/* No lws validity pings (the server pings; lws answers them). Given per connection: lws
+ * 4.1 takes an all-zero context policy for "unset" and arms a 5-minute validity timer on
+ * every socket, re-armed on every frame received, in one sorted list that each re-arm
+ * walks to its end: with 10,000 sockets, half the tester's CPU. */
+static const lws_retry_bo_t no_validity = {0};
+
 gxc_ctx *gxc_ctx_new(uv_loop_t *loop)
 {
     gxc_ctx *ctx = calloc(1, sizeof(*ctx));
@@ -167,12 +173,7 @@ gxc_ctx *gxc_ctx_new(uv_loop_t *loop)
         return NULL;
     lws_set_log_level(LLL_ERR | LLL_WARN, NULL); /* a client library keeps quiet */
     void *foreign[] = {loop};
-    /* no lws validity pings (the server pings; lws answers them): each would be a timer in
-     * one sorted list, and every insert walks it, which a load test with thousands of
-     * sockets turns quadratic */
-    static const lws_retry_bo_t no_validity = {0};
     struct lws_context_creation_info info = {
-        .retry_and_idle_policy = &no_validity,
         .port = CONTEXT_PORT_NO_LISTEN,
         .protocols = protocols,
         .options = LWS_SERVER_OPTION_LIBUV,
@@ -218,6 +219,7 @@ gxc_conn *gxc_connect(gxc_ctx *ctx, const gxc_target *t, const gxc_callbacks *cb
         ctx->all->prev = c;
     ctx->all = c;
     struct lws_client_connect_info ci = {
+        .retry_and_idle_policy = &no_validity,
         .context = ctx->lws,
         .address = t->host,
         .port = t->port,
