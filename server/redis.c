@@ -12,6 +12,7 @@
 #include <libwebsockets.h>
 #include "gigcx/error.h"
 #include "gigcx/redis.h"
+#include "gigcx/resp.h"
 #include "gigcx/scripts.h"
 
 typedef struct {
@@ -38,19 +39,22 @@ struct gx_redis {
     int open_handles;
     double rtt_sum;
     uint64_t rtt_count, errors;
+    char *fmt; /* owned: where argv commands are put in RESP (resp.h) before hiredis copies */
+    size_t fmt_cap;
 };
 
-/* A command in flight: keeps the caller's callback and, for scripts, the arguments so a
+/* A command in flight: keeps the caller's callback and, for scripts, the command so a
  * NOSCRIPT reply can be retried with EVAL. */
 typedef struct {
     gx_redis *bus;
     gx_redis_cb cb;
     void *priv;
     uint64_t t0;
-    int script; /* -1 when not a script */
-    int argc;
-    char **argv;  /* owned copy for scripts, else NULL */
-    size_t *lens; /* owned copy for scripts */
+    int script;  /* -1 when not a script */
+    char *cmd;   /* owned, scripts only: EVALSHA sha nkeys args... in RESP */
+    size_t len;  /* of cmd */
+    size_t head; /* end of cmd's "*N\r\n" */
+    size_t tail; /* where nkeys begins, after the sha */
 } gx_call;
 
 static void conn_start(gx_conn *c);
@@ -199,6 +203,7 @@ static void on_handle_closed(uv_handle_t *h)
         return;
     free(r->host);
     free(r->path);
+    free(r->fmt);
     free(r);
 }
 
@@ -281,55 +286,59 @@ bool gx_redis_up(const gx_redis *r)
 
 static void call_free(gx_call *c)
 {
-    if (c->argv) {
-        for (int i = 0; i < c->argc; i++)
-            free(c->argv[i]);
-        free(c->argv);
-        free(c->lens);
-    }
+    free(c->cmd);
     free(c);
 }
 
 static void on_reply(redisAsyncContext *ac, void *reply, void *priv);
 
-static int send_call(gx_redis *r, gx_call *call, int argc, const char **argv, const size_t *lens)
+static int send_call(gx_redis *r, gx_call *call, const char *cmd, size_t len)
 {
     if (!r->cmd.ac || !r->cmd.up)
         return GX_EUNAVAIL;
-    if (redisAsyncCommandArgv(r->cmd.ac, on_reply, call, argc, argv, lens) != REDIS_OK)
+    if (redisAsyncFormattedCommand(r->cmd.ac, on_reply, call, cmd, len) != REDIS_OK)
         return GX_EUNAVAIL;
     return 0;
 }
 
+/* argv in RESP in r->fmt (valid until the next call); NULL when out of memory. */
+static const char *format(gx_redis *r, int argc, const char *const *argv, const size_t *lens,
+                          size_t *len)
+{
+    size_t n = gx_resp_size(argc, argv, lens);
+    if (n > r->fmt_cap) {
+        char *f = realloc(r->fmt, n);
+        if (!f)
+            return NULL;
+        r->fmt = f;
+        r->fmt_cap = n;
+    }
+    *len = gx_resp_write(r->fmt, argc, argv, lens);
+    return r->fmt;
+}
+
+/* EVALSHA sha nkeys args... becomes EVAL source nkeys args... */
 static void retry_with_eval(gx_call *call)
 {
     gx_redis *r = call->bus;
-    call->argv[0][0] = '\0'; /* replace EVALSHA+sha by EVAL+source */
-    const char **av = malloc(sizeof(char *) * (size_t)call->argc);
-    size_t *ln = malloc(sizeof(size_t) * (size_t)call->argc);
-    if (!av || !ln) {
-        free(av);
-        free(ln);
-        call->cb ? call->cb(NULL, call->priv) : (void)0;
-        call_free(call);
-        return;
-    }
-    for (int i = 0; i < call->argc; i++) {
-        av[i] = call->argv[i];
-        ln[i] = call->lens[i];
-    }
-    av[0] = "EVAL";
-    ln[0] = 4;
-    av[1] = gx_script_src[call->script];
-    ln[1] = strlen(av[1]);
+    const char *src = gx_script_src[call->script];
+    size_t sl = strlen(src);
+    size_t n = call->head + gx_resp_bulk_size(4) + gx_resp_bulk_size(sl) + call->len - call->tail;
+    char *cmd = malloc(n), *p = cmd;
     call->script = -1; /* never loop */
-    if (send_call(r, call, call->argc, av, ln)) {
+    if (cmd) {
+        memcpy(p, call->cmd, call->head);
+        p += call->head;
+        p += gx_resp_bulk(p, "EVAL", 4);
+        p += gx_resp_bulk(p, src, sl);
+        memcpy(p, call->cmd + call->tail, call->len - call->tail);
+    }
+    if (!cmd || send_call(r, call, cmd, n)) {
         if (call->cb)
             call->cb(NULL, call->priv);
         call_free(call);
     }
-    free(av);
-    free(ln);
+    free(cmd);
 }
 
 static void on_reply(redisAsyncContext *ac, void *reply, void *priv)
@@ -362,7 +371,9 @@ int gx_redis_argv(gx_redis *r, gx_redis_cb cb, void *priv, int argc, const char 
     if (!call)
         return GX_EINTERNAL;
     *call = (gx_call){.bus = r, .cb = cb, .priv = priv, .t0 = now_ns(), .script = -1};
-    int rc = send_call(r, call, argc, argv, lens);
+    size_t len;
+    const char *cmd = format(r, argc, argv, lens, &len);
+    int rc = cmd ? send_call(r, call, cmd, len) : GX_EINTERNAL;
     if (rc)
         free(call);
     return rc;
@@ -387,29 +398,44 @@ int gx_redis_cmd(gx_redis *r, gx_redis_cb cb, void *priv, const char *fmt, ...)
     return 0;
 }
 
-/* Copies EVALSHA sha nkeys argv... into the call so a NOSCRIPT can be retried. */
-static int copy_script_args(gx_call *call, const char *sha, int nkeys, int argc, const char **argv,
-                            const size_t *lens)
+#define GX_SCRIPT_ARGS_STACK 32 /* more arguments than this are listed on the heap */
+
+/* The call's EVALSHA command, kept for a NOSCRIPT retry. */
+static int script_cmd(gx_call *call, const char *sha, int nkeys, int argc, const char **argv,
+                      const size_t *lens)
 {
-    call->argc = argc + 3;
-    call->argv = calloc((size_t)call->argc, sizeof(char *));
-    call->lens = calloc((size_t)call->argc, sizeof(size_t));
-    if (!call->argv || !call->lens)
-        return -1;
-    char nk[16];
-    snprintf(nk, sizeof(nk), "%d", nkeys);
-    const char *fixed[3] = {"EVALSHA", sha, nk};
-    for (int i = 0; i < call->argc; i++) {
-        const char *src = i < 3 ? fixed[i] : argv[i - 3];
-        size_t n = i < 3 ? strlen(src) : (lens ? lens[i - 3] : strlen(src));
-        call->argv[i] = malloc(n + 1);
-        if (!call->argv[i])
-            return -1;
-        memcpy(call->argv[i], src, n);
-        call->argv[i][n] = '\0';
-        call->lens[i] = n;
+    const char *avs[GX_SCRIPT_ARGS_STACK + 3], **av = avs;
+    size_t lns[GX_SCRIPT_ARGS_STACK + 3], *ln = lns;
+    char nk[24];
+    if (argc > GX_SCRIPT_ARGS_STACK) {
+        av = malloc(sizeof(*av) * (size_t)(argc + 3));
+        ln = malloc(sizeof(*ln) * (size_t)(argc + 3));
     }
-    return 0;
+    if (!av || !ln || nkeys < 0)
+        goto fail;
+    av[0] = "EVALSHA";
+    av[1] = sha;
+    av[2] = nk;
+    ln[0] = 7;
+    ln[1] = strlen(sha);
+    ln[2] = gx_u64_dec(nk, (uint64_t)nkeys);
+    for (int i = 0; i < argc; i++) {
+        av[i + 3] = argv[i];
+        ln[i + 3] = lens ? lens[i] : strlen(argv[i]);
+    }
+    call->len = gx_resp_size(argc + 3, av, ln);
+    call->cmd = malloc(call->len);
+    if (!call->cmd)
+        goto fail;
+    gx_resp_write(call->cmd, argc + 3, av, ln);
+    call->head = (size_t)((char *)memchr(call->cmd, '\n', call->len) - call->cmd) + 1;
+    call->tail = call->head + gx_resp_bulk_size(ln[0]) + gx_resp_bulk_size(ln[1]);
+fail:
+    if (av != avs)
+        free(av);
+    if (ln != lns)
+        free(ln);
+    return call->cmd ? 0 : -1;
 }
 
 int gx_redis_script(gx_redis *r, gx_script s, gx_redis_cb cb, void *priv, int nkeys, int argc,
@@ -421,11 +447,11 @@ int gx_redis_script(gx_redis *r, gx_script s, gx_redis_cb cb, void *priv, int nk
     if (!call)
         return GX_EINTERNAL;
     *call = (gx_call){.bus = r, .cb = cb, .priv = priv, .t0 = now_ns(), .script = (int)s};
-    if (copy_script_args(call, r->sha[s], nkeys, argc, argv, lens)) {
+    if (script_cmd(call, r->sha[s], nkeys, argc, argv, lens)) {
         call_free(call);
         return GX_EINTERNAL;
     }
-    int rc = send_call(r, call, call->argc, (const char **)call->argv, call->lens);
+    int rc = send_call(r, call, call->cmd, call->len);
     if (rc)
         call_free(call);
     return rc;

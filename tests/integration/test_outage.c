@@ -1,6 +1,7 @@
 /* Redis goes away and comes back: while it is gone, /healthz says 503 and requests get
  * `unavailable` (nothing is acknowledged that was not stored); once it is back, gigcxd
- * reconnects by itself, subscriptions work again and nothing stored before is lost. */
+ * reconnects by itself, subscriptions work again and nothing stored before is lost. A Redis
+ * that lost its scripts gets them again with the command that needed them. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -74,6 +75,18 @@ static void test_redis_restart(void **state)
     assert_int_equal(json_array_size(msgs), 3); /* open, before, after */
     assert_string_equal(gxt_str(json_array_get(msgs, 1), "text"), "before");
     json_decref(h);
+    /* Redis forgets its scripts (SCRIPT FLUSH, or a failover to a replica without them):
+     * the append answers NOSCRIPT, and gigcxd sends the same command again as EVAL */
+    char cmd[96];
+    snprintf(cmd, sizeof(cmd), "redis-cli -p %d SCRIPT FLUSH >/dev/null", env.redis_port);
+    assert_int_equal(system(cmd), 0);
+    send_text(cu, task, "after the flush", "f");
+    ack = gxt_must(cu, "chat.ack", 3000);
+    assert_string_equal(gxt_str(ack, "cid"), "f");
+    json_decref(ack);
+    m = gxt_must(e, "chat.message", 3000);
+    assert_string_equal(gxt_str(m, "text"), "after the flush");
+    json_decref(m);
     /* and offers flow again */
     json_decref(gxt_task(&env, 0, key, "oc2", "another", 0));
     json_t *o = gxt_must(e, "offer", 3000);
