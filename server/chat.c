@@ -93,11 +93,11 @@ void gx_on_chat_send(gx_session *s, json_t *msg, const char *ref)
     gx_req *q = gx_req_new(s, ref, task);
     if (!q)
         return;
-    snprintf(q->str, sizeof(q->str), "%s", cid);
+    gx_strlcpy(q->str, cid, sizeof(q->str));
     char key[96], chat[96], cids[96];
-    snprintf(key, sizeof(key), "gx:{t:%s}:task", task);
-    snprintf(chat, sizeof(chat), "gx:{t:%s}:chat", task);
-    snprintf(cids, sizeof(cids), "gx:{t:%s}:cids", task);
+    gx_task_key(key, sizeof(key), task, "task");
+    gx_task_key(chat, sizeof(chat), task, "chat");
+    gx_task_key(cids, sizeof(cids), task, "cids");
     const char *argv[] = {key,         chat, cids, s->who.sub, gx_role_name(s->who.role),
                           s->who.name, cid,  text, task};
     int rc =

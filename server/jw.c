@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "gigcx/jw.h"
+#include "gigcx/resp.h"
 
 static char *room(gx_jw *w, size_t n)
 {
@@ -98,7 +99,11 @@ void gx_jw_int(gx_jw *w, const char *k, long long val)
 {
     char n[24];
     key(w, k);
-    put(w, n, (size_t)snprintf(n, sizeof(n), "%lld", val));
+    size_t neg = val < 0;
+    n[0] = '-';
+    /* the magnitude as unsigned: -LLONG_MIN does not fit a long long */
+    uint64_t mag = neg ? 0 - (uint64_t)val : (uint64_t)val;
+    put(w, n, neg + gx_u64_dec(n + neg, mag));
 }
 
 gx_buf *gx_jw_end(gx_jw *w)

@@ -17,11 +17,11 @@ gx_req *gx_req_new(gx_session *s, const char *ref, const char *task)
     }
     r->s = gx_session_ref(s);
     if (ref) {
-        snprintf(r->ref, sizeof(r->ref), "%s", ref);
+        gx_strlcpy(r->ref, ref, sizeof(r->ref));
         r->has_ref = true;
     }
     if (task)
-        snprintf(r->task, sizeof(r->task), "%s", task);
+        gx_strlcpy(r->task, task, sizeof(r->task));
     r->t0_ns = uv_hrtime();
     return r;
 }

@@ -1,5 +1,6 @@
 /* Small helpers with no I/O: id rules, base64url, SHA-256/HMAC (OpenSSL), randomness,
  * the wall clock. */
+#include <stdio.h>
 #include <string.h>
 #include <time.h>
 #include <openssl/crypto.h>
@@ -136,4 +137,26 @@ int gx_random_id(char *out, size_t nbytes)
         return GX_EINTERNAL;
     gx_b64url_encode(buf, nbytes, out);
     return 0;
+}
+
+void gx_strlcpy(char *dst, const char *src, size_t cap)
+{
+    if (!cap)
+        return;
+    size_t n = strnlen(src, cap - 1);
+    memcpy(dst, src, n);
+    dst[n] = '\0';
+}
+
+void gx_task_key(char *out, size_t cap, const char *task, const char *kind)
+{
+    size_t t = strlen(task), k = strlen(kind);
+    if (6 + t + 2 + k + 1 > cap) { /* ids are at most 64: only a caller's mistake gets here */
+        snprintf(out, cap, "gx:{t:%s}:%s", task, kind);
+        return;
+    }
+    memcpy(out, "gx:{t:", 6);
+    memcpy(out + 6, task, t);
+    memcpy(out + 6 + t, "}:", 2);
+    memcpy(out + 8 + t, kind, k + 1);
 }

@@ -12,6 +12,13 @@
 /* True when s (NUL-terminated) matches [A-Za-z0-9_-]{1,64}. NULL is not an id. */
 bool gx_id_valid(const char *s);
 
+/* Copies src into dst (cap bytes, NUL-terminated, cut short if need be): what
+ * snprintf(dst, cap, "%s", src) does, for hot paths, without the format machinery. */
+void gx_strlcpy(char *dst, const char *src, size_t cap);
+
+/* "gx:{t:<task>}:<kind>", the key of one of a task's records (cut short to cap). */
+void gx_task_key(char *out, size_t cap, const char *task, const char *kind);
+
 /* Milliseconds since the Unix epoch (wall clock). */
 int64_t gx_now_ms(void);
 

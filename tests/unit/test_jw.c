@@ -3,6 +3,7 @@
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
+#include <limits.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,6 +36,10 @@ static void test_plain_and_empty(void **state)
     same_as_jansson("hello", 1700000000123LL);
     same_as_jansson("", 0);
     same_as_jansson("/slash and \x7f delete", -42);
+    same_as_jansson("x", 9);
+    same_as_jansson("x", -1);
+    same_as_jansson("x", LLONG_MAX);
+    same_as_jansson("x", LLONG_MIN);
 }
 
 static void test_escapes(void **state)

@@ -86,6 +86,24 @@ static void test_random_ids(void **state)
     assert_true(gx_now_ms() > 1700000000000LL);
 }
 
+static void test_copies_and_keys(void **state)
+{
+    (void)state;
+    char d[6];
+    gx_strlcpy(d, "abc", sizeof(d));
+    assert_string_equal(d, "abc");
+    gx_strlcpy(d, "abcdefgh", sizeof(d)); /* cut short, still terminated */
+    assert_string_equal(d, "abcde");
+    gx_strlcpy(d, "", sizeof(d));
+    assert_string_equal(d, "");
+    char k[96];
+    gx_task_key(k, sizeof(k), "T-1_x", "chat");
+    assert_string_equal(k, "gx:{t:T-1_x}:chat");
+    char small[12];
+    gx_task_key(small, sizeof(small), "abcdefgh", "task"); /* too long: cut like snprintf */
+    assert_string_equal(small, "gx:{t:abcde");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -94,6 +112,7 @@ int main(void)
         cmocka_unit_test(test_b64url_rejects),
         cmocka_unit_test(test_hashes),
         cmocka_unit_test(test_random_ids),
+        cmocka_unit_test(test_copies_and_keys),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
