@@ -192,8 +192,8 @@ void gx_on_chat_history(gx_session *s, json_t *msg, const char *ref)
     if (!q)
         return;
     char key[96], chat[96], end[48], count[16];
-    snprintf(key, sizeof(key), "gx:{t:%s}:task", task);
-    snprintf(chat, sizeof(chat), "gx:{t:%s}:chat", task);
+    gx_task_key(key, sizeof(key), task, "task");
+    gx_task_key(chat, sizeof(chat), task, "chat");
     snprintf(end, sizeof(end), "%s%s", jb ? "(" : "", jb ? json_string_value(jb) : "+");
     snprintf(count, sizeof(count), "%ld", limit);
     const char *a1[] = {"HMGET", key, "customer", "assignee", "expert", "staff"};

@@ -134,8 +134,8 @@ void gx_on_task_claim(gx_session *s, json_t *msg, const char *ref)
     char *wd = gx_withdraw_payload(task, s->who.sub, "claimed");
     json_decref(u);
     char key[96], chat[96], tier[8], now[24];
-    snprintf(key, sizeof(key), "gx:{t:%s}:task", task);
-    snprintf(chat, sizeof(chat), "gx:{t:%s}:chat", task);
+    gx_task_key(key, sizeof(key), task, "task");
+    gx_task_key(chat, sizeof(chat), task, "chat");
     snprintf(tier, sizeof(tier), "%d", s->prof.tier);
     snprintf(now, sizeof(now), "%lld", (long long)gx_now_ms());
     const char *argv[] = {key,

@@ -167,7 +167,7 @@ static void on_task_list(redisReply *r, void *priv)
     json_array_foreach(h->tasks, i, t)
     {
         char key[96];
-        snprintf(key, sizeof(key), "gx:{t:%s}:task", json_string_value(t));
+        gx_task_key(key, sizeof(key), json_string_value(t), "task");
         const char *argv[2 + F_N] = {"HMGET", key};
         memcpy(argv + 2, state_fields, sizeof(state_fields));
         h->refs++;

@@ -320,8 +320,6 @@ static int run(gx_main *m, uv_loop_t *loop)
     return m->exit_code;
 }
 
-/* Thousands of sockets per process: take every descriptor the hard limit allows (lws
- * sizes its tables from this when the context is created). */
 #define GX_FD_RESERVE 256 /* Redis, webhooks, static files, the embedded server's pipes */
 
 /* The descriptor limit: room for max_sockets, and not far beyond. lws 4.1 sizes its fd

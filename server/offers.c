@@ -58,7 +58,7 @@ static json_t *offer_json(const char *task, const redisReply *r, int wave)
 static int hmget_task(gx_server *srv, const char *task, gx_redis_cb cb, void *priv)
 {
     char key[96];
-    snprintf(key, sizeof(key), "gx:{t:%s}:task", task);
+    gx_task_key(key, sizeof(key), task, "task");
     const char *argv[2 + O_N] = {"HMGET", key};
     memcpy(argv + 2, offer_fields, sizeof(offer_fields));
     return gx_redis_argv(srv->redis, cb, priv, 2 + O_N, argv, NULL);
@@ -156,7 +156,7 @@ int gx_offer_announce(gx_server *srv, const gx_wave *w, const char *thr)
     if (asprintf(&payload, "O\t%s\t%s\t%s\t%d\t%s\t%s\t%lld\n%s", w->brand, w->lang, w->topic,
                  w->tier, w->task, thr, w->ver, w->body) < 0)
         return GX_EINTERNAL;
-    snprintf(key, sizeof(key), "gx:{t:%s}:task", w->task);
+    gx_task_key(key, sizeof(key), w->task, "task");
     snprintf(n, sizeof(n), "%d", w->n);
     const char *argv[] = {key, n, thr, payload};
     int rc = gx_redis_script(srv->redis, GX_SCRIPT_WAVE_PUB, NULL, NULL, 1, 4, argv, NULL);
@@ -435,6 +435,15 @@ typedef struct {
     size_t n, got;
 } gx_backlog;
 
+/* The backlog no longer reads t: the entry may go. */
+static void unread(gx_server *srv, gx_tlocal *t)
+{
+    if (t) {
+        t->readers--;
+        gx_tlocal_gc(srv, t);
+    }
+}
+
 static void backlog_unref(gx_backlog *b)
 {
     if (--b->refs > 0)
@@ -443,10 +452,7 @@ static void backlog_unref(gx_backlog *b)
         gx_backlog_task *bt = &b->tasks[i];
         if (bt->state)
             freeReplyObject(bt->state);
-        if (bt->t) {
-            bt->t->readers--;
-            gx_tlocal_gc(b->s->srv, bt->t);
-        }
+        unread(b->s->srv, bt->t);
     }
     free(b->tasks);
     json_decref(b->cands);
@@ -530,10 +536,7 @@ static void read_states(gx_backlog *b)
         }
         if (hmget_task(b->s->srv, task, on_backlog_state, b)) {
             b->refs--;
-            if (t) {
-                t->readers--;
-                gx_tlocal_gc(b->s->srv, t);
-            }
+            unread(b->s->srv, t);
             b->n = i; /* what was sent still arrives; nothing after it */
             break;
         }

@@ -11,6 +11,7 @@
 #include "gigcx/error.h"
 #include "gigcx/handlers.h"
 #include "gigcx/session.h"
+#include "gigcx/util.h"
 
 #define GX_QUEUE_MAX 4096 /* frames a socket may lag behind before it is closed */
 
@@ -267,7 +268,7 @@ done:
 static void catch_up_read(gx_catchup *c, gx_sid after)
 {
     char key[96], start[48], count[16];
-    snprintf(key, sizeof(key), "gx:{t:%s}:chat", c->task);
+    gx_task_key(key, sizeof(key), c->task, "chat");
     char idbuf[42];
     gx_sid_format(after, idbuf, sizeof(idbuf));
     snprintf(start, sizeof(start), "(%s", idbuf);

@@ -143,9 +143,9 @@ static void on_brand_for_create(redisReply *r, void *priv)
              (long long)(timeout_s > 0 ? timeout_s : c->srv->cfg->queue_timeout_s) * 1000);
     utf8_prefix(c->text, GX_PREVIEW_CHARS, preview, sizeof(preview));
     char key[96], chat[96], cids[96];
-    snprintf(key, sizeof(key), "gx:{t:%s}:task", c->id);
-    snprintf(chat, sizeof(chat), "gx:{t:%s}:chat", c->id);
-    snprintf(cids, sizeof(cids), "gx:{t:%s}:cids", c->id);
+    gx_task_key(key, sizeof(key), c->id, "task");
+    gx_task_key(chat, sizeof(chat), c->id, "chat");
+    gx_task_key(cids, sizeof(cids), c->id, "cids");
     const char *argv[] = {key,
                           chat,
                           cids,
@@ -349,7 +349,7 @@ static int run_transition(gx_server *srv, const char *task, const char *action, 
     char *wd = reason ? gx_withdraw_payload(task, NULL, reason) : NULL;
     json_decref(u);
     char key[96], now[24];
-    snprintf(key, sizeof(key), "gx:{t:%s}:task", task);
+    gx_task_key(key, sizeof(key), task, "task");
     snprintf(now, sizeof(now), "%lld", (long long)gx_now_ms());
     const char *argv[] = {key,          action,
                           user,         role == GX_ROLE_NONE ? "system" : gx_role_name(role),
@@ -436,7 +436,7 @@ void gx_on_task_rate(gx_session *s, json_t *msg, const char *ref)
         return;
     q->num = score;
     char key[96], sc[8], now[24];
-    snprintf(key, sizeof(key), "gx:{t:%s}:task", task);
+    gx_task_key(key, sizeof(key), task, "task");
     snprintf(sc, sizeof(sc), "%ld", score);
     snprintf(now, sizeof(now), "%lld", (long long)gx_now_ms());
     const char *argv[] = {key, s->who.sub, sc, comment ? comment : "", now};
