@@ -66,6 +66,10 @@ static const gx_opt opts[] = {
      "sockets this process may hold; lws walks a table this long on every close, so keep it "
      "near need",
      T_INT, F(max_sockets), 64, 1048576},
+    {"--coalesce-us", "GIGCX_COALESCE_US", "US", "2000",
+     "under load, each wait for events starts at least this long after the last, so one pass "
+     "handles many; 0 = off",
+     T_INT, F(coalesce_us), 0, 100000},
     {"--redis-server", "GIGCX_REDIS_SERVER", "PATH", "redis-server",
      "redis-server binary for the embedded Redis", T_STR, F(redis_server), 0, 0},
     {"--plain-send", "GIGCX_PLAIN_SEND", NULL, "off",
@@ -179,6 +183,7 @@ static void defaults(gx_config *c)
     c->queue_timeout_s = 900;
     c->ws_rate = 50;
     c->max_sockets = 32768;
+    c->coalesce_us = 2000;
     c->expert_grace_s = 60;
     c->webhook_retry_min_ms = 1000;
     c->webhook_max_age_s = 86400;

@@ -92,6 +92,7 @@ static void on_update(gx_server *srv, char **f, int nf, const char *body, size_t
 void gx_events_on_message(const char *channel, const char *payload, size_t len, void *priv)
 {
     gx_server *srv = priv;
+    srv->m.bus_in++;
     if (strcmp(channel, GX_CH_OFFER) == 0) {
         gx_offer_on_event(srv, payload, len);
         return;

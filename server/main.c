@@ -9,8 +9,10 @@
 #include <stdio.h>
 #include <sys/resource.h>
 #include <stdlib.h>
+#include <time.h>
 #include <string.h>
 #include <libwebsockets.h>
+#include "gigcx/coalesce.h"
 #include "gigcx/config.h"
 #include "gigcx/dev.h"
 #include "gigcx/embed.h"
@@ -33,6 +35,8 @@ typedef struct {
     int port;
     int exit_code;
     struct lws_context *lws_closing; /* destroyed once, awaiting the second call */
+    uv_prepare_t coalesce_prepare;
+    gx_coalesce coalesce;
 } gx_main;
 
 static void on_redis_state(bool up, void *priv)
@@ -66,6 +70,31 @@ static void on_flush_prepare(uv_prepare_t *h)
     gx_sessions_flush(h->data);
 }
 
+/* Pauses before the loop waits, while busy (coalesce.h). This handle runs after every other
+ * prepare handle, the writes included, because libuv runs the most recently started first
+ * and this one is started before the others (start_coalescing). */
+static void on_coalesce(uv_prepare_t *h)
+{
+    gx_main *m = h->data;
+    gx_metrics *mt = &m->srv.m;
+    uint64_t d = gx_coalesce_pause(&m->coalesce, uv_hrtime(), mt->frames_in + mt->bus_in);
+    if (d) {
+        struct timespec ts = {(time_t)(d / 1000000000u), (long)(d % 1000000000u)};
+        nanosleep(&ts, NULL);
+        mt->loop_pauses++;
+        mt->loop_pause_ns += d;
+    }
+    gx_coalesce_waiting(&m->coalesce, uv_hrtime());
+}
+
+static void start_coalescing(gx_main *m, uv_loop_t *loop)
+{
+    gx_coalesce_init(&m->coalesce, (unsigned)m->srv.cfg->coalesce_us);
+    uv_prepare_init(loop, &m->coalesce_prepare);
+    m->coalesce_prepare.data = m;
+    uv_prepare_start(&m->coalesce_prepare, on_coalesce);
+}
+
 static void on_handle_closed(uv_handle_t *h)
 {
     (void)h;
@@ -91,6 +120,7 @@ static void finish_stop(gx_main *m)
     uv_close((uv_handle_t *)&m->srv.wave_tick, on_handle_closed);
     uv_close((uv_handle_t *)&m->srv.flush_check, on_handle_closed);
     uv_close((uv_handle_t *)&m->srv.flush_prepare, on_handle_closed);
+    uv_close((uv_handle_t *)&m->coalesce_prepare, on_handle_closed);
     uv_close((uv_handle_t *)&m->drain, on_handle_closed);
     uv_close((uv_handle_t *)&m->sigterm, on_handle_closed);
     uv_close((uv_handle_t *)&m->sigint, on_handle_closed);
@@ -281,6 +311,7 @@ static int run(gx_main *m, uv_loop_t *loop)
         uv_run(loop, UV_RUN_DEFAULT);
         return 1;
     }
+    start_coalescing(m, loop); /* before any other prepare handle: on_coalesce says why */
     gx_redis_hooks hooks = {.on_message = gx_events_on_message,
                             .on_state = on_redis_state,
                             .on_resubscribed = gx_events_on_resubscribed,

@@ -176,6 +176,15 @@ char *gx_metrics_render(const gx_metrics *m, double rtt_sum, uint64_t rtt_count,
     counter(&t, "gigcx_http_requests_total", "HTTP API requests.", m->http_requests);
     counter(&t, "gigcx_frames_in_total", "WebSocket frames received.", m->frames_in);
     counter(&t, "gigcx_frames_out_total", "WebSocket frames queued.", m->frames_out);
+    counter(&t, "gigcx_bus_messages_total", "Messages received from Redis channels.", m->bus_in);
+    counter(&t, "gigcx_loop_pauses_total",
+            "Waits for events the loop put off under load to handle more at once (--coalesce-us).",
+            m->loop_pauses);
+    put(&t,
+        "# HELP gigcx_loop_pause_seconds_total Time those pauses added.\n"
+        "# TYPE gigcx_loop_pause_seconds_total counter\n"
+        "gigcx_loop_pause_seconds_total %.6f\n",
+        (double)m->loop_pause_ns / 1e9);
     counter(&t, "gigcx_slow_consumers_closed_total", "Sockets closed for falling behind.",
             m->slow_closed);
     counter(&t, "gigcx_send_batches_total",

@@ -22,6 +22,7 @@ typedef struct {
     int heartbeat_s;     /* ping interval, default 20 */
     int queue_timeout_s; /* default offer/queue time-out for brands that set none, default 900 */
     int ws_rate;         /* frames per second per socket (flood control), default 50 */
+    int coalesce_us;     /* --coalesce-us: the loop's wait window under load (coalesce.h) */
     int max_sockets;     /* the descriptor limit asked for, less a reserve (main.c) */
     int expert_grace_s;  /* held tasks wait this long for an expert whose socket is gone */
     int webhook_retry_min_ms; /* first wait before a failed webhook is tried again, default 1000 */

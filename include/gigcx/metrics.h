@@ -35,6 +35,9 @@ typedef struct {
     uint64_t tasks_created;
     uint64_t http_requests;
     uint64_t frames_in, frames_out;
+    uint64_t bus_in;        /* messages from subscribed Redis channels */
+    uint64_t loop_pauses;   /* waits the loop put off to coalesce events (coalesce.h) */
+    uint64_t loop_pause_ns; /* the time those pauses added */
     uint64_t errors[10];    /* by -code of gx error (index 0 unused) */
     uint64_t slow_closed;   /* sockets closed for falling behind */
     uint64_t send_batches;  /* io_uring submissions of the iteration's socket writes */

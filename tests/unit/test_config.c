@@ -31,6 +31,7 @@ static void test_defaults(void **state)
     assert_int_equal(c.queue_timeout_s, 900);
     assert_int_equal(c.log_level, 2);
     assert_int_equal(c.max_sockets, 32768);
+    assert_int_equal(c.coalesce_us, 2000);
     assert_false(c.dev);
     assert_int_equal(gx_config_finish(&c, err, sizeof(err)), -1); /* no secret outside dev */
     assert_non_null(strstr(err, "--secret"));
@@ -57,6 +58,7 @@ static void test_flags_both_forms(void **state)
                     "5",
                     "--queue-timeout=60",
                     "--max-sockets=20000",
+                    "--coalesce-us=0",
                     "--dev",
                     NULL};
     assert_int_equal(parse(&c, argv, NULL, err), 0);
@@ -69,6 +71,7 @@ static void test_flags_both_forms(void **state)
     assert_int_equal(c.heartbeat_s, 5);
     assert_int_equal(c.queue_timeout_s, 60);
     assert_int_equal(c.max_sockets, 20000);
+    assert_int_equal(c.coalesce_us, 0);
     assert_true(c.dev);
     assert_int_equal(gx_config_finish(&c, err, sizeof(err)), 0);
     gx_config_free(&c);
@@ -100,10 +103,15 @@ static void test_bad_values(void **state)
     char err[256];
     struct {
         char *a, *b, *names;
-    } cases[] = {{"--listen", "nohost", "--listen"},          {"--listen", "h:99999", "--listen"},
-                 {"--redis", "http://x", "--redis"},          {"--node-id", "a b", "--node-id"},
-                 {"--log-level", "loud", "--log-level"},      {"--heartbeat", "0", "--heartbeat"},
-                 {"--queue-timeout", "x", "--queue-timeout"}, {"--bogus", "1", "--bogus"},
+    } cases[] = {{"--listen", "nohost", "--listen"},
+                 {"--listen", "h:99999", "--listen"},
+                 {"--redis", "http://x", "--redis"},
+                 {"--node-id", "a b", "--node-id"},
+                 {"--log-level", "loud", "--log-level"},
+                 {"--heartbeat", "0", "--heartbeat"},
+                 {"--coalesce-us", "-1", "--coalesce-us"},
+                 {"--queue-timeout", "x", "--queue-timeout"},
+                 {"--bogus", "1", "--bogus"},
                  {"--max-sockets", "10", "--max-sockets"}};
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         gx_config c;
