@@ -1,6 +1,13 @@
 /* task.claim: capacity is checked here (this node holds the expert's one session, and counts
  * claims in flight against it); eligibility and "exactly one winner" are decided by the
- * claim script in Redis, which also publishes the withdrawal and the customer's update. */
+ * claim script in Redis, which also publishes the withdrawal and the customer's update.
+ *
+ * An offer makes many experts claim the same task within a millisecond. This node sends
+ * Redis one claim per task at a time and holds back the others it gets meanwhile: when the
+ * claim in Redis wins, the held ones are answered here with what the script would have
+ * said to each (the winner's reply carries the task's brand, topic, language and tier);
+ * when it loses, they all go to Redis. A burst of 100 claims costs Redis one script instead
+ * of 100, and the losers hear sooner. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,7 +40,15 @@ char *gx_withdraw_payload(const char *task, const char *winner, const char *reas
     return out;
 }
 
-#define GX_CLAIM_HISTORY_AT 8 /* the claim script's reply: 8 fields, then the history */
+#define GX_CLAIM_HISTORY_AT 9 /* the claim script's reply: 9 fields, then the history */
+
+/* The claims of one task held back while another of this node's is in Redis. */
+struct gx_claimq {
+    gx_req **v;
+    int n, cap;
+};
+
+static int send_claim(gx_req *q);
 
 static void assigned_reply(gx_req *q, redisReply *r)
 {
@@ -73,60 +88,123 @@ static void assigned_reply(gx_req *q, redisReply *r)
     json_decref(a);
 }
 
-static void on_claimed(redisReply *r, void *priv)
+static void claim_won(gx_req *q, redisReply *r)
 {
-    gx_req *q = priv;
     gx_session *s = q->s;
     gx_server *srv = s->srv;
+    srv->m.claims[0]++;
+    s->held++;
+    bool staff = s->who.role == GX_ROLE_STAFF;
+    gx_redis_cmd(srv->redis, NULL, NULL, "SADD gx:u:%s:tasks %s", s->who.sub, q->task);
+    gx_redis_cmd(srv->redis, NULL, NULL, "ZREM gx:{b:%s}:%s %s", gx_reply_str(r, 2),
+                 staff ? "esc" : "q", q->task);
+    gx_redis_cmd(srv->redis, NULL, NULL, "ZREM gx:expiry %s", q->task);
+    if (!staff)
+        gx_wave_drop(srv, q->task);
+    assigned_reply(q, r);
+    gx_webhook_emit(srv, gx_reply_str(r, 2), "task.assigned", q->task,
+                    json_pack("{s:s, s:{s:s, s:s, s:s}}", "status", gx_reply_str(r, 1), "assignee",
+                              "id", s->who.sub, "name", s->who.name, "role",
+                              gx_role_name(s->who.role)));
+}
+
+static void claim_lost(gx_req *q, int rc)
+{
     static const int slot[] = {
         [-GX_ECONFLICT] = 1, [-GX_ECAPACITY] = 2, [-GX_EFORBIDDEN] = 3, [-GX_ENOTFOUND] = 4};
+    static const char *const why[] = {[-GX_ECONFLICT] = "task is no longer claimable",
+                                      [-GX_EFORBIDDEN] = "not eligible for this task",
+                                      [-GX_ENOTFOUND] = "no such task"};
+    if (-rc < (int)(sizeof(slot) / sizeof(slot[0])) && slot[-rc])
+        q->s->srv->m.claims[slot[-rc]]++;
+    const char *msg = -rc < (int)(sizeof(why) / sizeof(why[0])) && why[-rc]
+                          ? why[-rc]
+                          : "storage unavailable; try again";
+    gx_session_error(q->s, rc, gx_req_ref(q), "%s", msg);
+}
+
+/* A claim answered: what it counted against the expert's capacity is released. */
+static void claim_end(gx_req *q)
+{
+    gx_session *s = q->s;
     s->claiming--;
-    gx_hist_observe(&srv->m.claim_time, (double)(uv_hrtime() - q->t0_ns) / 1e9);
-    int rc = gx_script_status(r);
-    if (rc == 0) {
-        srv->m.claims[0]++;
-        s->held++;
-        bool staff = s->who.role == GX_ROLE_STAFF;
-        gx_redis_cmd(srv->redis, NULL, NULL, "SADD gx:u:%s:tasks %s", s->who.sub, q->task);
-        gx_redis_cmd(srv->redis, NULL, NULL, "ZREM gx:{b:%s}:%s %s", gx_reply_str(r, 2),
-                     staff ? "esc" : "q", q->task);
-        gx_redis_cmd(srv->redis, NULL, NULL, "ZREM gx:expiry %s", q->task);
-        if (!staff)
-            gx_wave_drop(srv, q->task);
-        assigned_reply(q, r);
-        gx_webhook_emit(srv, gx_reply_str(r, 2), "task.assigned", q->task,
-                        json_pack("{s:s, s:{s:s, s:s, s:s}}", "status", gx_reply_str(r, 1),
-                                  "assignee", "id", s->who.sub, "name", s->who.name, "role",
-                                  gx_role_name(s->who.role)));
-    } else {
-        if (-rc < (int)(sizeof(slot) / sizeof(slot[0])) && slot[-rc])
-            srv->m.claims[slot[-rc]]++;
-        static const char *const why[] = {[-GX_ECONFLICT] = "task is no longer claimable",
-                                          [-GX_EFORBIDDEN] = "not eligible for this task",
-                                          [-GX_ENOTFOUND] = "no such task"};
-        const char *msg = -rc < (int)(sizeof(why) / sizeof(why[0])) && why[-rc]
-                              ? why[-rc]
-                              : "storage unavailable; try again";
-        gx_session_error(s, rc, gx_req_ref(q), "%s", msg);
-    }
+    gx_hist_observe(&s->srv->m.claim_time, (double)(uv_hrtime() - q->t0_ns) / 1e9);
     gx_presence_refresh(s);
     gx_req_free(q);
 }
 
-void gx_on_task_claim(gx_session *s, json_t *msg, const char *ref)
+/* ",a,b," lists v, as the claim script's has() reads it. */
+static bool listed(const char *csv, const char *v)
 {
-    const char *task = gx_field_id(s, msg, "task", ref);
-    if (!task)
-        return;
-    int cap = s->capacity ? s->capacity : s->prof.capacity;
-    if (s->held + s->claiming >= cap) {
-        s->srv->m.claims[2]++;
-        gx_session_error(s, GX_ECAPACITY, ref, "at capacity (%d of %d)", s->held, cap);
-        return;
+    char needle[80];
+    int n = snprintf(needle, sizeof(needle), ",%s,", v);
+    return csv && n > 0 && (size_t)n < sizeof(needle) && strstr(csv, needle);
+}
+
+/* What the claim script answers s once the task is taken, from the winner's reply: the
+ * eligibility test comes first there, so an ineligible claimer hears forbidden. */
+static int taken_verdict(const gx_session *s, const redisReply *won)
+{
+    const gx_profile *p = &s->prof;
+    const char *brand = gx_reply_str(won, 2);
+    if (s->who.role == GX_ROLE_STAFF)
+        return listed(p->brands_csv, brand) ? GX_ECONFLICT : GX_EFORBIDDEN;
+    bool fits = listed(p->brands_csv, brand) && listed(p->langs_csv, gx_reply_str(won, 4)) &&
+                listed(p->skills_csv, gx_reply_str(won, 3)) &&
+                p->tier >= atoi(gx_reply_str(won, 8));
+    return fits ? GX_ECONFLICT : GX_EFORBIDDEN;
+}
+
+static void send_or_fail(gx_req *q)
+{
+    int rc = send_claim(q);
+    if (rc) {
+        claim_lost(q, rc);
+        claim_end(q);
     }
-    gx_req *q = gx_req_new(s, ref, task);
-    if (!q)
+}
+
+/* The task's claim in Redis is answered (won: its reply, else NULL): the claims held back
+ * meanwhile are answered here after a win, or go to Redis. */
+static void settle(gx_server *srv, const char *task, const redisReply *won)
+{
+    gx_tlocal *t = gx_tlocal_get(srv, task, false);
+    struct gx_claimq *cq = t ? t->claims : NULL;
+    if (!cq)
         return;
+    t->claims = NULL;
+    for (int i = 0; i < cq->n; i++) {
+        gx_req *h = cq->v[i];
+        if (won) {
+            claim_lost(h, taken_verdict(h->s, won));
+            claim_end(h);
+        } else {
+            send_or_fail(h);
+        }
+    }
+    free(cq->v);
+    free(cq);
+    gx_tlocal_gc(srv, t);
+}
+
+static void on_claimed(redisReply *r, void *priv)
+{
+    gx_req *q = priv;
+    q->s->srv->claims_out--;
+    int rc = gx_script_status(r);
+    if (rc == 0)
+        claim_won(q, r);
+    else
+        claim_lost(q, rc);
+    if (q->num == 1) /* this node's claim of the task in Redis */
+        settle(q->s->srv, q->task, rc == 0 ? r : NULL);
+    claim_end(q);
+}
+
+static int send_claim(gx_req *q)
+{
+    gx_session *s = q->s;
+    const char *task = q->task;
     bool staff = s->who.role == GX_ROLE_STAFF;
     json_t *u = json_pack("{s:s, s:s, s:s, s:{s:s}}", "type", "task.update", "task", task, "status",
                           staff ? "escalated" : "assigned", "expert", "name", s->who.name);
@@ -150,16 +228,68 @@ void gx_on_task_claim(gx_session *s, json_t *msg, const char *ref)
                           now,
                           update ? update : "",
                           wd ? wd : ""};
-    s->claiming++;
-    gx_presence_refresh(s);
     int rc = update && wd
                  ? gx_redis_script(s->srv->redis, GX_SCRIPT_CLAIM, on_claimed, q, 2, 12, argv, NULL)
                  : GX_EINTERNAL;
+    if (!rc)
+        s->srv->claims_out++;
     free(update);
     free(wd);
-    if (rc) {
-        s->claiming--;
-        gx_presence_refresh(s);
-        gx_req_fail(q, rc);
+    return rc;
+}
+
+static int hold(struct gx_claimq *cq, gx_req *q)
+{
+    if (cq->n == cq->cap) {
+        int cap = cq->cap ? 2 * cq->cap : 8;
+        gx_req **v = realloc(cq->v, sizeof(*v) * (size_t)cap);
+        if (!v)
+            return -1;
+        cq->v = v;
+        cq->cap = cap;
     }
+    cq->v[cq->n++] = q;
+    return 0;
+}
+
+void gx_on_task_claim(gx_session *s, json_t *msg, const char *ref)
+{
+    const char *task = gx_field_id(s, msg, "task", ref);
+    if (!task)
+        return;
+    int cap = s->capacity ? s->capacity : s->prof.capacity;
+    if (s->held + s->claiming >= cap) {
+        s->srv->m.claims[2]++;
+        gx_session_error(s, GX_ECAPACITY, ref, "at capacity (%d of %d)", s->held, cap);
+        return;
+    }
+    gx_req *q = gx_req_new(s, ref, task);
+    if (!q)
+        return;
+    s->claiming++;
+    gx_presence_refresh(s);
+    gx_tlocal *t = gx_tlocal_get(s->srv, task, true);
+    if (t && t->claims && hold(t->claims, q) == 0)
+        return;
+    if (t && !t->claims && (t->claims = calloc(1, sizeof(*t->claims))))
+        q->num = 1; /* the task's claim in Redis: its reply settles the ones held back */
+    int rc = send_claim(q);
+    if (rc)
+        claim_lost(q, rc);
+    if (rc && q->num == 1)
+        settle(s->srv, task, NULL); /* frees the empty queue and collects t */
+    else if (q->num != 1)
+        gx_tlocal_gc(s->srv, t);
+    if (rc)
+        claim_end(q);
+}
+
+void gx_claims_free(gx_tlocal *t)
+{
+    for (int i = 0; t->claims && i < t->claims->n; i++)
+        gx_req_free(t->claims->v[i]);
+    if (t->claims)
+        free(t->claims->v);
+    free(t->claims);
+    t->claims = NULL;
 }

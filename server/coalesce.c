@@ -20,13 +20,13 @@ static void judge(gx_coalesce *c, uint64_t now, uint64_t events)
     c->period_events = events;
 }
 
-uint64_t gx_coalesce_pause(gx_coalesce *c, uint64_t now, uint64_t events)
+uint64_t gx_coalesce_pause(gx_coalesce *c, uint64_t now, uint64_t events, bool urgent)
 {
     if (!c->window_ns)
         return 0;
     judge(c, now, events);
     uint64_t since = now - c->last_wait;
-    if (!c->busy || since >= c->window_ns)
+    if (!c->busy || urgent || since >= c->window_ns)
         return 0;
     return c->window_ns - since;
 }

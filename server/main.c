@@ -77,7 +77,8 @@ static void on_coalesce(uv_prepare_t *h)
 {
     gx_main *m = h->data;
     gx_metrics *mt = &m->srv.m;
-    uint64_t d = gx_coalesce_pause(&m->coalesce, uv_hrtime(), mt->frames_in + mt->bus_in);
+    uint64_t d = gx_coalesce_pause(&m->coalesce, uv_hrtime(), mt->frames_in + mt->bus_in,
+                                   m->srv.claims_out > 0);
     if (d) {
         struct timespec ts = {(time_t)(d / 1000000000u), (long)(d % 1000000000u)};
         nanosleep(&ts, NULL);

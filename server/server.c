@@ -51,7 +51,7 @@ gx_tlocal *gx_tlocal_get(gx_server *srv, const char *task, bool create)
 
 void gx_tlocal_gc(gx_server *srv, gx_tlocal *t)
 {
-    if (!t || t->members.n || t->holders.n || t->readers)
+    if (!t || t->members.n || t->holders.n || t->readers || t->claims)
         return;
     gx_map_del(&srv->tasks, t->id);
     gx_svec_free(&t->members);
@@ -99,6 +99,7 @@ static void free_task(const char *key, void *val, void *arg)
     (void)arg;
     for (int i = 0; i < t->holders.n; i++)
         gx_session_unref(t->holders.v[i]);
+    gx_claims_free(t);
     gx_svec_free(&t->holders);
     gx_svec_free(&t->members);
     free(t);

@@ -30,8 +30,9 @@ typedef struct {
 void gx_coalesce_init(gx_coalesce *c, unsigned window_us);
 
 /* Called right before the loop waits, with the monotonic time and the number of events
- * handled so far; returns how long to sleep before waiting (0 most of the time). */
-uint64_t gx_coalesce_pause(gx_coalesce *c, uint64_t now_ns, uint64_t events);
+ * handled so far; returns how long to sleep before waiting (0 most of the time). urgent:
+ * someone waits on a reply that is due any moment (a claim in Redis): no pause. */
+uint64_t gx_coalesce_pause(gx_coalesce *c, uint64_t now_ns, uint64_t events, bool urgent);
 
 /* Called once the pause is over, right before the wait begins. */
 void gx_coalesce_waiting(gx_coalesce *c, uint64_t now_ns);

@@ -35,6 +35,8 @@ void gx_offer_on_event(gx_server *srv, const char *payload, size_t len);
 
 /* claim.c */
 void gx_on_task_claim(gx_session *s, json_t *msg, const char *ref);
+/* Frees the claims a task's entry still holds back (at exit). */
+void gx_claims_free(gx_tlocal *t);
 /* Event payloads: "U\t<task>\t<origin>\t<freed>\n" + update, where freed "*" means every
  * expert or staff member holding the task lets go of it, "-" nobody; and
  * "W\t<task>\t<winner or ->\n" + offer.withdrawn. Caller frees; NULL on no memory. */

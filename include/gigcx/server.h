@@ -33,13 +33,14 @@ typedef struct {
 /* Local sessions that take part in one task, and local sessions that hold its offer. */
 typedef struct {
     char id[65];
-    char brand[65];       /* known once a local customer waits on it, for queue positions */
-    bool queued;          /* a local customer is told its position while this is true */
-    int position;         /* last position sent */
-    gx_svec members;      /* borrowed: each member removes itself when it closes */
-    gx_svec holders;      /* each holds a reference: dropped when the offer is withdrawn */
-    int readers;          /* backlogs reading its state: they keep the entry */
-    unsigned withdrawals; /* withdrawals seen, so a backlog sees one that overtook its read */
+    char brand[65];           /* known once a local customer waits on it, for queue positions */
+    bool queued;              /* a local customer is told its position while this is true */
+    int position;             /* last position sent */
+    gx_svec members;          /* borrowed: each member removes itself when it closes */
+    gx_svec holders;          /* each holds a reference: dropped when the offer is withdrawn */
+    int readers;              /* backlogs reading its state: they keep the entry */
+    unsigned withdrawals;     /* withdrawals seen, so a backlog sees one that overtook its read */
+    struct gx_claimq *claims; /* owned (claim.c): set while a claim of this node is in Redis */
 } gx_tlocal;
 
 /* Local available experts and staff of one brand, so an offer is not a scan of every socket. */
@@ -74,6 +75,7 @@ typedef struct gx_server {
     uv_check_t flush_check;     /* writes them after the iteration's I/O callbacks */
     uv_prepare_t flush_prepare; /* and before the loop waits (timers queue frames too) */
     bool stopping;
+    int claims_out;             /* claims in Redis: the loop does not pause for them (coalesce.h) */
     struct gx_webhook *webhook; /* owned (webhook.c); NULL when webhooks could not start */
 } gx_server;
 

@@ -3,7 +3,8 @@
 -- KEYS: task hash, chat stream. ARGV: user, name, role, ",brands,", ",languages,",
 -- ",skills,", tier, now ms, status update payload, withdrawal payload.
 -- Returns {"ok", status, brand, topic, language, customer name, pay, escalation reason,
--- history...} or {code}.
+-- tier, history...} or {code}. (The node answers claims it held back with the brand, topic,
+-- language and tier: claim.c.)
 local t = redis.call('HMGET', KEYS[1], 'status', 'assignee', 'brand', 'language', 'topic',
     'tier', 'customer_name', 'pay', 'escalation_reason')
 if not t[1] then
@@ -37,7 +38,7 @@ redis.call('HSET', KEYS[1], 'status', newstatus, 'assignee', ARGV[1], 'assignee_
     'assignee_role', role, 'assigned_at', ARGV[8], role, ARGV[1])
 redis.call('PUBLISH', 'gx:ev:offer', ARGV[10])
 redis.call('PUBLISH', 'gx:ev:task', ARGV[9])
-local out = {'ok', newstatus, brand, t[5], t[4], t[7], t[8], t[9] or ''}
+local out = {'ok', newstatus, brand, t[5], t[4], t[7], t[8], t[9] or '', t[6] or '0'}
 local hist = redis.call('XREVRANGE', KEYS[2], '+', '-', 'COUNT', 200)
 for i = #hist, 1, -1 do
     out[#out + 1] = hist[i]

@@ -17,7 +17,7 @@ static uint64_t run(gx_coalesce *c, uint64_t *now, uint64_t *events, unsigned ms
     uint64_t pause = 0;
     for (uint64_t end = *now + ms * MS; *now < end; *now += step_us * 1000ull) {
         *events += per_wake;
-        pause = gx_coalesce_pause(c, *now, *events);
+        pause = gx_coalesce_pause(c, *now, *events, false);
         gx_coalesce_waiting(c, *now + pause);
     }
     return pause;
@@ -43,10 +43,13 @@ static void test_busy_server_pauses_for_the_rest_of_the_window(void **state)
     run(&c, &now, &events, 300, 500, 3); /* 6,000 events/s */
     assert_true(c.busy);
     gx_coalesce_waiting(&c, now);
-    assert_int_equal(gx_coalesce_pause(&c, now + 500000, events + 1), 1500000);
+    assert_int_equal(gx_coalesce_pause(&c, now + 500000, events + 1, false), 1500000);
+    /* unless a reply someone races for is due */
+    gx_coalesce_waiting(&c, now);
+    assert_int_equal(gx_coalesce_pause(&c, now + 500000, events + 1, true), 0);
     /* a pass that took longer than the window waits at once */
     gx_coalesce_waiting(&c, now);
-    assert_int_equal(gx_coalesce_pause(&c, now + 2500000, events + 2), 0);
+    assert_int_equal(gx_coalesce_pause(&c, now + 2500000, events + 2, false), 0);
 }
 
 static void test_burst_then_silence(void **state)
@@ -60,7 +63,7 @@ static void test_burst_then_silence(void **state)
     /* the loop slept for a second: the stale period does not count as busy */
     now += 1000 * MS;
     gx_coalesce_waiting(&c, now);
-    assert_int_equal(gx_coalesce_pause(&c, now + 100000, events + 1), 0);
+    assert_int_equal(gx_coalesce_pause(&c, now + 100000, events + 1, false), 0);
     assert_false(c.busy);
 }
 

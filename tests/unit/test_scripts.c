@@ -148,7 +148,8 @@ static void test_claim_eligibility(void **state)
     assert_string_equal(r->element[0]->str, "ok");
     assert_string_equal(r->element[1]->str, "assigned");
     assert_string_equal(r->element[5]->str, "Ann Lee");
-    assert_int_equal(r->elements, 9); /* 8 fields + the opening message */
+    assert_string_equal(r->element[8]->str, "2"); /* the task's tier */
+    assert_int_equal(r->elements, 10);            /* 9 fields + the opening message */
     freeReplyObject(r);
 }
 
