@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <libwebsockets.h>
+#include "gigcx/jr.h"
 #include "gigcx/chat.h"
 #include "gigcx/error.h"
 #include "gigcx/handlers.h"
@@ -186,7 +187,9 @@ static void on_frame(gx_session *s, const char *data, size_t len)
 {
     s->srv->m.frames_in++;
     json_error_t jerr;
-    json_t *msg = json_loadb(data, len, JSON_REJECT_DUPLICATES, &jerr);
+    json_t *msg = gx_jr_flat(data, len); /* the usual flat frame, read fast (jr.h) */
+    if (!msg)
+        msg = json_loadb(data, len, JSON_REJECT_DUPLICATES, &jerr);
     const char *type = NULL, *ref = NULL;
     char why[160];
     bool ok = msg && gx_check_frame(msg, &type, &ref, why, sizeof(why));
