@@ -49,6 +49,7 @@ struct gx_claimq {
 };
 
 static int send_claim(gx_req *q);
+static void settle(gx_server *srv, const char *task, const redisReply *won);
 
 static void assigned_reply(gx_req *q, redisReply *r)
 {
@@ -155,13 +156,17 @@ static int taken_verdict(const gx_session *s, const redisReply *won)
     return fits ? GX_ECONFLICT : GX_EFORBIDDEN;
 }
 
+/* Sends q to Redis, or answers it with why it could not go. */
 static void send_or_fail(gx_req *q)
 {
     int rc = send_claim(q);
-    if (rc) {
-        claim_lost(q, rc);
-        claim_end(q);
-    }
+    if (!rc)
+        return;
+    if (q->num == 1) /* the task's claim in Redis that never got there: nothing held yet */
+        settle(q->s->srv, q->task, NULL);
+    q->s->claiming--;
+    gx_presence_refresh(q->s);
+    gx_req_fail(q, rc);
 }
 
 /* The task's claim in Redis is answered (won: its reply, else NULL): the claims held back
@@ -273,23 +278,19 @@ void gx_on_task_claim(gx_session *s, json_t *msg, const char *ref)
         return;
     if (t && !t->claims && (t->claims = calloc(1, sizeof(*t->claims))))
         q->num = 1; /* the task's claim in Redis: its reply settles the ones held back */
-    int rc = send_claim(q);
-    if (rc)
-        claim_lost(q, rc);
-    if (rc && q->num == 1)
-        settle(s->srv, task, NULL); /* frees the empty queue and collects t */
-    else if (q->num != 1)
-        gx_tlocal_gc(s->srv, t);
-    if (rc)
-        claim_end(q);
+    else
+        gx_tlocal_gc(s->srv, t); /* out of memory: sent without a gate */
+    send_or_fail(q);
 }
 
 void gx_claims_free(gx_tlocal *t)
 {
-    for (int i = 0; t->claims && i < t->claims->n; i++)
-        gx_req_free(t->claims->v[i]);
-    if (t->claims)
-        free(t->claims->v);
-    free(t->claims);
+    struct gx_claimq *cq = t->claims;
+    if (!cq)
+        return;
+    for (int i = 0; i < cq->n; i++)
+        gx_req_free(cq->v[i]);
+    free(cq->v);
+    free(cq);
     t->claims = NULL;
 }
