@@ -35,24 +35,38 @@ enum {
     O_N
 };
 
-/* The offer frame for a task from its HMGET reply (new reference); wave < 0 for none. */
-static json_t *offer_json(const char *task, const redisReply *r, int wave)
+/* The offer frame for a task (new reference); wave < 0 for none. */
+static json_t *offer_json(const char *task, const gx_offer_spec *sp, int wave)
 {
-    json_t *pay = json_loads(gx_reply_str(r, O_PAY), 0, NULL);
+    json_t *pay = json_loads(sp->pay, 0, NULL);
     if (!json_is_object(pay)) {
         json_decref(pay);
         pay = json_object();
     }
-    json_t *o =
-        json_pack("{s:s, s:s, s:s, s:s, s:s, s:I, s:s, s:o, s:I, s:I}", "type", "offer", "task",
-                  task, "brand", gx_reply_str(r, O_BRAND), "topic", gx_reply_str(r, O_TOPIC),
-                  "language", gx_reply_str(r, O_LANG), "priority",
-                  (json_int_t)atoll(gx_reply_str(r, O_PRIO)), "preview", gx_reply_str(r, O_PREVIEW),
-                  "pay", pay, "created_at", (json_int_t)atoll(gx_reply_str(r, O_CREATED)),
-                  "expires_at", (json_int_t)atoll(gx_reply_str(r, O_EXPIRES)));
+    json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:s, s:I, s:s, s:o, s:I, s:I}", "type", "offer",
+                          "task", task, "brand", sp->brand, "topic", sp->topic, "language",
+                          sp->lang, "priority", (json_int_t)atoll(sp->priority), "preview",
+                          sp->preview, "pay", pay, "created_at", (json_int_t)atoll(sp->created_at),
+                          "expires_at", (json_int_t)atoll(sp->expires_at));
     if (o && wave >= 0)
         json_object_set_new(o, "wave", json_integer(wave));
     return o;
+}
+
+/* The spec of a task from its HMGET reply (strings borrowed from r). */
+static gx_offer_spec spec_of(const redisReply *r)
+{
+    return (gx_offer_spec){.brand = gx_reply_str(r, O_BRAND),
+                           .topic = gx_reply_str(r, O_TOPIC),
+                           .lang = gx_reply_str(r, O_LANG),
+                           .priority = gx_reply_str(r, O_PRIO),
+                           .preview = gx_reply_str(r, O_PREVIEW),
+                           .pay = gx_reply_str(r, O_PAY),
+                           .created_at = gx_reply_str(r, O_CREATED),
+                           .expires_at = gx_reply_str(r, O_EXPIRES),
+                           .tier = gx_reply_str(r, O_TIER),
+                           .wave_k = gx_reply_str(r, O_WAVE_K),
+                           .wave_t = gx_reply_str(r, O_WAVE_T)};
 }
 
 static int hmget_task(gx_server *srv, const char *task, gx_redis_cb cb, void *priv)
@@ -71,11 +85,12 @@ typedef struct {
     uint64_t t0_ns; /* when the task was asked for */
 } gx_pub;
 
-/* A waiting task's wave n, from its HMGET reply. */
-static void start_wave(gx_pub *p, const redisReply *r, int n)
+/* A waiting task's wave n. */
+static void start_wave(gx_server *srv, const char *task, const gx_offer_spec *sp, int n,
+                       uint64_t t0_ns)
 {
     gx_wave *w = calloc(1, sizeof(*w));
-    json_t *o = offer_json(p->task, r, n);
+    json_t *o = offer_json(task, sp, n);
     char *body = o ? json_dumps(o, JSON_COMPACT) : NULL;
     json_decref(o);
     if (!w || !body) {
@@ -83,30 +98,35 @@ static void start_wave(gx_pub *p, const redisReply *r, int n)
         free(body);
         return;
     }
-    const char *k = gx_reply_str(r, O_WAVE_K), *t = gx_reply_str(r, O_WAVE_T);
-    *w = (gx_wave){.srv = p->srv,
-                   .tier = atoi(gx_reply_str(r, O_TIER)),
+    *w = (gx_wave){.srv = srv,
+                   .tier = atoi(sp->tier),
                    .n = n,
                    /* tasks from before waves existed go to everyone at once */
-                   .size = k[0] ? atol(k) : 0,
-                   .interval_ms = t[0] ? atoll(t) : GX_WAVE_INTERVAL_DEFAULT * 1000LL,
+                   .size = sp->wave_k[0] ? atol(sp->wave_k) : 0,
+                   .interval_ms =
+                       sp->wave_t[0] ? atoll(sp->wave_t) : GX_WAVE_INTERVAL_DEFAULT * 1000LL,
                    .body = body,
-                   .t0_ns = p->t0_ns};
-    snprintf(w->task, sizeof(w->task), "%s", p->task);
-    snprintf(w->brand, sizeof(w->brand), "%s", gx_reply_str(r, O_BRAND));
-    snprintf(w->lang, sizeof(w->lang), "%s", gx_reply_str(r, O_LANG));
-    snprintf(w->topic, sizeof(w->topic), "%s", gx_reply_str(r, O_TOPIC));
+                   .t0_ns = t0_ns};
+    snprintf(w->task, sizeof(w->task), "%s", task);
+    snprintf(w->brand, sizeof(w->brand), "%s", sp->brand);
+    snprintf(w->lang, sizeof(w->lang), "%s", sp->lang);
+    snprintf(w->topic, sizeof(w->topic), "%s", sp->topic);
     gx_wave_cut(w);
 }
 
-/* Escalated and unassigned: every connected staff member of the brand gets it. */
-static void offer_staff(gx_pub *p, const redisReply *r)
+void gx_offer_first_wave(gx_server *srv, const char *task, const gx_offer_spec *sp)
 {
-    json_t *o = offer_json(p->task, r, -1);
+    start_wave(srv, task, sp, 0, uv_hrtime());
+}
+
+/* Escalated and unassigned: every connected staff member of the brand gets it. */
+static void offer_staff(gx_pub *p, const gx_offer_spec *sp)
+{
+    json_t *o = offer_json(p->task, sp, -1);
     char *body = o ? json_dumps(o, JSON_COMPACT) : NULL;
     if (body)
-        gx_redis_cmd(p->srv->redis, NULL, NULL, "PUBLISH %s E\t%s\t%s\n%s", GX_CH_OFFER,
-                     gx_reply_str(r, O_BRAND), p->task, body);
+        gx_redis_cmd(p->srv->redis, NULL, NULL, "PUBLISH %s E\t%s\t%s\n%s", GX_CH_OFFER, sp->brand,
+                     p->task, body);
     p->srv->m.offers_published++;
     free(body);
     json_decref(o);
@@ -118,12 +138,13 @@ static void on_task_for_offer(redisReply *r, void *priv)
     const char *status = gx_reply_str(r, O_STATUS);
     bool queued = strcmp(status, "queued") == 0;
     bool esc = strcmp(status, "escalated") == 0 && !gx_reply_str(r, O_ASSIGNEE)[0];
+    gx_offer_spec sp = spec_of(r);
     if (queued)
-        start_wave(p, r, p->next ? atoi(gx_reply_str(r, O_WAVE)) + 1 : 0);
+        start_wave(p->srv, p->task, &sp, p->next ? atoi(gx_reply_str(r, O_WAVE)) + 1 : 0, p->t0_ns);
     else if (r && p->next)
         gx_wave_drop(p->srv, p->task);
     if (esc && !p->next)
-        offer_staff(p, r);
+        offer_staff(p, &sp);
     free(p);
 }
 
@@ -487,7 +508,8 @@ static void send_backlog(gx_backlog *b)
             continue;
         const char *wave = gx_reply_str(r, O_WAVE);
         bool staff = s->who.role == GX_ROLE_STAFF;
-        json_t *o = offer_json(task, r, wave[0] && !staff ? atoi(wave) : -1);
+        gx_offer_spec sp = spec_of(r);
+        json_t *o = offer_json(task, &sp, wave[0] && !staff ? atoi(wave) : -1);
         if (gx_privacy_masked(s))
             gx_privacy_mask(o);
         gx_buf *buf = gx_buf_json(o);

@@ -44,6 +44,8 @@ typedef struct {
     void *priv;
     char id[24], brand[65], topic[65], language[65], customer[65];
     char *text, *customer_name, *meta;
+    char *pay, preview[GX_PREVIEW_CHARS * 4 + 8]; /* for the first offer */
+    char tier[8], prio[8], wave_k[24], wave_t[24];
     int priority;
     char msg_id[48];
     long long created, expires;
@@ -55,6 +57,7 @@ static void create_free(gx_create *c)
     free(c->text);
     free(c->customer_name);
     free(c->meta);
+    free(c->pay);
     free(c);
 }
 
@@ -72,7 +75,6 @@ static void on_created_rank(redisReply *r, void *priv)
         return;
     }
     c->srv->m.tasks_created++;
-    gx_offer_publish(c->srv, c->id);
     gx_webhook_emit(c->srv, c->brand, "task.created", c->id,
                     json_pack("{s:s}", "status", "queued"));
     create_done(c, 0, (int)r->integer + 1);
@@ -99,8 +101,24 @@ static void on_created(redisReply *r, void *priv)
         gx_redis_cmd(rd, NULL, NULL, "ZADD gx:{b:%s}:all %lld %s", c->brand, c->created, c->id) ||
         (c->escalate_on_timeout &&
          gx_redis_cmd(rd, NULL, NULL, "HSET gx:{t:%s}:task on_timeout escalate", c->id)) ||
-        gx_redis_cmd(rd, on_created_rank, c, "ZRANK gx:{b:%s}:q %s", c->brand, c->id))
+        gx_redis_cmd(rd, on_created_rank, c, "ZRANK gx:{b:%s}:q %s", c->brand, c->id)) {
         create_done(c, GX_EUNAVAIL, 0);
+        return;
+    }
+    /* The offer goes out now, not after the rank's reply: its Redis commands queue behind
+     * the ones above on the same connection, so the task is listed before anyone sees it. */
+    gx_offer_spec sp = {.brand = c->brand,
+                        .topic = c->topic,
+                        .lang = c->language,
+                        .priority = c->prio,
+                        .preview = c->preview,
+                        .pay = c->pay,
+                        .created_at = gx_reply_str(r, 2),
+                        .expires_at = gx_reply_str(r, 3),
+                        .tier = c->tier,
+                        .wave_k = c->wave_k,
+                        .wave_t = c->wave_t};
+    gx_offer_first_wave(c->srv, c->id, &sp);
 }
 
 /* The brand decides the pay, the tier a topic needs and how long a task may wait. */
@@ -130,43 +148,33 @@ static void on_brand_for_create(redisReply *r, void *priv)
     c->escalate_on_timeout = on_timeout && strcmp(on_timeout, "escalate") == 0;
     json_t *waves = json_object_get(conf, "waves");
     json_t *k = json_object_get(waves, "size"), *t = json_object_get(waves, "interval_s");
-    char wave_k[24], wave_t[24];
-    snprintf(wave_k, sizeof(wave_k), "%lld",
+    snprintf(c->wave_k, sizeof(c->wave_k), "%lld",
              k ? (long long)json_integer_value(k) : (long long)GX_WAVE_SIZE_DEFAULT);
-    snprintf(wave_t, sizeof(wave_t), "%lld",
+    snprintf(c->wave_t, sizeof(c->wave_t), "%lld",
              (t ? (long long)json_integer_value(t) : GX_WAVE_INTERVAL_DEFAULT) * 1000LL);
     json_decref(conf);
-    char tierbuf[8], prio[8], timeout[24], preview[GX_PREVIEW_CHARS * 4 + 8];
-    snprintf(tierbuf, sizeof(tierbuf), "%d", tier == 2 ? 2 : 1);
-    snprintf(prio, sizeof(prio), "%d", c->priority);
+    char timeout[24];
+    snprintf(c->tier, sizeof(c->tier), "%d", tier == 2 ? 2 : 1);
+    snprintf(c->prio, sizeof(c->prio), "%d", c->priority);
     snprintf(timeout, sizeof(timeout), "%lld",
              (long long)(timeout_s > 0 ? timeout_s : c->srv->cfg->queue_timeout_s) * 1000);
-    utf8_prefix(c->text, GX_PREVIEW_CHARS, preview, sizeof(preview));
+    utf8_prefix(c->text, GX_PREVIEW_CHARS, c->preview, sizeof(c->preview));
+    c->pay = strdup(pay ? pay : "{}");
+    free(topic_pay);
+    if (!c->pay) {
+        create_done(c, GX_EINTERNAL, 0);
+        return;
+    }
     char key[96], chat[96], cids[96];
     gx_task_key(key, sizeof(key), c->id, "task");
     gx_task_key(chat, sizeof(chat), c->id, "chat");
     gx_task_key(cids, sizeof(cids), c->id, "cids");
-    const char *argv[] = {key,
-                          chat,
-                          cids,
-                          c->id,
-                          c->brand,
-                          c->topic,
-                          c->language,
-                          prio,
-                          c->customer,
-                          c->customer_name,
-                          c->text,
-                          tierbuf,
-                          timeout,
-                          pay ? pay : "{}",
-                          c->meta ? c->meta : "{}",
-                          preview,
-                          wave_k,
-                          wave_t};
+    const char *argv[] = {key,        chat,        cids,     c->id,       c->brand,
+                          c->topic,   c->language, c->prio,  c->customer, c->customer_name,
+                          c->text,    c->tier,     timeout,  c->pay,      c->meta ? c->meta : "{}",
+                          c->preview, c->wave_k,   c->wave_t};
     int rc =
         gx_redis_script(c->srv->redis, GX_SCRIPT_TASK_CREATE, on_created, c, 3, 18, argv, NULL);
-    free(topic_pay);
     if (rc)
         create_done(c, rc, 0);
 }

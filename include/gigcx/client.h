@@ -7,6 +7,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <uv.h>
 
 typedef struct gxc_ctx gxc_ctx;
@@ -59,6 +60,8 @@ int gxc_close_all(gxc_ctx *ctx);
 void gxc_drop(gxc_conn *c);
 
 bool gxc_is_open(const gxc_conn *c);
+/* How many pieces of frames the context has received so far (a measure of activity). */
+uint64_t gxc_ctx_received(const gxc_ctx *ctx);
 void *gxc_user(const gxc_conn *c);
 
 #endif

@@ -23,6 +23,13 @@ void gx_presence_heartbeat(gx_server *srv);
 /* Reads the task and publishes its offer: the first wave to experts, or to every staff
  * member when escalated. */
 void gx_offer_publish(gx_server *srv, const char *task);
+/* A task's offer, as strings (as Redis keeps them). */
+typedef struct {
+    const char *brand, *topic, *lang, *priority, *preview, *pay, *created_at, *expires_at, *tier,
+        *wave_k, *wave_t;
+} gx_offer_spec;
+/* The first wave of a task just created, from what its creator knows: no read of the task. */
+void gx_offer_first_wave(gx_server *srv, const char *task, const gx_offer_spec *sp);
 /* The next wave of a task still waiting (waves.c calls it when one is due). */
 void gx_offer_next_wave(gx_server *srv, const char *task);
 /* Publishes one wave, if the task still waits: to eligible experts scoring at least thr
