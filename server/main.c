@@ -15,10 +15,12 @@
 #include "gigcx/coalesce.h"
 #include "gigcx/config.h"
 #include "gigcx/dev.h"
+#include "gigcx/due.h"
 #include "gigcx/embed.h"
 #include "gigcx/handlers.h"
 #include "gigcx/http.h"
 #include "gigcx/session.h"
+#include "gigcx/waves.h"
 #include "gigcx/webhook.h"
 
 #define GX_DRAIN_MS 3000 /* longest wait for sockets to flush on shutdown */
@@ -52,12 +54,6 @@ static void on_redis_state(bool up, void *priv)
 static void on_tick(uv_timer_t *t)
 {
     gx_housekeeping(t->data);
-}
-
-/* Waves are due every T seconds per task: a finer tick than housekeeping keeps them on time. */
-static void on_wave_tick(uv_timer_t *t)
-{
-    gx_waves_sweep(t->data);
 }
 
 static void on_flush_check(uv_check_t *h)
@@ -328,7 +324,7 @@ static int run(gx_main *m, uv_loop_t *loop)
     uv_timer_start(&m->srv.tick, on_tick, 1000, 1000);
     uv_timer_init(loop, &m->srv.wave_tick);
     m->srv.wave_tick.data = &m->srv;
-    uv_timer_start(&m->srv.wave_tick, on_wave_tick, GX_WAVE_TICK_MS, GX_WAVE_TICK_MS);
+    uv_timer_start(&m->srv.wave_tick, gx_waves_on_tick, GX_WAVE_TICK_MS, GX_DUE_IDLE_MS);
     uv_check_init(loop, &m->srv.flush_check);
     uv_prepare_init(loop, &m->srv.flush_prepare);
     m->srv.flush_check.data = m->srv.flush_prepare.data = &m->srv;

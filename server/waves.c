@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "gigcx/due.h"
 #include "gigcx/handlers.h"
 #include "gigcx/ranking.h"
 #include "gigcx/request.h"
@@ -36,6 +37,8 @@ static void send_wave(gx_server *srv, gx_wave *w, const char *thr)
     gx_summary_observe(&srv->m.cut, (double)(uv_hrtime() - w->t0_ns) / 1e9);
     gx_redis_cmd(srv->redis, NULL, NULL, "ZADD " GX_WAVES_KEY " %lld %s",
                  (long long)(gx_now_ms() + w->interval_ms), w->task);
+    gx_due_sooner(&srv->wave_tick, gx_waves_on_tick,
+                  w->interval_ms > GX_WAVE_TICK_MS ? (uint64_t)w->interval_ms : GX_WAVE_TICK_MS);
 }
 
 /* {version, score}: the (n+1)K-th best score, or "-" when nobody ranks below it. The wave
@@ -81,6 +84,17 @@ static void on_due(redisReply *r, void *priv)
     for (size_t i = 0; r && r->type == REDIS_REPLY_ARRAY && i < r->elements; i++)
         if (r->element[i]->type == REDIS_REPLY_STRING && gx_id_valid(r->element[i]->str))
             gx_offer_next_wave(srv, r->element[i]->str);
+    if (r && r->type == REDIS_REPLY_ARRAY && r->elements == GX_WAVE_BATCH) /* more are due */
+        gx_due_sooner(&srv->wave_tick, gx_waves_on_tick, GX_WAVE_TICK_MS);
+}
+
+/* The earliest wave left (after the sweep's leases): look again then. */
+static void on_next_due(redisReply *r, void *priv)
+{
+    gx_server *srv = priv;
+    if (r)
+        gx_due_sooner(&srv->wave_tick, gx_waves_on_tick,
+                      gx_due_wait_ms(gx_due_first(r), (long long)gx_now_ms(), GX_WAVE_TICK_MS));
 }
 
 void gx_waves_sweep(gx_server *srv)
@@ -92,5 +106,11 @@ void gx_waves_sweep(gx_server *srv)
     snprintf(lease, sizeof(lease), "%d", GX_WAVE_LEASE_MS);
     snprintf(batch, sizeof(batch), "%d", GX_WAVE_BATCH);
     const char *argv[] = {GX_WAVES_KEY, now, lease, batch};
-    gx_redis_script(srv->redis, GX_SCRIPT_WAVE_DUE, on_due, srv, 1, 4, argv, NULL);
+    if (gx_redis_script(srv->redis, GX_SCRIPT_WAVE_DUE, on_due, srv, 1, 4, argv, NULL) == 0)
+        gx_redis_cmd(srv->redis, on_next_due, srv, "ZRANGE " GX_WAVES_KEY " 0 0 WITHSCORES");
+}
+
+void gx_waves_on_tick(uv_timer_t *t)
+{
+    gx_waves_sweep(t->data);
 }

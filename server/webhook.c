@@ -11,10 +11,11 @@
 #include "gigcx/redis.h"
 #include "gigcx/request.h"
 #include "gigcx/util.h"
+#include "gigcx/due.h"
 #include "gigcx/webhook.h"
 #include "gigcx/webhook_post.h"
 
-#define GX_HOOK_POLL_MS 200
+#define GX_HOOK_POLL_MS 200          /* the most often a node looks for due events (due.h) */
 #define GX_HOOK_LEASE_SLACK_MS 20000 /* a lease outlives the POST's time-out by this much */
 
 struct gx_webhook {
@@ -24,8 +25,8 @@ struct gx_webhook {
     bool claiming; /* one claim in flight at a time */
     bool again;    /* a poll was asked for while claiming */
     bool closed;
-    int busy; /* events leased by this node and not yet settled */
-    uint64_t ticks;
+    int busy;               /* events leased by this node and not yet settled */
+    uint64_t last_sweep_ms; /* loop time of the last time-out sweep and gauge read */
 };
 
 /* One leased event on its way out. */
@@ -43,6 +44,7 @@ typedef struct {
 } gx_hook_ev;
 
 static void poll_due(gx_webhook *wh);
+static void on_next_due(redisReply *r, void *priv);
 
 /* ---- pure helpers ---- */
 
@@ -292,10 +294,12 @@ static void poll_due(gx_webhook *wh)
     snprintf(lease, sizeof(lease), "%lld", c->lease_until);
     snprintf(max, sizeof(max), "%d", room);
     const char *argv[] = {GX_HOOK_DUE, nows, lease, max, GX_HOOK_EVENT};
-    if (gx_redis_script(srv->redis, GX_SCRIPT_HOOK_CLAIM, on_claimed, c, 1, 5, argv, NULL))
+    if (gx_redis_script(srv->redis, GX_SCRIPT_HOOK_CLAIM, on_claimed, c, 1, 5, argv, NULL)) {
         free(c);
-    else
-        wh->claiming = true;
+        return;
+    }
+    wh->claiming = true;
+    gx_redis_cmd(srv->redis, on_next_due, wh, "ZRANGE " GX_HOOK_DUE " 0 0 WITHSCORES");
 }
 
 /* ---- the module ---- */
@@ -307,13 +311,27 @@ static void on_depth(redisReply *r, void *priv)
         srv->m.hooks_outbox = r->integer;
 }
 
+/* Polls when the earliest event falls due, at least once a second (due.h); each second
+ * also times out slow POSTs and reads the outbox gauge. */
 static void on_timer(uv_timer_t *t)
 {
     gx_webhook *wh = t->data;
-    gx_poster_sweep(wh->poster);
-    if (++wh->ticks % 5 == 0 && gx_redis_up(wh->srv->redis)) /* the gauge, once a second */
-        gx_redis_cmd(wh->srv->redis, on_depth, wh->srv, "ZCARD " GX_HOOK_DUE);
+    uint64_t now = uv_now(wh->srv->loop);
+    if (now - wh->last_sweep_ms >= GX_DUE_IDLE_MS) {
+        wh->last_sweep_ms = now;
+        gx_poster_sweep(wh->poster);
+        if (gx_redis_up(wh->srv->redis))
+            gx_redis_cmd(wh->srv->redis, on_depth, wh->srv, "ZCARD " GX_HOOK_DUE);
+    }
     poll_due(wh);
+}
+
+static void on_next_due(redisReply *r, void *priv)
+{
+    gx_webhook *wh = priv;
+    if (r && !wh->closed)
+        gx_due_sooner(&wh->timer, on_timer,
+                      gx_due_wait_ms(gx_due_first(r), (long long)gx_now_ms(), GX_HOOK_POLL_MS));
 }
 
 int gx_webhook_start(gx_server *srv)
@@ -330,7 +348,7 @@ int gx_webhook_start(gx_server *srv)
     }
     uv_timer_init(srv->loop, &wh->timer);
     wh->timer.data = wh;
-    uv_timer_start(&wh->timer, on_timer, GX_HOOK_POLL_MS, GX_HOOK_POLL_MS);
+    uv_timer_start(&wh->timer, on_timer, GX_HOOK_POLL_MS, GX_DUE_IDLE_MS);
     srv->webhook = wh;
     return 0;
 }

@@ -6,7 +6,7 @@
 
 #define GX_WAVE_SIZE_DEFAULT 20     /* K when the brand sets none */
 #define GX_WAVE_INTERVAL_DEFAULT 10 /* T in seconds when the brand sets none */
-#define GX_WAVE_TICK_MS 100         /* how often each node looks for due waves */
+#define GX_WAVE_TICK_MS 100         /* the most often a node looks for due waves (due.h) */
 
 /* One wave of one task's offer. */
 typedef struct {
@@ -27,7 +27,9 @@ void gx_wave_cut(gx_wave *w);
 void gx_wave_free(gx_wave *w);
 /* The task left the queue: no more waves. */
 void gx_wave_drop(gx_server *srv, const char *task);
-/* Sends the waves that are due (a few times a second, on any node). */
+/* Sends the waves that are due (on any node), and sets when to look again. */
 void gx_waves_sweep(gx_server *srv);
+/* The callback of srv->wave_tick (data: srv). */
+void gx_waves_on_tick(uv_timer_t *t);
 
 #endif
