@@ -1,5 +1,6 @@
 #include "gigcx/due.h"
 #include <stdlib.h>
+#include "gigcx/util.h"
 
 long long gx_due_first(const redisReply *r)
 {
@@ -24,4 +25,10 @@ void gx_due_sooner(uv_timer_t *t, uv_timer_cb cb, uint64_t wait_ms)
         return;
     if (!uv_is_active((uv_handle_t *)t) || uv_timer_get_due_in(t) > wait_ms)
         uv_timer_start(t, cb, wait_ms, GX_DUE_IDLE_MS);
+}
+
+void gx_due_after_poll(uv_timer_t *t, uv_timer_cb cb, const redisReply *first, uint64_t min_ms)
+{
+    if (first)
+        gx_due_sooner(t, cb, gx_due_wait_ms(gx_due_first(first), (long long)gx_now_ms(), min_ms));
 }

@@ -35,10 +35,9 @@ static void send_wave(gx_server *srv, gx_wave *w, const char *thr)
         return;
     srv->m.waves_sent++;
     gx_summary_observe(&srv->m.cut, (double)(uv_hrtime() - w->t0_ns) / 1e9);
-    gx_redis_cmd(srv->redis, NULL, NULL, "ZADD " GX_WAVES_KEY " %lld %s",
-                 (long long)(gx_now_ms() + w->interval_ms), w->task);
-    gx_due_sooner(&srv->wave_tick, gx_waves_on_tick,
-                  w->interval_ms > GX_WAVE_TICK_MS ? (uint64_t)w->interval_ms : GX_WAVE_TICK_MS);
+    long long now = (long long)gx_now_ms(), due = now + w->interval_ms;
+    gx_redis_cmd(srv->redis, NULL, NULL, "ZADD " GX_WAVES_KEY " %lld %s", due, w->task);
+    gx_due_sooner(&srv->wave_tick, gx_waves_on_tick, gx_due_wait_ms(due, now, GX_WAVE_TICK_MS));
 }
 
 /* {version, score}: the (n+1)K-th best score, or "-" when nobody ranks below it. The wave
@@ -92,9 +91,7 @@ static void on_due(redisReply *r, void *priv)
 static void on_next_due(redisReply *r, void *priv)
 {
     gx_server *srv = priv;
-    if (r)
-        gx_due_sooner(&srv->wave_tick, gx_waves_on_tick,
-                      gx_due_wait_ms(gx_due_first(r), (long long)gx_now_ms(), GX_WAVE_TICK_MS));
+    gx_due_after_poll(&srv->wave_tick, gx_waves_on_tick, r, GX_WAVE_TICK_MS);
 }
 
 void gx_waves_sweep(gx_server *srv)

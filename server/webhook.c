@@ -330,8 +330,7 @@ static void on_next_due(redisReply *r, void *priv)
 {
     gx_webhook *wh = priv;
     if (r && !wh->closed)
-        gx_due_sooner(&wh->timer, on_timer,
-                      gx_due_wait_ms(gx_due_first(r), (long long)gx_now_ms(), GX_HOOK_POLL_MS));
+        gx_due_after_poll(&wh->timer, on_timer, r, GX_HOOK_POLL_MS);
 }
 
 int gx_webhook_start(gx_server *srv)
