@@ -19,6 +19,7 @@
 #include "gigcx/embed.h"
 #include "gigcx/handlers.h"
 #include "gigcx/http.h"
+#include "gigcx/ranking.h"
 #include "gigcx/session.h"
 #include "gigcx/waves.h"
 #include "gigcx/webhook.h"
@@ -59,11 +60,13 @@ static void on_tick(uv_timer_t *t)
 static void on_flush_check(uv_check_t *h)
 {
     gx_sessions_flush(h->data);
+    gx_ranking_flush(h->data);
 }
 
 static void on_flush_prepare(uv_prepare_t *h)
 {
     gx_sessions_flush(h->data);
+    gx_ranking_flush(h->data);
 }
 
 /* Pauses before the loop waits, while busy (coalesce.h). This handle runs after every other
@@ -111,6 +114,7 @@ static void finish_stop(gx_main *m)
         m->lws_closing = m->srv.ctx;
         m->srv.ctx = NULL;
     }
+    gx_ranking_flush(&m->srv); /* what the closed sessions changed, while Redis is there */
     gx_redis_close(m->srv.redis);
     m->srv.redis = NULL;
     uv_close((uv_handle_t *)&m->srv.tick, on_handle_closed);
@@ -405,6 +409,7 @@ int main(int argc, char **argv, char **envp)
     if (!cfg.plain_send && !gx_flusher_batched(&m.srv))
         lwsl_warn("io_uring unavailable: each socket write is its own system call\n");
     int rc = run(&m, loop);
+    gx_ranking_flush(&m.srv); /* Redis is gone: lets go of the sessions the changes held */
     gx_webhook_free(&m.srv);
     gx_server_free_indexes(&m.srv);
     gx_flusher_free(&m.srv);

@@ -80,10 +80,14 @@ out:
     free(argv);
 }
 
-/* One brand's change of a session's entries, until Redis says at which version. */
-typedef struct {
+/* One brand's change of a session's entries, until Redis says at which version. Changes
+ * wait in srv->rank_q for the end of the loop iteration (gx_ranking_flush), so that a
+ * fan-out that takes thousands of experts out of the rankings sends its offers first. */
+typedef struct gx_rk_move {
     gx_session *s; /* a reference */
     int brand;
+    bool add;
+    struct gx_rk_move *next;
 } gx_rk_move;
 
 static void on_moved(redisReply *r, void *priv)
@@ -96,19 +100,44 @@ static void on_moved(redisReply *r, void *priv)
     free(d);
 }
 
-static void each_brand(gx_session *s, const char *op)
+static void move_call(gx_rk_move *d)
 {
+    gx_session *s = d->s;
+    rank_call(s->srv, &s->prof, s->prof.brands[d->brand], s->who.sub, (long long)s->sess_no,
+              d->add ? "add" : "del", s->rank, on_moved, d);
+}
+
+void gx_ranking_flush(gx_server *srv)
+{
+    gx_rk_move *d = srv->rank_q;
+    srv->rank_q = NULL;
+    srv->rank_q_tail = &srv->rank_q;
+    while (d) {
+        gx_rk_move *next = d->next;
+        move_call(d);
+        d = next;
+    }
+}
+
+static void each_brand(gx_session *s, bool add)
+{
+    gx_server *srv = s->srv;
     if (!s->moved && s->prof.nbrands)
         s->moved = calloc((size_t)s->prof.nbrands, sizeof(*s->moved));
     for (int i = 0; i < s->prof.nbrands; i++) {
         gx_rk_move *d = s->moved ? malloc(sizeof(*d)) : NULL;
-        if (d) {
-            *d = (gx_rk_move){gx_session_ref(s), i};
-            s->moved[i].inflight++;
-            s->moved[i].ver = INT64_MAX; /* moving: later than any cut-off until Redis says */
+        if (!d) { /* no memory to wait with: now, without learning the version */
+            rank_call(srv, &s->prof, s->prof.brands[i], s->who.sub, (long long)s->sess_no,
+                      add ? "add" : "del", s->rank, NULL, NULL);
+            continue;
         }
-        rank_call(s->srv, &s->prof, s->prof.brands[i], s->who.sub, (long long)s->sess_no, op,
-                  s->rank, d ? on_moved : NULL, d);
+        *d = (gx_rk_move){gx_session_ref(s), i, add, NULL};
+        s->moved[i].inflight++;
+        s->moved[i].ver = INT64_MAX; /* moving: later than any cut-off until Redis says */
+        if (!srv->rank_q_tail)
+            srv->rank_q_tail = &srv->rank_q;
+        *srv->rank_q_tail = d;
+        srv->rank_q_tail = &d->next;
     }
 }
 
@@ -145,7 +174,7 @@ static void put(gx_session *s)
         return;
     s->rank = score_of(&s->prof, s->who.sub);
     s->ranked = true;
-    each_brand(s, "add");
+    each_brand(s, true);
 }
 
 void gx_ranking_sync(gx_session *s)
@@ -163,7 +192,7 @@ void gx_ranking_take(gx_session *s)
     if (!s->ranked)
         return;
     s->ranked = false;
-    each_brand(s, "del");
+    each_brand(s, false);
 }
 
 typedef struct {
@@ -180,7 +209,7 @@ static void on_outcome(redisReply *r, void *priv)
         gx_profile_rep(&s->prof, r);
         s->rank = score_of(&s->prof, s->who.sub);
         if (s->ranked) /* the entries move to the new score */
-            each_brand(s, "add");
+            each_brand(s, true);
     }
     free(k);
 }

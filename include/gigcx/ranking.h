@@ -32,6 +32,9 @@ bool gx_ranking_saturated(const gx_session *s);
  * customers, and cheap when nothing changed. */
 void gx_ranking_sync(gx_session *s);
 void gx_ranking_take(gx_session *s);
+/* Sends the ranking changes sync and take made during this loop iteration to Redis. Called
+ * after the iteration's frames are written: bookkeeping never holds up an offer. */
+void gx_ranking_flush(gx_server *srv);
 
 /* An expert's task ended (resolved, or not: released, escalated, went silent): records it
  * and, when the expert is connected here, refreshes its score. */

@@ -77,6 +77,8 @@ typedef struct gx_server {
     bool stopping;
     int claims_out;             /* claims in Redis: the loop does not pause for them (coalesce.h) */
     struct gx_webhook *webhook; /* owned (webhook.c); NULL when webhooks could not start */
+    struct gx_rk_move *rank_q;  /* owned: ranking changes waiting for gx_ranking_flush */
+    struct gx_rk_move **rank_q_tail;
 } gx_server;
 
 /* svec helpers: push returns 0 or -1 (no memory); del swaps the last entry into i. */
