@@ -1,7 +1,8 @@
-/* gxclient: a small WebSocket client on the libwebsockets client API and a libuv loop, for
- * the integration tests and the load tester. One context serves many connections; each
- * connection queues outgoing frames (copied once, with LWS_PRE headroom) and writes one per
- * writeable callback. Received frames are reassembled and handed over whole. */
+/* gxclient: a small WebSocket client on libwebsockets and a libuv loop, for the integration
+ * tests and the load tester. One context serves many connections; each connection queues
+ * outgoing frames (copied once, with LWS_PRE headroom) and writes one per writeable
+ * callback. Received frames are reassembled and handed over whole. A context frames either
+ * with lws's WebSocket client or by itself on lws raw sockets (cheaper to receive). */
 #ifndef GIGCX_CLIENT_H
 #define GIGCX_CLIENT_H
 
@@ -31,8 +32,11 @@ typedef struct {
     const char *origin;    /* NULL, or an Origin header */
 } gxc_target;
 
-/* A client context on loop (borrowed). NULL on failure. */
-gxc_ctx *gxc_ctx_new(uv_loop_t *loop);
+/* A client context on loop (borrowed). own_framing: connections are lws raw sockets that
+ * gxclient frames itself (RFC 6455, client side), reading a frame in one pass where lws
+ * 4.1's client parser makes a call per byte; else lws's WebSocket client. Callbacks are
+ * the same either way. NULL on failure. */
+gxc_ctx *gxc_ctx_new(uv_loop_t *loop, bool own_framing);
 /* Closes every connection (on_close is called for each) and starts tearing the context
  * down; the loop must then run until lws has closed its handles, and gxc_ctx_finalize
  * frees what is left (lws on a foreign loop finishes its destroy only on a second call).
@@ -60,8 +64,6 @@ int gxc_close_all(gxc_ctx *ctx);
 void gxc_drop(gxc_conn *c);
 
 bool gxc_is_open(const gxc_conn *c);
-/* How many pieces of frames the context has received so far (a measure of activity). */
-uint64_t gxc_ctx_received(const gxc_ctx *ctx);
 void *gxc_user(const gxc_conn *c);
 
 #endif

@@ -1,38 +1,14 @@
-/* gxclient: WebSocket connections through the lws client API on a foreign libuv loop.
- * It knows nothing of gigcx messages: frames in, frames out, open and close. */
+/* gxclient: WebSocket connections through the lws client API on a foreign libuv loop, and
+ * what both framings share (queue, reassembly, teardown). It knows nothing of gigcx
+ * messages: frames in, frames out, open and close. */
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <libwebsockets.h>
-#include "gigcx/client.h"
+#include "gigcx/wsframe.h"
+#include "gxc_private.h"
 
 #define GXC_SEND_QUEUE_MAX 65536
-
-typedef struct gxc_frame {
-    struct gxc_frame *next;
-    size_t len;
-    bool binary;
-    unsigned char data[]; /* LWS_PRE headroom, then len bytes */
-} gxc_frame;
-
-struct gxc_conn {
-    gxc_ctx *ctx;    /* borrowed */
-    struct lws *wsi; /* borrowed; NULL when closed */
-    gxc_callbacks cb;
-    void *user;
-    gxc_frame *head, *tail; /* owned send queue */
-    int queued;
-    char *rx; /* owned reassembly buffer */
-    size_t rxlen, rxcap;
-    int close_code;
-    bool open, closing, ended;
-    gxc_conn *next, *prev; /* in ctx->all */
-};
-
-struct gxc_ctx {
-    struct lws_context *lws;
-    gxc_conn *all;
-};
 
 static void unlink_conn(gxc_conn *c)
 {
@@ -45,7 +21,7 @@ static void unlink_conn(gxc_conn *c)
     c->next = c->prev = NULL;
 }
 
-static void end_conn(gxc_conn *c, int code)
+void gxc__end_conn(gxc_conn *c, int code)
 {
     if (c->ended)
         return;
@@ -62,18 +38,14 @@ static void end_conn(gxc_conn *c, int code)
         c->head = f->next;
         free(f);
     }
+    free(c->hs);
+    free(c->in);
     free(c->rx);
     free(c);
 }
 
-static int on_receive(gxc_conn *c, struct lws *wsi, const char *in, size_t len)
+int gxc__rx_append(gxc_conn *c, const void *in, size_t len)
 {
-    bool final = lws_is_final_fragment(wsi) && !lws_remaining_packet_payload(wsi);
-    if (final && c->rxlen == 0) {
-        if (c->cb.on_text)
-            c->cb.on_text(c, in, len, c->user);
-        return 0;
-    }
     if (c->rxlen + len > c->rxcap) {
         size_t ncap = c->rxcap ? c->rxcap * 2 : 4096;
         while (ncap < c->rxlen + len)
@@ -86,6 +58,19 @@ static int on_receive(gxc_conn *c, struct lws *wsi, const char *in, size_t len)
     }
     memcpy(c->rx + c->rxlen, in, len);
     c->rxlen += len;
+    return 0;
+}
+
+static int on_receive(gxc_conn *c, struct lws *wsi, const char *in, size_t len)
+{
+    bool final = lws_is_final_fragment(wsi) && !lws_remaining_packet_payload(wsi);
+    if (final && c->rxlen == 0) {
+        if (c->cb.on_text)
+            c->cb.on_text(c, in, len, c->user);
+        return 0;
+    }
+    if (gxc__rx_append(c, in, len))
+        return -1;
     if (final) {
         size_t n = c->rxlen;
         c->rxlen = 0;
@@ -143,12 +128,12 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
         return 0;
     case LWS_CALLBACK_CLIENT_CONNECTION_ERROR:
         if (c)
-            end_conn(c, -1);
+            gxc__end_conn(c, -1);
         lws_set_opaque_user_data(wsi, NULL);
         return 0;
     case LWS_CALLBACK_CLIENT_CLOSED:
         if (c)
-            end_conn(c, c->close_code ? c->close_code : 1006);
+            gxc__end_conn(c, c->close_code ? c->close_code : 1006);
         lws_set_opaque_user_data(wsi, NULL);
         return 0;
     default:
@@ -158,6 +143,7 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
 
 static const struct lws_protocols protocols[] = {
     {.name = "gxclient", .callback = callback, .per_session_data_size = 0, .rx_buffer_size = 4096},
+    {.name = "gxraw", .callback = gxc__raw_callback, .per_session_data_size = 0},
     {0}};
 
 /* No lws validity pings (the server pings; lws answers them). Given per connection: lws
@@ -166,11 +152,13 @@ static const struct lws_protocols protocols[] = {
  * walks to its end: with 10,000 sockets, half the tester's CPU. */
 static const lws_retry_bo_t no_validity = {0};
 
-gxc_ctx *gxc_ctx_new(uv_loop_t *loop)
+gxc_ctx *gxc_ctx_new(uv_loop_t *loop, bool own_framing)
 {
     gxc_ctx *ctx = calloc(1, sizeof(*ctx));
     if (!ctx)
         return NULL;
+    ctx->own_framing = own_framing;
+    ctx->rng = (uint64_t)uv_hrtime() ^ (uint64_t)(uintptr_t)ctx ^ 0x9e3779b97f4a7c15ull;
     lws_set_log_level(LLL_ERR | LLL_WARN, NULL); /* a client library keeps quiet */
     void *foreign[] = {loop};
     struct lws_context_creation_info info = {
@@ -194,7 +182,7 @@ void gxc_ctx_free(gxc_ctx *ctx)
     if (!ctx)
         return;
     while (ctx->all)
-        end_conn(ctx->all, -1);
+        gxc__end_conn(ctx->all, -1);
     lws_context_destroy(ctx->lws); /* on a foreign loop this only starts closing handles */
 }
 
@@ -218,6 +206,10 @@ gxc_conn *gxc_connect(gxc_ctx *ctx, const gxc_target *t, const gxc_callbacks *cb
     if (ctx->all)
         ctx->all->prev = c;
     ctx->all = c;
+    if (ctx->own_framing && gxc__raw_prepare(c, t)) {
+        unlink_conn(c);
+        return free(c), NULL;
+    }
     struct lws_client_connect_info ci = {
         .retry_and_idle_policy = &no_validity,
         .context = ctx->lws,
@@ -227,7 +219,8 @@ gxc_conn *gxc_connect(gxc_ctx *ctx, const gxc_target *t, const gxc_callbacks *cb
         .host = t->host,
         .origin = t->origin,
         .protocol = t->protocol,
-        .local_protocol_name = "gxclient",
+        .local_protocol_name = ctx->own_framing ? "gxraw" : "gxclient",
+        .method = ctx->own_framing ? "RAW" : NULL,
         .iface = t->source_ip,
         .opaque_user_data = c,
     };
@@ -238,17 +231,19 @@ gxc_conn *gxc_connect(gxc_ctx *ctx, const gxc_target *t, const gxc_callbacks *cb
     return c;
 }
 
-static int enqueue(gxc_conn *c, const void *data, size_t len, bool binary)
+gxc_frame *gxc__frame_new(size_t len)
 {
-    if (!c || !c->wsi || c->closing || c->queued >= GXC_SEND_QUEUE_MAX)
-        return -1;
     gxc_frame *f = malloc(sizeof(*f) + LWS_PRE + len);
-    if (!f)
-        return -1;
-    f->next = NULL;
-    f->len = len;
-    f->binary = binary;
-    memcpy(f->data + LWS_PRE, data, len);
+    if (f) {
+        f->next = NULL;
+        f->len = len;
+        f->binary = false;
+    }
+    return f;
+}
+
+void gxc__queue(gxc_conn *c, gxc_frame *f)
+{
     if (c->tail)
         c->tail->next = f;
     else
@@ -257,6 +252,22 @@ static int enqueue(gxc_conn *c, const void *data, size_t len, bool binary)
     c->queued++;
     if (c->open)
         lws_callback_on_writable(c->wsi);
+}
+
+static int enqueue(gxc_conn *c, const void *data, size_t len, bool binary)
+{
+    if (!c || !c->wsi || c->closing || c->queued >= GXC_SEND_QUEUE_MAX)
+        return -1;
+    gxc_frame *f;
+    if (c->ctx->own_framing) {
+        f = gxc__raw_frame(c->ctx, binary ? GX_WS_BINARY : GX_WS_TEXT, data, len);
+    } else if ((f = gxc__frame_new(len))) {
+        f->binary = binary;
+        memcpy(f->data + LWS_PRE, data, len);
+    }
+    if (!f)
+        return -1;
+    gxc__queue(c, f);
     return 0;
 }
 

@@ -26,6 +26,7 @@ typedef struct {
     uint64_t phase_us, last_tick_us, last_progress_us;
     int connected; /* experts asked to connect so far */
     bool stormed, quiet;
+    bool lws_framing; /* --lws-framing: lws's WebSocket client instead of gxclient's own */
     double measured_s;
     const char *json_path, *html_path;
     uint64_t prev_tasks, prev_claims, prev_msgs;
@@ -45,12 +46,14 @@ static void usage(FILE *f)
 {
     fprintf(f,
             "usage: gigcx-loadtest SCENARIO [--url ws://127.0.0.1:8080 ...] [--admin-key K]\n"
-            "       [--json FILE] [--html FILE] [--source-ips N] [--quiet] [--FIELD VALUE ...]\n\n"
+            "       [--json FILE] [--html FILE] [--source-ips N] [--quiet] [--lws-framing]\n"
+            "       [--FIELD VALUE ...]\n\n"
             "SCENARIO is a file, or a name under %s (smoke, steady, black-friday, fanout,\n"
             "chat, reconnect-storm, idle). Any scenario field can be overridden, e.g.\n"
             "--experts 2000 --duration-s 30 --task-rate 50. The admin key may also come from\n"
             "GIGCX_ADMIN_KEY. Exit status: 0 pass, 1 an SLO or a zero-violation counter failed,\n"
-            "2 bad usage or setup failure.\n",
+            "2 bad usage or setup failure. Sockets are framed by the tester itself (a frame read\n"
+            "in one pass); --lws-framing uses libwebsockets' client parser instead.\n",
             GXLT_SCENARIO_DIR);
 }
 
@@ -96,6 +99,10 @@ static int parse_args(lt *t, int argc, char **argv)
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
         if (strcmp(a, "--quiet") == 0) {
             t->quiet = true;
+            continue;
+        }
+        if (strcmp(a, "--lws-framing") == 0) {
+            t->lws_framing = true;
             continue;
         }
         if (strncmp(a, "--", 2) != 0 || !v) {
@@ -457,7 +464,7 @@ int main(int argc, char **argv)
     run->progress_tty = isatty(2);
     for (int i = 0; i < run->nurls; i++)
         run->rest[i] = gxlt_rest_new(&loop, run->hosts[i], run->ports[i]);
-    run->ws = gxc_ctx_new(&loop);
+    run->ws = gxc_ctx_new(&loop, !t.lws_framing);
     uv_timer_init(&loop, &run->tick);
     run->tick.data = &t;
     for (int i = 0; i < run->nurls; i++)
