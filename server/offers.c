@@ -335,19 +335,20 @@ static void offer_experts(gx_server *srv, gx_svec *v, gx_tlocal *t, uint64_t mar
     needles(srv, &n, f[2], f[3], atoi(f[4]), f[6]);
     /* the cut-off counted those who left after it was read, and not those who came in */
     long long ver = atoll(f[7]);
+    bool cut = n.min >= 0; /* without one (waves off) nobody is replaced: no count */
     int passed = 0;
     for (int i = 0; i < v->n; i++) {
         gx_session *s = v->v[i];
         if (s->of_mark == mark || s->rank < n.min)
             continue; /* nothing to do here for those below the cut-off (fit: NO or BELOW) */
         int how = fit(s, &n);
-        if ((how == FIT_BUSY && !s->ranked) || (how == FIT_ABOVE && s->ranked))
+        if (cut && ((how == FIT_BUSY && !s->ranked) || (how == FIT_ABOVE && s->ranked)))
             if (gx_ranking_moved_after(s, f[1], ver))
                 passed += how == FIT_BUSY ? 1 : -1;
         if (how == FIT_ABOVE) /* after the count: the offer may take s out of the rankings */
             offer_one(s, t, fv);
     }
-    if (passed <= 0 || n.min < 0)
+    if (passed <= 0)
         return;
     gx_best h = {.v = malloc(sizeof(gx_session *) * (size_t)passed), .cap = passed};
     for (int i = 0; h.v && i < v->n; i++)
