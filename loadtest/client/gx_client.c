@@ -44,20 +44,22 @@ void gxc__end_conn(gxc_conn *c, int code)
     free(c);
 }
 
-int gxc__rx_append(gxc_conn *c, const void *in, size_t len)
+int gxc__append(char **buf, size_t *len, size_t *cap, const void *in, size_t n)
 {
-    if (c->rxlen + len > c->rxcap) {
-        size_t ncap = c->rxcap ? c->rxcap * 2 : 4096;
-        while (ncap < c->rxlen + len)
+    if (!n)
+        return 0;
+    if (*len + n > *cap) {
+        size_t ncap = *cap ? *cap * 2 : 4096;
+        while (ncap < *len + n)
             ncap *= 2;
-        char *n = realloc(c->rx, ncap);
-        if (!n)
+        char *b = realloc(*buf, ncap);
+        if (!b)
             return -1;
-        c->rx = n;
-        c->rxcap = ncap;
+        *buf = b;
+        *cap = ncap;
     }
-    memcpy(c->rx + c->rxlen, in, len);
-    c->rxlen += len;
+    memcpy(*buf + *len, in, n);
+    *len += n;
     return 0;
 }
 
@@ -69,7 +71,7 @@ static int on_receive(gxc_conn *c, struct lws *wsi, const char *in, size_t len)
             c->cb.on_text(c, in, len, c->user);
         return 0;
     }
-    if (gxc__rx_append(c, in, len))
+    if (gxc__append(&c->rx, &c->rxlen, &c->rxcap, in, len))
         return -1;
     if (final) {
         size_t n = c->rxlen;

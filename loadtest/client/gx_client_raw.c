@@ -111,9 +111,9 @@ static int on_frame(gxc_conn *c, const gx_ws_head *h, const unsigned char *p)
             return 0;
         }
         c->fragmented = true;
-        return gxc__rx_append(c, p, n);
+        return gxc__append(&c->rx, &c->rxlen, &c->rxcap, p, n);
     case GX_WS_CONT:
-        if (!c->fragmented || gxc__rx_append(c, p, n))
+        if (!c->fragmented || gxc__append(&c->rx, &c->rxlen, &c->rxcap, p, n))
             return -1;
         if (h->fin) {
             c->fragmented = false;
@@ -161,11 +161,11 @@ static long frames(gxc_conn *c, const unsigned char *p, size_t n)
 /* The server's answer to the upgrade, in c->in: bytes it took, 0 while incomplete, -1. */
 static long handshake(gxc_conn *c)
 {
-    const unsigned char *end = memmem(c->in, c->inlen, "\r\n\r\n", 4);
+    const char *end = memmem(c->in, c->inlen, "\r\n\r\n", 4);
     if (!end)
         return c->inlen > GXC_RAW_HEAD_MAX ? -1 : 0;
     size_t hl = (size_t)(end - c->in) + 4;
-    if (!gx_ws_response_ok((const char *)c->in, hl, c->key))
+    if (!gx_ws_response_ok(c->in, hl, c->key))
         return -1;
     c->open = true;
     if (c->cb.on_open)
@@ -177,28 +177,14 @@ static long handshake(gxc_conn *c)
 
 static int keep(gxc_conn *c, const void *in, size_t len)
 {
-    if (!len)
-        return 0;
-    if (c->inlen + len > c->incap) {
-        size_t ncap = c->incap ? c->incap * 2 : 4096;
-        while (ncap < c->inlen + len)
-            ncap *= 2;
-        unsigned char *n = realloc(c->in, ncap);
-        if (!n)
-            return -1;
-        c->in = n;
-        c->incap = ncap;
-    }
-    memcpy(c->in + c->inlen, in, len);
-    c->inlen += len;
-    return 0;
+    return gxc__append(&c->in, &c->inlen, &c->incap, in, len);
 }
 
 /* What lws read: parsed in its own buffer when nothing is left over from before (the
  * usual case), else added to what is. The rest of an unfinished frame is kept. */
 static int on_rx(gxc_conn *c, const unsigned char *in, size_t len)
 {
-    if (c->closing)
+    if (c->closing || !len)
         return 0; /* after a close frame, nothing more counts */
     if (!c->inlen && c->open) {
         long used = frames(c, in, len);
@@ -211,7 +197,7 @@ static int on_rx(gxc_conn *c, const unsigned char *in, size_t len)
     long used = 0;
     if (!c->open && (used = handshake(c)) <= 0)
         return (int)used;
-    long more = frames(c, c->in + used, c->inlen - (size_t)used);
+    long more = frames(c, (unsigned char *)c->in + used, c->inlen - (size_t)used);
     if (more < 0)
         return -1;
     used += more;

@@ -27,8 +27,8 @@ struct gxc_conn {
     int close_code;
     bool open, closing, ended;
     /* own framing only */
-    gxc_frame *hs;     /* owned: the upgrade request, until written */
-    unsigned char *in; /* owned: bytes of an unfinished handshake answer or frame */
+    gxc_frame *hs; /* owned: the upgrade request, until written */
+    char *in;      /* owned: bytes of an unfinished handshake answer or frame */
     size_t inlen, incap;
     char key[25];          /* Sec-WebSocket-Key */
     bool fragmented;       /* a message's first fragment came, its last did not */
@@ -46,8 +46,9 @@ struct gxc_ctx {
 
 /* Ends c once: on_close(code), then frees it. */
 void gxc__end_conn(gxc_conn *c, int code);
-/* Appends len bytes to the reassembly buffer; -1 when out of memory. */
-int gxc__rx_append(gxc_conn *c, const void *in, size_t len);
+/* Appends n bytes at in to the growable buffer *buf (*len used of *cap); -1 when out of
+ * memory, the buffer then unchanged. */
+int gxc__append(char **buf, size_t *len, size_t *cap, const void *in, size_t n);
 /* A queue entry with room for len bytes after LWS_PRE; NULL when out of memory. */
 gxc_frame *gxc__frame_new(size_t len);
 /* Appends f to c's send queue and asks for a write when c is open. */
