@@ -54,6 +54,21 @@ static json_t *series(const gxlt_run *run)
     return a;
 }
 
+/* CPU microseconds per chat message, offer and claim, and operations per CPU second. */
+static void per_operation(json_t *o, double cpu, const gxlt_stats *st)
+{
+    double msgs = (double)st->msgs_acked, offers = (double)st->offers,
+           claims = (double)(st->claims_won + st->claims_lost);
+    if (msgs > 0)
+        json_object_set_new(o, "cpu_us_per_message", json_real(cpu * 1e6 / msgs));
+    if (offers > 0)
+        json_object_set_new(o, "cpu_us_per_offer", json_real(cpu * 1e6 / offers));
+    if (claims > 0)
+        json_object_set_new(o, "cpu_us_per_claim", json_real(cpu * 1e6 / claims));
+    if (cpu > 0)
+        json_object_set_new(o, "operations_per_cpu_s", json_real((msgs + offers + claims) / cpu));
+}
+
 static json_t *server(const gxlt_run *run, const gxlt_stats *st)
 {
     /* CPU per operation counts from the start of the run (every socket up), so the cost of
@@ -81,17 +96,19 @@ static json_t *server(const gxlt_run *run, const gxlt_stats *st)
     if (socks > 0 && rss_i > 0)
         json_object_set_new(s, "rss_per_socket_kib",
                             json_real((rss_i - rss_b) / 1024.0 / (double)socks));
-    double msgs = (double)st->msgs_acked, offers = (double)st->offers,
-           claims = (double)(st->claims_won + st->claims_lost);
-    if (msgs > 0)
-        json_object_set_new(s, "cpu_us_per_message", json_real(cpu * 1e6 / msgs));
-    if (offers > 0)
-        json_object_set_new(s, "cpu_us_per_offer", json_real(cpu * 1e6 / offers));
-    if (claims > 0)
-        json_object_set_new(s, "cpu_us_per_claim", json_real(cpu * 1e6 / claims));
-    if (cpu > 0)
-        json_object_set_new(s, "operations_per_cpu_s", json_real((msgs + offers + claims) / cpu));
+    per_operation(s, cpu, st);
     return s;
+}
+
+/* The load tester's own CPU over the measured phase, per operation as for the server, and
+ * as a share of one core: near 1, the tester rather than the server sets the figures. */
+static json_t *tester(const gxlt_run *run, const gxlt_stats *st, double measured_s)
+{
+    double cpu = run->self_cpu_end - run->self_cpu_start;
+    json_t *t = json_pack("{s:f, s:f}", "cpu_s", cpu, "core_share",
+                          measured_s > 0 ? cpu / measured_s : 0.0);
+    per_operation(t, cpu, st);
+    return t;
 }
 
 json_t *gxlt_report_build(gxlt_run *run, double measured_s)
@@ -127,6 +144,7 @@ json_t *gxlt_report_build(gxlt_run *run, double measured_s)
         (double)st->msgs_acked / d, "offers", (double)st->offers / d, "counts", counts, "errors",
         st->errors, "violations", viol, "server", server(run, st), "series", series(run),
         "distribution", dist);
+    json_object_set_new(r, "tester", tester(run, st, measured_s));
     if (run->storm_us)
         json_object_set_new(r, "reconnect_all_s", json_real(st->reconnect_all_s));
     json_object_set_new(r, "connect_all_s", json_real(st->connect_all_s));
@@ -190,6 +208,15 @@ static double num(json_t *o, const char *k)
     return json_number_value(json_object_get(o, k));
 }
 
+static void print_per_operation(FILE *f, json_t *o)
+{
+    static const char *const per[] = {"cpu_us_per_message", "cpu_us_per_offer", "cpu_us_per_claim",
+                                      "operations_per_cpu_s"};
+    for (size_t i = 0; i < sizeof(per) / sizeof(per[0]); i++)
+        if (json_object_get(o, per[i]))
+            fprintf(f, "  %s %.1f\n", per[i], num(o, per[i]));
+}
+
 int gxlt_report_text(FILE *f, json_t *r)
 {
     fprintf(f, "\nscenario %s, %d experts (all welcomed in %.2f s), %.1f s measured\n\n",
@@ -217,11 +244,13 @@ int gxlt_report_text(FILE *f, json_t *r)
         if (json_object_get(s, "rss_per_socket_kib"))
             fprintf(f, ", %.2f KiB per socket", num(s, "rss_per_socket_kib"));
         fprintf(f, "\n");
-        static const char *const per[] = {"cpu_us_per_message", "cpu_us_per_offer",
-                                          "cpu_us_per_claim", "operations_per_cpu_s"};
-        for (size_t i = 0; i < sizeof(per) / sizeof(per[0]); i++)
-            if (json_object_get(s, per[i]))
-                fprintf(f, "  %s %.1f\n", per[i], num(s, per[i]));
+        print_per_operation(f, s);
+    }
+    json_t *lt = json_object_get(r, "tester");
+    if (lt) {
+        fprintf(f, "tester: cpu %.2f s (%.0f%% of a core)\n", num(lt, "cpu_s"),
+                100 * num(lt, "core_share"));
+        print_per_operation(f, lt);
     }
     if (json_object_get(r, "reconnect_all_s"))
         fprintf(f, "reconnect storm: all experts back in %.2f s\n", num(r, "reconnect_all_s"));
@@ -410,9 +439,12 @@ int gxlt_report_html(FILE *f, json_t *r)
         fprintf(f, "<tr><td>%s</td><td>%lld</td><td>= 0</td><td class='%s'>%s</td></tr>", k,
                 (long long)json_integer_value(v), json_integer_value(v) ? "fail" : "pass",
                 json_integer_value(v) ? "FAIL" : "pass");
-    fprintf(f, "</table><h2>Server</h2><table>");
-    json_object_foreach(json_object_get(r, "server"), k, v) if (json_is_number(v))
-        fprintf(f, "<tr><td>%s</td><td>%.2f</td></tr>", k, json_number_value(v));
+    static const char *const parts[][2] = {{"server", "Server"}, {"tester", "Load tester"}};
+    for (size_t i = 0; i < 2; i++) {
+        fprintf(f, "</table><h2>%s</h2><table>", parts[i][1]);
+        json_object_foreach(json_object_get(r, parts[i][0]), k, v) if (json_is_number(v))
+            fprintf(f, "<tr><td>%s</td><td>%.2f</td></tr>", k, json_number_value(v));
+    }
     fprintf(f, "</table><h2>Counts</h2><table>");
     json_object_foreach(json_object_get(r, "counts"), k, v)
         fprintf(f, "<tr><td>%s</td><td>%lld</td></tr>", k, (long long)json_integer_value(v));

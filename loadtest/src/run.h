@@ -116,11 +116,16 @@ typedef struct gxlt_run {
      * phase starts, and at the end */
     gxlt_server_sample before[GXLT_URLS_MAX], idle[GXLT_URLS_MAX], start[GXLT_URLS_MAX],
         after[GXLT_URLS_MAX];
+    /* the tester's own CPU seconds (all threads) at the start and end of the measured
+     * phase: a tester near a full core is itself the bottleneck of what it measures */
+    double self_cpu_start, self_cpu_end;
     bool progress_tty;
 } gxlt_run;
 
 /* Monotonic microseconds. */
 uint64_t gxlt_now_us(void);
+/* CPU seconds this process has used so far, user and system, every thread. */
+double gxlt_self_cpu_s(void);
 /* A uniform draw from a range, in microseconds. */
 uint64_t gxlt_draw_us(gxlt_range r);
 

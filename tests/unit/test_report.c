@@ -32,6 +32,8 @@ static gxlt_run *fake_run(void)
     run->after[0] = (gxlt_server_sample){.cpu_s = 3, .rss_bytes = 12 << 20, .ok = true};
     run->st.claims_won = 100;
     run->st.claims_lost = 900;
+    run->self_cpu_start = 4; /* the tester: 5 s of CPU over the 10 s measured */
+    run->self_cpu_end = 9;
     return run;
 }
 
@@ -42,9 +44,11 @@ static void free_run(gxlt_run *run)
     free(run);
 }
 
+/* o.path1[.path2].k as a number (path2 NULL: o.path1.k) */
 static double num(json_t *o, const char *path1, const char *path2, const char *k)
 {
-    return json_number_value(json_object_get(json_object_get(json_object_get(o, path1), path2), k));
+    json_t *p = json_object_get(o, path1);
+    return json_number_value(json_object_get(path2 ? json_object_get(p, path2) : p, k));
 }
 
 static void test_build_and_judge(void **state)
@@ -59,6 +63,9 @@ static void test_build_and_judge(void **state)
     assert_true(json_number_value(
                     json_object_get(json_object_get(r, "server"), "cpu_us_per_claim")) == 2000);
     assert_true(json_number_value(json_object_get(json_object_get(r, "server"), "cpu_s")) == 2);
+    assert_true(num(r, "tester", NULL, "cpu_s") == 5 &&
+                num(r, "tester", NULL, "core_share") == 0.5);
+    assert_true(num(r, "tester", NULL, "cpu_us_per_claim") == 5000);
 
     run->sc.nslo = 1; /* a p99 of 990 ms passes at 1000 ms and fails at 500 ms */
     run->sc.slo[0] = (gxlt_slo){.metric = "claim_rtt", .pct = 99, .max_ms = 1000};
@@ -97,9 +104,11 @@ static void test_text_and_html(void **state)
     char *text = render(r, gxlt_report_text);
     assert_non_null(strstr(text, "claim_rtt"));
     assert_non_null(strstr(text, "PASS"));
+    assert_non_null(strstr(text, "tester: cpu 5.00 s (50% of a core)"));
     char *html = render(r, gxlt_report_html);
     assert_non_null(strstr(html, "<svg"));
     assert_non_null(strstr(html, "<polyline"));
+    assert_non_null(strstr(html, "<h2>Load tester</h2><table><tr><td>cpu_s</td><td>5.00</td>"));
     assert_null(strstr(html, "src=")); /* nothing loaded from anywhere */
     assert_null(strstr(html, "href="));
     assert_null(strstr(html, "<script"));
