@@ -1,12 +1,12 @@
 /* Prometheus text for /metrics: the process counters plus CPU seconds and resident memory
- * (read from getrusage and /proc, which never blocks on a disk). */
+ * (read from getrusage (gx_cpu_s) and /proc, which never blocks on a disk). */
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
 #include <unistd.h>
 #include "gigcx/metrics.h"
+#include "gigcx/util.h"
 
 const double gx_hist_bounds[GX_HIST_BUCKETS] = {0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1,
                                                 0.25,  0.5,    1,     2.5,  10,    60,   300};
@@ -125,10 +125,7 @@ static void webhook_figures(gx_text *t, const gx_metrics *m)
 
 static void process_figures(gx_text *t)
 {
-    struct rusage ru;
-    getrusage(RUSAGE_SELF, &ru);
-    double cpu = (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6 +
-                 (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6;
+    double cpu = gx_cpu_s();
     long pages = 0, rss = 0;
     FILE *f = fopen("/proc/self/statm", "r");
     if (f) {

@@ -22,6 +22,9 @@ void gx_task_key(char *out, size_t cap, const char *task, const char *kind);
 /* Milliseconds since the Unix epoch (wall clock). */
 int64_t gx_now_ms(void);
 
+/* CPU seconds this process has used so far, user and system, every thread. */
+double gx_cpu_s(void);
+
 /* base64url without padding. Encode writes at most gx_b64url_len(n)+1 bytes (NUL-terminated)
  * and returns the length written. Decode accepts no padding, rejects any byte outside the
  * url alphabet, and returns the decoded length or -1; it writes at most outcap bytes. */

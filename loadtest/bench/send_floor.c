@@ -20,14 +20,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "gigcx/sendq.h"
-
-static double cpu_s(void)
-{
-    struct rusage ru;
-    getrusage(RUSAGE_SELF, &ru);
-    return (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
-           (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
-}
+#include "gigcx/util.h"
 
 static void pause_ms(int ms)
 {
@@ -103,11 +96,11 @@ static double measure_sends(int n, const int *fds, int rounds, size_t bytes)
     char *msg = calloc(1, bytes);
     double cpu = 0;
     for (int r = 0; r < rounds; r++) {
-        double c0 = cpu_s();
+        double c0 = gx_cpu_s();
         for (int i = 0; i < n; i++)
             if (send(fds[i], msg, bytes, MSG_NOSIGNAL) != (ssize_t)bytes)
                 die("send");
-        cpu += cpu_s() - c0;
+        cpu += gx_cpu_s() - c0;
         pause_ms(20); /* the peer drains and goes back to sleep, as between offers */
     }
     free(msg);
@@ -131,13 +124,13 @@ static double measure_batched(int n, const int *fds, int rounds, size_t bytes)
     char *msg = calloc(1, bytes);
     double cpu = 0;
     for (int r = 0; r < rounds; r++) {
-        double c0 = cpu_s();
+        double c0 = gx_cpu_s();
         for (int i = 0; i < n; i++) {
             gx_sendq_add(q, fds[i], msg, bytes, NULL);
             if (gx_sendq_count(q) == 256 || i == n - 1)
                 gx_sendq_run(q, sent, NULL);
         }
-        cpu += cpu_s() - c0;
+        cpu += gx_cpu_s() - c0;
         pause_ms(20);
     }
     free(msg);
@@ -151,16 +144,19 @@ static double measure_recvs(int n, const int *fds, int ctl, int rounds, size_t b
     int ep = epoll_create1(0);
     char buf[65536];
     long want = (long)n * rounds * (long)bytes, got = 0;
+    int interrupted = 0;
     for (int i = 0; i < n; i++) {
         struct epoll_event ev = {.events = EPOLLIN, .data.fd = fds[i]};
         epoll_ctl(ep, EPOLL_CTL_ADD, fds[i], &ev);
     }
-    double c0 = cpu_s();
+    double c0 = gx_cpu_s();
     if (write(ctl, "e", 1) != 1)
         die("ctl");
     while (got < want) {
         struct epoll_event evs[256];
         int k = epoll_wait(ep, evs, 256, 5000);
+        if (k < 0 && errno == EINTR && ++interrupted < 100) /* interrupted is not timed out */
+            continue;
         if (k <= 0)
             die("recv timed out");
         for (int i = 0; i < k; i++) {
@@ -169,7 +165,7 @@ static double measure_recvs(int n, const int *fds, int ctl, int rounds, size_t b
                 got += m;
         }
     }
-    double cpu = cpu_s() - c0;
+    double cpu = gx_cpu_s() - c0;
     char c;
     if (read(ctl, &c, 1) != 1)
         die("ctl");

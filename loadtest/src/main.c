@@ -279,7 +279,7 @@ static void begin_measure(lt *t, uint64_t now)
     gxlt_run *run = &t->run;
     for (int i = 0; i < run->nurls; i++)
         gxlt_server_sample_get(run, i, &run->start[i]);
-    run->self_cpu_start = gxlt_self_cpu_s();
+    run->self_cpu_start = gx_cpu_s();
     enter(t, P_MEASURE, gxlt_now_us());
     run->t_start_us = t->phase_us;
     (void)now;
@@ -409,7 +409,7 @@ static int finish(lt *t)
     run->stopping = true;
     gxlt_experts_finish(run);
     gxlt_customers_finish(run);
-    run->self_cpu_end = gxlt_self_cpu_s();
+    run->self_cpu_end = gx_cpu_s();
     for (int i = 0; i < run->nurls; i++)
         gxlt_server_sample_get(run, i, &run->after[i]);
     if (run->progress_tty && !t->quiet)

@@ -124,8 +124,6 @@ typedef struct gxlt_run {
 
 /* Monotonic microseconds. */
 uint64_t gxlt_now_us(void);
-/* CPU seconds this process has used so far, user and system, every thread. */
-double gxlt_self_cpu_s(void);
 /* A uniform draw from a range, in microseconds. */
 uint64_t gxlt_draw_us(gxlt_range r);
 
