@@ -33,11 +33,8 @@ void gxc__end_conn(gxc_conn *c, int code)
     unlink_conn(c);
     if (c->cb.on_close)
         c->cb.on_close(c, code, c->user);
-    while (c->head) {
-        gxc_frame *f = c->head;
-        c->head = f->next;
+    for (gxc_frame *f; (f = gxc__dequeue(c));)
         free(f);
-    }
     free(c->hs);
     free(c->in);
     free(c->rx);
@@ -88,13 +85,9 @@ static int on_writeable(gxc_conn *c, struct lws *wsi)
         lws_close_reason(wsi, LWS_CLOSE_STATUS_NORMAL, NULL, 0);
         return -1;
     }
-    gxc_frame *f = c->head;
+    gxc_frame *f = gxc__dequeue(c);
     if (!f)
         return 0;
-    c->head = f->next;
-    if (!c->head)
-        c->tail = NULL;
-    c->queued--;
     int n =
         lws_write(wsi, f->data + LWS_PRE, f->len, f->binary ? LWS_WRITE_BINARY : LWS_WRITE_TEXT);
     free(f);
@@ -240,6 +233,18 @@ gxc_frame *gxc__frame_new(size_t len)
         f->next = NULL;
         f->len = len;
         f->binary = false;
+    }
+    return f;
+}
+
+gxc_frame *gxc__dequeue(gxc_conn *c)
+{
+    gxc_frame *f = c->head;
+    if (f) {
+        c->head = f->next;
+        if (!c->head)
+            c->tail = NULL;
+        c->queued--;
     }
     return f;
 }

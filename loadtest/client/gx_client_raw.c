@@ -81,13 +81,9 @@ static int on_writeable(gxc_conn *c, struct lws *wsi)
             write_raw(wsi, f);
         return -1;
     }
-    gxc_frame *f = c->head;
-    if (!f || !c->open)
+    gxc_frame *f = c->open ? gxc__dequeue(c) : NULL; /* nothing before the upgrade */
+    if (!f)
         return 0;
-    c->head = f->next;
-    if (!c->head)
-        c->tail = NULL;
-    c->queued--;
     if (write_raw(wsi, f))
         return -1;
     if (c->head)

@@ -32,7 +32,6 @@ struct gxc_conn {
     size_t inlen, incap;
     char key[25];          /* Sec-WebSocket-Key */
     bool fragmented;       /* a message's first fragment came, its last did not */
-    bool close_sent;       /* our close frame is written: only the TCP close is left */
     bool close_echo;       /* the server closed: echo its close frame, then drop the TCP */
     gxc_conn *next, *prev; /* in ctx->all */
 };
@@ -51,6 +50,8 @@ void gxc__end_conn(gxc_conn *c, int code);
 int gxc__append(char **buf, size_t *len, size_t *cap, const void *in, size_t n);
 /* A queue entry with room for len bytes after LWS_PRE; NULL when out of memory. */
 gxc_frame *gxc__frame_new(size_t len);
+/* Takes the oldest entry off c's send queue; NULL when it is empty. */
+gxc_frame *gxc__dequeue(gxc_conn *c);
 /* Appends f to c's send queue and asks for a write when c is open. */
 void gxc__queue(gxc_conn *c, gxc_frame *f);
 
