@@ -34,12 +34,12 @@ struct gx_flusher {
     size_t used;
 };
 
-int gx_flusher_start(gx_server *srv, bool batched)
+int gx_flusher_start(gx_server *srv, bool batched, unsigned helpers)
 {
     gx_flusher *f = calloc(1, sizeof(*f));
     if (!f)
         return -1;
-    f->q = batched ? gx_sendq_new(GX_STAGE_MAX) : NULL;
+    f->q = batched ? gx_sendq_new(GX_STAGE_MAX, helpers) : NULL;
     f->arena = f->q ? malloc(GX_ARENA) : NULL;
     if (f->q && !f->arena) {
         gx_sendq_free(f->q);
@@ -212,6 +212,7 @@ static void run_staged(gx_server *srv)
     gx_flusher *f = srv->flusher;
     if (!f->n)
         return;
+    srv->m.send_batches_shared += f->n >= GX_SENDQ_SHARE_MIN && gx_sendq_helpers(f->q);
     gx_sendq_run(f->q, on_sent, srv);
     srv->m.send_batches++;
     srv->m.sends_batched += f->n;

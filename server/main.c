@@ -402,7 +402,7 @@ int main(int argc, char **argv, char **envp)
     m.srv.cfg = &cfg;
     uv_loop_t *loop = uv_default_loop();
     m.srv.loop = loop;
-    if (gx_flusher_start(&m.srv, !cfg.plain_send)) {
+    if (gx_flusher_start(&m.srv, !cfg.plain_send, (unsigned)cfg.send_threads)) {
         fprintf(stderr, "gigcxd: out of memory\n");
         return 1;
     }

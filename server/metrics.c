@@ -189,6 +189,9 @@ char *gx_metrics_render(const gx_metrics *m, double rtt_sum, uint64_t rtt_count,
             m->send_batches);
     counter(&t, "gigcx_sends_batched_total", "Socket writes made by those system calls.",
             m->sends_batched);
+    counter(&t, "gigcx_send_batches_shared_total",
+            "Of those system calls' batches, the ones shared with --send-threads helpers.",
+            m->send_batches_shared);
     counter(&t, "gigcx_sends_short_total",
             "Batched writes the kernel took only part of (a slow reader); lws keeps the rest.",
             m->sends_short);

@@ -23,6 +23,7 @@ typedef struct {
     int queue_timeout_s; /* default offer/queue time-out for brands that set none, default 900 */
     int ws_rate;         /* frames per second per socket (flood control), default 50 */
     int coalesce_us;     /* --coalesce-us: the loop's wait window under load (coalesce.h) */
+    int send_threads;    /* --send-threads: helpers that share a fan-out's writes (sendq.h) */
     int max_sockets;     /* the descriptor limit asked for, less a reserve (main.c) */
     int expert_grace_s;  /* held tasks wait this long for an expert whose socket is gone */
     int webhook_retry_min_ms; /* first wait before a failed webhook is tried again, default 1000 */

@@ -42,6 +42,7 @@ typedef struct {
     uint64_t slow_closed;   /* sockets closed for falling behind */
     uint64_t send_batches;  /* io_uring submissions of the iteration's socket writes */
     uint64_t sends_batched; /* socket writes made through them */
+    uint64_t send_batches_shared; /* of those, batches shared with --send-threads helpers */
     uint64_t sends_short;   /* of which the kernel took less than all: lws keeps the rest */
     gx_hist queue_wait;     /* seconds from created to claimed */
     gx_hist claim_time;     /* seconds from claim request to reply */

@@ -132,9 +132,9 @@ void gx_sessions_flush(gx_server *srv);
 /* Writes queued frames, several in one go; -1 when the write failed. */
 int gx_session_write_queue(gx_session *s);
 /* Sets up the flushing above; batched: hand the sockets' writes of one iteration to the
- * kernel together through io_uring, when the kernel lets us (gx_flusher_batched says).
- * -1 when out of memory. */
-int gx_flusher_start(gx_server *srv, bool batched);
+ * kernel together through io_uring, when the kernel lets us (gx_flusher_batched says),
+ * with up to helpers threads sharing big batches. -1 when out of memory. */
+int gx_flusher_start(gx_server *srv, bool batched, unsigned helpers);
 bool gx_flusher_batched(const gx_server *srv);
 void gx_flusher_free(gx_server *srv);
 /* Encodes and queues j, adding "ref" when ref is not NULL. Does not steal j. */

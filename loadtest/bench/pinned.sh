@@ -64,9 +64,10 @@ redis-server --port $redis_port --bind 127.0.0.1 --save '' --appendonly no \
     --daemonize yes --dir "$dir" >/dev/null
 for _ in $(seq 50); do redis-cli -p $redis_port ping >/dev/null 2>&1 && break; sleep 0.1; done
 
+# --send-threads 0: a helper would inherit gigcxd's one CPU and only take turns with it.
 taskset -c "$server_cpu" "$build/server/gigcxd" --listen 127.0.0.1:$port \
     --redis redis://127.0.0.1:$redis_port --secret s3cr3t-s3cr3t-s3cr3t \
-    --admin-key adminkey --ws-rate 5000 >"$dir/gigcxd.log" 2>&1 &
+    --admin-key adminkey --ws-rate 5000 --send-threads 0 >"$dir/gigcxd.log" 2>&1 &
 gx=$!
 for _ in $(seq 50); do curl -sf http://127.0.0.1:$port/healthz >/dev/null && break; sleep 0.1; done
 

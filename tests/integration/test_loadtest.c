@@ -1,5 +1,6 @@
 /* The load tester's smoke scenario against a freshly started gigcxd must pass its SLOs
- * and zero-violation counters, and write its JSON and HTML reports. */
+ * and zero-violation counters, and write its JSON and HTML reports. A small fan-out must
+ * reach every expert, its sends shared with gigcxd's send helper (--send-threads). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -13,25 +14,34 @@
 
 GXT_FIXTURES(1, NULL)
 
-static void test_smoke_passes(void **state)
+/* Runs gigcx-loadtest SCENARIO with flags against the node, writing out/SCENARIO.json and
+ * .html; asserts it exited 0 and returns the JSON report. */
+static json_t *run_tester(const char *scenario, const char *flags)
 {
-    (void)state;
     const char *bin = getenv("GXLT");
     if (!bin)
         fail_msg("set GXLT to the gigcx-loadtest binary");
-    char cmd[1024], json[200], html[200];
-    snprintf(json, sizeof(json), "%s/smoke.json", env.dir);
-    snprintf(html, sizeof(html), "%s/smoke.html", env.dir);
+    char cmd[1024], json[200];
+    snprintf(json, sizeof(json), "%s/%s.json", env.dir, scenario);
     snprintf(cmd, sizeof(cmd),
-             "timeout 120 '%s' smoke --url ws://127.0.0.1:%d --admin-key %s --quiet --json '%s' "
-             "--html '%s'",
-             bin, env.node_port[0], GXT_ADMIN, json, html);
+             "timeout 120 '%s' %s --url ws://127.0.0.1:%d --admin-key %s --quiet --json '%s' "
+             "--html '%s/%s.html' %s",
+             bin, scenario, env.node_port[0], GXT_ADMIN, json, env.dir, scenario, flags);
     int st = system(cmd);
     assert_true(WIFEXITED(st));
     assert_int_equal(WEXITSTATUS(st), 0);
     json_t *r = json_load_file(json, 0, NULL);
     assert_non_null(r);
     assert_true(json_is_true(json_object_get(r, "pass")));
+    return r;
+}
+
+static void test_smoke_passes(void **state)
+{
+    (void)state;
+    char html[200];
+    snprintf(html, sizeof(html), "%s/smoke.html", env.dir);
+    json_t *r = run_tester("smoke", "");
     json_t *counts = json_object_get(r, "counts");
     assert_true(json_integer_value(json_object_get(counts, "tasks_rated")) > 0);
     assert_true(json_integer_value(json_object_get(counts, "messages_acked")) > 0);
@@ -41,10 +51,27 @@ static void test_smoke_passes(void **state)
     assert_true(sb.st_size > 1000);
 }
 
+/* 300 experts, so each offer's writes are one batch big enough to share. */
+static void test_fanout_reaches_everyone(void **state)
+{
+    (void)state;
+    long long shared0 = gxt_metric(&env, 0, "gigcx_send_batches_shared_total");
+    json_t *r = run_tester("fanout", "--experts 300 --max-tasks 5 --task-rate 5 --duration-s 3 "
+                                     "--slo '{\"offer_delivery.p99_ms\": 5000}'");
+    json_t *counts = json_object_get(r, "counts");
+    json_int_t tasks = json_integer_value(json_object_get(counts, "tasks_created"));
+    assert_int_equal(tasks, 5);
+    assert_int_equal(json_integer_value(json_object_get(counts, "offers")), 300 * tasks);
+    json_decref(r);
+    if (gxt_metric(&env, 0, "gigcx_send_batches_total") > 0) /* io_uring is there */
+        assert_true(gxt_metric(&env, 0, "gigcx_send_batches_shared_total") >= shared0 + tasks);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_smoke_passes),
+        cmocka_unit_test(test_fanout_reaches_everyone),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -32,6 +32,13 @@ static void test_defaults(void **state)
     assert_int_equal(c.log_level, 2);
     assert_int_equal(c.max_sockets, 32768);
     assert_int_equal(c.coalesce_us, 2000);
+    assert_int_equal(c.send_threads, 1);
+    assert_int_equal(c.ws_rate, 50);
+    assert_string_equal(c.static_dir, "static");
+    assert_string_equal(c.redis_server, "redis-server");
+    assert_null(c.tls_cert);
+    assert_null(c.admin_key);
+    assert_false(c.plain_send);
     assert_false(c.dev);
     assert_int_equal(gx_config_finish(&c, err, sizeof(err)), -1); /* no secret outside dev */
     assert_non_null(strstr(err, "--secret"));
@@ -59,6 +66,7 @@ static void test_flags_both_forms(void **state)
                     "--queue-timeout=60",
                     "--max-sockets=20000",
                     "--coalesce-us=0",
+                    "--send-threads=0",
                     "--dev",
                     NULL};
     assert_int_equal(parse(&c, argv, NULL, err), 0);
@@ -72,6 +80,7 @@ static void test_flags_both_forms(void **state)
     assert_int_equal(c.queue_timeout_s, 60);
     assert_int_equal(c.max_sockets, 20000);
     assert_int_equal(c.coalesce_us, 0);
+    assert_int_equal(c.send_threads, 0);
     assert_true(c.dev);
     assert_int_equal(gx_config_finish(&c, err, sizeof(err)), 0);
     gx_config_free(&c);

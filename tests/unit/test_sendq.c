@@ -7,6 +7,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -27,9 +28,19 @@ static void done(void *user, int res, void *arg)
     r->res[r->calls++] = res;
 }
 
+/* Checks the callbacks come in the order the sends were added, each with its full length. */
+static void ordered(void *user, int res, void *arg)
+{
+    struct {
+        int calls, bad;
+    } *o = arg;
+    if ((int)(intptr_t)user != o->calls++ || res <= 0)
+        o->bad++;
+}
+
 static int setup(void **state)
 {
-    gx_sendq *q = gx_sendq_new(4);
+    gx_sendq *q = gx_sendq_new(4, 0);
     *state = q;
     return 0;
 }
@@ -146,6 +157,42 @@ static void test_depth_is_a_limit(void **state)
     close(s[0]), close(s[1]);
 }
 
+/* A batch big enough to be shared with helper threads: every send done once, reported in
+ * the order added, with its own result, and each socket got exactly its bytes. */
+static void test_shared_batch(void **state)
+{
+    (void)state;
+    enum { N = 3 * GX_SENDQ_SHARE_MIN };
+    gx_sendq *q = gx_sendq_new(N, 2);
+    NEED_QUEUE(q);
+    assert_int_equal(gx_sendq_helpers(q), 2);
+    static int sv[N][2];
+    static char msg[N][16];
+    for (int round = 0; round < 3; round++) {
+        for (int i = 0; i < N; i++) {
+            if (!round)
+                pair(sv[i], 0);
+            int len = snprintf(msg[i], sizeof(msg[i]), "m%d.%d", round, i);
+            assert_true(gx_sendq_add(q, sv[i][0], msg[i], (size_t)len, (void *)(intptr_t)i));
+        }
+        struct order {
+            int calls, bad;
+        } o = {0};
+        gx_sendq_run(q, ordered, &o);
+        assert_int_equal(o.calls, N);
+        assert_int_equal(o.bad, 0);
+        for (int i = 0; i < N; i++) {
+            char want[16], got[16] = {0};
+            int len = snprintf(want, sizeof(want), "m%d.%d", round, i);
+            assert_int_equal(recv(sv[i][1], got, sizeof(got), MSG_DONTWAIT), len);
+            assert_string_equal(got, want);
+        }
+    }
+    for (int i = 0; i < N; i++)
+        close(sv[i][0]), close(sv[i][1]);
+    gx_sendq_free(q);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -154,6 +201,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_partial_send_says_how_much, setup, teardown),
         cmocka_unit_test_setup_teardown(test_closed_peer_is_an_error, setup, teardown),
         cmocka_unit_test_setup_teardown(test_depth_is_a_limit, setup, teardown),
+        cmocka_unit_test(test_shared_batch),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
