@@ -1,6 +1,7 @@
 /* Batched non-blocking sends through io_uring (see gigcx/sendq.h for why). */
 #include <errno.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <sys/socket.h>
 #include <liburing.h>
@@ -109,6 +110,10 @@ static void *helper_main(void *arg)
 
 static void helpers_start(gx_sendq *q, unsigned want)
 {
+    /* Signals stay with the loop's thread: the helpers start with all of them blocked. */
+    sigset_t all, old;
+    sigfillset(&all);
+    pthread_sigmask(SIG_SETMASK, &all, &old);
     q->h = calloc(want, sizeof(*q->h));
     for (unsigned i = 0; q->h && i < want; i++) {
         gx_helper *h = &q->h[q->nh];
@@ -121,6 +126,7 @@ static void helpers_start(gx_sendq *q, unsigned want)
         }
         q->nh++;
     }
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
 }
 
 static void helpers_stop(gx_sendq *q)

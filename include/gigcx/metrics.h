@@ -35,19 +35,19 @@ typedef struct {
     uint64_t tasks_created;
     uint64_t http_requests;
     uint64_t frames_in, frames_out;
-    uint64_t bus_in;        /* messages from subscribed Redis channels */
-    uint64_t loop_pauses;   /* waits the loop put off to coalesce events (coalesce.h) */
-    uint64_t loop_pause_ns; /* the time those pauses added */
-    uint64_t errors[10];    /* by -code of gx error (index 0 unused) */
-    uint64_t slow_closed;   /* sockets closed for falling behind */
-    uint64_t send_batches;  /* io_uring submissions of the iteration's socket writes */
-    uint64_t sends_batched; /* socket writes made through them */
+    uint64_t bus_in;              /* messages from subscribed Redis channels */
+    uint64_t loop_pauses;         /* waits the loop put off to coalesce events (coalesce.h) */
+    uint64_t loop_pause_ns;       /* the time those pauses added */
+    uint64_t errors[10];          /* by -code of gx error (index 0 unused) */
+    uint64_t slow_closed;         /* sockets closed for falling behind */
+    uint64_t send_batches;        /* io_uring submissions of the iteration's socket writes */
+    uint64_t sends_batched;       /* socket writes made through them */
     uint64_t send_batches_shared; /* of those, batches shared with --send-threads helpers */
-    uint64_t sends_short;   /* of which the kernel took less than all: lws keeps the rest */
-    gx_hist queue_wait;     /* seconds from created to claimed */
-    gx_hist claim_time;     /* seconds from claim request to reply */
-    gx_summary route;       /* seconds this node spent choosing (and queueing) one wave's offers */
-    gx_summary cut;         /* seconds from reading a task to publishing its wave */
+    uint64_t sends_short;         /* of which the kernel took less than all: lws keeps the rest */
+    gx_hist queue_wait;           /* seconds from created to claimed */
+    gx_hist claim_time;           /* seconds from claim request to reply */
+    gx_summary route; /* seconds this node spent choosing (and queueing) one wave's offers */
+    gx_summary cut;   /* seconds from reading a task to publishing its wave */
     /* webhooks */
     uint64_t hooks_emitted;   /* events this node put in the outbox */
     uint64_t hooks_delivered; /* attempts answered with a 2xx */
