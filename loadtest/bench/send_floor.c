@@ -5,7 +5,10 @@
  * also runs the receiver's TCP stack and its wake-up. Sends are measured one system call
  * each, and in io_uring batches of 256 through gigcxd's own gx_sendq (as a fan-out goes).
  *
- * gigcx-bench-send-floor [sockets] [rounds] [bytes]   (defaults 2000 40 350) */
+ * gigcx-bench-send-floor [sockets] [rounds] [bytes] [gap_ms]   (defaults 2000 40 350 20)
+ *
+ * gap_ms is the pause between rounds: the longer it is, the colder the caches each round
+ * starts with (the fan-out scenario sends a round every 500 ms). */
 #include <errno.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -21,6 +24,8 @@
 #include <unistd.h>
 #include "gigcx/sendq.h"
 #include "gigcx/util.h"
+
+static int gap_ms = 20; /* between rounds */
 
 static void pause_ms(int ms)
 {
@@ -101,7 +106,7 @@ static double measure_sends(int n, const int *fds, int rounds, size_t bytes)
             if (send(fds[i], msg, bytes, MSG_NOSIGNAL) != (ssize_t)bytes)
                 die("send");
         cpu += gx_cpu_s() - c0;
-        pause_ms(20); /* the peer drains and goes back to sleep, as between offers */
+        pause_ms(gap_ms); /* the peer drains and goes back to sleep, as between offers */
     }
     free(msg);
     return cpu / ((double)n * rounds);
@@ -148,7 +153,7 @@ static double measure_batched(int n, const int *fds, int rounds, size_t bytes, u
         }
         wall[r] = mono_ms() - t0;
         cpu += gx_cpu_s() - c0;
-        pause_ms(20);
+        pause_ms(gap_ms);
     }
     qsort(wall, (size_t)rounds, sizeof(*wall), cmp_double);
     *wall_ms = wall[rounds / 2];
@@ -197,9 +202,13 @@ int main(int argc, char **argv)
 {
     int n = argc > 1 ? atoi(argv[1]) : 2000, rounds = argc > 2 ? atoi(argv[2]) : 40;
     size_t bytes = argc > 3 ? (size_t)atoi(argv[3]) : 350;
+    gap_ms = argc > 4 ? atoi(argv[4]) : 20;
     struct rlimit rl = {2 * (rlim_t)n + 64, 2 * (rlim_t)n + 64};
-    if (n < 1 || n > 30000 || rounds < 1 || bytes < 1 || bytes > 60000)
-        return fprintf(stderr, "usage: %s [sockets<=30000] [rounds] [bytes]\n", argv[0]), 2;
+    if (n < 1 || n > 30000 || rounds < 1 || bytes < 1 || bytes > 60000 || gap_ms < 0 ||
+        gap_ms > 10000)
+        return fprintf(stderr, "usage: %s [sockets<=30000] [rounds] [bytes] [gap_ms<=10000]\n",
+                       argv[0]),
+               2;
     if (setrlimit(RLIMIT_NOFILE, &rl))
         die("setrlimit");
     int *ours = malloc(n * sizeof(int)), *theirs = malloc(n * sizeof(int)), ctl[2];
