@@ -20,6 +20,7 @@ typedef struct {
     uv_timer_t retry;
     int backoff_ms;
     bool up;
+    bool was_up; /* ever: until then, the first refusals are a server still starting */
     bool is_sub;
     struct gx_redis *bus; /* borrowed */
 } gx_conn;
@@ -121,6 +122,7 @@ static void set_up(gx_conn *c, bool up)
     if (c->up == up)
         return;
     c->up = up;
+    c->was_up |= up;
     gx_redis *r = c->bus;
     if (!c->is_sub && r->hooks.on_state)
         r->hooks.on_state(up, r->hooks.priv);
@@ -238,7 +240,13 @@ static void conn_start(gx_conn *c)
     redisAsyncContext *ac =
         r->path ? redisAsyncConnectUnix(r->path) : redisAsyncConnect(r->host, r->port);
     if (!ac || ac->err) {
-        lwsl_warn("redis: cannot connect: %s\n", ac ? ac->errstr : "out of memory");
+        /* The embedded redis-server takes a moment to open its socket: the first two
+         * refusals (within 0.3 s) are not worth a warning. */
+        const char *why = ac ? ac->errstr : "out of memory";
+        if (c->was_up || c->backoff_ms >= 200)
+            lwsl_warn("redis: cannot connect: %s\n", why);
+        else
+            lwsl_info("redis: cannot connect yet: %s\n", why);
         if (ac)
             redisAsyncFree(ac);
         schedule_retry(c);
