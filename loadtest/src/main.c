@@ -53,7 +53,9 @@ static void usage(FILE *f)
             "--experts 2000 --duration-s 30 --task-rate 50. The admin key may also come from\n"
             "GIGCX_ADMIN_KEY. Exit status: 0 pass, 1 an SLO or a zero-violation counter failed,\n"
             "2 bad usage or setup failure. Sockets are framed by the tester itself (a frame read\n"
-            "in one pass); --lws-framing uses libwebsockets' client parser instead.\n",
+            "in one pass); --lws-framing uses libwebsockets' client parser instead. Against\n"
+            "this machine, more than 10,000 sockets per --url come from several source\n"
+            "addresses (127.0.0.2 ...); --source-ips N sets how many.\n",
             GXLT_SCENARIO_DIR);
 }
 
@@ -78,6 +80,14 @@ static int load_scenario(gxlt_scenario *sc, const char *arg, char *err, size_t e
     if (access(path, R_OK) != 0)
         snprintf(path, sizeof(path), "loadtest/scenarios/%s.json", arg);
     return gxlt_scenario_load(sc, path, err, errlen);
+}
+
+static bool all_loopback(const gxlt_run *run)
+{
+    for (int i = 0; i < run->nurls; i++)
+        if (!gxlt_is_loopback(run->hosts[i]))
+            return false;
+    return true;
 }
 
 static int parse_args(lt *t, int argc, char **argv)
@@ -139,6 +149,13 @@ static int parse_args(lt *t, int argc, char **argv)
     }
     if (!run->nurls)
         add_url(run, "ws://127.0.0.1:8080");
+    if (run->source_ips < 0 || run->source_ips > 250 ||
+        (run->source_ips > 0 && !all_loopback(run))) {
+        fprintf(stderr, "gigcx-loadtest: --source-ips takes 0 to 250, and spreads over "
+                        "127.0.0.x, which reaches only this machine: every --url must be "
+                        "loopback\n");
+        return -1;
+    }
     if (!run->admin_key[0]) {
         fprintf(stderr,
                 "gigcx-loadtest: the admin key is needed (--admin-key or GIGCX_ADMIN_KEY)\n");
@@ -149,7 +166,8 @@ static int parse_args(lt *t, int argc, char **argv)
 
 /* Many thousands of sockets: a descriptor limit with room for them (and not far beyond:
  * lws walks a table as long as the limit on every connect and close), and source addresses
- * spread when one address would run out of ephemeral ports (about 28,000 on Linux). */
+ * spread over 127.0.0.x when the targets are this machine's and one address would slow the
+ * kernel's search for a free ephemeral port (gxlt_source_ips_for). */
 static void raise_limits(gxlt_run *run)
 {
     double peak =
@@ -162,8 +180,8 @@ static void raise_limits(gxlt_run *run)
         rl.rlim_cur = want < rl.rlim_max ? want : rl.rlim_max;
         setrlimit(RLIMIT_NOFILE, &rl);
     }
-    if (!run->source_ips && peak / run->nurls > 20000)
-        run->source_ips = (int)(peak / run->nurls / 20000) + 1;
+    if (!run->source_ips)
+        run->source_ips = gxlt_source_ips_for(peak / run->nurls, all_loopback(run));
 }
 
 /* A fresh brand per run, so no earlier backlog is offered to this run's experts. */

@@ -147,6 +147,11 @@ uint64_t gxlt_stamp_of(const char *text);
 bool gxlt_send(gxc_conn *c, json_t *msg);
 /* The connection target for socket number i (spread over urls and source addresses). */
 gxc_target gxlt_target(gxlt_run *run, int i, char *ipbuf);
+/* Whether host names this machine's loopback (127.0.0.0/8 or "localhost"): only then can
+ * sockets come from the other 127.0.0.x addresses. */
+bool gxlt_is_loopback(const char *host);
+/* How many source addresses to spread sockets_per_url over (0: leave it to the kernel). */
+int gxlt_source_ips_for(double sockets_per_url, bool loopback);
 
 /* Experts (expert.c). */
 int gxlt_experts_setup(gxlt_run *run);
