@@ -149,11 +149,12 @@ static int parse_args(lt *t, int argc, char **argv)
     }
     if (!run->nurls)
         add_url(run, "ws://127.0.0.1:8080");
-    if (run->source_ips < 0 || run->source_ips > 250 ||
+    if (run->source_ips < 0 || run->source_ips > GXLT_SOURCE_IPS_MAX ||
         (run->source_ips > 0 && !all_loopback(run))) {
-        fprintf(stderr, "gigcx-loadtest: --source-ips takes 0 to 250, and spreads over "
-                        "127.0.0.x, which reaches only this machine: every --url must be "
-                        "loopback\n");
+        fprintf(stderr,
+                "gigcx-loadtest: --source-ips takes 0 to %d, and spreads over 127.0.0.x, "
+                "which reaches only this machine: every --url must be loopback\n",
+                GXLT_SOURCE_IPS_MAX);
         return -1;
     }
     if (!run->admin_key[0]) {

@@ -154,7 +154,7 @@ int gxlt_source_ips_for(double sockets_per_url, bool loopback)
     if (!loopback || sockets_per_url <= GXLT_SOCKETS_PER_IP)
         return 0;
     double n = sockets_per_url / GXLT_SOCKETS_PER_IP;
-    return n >= 250 ? 250 : (int)n + 1;
+    return n >= GXLT_SOURCE_IPS_MAX ? GXLT_SOURCE_IPS_MAX : (int)n + 1;
 }
 
 gxc_target gxlt_target(gxlt_run *run, int i, char *ipbuf)
@@ -163,7 +163,8 @@ gxc_target gxlt_target(gxlt_run *run, int i, char *ipbuf)
     gxc_target t = {
         .host = run->hosts[u], .port = run->ports[u], .path = "/ws", .protocol = "gigcx.v1"};
     if (run->source_ips > 0) { /* 127.0.0.2 .. : each address has its own ephemeral ports */
-        unsigned last = 2u + (unsigned)(i / run->nurls) % (unsigned)run->source_ips % 250u;
+        unsigned last =
+            2u + (unsigned)(i / run->nurls) % (unsigned)run->source_ips % GXLT_SOURCE_IPS_MAX;
         snprintf(ipbuf, 16, "127.0.0.%u", last);
         t.source_ip = ipbuf;
     }

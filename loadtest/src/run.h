@@ -150,6 +150,8 @@ gxc_target gxlt_target(gxlt_run *run, int i, char *ipbuf);
 /* Whether host names this machine's loopback (127.0.0.0/8 or "localhost"): only then can
  * sockets come from the other 127.0.0.x addresses. */
 bool gxlt_is_loopback(const char *host);
+/* Source addresses 127.0.0.2 .. 127.0.0.(1 + GXLT_SOURCE_IPS_MAX). */
+#define GXLT_SOURCE_IPS_MAX 250
 /* How many source addresses to spread sockets_per_url over (0: leave it to the kernel). */
 int gxlt_source_ips_for(double sockets_per_url, bool loopback);
 

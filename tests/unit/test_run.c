@@ -28,6 +28,7 @@ static void test_source_ips_by_count(void **state)
     assert_int_equal(gxlt_source_ips_for(19000, true), 2);
     assert_int_equal(gxlt_source_ips_for(45000, true), 5);
     assert_int_equal(gxlt_source_ips_for(1e9, true), 250); /* 127.0.0.2 .. 127.0.0.251 */
+    assert_int_equal(GXLT_SOURCE_IPS_MAX, 250);
     /* 127.0.0.x cannot reach another machine: the kernel picks the address there */
     assert_int_equal(gxlt_source_ips_for(45000, false), 0);
 }
