@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <libwebsockets.h>
+#include "gigcx/assert.h"
 #include "gigcx/chat.h"
 #include "gigcx/privacy.h"
 #include "gigcx/ranking.h"
@@ -34,8 +35,14 @@ static void join_clear_pending(gx_join *j)
 
 void gx_session_unref(gx_session *s)
 {
-    if (!s || --s->refs > 0)
+    if (!s)
         return;
+    gx_assert(s->refs > 0);
+    if (--s->refs > 0)
+        return;
+    /* Freed while listed, a session would be read again by the next event of a task or
+     * brand: gx_session_join and gx_session_list_available refuse sessions not live. */
+    gx_assert(s->njoins == 0 && !s->listed && s->state == GX_SS_CLOSED);
     while (s->qlen) {
         gx_buf_unref(s->q[s->qhead]);
         s->qhead = (s->qhead + 1) % s->qcap;
@@ -149,6 +156,10 @@ gx_join *gx_session_find_join(gx_session *s, const char *task)
 
 gx_join *gx_session_join(gx_session *s, const char *task)
 {
+    /* The rule that keeps late replies harmless: a session whose socket is gone (or going)
+     * is never listed anywhere again, since nothing would unlist it before it is freed. */
+    if (!gx_session_live(s))
+        return NULL;
     gx_join *j = gx_session_find_join(s, task);
     if (j)
         return j;
@@ -305,6 +316,8 @@ static int list_for(gx_session *s, int i, gx_svec **vec)
 
 void gx_session_list_available(gx_session *s)
 {
+    if (!gx_session_live(s))
+        return; /* see gx_session_join */
     if (!s->bpos) {
         s->bpos = malloc(sizeof(int) * (size_t)(s->prof.nbrands ? s->prof.nbrands : 1));
         if (!s->bpos)

@@ -1,6 +1,7 @@
 /* Small helpers with no I/O: id rules, base64url, SHA-256/HMAC (OpenSSL), randomness,
  * the wall clock. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <sys/resource.h>
@@ -8,6 +9,7 @@
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 #include <openssl/rand.h>
+#include "gigcx/assert.h"
 #include "gigcx/error.h"
 #include "gigcx/util.h"
 
@@ -168,4 +170,11 @@ void gx_task_key(char *out, size_t cap, const char *task, const char *kind)
     memcpy(out + 6, task, t);
     memcpy(out + 6 + t, "}:", 2);
     memcpy(out + 8 + t, kind, k + 1);
+}
+
+void gx_assert_fail(const char *expr, const char *file, int line)
+{
+    fprintf(stderr, "assertion failed: %s at %s:%d\n", expr, file, line);
+    fflush(stderr);
+    abort();
 }
