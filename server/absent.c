@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "gigcx/handlers.h"
+#include "gigcx/party.h"
 #include "gigcx/ranking.h"
 #include "gigcx/request.h"
 #include "gigcx/session.h"
@@ -16,18 +17,19 @@
 
 typedef struct {
     gx_server *srv;
-    char user[65];
+    char user[GX_UID_MAX + 1];
     char task[65]; /* for the per-task step */
 } gx_absent;
 
-/* The task's assignee and staff member, to release it as the right role. */
+/* The task's holder: released, as its role, while it is still the silent user. */
 static void on_holder(redisReply *r, void *priv)
 {
     gx_absent *a = priv;
-    if (r && strcmp(gx_reply_str(r, 0), a->user) == 0) {
-        gx_role role = strcmp(gx_reply_str(r, 1), a->user) == 0 ? GX_ROLE_STAFF : GX_ROLE_EXPERT;
-        gx_task_release_for(a->srv, a->task, a->user, role);
-    }
+    gx_task_people p = {.brand = gx_reply_str(r, 0),
+                        .assignee = gx_reply_str(r, 1),
+                        .assignee_role = gx_reply_str(r, 2)};
+    if (r && gx_party_of(a->user, &p) == GX_PARTY_ASSIGNEE)
+        gx_task_release_for(a->srv, a->task, a->user, gx_role_parse(p.assignee_role));
     free(a);
 }
 
@@ -41,12 +43,13 @@ static void on_tasks(redisReply *r, void *priv)
             continue;
         *each = *a;
         snprintf(each->task, sizeof(each->task), "%s", task);
-        if (gx_redis_cmd(a->srv->redis, on_holder, each, "HMGET gx:{t:%s}:task assignee staff",
-                         task))
+        if (gx_redis_cmd(a->srv->redis, on_holder, each,
+                         "HMGET gx:{t:%s}:task brand assignee assignee_role", task))
             free(each);
     }
     gx_redis_cmd(a->srv->redis, NULL, NULL, "ZREM gx:presence %s", a->user);
-    gx_ranking_forget(a->srv, a->user); /* its node died with it in the rankings */
+    if (gx_id_valid(a->user)) /* an expert: its node died with it in the rankings */
+        gx_ranking_forget(a->srv, a->user);
     free(a);
 }
 
@@ -55,7 +58,7 @@ static void on_stale(redisReply *r, void *priv)
     gx_server *srv = priv;
     for (size_t i = 0; r && r->type == REDIS_REPLY_ARRAY && i < r->elements; i++) {
         const char *user = r->element[i]->str;
-        if (!gx_id_valid(user) || gx_map_get(&srv->users, user))
+        if (!gx_uid_valid(user) || gx_map_get(&srv->users, user))
             continue; /* connected here: its score is merely late */
         gx_absent *a = calloc(1, sizeof(*a));
         if (!a)
@@ -81,5 +84,5 @@ void gx_presence_touch(gx_session *s)
     if (s->who.role == GX_ROLE_CUSTOMER)
         return;
     gx_redis_cmd(s->srv->redis, NULL, NULL, "ZADD gx:presence %lld %s", (long long)gx_now_ms(),
-                 s->who.sub);
+                 s->who.uid);
 }

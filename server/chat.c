@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "gigcx/chat.h"
+#include "gigcx/party.h"
 #include "gigcx/jw.h"
 #include "gigcx/privacy.h"
 #include "gigcx/error.h"
@@ -98,7 +99,7 @@ void gx_on_chat_send(gx_session *s, json_t *msg, const char *ref)
     gx_task_key(key, sizeof(key), task, "task");
     gx_task_key(chat, sizeof(chat), task, "chat");
     gx_task_key(cids, sizeof(cids), task, "cids");
-    const char *argv[] = {key,         chat, cids, s->who.sub, gx_role_name(s->who.role),
+    const char *argv[] = {key,         chat, cids, s->who.uid, gx_role_name(s->who.role),
                           s->who.name, cid,  text, task};
     int rc =
         gx_redis_script(s->srv->redis, GX_SCRIPT_CHAT_APPEND, on_appended, q, 3, 9, argv, NULL);
@@ -121,7 +122,7 @@ void gx_on_chat_typing(gx_session *s, json_t *msg, const char *ref)
     json_decref(t);
     if (body)
         gx_redis_cmd(s->srv->redis, NULL, NULL, "PUBLISH %s Y\t%s\t%s\n%s", GX_CH_TASK, task,
-                     s->who.sub, body);
+                     s->who.uid, body);
     free(body);
 }
 
@@ -144,19 +145,24 @@ static void on_history_page(redisReply *r, void *priv)
     gx_req_free(q);
 }
 
+/* The task's people as history reads them (HMGET order). */
+static const char *const people_fields[] = {"brand",         "customer", "assignee",
+                                            "assignee_role", "expert",   "staff"};
+#define GX_PEOPLE_N (sizeof(people_fields) / sizeof(people_fields[0]))
+
 static int history_verdict(gx_req *q, const redisReply *r)
 {
-    const char *sub = q->s->who.sub;
-    if (!r || r->type != REDIS_REPLY_ARRAY || r->elements != 4)
+    if (!r || r->type != REDIS_REPLY_ARRAY || r->elements != GX_PEOPLE_N)
         return GX_EUNAVAIL;
     if (r->element[0]->type == REDIS_REPLY_NIL)
         return GX_ENOTFOUND;
-    if (q->s->who.role == GX_ROLE_CUSTOMER)
-        return strcmp(gx_reply_str(r, 0), sub) == 0 ? 0 : GX_EFORBIDDEN;
-    for (size_t i = 1; i < 4; i++)
-        if (strcmp(gx_reply_str(r, i), sub) == 0)
-            return 0;
-    return GX_EFORBIDDEN;
+    gx_task_people p = {.brand = gx_reply_str(r, 0),
+                        .customer = gx_reply_str(r, 1),
+                        .assignee = gx_reply_str(r, 2),
+                        .assignee_role = gx_reply_str(r, 3),
+                        .expert = gx_reply_str(r, 4),
+                        .staff = gx_reply_str(r, 5)};
+    return gx_party_of(q->s->who.uid, &p) == GX_PARTY_NONE ? GX_EFORBIDDEN : 0;
 }
 
 static void on_history_access(redisReply *r, void *priv)
@@ -196,9 +202,10 @@ void gx_on_chat_history(gx_session *s, json_t *msg, const char *ref)
     gx_task_key(chat, sizeof(chat), task, "chat");
     snprintf(end, sizeof(end), "%s%s", jb ? "(" : "", jb ? json_string_value(jb) : "+");
     snprintf(count, sizeof(count), "%ld", limit);
-    const char *a1[] = {"HMGET", key, "customer", "assignee", "expert", "staff"};
+    const char *a1[2 + GX_PEOPLE_N] = {"HMGET", key};
+    memcpy(a1 + 2, people_fields, sizeof(people_fields));
     const char *a2[] = {"XREVRANGE", chat, end, "-", "COUNT", count};
-    int rc = gx_redis_argv(s->srv->redis, on_history_access, q, 6, a1, NULL);
+    int rc = gx_redis_argv(s->srv->redis, on_history_access, q, 2 + GX_PEOPLE_N, a1, NULL);
     if (rc) {
         gx_req_fail(q, rc);
         return;

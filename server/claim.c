@@ -96,7 +96,7 @@ static void claim_won(gx_req *q, redisReply *r)
     srv->m.claims[0]++;
     s->held++;
     bool staff = s->who.role == GX_ROLE_STAFF;
-    gx_redis_cmd(srv->redis, NULL, NULL, "SADD gx:u:%s:tasks %s", s->who.sub, q->task);
+    gx_redis_cmd(srv->redis, NULL, NULL, "SADD gx:u:%s:tasks %s", s->who.uid, q->task);
     gx_redis_cmd(srv->redis, NULL, NULL, "ZREM gx:{b:%s}:%s %s", gx_reply_str(r, 2),
                  staff ? "esc" : "q", q->task);
     gx_redis_cmd(srv->redis, NULL, NULL, "ZREM gx:expiry %s", q->task);
@@ -214,7 +214,7 @@ static int send_claim(gx_req *q)
     json_t *u = json_pack("{s:s, s:s, s:s, s:{s:s}}", "type", "task.update", "task", task, "status",
                           staff ? "escalated" : "assigned", "expert", "name", s->who.name);
     char *update = gx_update_payload(task, s->origin, NULL, u);
-    char *wd = gx_withdraw_payload(task, s->who.sub, "claimed");
+    char *wd = gx_withdraw_payload(task, s->who.uid, "claimed");
     json_decref(u);
     char key[96], chat[96], tier[8], now[24];
     gx_task_key(key, sizeof(key), task, "task");

@@ -57,7 +57,7 @@ static void on_typing(gx_server *srv, char **f, int nf, const char *body, size_t
     bool tried = false;
     for (int i = 0; b && i < t->members.n; i++) {
         gx_session *s = t->members.v[i];
-        if (strcmp(s->who.sub, f[2]) != 0)
+        if (strcmp(s->who.uid, f[2]) != 0)
             gx_session_send(s, gx_privacy_frame(s, b, &masked, &tried));
     }
     gx_buf_unref(masked);

@@ -7,6 +7,7 @@
 #include <libwebsockets.h>
 #include "gigcx/error.h"
 #include "gigcx/handlers.h"
+#include "gigcx/party.h"
 #include "gigcx/request.h"
 #include "gigcx/util.h"
 
@@ -92,10 +93,10 @@ static void on_session_number(redisReply *r, void *priv)
         if (s->seen_sess_no > s->sess_no) {
             gx_session_close(s, 4409, "replaced by a newer session", false);
         } else {
-            gx_hello_on_session_event(s->srv, s->who.sub, s->sess_no);
-            gx_map_set(&s->srv->users, s->who.sub, s);
+            gx_hello_on_session_event(s->srv, s->who.uid, s->sess_no);
+            gx_map_set(&s->srv->users, s->who.uid, s);
             gx_redis_cmd(s->srv->redis, NULL, NULL, "PUBLISH %s S\t%s\t%lld", GX_CH_SESS,
-                         s->who.sub, (long long)s->sess_no);
+                         s->who.uid, (long long)s->sess_no);
         }
     }
     hello_unref(h);
@@ -139,9 +140,20 @@ static void on_task_state(redisReply *r, void *priv)
     hello_unref(h);
 }
 
-static const char *state_fields[] = {"brand",    "topic",    "status", "last_id",
-                                     "assignee", "customer", "expert", "staff"};
-enum { F_BRAND, F_TOPIC, F_STATUS, F_LAST, F_ASSIGNEE, F_CUSTOMER, F_EXPERT, F_STAFF, F_N };
+static const char *state_fields[] = {"brand",    "topic",  "status", "last_id",      "assignee",
+                                     "customer", "expert", "staff",  "assignee_role"};
+enum {
+    F_BRAND,
+    F_TOPIC,
+    F_STATUS,
+    F_LAST,
+    F_ASSIGNEE,
+    F_CUSTOMER,
+    F_EXPERT,
+    F_STAFF,
+    F_ASSIGNEE_ROLE,
+    F_N
+};
 
 static void on_task_list(redisReply *r, void *priv)
 {
@@ -188,28 +200,34 @@ static bool is_open(const char *status)
            strcmp(status, "escalated") == 0;
 }
 
-/* How the user stands with one task: 2 active participant, 1 past participant, 0 none. */
+/* How the user stands with one task: 2 active participant (a customer's open task, the
+ * holder's task), 1 past participant, 0 none. */
 static int standing(const gx_session *s, const redisReply *st)
 {
-    const char *status = gx_reply_str(st, F_STATUS), *sub = s->who.sub;
+    const char *status = gx_reply_str(st, F_STATUS);
     if (!status[0])
         return 0;
-    if (s->who.role == GX_ROLE_CUSTOMER) {
-        if (strcmp(gx_reply_str(st, F_CUSTOMER), sub) != 0)
-            return 0;
+    gx_task_people p = {.brand = gx_reply_str(st, F_BRAND),
+                        .customer = gx_reply_str(st, F_CUSTOMER),
+                        .assignee = gx_reply_str(st, F_ASSIGNEE),
+                        .assignee_role = gx_reply_str(st, F_ASSIGNEE_ROLE),
+                        .expert = gx_reply_str(st, F_EXPERT),
+                        .staff = gx_reply_str(st, F_STAFF)};
+    switch (gx_party_of(s->who.uid, &p)) {
+    case GX_PARTY_CUSTOMER:
         return is_open(status) ? 2 : 1;
-    }
-    if (strcmp(gx_reply_str(st, F_ASSIGNEE), sub) == 0)
+    case GX_PARTY_ASSIGNEE:
         return is_open(status) && strcmp(status, "queued") != 0 ? 2 : 1;
-    return strcmp(gx_reply_str(st, F_EXPERT), sub) == 0 ||
-                   strcmp(gx_reply_str(st, F_STAFF), sub) == 0
-               ? 1
-               : 0;
+    case GX_PARTY_PAST:
+        return 1;
+    default:
+        return 0;
+    }
 }
 
 static void drop_stale(gx_session *s, const char *task)
 {
-    gx_redis_cmd(s->srv->redis, NULL, NULL, "SREM gx:u:%s:tasks %s", s->who.sub, task);
+    gx_redis_cmd(s->srv->redis, NULL, NULL, "SREM gx:u:%s:tasks %s", s->who.uid, task);
 }
 
 static json_t *welcome_json(gx_session *s)
@@ -272,9 +290,11 @@ static void finish(gx_hello *h)
             drop_stale(s, task);
             continue;
         }
+        /* A held task counts against capacity from the first moment of the session. */
+        bool holds = standing_now == 2 && s->who.role != GX_ROLE_CUSTOMER;
         if (standing_now || !resume_at)
-            json_array_append_new(
-                later, json_pack("{s:s, s:s}", "task", task, "last", gx_reply_str(st, F_LAST)));
+            json_array_append_new(later, json_pack("{s:s, s:s, s:b}", "task", task, "last",
+                                                   gx_reply_str(st, F_LAST), "holds", holds));
         else
             json_array_append_new(later, json_pack("{s:s, s:b}", "task", task, "deny", 1));
     }
@@ -304,7 +324,7 @@ static int start_lookups(gx_hello *h)
     int rc = 0;
     if (s->who.role != GX_ROLE_CUSTOMER) {
         h->refs++;
-        if ((rc = gx_redis_cmd(r, on_session_number, h, "INCR gx:sess:%s", s->who.sub))) {
+        if ((rc = gx_redis_cmd(r, on_session_number, h, "INCR gx:sess:%s", s->who.uid))) {
             h->refs--;
             return rc;
         }
@@ -317,7 +337,7 @@ static int start_lookups(gx_hello *h)
         }
     }
     h->refs++;
-    if ((rc = gx_redis_cmd(r, on_task_list, h, "SMEMBERS gx:u:%s:tasks", s->who.sub)))
+    if ((rc = gx_redis_cmd(r, on_task_list, h, "SMEMBERS gx:u:%s:tasks", s->who.uid)))
         h->refs--;
     return rc;
 }

@@ -110,12 +110,16 @@ static bool copy_str(json_t *o, const char *key, char *out, size_t cap, bool req
     return true;
 }
 
+#define GX_JWT_SKEW_S 60 /* clocks of the minting brand's servers and ours may differ */
+
 static int read_claims(json_t *p, int64_t now_s, gx_claims *out)
 {
     json_t *exp = json_object_get(p, "exp"), *iat = json_object_get(p, "iat");
+    json_t *nbf = json_object_get(p, "nbf");
     char role[16] = "";
     memset(out, 0, sizeof(*out));
-    if (!json_is_integer(exp) || (iat && !json_is_integer(iat)) ||
+    if (!json_is_integer(exp) || (iat && !json_is_integer(iat)) || (nbf && !json_is_integer(nbf)) ||
+        (nbf && json_integer_value(nbf) > now_s + GX_JWT_SKEW_S) ||
         !copy_str(p, "sub", out->sub, sizeof(out->sub), true) ||
         !copy_str(p, "role", role, sizeof(role), true) ||
         !copy_str(p, "brand", out->brand, sizeof(out->brand), false) ||
@@ -124,11 +128,45 @@ static int read_claims(json_t *p, int64_t now_s, gx_claims *out)
     out->role = gx_role_parse(role);
     out->exp = json_integer_value(exp);
     out->iat = iat ? json_integer_value(iat) : 0;
-    if (out->exp <= now_s || !claims_valid(out))
+    if (out->exp <= now_s || out->iat > now_s + GX_JWT_SKEW_S || !claims_valid(out))
         return GX_EUNAUTH;
     if (out->role == GX_ROLE_EXPERT)
         out->brand[0] = '\0'; /* experts belong to brands through their profile, not the token */
+    gx_uid_make(out->uid, out->role, out->brand, out->sub);
     return 0;
+}
+
+void gx_uid_make(char *out, gx_role role, const char *brand, const char *id)
+{
+    out[0] = '\0';
+    if (!id || !id[0] || strlen(id) > GX_ID_MAX)
+        return;
+    if (role == GX_ROLE_EXPERT)
+        snprintf(out, GX_UID_MAX + 1, "%s", id);
+    else if ((role == GX_ROLE_CUSTOMER || role == GX_ROLE_STAFF) && brand &&
+             strlen(brand) <= GX_ID_MAX)
+        snprintf(out, GX_UID_MAX + 1, "%c:%s:%s", role == GX_ROLE_STAFF ? 's' : 'c', brand, id);
+}
+
+void gx_uid_of(char *out, const char *role_word, const char *brand, const char *id)
+{
+    gx_uid_make(out, gx_role_parse(role_word), brand, id);
+}
+
+bool gx_uid_valid(const char *s)
+{
+    if (gx_id_valid(s))
+        return true;
+    if (!s || (s[0] != 'c' && s[0] != 's') || s[1] != ':')
+        return false;
+    const char *colon = strchr(s + 2, ':');
+    char brand[GX_ID_MAX + 1];
+    size_t bl = colon ? (size_t)(colon - (s + 2)) : 0;
+    if (!bl || bl > GX_ID_MAX)
+        return false;
+    memcpy(brand, s + 2, bl);
+    brand[bl] = '\0';
+    return gx_id_valid(brand) && gx_id_valid(colon + 1);
 }
 
 int gx_jwt_verify(const char *token, size_t len, const char *secret, size_t secret_len,

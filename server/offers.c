@@ -401,7 +401,7 @@ static void withdraw(gx_server *srv, char **f, int nf, const char *body, size_t 
     uint64_t mark = ++srv->wd_serial;
     for (int i = 0; i < t->holders.n; i++) {
         gx_session *s = t->holders.v[i];
-        if (s->wd_mark != mark && strcmp(s->who.sub, f[2]) != 0) {
+        if (s->wd_mark != mark && strcmp(s->who.uid, f[2]) != 0) {
             s->wd_mark = mark;
             srv->m.withdrawals_sent++;
             gx_session_send(s, b);

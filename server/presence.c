@@ -26,9 +26,9 @@ static void store_presence(gx_session *s)
 {
     gx_server *srv = s->srv;
     gx_redis_cmd(srv->redis, NULL, NULL, "HSET gx:pres:%s status %s capacity %d node %s",
-                 s->who.sub, s->available ? "available" : "away", s->capacity, srv->cfg->node_id);
+                 s->who.uid, s->available ? "available" : "away", s->capacity, srv->cfg->node_id);
     gx_redis_cmd(srv->redis, NULL, NULL, "ZADD gx:presence %lld %s", (long long)gx_now_ms(),
-                 s->who.sub);
+                 s->who.uid);
 }
 
 void gx_on_presence_set(gx_session *s, json_t *msg, const char *ref)
@@ -54,7 +54,7 @@ void gx_on_presence_set(gx_session *s, json_t *msg, const char *ref)
     gx_session_send_json(s, reply, ref);
     json_decref(reply);
     store_presence(s);
-    if (s->available && !was)
+    if (s->available && !was && wants_offers(s)) /* at capacity: no new offers (contract) */
         gx_offer_backlog(s);
 }
 
@@ -80,7 +80,7 @@ void gx_presence_heartbeat(gx_server *srv)
             continue;
         snprintf(scores + 24 * i, 24, "%lld", now);
         argv[2 + 2 * i] = scores + 24 * i;
-        argv[3 + 2 * i] = s->who.sub;
+        argv[3 + 2 * i] = s->who.uid;
         i++;
     }
     gx_redis_argv(srv->redis, NULL, NULL, (int)(2 + 2 * i), argv, NULL);

@@ -43,6 +43,7 @@ typedef struct {
     gx_task_created_cb cb;
     void *priv;
     char id[24], brand[65], topic[65], language[65], customer[65];
+    char customer_uid[GX_UID_MAX + 1]; /* the customer's key: c:<brand>:<id> */
     char *text, *customer_name, *meta;
     char *pay, preview[GX_PREVIEW_CHARS * 4 + 8]; /* for the first offer */
     char tier[8], prio[8], wave_k[24], wave_t[24];
@@ -97,7 +98,7 @@ static void on_created(redisReply *r, void *priv)
     /* Pipelined on one connection: the ZRANK reply comes after the ZADD took effect. */
     if (gx_redis_cmd(rd, NULL, NULL, "ZADD gx:{b:%s}:q %s %s", c->brand, score, c->id) ||
         gx_redis_cmd(rd, NULL, NULL, "ZADD gx:expiry %lld %s", c->expires, c->id) ||
-        gx_redis_cmd(rd, NULL, NULL, "SADD gx:u:%s:tasks %s", c->customer, c->id) ||
+        gx_redis_cmd(rd, NULL, NULL, "SADD gx:u:%s:tasks %s", c->customer_uid, c->id) ||
         gx_redis_cmd(rd, NULL, NULL, "ZADD gx:{b:%s}:all %lld %s", c->brand, c->created, c->id) ||
         (c->escalate_on_timeout &&
          gx_redis_cmd(rd, NULL, NULL, "HSET gx:{t:%s}:task on_timeout escalate", c->id)) ||
@@ -189,6 +190,7 @@ int gx_task_create(gx_server *srv, const gx_task_spec *sp, gx_task_created_cb cb
     snprintf(c->topic, sizeof(c->topic), "%s", sp->topic);
     snprintf(c->language, sizeof(c->language), "%s", sp->language);
     snprintf(c->customer, sizeof(c->customer), "%s", sp->customer_id);
+    gx_uid_make(c->customer_uid, GX_ROLE_CUSTOMER, c->brand, c->customer);
     c->text = strdup(sp->text);
     c->customer_name = strdup(sp->customer_name ? sp->customer_name : "");
     c->meta = sp->meta ? json_dumps(sp->meta, JSON_COMPACT) : NULL;
@@ -390,7 +392,7 @@ void gx_on_task_transition(gx_session *s, json_t *msg, const char *ref, const ch
     if (!q)
         return;
     snprintf(q->str, sizeof(q->str), "%s", action);
-    int rc = run_transition(s->srv, task, action, s->who.sub, s->who.role, s->origin, note,
+    int rc = run_transition(s->srv, task, action, s->who.uid, s->who.role, s->origin, note,
                             on_transition, q);
     if (rc)
         gx_req_fail(q, rc);
@@ -416,7 +418,7 @@ static void on_rated(redisReply *r, void *priv)
                      (long long)q->num);
     if (expert[0])
         gx_redis_cmd(rd, NULL, NULL, "HINCRBY gx:expert:%s rating_n 1", expert);
-    gx_redis_cmd(rd, NULL, NULL, "SREM gx:u:%s:tasks %s", q->s->who.sub, q->task);
+    gx_redis_cmd(rd, NULL, NULL, "SREM gx:u:%s:tasks %s", q->s->who.uid, q->task);
     gx_webhook_emit(q->s->srv, gx_reply_str(r, 2), "task.rated", q->task,
                     json_pack("{s:I}", "score", (json_int_t)q->num));
     json_t *m = json_pack("{s:s, s:s}", "type", "task.rated", "task", q->task);
@@ -447,7 +449,7 @@ void gx_on_task_rate(gx_session *s, json_t *msg, const char *ref)
     gx_task_key(key, sizeof(key), task, "task");
     snprintf(sc, sizeof(sc), "%ld", score);
     snprintf(now, sizeof(now), "%lld", (long long)gx_now_ms());
-    const char *argv[] = {key, s->who.sub, sc, comment ? comment : "", now};
+    const char *argv[] = {key, s->who.uid, sc, comment ? comment : "", now};
     int rc = gx_redis_script(s->srv->redis, GX_SCRIPT_RATE, on_rated, q, 1, 5, argv, NULL);
     if (rc)
         gx_req_fail(q, rc);
@@ -509,7 +511,7 @@ void gx_tasks_expire_sweep(gx_server *srv)
 typedef struct {
     gx_server *srv;
     char task[65];
-    char user[65];
+    char user[GX_UID_MAX + 1];
     gx_role role;
 } gx_releasing;
 

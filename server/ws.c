@@ -47,8 +47,8 @@ static void session_closed(gx_session *s)
     gx_session_unlist_available(s);
     while (s->njoins)
         gx_session_leave(s, s->joins[0].task);
-    if (s->who.sub[0] && gx_map_get(&srv->users, s->who.sub) == s)
-        gx_map_del(&srv->users, s->who.sub);
+    if (s->who.uid[0] && gx_map_get(&srv->users, s->who.uid) == s)
+        gx_map_del(&srv->users, s->who.uid);
     if (s->prev)
         s->prev->next = s->next;
     else

@@ -5,10 +5,17 @@
 #define GIGCX_JWT_H
 
 #include <stddef.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include "gigcx/util.h"
 
 typedef enum { GX_ROLE_NONE = 0, GX_ROLE_EXPERT, GX_ROLE_CUSTOMER, GX_ROLE_STAFF } gx_role;
+
+/* A user's key inside gigcx: experts are global (only the admin mints them) and known by
+ * their id; customers and staff belong to one brand, which names them with the id:
+ * "c:<brand>:<id>", "s:<brand>:<id>". ':' is no id character, so no two roles or brands
+ * share a key. Every per-user Redis key, map and bus field uses it, never the bare sub. */
+#define GX_UID_MAX (2 + GX_ID_MAX + 1 + GX_ID_MAX)
 
 typedef struct {
     char sub[GX_ID_MAX + 1];
@@ -17,7 +24,17 @@ typedef struct {
     char name[128];            /* "" when absent; UTF-8, truncated on a char boundary */
     int64_t iat;               /* seconds */
     int64_t exp;               /* seconds */
+    char uid[GX_UID_MAX + 1];  /* filled by gx_jwt_verify (gx_uid_make) */
 } gx_claims;
+
+/* Writes the uid of (role, brand, id) into out (at least GX_UID_MAX + 1 bytes); "" when
+ * id is empty or the role is none. brand is ignored for experts. */
+void gx_uid_make(char *out, gx_role role, const char *brand, const char *id);
+/* The role named by a role word ("expert", "staff", "customer"), as gx_uid_make takes it
+ * from a task's stored fields: gx_uid_of("staff", "acme", "bob") is "s:acme:bob". */
+void gx_uid_of(char *out, const char *role_word, const char *brand, const char *id);
+/* True for what gx_uid_make can produce from valid ids. */
+bool gx_uid_valid(const char *s);
 
 /* "expert" / "customer" / "staff" / NULL for GX_ROLE_NONE. */
 const char *gx_role_name(gx_role r);

@@ -1,21 +1,23 @@
 -- Appends one chat message, deduplicated by (sender, cid), and publishes it from inside the
 -- script so that publish order equals stream-id order even with several nodes appending.
--- KEYS: task hash, chat stream, cid index. ARGV: user, role, name, cid, text, task id.
+-- KEYS: task hash, chat stream, cid index. ARGV: user (uid), role, name, cid, text, task id.
 -- Returns {"ok", id, ts}, {"dup", id, ts} or {code}.
-local t = redis.call('HMGET', KEYS[1], 'status', 'customer', 'assignee', 'expert', 'staff')
+local t = redis.call('HMGET', KEYS[1], 'status', 'customer', 'assignee', 'expert', 'staff',
+    'brand', 'assignee_role')
 if not t[1] then
     return {'not_found'}
 end
-local status, user, role = t[1], ARGV[1], ARGV[2]
+local status, user, role, brand = t[1], ARGV[1], ARGV[2], t[6]
 local open = status == 'queued' or status == 'assigned' or status == 'escalated'
 local current
 if role == 'customer' then
-    current = user == t[2]
+    current = user == uid('customer', brand, t[2])
 else
-    current = user == t[3] and user ~= ''
+    current = user == uid(t[7], brand, t[3])
 end
 if not current then
-    if (role ~= 'customer' and (user == t[4] or user == t[5])) and not open then
+    local past = user == uid('expert', brand, t[4]) or user == uid('staff', brand, t[5])
+    if role ~= 'customer' and past and not open then
         return {'conflict'}
     end
     return {'forbidden'}

@@ -1,11 +1,11 @@
 -- Records the customer's one rating of a resolved task.
--- KEYS: task hash. ARGV: user, score, comment, now ms.
+-- KEYS: task hash. ARGV: user (uid), score, comment, now ms.
 -- Returns {"ok", expert id, brand} or {code}.
 local t = redis.call('HMGET', KEYS[1], 'status', 'customer', 'rating', 'expert', 'brand')
 if not t[1] then
     return {'not_found'}
 end
-if t[2] ~= ARGV[1] then
+if uid('customer', t[5], t[2]) ~= ARGV[1] then
     return {'forbidden'}
 end
 if t[1] ~= 'resolved' or t[3] then

@@ -1,17 +1,19 @@
 -- Moves a task between statuses for release, resolve, escalate, cancel, expire and timeout
 -- (a queue time-out the brand sends to its staff), checking
 -- who may do it, and publishes the status update (and the offer withdrawal) it causes.
--- KEYS: task hash. ARGV: action, user, role, now ms, update payload, withdrawal payload
+-- KEYS: task hash. ARGV: action, user (uid), role, now ms, update payload, withdrawal payload
 -- ('' for none), note (summary or reason).
--- Returns {"ok", new status, brand, priority, created_at, customer, previous assignee,
--- expires_at} or {code}.
+-- Returns {"ok", new status, brand, priority, created_at, customer's uid, previous
+-- assignee's uid, expires_at} or {code}.
 local t = redis.call('HMGET', KEYS[1], 'status', 'customer', 'assignee', 'expert', 'staff',
-    'brand', 'priority', 'created_at', 'expires_at', 'timeout_ms')
+    'brand', 'priority', 'created_at', 'expires_at', 'timeout_ms', 'assignee_role')
 if not t[1] then
     return {'not_found'}
 end
 local action, user, role, now = ARGV[1], ARGV[2], ARGV[3], tonumber(ARGV[4])
-local status, customer, assignee = t[1], t[2], t[3]
+local status, assignee = t[1], t[3]
+local customer = uid('customer', t[6], t[2])
+local holder = uid(t[11], t[6], assignee)
 local open = status == 'queued' or status == 'assigned' or status == 'escalated'
 local newstatus
 local fields = {}
@@ -34,9 +36,9 @@ elseif action == 'expire' or action == 'timeout' then
         newstatus = 'expired'
     end
 else
-    local held = user == assignee and assignee ~= ''
+    local held = holder ~= '' and user == holder
     if not held then
-        if user == t[4] or user == t[5] then
+        if user == uid('expert', t[6], t[4]) or user == uid('staff', t[6], t[5]) then
             return {'conflict'}
         end
         return {'forbidden'}
@@ -70,4 +72,4 @@ if ARGV[6] ~= '' then
 end
 redis.call('PUBLISH', 'gx:ev:task', ARGV[5])
 local expires = redis.call('HGET', KEYS[1], 'expires_at')
-return {'ok', newstatus, t[6], t[7], t[8], customer, assignee, expires}
+return {'ok', newstatus, t[6], t[7], t[8], customer, holder, expires}

@@ -195,6 +195,41 @@ static void race_check_store(const char *key, json_t *winners)
     }
 }
 
+/* A held task counts against capacity from the first moment of every session: an expert of
+ * capacity 1 who reconnects, to the same node or the other, is at capacity at once. */
+static void test_capacity_holds_across_reconnect(void **state)
+{
+    (void)state;
+    char *key = gxt_brand(&env, "capco");
+    gxt_expert(&env, "cap1", "capco", 1);
+    char *tok = gxt_token(&env, "cap1", "expert", NULL);
+    json_t *t1 = gxt_task(&env, 0, key, "k1", "first", 0);
+    json_t *t2 = gxt_task(&env, 0, key, "k2", "second", 0);
+    gxt_conn *e = gxt_login(&env, 0, tok, NULL, NULL);
+    gxt_send(e, "{s:s, s:s}", "type", "task.claim", "task", gxt_str(t1, "task"));
+    json_decref(gxt_must(e, "task.assigned", 3000));
+    for (int node = 0; node < 2; node++) {
+        gxt_close(e);
+        json_t *w;
+        e = gxt_login(&env, node, tok, NULL, &w);
+        assert_int_equal(json_array_size(json_object_get(w, "tasks")), 1);
+        json_decref(w);
+        gxt_send(e, "{s:s, s:s}", "type", "presence.set", "status", "available");
+        json_t *p = gxt_must(e, "presence", 3000);
+        assert_int_equal(json_integer_value(json_object_get(p, "active")), 1);
+        json_decref(p);
+        gxt_pump(&env, 300);
+        assert_int_equal(gxt_count(e, "offer"), 0); /* at capacity: offered nothing */
+        gxt_send(e, "{s:s, s:s}", "type", "task.claim", "task", gxt_str(t2, "task"));
+        assert_string_equal(gxt_error_code(e, 3000), "capacity");
+    }
+    gxt_close(e);
+    json_decref(t1);
+    json_decref(t2);
+    free(tok);
+    free(key);
+}
+
 static void test_claim_race(void **state)
 {
     (void)state;
@@ -253,6 +288,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_offer_and_chat_cross_nodes),
         cmocka_unit_test(test_second_session_replaces_first),
+        cmocka_unit_test(test_capacity_holds_across_reconnect),
         cmocka_unit_test(test_claim_race),
     };
     return cmocka_run_group_tests(tests, setup, teardown);

@@ -177,15 +177,18 @@ static void test_chat_rules_and_dedup(void **state)
 {
     (void)state;
     create_task(1);
-    expect_word(chat("c2", "customer", "a", "hi"), "forbidden");
+    expect_word(chat("c:acme:c2", "customer", "a", "hi"), "forbidden");
+    expect_word(chat("c:other:c1", "customer", "a", "another brand's c1"), "forbidden");
+    expect_word(chat("c1", "customer", "a", "a bare id is nobody"), "forbidden");
     expect_word(chat("e1", "expert", "a", "hi"), "forbidden");
-    redisReply *a = chat("c1", "customer", "a", "hi");
+    redisReply *a = chat("c:acme:c1", "customer", "a", "hi");
     assert_string_equal(a->element[0]->str, "ok");
-    redisReply *b = chat("c1", "customer", "a", "hi again");
+    redisReply *b = chat("c:acme:c1", "customer", "a", "hi again");
     assert_string_equal(b->element[0]->str, "dup");
     assert_string_equal(a->element[1]->str, b->element[1]->str);
     freeReplyObject(b);
     expect_word(claim("e1", "expert", ",acme,", ",en,", ",billing,", "1"), "ok");
+    expect_word(chat("s:acme:e1", "staff", "x", "staff named like the expert"), "forbidden");
     b = chat("e1", "expert", "a", "same cid, other sender");
     assert_string_equal(b->element[0]->str, "ok");
     assert_true(strcmp(a->element[1]->str, b->element[1]->str) != 0);
@@ -221,7 +224,8 @@ static void test_transitions(void **state)
     assert_string_equal(r->element[1]->str, "resolved");
     freeReplyObject(r);
     expect_word(transition("resolve", "e2", "expert", "8"), "conflict");
-    expect_word(transition("cancel", "c1", "customer", "9"), "conflict");
+    expect_word(transition("cancel", "c:other:c1", "customer", "9"), "forbidden");
+    expect_word(transition("cancel", "c:acme:c1", "customer", "9"), "conflict");
     expect_word(chat("e2", "expert", "late", "after resolve"), "conflict");
 }
 
@@ -239,14 +243,15 @@ static void test_rate_once(void **state)
 {
     (void)state;
     create_task(1);
-    expect_word(run(GX_SCRIPT_RATE, 1, TK, "c1", "5", "", "1", NULL), "conflict");
+    expect_word(run(GX_SCRIPT_RATE, 1, TK, "c:acme:c1", "5", "", "1", NULL), "conflict");
     expect_word(claim("e1", "expert", ",acme,", ",en,", ",billing,", "1"), "ok");
     freeReplyObject(transition("resolve", "e1", "expert", "2"));
-    expect_word(run(GX_SCRIPT_RATE, 1, TK, "c2", "5", "", "3", NULL), "forbidden");
-    redisReply *r = run(GX_SCRIPT_RATE, 1, TK, "c1", "4", "great", "3", NULL);
+    expect_word(run(GX_SCRIPT_RATE, 1, TK, "c:acme:c2", "5", "", "3", NULL), "forbidden");
+    expect_word(run(GX_SCRIPT_RATE, 1, TK, "c:other:c1", "5", "", "3", NULL), "forbidden");
+    redisReply *r = run(GX_SCRIPT_RATE, 1, TK, "c:acme:c1", "4", "great", "3", NULL);
     assert_string_equal(r->element[1]->str, "e1");
     freeReplyObject(r);
-    expect_word(run(GX_SCRIPT_RATE, 1, TK, "c1", "5", "", "4", NULL), "conflict");
+    expect_word(run(GX_SCRIPT_RATE, 1, TK, "c:acme:c1", "5", "", "4", NULL), "conflict");
 }
 
 static void test_escalation_goes_to_staff(void **state)
@@ -261,7 +266,9 @@ static void test_escalation_goes_to_staff(void **state)
     assert_string_equal(r->element[1]->str, "escalated");
     freeReplyObject(r);
     expect_word(claim("s2", "staff", ",acme,", ",", ",", "2"), "conflict");
-    expect_word(chat("s1", "staff", "s", "staff here"), "ok");
+    expect_word(chat("s:other:s1", "staff", "s", "another brand's s1"), "forbidden");
+    expect_word(transition("resolve", "s:other:s1", "staff", "4"), "forbidden");
+    expect_word(chat("s:acme:s1", "staff", "s", "staff here"), "ok");
 }
 
 static void test_brand_keys(void **state)
