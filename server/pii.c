@@ -408,8 +408,8 @@ static void find_emails(scan *sc)
 {
     for (size_t i = 0; i < sc->n; i++) {
         unsigned char c = sc->f[i];
-        if (c != '@' && c != ' ' && !closer(c))
-            continue;
+        if (c != '@' && ((c != ' ' && !closer(c)) || (at(sc, i + 1) | 0x20) != 'a'))
+            continue; /* most characters: no at-sign can start here */
         email e;
         if (email_at(sc, i, &e)) {
             add(sc, e.from, e.to, "[email]");
@@ -488,19 +488,14 @@ static size_t iban_at(const scan *sc, size_t i)
     return best;
 }
 
-static void find_ibans(scan *sc)
+/* An IBAN starting at word start i: its end, or i. */
+static size_t iban_start(const scan *sc, size_t i)
 {
     const unsigned char *s = sc->f;
-    for (size_t i = 0; i + 15 <= sc->n; i++) {
-        if (!is_alpha(s[i]) || s[i] == LETTER || (i && is_alnum(s[i - 1])) || !is_alpha(s[i + 1]) ||
-            s[i + 1] == LETTER || !is_digit(s[i + 2]) || !is_digit(s[i + 3]) || taken(sc, i))
-            continue;
-        size_t end = iban_at(sc, i);
-        if (end > i) {
-            add(sc, i, end, "[iban]");
-            i = end - 1;
-        }
-    }
+    if (i + 15 > sc->n || !is_digit(s[i + 2]) || !is_digit(s[i + 3]) || s[i] == LETTER ||
+        !is_alpha(s[i + 1]) || s[i + 1] == LETTER || taken(sc, i))
+        return i;
+    return iban_at(sc, i);
 }
 
 /* ---- digit runs: cards and phones ---- */
@@ -723,19 +718,41 @@ static void judge_run(scan *sc, const run *r, bool after_hash)
     }
 }
 
-static void find_numbers(scan *sc)
+/* A card or phone run starting at i (not inside a word): where scanning goes on. */
+static size_t number_start(scan *sc, size_t i, run *r)
 {
     const unsigned char *s = sc->f;
+    bool start = is_digit(s[i]) || ((s[i] == '+' || s[i] == '(') && is_digit(at(sc, i + 1))) ||
+                 (s[i] == '+' && at(sc, i + 1) == '(' && is_digit(at(sc, i + 2)));
+    if (!start || taken(sc, i))
+        return i + 1;
+    read_run(sc, i, r);
+    judge_run(sc, r, i && s[i - 1] == '#');
+    size_t next = r->trunc ? resume_at(r) : r->to;
+    return next > i ? next : i + 1;
+}
+
+/* IBANs and digit runs in one pass: both start only where a word starts, so the rest of
+ * each word is skipped. */
+static void find_numbers(scan *sc)
+{
     run r;
-    for (size_t i = 0; i < sc->n; i++) {
-        bool start = is_digit(s[i]) || ((s[i] == '+' || s[i] == '(') && is_digit(at(sc, i + 1))) ||
-                     (s[i] == '+' && at(sc, i + 1) == '(' && is_digit(at(sc, i + 2)));
-        if (!start || (i && is_alnum(s[i - 1])) || taken(sc, i))
-            continue;
-        read_run(sc, i, &r);
-        judge_run(sc, &r, i && s[i - 1] == '#');
-        size_t next = r.trunc ? resume_at(&r) : r.to;
-        i = next > i ? next - 1 : i;
+    for (size_t i = 0; i < sc->n;) {
+        unsigned char c = sc->f[i];
+        if (is_alpha(c)) {
+            size_t end = iban_start(sc, i);
+            if (end > i) {
+                add(sc, i, end, "[iban]");
+                i = end;
+                continue;
+            }
+        } else {
+            i = number_start(sc, i, &r);
+            if (i < sc->n && !is_alnum(sc->f[i - 1]))
+                continue; /* not at a word's end: maybe another start */
+        }
+        while (i < sc->n && is_alnum(sc->f[i]))
+            i++;
     }
 }
 
@@ -887,7 +904,6 @@ static bool scan_run(scan *sc, const char *text, size_t len, bool edges)
     if (!fold(sc))
         return false;
     find_emails(sc);
-    find_ibans(sc);
     find_numbers(sc);
     if (edges) {
         mask_tail(sc);
