@@ -10,24 +10,32 @@ bool gx_privacy_masked(const gx_session *s)
     return s->who.role == GX_ROLE_EXPERT && s->prof.tier < 2;
 }
 
+/* Message texts and previews are masked as chat messages (gx_pii_mask_message): a number
+ * may be split across two messages, so digit runs at either edge are masked too. Out of
+ * memory, the field is emptied rather than sent as written. */
 static bool mask_string(json_t *o, const char *key)
 {
     const char *v = json_string_value(json_object_get(o, key));
+    if (!v)
+        return false;
     bool changed = false;
-    char *m = v ? gx_pii_mask(v, strlen(v), &changed) : NULL;
-    if (m && changed)
-        json_object_set_new(o, key, json_string(m));
+    char *m = gx_pii_mask_message(v, strlen(v), &changed);
+    if (!m || changed)
+        json_object_set_new(o, key, json_string(m ? m : ""));
     free(m);
-    return changed;
+    return !m || changed;
 }
 
+/* The first name only, or the whole name masked when it is an address or number. */
 static bool first_name(json_t *person)
 {
     const char *name = json_string_value(json_object_get(person, "name"));
-    char *first = name ? gx_pii_first_name(name) : NULL;
-    bool changed = first && strcmp(first, name) != 0;
+    if (!name)
+        return false;
+    char *first = gx_pii_first_name(name);
+    bool changed = !first || strcmp(first, name) != 0;
     if (changed)
-        json_object_set_new(person, "name", json_string(first));
+        json_object_set_new(person, "name", json_string(first ? first : ""));
     free(first);
     return changed;
 }

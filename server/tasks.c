@@ -7,6 +7,7 @@
 #include <string.h>
 #include "gigcx/error.h"
 #include "gigcx/handlers.h"
+#include "gigcx/pii.h"
 #include "gigcx/ranking.h"
 #include "gigcx/request.h"
 #include "gigcx/util.h"
@@ -20,22 +21,6 @@
 static double queue_score(int priority, long long created_ms)
 {
     return (double)(9 - priority) * 1e13 + (double)created_ms;
-}
-
-/* The first n code points of s, copied into out (cap bytes), never cut mid-character. */
-static void utf8_prefix(const char *s, size_t n, char *out, size_t cap)
-{
-    size_t i = 0, chars = 0;
-    for (; s[i]; i++)
-        if (((unsigned char)s[i] & 0xC0) != 0x80 && chars++ == n)
-            break;
-    if (i >= cap) {
-        i = cap - 1;
-        while (i > 0 && ((unsigned char)s[i] & 0xC0) == 0x80)
-            i--;
-    }
-    memcpy(out, s, i);
-    out[i] = '\0';
 }
 
 typedef struct {
@@ -159,7 +144,8 @@ static void on_brand_for_create(redisReply *r, void *priv)
     snprintf(c->prio, sizeof(c->prio), "%d", c->priority);
     snprintf(timeout, sizeof(timeout), "%lld",
              (long long)(timeout_s > 0 ? timeout_s : c->srv->cfg->queue_timeout_s) * 1000);
-    utf8_prefix(c->text, GX_PREVIEW_CHARS, c->preview, sizeof(c->preview));
+    /* never cut inside an e-mail, phone, card or IBAN: tier 1 gets the preview masked */
+    gx_pii_prefix(c->text, GX_PREVIEW_CHARS, c->preview, sizeof(c->preview));
     c->pay = strdup(pay ? pay : "{}");
     free(topic_pay);
     if (!c->pay) {

@@ -14,9 +14,11 @@
 /* True when s gets personal data masked: experts below tier 2. */
 bool gx_privacy_masked(const gx_session *s);
 
-/* Masks, in place, the personal fields of one outgoing object: "text", "preview", the
- * customer's "name" (to the first name) in "customer" or in a customer's "from", and
- * every message of a "history" or "messages" array. True when anything changed. */
+/* Masks, in place, the personal fields of one outgoing object: "text" and "preview" (as
+ * chat messages: digit runs at either edge too, see gx_pii_mask_message), the customer's
+ * "name" (to the first name, or whole when it is an e-mail or phone) in "customer" or in a
+ * customer's "from", and every message of a "history" or "messages" array. True when
+ * anything changed. */
 bool gx_privacy_mask(json_t *o);
 
 /* For fan-outs of one pre-encoded frame: the masked variant, built on first use and kept
