@@ -61,6 +61,7 @@ static void on_appended(redisReply *r, void *priv)
         gx_session_error(q->s, rc, gx_req_ref(q), "%s",
                          rc == GX_EFORBIDDEN  ? "not a participant of this task"
                          : rc == GX_ECONFLICT ? "the task is finished"
+                         : rc == GX_ECAPACITY ? "this chat holds the most messages allowed"
                          : rc == GX_ENOTFOUND ? "no such task"
                                               : "storage unavailable; try again");
         gx_req_free(q);
@@ -99,10 +100,12 @@ void gx_on_chat_send(gx_session *s, json_t *msg, const char *ref)
     gx_task_key(key, sizeof(key), task, "task");
     gx_task_key(chat, sizeof(chat), task, "chat");
     gx_task_key(cids, sizeof(cids), task, "cids");
+    char most[16];
+    snprintf(most, sizeof(most), "%d", s->srv->cfg->chat_max_messages);
     const char *argv[] = {key,         chat, cids, s->who.uid, gx_role_name(s->who.role),
-                          s->who.name, cid,  text, task};
+                          s->who.name, cid,  text, task,       most};
     int rc =
-        gx_redis_script(s->srv->redis, GX_SCRIPT_CHAT_APPEND, on_appended, q, 3, 9, argv, NULL);
+        gx_redis_script(s->srv->redis, GX_SCRIPT_CHAT_APPEND, on_appended, q, 3, 10, argv, NULL);
     if (rc)
         gx_req_fail(q, rc);
 }

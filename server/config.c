@@ -76,6 +76,16 @@ static const gx_opt opts[] = {
      "threads that help write big batches (a fan-out) to the kernel, on CPUs the loop is not "
      "using; 0 = the loop's thread alone",
      T_INT, F(send_threads), 0, 16},
+    {"--chat-max-messages", "GIGCX_CHAT_MAX_MESSAGES", "N", "2000",
+     "messages one task's chat may hold; past it chat.send gets capacity; 0 = no limit", T_INT,
+     F(chat_max_messages), 0, 1000000},
+    {"--customer-open-max", "GIGCX_CUSTOMER_OPEN_MAX", "N", "5",
+     "open tasks one customer may have at once (task.open gets capacity past it); 0 = no limit",
+     T_INT, F(customer_open_max), 0, 10000},
+    {"--user-rate", "GIGCX_USER_RATE", "FRAMES", "100",
+     "frames per second one user may send over all its sockets on this process (bursts of "
+     "twice that); load tests raise it",
+     T_INT, F(user_rate), 1, 1000000},
     {"--plain-send", "GIGCX_PLAIN_SEND", NULL, "off",
      "write each socket with its own send(), not batched through io_uring", T_BOOL, F(plain_send),
      0, 0},

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "gigcx/userlim.h"
 #include "gigcx/handlers.h"
 #include "gigcx/server.h"
 #include "gigcx/admin.h"
@@ -122,6 +123,7 @@ void gx_server_free_indexes(gx_server *srv)
     gx_map_free(&srv->tasks);
     gx_map_free(&srv->brands);
     gx_map_free(&srv->users);
+    gx_userlim_free_all(&srv->limits);
     gx_tags_free(&srv->tags);
     json_decref(srv->dev_users);
     srv->dev_users = NULL;

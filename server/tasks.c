@@ -7,6 +7,7 @@
 #include <string.h>
 #include "gigcx/error.h"
 #include "gigcx/handlers.h"
+#include "gigcx/opencap.h"
 #include "gigcx/pii.h"
 #include "gigcx/ranking.h"
 #include "gigcx/request.h"
@@ -217,6 +218,26 @@ static void on_opened(int rc, const char *task, const char *msg_id, int position
     gx_req_free(q);
 }
 
+/* task.open once its fields were checked and the customer is below the open-task cap. */
+static void open_now(gx_session *s, json_t *msg, const char *ref)
+{
+    gx_req *q = gx_req_new(s, ref, NULL);
+    if (!q)
+        return;
+    json_int_t prio = json_integer_value(json_object_get(msg, "priority"));
+    gx_task_spec sp = {.brand = s->who.brand,
+                       .topic = json_string_value(json_object_get(msg, "topic")),
+                       .language = json_string_value(json_object_get(msg, "language")),
+                       .text = json_string_value(json_object_get(msg, "text")),
+                       .customer_id = s->who.sub,
+                       .customer_name = s->who.name,
+                       .priority = (int)prio,
+                       .meta = json_object_get(msg, "meta")};
+    int rc = gx_task_create(s->srv, &sp, on_opened, q);
+    if (rc)
+        gx_req_fail(q, rc);
+}
+
 void gx_on_task_open(gx_session *s, json_t *msg, const char *ref)
 {
     bool ok;
@@ -236,20 +257,7 @@ void gx_on_task_open(gx_session *s, json_t *msg, const char *ref)
                          GX_CUSTOMER_TASKS_MAX);
         return;
     }
-    gx_req *q = gx_req_new(s, ref, NULL);
-    if (!q)
-        return;
-    gx_task_spec sp = {.brand = s->who.brand,
-                       .topic = topic,
-                       .language = lang,
-                       .text = text,
-                       .customer_id = s->who.sub,
-                       .customer_name = s->who.name,
-                       .priority = (int)prio,
-                       .meta = meta};
-    int rc = gx_task_create(s->srv, &sp, on_opened, q);
-    if (rc)
-        gx_req_fail(q, rc);
+    gx_opencap_check(s, msg, ref, open_now);
 }
 
 /* What each action turns the task into, as the requester's role sees it. */

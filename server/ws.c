@@ -11,6 +11,7 @@
 #include "gigcx/http.h"
 #include "gigcx/request.h"
 #include "gigcx/session.h"
+#include "gigcx/userlim.h"
 #include "gigcx/util.h"
 
 #define GX_FRAME_MAX (64 * 1024)
@@ -29,8 +30,8 @@ static gx_session *session_new(gx_server *srv, struct lws *wsi)
     s->serial = ++srv->serial;
     snprintf(s->origin, sizeof(s->origin), "%s/%llu", srv->cfg->node_id,
              (unsigned long long)s->serial);
-    s->tokens = 2.0 * srv->cfg->ws_rate;
-    s->refill_ms = s->born_ms = s->rx_ms = s->ping_ms = gx_now_ms();
+    s->born_ms = s->rx_ms = s->ping_ms = gx_now_ms();
+    gx_bucket_init(&s->flood, 2.0 * srv->cfg->ws_rate, s->born_ms);
     s->next = srv->all;
     if (srv->all)
         srv->all->prev = s;
@@ -47,6 +48,8 @@ static void session_closed(gx_session *s)
     gx_session_unlist_available(s);
     while (s->njoins)
         gx_session_leave(s, s->joins[0].task);
+    if (s->user_flood)
+        gx_userlim_detach(&srv->limits, s->who.uid);
     if (s->who.uid[0] && gx_map_get(&srv->users, s->who.uid) == s)
         gx_map_del(&srv->users, s->who.uid);
     if (s->prev)
@@ -60,19 +63,22 @@ static void session_closed(gx_session *s)
     gx_session_unref(s);
 }
 
-/* Token bucket: false (and an error, or a close for repeat offenders) when over the rate. */
+/* A user's rate over all its sockets: never below one socket's. */
+static double user_rate(const gx_config *cfg)
+{
+    return cfg->user_rate > cfg->ws_rate ? cfg->user_rate : cfg->ws_rate;
+}
+
+/* The socket's and the user's token buckets (sustained rate, bursts of twice that): false
+ * (and an error, or a close for repeat offenders) when either is empty. */
 static bool rate_ok(gx_session *s, const char *ref)
 {
     int64_t now = gx_now_ms();
-    double rate = s->srv->cfg->ws_rate; /* sustained frames per second; bursts of twice that */
-    s->tokens += (double)(now - s->refill_ms) * rate / 1000.0;
-    if (s->tokens > 2.0 * rate)
-        s->tokens = 2.0 * rate;
-    s->refill_ms = now;
-    if (s->tokens >= 1.0) {
-        s->tokens -= 1.0;
+    const gx_config *cfg = s->srv->cfg;
+    double ur = user_rate(cfg);
+    if (gx_bucket_take(&s->flood, cfg->ws_rate, 2.0 * cfg->ws_rate, now) &&
+        (!s->user_flood || gx_bucket_take(&s->user_flood->b, ur, 2.0 * ur, now)))
         return true;
-    }
     if (now - s->strike_ms > GX_STRIKE_WINDOW_MS) {
         s->strike_ms = now;
         s->strikes = 0;
@@ -168,6 +174,16 @@ static void keep_early(gx_session *s, const char *data, size_t len, const char *
 
 static void on_frame(gx_session *s, const char *data, size_t len);
 
+/* hello, then the user's flood limit over its sockets here, once its token says who it is */
+static void hello(gx_session *s, json_t *msg, const char *ref)
+{
+    gx_on_hello(s, msg, ref);
+    if (s->state != GX_SS_AUTHING || s->user_flood)
+        return;
+    double burst = 2.0 * user_rate(s->srv->cfg);
+    s->user_flood = gx_userlim_attach(&s->srv->limits, s->who.uid, burst, gx_now_ms());
+}
+
 void gx_session_replay_early(gx_session *s)
 {
     gx_buf **early = s->early;
@@ -197,7 +213,7 @@ static void on_frame(gx_session *s, const char *data, size_t len)
         if (!ok || strcmp(type, "hello") != 0)
             reject_unauthenticated(s, msg ? "the first frame must be hello" : "malformed JSON");
         else if (rate_ok(s, ref))
-            gx_on_hello(s, msg, ref);
+            hello(s, msg, ref);
     } else if (s->state == GX_SS_AUTHING) {
         keep_early(s, data, len, ref);
     } else if (!msg) {

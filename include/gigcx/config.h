@@ -29,6 +29,9 @@ typedef struct {
     int webhook_retry_min_ms; /* first wait before a failed webhook is tried again, default 1000 */
     int webhook_max_age_s;    /* a webhook event is given up this long after it happened */
     int webhook_timeout_s;    /* one webhook POST, connect to status line, default 10 */
+    int chat_max_messages;    /* --chat-max-messages: messages one task's chat may hold */
+    int customer_open_max;    /* --customer-open-max: open tasks one customer may have */
+    int user_rate;            /* --user-rate: frames per second one user, all sockets */
     bool dev;                 /* --dev: throwaway keys, demo brand and experts */
     bool plain_send;          /* --plain-send: no io_uring batching of socket writes */
     bool help;                /* --help was given */

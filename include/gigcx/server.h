@@ -57,6 +57,7 @@ typedef struct gx_server {
     struct lws_vhost *vh;    /* borrowed from ctx */
     gx_redis *redis;         /* owned */
     gx_map users;            /* user id -> its session here (experts and staff only) */
+    gx_map limits;           /* uid -> gx_userlim (owned): flood limits over a user's sockets */
     gx_map tasks;            /* task id -> gx_tlocal (owned) */
     gx_map brands;           /* brand id -> gx_blocal (owned) */
     gx_tags tags;            /* languages and skills as bits, for offer eligibility */

@@ -8,6 +8,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <jansson.h>
+#include "gigcx/bucket.h"
 #include "gigcx/buf.h"
 #include "gigcx/jwt.h"
 #include "gigcx/rank.h"
@@ -82,9 +83,9 @@ typedef struct gx_session {
     gx_buf **early; /* owned */
     int nearly;
 
-    /* flood control: a token bucket */
-    double tokens;
-    int64_t refill_ms;
+    /* flood control: this socket's bucket, and its user's over all its sockets here */
+    gx_bucket flood;
+    struct gx_userlim *user_flood; /* borrowed from srv->limits; NULL before hello */
 
     /* liveness, checked by gx_sessions_sweep once a second (no per-socket lws timers: lws
      * keeps those in one sorted list, so each costs a walk of every other socket) */

@@ -1,6 +1,7 @@
 -- Appends one chat message, deduplicated by (sender, cid), and publishes it from inside the
 -- script so that publish order equals stream-id order even with several nodes appending.
--- KEYS: task hash, chat stream, cid index. ARGV: user (uid), role, name, cid, text, task id.
+-- KEYS: task hash, chat stream, cid index. ARGV: user (uid), role, name, cid, text, task id,
+-- the most messages the stream may hold (0: no limit).
 -- Returns {"ok", id, ts}, {"dup", id, ts} or {code}.
 local t = redis.call('HMGET', KEYS[1], 'status', 'customer', 'assignee', 'expert', 'staff',
     'brand', 'assignee_role')
@@ -29,6 +30,10 @@ local dkey = user .. '|' .. ARGV[4]
 local old = redis.call('HGET', KEYS[3], dkey)
 if old then
     return {'dup', old, string.match(old, '^(%d+)')}
+end
+local most = tonumber(ARGV[7]) or 0
+if most > 0 and redis.call('XLEN', KEYS[2]) >= most then
+    return {'capacity'}
 end
 local id = redis.call('XADD', KEYS[2], '*', 'c', ARGV[4], 'r', role, 'u', user, 'n', ARGV[3],
     'x', ARGV[5])
