@@ -193,8 +193,9 @@ void gx_on_chat_history(gx_session *s, json_t *msg, const char *ref)
         return;
     json_t *jb = json_object_get(msg, "before");
     gx_sid before;
-    if (jb && gx_sid_parse(json_string_value(jb), &before)) {
-        gx_session_error(s, GX_EBADREQ, ref, "'before' must be a message id");
+    /* nothing is below 0-0: Redis refuses "(0-0" as an end, so it is no id to page from */
+    if (jb && (gx_sid_parse(json_string_value(jb), &before) || (!before.ms && !before.seq))) {
+        gx_session_error(s, GX_EBADREQ, ref, "'before' must be a message id above 0-0");
         return;
     }
     gx_req *q = gx_req_new(s, ref, task);

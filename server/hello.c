@@ -62,6 +62,8 @@ static bool resume_valid(json_t *resume)
         gx_sid sid;
         if (!gx_id_valid(k) || gx_sid_parse(json_string_value(v), &sid))
             return false;
+        if (sid.ms == UINT64_MAX && sid.seq == UINT64_MAX) /* nothing is after it (Redis) */
+            return false;
     }
     return true;
 }

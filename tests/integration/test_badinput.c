@@ -129,10 +129,23 @@ static void test_bad_frames_after_hello(void **state)
     assert_string_equal(gxt_error_code(c, 3000), "forbidden"); /* not a customer's request */
     gxt_send(c, "{s:s, s:s}", "type", "task.claim", "task", "unknown-task");
     assert_string_equal(gxt_error_code(c, 3000), "not_found");
+    /* ids Redis refuses as a range's exclusive end are bad requests, not storage failures */
+    gxt_send(c, "{s:s, s:s, s:s}", "type", "chat.history", "task", "unknown-task", "before", "0-0");
+    assert_string_equal(gxt_error_code(c, 3000), "bad_request");
     gxt_send(c, "{s:s, s:s, s:s}", "type", "presence.set", "status", "available", "ref", "still");
     json_t *p = gxt_must(c, "presence", 3000); /* the socket is still serving */
     json_decref(p);
     gxt_close(c);
+}
+
+/* A resume point nothing can follow is a bad hello (4401), not a storage failure (1011). */
+static void test_resume_past_the_last_id(void **state)
+{
+    (void)state;
+    gxt_conn *c = gxt_ws(&env, 0, "gigcx.v1");
+    gxt_send(c, "{s:s, s:s, s:{s:s}}", "type", "hello", "token", tok, "resume", "t1",
+             "18446744073709551615-18446744073709551615");
+    expect_close(c, 4401);
 }
 
 static void test_huge_and_binary_frames(void **state)
@@ -297,6 +310,7 @@ int main(void)
         cmocka_unit_test(test_bad_tokens),
         cmocka_unit_test(test_no_hello_closes_4408),
         cmocka_unit_test(test_bad_frames_after_hello),
+        cmocka_unit_test(test_resume_past_the_last_id),
         cmocka_unit_test(test_huge_and_binary_frames),
         cmocka_unit_test(test_other_peoples_tasks),
         cmocka_unit_test(test_flood_is_limited_then_closed),
