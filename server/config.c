@@ -35,6 +35,9 @@ static const gx_opt opts[] = {
      F(admin_key), 0, 0},
     {"--secret", "GIGCX_SECRET", "KEY", "required", "token signing key (16 bytes or more)", T_STR,
      F(secret), 0, 0},
+    {"--secret-previous", "GIGCX_SECRET_PREVIOUS", "KEY", "off",
+     "a signing key being rotated out: tokens it signed are still accepted (sign with --secret)",
+     T_STR, F(secret_previous), 0, 0},
     {"--tls-cert", "GIGCX_TLS_CERT", "FILE", "off", "PEM certificate: serve HTTPS and WSS", T_STR,
      F(tls_cert), 0, 0},
     {"--tls-key", "GIGCX_TLS_KEY", "FILE", "off", "PEM private key of --tls-cert", T_STR,
@@ -321,9 +324,10 @@ void gx_config_free(gx_config *cfg)
 {
     if (!cfg)
         return;
-    char **fields[] = {&cfg->listen_host, &cfg->redis_url,   &cfg->data_dir, &cfg->static_dir,
-                       &cfg->admin_key,   &cfg->secret,      &cfg->tls_cert, &cfg->tls_key,
-                       &cfg->node_id,     &cfg->redis_server};
+    char **fields[] = {&cfg->listen_host,  &cfg->redis_url,      &cfg->data_dir,
+                       &cfg->static_dir,   &cfg->admin_key,      &cfg->secret,
+                       &cfg->tls_cert,     &cfg->tls_key,        &cfg->node_id,
+                       &cfg->redis_server, &cfg->secret_previous};
     for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
         free(*fields[i]);
         *fields[i] = NULL;

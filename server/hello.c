@@ -349,8 +349,8 @@ void gx_on_hello(gx_session *s, json_t *msg, const char *ref)
     const char *token = json_string_value(json_object_get(msg, "token"));
     json_t *resume = json_object_get(msg, "resume");
     gx_claims c;
-    if (!token || gx_jwt_verify(token, strlen(token), s->srv->cfg->secret,
-                                strlen(s->srv->cfg->secret), gx_now_ms() / 1000, &c)) {
+    const char *const keys[] = {s->srv->cfg->secret, s->srv->cfg->secret_previous};
+    if (!token || gx_jwt_verify_any(token, strlen(token), keys, 2, gx_now_ms() / 1000, &c)) {
         reject(s, "invalid or expired token");
         return;
     }

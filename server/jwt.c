@@ -10,8 +10,25 @@
 
 #define GX_JWT_MAX 8192
 
-static const char header_b64[] =
-    "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9"; /* {"alg":"HS256","typ":"JWT"} */
+/* The key id of a secret: the first 8 hex digits of its SHA-256, so a token names the
+ * secret it was signed with (two are valid while one is being rotated out) without
+ * revealing anything of it. */
+static void kid_of(const char *secret, size_t len, char out[9])
+{
+    char hex[65];
+    gx_sha256_hex(secret, len, hex);
+    memcpy(out, hex, 8);
+    out[8] = '\0';
+}
+
+/* The base64url header {"alg":"HS256","typ":"JWT","kid":"<kid>"} into out (96 bytes). */
+static size_t header_b64(const char *secret, size_t len, char *out)
+{
+    char kid[9], h[64];
+    kid_of(secret, len, kid);
+    int n = snprintf(h, sizeof(h), "{\"alg\":\"HS256\",\"typ\":\"JWT\",\"kid\":\"%s\"}", kid);
+    return gx_b64url_encode(h, (size_t)n, out);
+}
 
 const char *gx_role_name(gx_role r)
 {
@@ -56,10 +73,11 @@ char *gx_jwt_sign(const gx_claims *c, const char *secret, size_t secret_len)
     json_decref(p);
     if (!payload)
         return NULL;
-    size_t hl = strlen(header_b64), pl = strlen(payload);
+    char head[96];
+    size_t hl = header_b64(secret, secret_len, head), pl = strlen(payload);
     char *out = malloc(hl + 1 + gx_b64url_len(pl) + 1 + gx_b64url_len(32) + 1);
     if (out) {
-        memcpy(out, header_b64, hl);
+        memcpy(out, head, hl);
         size_t o = hl;
         out[o++] = '.';
         o += gx_b64url_encode(payload, pl, out + o);
@@ -169,8 +187,25 @@ bool gx_uid_valid(const char *s)
     return gx_id_valid(brand) && gx_id_valid(colon + 1);
 }
 
-int gx_jwt_verify(const char *token, size_t len, const char *secret, size_t secret_len,
-                  int64_t now_s, gx_claims *out)
+/* True when the signature is secret's; a token that names a key id is only tried with the
+ * secret of that id. */
+static bool signed_by(const char *token, size_t signed_len, const unsigned char *sig,
+                      const char *kid, const char *secret)
+{
+    if (!secret || !secret[0])
+        return false;
+    size_t n = strlen(secret);
+    char mine[9];
+    kid_of(secret, n, mine);
+    if (kid && strcmp(kid, mine) != 0)
+        return false;
+    unsigned char mac[32];
+    gx_hmac_sha256(secret, n, token, signed_len, mac);
+    return gx_ct_equal(sig, mac, 32);
+}
+
+int gx_jwt_verify_any(const char *token, size_t len, const char *const *secrets, int nsecrets,
+                      int64_t now_s, gx_claims *out)
 {
     if (!token || len == 0 || len > GX_JWT_MAX)
         return GX_EUNAUTH;
@@ -178,19 +213,31 @@ int gx_jwt_verify(const char *token, size_t len, const char *secret, size_t secr
     const char *d2 = d1 ? memchr(d1 + 1, '.', len - (size_t)(d1 + 1 - token)) : NULL;
     if (!d2 || memchr(d2 + 1, '.', len - (size_t)(d2 + 1 - token)))
         return GX_EUNAUTH;
-    unsigned char mac[32], sig[48];
-    gx_hmac_sha256(secret, secret_len, token, (size_t)(d2 - token), mac);
+    unsigned char sig[48];
     long sl = gx_b64url_decode(d2 + 1, len - (size_t)(d2 + 1 - token), sig, sizeof(sig));
-    if (sl != 32 || !gx_ct_equal(sig, mac, 32))
-        return GX_EUNAUTH;
-    json_t *h = segment_json(token, (size_t)(d1 - token));
+    json_t *h = sl == 32 ? segment_json(token, (size_t)(d1 - token)) : NULL;
     const char *alg = json_string_value(json_object_get(h, "alg"));
-    bool hs256 = alg && strcmp(alg, "HS256") == 0;
+    json_t *kidv = json_object_get(h, "kid");
+    const char *kid = json_string_value(kidv);
+    bool ok = alg && strcmp(alg, "HS256") == 0 && (!kidv || kid);
+    bool good = false;
+    for (int i = 0; ok && !good && i < nsecrets; i++)
+        good = signed_by(token, (size_t)(d2 - token), sig, kid, secrets[i]);
     json_decref(h);
-    if (!hs256)
+    if (!good)
         return GX_EUNAUTH;
     json_t *p = segment_json(d1 + 1, (size_t)(d2 - d1 - 1));
     int rc = p ? read_claims(p, now_s, out) : GX_EUNAUTH;
     json_decref(p);
+    return rc;
+}
+
+int gx_jwt_verify(const char *token, size_t len, const char *secret, size_t secret_len,
+                  int64_t now_s, gx_claims *out)
+{
+    char *copy = strndup(secret, secret_len); /* the key list takes NUL-terminated secrets */
+    const char *const keys[] = {copy};
+    int rc = copy ? gx_jwt_verify_any(token, len, keys, 1, now_s, out) : GX_EUNAUTH;
+    free(copy);
     return rc;
 }

@@ -7,16 +7,17 @@
 #include <stdio.h>
 
 typedef struct {
-    char *listen_host;   /* owned; default "127.0.0.1" */
-    int listen_port;     /* default 8080; 0 = pick a free port */
-    char *redis_url;     /* owned; NULL = start an embedded redis-server */
-    char *data_dir;      /* owned; default "./gigcx-data" */
-    char *static_dir;    /* owned; default: "static" beside the binary's source tree or cwd */
-    char *admin_key;     /* owned; required unless dev */
-    char *secret;        /* owned; JWT signing key, required unless dev */
-    char *tls_cert;      /* owned; NULL = plain */
-    char *tls_key;       /* owned */
-    char *node_id;       /* owned; default "<hostname>-<pid>" filled by gx_config_finish */
+    char *listen_host;     /* owned; default "127.0.0.1" */
+    int listen_port;       /* default 8080; 0 = pick a free port */
+    char *redis_url;       /* owned; NULL = start an embedded redis-server */
+    char *data_dir;        /* owned; default "./gigcx-data" */
+    char *static_dir;      /* owned; default: "static" beside the binary's source tree or cwd */
+    char *admin_key;       /* owned; required unless dev */
+    char *secret;          /* owned; JWT signing key, required unless dev */
+    char *secret_previous; /* owned; NULL or a key still accepted while --secret rotates */
+    char *tls_cert;        /* owned; NULL = plain */
+    char *tls_key;         /* owned */
+    char *node_id;         /* owned; default "<hostname>-<pid>" filled by gx_config_finish */
     char *redis_server;  /* owned; redis-server binary for embedded mode, default "redis-server" */
     int log_level;       /* 0 error, 1 warn, 2 info, 3 debug; default 2 */
     int heartbeat_s;     /* ping interval, default 20 */

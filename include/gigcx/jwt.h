@@ -50,5 +50,10 @@ char *gx_jwt_sign(const gx_claims *c, const char *secret, size_t secret_len);
  * (exp <= now_s), missing/invalid sub or role, customer/staff without a valid brand. */
 int gx_jwt_verify(const char *token, size_t len, const char *secret, size_t secret_len,
                   int64_t now_s, gx_claims *out);
+/* The same against several secrets (the current one and those being rotated out; NULL or
+ * "" entries are skipped): a token with a "kid" header is checked only against the secret
+ * of that key id, one without against each. Tokens are signed with a kid. */
+int gx_jwt_verify_any(const char *token, size_t len, const char *const *secrets, int nsecrets,
+                      int64_t now_s, gx_claims *out);
 
 #endif

@@ -178,6 +178,80 @@ static void test_sign_refuses_bad_claims(void **state)
     assert_int_equal(gx_role_parse(NULL), GX_ROLE_NONE);
 }
 
+/* Rotation: tokens name their key (kid); the previous secret still verifies its tokens
+ * during a rollover, and a kid of neither secret is refused. */
+static void test_rotation_with_kid(void **state)
+{
+    (void)state;
+    const char *old = "old-secret-0123456789", *cur = SECRET;
+    gx_claims c = {.role = GX_ROLE_EXPERT, .iat = NOW, .exp = NOW + 60};
+    snprintf(c.sub, sizeof(c.sub), "e1");
+    char *by_old = gx_jwt_sign(&c, old, strlen(old));
+    char *by_cur = gx_jwt_sign(&c, cur, strlen(cur));
+    const char *both[] = {cur, old}, *only_cur[] = {cur, NULL};
+    gx_claims out;
+    assert_int_equal(gx_jwt_verify_any(by_old, strlen(by_old), both, 2, NOW, &out), 0);
+    assert_int_equal(gx_jwt_verify_any(by_cur, strlen(by_cur), both, 2, NOW, &out), 0);
+    assert_int_equal(gx_jwt_verify_any(by_old, strlen(by_old), only_cur, 2, NOW, &out),
+                     GX_EUNAUTH);
+    char head[128];
+    long n = gx_b64url_decode(by_cur, (size_t)(strchr(by_cur, '.') - by_cur), head, sizeof(head));
+    assert_true(n > 0);
+    head[n] = '\0';
+    assert_non_null(strstr(head, "\"kid\":\""));
+    free(by_old);
+    free(by_cur);
+    /* a kid naming no configured secret, and a kid that is not a string */
+    const char *pl = "{\"sub\":\"e1\",\"role\":\"expert\",\"exp\":1900000000}";
+    assert_int_equal(verify(craft("{\"alg\":\"HS256\",\"kid\":\"deadbeef\"}", pl, NULL), &out),
+                     GX_EUNAUTH);
+    assert_int_equal(verify(craft("{\"alg\":\"HS256\",\"kid\":5}", pl, NULL), &out), GX_EUNAUTH);
+    /* no kid at all (tokens from before kids): tried with each secret */
+    assert_int_equal(verify(craft("{\"alg\":\"HS256\"}", pl, NULL), &out), 0);
+}
+
+/* Not yet valid: nbf or iat more than a minute ahead. */
+static void test_not_yet_valid(void **state)
+{
+    (void)state;
+    gx_claims out;
+    char pl[256];
+    snprintf(pl, sizeof(pl), "{\"sub\":\"e1\",\"role\":\"expert\",\"exp\":%d,\"nbf\":%d}",
+             NOW + 600, NOW + 120);
+    assert_int_equal(verify(craft("{\"alg\":\"HS256\"}", pl, NULL), &out), GX_EUNAUTH);
+    snprintf(pl, sizeof(pl), "{\"sub\":\"e1\",\"role\":\"expert\",\"exp\":%d,\"iat\":%d}",
+             NOW + 600, NOW + 120);
+    assert_int_equal(verify(craft("{\"alg\":\"HS256\"}", pl, NULL), &out), GX_EUNAUTH);
+    snprintf(pl, sizeof(pl), "{\"sub\":\"e1\",\"role\":\"expert\",\"exp\":%d,\"nbf\":%d}",
+             NOW + 600, NOW + 30); /* within the skew */
+    assert_int_equal(verify(craft("{\"alg\":\"HS256\"}", pl, NULL), &out), 0);
+}
+
+/* uids: per role and brand; experts keep their id. */
+static void test_uids(void **state)
+{
+    (void)state;
+    char u[GX_UID_MAX + 1];
+    gx_uid_make(u, GX_ROLE_EXPERT, "acme", "e1");
+    assert_string_equal(u, "e1");
+    gx_uid_make(u, GX_ROLE_CUSTOMER, "acme", "e1");
+    assert_string_equal(u, "c:acme:e1");
+    gx_uid_of(u, "staff", "beta", "e1");
+    assert_string_equal(u, "s:beta:e1");
+    gx_uid_of(u, "nobody", "beta", "e1");
+    assert_string_equal(u, "");
+    gx_uid_make(u, GX_ROLE_CUSTOMER, "acme", "");
+    assert_string_equal(u, "");
+    assert_true(gx_uid_valid("e1") && gx_uid_valid("c:acme:e1") && gx_uid_valid("s:b:x"));
+    assert_false(gx_uid_valid("c:acme:") || gx_uid_valid("x:acme:e1") || gx_uid_valid("c::e1") ||
+                 gx_uid_valid("c:a:b:c") || gx_uid_valid(NULL));
+    gx_claims c;
+    char *t = sign("c1", GX_ROLE_CUSTOMER, "acme", NOW + 60);
+    assert_int_equal(verify(t, &c), 0);
+    assert_string_equal(c.uid, "c:acme:c1");
+    free(t);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -189,6 +263,9 @@ int main(void)
         cmocka_unit_test(test_claim_types),
         cmocka_unit_test(test_name_truncated_on_char_boundary),
         cmocka_unit_test(test_sign_refuses_bad_claims),
+        cmocka_unit_test(test_rotation_with_kid),
+        cmocka_unit_test(test_not_yet_valid),
+        cmocka_unit_test(test_uids),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
