@@ -22,6 +22,7 @@
 #include "gigcx/ranking.h"
 #include "gigcx/session.h"
 #include "gigcx/waves.h"
+#include "gigcx/tlsreload.h"
 #include "gigcx/webhook.h"
 
 #define GX_DRAIN_MS 3000 /* longest wait for sockets to flush on shutdown */
@@ -31,7 +32,7 @@ static const char *const channels[] = {GX_CH_TASK, GX_CH_OFFER, GX_CH_SESS, NULL
 typedef struct {
     gx_server srv;
     gx_embed *embed;
-    uv_signal_t sigterm, sigint;
+    uv_signal_t sigterm, sigint, sighup;
     uv_timer_t drain;
     int drain_ms;
     bool seeded;
@@ -125,6 +126,7 @@ static void finish_stop(gx_main *m)
     uv_close((uv_handle_t *)&m->drain, on_handle_closed);
     uv_close((uv_handle_t *)&m->sigterm, on_handle_closed);
     uv_close((uv_handle_t *)&m->sigint, on_handle_closed);
+    uv_close((uv_handle_t *)&m->sighup, on_handle_closed);
     gx_embed_stop(m->embed, on_embed_stopped, m);
 }
 
@@ -153,6 +155,15 @@ static void on_signal(uv_signal_t *h, int sig)
 {
     (void)sig;
     begin_stop(h->data);
+}
+
+/* SIGHUP: a renewed certificate is loaded without a restart. */
+static void on_sighup(uv_signal_t *h, int sig)
+{
+    gx_main *m = h->data;
+    (void)sig;
+    if (m->srv.cfg->tls_cert)
+        gx_tls_reload(m->srv.ctx, m->srv.cfg->tls_cert, m->srv.cfg->tls_key);
 }
 
 static void on_embed_exit(void *arg)
@@ -342,6 +353,9 @@ static int run(gx_main *m, uv_loop_t *loop)
     m->sigterm.data = m->sigint.data = m;
     uv_signal_start(&m->sigterm, on_signal, SIGTERM);
     uv_signal_start(&m->sigint, on_signal, SIGINT);
+    uv_signal_init(loop, &m->sighup);
+    m->sighup.data = m;
+    uv_signal_start(&m->sighup, on_sighup, SIGHUP);
     lwsl_user("gigcxd %s listening on %s:%d (redis %s)\n", cfg->node_id, cfg->listen_host, m->port,
               cfg->redis_url ? cfg->redis_url : "embedded");
     printf("gigcxd listening on http://%s:%d\n", cfg->listen_host, m->port);
