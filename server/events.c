@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "gigcx/handlers.h"
+#include "gigcx/revoke.h"
 #include "gigcx/privacy.h"
 #include "gigcx/session.h"
 
@@ -102,7 +103,8 @@ void gx_events_on_message(const char *channel, const char *payload, size_t len, 
     size_t blen;
     const char *body = header(payload, len, buf, sizeof(buf), f, 6, &nf, &blen);
     if (strcmp(channel, GX_CH_SESS) == 0) {
-        /* "S\t<user>\t<n>" has no body line */
+        /* "S\t<user>\t<n>" (a session number) and "R\t<user>\t<s>" (tokens revoked up
+         * to s) have no body line */
         char line[160];
         if (len >= sizeof(line))
             return;
@@ -112,7 +114,10 @@ void gx_events_on_message(const char *channel, const char *payload, size_t len, 
         if (!n)
             return;
         *n++ = '\0';
-        gx_hello_on_session_event(srv, user + 1, atoll(n));
+        if (line[0] == 'R')
+            gx_revoke_on_event(srv, user + 1, atoll(n));
+        else
+            gx_hello_on_session_event(srv, user + 1, atoll(n));
         return;
     }
     if (!body || nf < 1)

@@ -8,6 +8,7 @@
 #include "gigcx/error.h"
 #include "gigcx/handlers.h"
 #include "gigcx/party.h"
+#include "gigcx/revoke.h"
 #include "gigcx/request.h"
 #include "gigcx/util.h"
 
@@ -24,6 +25,7 @@ typedef struct {
     redisReply **states; /* owned HMGET replies, one per task */
     size_t nstates, got;
     bool failed;
+    bool revoked; /* the token was revoked (revoke.h) */
 } gx_hello;
 
 static void hello_unref(gx_hello *h)
@@ -128,6 +130,17 @@ static void on_profile(redisReply *r, void *priv)
 }
 
 static void finish(gx_hello *h);
+
+/* Sent first, so its reply is in before the task list's: finish() sees the verdict. */
+static void on_revocations(redisReply *r, void *priv)
+{
+    gx_hello *h = priv;
+    if (!r || r->type != REDIS_REPLY_ARRAY || r->elements != 2)
+        h->failed = true;
+    else
+        h->revoked = gx_revoked(h->s->who.iat, r->element[0]->str, r->element[1]->str);
+    hello_unref(h);
+}
 
 static void on_task_state(redisReply *r, void *priv)
 {
@@ -267,6 +280,10 @@ static void finish(gx_hello *h)
     const char *ref = h->has_ref ? h->ref : NULL;
     if (!gx_session_live(s))
         return;
+    if (h->revoked) {
+        reject(s, "token revoked");
+        return;
+    }
     if (h->failed) {
         gx_session_error(s, GX_EUNAVAIL, ref, "storage unavailable; reconnect later");
         gx_session_close(s, 1011, "storage unavailable", true);
@@ -324,6 +341,12 @@ static int start_lookups(gx_hello *h)
     gx_session *s = h->s;
     gx_redis *r = s->srv->redis;
     int rc = 0;
+    h->refs++;
+    if ((rc = gx_redis_cmd(r, on_revocations, h, "MGET gx:revoked:%s gx:revoked:b:%s", s->who.uid,
+                           s->who.role == GX_ROLE_EXPERT ? "-" : s->who.brand))) {
+        h->refs--;
+        return rc;
+    }
     if (s->who.role != GX_ROLE_CUSTOMER) {
         h->refs++;
         if ((rc = gx_redis_cmd(r, on_session_number, h, "INCR gx:sess:%s", s->who.uid))) {

@@ -1,0 +1,36 @@
+/* Token revocation (revoke.h): a time per user and per brand in Redis, checked at hello,
+ * and a bus message that closes live sessions. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "gigcx/error.h"
+#include "gigcx/revoke.h"
+#include "gigcx/session.h"
+#include "gigcx/util.h"
+
+int gx_revoke_user(gx_server *srv, const char *uid, void (*cb)(redisReply *, void *), void *priv)
+{
+    long long now = (long long)(gx_now_ms() / 1000);
+    int rc = gx_redis_cmd(srv->redis, cb, priv, "SET gx:revoked:%s %lld", uid, now);
+    if (!rc)
+        gx_redis_cmd(srv->redis, NULL, NULL, "PUBLISH %s R\t%s\t%lld", GX_CH_SESS, uid, now);
+    return rc;
+}
+
+int gx_revoke_brand(gx_server *srv, const char *brand, void (*cb)(redisReply *, void *), void *priv)
+{
+    return gx_redis_cmd(srv->redis, cb, priv, "SET gx:revoked:b:%s %lld", brand,
+                        (long long)(gx_now_ms() / 1000));
+}
+
+void gx_revoke_on_event(gx_server *srv, const char *uid, int64_t at_s)
+{
+    for (gx_session *s = srv->all; s; s = s->next)
+        if (s->state >= GX_SS_AUTHING && s->who.iat <= at_s && strcmp(s->who.uid, uid) == 0)
+            gx_session_close(s, 4401, "token revoked", false);
+}
+
+bool gx_revoked(int64_t iat_s, const char *user_at, const char *brand_at)
+{
+    return (user_at && iat_s <= atoll(user_at)) || (brand_at && iat_s <= atoll(brand_at));
+}
