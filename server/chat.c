@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "gigcx/audit.h"
 #include "gigcx/chat.h"
 #include "gigcx/party.h"
 #include "gigcx/jw.h"
@@ -142,6 +143,8 @@ static void on_history_page(redisReply *r, void *priv)
                               "messages", gx_chat_entries(q->task, r, true));
         if (gx_privacy_masked(q->s))
             gx_privacy_mask(h);
+        else if (q->s->who.role != GX_ROLE_CUSTOMER)
+            gx_audit(q->s->srv, q->str, q->s->who.uid, "task.view_unmasked", q->task, "history");
         gx_session_send_json(q->s, h, gx_req_ref(q));
         json_decref(h);
     }
@@ -165,7 +168,10 @@ static int history_verdict(gx_req *q, const redisReply *r)
                         .assignee_role = gx_reply_str(r, 3),
                         .expert = gx_reply_str(r, 4),
                         .staff = gx_reply_str(r, 5)};
-    return gx_party_of(q->s->who.uid, &p) == GX_PARTY_NONE ? GX_EFORBIDDEN : 0;
+    if (gx_party_of(q->s->who.uid, &p) == GX_PARTY_NONE)
+        return GX_EFORBIDDEN;
+    gx_strlcpy(q->str, p.brand, sizeof(q->str)); /* the page's audit entry names the brand */
+    return 0;
 }
 
 static void on_history_access(redisReply *r, void *priv)

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "gigcx/audit.h"
 #include "gigcx/chat.h"
 #include "gigcx/privacy.h"
 #include "gigcx/error.h"
@@ -85,6 +86,8 @@ static void assigned_reply(gx_req *q, redisReply *r)
         json_object_set_new(a, "escalation_reason", json_string(gx_reply_str(r, 7)));
     if (gx_privacy_masked(s))
         gx_privacy_mask(a); /* history, and the customer's first name only */
+    else                    /* tier 2 or staff: what tier 1 sees masked, seen as written */
+        gx_audit(s->srv, gx_reply_str(r, 2), s->who.uid, "task.view_unmasked", q->task, "claim");
     gx_session_send_json(s, a, gx_req_ref(q));
     json_decref(a);
 }
