@@ -444,6 +444,16 @@ void gxt_drop(gxt_conn *c)
         fail_msg("dropped connection did not close");
 }
 
+void gxt_claim_offered(gxt_conn *c, const char *task)
+{
+    json_t *o;
+    while ((o = gxt_must(c, "offer", 5000)) && strcmp(gxt_str(o, "task"), task) != 0)
+        json_decref(o);
+    json_decref(o);
+    gxt_send(c, "{s:s, s:s}", "type", "task.claim", "task", task);
+    json_decref(gxt_must(c, "task.assigned", 5000));
+}
+
 const char *gxt_str(json_t *o, const char *k)
 {
     const char *v = json_string_value(json_object_get(o, k));

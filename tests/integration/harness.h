@@ -97,6 +97,10 @@ void gxt_close(gxt_conn *c);
  * for the client to notice. */
 void gxt_drop(gxt_conn *c);
 
+/* Waits for the offer of task (other offers are dropped), claims it and waits for
+ * task.assigned; fails the test when either does not come within 5 s. */
+void gxt_claim_offered(gxt_conn *c, const char *task);
+
 /* The string member k of o, or "" (never NULL), for terse assertions. */
 const char *gxt_str(json_t *o, const char *k);
 

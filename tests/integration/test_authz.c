@@ -133,27 +133,17 @@ static const char *ask(gxt_conn *c, const char *frame, const char *task_id)
     return "(no answer)";
 }
 
-static void wait_offer_and_claim(gxt_conn *c, const char *id)
-{
-    json_t *o;
-    while ((o = gxt_must(c, "offer", 5000)) && strcmp(gxt_str(o, "task"), id) != 0)
-        json_decref(o);
-    json_decref(o);
-    gxt_send(c, "{s:s, s:s}", "type", "task.claim", "task", id);
-    json_decref(gxt_must(c, "task.assigned", 5000));
-}
-
 static void make_task(task *t, const char *key, gxt_conn *expert, gxt_conn *staff)
 {
     json_t *r = gxt_task(&env, 0, key, t->customer, "I was charged twice", 0);
     snprintf(t->id, sizeof(t->id), "%s", gxt_str(r, "task"));
     json_decref(r);
-    wait_offer_and_claim(expert, t->id);
+    gxt_claim_offered(expert, t->id);
     if (!t->escalated)
         return;
     gxt_send(expert, "{s:s, s:s, s:s}", "type", "task.escalate", "task", t->id, "reason", "refund");
     json_decref(gxt_must(expert, "task.update", 3000));
-    wait_offer_and_claim(staff, t->id);
+    gxt_claim_offered(staff, t->id);
 }
 
 static gxt_conn *login(int a)
