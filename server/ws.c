@@ -308,6 +308,31 @@ static int on_writeable(gx_session *s, struct lws *wsi)
     return 0;
 }
 
+/* A peer's close payload is empty, or a code RFC 6455 lets an endpoint send (7.4), then
+ * a reason: one byte, or a reserved code, is a protocol error (lws 4.1 echoes them). */
+static bool close_payload_ok(const unsigned char *p, size_t len)
+{
+    if (len == 0)
+        return true;
+    if (len < 2)
+        return false;
+    unsigned code = (unsigned)p[0] << 8 | p[1];
+    return (code >= 1000 && code <= 1003) || (code >= 1007 && code <= 1014) ||
+           (code >= 3000 && code <= 4999);
+}
+
+/* Answers a bad close with 1002 (written by hand, as lws would echo the peer's) and hangs up. */
+static int close_protocol_error(struct lws *wsi)
+{
+    static const char why[] = "bad close payload";
+    unsigned char frame[LWS_PRE + 2 + sizeof(why)];
+    frame[LWS_PRE] = 1002 >> 8;
+    frame[LWS_PRE + 1] = 1002 & 0xff;
+    memcpy(frame + LWS_PRE + 2, why, sizeof(why) - 1);
+    lws_write(wsi, frame + LWS_PRE, 2 + sizeof(why) - 1, (enum lws_write_protocol)4 /* CLOSE */);
+    return -1;
+}
+
 int gx_ws_callback(struct lws *wsi, int reason, void *user, void *in, size_t len)
 {
     gx_pss *pss = user;
@@ -336,7 +361,9 @@ int gx_ws_callback(struct lws *wsi, int reason, void *user, void *in, size_t len
     case LWS_CALLBACK_WS_PEER_INITIATED_CLOSE:
         /* the peer acknowledges the close frame we wrote by hand: lws does not know we sent
          * one and would echo a second close, which browsers fail as 1006; just hang up */
-        return pss->s && pss->s->close_sent ? -1 : 0;
+        if (pss->s && pss->s->close_sent)
+            return -1;
+        return close_payload_ok(in, len) ? 0 : close_protocol_error(wsi);
     case LWS_CALLBACK_CLOSED:
         if (pss->s)
             session_closed(pss->s);

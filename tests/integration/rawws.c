@@ -131,8 +131,9 @@ int rawws_send(int fd, const char *fmt, ...)
     return rc;
 }
 
-/* One frame's opcode and payload (malloc'd, NUL-terminated); -1 on error or time-out. */
-static int read_frame(int fd, int64_t deadline, int *op, char **out)
+/* One frame's opcode and payload (malloc'd, NUL-terminated, outlen bytes); -1 on error or
+ * time-out. */
+static int read_frame(int fd, int64_t deadline, int *op, char **out, size_t *outlen)
 {
     unsigned char h[8];
     if (read_n(fd, h, 2, deadline))
@@ -158,6 +159,7 @@ static int read_frame(int fd, int64_t deadline, int *op, char **out)
         return -1;
     }
     (*out)[len] = '\0';
+    *outlen = (size_t)len;
     return 0;
 }
 
@@ -167,7 +169,8 @@ json_t *rawws_expect(int fd, const char *type, int timeout_ms)
     for (;;) {
         int op;
         char *text;
-        if (read_frame(fd, deadline, &op, &text))
+        size_t n;
+        if (read_frame(fd, deadline, &op, &text, &n))
             return NULL;
         json_t *j = op == 1 ? json_loads(text, 0, NULL) : NULL;
         free(text);
@@ -177,6 +180,36 @@ json_t *rawws_expect(int fd, const char *type, int timeout_ms)
         if (t && strcmp(t, type) == 0)
             return j;
         json_decref(j);
+    }
+}
+
+int rawws_send_frame(int fd, int opcode, const void *payload, size_t len)
+{
+    unsigned char f[2 + 4 + 125];
+    if (len > 125)
+        return -1;
+    f[0] = (unsigned char)(0x80 | opcode);
+    f[1] = (unsigned char)(0x80 | len);
+    const unsigned char mask[4] = {0x9a, 0xbc, 0xde, 0xf0};
+    memcpy(f + 2, mask, 4);
+    for (size_t i = 0; i < len; i++)
+        f[6 + i] = ((const unsigned char *)payload)[i] ^ mask[i % 4];
+    return write_all(fd, f, 6 + len);
+}
+
+int rawws_close_code(int fd, int timeout_ms)
+{
+    int64_t deadline = now_ms() + timeout_ms;
+    for (;;) {
+        int op;
+        char *p;
+        size_t n;
+        if (read_frame(fd, deadline, &op, &p, &n))
+            return -1;
+        int code = op == 8 ? (n >= 2 ? ((unsigned char)p[0] << 8 | (unsigned char)p[1]) : 0) : -2;
+        free(p);
+        if (code != -2)
+            return code;
     }
 }
 

@@ -14,6 +14,7 @@
 #include <unistd.h>
 #include "gigcx/jwt.h"
 #include "harness.h"
+#include "rawws.h"
 
 static gxt_env env;
 static char *tok;
@@ -146,6 +147,32 @@ static void test_resume_past_the_last_id(void **state)
     gxt_send(c, "{s:s, s:s, s:{s:s}}", "type", "hello", "token", tok, "resume", "t1",
              "18446744073709551615-18446744073709551615");
     expect_close(c, 4401);
+}
+
+/* A close payload RFC 6455 forbids (one byte, a reserved code) is answered with 1002; a
+ * good one is echoed. */
+static void test_bad_close_payloads(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *payload;
+        size_t len;
+        int want;
+    } cases[] = {{"\x03", 1, 1002},
+                 {"\x03\xed", 2, 1002},
+                 {"\x03\xf7", 2, 1002},
+                 {"\x00\x10", 2, 1002},
+                 {"\x03\xe8", 2, 1000},
+                 {("\x0f\xa0"
+                   "bye"),
+                  5, 4000}};
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        int fd = rawws_open(env.node_port[0]);
+        assert_true(fd >= 0);
+        assert_int_equal(rawws_send_frame(fd, 8, cases[i].payload, cases[i].len), 0);
+        assert_int_equal(rawws_close_code(fd, 3000), cases[i].want);
+        rawws_close(fd, 0);
+    }
 }
 
 static void test_huge_and_binary_frames(void **state)
@@ -311,6 +338,7 @@ int main(void)
         cmocka_unit_test(test_no_hello_closes_4408),
         cmocka_unit_test(test_bad_frames_after_hello),
         cmocka_unit_test(test_resume_past_the_last_id),
+        cmocka_unit_test(test_bad_close_payloads),
         cmocka_unit_test(test_huge_and_binary_frames),
         cmocka_unit_test(test_other_peoples_tasks),
         cmocka_unit_test(test_flood_is_limited_then_closed),
