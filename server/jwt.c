@@ -59,6 +59,23 @@ static bool claims_valid(const gx_claims *c)
     return c->role == GX_ROLE_EXPERT || gx_id_valid(c->brand);
 }
 
+/* The length of name (n bytes) less an incomplete UTF-8 character at its end. A caller that
+ * cuts a name to fit gx_claims (snprintf into name[128]) may split one, and jansson refuses
+ * such a string: the whole name would be left out of the token, not just its last byte. */
+static size_t utf8_whole(const char *s, size_t n)
+{
+    size_t i = n, cont = 0;
+    while (i > 0 && cont < 3 && ((unsigned char)s[i - 1] & 0xC0) == 0x80) {
+        i--;
+        cont++;
+    }
+    if (i == 0)
+        return n;
+    unsigned char lead = (unsigned char)s[i - 1];
+    size_t want = lead >= 0xF0 ? 4 : lead >= 0xE0 ? 3 : lead >= 0xC0 ? 2 : 1;
+    return cont + 1 < want ? i - 1 : n;
+}
+
 char *gx_jwt_sign(const gx_claims *c, const char *secret, size_t secret_len)
 {
     if (!claims_valid(c))
@@ -68,7 +85,7 @@ char *gx_jwt_sign(const gx_claims *c, const char *secret, size_t secret_len)
     if (c->brand[0])
         json_object_set_new(p, "brand", json_string(c->brand));
     if (c->name[0])
-        json_object_set_new(p, "name", json_string(c->name));
+        json_object_set_new(p, "name", json_stringn(c->name, utf8_whole(c->name, strlen(c->name))));
     char *payload = p ? json_dumps(p, JSON_COMPACT) : NULL;
     json_decref(p);
     if (!payload)

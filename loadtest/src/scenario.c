@@ -307,8 +307,8 @@ double gxlt_scenario_rate(const gxlt_scenario *s, double t)
         return s->profile[0].rate;
     for (int i = 1; i < s->nprofile; i++) {
         const gxlt_point *a = &s->profile[i - 1], *b = &s->profile[i];
-        if (t <= b->at_s)
-            return a->rate + (b->rate - a->rate) * (t - a->at_s) / (b->at_s - a->at_s);
+        if (t <= b->at_s) /* the share of the step first: (b - a) * (t - at) alone may overflow */
+            return a->rate + (b->rate - a->rate) * ((t - a->at_s) / (b->at_s - a->at_s));
     }
     return s->profile[s->nprofile - 1].rate;
 }

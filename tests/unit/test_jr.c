@@ -67,8 +67,8 @@ static void test_mutations(void **state)
 {
     (void)state;
     static const char *const frames[] = {
-        "{\"type\":\"chat.send\",\"task\":\"T9x\",\"text\":\"[lt 12] expert message 3\","
-        "\"cid\":\"e3\",\"ref\":\"m\"}",
+        ("{\"type\":\"chat.send\",\"task\":\"T9x\",\"text\":\"[lt 12] expert message 3\","
+         "\"cid\":\"e3\",\"ref\":\"m\"}"),
         "{\"type\":\"task.claim\",\"task\":\"abc\"}",
         "{ \"type\" : \"chat.typing\" , \"task\" : \"q\" }",
     };

@@ -166,6 +166,37 @@ static void test_name_truncated_on_char_boundary(void **state)
     assert_true(n < sizeof(c.name) && n % 2 == 0);
 }
 
+/* A name cut to fit the claims in the middle of a character (as http_api.c's mint does with
+ * snprintf) loses that character, not the whole name. */
+static void test_sign_drops_split_character(void **state)
+{
+    (void)state;
+    gx_claims c = {.role = GX_ROLE_EXPERT, .iat = NOW, .exp = NOW + 60}, out;
+    snprintf(c.sub, sizeof(c.sub), "e1");
+    char name[400] = "";
+    for (int i = 0; i < 100; i++)
+        strcat(name, "\xc3\xa9"); /* é, two bytes each: 200 bytes, cut to 127 below */
+    snprintf(c.name, sizeof(c.name), "%s", name);
+    char *tok = gx_jwt_sign(&c, SECRET, strlen(SECRET));
+    assert_non_null(tok);
+    assert_int_equal(verify(tok, &out), 0);
+    assert_int_equal(strlen(out.name), 126);
+    assert_memory_equal(out.name, name, 126);
+    free(tok);
+    /* three- and four-byte characters cut short, and whole ones kept */
+    static const char *const cases[][2] = {{"ab\xe2\x82", "ab"},
+                                           {"ab\xf0\x9f\x98", "ab"},
+                                           {"ab\xe2\x82\xac", "ab\xe2\x82\xac"},
+                                           {"\xf0\x9f\x98\x80", "\xf0\x9f\x98\x80"}};
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        snprintf(c.name, sizeof(c.name), "%s", cases[i][0]);
+        tok = gx_jwt_sign(&c, SECRET, strlen(SECRET));
+        assert_int_equal(verify(tok, &out), 0);
+        assert_string_equal(out.name, cases[i][1]);
+        free(tok);
+    }
+}
+
 static void test_sign_refuses_bad_claims(void **state)
 {
     (void)state;
@@ -262,6 +293,7 @@ int main(void)
         cmocka_unit_test(test_bad_shapes),
         cmocka_unit_test(test_claim_types),
         cmocka_unit_test(test_name_truncated_on_char_boundary),
+        cmocka_unit_test(test_sign_drops_split_character),
         cmocka_unit_test(test_sign_refuses_bad_claims),
         cmocka_unit_test(test_rotation_with_kid),
         cmocka_unit_test(test_not_yet_valid),

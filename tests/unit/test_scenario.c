@@ -2,6 +2,7 @@
  * file gets an error that names the field. */
 #include <setjmp.h>
 #include <stdarg.h>
+#include <math.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <string.h>
@@ -47,6 +48,21 @@ static void expect_error(const char *json, const char *field)
     snprintf(want, sizeof(want), "'%s'", field);
     if (!strstr(err, want))
         fail_msg("error for %s does not name '%s': %s", json, field, err);
+}
+
+/* Rates and times near DBL_MAX interpolate to a finite rate between the two points (found
+ * by fuzz_scenario: the product of the two spans overflowed to infinity). */
+static void test_rate_of_huge_profile(void **state)
+{
+    (void)state;
+    gxlt_scenario s;
+    char err[300];
+    gxlt_scenario_defaults(&s);
+    assert_int_equal(
+        gxlt_scenario_parse(&s, "{\"task_rate\": [[0, 0], [1e10, 1e308]]}", err, sizeof(err)), 0);
+    double r = gxlt_scenario_rate(&s, 1e9);
+    assert_true(isfinite(r));
+    assert_true(fabs(r - 1e307) < 1e293);
 }
 
 static void test_errors_name_the_field(void **state)
@@ -102,6 +118,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_shipped_scenarios_parse),
         cmocka_unit_test(test_profile_and_rate),
+        cmocka_unit_test(test_rate_of_huge_profile),
         cmocka_unit_test(test_errors_name_the_field),
         cmocka_unit_test(test_overrides),
     };

@@ -87,13 +87,14 @@ static void test_frames(void **state)
     assert_string_equal(type, "chat.send");
     assert_string_equal(ref, "r1");
     json_decref(j);
-    const char *bad[] = {"[]",
-                         "\"x\"",
-                         "{}",
-                         "{\"type\":5}",
-                         "{\"type\":\"x\",\"ref\":5}",
-                         "{\"type\":\"x\",\"ref\":"
-                         "\"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\"}"};
+    const char *bad[] = {
+        "[]",
+        "\"x\"",
+        "{}",
+        "{\"type\":5}",
+        "{\"type\":\"x\",\"ref\":5}",
+        ("{\"type\":\"x\",\"ref\":"
+         "\"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\"}")};
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
         j = json_loads(bad[i], JSON_DECODE_ANY, NULL);
         assert_non_null(j);
