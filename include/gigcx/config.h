@@ -18,6 +18,7 @@ typedef struct {
     char *tls_key;       /* owned */
     char *node_id;       /* owned; default "<hostname>-<pid>" filled by gx_config_finish */
     char *redis_server;  /* owned; redis-server binary for embedded mode, default "redis-server" */
+    char *metrics_key;   /* owned; NULL = /metrics is open, else it needs this bearer key */
     int log_level;       /* 0 error, 1 warn, 2 info, 3 debug; default 2 */
     int heartbeat_s;     /* ping interval, default 20 */
     int queue_timeout_s; /* default offer/queue time-out for brands that set none, default 900 */
@@ -29,9 +30,10 @@ typedef struct {
     int webhook_retry_min_ms; /* first wait before a failed webhook is tried again, default 1000 */
     int webhook_max_age_s;    /* a webhook event is given up this long after it happened */
     int webhook_timeout_s;    /* one webhook POST, connect to status line, default 10 */
-    bool dev;                 /* --dev: throwaway keys, demo brand and experts */
-    bool plain_send;          /* --plain-send: no io_uring batching of socket writes */
-    bool help;                /* --help was given */
+    bool webhook_allow_private; /* webhooks may reach loopback, link-local, private addresses */
+    bool dev;                   /* --dev: throwaway keys, demo brand and experts */
+    bool plain_send;            /* --plain-send: no io_uring batching of socket writes */
+    bool help;                  /* --help was given */
 } gx_config;
 
 /* Parses argv then the environment (env only fills what flags left unset) into cfg,
