@@ -161,7 +161,7 @@ void gx_http_list_tasks(gx_http_req *r)
         return;
     }
     g->ctx = ctx;
-    char key[96], hi[24], lo[24], count[16];
+    char key[96], hi[24], lo[24], count[24];
     snprintf(key, sizeof(key), "gx:{b:%s}:all", r->brand);
     snprintf(hi, sizeof(hi), max_ms >= 0 ? "%lld" : "+inf", max_ms);
     snprintf(lo, sizeof(lo), "%lld", since_ms);

@@ -289,7 +289,7 @@ static void on_resolved(uv_getaddrinfo_t *req, int status, struct addrinfo *res)
     bool refused = ip[0] && q->p && !q->p->allow_private && gx_addr_private(res->ai_addr);
     uv_freeaddrinfo(res);
     if (!q->ended && refused) {
-        char why[128];
+        char why[192];
         snprintf(why, sizeof(why), "%.40s resolves to %s, a private address (not allowed)",
                  q->url.host, ip);
         end_error(q, why, false);
