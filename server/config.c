@@ -62,6 +62,12 @@ static const gx_opt opts[] = {
      F(webhook_max_age_s), 1, 604800},
     {"--webhook-timeout", "GIGCX_WEBHOOK_TIMEOUT", "SECONDS", "10",
      "time one webhook POST may take, connect to status line", T_INT, F(webhook_timeout_s), 1, 60},
+    {"--webhook-allow-private", "GIGCX_WEBHOOK_ALLOW_PRIVATE", NULL, "off",
+     "let webhook URLs reach loopback, link-local and private addresses (tests, closed networks)",
+     T_BOOL, F(webhook_allow_private), 0, 0},
+    {"--metrics-key", "GIGCX_METRICS_KEY", "KEY", "off",
+     "bearer key /metrics asks for (Authorization: Bearer KEY); off = /metrics is open", T_STR,
+     F(metrics_key), 0, 0},
     {"--ws-rate", "GIGCX_WS_RATE", "FRAMES", "50",
      "frames per second a socket may send (bursts of twice that); load tests raise it", T_INT,
      F(ws_rate), 1, 100000},
@@ -324,10 +330,10 @@ void gx_config_free(gx_config *cfg)
 {
     if (!cfg)
         return;
-    char **fields[] = {&cfg->listen_host,  &cfg->redis_url,      &cfg->data_dir,
-                       &cfg->static_dir,   &cfg->admin_key,      &cfg->secret,
-                       &cfg->tls_cert,     &cfg->tls_key,        &cfg->node_id,
-                       &cfg->redis_server, &cfg->secret_previous};
+    char **fields[] = {&cfg->listen_host,  &cfg->redis_url,       &cfg->data_dir,
+                       &cfg->static_dir,   &cfg->admin_key,       &cfg->secret,
+                       &cfg->tls_cert,     &cfg->tls_key,         &cfg->node_id,
+                       &cfg->redis_server, &cfg->secret_previous, &cfg->metrics_key};
     for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
         free(*fields[i]);
         *fields[i] = NULL;

@@ -246,8 +246,20 @@ static void on_brand_list(redisReply *rep, void *priv)
     gx_http_unref(r);
 }
 
+/* Open unless --metrics-key is set: the page names every brand. */
+static bool metrics_allowed(const gx_http_req *r)
+{
+    const char *k = r->srv->cfg->metrics_key;
+    size_t n = k ? strlen(k) : 0;
+    return !k || (strlen(r->bearer) == n && gx_ct_equal(r->bearer, k, n));
+}
+
 static void get_metrics(gx_http_req *r)
 {
+    if (!metrics_allowed(r)) {
+        gx_http_error(r, GX_EUNAUTH, "Authorization: Bearer <metrics key> is required");
+        return;
+    }
     if (gx_redis_cmd(r->srv->redis, on_brand_list, gx_http_ref(r), "SMEMBERS gx:brands")) {
         gx_http_unref(r);
         reply_metrics(r, NULL);
@@ -260,13 +272,16 @@ static bool valid_pay(gx_http_req *r, json_t *pay)
 {
     json_t *amount = json_object_get(pay, "amount");
     const char *cur = json_string_value(json_object_get(pay, "currency"));
-    bool ok = json_is_object(pay) && json_is_number(amount) && json_number_value(amount) >= 0 &&
-              json_number_value(amount) < 1e6 && cur && strlen(cur) == 3;
+    /* exactly these two: anything else would be stored and shown as the brand's */
+    bool ok = json_is_object(pay) && json_object_size(pay) == 2 && json_is_number(amount) &&
+              json_number_value(amount) >= 0 && json_number_value(amount) < 1e6 && cur &&
+              strlen(cur) == 3;
     for (int i = 0; ok && i < 3; i++)
         ok = cur[i] >= 'A' && cur[i] <= 'Z';
     if (!ok)
         gx_http_error(r, GX_EBADREQ,
-                      "'pay' must be {\"amount\": number >= 0, \"currency\": \"EUR\"-style code}");
+                      "'pay' must be {\"amount\": number >= 0, \"currency\": \"EUR\"-style code} "
+                      "and nothing else");
     return ok;
 }
 
@@ -404,6 +419,12 @@ static void put_brand(gx_http_req *r)
     if (hook && hook[0] && (!valid_url(hook) || gx_url_parse(hook, &hook_url))) {
         gx_http_error(r, GX_EBADREQ,
                       "'webhook_url' must be an http(s) URL without user info or fragment");
+        return;
+    }
+    /* names are checked again where they resolve, at each delivery */
+    if (hook && hook[0] && !r->srv->cfg->webhook_allow_private && gx_host_private(hook_url.host)) {
+        gx_http_error(r, GX_EBADREQ,
+                      "'webhook_url' may not point at a loopback, link-local or private address");
         return;
     }
     json_t *conf = brand_config(r, o);
@@ -590,6 +611,10 @@ static void post_task(gx_http_req *r)
 {
     bool ok = true;
     long prio;
+    if (r->as_admin) { /* a task belongs to the brand whose key made it */
+        gx_http_error(r, GX_EFORBIDDEN, "a brand api key is required to create tasks");
+        return;
+    }
     json_t *o = body_object(r);
     json_t *cust = o ? json_object_get(o, "customer") : NULL;
     if (!o)
@@ -885,13 +910,14 @@ void gx_http_each_route(void (*fn)(const char *method, const char *path, void *a
 void gx_http_route(gx_http_req *r)
 {
     bool path_known = false;
+    int method = r->method == GX_HTTP_HEAD ? GX_HTTP_GET : r->method; /* HEAD: GET, no body */
     for (size_t i = 0; i < sizeof(routes) / sizeof(routes[0]); i++) {
         bool match = routes[i].id ? path_id(r, routes[i].prefix, routes[i].suffix, r->id)
                                   : strcmp(r->path, routes[i].prefix) == 0;
         if (!match)
             continue;
         path_known = true;
-        if (routes[i].method != r->method)
+        if (routes[i].method != method)
             continue;
         if (routes[i].auth == AUTH_ADMIN && !is_admin(r))
             gx_http_error(r, GX_EUNAUTH, "the admin key is required");

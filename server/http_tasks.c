@@ -24,6 +24,16 @@ static bool arg(gx_http_req *r, const char *name, char *out, size_t cap)
     return true;
 }
 
+/* A query integer: digits only (no sign, no trailing text), at most 15 of them. */
+static bool num(const char *s, long long *out)
+{
+    size_t n = strspn(s, "0123456789");
+    if (n == 0 || n > 15 || s[n])
+        return false;
+    *out = atoll(s);
+    return true;
+}
+
 static json_t *task_row(const char *id, json_t *flat)
 {
     json_t *t = json_pack(
@@ -106,7 +116,7 @@ static void index_done(gx_gather *g)
 
 void gx_http_list_tasks(gx_http_req *r)
 {
-    char status[24], topic[72], since[24], limit_s[8], cursor[96], brand[65];
+    char status[24], topic[72], since[24], limit_s[24], cursor[96], brand[65];
     json_t *ctx = json_object();
     if (r->as_admin) { /* the admin names the brand */
         if (!arg(r, "brand=", brand, sizeof(brand)) || !gx_id_valid(brand)) {
@@ -120,10 +130,10 @@ void gx_http_list_tasks(gx_http_req *r)
         json_object_set_new(ctx, "status", json_string(status));
     if (arg(r, "topic=", topic, sizeof(topic)))
         json_object_set_new(ctx, "topic", json_string(topic));
-    long limit = arg(r, "limit=", limit_s, sizeof(limit_s)) ? atol(limit_s) : GX_LIST_DEFAULT;
-    long long since_ms = arg(r, "since=", since, sizeof(since)) ? atoll(since) : 0;
-    long long max_ms = -1;
-    if (arg(r, "cursor=", cursor, sizeof(cursor))) {
+    long long limit = GX_LIST_DEFAULT, since_ms = 0, max_ms = -1;
+    bool ok = (!arg(r, "limit=", limit_s, sizeof(limit_s)) || num(limit_s, &limit)) &&
+              (!arg(r, "since=", since, sizeof(since)) || num(since, &since_ms));
+    if (ok && arg(r, "cursor=", cursor, sizeof(cursor))) {
         char *dot = strchr(cursor, '.');
         if (!dot || !gx_id_valid(dot + 1)) {
             json_decref(ctx);
@@ -131,16 +141,18 @@ void gx_http_list_tasks(gx_http_req *r)
             return;
         }
         *dot = '\0';
-        max_ms = atoll(cursor);
+        ok = num(cursor, &max_ms);
         json_object_set_new(ctx, "after", json_string(dot + 1));
     }
-    if (limit < 1 || limit > GX_LIST_LIMIT || since_ms < 0) {
+    if (!ok || limit < 1 || limit > GX_LIST_LIMIT) {
         json_decref(ctx);
-        gx_http_error(r, GX_EBADREQ, "'limit' must be 1..%d and 'since' a time in ms",
-                      GX_LIST_LIMIT);
+        gx_http_error(
+            r, GX_EBADREQ,
+            "'limit' must be 1..%d, 'since' a time in ms and 'cursor' one this server gave",
+            GX_LIST_LIMIT);
         return;
     }
-    long window = limit * GX_LIST_WINDOW + 1;
+    long window = (long)limit * GX_LIST_WINDOW + 1;
     json_object_set_new(ctx, "limit", json_integer(limit));
     json_object_set_new(ctx, "window", json_integer(window));
     gx_gather *g = gx_gather_new(r, index_done);
@@ -149,7 +161,7 @@ void gx_http_list_tasks(gx_http_req *r)
         return;
     }
     g->ctx = ctx;
-    char key[96], hi[24], lo[24], count[16];
+    char key[96], hi[24], lo[24], count[24];
     snprintf(key, sizeof(key), "gx:{b:%s}:all", r->brand);
     snprintf(hi, sizeof(hi), max_ms >= 0 ? "%lld" : "+inf", max_ms);
     snprintf(lo, sizeof(lo), "%lld", since_ms);

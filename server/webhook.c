@@ -345,6 +345,7 @@ int gx_webhook_start(gx_server *srv)
         lwsl_err("webhooks: cannot create the client vhost; no webhooks will be sent\n");
         return -1;
     }
+    gx_poster_allow_private(wh->poster, srv->cfg->webhook_allow_private);
     uv_timer_init(srv->loop, &wh->timer);
     wh->timer.data = wh;
     uv_timer_start(&wh->timer, on_timer, GX_HOOK_POLL_MS, GX_DUE_IDLE_MS);

@@ -8,6 +8,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <strings.h>
 #include <openssl/x509.h>
 #include <libwebsockets.h>
 #include "gigcx/webhook_post.h"
@@ -38,6 +41,7 @@ struct gx_poster {
     struct lws_vhost *vh;    /* owned by ctx */
     uv_loop_t *loop;         /* borrowed */
     int timeout_ms;
+    bool allow_private; /* loopback, link-local and private addresses may be POSTed to */
     int inflight;
     gx_post *all; /* posts not yet ended */
 };
@@ -115,6 +119,65 @@ int gx_url_parse(const char *url, gx_url *u)
     snprintf(u->hosthdr, sizeof(u->hosthdr), "%s%s%s%s", v6 ? "[" : "", u->host, v6 ? "]" : "",
              port);
     return 0;
+}
+
+/* ---- addresses ---- */
+
+static bool v4_private(uint32_t a) /* host order */
+{
+    static const struct {
+        uint32_t net, mask;
+    } nets[] = {
+        {0x00000000, 0xff000000}, /* 0/8 "this network" */
+        {0x0a000000, 0xff000000}, /* 10/8 */
+        {0x64400000, 0xffc00000}, /* 100.64/10 shared (carrier NAT) */
+        {0x7f000000, 0xff000000}, /* 127/8 loopback */
+        {0xa9fe0000, 0xffff0000}, /* 169.254/16 link-local (cloud metadata) */
+        {0xac100000, 0xfff00000}, /* 172.16/12 */
+        {0xc0000000, 0xffffff00}, /* 192.0.0/24 protocol assignments */
+        {0xc0a80000, 0xffff0000}, /* 192.168/16 */
+        {0xc6120000, 0xfffe0000}, /* 198.18/15 benchmarking */
+        {0xe0000000, 0xe0000000}, /* 224/3 multicast, reserved, broadcast */
+    };
+    for (size_t i = 0; i < sizeof(nets) / sizeof(nets[0]); i++)
+        if ((a & nets[i].mask) == nets[i].net)
+            return true;
+    return false;
+}
+
+static bool v6_private(const struct in6_addr *a)
+{
+    const uint8_t *b = a->s6_addr;
+    static const uint8_t zero[10] = {0};
+    if (memcmp(b, zero, 10) == 0 && ((b[10] == 0xff && b[11] == 0xff) || (!b[10] && !b[11])))
+        return v4_private((uint32_t)b[12] << 24 | (uint32_t)b[13] << 16 | (uint32_t)b[14] << 8 |
+                          b[15]);   /* mapped or compatible IPv4, :: and ::1 among them */
+    return (b[0] & 0xfe) == 0xfc || /* fc00::/7 unique local */
+           (b[0] == 0xfe && (b[1] & 0xc0) == 0x80) || /* fe80::/10 link-local */
+           (b[0] == 0xfe && (b[1] & 0xc0) == 0xc0) || /* fec0::/10 site-local */
+           b[0] == 0xff;                              /* multicast */
+}
+
+bool gx_addr_private(const struct sockaddr *sa)
+{
+    if (sa->sa_family == AF_INET)
+        return v4_private(ntohl(((const struct sockaddr_in *)sa)->sin_addr.s_addr));
+    if (sa->sa_family == AF_INET6)
+        return v6_private(&((const struct sockaddr_in6 *)sa)->sin6_addr);
+    return true; /* nothing else is POSTed to */
+}
+
+bool gx_host_private(const char *host)
+{
+    size_t n = strlen(host);
+    struct in_addr v4;
+    struct in6_addr v6;
+    if (strcasecmp(host, "localhost") == 0 ||
+        (n > 10 && strcasecmp(host + n - 10, ".localhost") == 0))
+        return true;
+    if (inet_aton(host, &v4)) /* the lenient reader getaddrinfo uses: "127.1" too */
+        return v4_private(ntohl(v4.s_addr));
+    return inet_pton(AF_INET6, host, &v6) == 1 && v6_private(&v6);
 }
 
 /* ---- one POST ---- */
@@ -222,8 +285,15 @@ static void on_resolved(uv_getaddrinfo_t *req, int status, struct addrinfo *res)
         uv_ip4_name((const struct sockaddr_in *)res->ai_addr, ip, sizeof(ip));
     else if (status == 0 && res && res->ai_family == AF_INET6)
         uv_ip6_name((const struct sockaddr_in6 *)res->ai_addr, ip, sizeof(ip));
+    /* the address connected to is the one checked: a name cannot change it in between */
+    bool refused = ip[0] && q->p && !q->p->allow_private && gx_addr_private(res->ai_addr);
     uv_freeaddrinfo(res);
-    if (!q->ended && !ip[0]) {
+    if (!q->ended && refused) {
+        char why[192];
+        snprintf(why, sizeof(why), "%.40s resolves to %s, a private address (not allowed)",
+                 q->url.host, ip);
+        end_error(q, why, false);
+    } else if (!q->ended && !ip[0]) {
         char why[96];
         snprintf(why, sizeof(why), "cannot resolve %.40s: %s", q->url.host,
                  status ? uv_strerror(status) : "no address");
@@ -414,6 +484,12 @@ int gx_post_send(gx_poster *p, const char *url, const char *const *headers, cons
     p->all = q;
     p->inflight++;
     return 0;
+}
+
+void gx_poster_allow_private(gx_poster *p, bool allow)
+{
+    if (p)
+        p->allow_private = allow;
 }
 
 int gx_poster_inflight(const gx_poster *p)

@@ -19,6 +19,7 @@ typedef struct {
     char *tls_key;         /* owned */
     char *node_id;         /* owned; default "<hostname>-<pid>" filled by gx_config_finish */
     char *redis_server;  /* owned; redis-server binary for embedded mode, default "redis-server" */
+    char *metrics_key;   /* owned; NULL = /metrics is open, else it needs this bearer key */
     int log_level;       /* 0 error, 1 warn, 2 info, 3 debug; default 2 */
     int heartbeat_s;     /* ping interval, default 20 */
     int queue_timeout_s; /* default offer/queue time-out for brands that set none, default 900 */
@@ -33,9 +34,10 @@ typedef struct {
     int chat_max_messages;    /* --chat-max-messages: messages one task's chat may hold */
     int customer_open_max;    /* --customer-open-max: open tasks one customer may have */
     int user_rate;            /* --user-rate: frames per second one user, all sockets */
-    bool dev;                 /* --dev: throwaway keys, demo brand and experts */
-    bool plain_send;          /* --plain-send: no io_uring batching of socket writes */
-    bool help;                /* --help was given */
+    bool webhook_allow_private; /* webhooks may reach loopback, link-local, private addresses */
+    bool dev;                   /* --dev: throwaway keys, demo brand and experts */
+    bool plain_send;            /* --plain-send: no io_uring batching of socket writes */
+    bool help;                  /* --help was given */
 } gx_config;
 
 /* Parses argv then the environment (env only fills what flags left unset) into cfg,

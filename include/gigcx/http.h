@@ -1,6 +1,9 @@
 /* HTTP on the WebSocket port: request collection and replies for the dynamic routes
  * (health, metrics, REST API). Static files are served by an lws mount, not here.
- * A request object outlives its connection while Redis replies for it are in flight. */
+ * A request object outlives its connection while Redis replies for it are in flight.
+ * One request per connection is in flight at a time: reading stops when a request is
+ * complete and resumes once its reply is written, so pipelined requests are answered in
+ * order. */
 #ifndef GIGCX_HTTP_H
 #define GIGCX_HTTP_H
 
@@ -12,7 +15,8 @@
 struct lws;
 struct gx_session;
 
-enum { GX_HTTP_GET = 1, GX_HTTP_POST, GX_HTTP_PUT, GX_HTTP_OPTIONS, GX_HTTP_OTHER };
+/* HEAD is routed as GET; its reply has the GET reply's headers and no body. */
+enum { GX_HTTP_GET = 1, GX_HTTP_POST, GX_HTTP_PUT, GX_HTTP_OPTIONS, GX_HTTP_HEAD, GX_HTTP_OTHER };
 
 typedef struct gx_http_req {
     int refs;
@@ -26,6 +30,8 @@ typedef struct gx_http_req {
     char *body;  /* owned */
     size_t blen, bcap;
     bool too_big;
+    bool close_after; /* framing we cannot trust (chunked, bad Content-Length): hang up after */
+    void *defer;      /* owned (http.c): a reply made inside lws's callback, sent just after */
     /* the reply, once made */
     bool replied;
     int status;

@@ -10,6 +10,7 @@
 #include <stdint.h>
 #include <uv.h>
 
+struct sockaddr;
 struct lws_context;
 
 #define GX_URL_HOST_MAX 253
@@ -27,6 +28,14 @@ typedef struct {
  * anything else, including a host or path too long for the fields above. */
 int gx_url_parse(const char *url, gx_url *out);
 
+/* Whether an address is one a webhook must not reach unless the operator allows it:
+ * unspecified, loopback, link-local, private (RFC 1918, unique local, shared 100.64/10),
+ * multicast or reserved, IPv4-mapped ones included. */
+bool gx_addr_private(const struct sockaddr *sa);
+/* Whether a URL host names such an address without a lookup: "localhost" (and names under
+ * it) or an IP literal in any form getaddrinfo reads ("127.1", "0x7f.0.0.1", "[::1]"). */
+bool gx_host_private(const char *host);
+
 /* How one POST ended: the HTTP status when one came (error NULL), else status 0 and why. */
 typedef struct {
     int status;
@@ -42,6 +51,10 @@ typedef struct gx_poster gx_poster;
 /* A client on ctx (borrowed) with its own vhost, whose POSTs each end within timeout_ms.
  * NULL when lws cannot make the vhost. */
 gx_poster *gx_poster_new(struct lws_context *ctx, uv_loop_t *loop, int timeout_ms);
+
+/* Lets POSTs reach the addresses gx_addr_private names (off by default: the resolved address
+ * of every POST is checked, so a public name pointing at 127.0.0.1 fails the attempt). */
+void gx_poster_allow_private(gx_poster *p, bool allow);
 
 /* Starts a POST of body (copied) to url with headers, a NULL-terminated list of name, value
  * pairs (copied; names without the colon). Returns 0 (cb will be called), or -1 for a URL

@@ -17,9 +17,10 @@
 #include "harness.h"
 #include "hookrx.h"
 
-/* Retries 100 ms apart at first, and a POST may take 1 s: the waits below stay short. */
-static const char *const flags[] = {"--webhook-retry-min-ms", "100", "--webhook-timeout", "1",
-                                    NULL};
+/* Retries 100 ms apart at first, and a POST may take 1 s: the waits below stay short. The
+ * receiver is on loopback, which webhooks may reach only when allowed. */
+static const char *const flags[] = {
+    "--webhook-allow-private", "--webhook-retry-min-ms", "100", "--webhook-timeout", "1", NULL};
 static gxt_env env;
 static hookrx *rx;
 static char url[64];
@@ -447,8 +448,14 @@ static void test_redis_restart_keeps_outbox(void **state)
 static void test_give_up(void **state)
 {
     (void)state;
-    static const char *const short_life[] = {
-        "--webhook-retry-min-ms", "300", "--webhook-timeout", "1", "--webhook-max-age", "1", NULL};
+    static const char *const short_life[] = {"--webhook-allow-private",
+                                             "--webhook-retry-min-ms",
+                                             "300",
+                                             "--webhook-timeout",
+                                             "1",
+                                             "--webhook-max-age",
+                                             "1",
+                                             NULL};
     assert_int_equal(gxt_stop_node(&env, 0), 0);
     gxt_start_node(&env, 0, short_life);
     hookrx_plan(rx, "eeeeeeeeeeee");
