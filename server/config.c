@@ -91,6 +91,16 @@ static const gx_opt opts[] = {
     {"--customer-open-max", "GIGCX_CUSTOMER_OPEN_MAX", "N", "5",
      "open tasks one customer may have at once (task.open gets capacity past it); 0 = no limit",
      T_INT, F(customer_open_max), 0, 10000},
+    {"--widget-ip-rate", "GIGCX_WIDGET_IP_RATE", "N", "120",
+     "anonymous widget sessions one address may open per minute, over every process; 0 = no "
+     "limit",
+     T_INT, F(widget_ip_rate), 0, 1000000},
+    {"--widget-brand-rate", "GIGCX_WIDGET_BRAND_RATE", "N", "1200",
+     "anonymous widget sessions per brand per minute, over every process; 0 = no limit", T_INT,
+     F(widget_brand_rate), 0, 10000000},
+    {"--brand-task-rate", "GIGCX_BRAND_TASK_RATE", "N", "60000",
+     "tasks one brand may create per minute over the API, over every process; 0 = no limit", T_INT,
+     F(brand_task_rate), 0, 100000000},
     {"--user-rate", "GIGCX_USER_RATE", "FRAMES", "100",
      "frames per second one user may send over all its sockets on this process (bursts of "
      "twice that); load tests raise it",

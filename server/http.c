@@ -41,11 +41,9 @@ static int method_of(struct lws *wsi)
     static const struct {
         enum lws_token_indexes tok;
         int method;
-    } methods[] = {{WSI_TOKEN_GET_URI, GX_HTTP_GET},
-                   {WSI_TOKEN_POST_URI, GX_HTTP_POST},
-                   {WSI_TOKEN_PUT_URI, GX_HTTP_PUT},
-                   {WSI_TOKEN_OPTIONS_URI, GX_HTTP_OPTIONS},
-                   {WSI_TOKEN_HEAD_URI, GX_HTTP_HEAD}};
+    } methods[] = {{WSI_TOKEN_GET_URI, GX_HTTP_GET},   {WSI_TOKEN_POST_URI, GX_HTTP_POST},
+                   {WSI_TOKEN_PUT_URI, GX_HTTP_PUT},   {WSI_TOKEN_OPTIONS_URI, GX_HTTP_OPTIONS},
+                   {WSI_TOKEN_HEAD_URI, GX_HTTP_HEAD}, {WSI_TOKEN_DELETE_URI, GX_HTTP_DELETE}};
     for (size_t i = 0; i < sizeof(methods) / sizeof(methods[0]); i++)
         if (lws_hdr_total_length(wsi, methods[i].tok))
             return methods[i].method;
@@ -441,4 +439,14 @@ int gx_http_callback(struct lws *wsi, int reason, gx_pss *pss, void *in, size_t 
         rc = -1;
     }
     return rc;
+}
+
+bool gx_http_query(gx_http_req *r, const char *name, char *out, size_t cap)
+{
+    char buf[256]; /* lws copies "name=value" here and points past the '=' */
+    const char *v = r->wsi ? lws_get_urlarg_by_name(r->wsi, name, buf, sizeof(buf)) : NULL;
+    if (!v || strlen(v) >= cap)
+        return false;
+    snprintf(out, cap, "%s", v);
+    return true;
 }

@@ -4,6 +4,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <libwebsockets.h>
+#include "gigcx/budget.h"
+#include "gigcx/audit.h"
+#include "gigcx/revoke.h"
 #include "gigcx/error.h"
 #include "gigcx/handlers.h"
 #include "gigcx/http.h"
@@ -18,13 +22,14 @@
 
 #define GX_TOKEN_TTL_DEFAULT (24 * 3600)
 #define GX_TOKEN_TTL_MAX (30 * 24 * 3600)
-#define GX_TRANSCRIPT_MAX 10000
+#define GX_TRANSCRIPT_MAX 1000 /* messages in one page of a transcript */
+#define GX_TRANSCRIPT_PAGE 500
 
 typedef void (*gx_route_fn)(gx_http_req *r);
 
 /* ---- small helpers ---- */
 
-static bool is_admin(const gx_http_req *r)
+bool gx_http_is_admin(const gx_http_req *r)
 {
     const char *k = r->srv->cfg->admin_key;
     size_t n = strlen(k);
@@ -32,7 +37,7 @@ static bool is_admin(const gx_http_req *r)
 }
 
 /* The parsed JSON object body, or NULL after a 400. Stored in r->arg (owned there). */
-static json_t *body_object(gx_http_req *r)
+json_t *gx_http_body(gx_http_req *r)
 {
     json_error_t e;
     json_t *j = r->body ? json_loadb(r->body, r->blen, JSON_REJECT_DUPLICATES, &e) : NULL;
@@ -125,9 +130,9 @@ static void on_brand_key(redisReply *rep, void *priv)
     gx_http_unref(r);
 }
 
-static void with_brand(gx_http_req *r, gx_route_fn fn)
+void gx_http_with_brand(gx_http_req *r, void (*fn)(gx_http_req *r))
 {
-    if (is_admin(r)) { /* the admin reads every brand's tasks: r->brand stays "" */
+    if (gx_http_is_admin(r)) { /* the admin reads every brand's tasks: r->brand stays "" */
         r->as_admin = true;
         fn(r);
         return;
@@ -398,10 +403,25 @@ static void on_brand_put(redisReply *rep, void *priv)
     }
     if (gx_reply_str(rep, 3)[0]) /* shown once, like the api key: when it was set */
         json_object_set_new(out, "webhook_secret", json_string(gx_reply_str(rep, 3)));
-    if (created) {
+    if (created || rotated)
         gx_redis_cmd(rd, NULL, NULL, "SET gx:widgetkey:%s %s", gx_reply_str(rep, 1), r->brand);
+    if (created)
         gx_redis_cmd(rd, NULL, NULL, "SADD gx:brands %s", r->brand);
+    if (rotated) { /* the old keys' tokens and widget sessions stop working */
+        if (gx_reply_str(rep, 4)[0])
+            gx_redis_cmd(rd, NULL, NULL, "DEL gx:widgetkey:%s", gx_reply_str(rep, 4));
+        gx_revoke_brand(r->srv, r->brand, NULL, NULL);
     }
+    gx_audit(r->srv, r->brand, "admin",
+             created   ? "brand.create"
+             : rotated ? "brand.rotate_keys"
+                       : "brand.update",
+             r->brand, NULL);
+    gx_audit(r->srv, NULL, "admin",
+             created   ? "brand.create"
+             : rotated ? "brand.rotate_keys"
+                       : "brand.update",
+             r->brand, NULL);
     json_object_set(out, "name", json_object_get(r->arg, "name"));
     gx_http_reply_json(r, created ? 201 : 200, out);
     gx_http_unref(r);
@@ -410,7 +430,7 @@ static void on_brand_put(redisReply *rep, void *priv)
 static void put_brand(gx_http_req *r)
 {
     bool ok;
-    json_t *o = body_object(r);
+    json_t *o = gx_http_body(r);
     const char *name = o ? str_field(r, o, "name", 1, 200, false, &ok) : NULL;
     const char *hook = name ? str_field(r, o, "webhook_url", 0, 500, true, &ok) : NULL;
     if (!name || !ok || !valid_pay(r, json_object_get(o, "pay")) || !valid_origins(r, o))
@@ -490,7 +510,7 @@ static void put_expert(gx_http_req *r)
 {
     bool ok;
     long tier, cap;
-    json_t *o = body_object(r);
+    json_t *o = gx_http_body(r);
     const char *name = o ? str_field(r, o, "name", 1, 200, false, &ok) : NULL;
     if (!name || !id_array(r, o, "skills") || !id_array(r, o, "languages") ||
         !id_array(r, o, "brands") || !int_field(r, o, "tier", 1, 2, 1, &tier) ||
@@ -532,11 +552,44 @@ static void put_expert(gx_http_req *r)
 
 /* ---- tokens ---- */
 
+static void sign_reply(gx_http_req *r, const char *sub, gx_role role, const char *brand,
+                       const char *name, long ttl)
+{
+    int64_t exp;
+    char *tok = mint(r->srv, sub, role, brand, name, ttl, &exp);
+    if (!tok) {
+        gx_http_error(r, GX_EINTERNAL, "could not sign the token");
+        return;
+    }
+    gx_http_reply_json(r, 201,
+                       json_pack("{s:s, s:I}", "token", tok, "expires_at", (json_int_t)exp));
+    free(tok);
+}
+
+/* A brand may not mint staff under an expert's id: ids are namespaced, so it would reach
+ * nothing of the expert's, but a console and a log that show the same name for both mislead
+ * people. The admin may (it makes both). */
+static void on_staff_id(redisReply *rep, void *priv)
+{
+    gx_http_req *r = priv;
+    json_t *o = r->arg;
+    json_t *ttl = json_object_get(o, "ttl_s");
+    if (!rep || rep->type != REDIS_REPLY_INTEGER)
+        gx_http_error(r, GX_EUNAVAIL, "storage unavailable");
+    else if (rep->integer)
+        gx_http_error(r, GX_ECONFLICT, "'%s' is an expert's id; staff need ids of their own",
+                      r->id);
+    else
+        sign_reply(r, r->id, GX_ROLE_STAFF, r->brand, json_string_value(json_object_get(o, "name")),
+                   ttl ? (long)json_integer_value(ttl) : GX_TOKEN_TTL_DEFAULT);
+    gx_http_unref(r);
+}
+
 static void issue_token(gx_http_req *r, bool admin)
 {
     bool ok;
     long ttl;
-    json_t *o = body_object(r);
+    json_t *o = gx_http_body(r);
     if (!o)
         return;
     const char *sub = json_string_value(json_object_get(o, "sub"));
@@ -560,15 +613,15 @@ static void issue_token(gx_http_req *r, bool admin)
         gx_http_error(r, GX_EBADREQ, "'brand' is required for customers and staff");
         return;
     }
-    int64_t exp;
-    char *tok = mint(r->srv, sub, role, role == GX_ROLE_EXPERT ? NULL : brand, name, ttl, &exp);
-    if (!tok) {
-        gx_http_error(r, GX_EINTERNAL, "could not sign the token");
+    if (!admin && role == GX_ROLE_STAFF) { /* not for an expert's id: see on_staff_id */
+        gx_strlcpy(r->id, sub, sizeof(r->id));
+        if (gx_redis_cmd(r->srv->redis, on_staff_id, gx_http_ref(r), "EXISTS gx:expert:%s", sub)) {
+            gx_http_unref(r);
+            gx_http_error(r, GX_EUNAVAIL, "storage unavailable");
+        }
         return;
     }
-    gx_http_reply_json(r, 201,
-                       json_pack("{s:s, s:I}", "token", tok, "expires_at", (json_int_t)exp));
-    free(tok);
+    sign_reply(r, sub, role, role == GX_ROLE_EXPERT ? NULL : brand, name, ttl);
 }
 
 static void post_token_brand(gx_http_req *r)
@@ -578,10 +631,10 @@ static void post_token_brand(gx_http_req *r)
 
 static void post_token(gx_http_req *r)
 {
-    if (is_admin(r))
+    if (gx_http_is_admin(r))
         issue_token(r, true);
     else
-        with_brand(r, post_token_brand);
+        gx_http_with_brand(r, post_token_brand);
 }
 
 /* ---- brand: tasks ---- */
@@ -607,7 +660,7 @@ static void on_task_made(int rc, const char *task, const char *msg_id, int posit
     gx_http_unref(r);
 }
 
-static void post_task(gx_http_req *r)
+static void create_task(gx_http_req *r)
 {
     bool ok = true;
     long prio;
@@ -615,7 +668,7 @@ static void post_task(gx_http_req *r)
         gx_http_error(r, GX_EFORBIDDEN, "a brand api key is required to create tasks");
         return;
     }
-    json_t *o = body_object(r);
+    json_t *o = gx_http_body(r);
     json_t *cust = o ? json_object_get(o, "customer") : NULL;
     if (!o)
         return;
@@ -653,6 +706,28 @@ static void post_task(gx_http_req *r)
         gx_http_unref(r);
         gx_http_error(r, rc, "could not create the task");
     }
+}
+
+static void after_task_budget(bool ok, void *priv)
+{
+    gx_http_req *r = priv;
+    if (ok)
+        create_task(r);
+    else
+        gx_http_error(r, GX_ERATE, "this brand's task budget is spent for this minute; retry");
+    gx_http_unref(r);
+}
+
+/* A brand's tasks are budgeted per minute over every process (a leaked key's flood). */
+static void post_task(gx_http_req *r)
+{
+    char name[96];
+    snprintf(name, sizeof(name), "bt:%s", r->brand);
+    if (r->as_admin)
+        create_task(r); /* which refuses it: a task belongs to a brand's key */
+    else if (gx_budget_take(r->srv, name, r->srv->cfg->brand_task_rate, 60, after_task_budget,
+                            gx_http_ref(r)))
+        gx_http_unref(r);
 }
 
 static const char *hget(const redisReply *h, const char *f)
@@ -731,20 +806,44 @@ static void on_transcript_owner(redisReply *rep, void *priv)
     gx_http_unref(r);
 }
 
+/* A page of the transcript: r->arg holds {limit}; one message more than asked tells whether
+ * a next page exists, and "next" is the id to pass as ?after= for it. */
 static void on_transcript(redisReply *rep, void *priv)
 {
     gx_http_req *r = priv;
-    if (rep && rep->type == REDIS_REPLY_ARRAY)
-        gx_http_reply_json(
-            r, 200,
-            json_pack("{s:s, s:o}", "task", r->id, "messages", gx_chat_entries(r->id, rep, false)));
-    else
+    size_t limit = (size_t)json_integer_value(json_object_get(r->arg, "limit"));
+    if (rep && rep->type == REDIS_REPLY_ARRAY) {
+        json_t *msgs = gx_chat_entries(r->id, rep, false);
+        bool more = json_array_size(msgs) > limit;
+        if (more)
+            json_array_remove(msgs, limit);
+        json_t *out = json_pack("{s:s, s:o}", "task", r->id, "messages", msgs);
+        json_t *last = json_array_get(msgs, json_array_size(msgs) - 1);
+        if (more && last)
+            json_object_set(out, "next", json_object_get(last, "id"));
+        gx_http_reply_json(r, 200, out);
+    } else {
         gx_http_error(r, GX_EUNAVAIL, "storage unavailable");
+    }
     gx_http_unref(r);
 }
 
 static void get_transcript(gx_http_req *r)
 {
+    char lim[16] = "", after[48] = "", *end;
+    gx_http_query(r, "limit=", lim, sizeof(lim));
+    gx_http_query(r, "after=", after, sizeof(after));
+    long limit = lim[0] ? strtol(lim, &end, 10) : GX_TRANSCRIPT_PAGE;
+    gx_sid from;
+    if ((lim[0] && *end) || limit < 1 || limit > GX_TRANSCRIPT_MAX ||
+        (after[0] &&
+         (gx_sid_parse(after, &from) || (from.ms == UINT64_MAX && from.seq == UINT64_MAX)))) {
+        gx_http_error(r, GX_EBADREQ, "'limit' must be 1 to %d and 'after' a message id",
+                      GX_TRANSCRIPT_MAX);
+        return;
+    }
+    json_decref(r->arg);
+    r->arg = json_pack("{s:I}", "limit", (json_int_t)limit);
     gx_redis *rd = r->srv->redis;
     int rc =
         gx_redis_cmd(rd, on_transcript_owner, gx_http_ref(r), "HGET gx:{t:%s}:task brand", r->id);
@@ -753,8 +852,8 @@ static void get_transcript(gx_http_req *r)
         gx_http_error(r, rc, "storage unavailable");
         return;
     }
-    if (gx_redis_cmd(rd, on_transcript, gx_http_ref(r), "XRANGE gx:{t:%s}:chat - + COUNT %d", r->id,
-                     GX_TRANSCRIPT_MAX))
+    if (gx_redis_cmd(rd, on_transcript, gx_http_ref(r), "XRANGE gx:{t:%s}:chat %s%s + COUNT %ld",
+                     r->id, after[0] ? "(" : "-", after, limit + 1))
         gx_http_unref(r);
 }
 
@@ -793,6 +892,19 @@ static void on_widget_brand(redisReply *rep, void *priv)
     gx_http_unref(r);
 }
 
+static void after_brand_budget(bool ok, void *priv)
+{
+    gx_http_req *r = priv;
+    if (!ok)
+        gx_http_error(r, GX_ERATE, "this brand's widget sessions are over budget; try later");
+    else if (gx_redis_cmd(r->srv->redis, on_widget_brand, gx_http_ref(r),
+                          "HMGET gx:brand:%s widget_origins", r->brand)) {
+        gx_http_unref(r);
+        gx_http_error(r, GX_EUNAVAIL, "storage unavailable");
+    }
+    gx_http_unref(r);
+}
+
 static void on_widget_key(redisReply *rep, void *priv)
 {
     gx_http_req *r = priv;
@@ -802,18 +914,34 @@ static void on_widget_key(redisReply *rep, void *priv)
         gx_http_error(r, GX_EFORBIDDEN, "unknown widget key");
     } else {
         snprintf(r->brand, sizeof(r->brand), "%s", rep->str);
-        if (gx_redis_cmd(r->srv->redis, on_widget_brand, gx_http_ref(r),
-                         "HMGET gx:brand:%s widget_origins", r->brand)) {
+        char name[96];
+        snprintf(name, sizeof(name), "wb:%s", r->brand);
+        if (gx_budget_take(r->srv, name, r->srv->cfg->widget_brand_rate, 60, after_brand_budget,
+                           gx_http_ref(r)))
             gx_http_unref(r);
-            gx_http_error(r, GX_EUNAVAIL, "storage unavailable");
-        }
+    }
+    gx_http_unref(r);
+}
+
+/* Anonymous sessions are budgeted per address and per brand (every process together), so
+ * a script that forges Origin headers cannot mint customers without bound. */
+static void after_ip_budget(bool ok, void *priv)
+{
+    gx_http_req *r = priv;
+    const char *key = json_string_value(json_object_get(r->arg, "widget_key"));
+    if (!ok) {
+        gx_http_error(r, GX_ERATE, "too many widget sessions from this address; try later");
+    } else if (gx_redis_cmd(r->srv->redis, on_widget_key, gx_http_ref(r), "GET gx:widgetkey:%s",
+                            key)) {
+        gx_http_unref(r);
+        gx_http_error(r, GX_EUNAVAIL, "storage unavailable");
     }
     gx_http_unref(r);
 }
 
 static void post_widget_session(gx_http_req *r)
 {
-    json_t *o = body_object(r);
+    json_t *o = gx_http_body(r);
     const char *key = o ? json_string_value(json_object_get(o, "widget_key")) : NULL;
     if (!o)
         return;
@@ -821,10 +949,13 @@ static void post_widget_session(gx_http_req *r)
         gx_http_error(r, GX_EBADREQ, "'widget_key' is required");
         return;
     }
-    if (gx_redis_cmd(r->srv->redis, on_widget_key, gx_http_ref(r), "GET gx:widgetkey:%s", key)) {
+    char ip[64] = "", name[96];
+    if (r->wsi)
+        lws_get_peer_simple(r->wsi, ip, sizeof(ip));
+    snprintf(name, sizeof(name), "wip:%s", ip);
+    if (gx_budget_take(r->srv, name, r->srv->cfg->widget_ip_rate, 60, after_ip_budget,
+                       gx_http_ref(r)))
         gx_http_unref(r);
-        gx_http_error(r, GX_EUNAVAIL, "storage unavailable");
-    }
 }
 
 /* CORS preflight for the one endpoint browsers call from brands' pages. Which origins may
@@ -883,6 +1014,9 @@ static const struct {
     {GX_HTTP_PUT, "/api/v1/experts/", NULL, true, AUTH_ADMIN, put_expert},
     {GX_HTTP_GET, "/api/v1/experts/", NULL, true, AUTH_ADMIN, gx_admin_get_expert},
     {GX_HTTP_POST, "/api/v1/tokens", NULL, false, AUTH_ANY, post_token},
+    {GX_HTTP_POST, "/api/v1/tokens/revoke", NULL, false, AUTH_BRAND, gx_http_revoke},
+    {GX_HTTP_DELETE, "/api/v1/experts/", NULL, true, AUTH_ADMIN, gx_http_delete_expert},
+    {GX_HTTP_GET, "/api/v1/audit", NULL, false, AUTH_BRAND, gx_http_get_audit},
     {GX_HTTP_POST, "/api/v1/tasks", NULL, false, AUTH_BRAND, post_task},
     {GX_HTTP_GET, "/api/v1/tasks", NULL, false, AUTH_BRAND, gx_http_list_tasks},
     {GX_HTTP_GET, "/api/v1/tasks/", "/transcript", true, AUTH_BRAND, get_transcript},
@@ -898,7 +1032,8 @@ void gx_http_each_route(void (*fn)(const char *method, const char *path, void *a
     static const char *const names[] = {[GX_HTTP_GET] = "get",
                                         [GX_HTTP_POST] = "post",
                                         [GX_HTTP_PUT] = "put",
-                                        [GX_HTTP_OPTIONS] = "options"};
+                                        [GX_HTTP_OPTIONS] = "options",
+                                        [GX_HTTP_DELETE] = "delete"};
     for (size_t i = 0; i < sizeof(routes) / sizeof(routes[0]); i++) {
         char path[160];
         snprintf(path, sizeof(path), "%s%s%s", routes[i].prefix, routes[i].id ? "{}" : "",
@@ -919,10 +1054,10 @@ void gx_http_route(gx_http_req *r)
         path_known = true;
         if (routes[i].method != method)
             continue;
-        if (routes[i].auth == AUTH_ADMIN && !is_admin(r))
+        if (routes[i].auth == AUTH_ADMIN && !gx_http_is_admin(r))
             gx_http_error(r, GX_EUNAUTH, "the admin key is required");
         else if (routes[i].auth == AUTH_BRAND)
-            with_brand(r, routes[i].fn);
+            gx_http_with_brand(r, routes[i].fn);
         else
             routes[i].fn(r);
         return;

@@ -14,16 +14,6 @@
 #define GX_LIST_LIMIT 200
 #define GX_LIST_WINDOW 4 /* candidates read per task asked for, to leave room for filters */
 
-static bool arg(gx_http_req *r, const char *name, char *out, size_t cap)
-{
-    char buf[160];
-    const char *v = r->wsi ? lws_get_urlarg_by_name(r->wsi, name, buf, sizeof(buf)) : NULL;
-    if (!v || strlen(v) >= cap)
-        return false;
-    snprintf(out, cap, "%s", v);
-    return true;
-}
-
 /* A query integer: digits only (no sign, no trailing text), at most 15 of them. */
 static bool num(const char *s, long long *out)
 {
@@ -119,21 +109,21 @@ void gx_http_list_tasks(gx_http_req *r)
     char status[24], topic[72], since[24], limit_s[24], cursor[96], brand[65];
     json_t *ctx = json_object();
     if (r->as_admin) { /* the admin names the brand */
-        if (!arg(r, "brand=", brand, sizeof(brand)) || !gx_id_valid(brand)) {
+        if (!gx_http_query(r, "brand=", brand, sizeof(brand)) || !gx_id_valid(brand)) {
             json_decref(ctx);
             gx_http_error(r, GX_EBADREQ, "'brand' is required with the admin key");
             return;
         }
         snprintf(r->brand, sizeof(r->brand), "%s", brand);
     }
-    if (arg(r, "status=", status, sizeof(status)))
+    if (gx_http_query(r, "status=", status, sizeof(status)))
         json_object_set_new(ctx, "status", json_string(status));
-    if (arg(r, "topic=", topic, sizeof(topic)))
+    if (gx_http_query(r, "topic=", topic, sizeof(topic)))
         json_object_set_new(ctx, "topic", json_string(topic));
     long long limit = GX_LIST_DEFAULT, since_ms = 0, max_ms = -1;
-    bool ok = (!arg(r, "limit=", limit_s, sizeof(limit_s)) || num(limit_s, &limit)) &&
-              (!arg(r, "since=", since, sizeof(since)) || num(since, &since_ms));
-    if (ok && arg(r, "cursor=", cursor, sizeof(cursor))) {
+    bool ok = (!gx_http_query(r, "limit=", limit_s, sizeof(limit_s)) || num(limit_s, &limit)) &&
+              (!gx_http_query(r, "since=", since, sizeof(since)) || num(since, &since_ms));
+    if (ok && gx_http_query(r, "cursor=", cursor, sizeof(cursor))) {
         char *dot = strchr(cursor, '.');
         if (!dot || !gx_id_valid(dot + 1)) {
             json_decref(ctx);

@@ -34,6 +34,9 @@ typedef struct {
     int chat_max_messages;    /* --chat-max-messages: messages one task's chat may hold */
     int customer_open_max;    /* --customer-open-max: open tasks one customer may have */
     int user_rate;            /* --user-rate: frames per second one user, all sockets */
+    int widget_ip_rate;       /* --widget-ip-rate: widget sessions per minute per address */
+    int widget_brand_rate;    /* --widget-brand-rate: widget sessions per minute per brand */
+    int brand_task_rate;      /* --brand-task-rate: tasks per minute per brand (REST) */
     bool webhook_allow_private; /* webhooks may reach loopback, link-local, private addresses */
     bool dev;                   /* --dev: throwaway keys, demo brand and experts */
     bool plain_send;            /* --plain-send: no io_uring batching of socket writes */

@@ -16,7 +16,15 @@ struct lws;
 struct gx_session;
 
 /* HEAD is routed as GET; its reply has the GET reply's headers and no body. */
-enum { GX_HTTP_GET = 1, GX_HTTP_POST, GX_HTTP_PUT, GX_HTTP_OPTIONS, GX_HTTP_HEAD, GX_HTTP_OTHER };
+enum {
+    GX_HTTP_GET = 1,
+    GX_HTTP_POST,
+    GX_HTTP_PUT,
+    GX_HTTP_OPTIONS,
+    GX_HTTP_HEAD,
+    GX_HTTP_DELETE,
+    GX_HTTP_OTHER
+};
 
 typedef struct gx_http_req {
     int refs;
@@ -69,6 +77,17 @@ void gx_http_reply_text(gx_http_req *r, int status, const char *ctype, const cha
 void gx_http_error(gx_http_req *r, int err, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
+/* Helpers for route handlers (http_api.c): the admin key's check (constant time); the
+ * body as a JSON object (kept in r->arg), or NULL after a 400 naming what is wrong; and
+ * fn run once the bearer is known as the admin key (r->as_admin) or a brand's key
+ * (r->brand), after a 401 otherwise. */
+bool gx_http_is_admin(const gx_http_req *r);
+/* The value of query argument name ("limit=", with its '=') copied into out; false when
+ * absent, too long for cap, or the connection is gone. */
+bool gx_http_query(gx_http_req *r, const char *name, char *out, size_t cap);
+json_t *gx_http_body(gx_http_req *r);
+void gx_http_with_brand(gx_http_req *r, void (*fn)(gx_http_req *r));
+
 /* The routes (http_api.c). */
 void gx_http_route(gx_http_req *r);
 /* Calls fn for every route the server answers: method in lower case ("get") and the path
@@ -76,5 +95,10 @@ void gx_http_route(gx_http_req *r);
 void gx_http_each_route(void (*fn)(const char *method, const char *path, void *arg), void *arg);
 /* GET /api/v1/tasks?status=&topic=&since=&limit=&cursor= (http_tasks.c). */
 void gx_http_list_tasks(gx_http_req *r);
+/* POST /api/v1/tokens/revoke, DELETE /api/v1/experts/{id} (http_revoke.c). */
+void gx_http_revoke(gx_http_req *r);
+void gx_http_delete_expert(gx_http_req *r);
+/* GET /api/v1/audit (http_audit.c). */
+void gx_http_get_audit(gx_http_req *r);
 
 #endif

@@ -1,11 +1,12 @@
 -- Creates or updates a brand. A new brand gets the api key hash, widget key and webhook
 -- signing secret passed in; an existing one keeps them unless rotate is '1', which replaces
--- the api key hash and the signing secret. A brand made before signing secrets existed gets
+-- the api key hash, the widget key and the signing secret. A brand made before signing
+-- secrets existed gets
 -- one on its next update.
 -- KEYS: brand hash. ARGV: name, pay json, widget origins json, webhook url, rotate,
 -- new api key hash, new widget key, now ms, config json, new signing secret.
 -- Returns {"created"|"rotated"|"updated", widget key, old api key hash, signing secret if it
--- was set now else ''}.
+-- was set now else '', old widget key when rotated else ''}.
 local exists = redis.call('EXISTS', KEYS[1]) == 1
 local old = redis.call('HGET', KEYS[1], 'api_key_hash') or ''
 local secret = ARGV[10] or ''
@@ -26,7 +27,7 @@ if not exists then
 end
 local wk = redis.call('HGET', KEYS[1], 'widget_key')
 if ARGV[5] == '1' then
-    redis.call('HSET', KEYS[1], 'api_key_hash', ARGV[6])
-    return {'rotated', wk, old, set_secret()}
+    redis.call('HSET', KEYS[1], 'api_key_hash', ARGV[6], 'widget_key', ARGV[7])
+    return {'rotated', ARGV[7], old, set_secret(), wk or ''}
 end
 return {'updated', wk, '', had_secret and '' or set_secret()}

@@ -288,6 +288,8 @@ static void test_brand_keys(void **state)
             NULL);
     assert_string_equal(r->element[0]->str, "rotated");
     assert_string_equal(r->element[2]->str, "h1");
+    assert_string_equal(r->element[1]->str, "w3"); /* the widget key rotates too */
+    assert_string_equal(r->element[4]->str, "w1");
     freeReplyObject(r);
 }
 

@@ -1,0 +1,90 @@
+/* Revoking tokens before they expire (revoke.h) over HTTP: POST /api/v1/tokens/revoke for a
+ * user (the admin for anyone, a brand for its own customers and staff), and DELETE
+ * /api/v1/experts/{id}, which removes the expert's profile and revokes its tokens. Each
+ * answers only once Redis stored the revocation, and each is in the audit log. */
+#include <stdio.h>
+#include <string.h>
+#include "gigcx/audit.h"
+#include "gigcx/error.h"
+#include "gigcx/http.h"
+#include "gigcx/jwt.h"
+#include "gigcx/revoke.h"
+#include "gigcx/util.h"
+
+static void on_revoked(redisReply *rep, void *priv)
+{
+    gx_http_req *r = priv;
+    if (!rep || rep->type == REDIS_REPLY_ERROR) {
+        gx_http_error(r, GX_EUNAVAIL, "storage unavailable; the tokens were not revoked");
+    } else {
+        json_t *a = r->arg;
+        const char *sub = json_string_value(json_object_get(a, "sub"));
+        const char *role = json_string_value(json_object_get(a, "role"));
+        const char *brand = json_string_value(json_object_get(a, "brand"));
+        gx_audit(r->srv, brand, r->as_admin ? "admin" : "brand", "tokens.revoke", sub, role);
+        gx_http_reply_json(r, 200,
+                           json_pack("{s:s, s:s, s:s?, s:I}", "sub", sub, "role", role, "brand",
+                                     brand, "revoked_at", (json_int_t)(gx_now_ms() / 1000)));
+    }
+    gx_http_unref(r);
+}
+
+void gx_http_revoke(gx_http_req *r)
+{
+    json_t *o = gx_http_body(r);
+    if (!o)
+        return;
+    const char *sub = json_string_value(json_object_get(o, "sub"));
+    gx_role role = gx_role_parse(json_string_value(json_object_get(o, "role")));
+    const char *brand = json_string_value(json_object_get(o, "brand"));
+    if (!gx_id_valid(sub) || role == GX_ROLE_NONE) {
+        gx_http_error(r, GX_EBADREQ, "'sub' must be an id and 'role' expert, customer or staff");
+        return;
+    }
+    if (!r->as_admin) {
+        if (role == GX_ROLE_EXPERT || (brand && strcmp(brand, r->brand) != 0)) {
+            gx_http_error(r, GX_EFORBIDDEN, "a brand revokes its own customers and staff only");
+            return;
+        }
+        json_object_set_new(o, "brand", json_string(r->brand));
+        brand = r->brand;
+    }
+    if (role != GX_ROLE_EXPERT && !gx_id_valid(brand)) {
+        gx_http_error(r, GX_EBADREQ, "'brand' is required for customers and staff");
+        return;
+    }
+    if (role == GX_ROLE_EXPERT)
+        json_object_del(o, "brand");
+    char uid[GX_UID_MAX + 1];
+    gx_uid_make(uid, role, brand, sub);
+    if (gx_revoke_user(r->srv, uid, on_revoked, gx_http_ref(r))) {
+        gx_http_unref(r);
+        gx_http_error(r, GX_EUNAVAIL, "storage unavailable; the tokens were not revoked");
+    }
+}
+
+static void on_expert_deleted(redisReply *rep, void *priv)
+{
+    gx_http_req *r = priv;
+    if (!rep || rep->type != REDIS_REPLY_INTEGER) {
+        gx_http_error(r, GX_EUNAVAIL, "storage unavailable; the expert was not deleted");
+    } else if (rep->integer == 0) {
+        gx_http_error(r, GX_ENOTFOUND, "no expert '%s'", r->id);
+    } else {
+        gx_redis_cmd(r->srv->redis, NULL, NULL, "SREM gx:experts %s", r->id);
+        gx_audit(r->srv, NULL, "admin", "expert.delete", r->id, NULL);
+        gx_http_reply_json(r, 200, json_pack("{s:s, s:b}", "id", r->id, "deleted", 1));
+    }
+    gx_http_unref(r);
+}
+
+void gx_http_delete_expert(gx_http_req *r)
+{
+    /* Revoked first, on the same connection: by the time the profile is gone, every node
+     * has been told to close the expert's sessions, and no hello of its tokens passes. */
+    if (gx_revoke_user(r->srv, r->id, NULL, NULL) ||
+        gx_redis_cmd(r->srv->redis, on_expert_deleted, gx_http_ref(r), "DEL gx:expert:%s", r->id)) {
+        gx_http_unref(r);
+        gx_http_error(r, GX_EUNAVAIL, "storage unavailable; the expert was not deleted");
+    }
+}
