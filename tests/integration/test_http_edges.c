@@ -143,7 +143,8 @@ static void test_keepalive_sequential(void **state)
 }
 
 /* Many pipelined connections cost no memory that stays: resident size before and after
- * GXT_PIPELINE_CONNS (default 2000) of them, one after another, bounded at 120 s. */
+ * GXT_PIPELINE_CONNS (default 2000) of them, one after another, bounded at 120 s. Each is
+ * answered and closed by the server within 3 s. */
 static void test_pipelined_memory(void **state)
 {
     (void)state;
@@ -163,8 +164,10 @@ static void test_pipelined_memory(void **state)
     printf("pipelined connections: %d; resident %lld KiB before, %lld KiB after\n", done,
            before / 1024, after / 1024);
     assert_int_equal(done, n);
-    /* the leak was ~1.5 KiB a connection (3 MiB per 2000), and each was held 30 s */
-    assert_true(after - before < 4 * 1024 * 1024);
+    /* the leak was ~1.5 KiB a connection (3 MiB per 2000), and each was held 30 s; under
+     * ASan freed memory stays in its quarantine, and LeakSanitizer checks at exit instead */
+    if (!getenv("GXT_SANITIZED"))
+        assert_true(after - before < 4 * 1024 * 1024);
 }
 
 /* ---- 2, 5. framing ---- */
