@@ -57,7 +57,7 @@ void gx_http_revoke(gx_http_req *r)
         json_object_del(o, "brand");
     char uid[GX_UID_MAX + 1];
     gx_uid_make(uid, role, brand, sub);
-    if (gx_revoke_user(r->srv, uid, on_revoked, gx_http_ref(r))) {
+    if (gx_revoke_user(r->srv, uid, false, on_revoked, gx_http_ref(r))) {
         gx_http_unref(r);
         gx_http_error(r, GX_EUNAVAIL, "storage unavailable; the tokens were not revoked");
     }
@@ -82,7 +82,7 @@ void gx_http_delete_expert(gx_http_req *r)
 {
     /* Revoked first, on the same connection: by the time the profile is gone, every node
      * has been told to close the expert's sessions, and no hello of its tokens passes. */
-    if (gx_revoke_user(r->srv, r->id, NULL, NULL) ||
+    if (gx_revoke_user(r->srv, r->id, true, NULL, NULL) ||
         gx_redis_cmd(r->srv->redis, on_expert_deleted, gx_http_ref(r), "DEL gx:expert:%s", r->id)) {
         gx_http_unref(r);
         gx_http_error(r, GX_EUNAVAIL, "storage unavailable; the expert was not deleted");

@@ -8,9 +8,10 @@
 #include "gigcx/session.h"
 #include "gigcx/util.h"
 
-int gx_revoke_user(gx_server *srv, const char *uid, void (*cb)(redisReply *, void *), void *priv)
+int gx_revoke_user(gx_server *srv, const char *uid, bool this_second,
+                   void (*cb)(redisReply *, void *), void *priv)
 {
-    long long now = (long long)(gx_now_ms() / 1000);
+    long long now = (long long)(gx_now_ms() / 1000) + (this_second ? 1 : 0);
     int rc = gx_redis_cmd(srv->redis, cb, priv, "SET gx:revoked:%s %lld", uid, now);
     if (!rc)
         gx_redis_cmd(srv->redis, NULL, NULL, "PUBLISH %s R\t%s\t%lld", GX_CH_SESS, uid, now);
@@ -26,11 +27,11 @@ int gx_revoke_brand(gx_server *srv, const char *brand, void (*cb)(redisReply *, 
 void gx_revoke_on_event(gx_server *srv, const char *uid, int64_t at_s)
 {
     for (gx_session *s = srv->all; s; s = s->next)
-        if (s->state >= GX_SS_AUTHING && s->who.iat <= at_s && strcmp(s->who.uid, uid) == 0)
+        if (s->state >= GX_SS_AUTHING && s->who.iat < at_s && strcmp(s->who.uid, uid) == 0)
             gx_session_close(s, 4401, "token revoked", false);
 }
 
 bool gx_revoked(int64_t iat_s, const char *user_at, const char *brand_at)
 {
-    return (user_at && iat_s <= atoll(user_at)) || (brand_at && iat_s <= atoll(brand_at));
+    return (user_at && iat_s < atoll(user_at)) || (brand_at && iat_s < atoll(brand_at));
 }

@@ -1,7 +1,8 @@
-/* Revocation before expiry: a user's tokens issued up to a moment (gx:revoked:<uid>), or
+/* Revocation before expiry: a user's tokens issued before a moment (gx:revoked:<uid>), or
  * every customer and staff token of a brand issued before its key was rotated
  * (gx:revoked:b:<brand>), are refused at hello; a user's live sessions on every process
- * are closed with 4401 when it happens. Times are token iat seconds. */
+ * are closed with 4401 when it happens. Times are token iat seconds: a token issued in the
+ * same second as the revocation stays valid, so one minted right after it always works. */
 #ifndef GIGCX_REVOKE_H
 #define GIGCX_REVOKE_H
 
@@ -9,17 +10,19 @@
 #include <hiredis/hiredis.h>
 #include "gigcx/server.h"
 
-/* Revokes every token of uid issued up to now (a token minted within the same second is
- * revoked too), and closes the user's sessions everywhere. cb (may be NULL) gets the
+/* Revokes every token of uid issued before this second (through it as well with
+ * this_second: for a user who is gone, nothing minted now may pass), and closes the user's
+ * sessions everywhere. cb (may be NULL) gets the
  * reply of the write: the revocation holds only when Redis stored it. Returns 0 or a
  * GX_E* code when the command could not be sent. */
-int gx_revoke_user(gx_server *srv, const char *uid, void (*cb)(redisReply *, void *), void *priv);
+int gx_revoke_user(gx_server *srv, const char *uid, bool this_second,
+                   void (*cb)(redisReply *, void *), void *priv);
 /* The same for every customer and staff token of brand (a rotated key), checked at hello;
  * live sessions are left alone. */
 int gx_revoke_brand(gx_server *srv, const char *brand, void (*cb)(redisReply *, void *),
                     void *priv);
 /* A revocation published by any process: closes this process's sessions of uid whose
- * token was issued at or before at_s. */
+ * token was issued before at_s. */
 void gx_revoke_on_event(gx_server *srv, const char *uid, int64_t at_s);
 /* True when a token issued at iat_s is revoked by either stored time (NULL: none). */
 bool gx_revoked(int64_t iat_s, const char *user_at, const char *brand_at);
