@@ -501,6 +501,8 @@ static void on_expert_put(redisReply *rep, void *priv)
     } else {
         json_t *out = json_deep_copy(r->arg);
         json_object_set_new(out, "id", json_string(r->id));
+        gx_audit(r->srv, NULL, "admin", rep->integer ? "expert.update" : "expert.create", r->id,
+                 NULL);
         gx_http_reply_json(r, rep->integer ? 200 : 201, out);
     }
     gx_http_unref(r);
@@ -552,6 +554,32 @@ static void put_expert(gx_http_req *r)
 
 /* ---- tokens ---- */
 
+bool gx_http_person(gx_http_req *r, json_t *o, bool admin, const char **sub, gx_role *role,
+                    const char **brand)
+{
+    *sub = json_string_value(json_object_get(o, "sub"));
+    *role = gx_role_parse(json_string_value(json_object_get(o, "role")));
+    *brand = json_string_value(json_object_get(o, "brand"));
+    if (!gx_id_valid(*sub) || *role == GX_ROLE_NONE) {
+        gx_http_error(r, GX_EBADREQ, "'sub' must be an id and 'role' expert, customer or staff");
+        return false;
+    }
+    if (!admin) {
+        if (*role == GX_ROLE_EXPERT || (*brand && strcmp(*brand, r->brand) != 0)) {
+            gx_http_error(r, GX_EFORBIDDEN, "a brand names its own customers and staff only");
+            return false;
+        }
+        *brand = r->brand;
+    }
+    if (*role != GX_ROLE_EXPERT && !gx_id_valid(*brand)) {
+        gx_http_error(r, GX_EBADREQ, "'brand' is required for customers and staff");
+        return false;
+    }
+    if (*role == GX_ROLE_EXPERT)
+        *brand = NULL;
+    return true;
+}
+
 static void sign_reply(gx_http_req *r, const char *sub, gx_role role, const char *brand,
                        const char *name, long ttl)
 {
@@ -592,27 +620,12 @@ static void issue_token(gx_http_req *r, bool admin)
     json_t *o = gx_http_body(r);
     if (!o)
         return;
-    const char *sub = json_string_value(json_object_get(o, "sub"));
-    gx_role role = gx_role_parse(json_string_value(json_object_get(o, "role")));
-    const char *brand = json_string_value(json_object_get(o, "brand"));
+    const char *sub, *brand;
+    gx_role role;
     const char *name = str_field(r, o, "name", 0, 100, true, &ok);
-    if (!ok || !int_field(r, o, "ttl_s", 60, GX_TOKEN_TTL_MAX, GX_TOKEN_TTL_DEFAULT, &ttl))
+    if (!ok || !int_field(r, o, "ttl_s", 60, GX_TOKEN_TTL_MAX, GX_TOKEN_TTL_DEFAULT, &ttl) ||
+        !gx_http_person(r, o, admin, &sub, &role, &brand))
         return;
-    if (!gx_id_valid(sub) || role == GX_ROLE_NONE) {
-        gx_http_error(r, GX_EBADREQ, "'sub' must be an id and 'role' expert, customer or staff");
-        return;
-    }
-    if (!admin) {
-        if (role == GX_ROLE_EXPERT || (brand && strcmp(brand, r->brand) != 0)) {
-            gx_http_error(r, GX_EFORBIDDEN, "a brand mints tokens for its own customers and staff");
-            return;
-        }
-        brand = r->brand;
-    }
-    if (role != GX_ROLE_EXPERT && !gx_id_valid(brand)) {
-        gx_http_error(r, GX_EBADREQ, "'brand' is required for customers and staff");
-        return;
-    }
     if (!admin && role == GX_ROLE_STAFF) { /* not for an expert's id: see on_staff_id */
         gx_strlcpy(r->id, sub, sizeof(r->id));
         if (gx_redis_cmd(r->srv->redis, on_staff_id, gx_http_ref(r), "EXISTS gx:expert:%s", sub)) {
@@ -621,7 +634,7 @@ static void issue_token(gx_http_req *r, bool admin)
         }
         return;
     }
-    sign_reply(r, sub, role, role == GX_ROLE_EXPERT ? NULL : brand, name, ttl);
+    sign_reply(r, sub, role, brand, name, ttl);
 }
 
 static void post_token_brand(gx_http_req *r)

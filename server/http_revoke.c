@@ -34,26 +34,13 @@ void gx_http_revoke(gx_http_req *r)
     json_t *o = gx_http_body(r);
     if (!o)
         return;
-    const char *sub = json_string_value(json_object_get(o, "sub"));
-    gx_role role = gx_role_parse(json_string_value(json_object_get(o, "role")));
-    const char *brand = json_string_value(json_object_get(o, "brand"));
-    if (!gx_id_valid(sub) || role == GX_ROLE_NONE) {
-        gx_http_error(r, GX_EBADREQ, "'sub' must be an id and 'role' expert, customer or staff");
+    const char *sub, *brand;
+    gx_role role;
+    if (!gx_http_person(r, o, r->as_admin, &sub, &role, &brand))
         return;
-    }
-    if (!r->as_admin) {
-        if (role == GX_ROLE_EXPERT || (brand && strcmp(brand, r->brand) != 0)) {
-            gx_http_error(r, GX_EFORBIDDEN, "a brand revokes its own customers and staff only");
-            return;
-        }
-        json_object_set_new(o, "brand", json_string(r->brand));
-        brand = r->brand;
-    }
-    if (role != GX_ROLE_EXPERT && !gx_id_valid(brand)) {
-        gx_http_error(r, GX_EBADREQ, "'brand' is required for customers and staff");
-        return;
-    }
-    if (role == GX_ROLE_EXPERT)
+    if (brand) /* what the reply and the audit entry name */
+        json_object_set_new(o, "brand", json_string(brand));
+    else
         json_object_del(o, "brand");
     char uid[GX_UID_MAX + 1];
     gx_uid_make(uid, role, brand, sub);

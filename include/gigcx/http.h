@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <jansson.h>
+#include "gigcx/jwt.h"
 #include "gigcx/server.h"
 
 struct lws;
@@ -87,6 +88,11 @@ bool gx_http_is_admin(const gx_http_req *r);
 bool gx_http_query(gx_http_req *r, const char *name, char *out, size_t cap);
 json_t *gx_http_body(gx_http_req *r);
 void gx_http_with_brand(gx_http_req *r, void (*fn)(gx_http_req *r));
+/* The person a token request names ({sub, role, brand?} in o), as the caller may name
+ * them: the admin anyone, a brand its own customers and staff only (its brand filled in).
+ * *brand is NULL for experts. false after answering 400 or 403. */
+bool gx_http_person(gx_http_req *r, json_t *o, bool admin, const char **sub, gx_role *role,
+                    const char **brand);
 
 /* The routes (http_api.c). */
 void gx_http_route(gx_http_req *r);

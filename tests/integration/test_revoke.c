@@ -165,6 +165,7 @@ static void test_audit_log(void **state)
     assert_true(audit_has(env.api_key, "", "tokens.revoke")); /* from the first test */
     assert_true(audit_has(GXT_ADMIN, "?brand=acme", "task.view_unmasked"));
     assert_true(audit_has(GXT_ADMIN, "", "expert.delete"));
+    assert_true(audit_has(GXT_ADMIN, "", "expert.create"));
     assert_false(audit_has(env.api_key, "?brand=rot", "brand.rotate_keys")); /* its own only */
     assert_int_equal(gxt_http(&env, 0, "GET", "/api/v1/audit?limit=5abc", GXT_ADMIN, NULL, NULL,
                               NULL),
