@@ -70,9 +70,8 @@ static void copy_path(struct lws *wsi, gx_http_req *r)
 static bool request_line_whole(struct lws *wsi, const gx_http_req *r)
 {
     char v[16];
-    bool h2 = r->h2; /* no request line */
-    if (!h2 && (lws_hdr_copy(wsi, v, sizeof(v), WSI_TOKEN_HTTP) <= 0 ||
-                (strcmp(v, "HTTP/1.1") != 0 && strcmp(v, "HTTP/1.0") != 0)))
+    if (lws_hdr_copy(wsi, v, sizeof(v), WSI_TOKEN_HTTP) <= 0 ||
+        (strcmp(v, "HTTP/1.1") != 0 && strcmp(v, "HTTP/1.0") != 0))
         return false;
     for (const char *c = r->path; *c; c++)
         if ((unsigned char)*c < 0x20 || *c == 0x7f)
@@ -89,7 +88,6 @@ static gx_http_req *req_new(struct lws *wsi, gx_server *srv)
     r->wsi = wsi;
     r->srv = srv;
     r->method = method_of(wsi);
-    r->h2 = lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_COLON_PATH) > 0;
     copy_path(wsi, r);
     /* a value too long for bearer fails lws_hdr_copy, so it is never silently cut */
     char auth[sizeof(r->bearer) + 7];
@@ -152,7 +150,7 @@ static void append_body(gx_http_req *r, const void *in, size_t len)
  * extra reference keeps r valid for the router after a reply made (and sent) at once. */
 static void route(gx_http_req *r)
 {
-    if (r->wsi && !r->h2)
+    if (r->wsi)
         lws_rx_flow_control(r->wsi, 0);
     gx_http_ref(r);
     if (r->too_big)
@@ -171,7 +169,7 @@ static void route(gx_http_req *r)
 static void refuse_framing(gx_http_req *r, int status, const char *msg)
 {
     r->close_after = true;
-    if (r->wsi && !r->h2)
+    if (r->wsi)
         lws_rx_flow_control(r->wsi, 0);
     gx_http_ref(r);
     gx_http_reply_json(r, status,
@@ -273,7 +271,7 @@ static bool input_pending(struct lws *wsi)
 /* Writes the reply; HEAD gets the GET reply's headers only. -1: the connection must close. */
 static int write_reply(struct lws *wsi, gx_http_req *r)
 {
-    if (!r->h2 && !r->close_after && input_pending(wsi))
+    if (!r->close_after && input_pending(wsi))
         r->close_after = true;
     unsigned char hdr[LWS_PRE + 2048], *start = hdr + LWS_PRE, *p = start,
                                        *end = hdr + sizeof(hdr) - 1;
@@ -316,10 +314,9 @@ static void send_now(gx_http_req *r)
         return; /* its connection is gone */
     pss->req = NULL;
     r->wsi = NULL;
-    bool r_h2 = r->h2;
     int rc = write_reply(wsi, r);
     gx_http_unref(r);
-    if (!r_h2 && (!rc || lws_partial_buffered(wsi)))
+    if (!rc || lws_partial_buffered(wsi))
         lws_rx_flow_control(wsi, 1);
     if (rc && wsi == cb_wsi)
         hangup = wsi;
@@ -387,10 +384,7 @@ static int on_request(struct lws *wsi, gx_server *srv, gx_pss *pss)
 static int filter_upgrade(struct lws *wsi, gx_server *srv, gx_pss *pss)
 {
     char path[8];
-    /* HTTP/2 (RFC 8441, over TLS) names the path in :path; HTTP/1.1 in the request line */
-    if ((lws_hdr_copy(wsi, path, sizeof(path), WSI_TOKEN_GET_URI) > 0 ||
-         lws_hdr_copy(wsi, path, sizeof(path), WSI_TOKEN_HTTP_COLON_PATH) > 0) &&
-        strcmp(path, "/ws") == 0)
+    if (lws_hdr_copy(wsi, path, sizeof(path), WSI_TOKEN_GET_URI) > 0 && strcmp(path, "/ws") == 0)
         return 0;
     drop_req(pss);
     gx_http_req *r = req_new(wsi, srv);

@@ -40,8 +40,6 @@ typedef struct gx_http_req {
     size_t blen, bcap;
     bool too_big;
     bool close_after; /* framing we cannot trust (chunked, bad Content-Length): hang up after */
-    bool h2;          /* an HTTP/2 stream (TLS): no pipelining to guard against, and pausing
-                       * or closing it would stall the connection's other streams */
     void *defer;      /* owned (http.c): a reply made inside lws's callback, sent just after */
     /* the reply, once made */
     bool replied;
