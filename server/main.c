@@ -276,6 +276,11 @@ static int start_lws(gx_main *m, uv_loop_t *loop)
         .user = &m->srv,
         .ssl_cert_filepath = cfg->tls_cert,
         .ssl_private_key_filepath = cfg->tls_key,
+        /* HTTP/1.1 only over TLS: the HTTP layer's one-request-at-a-time rule and the
+         * WebSocket close handling are written for one connection per socket; on an lws 4.1
+         * HTTP/2 connection a finished request stream took the WebSocket streams sharing
+         * the connection down with it (browser_tls) */
+        .alpn = "http/1.1",
         .timeout_secs = 30,
         .max_http_header_data = 4096,
     };

@@ -1,4 +1,4 @@
-// gigcxd over TLS, end to end in Chromium: a throwaway certificate from `openssl req`, the
+// gigcxd over TLS (HTTP/1.1 by ALPN), end to end: a throwaway certificate from `openssl req`, the
 // expert's and customer's WebSockets over wss:// and the brand API over https:// in a page
 // served by gigcxd itself; then a renewed certificate loaded on SIGHUP (new connections get
 // it, open ones stay). Prints "N passed, M failed"; exits non-zero on failure.
@@ -137,7 +137,7 @@ async function main() {
     const after = await page.evaluate(async () => {
       const { expert, customer, task } = window.gx;
       customer.send(JSON.stringify({ type: 'chat.send', task, text: 'still here', cid: 'c2' }));
-      return (await expert.expect('chat.message')).text;
+      return (await expert.expect("chat.message")).text;
     });
     check('sockets opened before the reload stay open', after === 'still here', after);
   } catch (e) {
