@@ -10,9 +10,9 @@
 #include <cmocka.h>
 #include "harness.h"
 
-static const char *const limits[] = {"--ws-rate", "5",  "--user-rate",       "5",
-                                     "--customer-open-max", "2", "--chat-max-messages", "4",
-                                     NULL};
+static const char *const limits[] = {
+    "--ws-rate",           "5", "--user-rate", "5", "--customer-open-max", "2",
+    "--chat-max-messages", "4", NULL};
 GXT_FIXTURES(1, limits)
 
 /* Sends task.open and returns "ok" (task.created) or the error code. */

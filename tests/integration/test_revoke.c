@@ -69,21 +69,17 @@ static void test_admin_deletes_an_expert(void **state)
     gxt_expert(&env, "leaver", "acme", 2);
     char *tok = gxt_token(&env, "leaver", "expert", NULL);
     gxt_conn *e = gxt_login(&env, 0, tok, NULL, NULL);
-    assert_int_equal(gxt_http(&env, 0, "DELETE", "/api/v1/experts/leaver", GXT_ADMIN, NULL, NULL,
-                              NULL),
-                     200);
+    assert_int_equal(
+        gxt_http(&env, 0, "DELETE", "/api/v1/experts/leaver", GXT_ADMIN, NULL, NULL, NULL), 200);
     assert_int_equal(gxt_wait_close(e, 3000), 4401);
     gxt_close(e);
     assert_int_equal(hello_close(tok), 4401);
-    assert_int_equal(gxt_http(&env, 0, "GET", "/api/v1/experts/leaver", GXT_ADMIN, NULL, NULL,
-                              NULL),
-                     404);
-    assert_int_equal(gxt_http(&env, 0, "DELETE", "/api/v1/experts/leaver", GXT_ADMIN, NULL, NULL,
-                              NULL),
-                     404);
-    assert_int_equal(gxt_http(&env, 0, "DELETE", "/api/v1/experts/leaver", env.api_key, NULL,
-                              NULL, NULL),
-                     401);
+    assert_int_equal(
+        gxt_http(&env, 0, "GET", "/api/v1/experts/leaver", GXT_ADMIN, NULL, NULL, NULL), 404);
+    assert_int_equal(
+        gxt_http(&env, 0, "DELETE", "/api/v1/experts/leaver", GXT_ADMIN, NULL, NULL, NULL), 404);
+    assert_int_equal(
+        gxt_http(&env, 0, "DELETE", "/api/v1/experts/leaver", env.api_key, NULL, NULL, NULL), 401);
     free(tok);
 }
 
@@ -100,18 +96,17 @@ static void test_rotation_ends_old_keys(void **state)
     int st;
     char *tok = mint(key, "{\"sub\":\"old1\",\"role\":\"customer\"}", &st);
     sleep(1); /* the rotation comes in a later second than the token */
-    assert_int_equal(gxt_http(&env, 0, "PUT", "/api/v1/brands/rot?rotate=1", GXT_ADMIN, NULL,
-                              brand, &out),
-                     200);
+    assert_int_equal(
+        gxt_http(&env, 0, "PUT", "/api/v1/brands/rot?rotate=1", GXT_ADMIN, NULL, brand, &out), 200);
     assert_string_not_equal(gxt_str(out, "widget_key"), wkey);
     json_decref(out);
     assert_int_equal(gxt_http(&env, 0, "GET", "/api/v1/tasks", key, NULL, NULL, NULL), 401);
     assert_int_equal(hello_close(tok), 4401);
     char body[128];
     snprintf(body, sizeof(body), "{\"widget_key\":\"%s\"}", wkey);
-    assert_int_equal(gxt_http(&env, 0, "POST", "/api/v1/widget/session", NULL,
-                              "http://127.0.0.1:9", body, NULL),
-                     403);
+    assert_int_equal(
+        gxt_http(&env, 0, "POST", "/api/v1/widget/session", NULL, "http://127.0.0.1:9", body, NULL),
+        403);
     free(tok);
     free(key);
     free(wkey);
@@ -167,9 +162,8 @@ static void test_audit_log(void **state)
     assert_true(audit_has(GXT_ADMIN, "", "expert.delete"));
     assert_true(audit_has(GXT_ADMIN, "", "expert.create"));
     assert_false(audit_has(env.api_key, "?brand=rot", "brand.rotate_keys")); /* its own only */
-    assert_int_equal(gxt_http(&env, 0, "GET", "/api/v1/audit?limit=5abc", GXT_ADMIN, NULL, NULL,
-                              NULL),
-                     400);
+    assert_int_equal(
+        gxt_http(&env, 0, "GET", "/api/v1/audit?limit=5abc", GXT_ADMIN, NULL, NULL, NULL), 400);
     gxt_close(e);
     json_decref(t);
     free(tok);
@@ -184,7 +178,8 @@ static void test_transcript_in_pages(void **state)
     for (int i = 1; i < 5; i++) {
         char cid[8];
         snprintf(cid, sizeof(cid), "p%d", i);
-        gxt_send(c, "{s:s, s:s, s:s, s:s}", "type", "chat.send", "task", id, "text", cid, "cid", cid);
+        gxt_send(c, "{s:s, s:s, s:s, s:s}", "type", "chat.send", "task", id, "text", cid, "cid",
+                 cid);
         json_decref(gxt_must(c, "chat.ack", 3000));
     }
     gxt_close(c);

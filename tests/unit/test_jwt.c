@@ -175,7 +175,7 @@ static void test_sign_drops_split_character(void **state)
     snprintf(c.sub, sizeof(c.sub), "e1");
     char name[400] = "";
     for (int i = 0; i < 100; i++)
-        strcat(name, "\xc3\xa9"); /* é, two bytes each: 200 bytes, cut to 127 below */
+        strcat(name, "\xc3\xa9");             /* é, two bytes each: 200 bytes, cut to 127 below */
     memcpy(c.name, name, sizeof(c.name) - 1); /* the cut, on purpose */
     c.name[sizeof(c.name) - 1] = '\0';
     char *tok = gx_jwt_sign(&c, SECRET, strlen(SECRET));
@@ -224,8 +224,7 @@ static void test_rotation_with_kid(void **state)
     gx_claims out;
     assert_int_equal(gx_jwt_verify_any(by_old, strlen(by_old), both, 2, NOW, &out), 0);
     assert_int_equal(gx_jwt_verify_any(by_cur, strlen(by_cur), both, 2, NOW, &out), 0);
-    assert_int_equal(gx_jwt_verify_any(by_old, strlen(by_old), only_cur, 2, NOW, &out),
-                     GX_EUNAUTH);
+    assert_int_equal(gx_jwt_verify_any(by_old, strlen(by_old), only_cur, 2, NOW, &out), GX_EUNAUTH);
     char head[128];
     long n = gx_b64url_decode(by_cur, (size_t)(strchr(by_cur, '.') - by_cur), head, sizeof(head));
     assert_true(n > 0);
