@@ -31,10 +31,30 @@ static gxt_conn *expert(const char *id, int tier, char **tok)
     return c;
 }
 
-/* Nothing personal in the frame: checks the whole encoded text. */
+/* A copy without times and message ids: their digits ("...6411191677") could hold "4111"
+ * by chance and read as a leak. */
+static json_t *without_numbers(json_t *m)
+{
+    static const char *const keys[] = {"created_at", "expires_at", "ts", "id", "last_id"};
+    if (json_is_object(m))
+        for (size_t k = 0; k < sizeof(keys) / sizeof(keys[0]); k++)
+            json_object_del(m, keys[k]);
+    const char *key;
+    json_t *v;
+    size_t i;
+    if (json_is_object(m))
+        json_object_foreach(m, key, v) without_numbers(v);
+    else if (json_is_array(m))
+        json_array_foreach(m, i, v) without_numbers(v);
+    return m;
+}
+
+/* Nothing personal in the frame: checks the whole encoded text but times and ids. */
 static void clean(json_t *m)
 {
-    char *s = json_dumps(m, JSON_COMPACT);
+    json_t *c = without_numbers(json_deep_copy(m));
+    char *s = json_dumps(c, JSON_COMPACT);
+    json_decref(c);
     if (strstr(s, "ann.lee@example.com") || strstr(s, "7946") || strstr(s, "4111") ||
         strstr(s, "Ann Lee"))
         fail_msg("personal data reached a tier-1 expert: %s", s);
