@@ -450,3 +450,17 @@ bool gx_http_query(gx_http_req *r, const char *name, char *out, size_t cap)
     snprintf(out, cap, "%s", v);
     return true;
 }
+
+bool gx_http_query_int(gx_http_req *r, const char *name, long min, long max, long def, long *out)
+{
+    char v[16];
+    if (!gx_http_query(r, name, v, sizeof(v))) {
+        *out = def;
+        return true;
+    }
+    size_t n = strspn(v, "0123456789");
+    if (n == 0 || n > 9 || v[n])
+        return false;
+    *out = atol(v);
+    return *out >= min && *out <= max;
+}

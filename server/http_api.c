@@ -843,12 +843,11 @@ static void on_transcript(redisReply *rep, void *priv)
 
 static void get_transcript(gx_http_req *r)
 {
-    char lim[16] = "", after[48] = "", *end;
-    gx_http_query(r, "limit=", lim, sizeof(lim));
+    char after[48] = "";
+    long limit;
     gx_http_query(r, "after=", after, sizeof(after));
-    long limit = lim[0] ? strtol(lim, &end, 10) : GX_TRANSCRIPT_PAGE;
     gx_sid from;
-    if ((lim[0] && *end) || limit < 1 || limit > GX_TRANSCRIPT_MAX ||
+    if (!gx_http_query_int(r, "limit=", 1, GX_TRANSCRIPT_MAX, GX_TRANSCRIPT_PAGE, &limit) ||
         (after[0] &&
          (gx_sid_parse(after, &from) || (from.ms == UINT64_MAX && from.seq == UINT64_MAX)))) {
         gx_http_error(r, GX_EBADREQ, "'limit' must be 1 to %d and 'after' a message id",

@@ -29,14 +29,13 @@ static void on_audit(redisReply *rep, void *priv)
 
 void gx_http_get_audit(gx_http_req *r)
 {
-    char brand[80] = "", lim[16] = "";
+    char brand[80] = "";
+    long n;
     if (r->as_admin)
         gx_http_query(r, "brand=", brand, sizeof(brand));
-    gx_http_query(r, "limit=", lim, sizeof(lim));
     const char *list = r->as_admin ? (brand[0] ? brand : "-") : r->brand;
-    char *end;
-    long n = lim[0] ? strtol(lim, &end, 10) : GX_AUDIT_PAGE;
-    if ((lim[0] && *end) || n < 1 || n > GX_AUDIT_KEEP || (brand[0] && !gx_id_valid(brand))) {
+    if (!gx_http_query_int(r, "limit=", 1, GX_AUDIT_KEEP, GX_AUDIT_PAGE, &n) ||
+        (brand[0] && !gx_id_valid(brand))) {
         gx_http_error(r, GX_EBADREQ, "'limit' must be 1 to %d and 'brand' an id", GX_AUDIT_KEEP);
         return;
     }

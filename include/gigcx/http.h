@@ -86,6 +86,9 @@ bool gx_http_is_admin(const gx_http_req *r);
 /* The value of query argument name ("limit=", with its '=') copied into out; false when
  * absent, too long for cap, or the connection is gone. */
 bool gx_http_query(gx_http_req *r, const char *name, char *out, size_t cap);
+/* A query integer: def when absent, else digits only (no sign, space or trailing text)
+ * within min..max; false when present and not that. */
+bool gx_http_query_int(gx_http_req *r, const char *name, long min, long max, long def, long *out);
 json_t *gx_http_body(gx_http_req *r);
 void gx_http_with_brand(gx_http_req *r, void (*fn)(gx_http_req *r));
 /* The person a token request names ({sub, role, brand?} in o), as the caller may name
