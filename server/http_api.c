@@ -158,7 +158,8 @@ static void get_healthz(gx_http_req *r)
     bool up = gx_redis_up(r->srv->redis);
     gx_http_reply_json(
         r, up ? 200 : 503,
-        json_pack("{s:s, s:s}", "status", up ? "ok" : "unavailable", "node", r->srv->cfg->node_id));
+        json_pack("{s:s, s:s, s:b}", "status", up ? "ok" : "unavailable", "node",
+                  r->srv->cfg->node_id, "dev", r->srv->cfg->dev));
 }
 
 static void reply_metrics(gx_http_req *r, const char *extra)
