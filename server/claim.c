@@ -146,9 +146,9 @@ static int taken_verdict(const gx_session *s, const redisReply *won)
     const char *brand = gx_reply_str(won, 2);
     if (s->who.role == GX_ROLE_STAFF)
         return gx_csv_has(p->brands_csv, brand) ? GX_ECONFLICT : GX_EFORBIDDEN;
-    bool fits = gx_csv_has(p->brands_csv, brand) && gx_csv_has(p->langs_csv, gx_reply_str(won, 4)) &&
-                gx_csv_has(p->skills_csv, gx_reply_str(won, 3)) &&
-                p->tier >= atoi(gx_reply_str(won, 8));
+    bool fits =
+        gx_csv_has(p->brands_csv, brand) && gx_csv_has(p->langs_csv, gx_reply_str(won, 4)) &&
+        gx_csv_has(p->skills_csv, gx_reply_str(won, 3)) && p->tier >= atoi(gx_reply_str(won, 8));
     return fits ? GX_ECONFLICT : GX_EFORBIDDEN;
 }
 

@@ -45,8 +45,8 @@ int gx_held_lowest(const gx_session *s)
 void gx_held_withdraw(gx_session *s, int i, const char *reason, const char *ref)
 {
     gx_tlocal *t = s->offers[i].t;
-    json_t *w = json_pack("{s:s, s:s, s:s}", "type", "offer.withdrawn", "task", t->id, "reason",
-                          reason);
+    json_t *w =
+        json_pack("{s:s, s:s, s:s}", "type", "offer.withdrawn", "task", t->id, "reason", reason);
     gx_session_send_json(s, w, ref);
     json_decref(w);
     gx_held_del(s, i);

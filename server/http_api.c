@@ -156,10 +156,9 @@ void gx_http_with_brand(gx_http_req *r, void (*fn)(gx_http_req *r))
 static void get_healthz(gx_http_req *r)
 {
     bool up = gx_redis_up(r->srv->redis);
-    gx_http_reply_json(
-        r, up ? 200 : 503,
-        json_pack("{s:s, s:s, s:b}", "status", up ? "ok" : "unavailable", "node",
-                  r->srv->cfg->node_id, "dev", r->srv->cfg->dev));
+    gx_http_reply_json(r, up ? 200 : 503,
+                       json_pack("{s:s, s:s, s:b}", "status", up ? "ok" : "unavailable", "node",
+                                 r->srv->cfg->node_id, "dev", r->srv->cfg->dev));
 }
 
 static void reply_metrics(gx_http_req *r, const char *extra)

@@ -171,9 +171,10 @@ char *gx_metrics_render(const gx_metrics *m, double rtt_sum, uint64_t rtt_count,
     counter(&t, "gigcx_waiting_full_total",
             "Waiting tasks left out of this node's copy of the queue because it was full.",
             m->waiting_full);
-    put(&t, "# HELP gigcx_waiting_tasks Waiting tasks in this node's copy of the queue.\n"
-            "# TYPE gigcx_waiting_tasks gauge\n"
-            "gigcx_waiting_tasks %lld\n",
+    put(&t,
+        "# HELP gigcx_waiting_tasks Waiting tasks in this node's copy of the queue.\n"
+        "# TYPE gigcx_waiting_tasks gauge\n"
+        "gigcx_waiting_tasks %lld\n",
         (long long)m->waiting);
     static const char *const results[] = {"won", "conflict", "capacity", "forbidden", "not_found"};
     put(&t, "# HELP gigcx_claims_total Claim attempts by result.\n"

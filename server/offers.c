@@ -16,9 +16,9 @@
 
 #define GX_BACKLOG_MAX 50
 
-const char *const gx_offer_fields[] = {"brand",    "topic",      "language",   "priority", "preview",
-                                     "pay",      "created_at", "expires_at", "status",   "tier",
-                                     "assignee", "wave",       "wave_min",   "wave_k",   "wave_t"};
+const char *const gx_offer_fields[] = {
+    "brand",  "topic", "language", "priority", "preview",  "pay",    "created_at", "expires_at",
+    "status", "tier",  "assignee", "wave",     "wave_min", "wave_k", "wave_t"};
 /* The offer frame for a task (new reference); wave < 0 for none. */
 json_t *gx_offer_json(const char *task, const gx_offer_spec *sp, int wave)
 {
@@ -158,13 +158,12 @@ void gx_offer_next_wave(gx_server *srv, const char *task)
     publish(srv, task, true);
 }
 
-int gx_offer_announce(gx_server *srv, const gx_wave *w, const char *thr, gx_redis_cb cb,
-                      void *priv)
+int gx_offer_announce(gx_server *srv, const gx_wave *w, const char *thr, gx_redis_cb cb, void *priv)
 {
     char *payload = NULL, key[96], n[16];
-    if (asprintf(&payload, "O\t%s\t%s\t%s\t%d\t%s\t%s\t%lld\t%d\t%lld\t%lld\t%ld\t%d\n%s",
-                 w->brand, w->lang, w->topic, w->tier, w->task, thr, w->ver, w->prio, w->created,
-                 w->expires, w->size, w->n, w->body) < 0)
+    if (asprintf(&payload, "O\t%s\t%s\t%s\t%d\t%s\t%s\t%lld\t%d\t%lld\t%lld\t%ld\t%d\n%s", w->brand,
+                 w->lang, w->topic, w->tier, w->task, thr, w->ver, w->prio, w->created, w->expires,
+                 w->size, w->n, w->body) < 0)
         return GX_EINTERNAL;
     gx_task_key(key, sizeof(key), w->task, "task");
     snprintf(n, sizeof(n), "%d", w->n);

@@ -23,9 +23,9 @@ typedef struct {
 
 static void reply(gx_qinfo *q, json_t *wave)
 {
-    json_t *o = json_pack("{s:s, s:I, s:I, s:o}", "type", "queue", "waiting",
-                          (json_int_t)q->waiting, "reached", (json_int_t)q->reached, "wave",
-                          wave ? wave : json_null());
+    json_t *o =
+        json_pack("{s:s, s:I, s:I, s:o}", "type", "queue", "waiting", (json_int_t)q->waiting,
+                  "reached", (json_int_t)q->reached, "wave", wave ? wave : json_null());
     gx_session_send_json(q->s, o, q->has_ref ? q->ref : NULL);
     json_decref(o);
     gx_session_unref(q->s);

@@ -117,11 +117,11 @@ typedef struct gx_session {
     int claiming; /* claims in flight, counted against capacity */
     int *bpos;    /* owned: position in each brand's list, -1 when not listed */
     uint64_t wd_mark;
-    uint64_t of_mark;     /* marks the holders of a task during a wave's fan-out */
-    double rank;          /* experts: wave score (rank.h), as put in the brands' rankings */
-    bool ranked;          /* in the brands' rankings in Redis (ranking.h) */
-    gx_rank_moved *moved; /* owned, one per brand: when its entries there last changed */
-    bool listed;          /* in the local brand lists: available and below capacity */
+    uint64_t of_mark;      /* marks the holders of a task during a wave's fan-out */
+    double rank;           /* experts: wave score (rank.h), as put in the brands' rankings */
+    bool ranked;           /* in the brands' rankings in Redis (ranking.h) */
+    gx_rank_moved *moved;  /* owned, one per brand: when its entries there last changed */
+    bool listed;           /* in the local brand lists: available and below capacity */
     gx_held_offer *offers; /* owned: offers held and not yet withdrawn */
     int noffers, capoffers;
     gx_declined *declined; /* owned ring of GX_DECLINED_MAX (decline.c) */

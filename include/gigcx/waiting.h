@@ -19,13 +19,13 @@ struct gx_session;
 typedef struct gx_waiting {
     char task[65], brand[65], lang[65], topic[65];
     int tier, prio, wave;
-    long size;             /* the task's wave size (K), 0 = everyone at once */
-    long long created;     /* ms: with prio, the queue order */
-    long long expires;     /* ms: changes when the task is requeued (declines end then) */
-    double min;            /* the current wave's cut-off score; < 0: every eligible expert */
+    long size;         /* the task's wave size (K), 0 = everyone at once */
+    long long created; /* ms: with prio, the queue order */
+    long long expires; /* ms: changes when the task is requeued (declines end then) */
+    double min;        /* the current wave's cut-off score; < 0: every eligible expert */
     int lang_bit, topic_bit, tags_n; /* tags.h bits, looked up again when tags grew */
-    gx_buf *body;          /* the offer frame of the current wave */
-    gx_buf *masked;        /* its tier-1 variant, made on first need */
+    gx_buf *body;                    /* the offer frame of the current wave */
+    gx_buf *masked;                  /* its tier-1 variant, made on first need */
     bool tried;
 } gx_waiting;
 
