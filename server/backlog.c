@@ -91,7 +91,8 @@ static int by_score(const void *a, const void *b)
  * holds a reference to the context, whose last release hands the states over). */
 static void read_states(gx_qread_ctx *c)
 {
-    qsort(c->v, c->n, sizeof(*c->v), by_score);
+    if (c->n)
+        qsort(c->v, c->n, sizeof(*c->v), by_score);
     if (c->n > (size_t)c->max)
         c->n = (size_t)c->max;
     for (size_t i = 0; i < c->n; i++) {
