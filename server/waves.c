@@ -18,6 +18,7 @@
 #define GX_WAVES_KEY "gx:waves"
 #define GX_WAVE_LEASE_MS 5000 /* a taken wave not sent by then is taken again */
 #define GX_WAVE_BATCH 200
+#define GX_WAVE_LAST_REPEAT_MS 60000
 
 void gx_wave_free(gx_wave *w)
 {
@@ -65,9 +66,7 @@ static gx_watch *watch_of(gx_server *srv, const gx_wave *w, const char *thr)
     return wt;
 }
 
-/* Sends the wave with cut-off thr ("-" = every eligible expert) and books the next one:
- * waves go on while the task waits, because experts who sat on too many offers get the
- * task only once they are free again (ranking.h). The next one goes sooner when nobody
+/* Sends the wave with cut-off thr ("-" = every eligible expert) and books the next one. The next one goes sooner when nobody
  * the waves reached so far can take the task (gx_waves_give_way). */
 static void send_wave(gx_server *srv, gx_wave *w, const char *thr)
 {
@@ -78,7 +77,12 @@ static void send_wave(gx_server *srv, gx_wave *w, const char *thr)
     }
     srv->m.waves_sent++;
     gx_summary_observe(&srv->m.cut, (double)(uv_hrtime() - w->t0_ns) / 1e9);
-    long long now = (long long)gx_now_ms(), due = now + w->interval_ms;
+    /* After the last wave (everyone), experts who get room pull the task from their node's
+     * copy of the queue: the wave comes again only seldom, in case a copy missed it. */
+    long long wait = w->interval_ms;
+    if (thr[0] == '-' && wait < GX_WAVE_LAST_REPEAT_MS)
+        wait = GX_WAVE_LAST_REPEAT_MS;
+    long long now = (long long)gx_now_ms(), due = now + wait;
     gx_redis_cmd(srv->redis, NULL, NULL, "ZADD " GX_WAVES_KEY " %lld %s", due, w->task);
     gx_due_sooner(&srv->wave_tick, gx_waves_on_tick, gx_due_wait_ms(due, now, GX_WAVE_TICK_MS));
 }
