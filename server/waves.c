@@ -66,8 +66,8 @@ static gx_watch *watch_of(gx_server *srv, const gx_wave *w, const char *thr)
     return wt;
 }
 
-/* Sends the wave with cut-off thr ("-" = every eligible expert) and books the next one. The next one goes sooner when nobody
- * the waves reached so far can take the task (gx_waves_give_way). */
+/* Sends the wave with cut-off thr ("-" = every eligible expert) and books the next one. The next
+ * one goes sooner when nobody the waves reached so far can take the task (gx_waves_give_way). */
 static void send_wave(gx_server *srv, gx_wave *w, const char *thr)
 {
     gx_watch *wt = w->size > 0 ? watch_of(srv, w, thr) : NULL;
