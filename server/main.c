@@ -338,6 +338,8 @@ static int run(gx_main *m, uv_loop_t *loop)
                             .priv = &m->srv};
     /* on_state gets &m->srv, which is the first member of m */
     m->srv.redis = gx_redis_new(loop, url, channels, &hooks);
+    if (m->srv.redis)
+        gx_redis_set_timeout(m->srv.redis, m->srv.cfg->redis_timeout_ms);
     if (!m->srv.redis) {
         fprintf(stderr, "gigcxd: --redis %s: expected redis://host:port or unix:///path\n", url);
         return 1;

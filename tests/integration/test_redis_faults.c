@@ -11,7 +11,8 @@
 #include <cmocka.h>
 #include "harness.h"
 
-GXT_FIXTURES(1, NULL) /* run with GXT_REDIS_DEBUG=1 (CMakeLists.txt) */
+static const char *const extra[] = {"--redis-timeout", "1000", NULL};
+GXT_FIXTURES(1, extra) /* run with GXT_REDIS_DEBUG=1 (CMakeLists.txt) */
 
 static int healthz(void)
 {
@@ -117,11 +118,35 @@ static void test_full_redis_is_unavailable(void **state)
     assert_int_equal(post_task(), 201);
 }
 
+/* A Redis that stops answering (CLIENT PAUSE, as a stall or a partition would): /metrics
+ * still answers at once, and a request is told unavailable after the command time-out
+ * (1 s here) instead of hanging; then gigcxd serves again. */
+static void test_stalled_redis_times_out(void **state)
+{
+    (void)state;
+    redis_ok("CLIENT PAUSE 3000 ALL");
+    int64_t t0 = gxt_now_ms();
+    assert_int_equal(gxt_http(&env, 0, "GET", "/metrics", NULL, NULL, NULL, NULL), 200);
+    int64_t metrics_ms = gxt_now_ms() - t0;
+    t0 = gxt_now_ms();
+    int st = post_task();
+    int64_t post_ms = gxt_now_ms() - t0;
+    print_message("metrics in %lld ms, task refused (%d) in %lld ms\n", (long long)metrics_ms, st,
+                  (long long)post_ms);
+    assert_true(metrics_ms < 500);
+    assert_int_equal(st, 503);
+    assert_true(post_ms < 2500);
+    redis_ok("CLIENT UNPAUSE");
+    assert_true(until_health(200, 3000) >= 0);
+    assert_int_equal(post_task(), 201);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_readonly_is_unavailable),
         cmocka_unit_test(test_full_redis_is_unavailable),
+        cmocka_unit_test(test_stalled_redis_times_out),
         cmocka_unit_test(test_back_after_loading),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
