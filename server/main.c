@@ -341,7 +341,8 @@ static int run(gx_main *m, uv_loop_t *loop)
     if (m->srv.redis)
         gx_redis_set_timeout(m->srv.redis, m->srv.cfg->redis_timeout_ms);
     if (!m->srv.redis) {
-        fprintf(stderr, "gigcxd: --redis %s: expected redis://host:port or unix:///path\n", url);
+        fprintf(stderr, "gigcxd: --redis: expected redis://[[user]:password@]host[:port][/db] or "
+                        "unix:///path\n"); /* not echoed: it may hold a password */
         return 1;
     }
     uv_timer_init(loop, &m->srv.tick);

@@ -29,6 +29,9 @@ struct gx_redis {
     uv_loop_t *loop; /* borrowed */
     char *host;      /* owned; NULL for a unix socket */
     char *path;      /* owned unix socket path, or NULL */
+    char *user;      /* owned ACL user, or NULL (the default user) */
+    char *pass;      /* owned password, or NULL: no AUTH */
+    int db;          /* SELECTed on the command connection */
     int port;
     const char *const *channels; /* borrowed */
     gx_redis_hooks hooks;
@@ -90,6 +93,44 @@ static uint64_t now_ns(void)
     return uv_hrtime();
 }
 
+/* Decodes %XX in place (a password may hold '@', ':' or '/'); -1 on a bad escape. */
+static int unescape(char *s)
+{
+    char *o = s;
+    for (; *s; s++, o++) {
+        if (*s != '%') {
+            *o = *s;
+            continue;
+        }
+        unsigned v;
+        if (!s[1] || !s[2] || sscanf(s + 1, "%2x", &v) != 1 || !v)
+            return -1;
+        *o = (char)v;
+        s += 2;
+    }
+    *o = '\0';
+    return 0;
+}
+
+/* user:pass@ (or :pass@, or pass@) before the host. */
+static int parse_auth(gx_redis *r, const char *h, const char *at)
+{
+    char *cred = strndup(h, (size_t)(at - h));
+    if (!cred)
+        return -1;
+    char *colon = strchr(cred, ':');
+    if (colon) {
+        *colon = '\0';
+        r->user = cred[0] ? strdup(cred) : NULL;
+        r->pass = strdup(colon + 1);
+    } else {
+        r->pass = strdup(cred);
+    }
+    free(cred);
+    return r->pass && !unescape(r->pass) && (!r->user || !unescape(r->user)) ? 0 : -1;
+}
+
+/* redis://[[user]:pass@]host[:port][/db], or unix:///path. */
 static int parse_url(gx_redis *r, const char *url)
 {
     if (strncmp(url, "unix://", 7) == 0) {
@@ -99,14 +140,24 @@ static int parse_url(gx_redis *r, const char *url)
     if (strncmp(url, "redis://", 8) != 0)
         return -1;
     const char *h = url + 8;
-    const char *at = strrchr(h, '@'); /* credentials are not supported: refuse clearly */
-    if (at)
-        return -1;
-    const char *colon = strrchr(h, ':');
+    const char *at = strrchr(h, '@');
+    if (at) {
+        if (parse_auth(r, h, at))
+            return -1;
+        h = at + 1;
+    }
     const char *slash = strchr(h, '/');
+    const char *colon = memchr(h, ':', slash ? (size_t)(slash - h) : strlen(h));
     size_t hl = colon ? (size_t)(colon - h) : (slash ? (size_t)(slash - h) : strlen(h));
     r->host = strndup(h, hl);
     r->port = colon ? atoi(colon + 1) : 6379;
+    if (slash && slash[1]) {
+        char *end;
+        long db = strtol(slash + 1, &end, 10);
+        if (*end || db < 0 || db > 15)
+            return -1;
+        r->db = (int)db;
+    }
     return r->host && r->host[0] && r->port > 0 && r->port < 65536 ? 0 : -1;
 }
 
@@ -234,6 +285,17 @@ static void on_sub_message(redisAsyncContext *ac, void *reply, void *priv)
                                  c->bus->hooks.priv);
 }
 
+/* AUTH and SELECT on a new connection: an error reply makes it unusable. */
+static void on_ready_step(redisAsyncContext *ac, void *reply, void *priv)
+{
+    gx_conn *c = ac->data;
+    redisReply *rep = reply;
+    if (c && rep && rep->type == REDIS_REPLY_ERROR) {
+        lwsl_err("redis: %s refused: %s\n", (const char *)priv, rep->str);
+        drop(c, priv);
+    }
+}
+
 static void on_connect(const redisAsyncContext *ac, int status)
 {
     gx_conn *c = ac->data;
@@ -247,6 +309,13 @@ static void on_connect(const redisAsyncContext *ac, int status)
         return;
     }
     gx_redis *r = c->bus;
+    /* Pipelined ahead of everything: a refusal drops the connection (on_ready_step). */
+    if (r->pass && r->user)
+        redisAsyncCommand(c->ac, on_ready_step, "AUTH", "AUTH %s %s", r->user, r->pass);
+    else if (r->pass)
+        redisAsyncCommand(c->ac, on_ready_step, "AUTH", "AUTH %s", r->pass);
+    if (r->db && !c->is_sub)
+        redisAsyncCommand(c->ac, on_ready_step, "SELECT", "SELECT %d", r->db);
     if (c->is_sub) {
         for (int i = 0; r->channels[i]; i++)
             redisAsyncCommand(c->ac, on_sub_message, NULL, "SUBSCRIBE %s", r->channels[i]);
@@ -262,6 +331,8 @@ static void on_handle_closed(uv_handle_t *h)
         return;
     free(r->host);
     free(r->path);
+    free(r->user);
+    free(r->pass);
     free(r->fmt);
     free(r);
 }
@@ -327,6 +398,8 @@ gx_redis *gx_redis_new(uv_loop_t *loop, const char *url, const char *const *chan
     if (parse_url(r, url)) {
         free(r->host);
         free(r->path);
+        free(r->user);
+        free(r->pass);
         free(r);
         return NULL;
     }
