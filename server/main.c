@@ -20,6 +20,7 @@
 #include "gigcx/handlers.h"
 #include "gigcx/offer.h"
 #include "gigcx/http.h"
+#include "gigcx/listener.h"
 #include "gigcx/ranking.h"
 #include "gigcx/session.h"
 #include "gigcx/waves.h"
@@ -38,6 +39,7 @@ typedef struct {
     int drain_ms;
     bool seeded;
     int port;
+    gx_listener *listener; /* owned; NULL once closed */
     int exit_code;
     struct lws_context *lws_closing; /* destroyed once, awaiting the second call */
     uv_prepare_t coalesce_prepare;
@@ -148,6 +150,8 @@ static void begin_stop(gx_main *m)
     if (m->srv.stopping)
         return;
     m->srv.stopping = true;
+    gx_listener_close(m->listener); /* nobody new: the balancer sends them elsewhere */
+    m->listener = NULL;
     lwsl_user("shutting down: closing sockets with 1001\n");
     for (gx_session *s = m->srv.all; s; s = s->next)
         gx_session_close(s, 1001, "server shutting down", true);
@@ -231,27 +235,12 @@ static void set_mounts(const gx_config *cfg)
         mounts[i].mount_next = &mounts[i + 1];
 }
 
-/* True when host:port can be bound now. lws 4.1 builds its context even when its listening
- * socket cannot bind, and such a context cannot be destroyed cleanly on a foreign loop: a
- * busy port is caught here first, with a plain error. */
-static bool can_bind(const char *host, int port)
-{
-    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
-    if (port == 0 || !host || inet_pton(AF_INET, host, &a.sin_addr) != 1)
-        return true; /* any port, or not IPv4: lws judges */
-    int fd = socket(AF_INET, SOCK_STREAM, 0), one = 1;
-    if (fd < 0)
-        return true;
-    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-    bool ok = bind(fd, (struct sockaddr *)&a, sizeof(a)) == 0;
-    close(fd);
-    return ok;
-}
-
-static int start_lws(gx_main *m, uv_loop_t *loop)
+/* lws serves the sockets our listener accepts (listener.h): it listens on nothing itself. */
+static int start_lws(gx_main *m, uv_loop_t *loop, char *err, size_t errlen)
 {
     gx_config *cfg = m->srv.cfg;
-    if (!can_bind(cfg->listen_host, cfg->listen_port))
+    m->listener = gx_listener_open(loop, cfg->listen_host, cfg->listen_port, err, errlen);
+    if (!m->listener)
         return -1;
     set_mounts(cfg);
     /* No lws validity timers: without a policy lws pings every 300 s by default, and each
@@ -260,19 +249,12 @@ static int start_lws(gx_main *m, uv_loop_t *loop)
     static const lws_retry_bo_t no_validity = {.secs_since_valid_ping = 0,
                                                .secs_since_valid_hangup = 0};
     void *foreign[] = {loop};
-    /* lws 4.1 binds an IPv6 socket to every interface when given an IPv4 address to listen
-     * on: with IPv6 off for IPv4 listen addresses, it binds where it was told. */
-    struct in_addr v4;
-    bool ipv4 = cfg->listen_host && inet_pton(AF_INET, cfg->listen_host, &v4) == 1;
     struct lws_context_creation_info info = {
-        .port = cfg->listen_port,
-        .iface = cfg->listen_host,
+        .port = CONTEXT_PORT_NO_LISTEN_SERVER,
         .protocols = protocols,
         .mounts = mounts,
         .headers = sec_headers,
         .options = LWS_SERVER_OPTION_LIBUV | LWS_SERVER_OPTION_VALIDATE_UTF8 |
-                   LWS_SERVER_OPTION_FAIL_UPON_UNABLE_TO_BIND |
-                   (ipv4 ? LWS_SERVER_OPTION_DISABLE_IPV6 : 0) |
                    (cfg->tls_cert ? LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT : 0),
         .foreign_loops = foreign,
         .retry_and_idle_policy = &no_validity,
@@ -288,12 +270,13 @@ static int start_lws(gx_main *m, uv_loop_t *loop)
         .max_http_header_data = 4096,
     };
     m->srv.ctx = lws_create_context(&info);
-    if (!m->srv.ctx)
+    m->srv.vh = m->srv.ctx ? lws_get_vhost_by_name(m->srv.ctx, "default") : NULL;
+    if (!m->srv.vh) {
+        snprintf(err, errlen, "cannot start the web server%s", cfg->tls_cert ? " (TLS?)" : "");
         return -1;
-    m->srv.vh = lws_get_vhost_by_name(m->srv.ctx, "default");
-    if (!m->srv.vh) /* lws 4.1 keeps the context when the listening vhost failed to bind */
-        return -1;
-    m->port = lws_get_vhost_listen_port(m->srv.vh);
+    }
+    gx_listener_accept(m->listener, m->srv.vh);
+    m->port = gx_listener_port(m->listener);
     return 0;
 }
 
@@ -323,8 +306,10 @@ static int run(gx_main *m, uv_loop_t *loop)
             return 1;
         }
     }
-    if (start_lws(m, loop)) {
-        fprintf(stderr, "gigcxd: cannot listen on %s:%d\n", cfg->listen_host, cfg->listen_port);
+    if (start_lws(m, loop, err, sizeof(err))) {
+        fprintf(stderr, "gigcxd: %s\n", err);
+        gx_listener_close(m->listener);
+        m->listener = NULL;
         if (m->srv.ctx) /* lws 4.1 cannot be torn down cleanly from here: leave at once */
             _exit(1);
         gx_embed_stop(m->embed, on_embed_stopped, m);

@@ -57,6 +57,8 @@ void gx_on_presence_set(gx_session *s, json_t *msg, const char *ref)
     json_decref(reply);
     store_presence(s);
     /* experts: gx_presence_refresh pulled the queue; at capacity, no new offers (contract) */
+    if (s->who.role == GX_ROLE_EXPERT && s->available && !was && wants_offers(s))
+        gx_offer_resend_held(s);
     if (s->who.role == GX_ROLE_STAFF && s->available && !was && wants_offers(s))
         gx_offer_staff_backlog(s);
 }

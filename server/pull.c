@@ -8,6 +8,7 @@
 #include "gigcx/decline.h"
 #include "gigcx/held.h"
 #include "gigcx/offer.h"
+#include "gigcx/privacy.h"
 #include "gigcx/ranking.h"
 #include "gigcx/request.h"
 #include "gigcx/util.h"
@@ -59,6 +60,15 @@ static void pull(gx_session *s)
     }
     free(bl);
     free(at);
+}
+
+void gx_offer_resend_held(gx_session *s)
+{
+    for (int i = 0; i < s->noffers; i++) {
+        gx_waiting *w = gx_waiting_get(s->srv, s->offers[i].t->id);
+        if (w)
+            gx_session_send(s, gx_privacy_frame(s, w->body, &w->masked, &w->tried));
+    }
 }
 
 void gx_offer_pulls(gx_server *srv)

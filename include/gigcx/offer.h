@@ -55,6 +55,9 @@ void gx_offer_hand(gx_session *s, gx_waiting *w);
  * available again): before the loop waits, s is offered the waiting tasks whose wave
  * reached it, priority first, up to the spreading limit. Cheap when s has no room. */
 void gx_offer_room(gx_session *s);
+/* Sends s again the offers it still holds (going available: a client may have put them
+ * away; offers are idempotent per task). */
+void gx_offer_resend_held(gx_session *s);
 /* Runs the pulls gx_offer_room asked for (main.c, once per loop iteration). */
 void gx_offer_pulls(gx_server *srv);
 /* The subscriber was away: the copies of the queue may miss withdrawals; read them again. */

@@ -278,6 +278,10 @@ static void test_waves_give_way_on_decline(void **state)
     assert_string_equal(gxt_str(w, "ref"), "d1");
     json_decref(w);
     assert_true(offered(p.next, task, 2000));
+    /* going away and back, the one who holds it is sent it again (the contract's backlog) */
+    gxt_send(p.next, "{s:s, s:s}", "type", "presence.set", "status", "away");
+    gxt_send(p.next, "{s:s, s:s}", "type", "presence.set", "status", "available");
+    assert_true(offered(p.next, task, 2000));
     /* not offered again to the one who declined, even after going away and back */
     gxt_send(p.top, "{s:s, s:s}", "type", "presence.set", "status", "away");
     gxt_send(p.top, "{s:s, s:s}", "type", "presence.set", "status", "available");

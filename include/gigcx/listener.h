@@ -1,0 +1,28 @@
+/* The listening socket (listener.c), owned here rather than by lws: each accepted socket is
+ * handed to lws (lws_adopt_socket_vhost). Owning it lets gigcxd stop accepting: for a
+ * moment when out of descriptors (lws 4.1's own listener spins on EMFILE, logging every
+ * turn), and for good when draining. */
+#ifndef GIGCX_LISTENER_H
+#define GIGCX_LISTENER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <uv.h>
+
+struct lws_vhost;
+typedef struct gx_listener gx_listener;
+
+/* Binds host:port (port 0: any) and listens; NULL with a reason in err. Accepting starts
+ * with gx_listener_accept. */
+gx_listener *gx_listener_open(uv_loop_t *loop, const char *host, int port, char *err,
+                              size_t errlen);
+/* Starts handing accepted sockets to vh. */
+void gx_listener_accept(gx_listener *l, struct lws_vhost *vh);
+int gx_listener_port(const gx_listener *l);
+/* Stops accepting and closes the socket (drain, exit); l is freed once closed. */
+void gx_listener_close(gx_listener *l);
+/* Connections left waiting because the process was out of descriptors. */
+uint64_t gx_listener_stalls(const gx_listener *l);
+
+#endif
