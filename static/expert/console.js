@@ -72,8 +72,13 @@ function forgetToken() {
 async function loadDemoAccounts() {
   let list;
   try {
+    // Only a --dev server has demo accounts, and /healthz says which this is: asking a
+    // production server for them would be a 404 in every visitor's console.
+    const hz = await fetch('/healthz', { headers: { accept: 'application/json' } });
+    const health = await hz.json(); // 503 (storage down) still says whether it is --dev
+    if (!health || health.dev !== true) return;
     const r = await fetch('/api/v1/dev/experts', { headers: { accept: 'application/json' } });
-    if (!r.ok) return; // 404: not a --dev server, keep the list hidden
+    if (!r.ok) return;
     list = await r.json();
   } catch {
     return;
