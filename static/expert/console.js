@@ -325,12 +325,16 @@ function fillCapacity(value) {
 
 /* ----------------------------------------------------------------- offers */
 
+// Why an offer went, in words (offer.withdrawn reasons, and what a failed claim implies).
+// Whatever the reason, the offer is gone; an unknown one gets the generic note.
 const WITHDRAWN = {
-  claimed: 'Someone else took it.',
+  claimed: 'Taken by another expert.',
   cancelled: 'The customer left.',
   expired: 'Expired.',
-  conflict: 'Someone else took it.',
-  assigned: 'Someone else took it.',
+  displaced: 'Made way for a more urgent task; it comes back when you have room.',
+  declined: 'Skipped. It will not be offered to you again.',
+  conflict: 'Taken by another expert.',
+  assigned: 'Taken by another expert.',
 };
 
 function sortOffers() {
@@ -357,24 +361,30 @@ function addOffer(o) {
   if (known) known.el.remove();
   const label = `${o.topic} in ${String(o.language).toUpperCase()} for ${o.brand}, pays ${money(o.pay)}`;
   const claim = h('button', { type: 'button', class: 'primary claim', text: 'Claim', 'aria-label': `Claim: ${label}` });
+  const skip = h('button', { type: 'button', class: 'secondary decline', text: 'Skip', 'aria-label': `Skip: ${label}` });
   const countdown = h('time', { class: 'countdown' });
   const note = h('p', { class: 'note', role: 'status' });
-  const el = h('li', { class: 'offer', tabindex: '0', 'data-task': o.task, 'aria-label': `Offer: ${label}. Press Enter to claim.` },
+  const el = h('li', { class: 'offer', tabindex: '0', 'data-task': o.task, 'aria-keyshortcuts': 'Enter Delete', 'aria-label': `Offer: ${label}. Press Enter to claim, Delete to skip.` },
     h('div', { class: 'top' },
       h('span', { class: 'brand', text: o.brand }),
       h('span', { class: 'chip topic', text: o.topic }),
       h('span', { class: 'chip lang', text: String(o.language).toUpperCase() }),
       o.priority ? h('span', { class: 'chip prio', text: `priority ${o.priority}` }) : null),
     h('p', { class: 'preview', text: o.preview || '' }),
-    h('div', { class: 'bottom' }, h('span', { class: 'pay', text: money(o.pay) }), countdown, claim),
+    h('div', { class: 'bottom' }, h('span', { class: 'pay', text: money(o.pay) }), countdown, skip, claim),
     note);
-  const entry = { offer: o, el, countdown, note, claiming: false, gone: false };
+  const entry = { offer: o, el, countdown, note, claiming: false, skipping: false, gone: false };
   S.offers.set(o.task, entry);
   claim.addEventListener('click', () => claimOffer(o.task));
+  skip.addEventListener('click', () => skipOffer(o.task));
   el.addEventListener('keydown', (ev) => {
-    if (ev.key === 'Enter' && ev.target === el) {
+    if (ev.target !== el) return;
+    if (ev.key === 'Enter') {
       ev.preventDefault();
       claimOffer(o.task);
+    } else if (ev.key === 'Delete') {
+      ev.preventDefault();
+      skipOffer(o.task);
     }
   });
   tickOffer(entry, Date.now());
@@ -393,16 +403,20 @@ function tickOffer(entry, now) {
   if (left <= 0) entry.el.querySelector('.claim').disabled = true;
 }
 
+function setOfferButtons(entry, disabled) {
+  for (const b of entry.el.querySelectorAll('.bottom button')) b.disabled = disabled;
+}
+
 async function claimOffer(task) {
   const entry = S.offers.get(task);
-  if (!entry || entry.gone || entry.claiming) return;
+  if (!entry || entry.gone || entry.claiming || entry.skipping) return;
   if (!S.client?.online) {
     entry.note.textContent = 'Not connected; try again in a moment.';
     return;
   }
   entry.claiming = true;
   const btn = entry.el.querySelector('.claim');
-  btn.disabled = true;
+  setOfferButtons(entry, true);
   btn.textContent = 'Claiming…';
   entry.note.textContent = '';
   try {
@@ -410,7 +424,7 @@ async function claimOffer(task) {
     // task.assigned is handled in onMessage (it carries our ref)
   } catch (e) {
     entry.claiming = false;
-    btn.disabled = false;
+    setOfferButtons(entry, false);
     btn.textContent = 'Claim';
     if (e.code === 'conflict') {
       withdrawOffer(task, 'conflict');
@@ -427,6 +441,38 @@ async function claimOffer(task) {
   }
 }
 
+/** offer.decline: the server answers offer.withdrawn {reason: "declined"} and never offers
+ *  this task to us again (until it is requeued). */
+async function skipOffer(task) {
+  const entry = S.offers.get(task);
+  if (!entry || entry.gone || entry.claiming || entry.skipping) return;
+  if (!S.client?.online) {
+    entry.note.textContent = 'Not connected; try again in a moment.';
+    return;
+  }
+  entry.skipping = true;
+  const btn = entry.el.querySelector('.decline');
+  setOfferButtons(entry, true);
+  btn.textContent = 'Skipping…';
+  entry.note.textContent = '';
+  try {
+    await S.client.request({ type: 'offer.decline', task });
+    withdrawOffer(task, 'declined'); // the reply is that offer.withdrawn (onMessage saw it first)
+  } catch (e) {
+    entry.skipping = false;
+    btn.textContent = 'Skip';
+    if (e.code === 'not_found') {
+      withdrawOffer(task, 'gone', 'This offer is no longer open.');
+    } else if (e.code === 'bad_request') {
+      withdrawOffer(task, 'declined', 'Skipped.'); // a server without offer.decline: hide it here
+    } else {
+      setOfferButtons(entry, false);
+      entry.note.textContent = `Could not skip: ${e.message}`;
+      announce(entry.note.textContent, true);
+    }
+  }
+}
+
 function withdrawOffer(task, reason, text) {
   const entry = S.offers.get(task);
   if (!entry || entry.gone) return;
@@ -434,7 +480,7 @@ function withdrawOffer(task, reason, text) {
   entry.gone = true;
   entry.el.classList.add('gone');
   entry.el.removeAttribute('tabindex');
-  entry.note.textContent = text || WITHDRAWN[reason] || `Withdrawn (${reason}).`;
+  entry.note.textContent = text || WITHDRAWN[reason] || 'No longer available.';
   entry.el.dataset.reason = reason;
   const wasFocused = entry.el.contains(document.activeElement);
   if (wasFocused) focusNextOffer(entry.el);
@@ -462,7 +508,7 @@ function clearOffers() {
 }
 function markOffersStale(drop = false) {
   if (drop) clearOffers();
-  for (const e of S.offers.values()) e.el.querySelector('.claim').disabled = true;
+  for (const e of S.offers.values()) setOfferButtons(e, true);
 }
 
 setInterval(() => {
@@ -920,8 +966,9 @@ function updateComposerState() {
     c.sendBtn.title = online ? '' : 'Offline: the message is sent when the connection is back';
   }
   for (const e of S.offers.values()) {
-    const b = e.el.querySelector('.claim');
-    if (!e.claiming && !e.gone) b.disabled = !online || e.offer.expires_at <= Date.now();
+    if (e.claiming || e.skipping || e.gone) continue;
+    e.el.querySelector('.claim').disabled = !online || e.offer.expires_at <= Date.now();
+    e.el.querySelector('.decline').disabled = !online;
   }
 }
 
