@@ -9,6 +9,7 @@ const PREFS_KEY = 'gigcx.console.prefs';
 const HISTORY_PAGE = 50;
 const TYPING_SEND_MS = 2500; // at most one chat.typing per chat per this long
 const TYPING_SHOW_MS = 3000; // how long a peer's typing stays visible
+const QUEUE_POLL_MS = 5000; // queue.get this often while no offer is open
 
 const timeFmt = new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute: '2-digit' });
 function money(pay) {
@@ -39,9 +40,11 @@ const S = {
   claims: null,
   client: null,
   prefs: { available: false, capacity: null },
-  offers: new Map(), // task -> {offer, el, countdown, claiming, gone}
+  offers: new Map(), // task -> {offer, el, countdown, claiming, skipping, gone}
   chats: new Map(), // task -> Chat
   active: null,
+  presence: null, // the server's word: 'available' | 'away', null until it spoke
+  quiet: { timer: 0, busy: false, again: false, unsupported: false, open: 0 }, // queue.get
 };
 
 function loadPrefs() {
@@ -212,6 +215,7 @@ function onState(client, { state, code, retryInMs }) {
       break;
   }
   updateComposerState();
+  if (state !== 'online') pollQueue(); // stops, and hides a line that would go stale
 }
 
 /** task -> newest message id held, for every chat we are still part of. */
@@ -230,6 +234,8 @@ function onWelcome(w) {
   $('who-name').textContent = w.name || w.user;
   $('who-role').textContent = w.role;
   document.body.dataset.role = w.role;
+  S.presence = null; // until the presence.set below is answered
+  S.quiet.unsupported = false; // this may be another (newer) server
   const held = new Set();
   for (const t of w.tasks || []) {
     held.add(t.task);
@@ -300,6 +306,7 @@ function onPresence(p) {
   $('available').checked = avail;
   $('available-label').textContent = avail ? 'Available' : 'Away';
   document.body.dataset.presence = p.status;
+  S.presence = p.status;
   $('offers-empty').textContent = avail ? 'No offers right now. New ones appear here.' : 'No offers. Set yourself available to receive them.';
   if (p.capacity) {
     S.capacity = p.capacity;
@@ -307,6 +314,7 @@ function onPresence(p) {
   }
   renderActive();
   if (!avail) clearOffers();
+  pollQueue(true);
 }
 
 function renderActive() {
@@ -345,10 +353,20 @@ function sortOffers() {
   for (const o of S.offers.values()) if (o.gone) ul.append(o.el);
 }
 
+function openOffers() {
+  let n = 0;
+  for (const o of S.offers.values()) if (!o.gone) n++;
+  return n;
+}
+
 function updateOfferCount() {
-  const n = [...S.offers.values()].filter((o) => !o.gone).length;
+  const n = openOffers();
   $('offer-count').textContent = String(n);
   $('offers-empty').hidden = S.offers.size > 0;
+  const was = S.quiet.open;
+  S.quiet.open = n;
+  if (n) pollQueue(); // offers say enough: the line goes
+  else if (was) pollQueue(true); // the last offer went: why is it quiet now?
 }
 
 function addOffer(o) {
@@ -517,6 +535,85 @@ setInterval(() => {
   for (const e of S.offers.values()) if (!e.gone && e.offer.expires_at <= now - 5000) withdrawOffer(e.offer.task, 'expired');
 }, 1000);
 
+/* ------------------------------------------------------- why it is quiet */
+
+// With no open offer the console asks queue.get {} every QUEUE_POLL_MS (and at once when
+// presence is answered, a chat ends or the last offer goes) and says in one line why
+// nothing comes: nothing queued, the waves have not reached this expert yet, or no free
+// slot. One request at a time; none while offers are shown or the socket is down.
+
+function queueWanted() {
+  return S.claims?.role === 'expert' && !!S.presence && !!S.client?.online && !S.quiet.unsupported && openOffers() === 0;
+}
+
+/** Asks now (soon = true) or at the next tick; without a reason to ask, stops and hides the line. */
+function pollQueue(soon = false) {
+  const q = S.quiet;
+  clearTimeout(q.timer);
+  q.timer = 0;
+  if (!queueWanted()) {
+    q.again = false;
+    $('quiet').hidden = true;
+    return;
+  }
+  if (q.busy) {
+    q.again ||= soon; // one request in flight at a time: ask again when it is answered
+    return;
+  }
+  q.timer = setTimeout(askQueue, soon ? 0 : QUEUE_POLL_MS);
+}
+
+async function askQueue() {
+  const q = S.quiet;
+  q.timer = 0;
+  if (q.busy || !queueWanted()) return;
+  q.busy = true;
+  const client = S.client;
+  let answer = null;
+  try {
+    answer = await client.request({ type: 'queue.get' });
+  } catch (e) {
+    // bad_request: a server without queue.get; say nothing rather than guess
+    if (e.code === 'bad_request' || e.code === 'forbidden') q.unsupported = true;
+  } finally {
+    q.busy = false;
+  }
+  if (client !== S.client) return;
+  if (answer && queueWanted()) showQueue(answer);
+  const again = q.again;
+  q.again = false;
+  pollQueue(again);
+}
+
+const tasksText = (n) => `${n} ${n === 1 ? 'task' : 'tasks'}`;
+
+/** queue {waiting, reached, wave} in words, one short line; wave is 0-based on the wire. */
+function queueText({ waiting, reached, wave }, available, full) {
+  const n = Number(waiting) || 0;
+  const w = Number.isInteger(wave) ? wave + 1 : null;
+  if (!available) {
+    if (!n) return 'You are away. 0 tasks queued for your skills right now.';
+    if (!reached && w) return `${tasksText(n)} waiting for your skills. Go available to be offered them in wave ${w}.`;
+    return `${tasksText(n)} waiting for your skills. Go available to get offers.`;
+  }
+  if (!n) return 'Waiting for work: 0 tasks queued for your skills.';
+  if (reached > 0) return full ? `${tasksText(n)} waiting; offers come as soon as you have a free slot.` : `${tasksText(n)} waiting; offers are on their way.`;
+  if (w) return `${tasksText(n)} waiting for experts with your skills; you are in wave ${w}.`;
+  return `${tasksText(n)} waiting for your skills.`;
+}
+
+function showQueue(answer) {
+  let active = 0;
+  for (const c of S.chats.values()) if (!c.ended) active++;
+  const el = $('quiet');
+  el.textContent = queueText(answer, S.presence === 'available', !!S.capacity && active >= S.capacity);
+  el.title = Number.isInteger(answer.wave) ? 'New tasks are offered in waves, best-rated experts first.' : '';
+  el.dataset.waiting = String(answer.waiting ?? '');
+  el.dataset.reached = String(answer.reached ?? '');
+  el.dataset.wave = answer.wave == null ? '' : String(answer.wave);
+  el.hidden = false;
+}
+
 function onAssigned(a) {
   const o = S.offers.get(a.task);
   if (o) {
@@ -665,7 +762,10 @@ class Chat {
       this.endedNote.querySelector('.ended-text').textContent =
         status === 'escalated' ? 'Escalated to the brand’s staff. Thank you!' : `${STATUS_TEXT[status] || status}. This chat is read-only.`;
       this.typing.textContent = '';
-      if (!wasEnded) announce(`Chat with ${this.customer || 'customer'}: ${STATUS_TEXT[status] || status}.`);
+      if (!wasEnded) {
+        announce(`Chat with ${this.customer || 'customer'}: ${STATUS_TEXT[status] || status}.`);
+        pollQueue(true); // a slot came free: is anything waiting?
+      }
     }
     updateComposerState();
     renderActive();
