@@ -469,6 +469,8 @@ async function skipOffer(task) {
     return;
   }
   entry.skipping = true;
+  // the disabled button would drop the focus to the page: keep it on the card meanwhile
+  if (entry.el.contains(document.activeElement)) entry.el.focus();
   const btn = entry.el.querySelector('.decline');
   setOfferButtons(entry, true);
   btn.textContent = 'Skipping…';
@@ -495,12 +497,12 @@ function withdrawOffer(task, reason, text) {
   const entry = S.offers.get(task);
   if (!entry || entry.gone) return;
   if (entry.claiming && reason === 'claimed') return; // our own claim decides
+  const wasFocused = entry.el.contains(document.activeElement); // before it stops being focusable
   entry.gone = true;
   entry.el.classList.add('gone');
   entry.el.removeAttribute('tabindex');
   entry.note.textContent = text || WITHDRAWN[reason] || 'No longer available.';
   entry.el.dataset.reason = reason;
-  const wasFocused = entry.el.contains(document.activeElement);
   if (wasFocused) focusNextOffer(entry.el);
   announce(`Offer ${entry.offer.topic} withdrawn: ${entry.note.textContent}`);
   sortOffers();

@@ -384,6 +384,8 @@ async function main() {
     assert(/decline/.test(focused) && /^.*Skip: billing/.test(focused), `Tab lands on ${focused}`);
     await ella.keyboard.press('Enter');
     await ella.waitForSelector(`${offerSel(taskB)}[data-reason="declined"]`);
+    const now = await ella.evaluate(() => document.activeElement.id || document.activeElement.tagName);
+    assert(now === 'available', `the focus went to ${now}, not to the next offer or the presence switch`);
     await quietLine(ella, /^Waiting for work: 0 tasks queued for your skills/);
   });
 
