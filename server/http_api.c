@@ -156,10 +156,9 @@ void gx_http_with_brand(gx_http_req *r, void (*fn)(gx_http_req *r))
 static void get_healthz(gx_http_req *r)
 {
     bool up = gx_redis_up(r->srv->redis);
-    gx_http_reply_json(
-        r, up ? 200 : 503,
-        json_pack("{s:s, s:s, s:b}", "status", up ? "ok" : "unavailable", "node",
-                  r->srv->cfg->node_id, "dev", r->srv->cfg->dev));
+    gx_http_reply_json(r, up ? 200 : 503,
+                       json_pack("{s:s, s:s, s:b}", "status", up ? "ok" : "unavailable", "node",
+                                 r->srv->cfg->node_id, "dev", r->srv->cfg->dev));
 }
 
 static void reply_metrics(gx_http_req *r, const char *extra)
@@ -494,19 +493,37 @@ static void put_brand(gx_http_req *r)
 
 /* ---- admin: experts ---- */
 
-static void on_expert_put(redisReply *rep, void *priv)
+/* An expert put is three pipelined commands (EXISTS, HSET, SADD); it is answered once all
+ * are in, and as stored only when Redis took both writes. */
+typedef struct {
+    gx_http_req *r; /* a reference */
+    int left, seen;
+    bool failed;
+    long long existed;
+} gx_expert_put;
+
+static void on_expert_step(redisReply *rep, void *priv)
 {
-    gx_http_req *r = priv;
-    if (!rep || rep->type != REDIS_REPLY_INTEGER) {
+    gx_expert_put *p = priv;
+    if (!rep || rep->type != REDIS_REPLY_INTEGER)
+        p->failed = true;
+    else if (p->seen == 0) /* EXISTS, answered before HSET runs: created or updated */
+        p->existed = rep->integer;
+    p->seen++;
+    if (--p->left > 0)
+        return;
+    gx_http_req *r = p->r;
+    if (p->failed) {
         gx_http_error(r, GX_EUNAVAIL, "storage unavailable");
     } else {
         json_t *out = json_deep_copy(r->arg);
         json_object_set_new(out, "id", json_string(r->id));
-        gx_audit(r->srv, NULL, "admin", rep->integer ? "expert.update" : "expert.create", r->id,
+        gx_audit(r->srv, NULL, "admin", p->existed ? "expert.update" : "expert.create", r->id,
                  NULL);
-        gx_http_reply_json(r, rep->integer ? 200 : 201, out);
+        gx_http_reply_json(r, p->existed ? 200 : 201, out);
     }
     gx_http_unref(r);
+    free(p);
 }
 
 static void put_expert(gx_http_req *r)
@@ -537,14 +554,17 @@ static void put_expert(gx_http_req *r)
     const char *ex[] = {"EXISTS", key};
     const char *hs[] = {"HSET", key,    "name", name,     "skills", sk,         "languages",
                         la,     "tier", t,      "brands", br,       "capacity", c};
-    /* Pipelined: EXISTS answers before HSET runs, telling created from updated. */
-    int rc = sk && la && br ? gx_redis_argv(rd, on_expert_put, gx_http_ref(r), 2, ex, NULL)
-                            : GX_EINTERNAL;
+    gx_expert_put *p = sk && la && br ? calloc(1, sizeof(*p)) : NULL;
+    int rc = p ? gx_redis_argv(rd, on_expert_step, p, 2, ex, NULL) : GX_EINTERNAL;
     if (rc) {
-        gx_http_unref(r);
-    } else {
-        gx_redis_argv(rd, NULL, NULL, 14, hs, NULL);
-        gx_redis_cmd(rd, NULL, NULL, "SADD gx:experts %s", r->id);
+        free(p);
+    } else { /* once sent, each command's reply comes (NULL when the connection drops) */
+        int sent = 1;
+        if (!gx_redis_argv(rd, on_expert_step, p, 14, hs, NULL))
+            sent++;
+        if (sent == 2 && !gx_redis_cmd(rd, on_expert_step, p, "SADD gx:experts %s", r->id))
+            sent++;
+        *p = (gx_expert_put){.r = gx_http_ref(r), .left = sent, .failed = sent < 3};
     }
     free(sk);
     free(la);

@@ -18,6 +18,7 @@
 #include "gigcx/due.h"
 #include "gigcx/embed.h"
 #include "gigcx/handlers.h"
+#include "gigcx/offer.h"
 #include "gigcx/http.h"
 #include "gigcx/ranking.h"
 #include "gigcx/session.h"
@@ -60,12 +61,14 @@ static void on_tick(uv_timer_t *t)
 
 static void on_flush_check(uv_check_t *h)
 {
+    gx_offer_pulls(h->data); /* offers to experts who got room, written with the rest */
     gx_sessions_flush(h->data);
     gx_ranking_flush(h->data);
 }
 
 static void on_flush_prepare(uv_prepare_t *h)
 {
+    gx_offer_pulls(h->data);
     gx_sessions_flush(h->data);
     gx_ranking_flush(h->data);
 }

@@ -110,8 +110,8 @@ static void schedule_retry(gx_conn *c)
     if (c->bus->closing)
         return;
     c->backoff_ms = c->backoff_ms ? c->backoff_ms * 2 : 100;
-    if (c->backoff_ms > 2000)
-        c->backoff_ms = 2000;
+    if (c->backoff_ms > 1000) /* back within a second of Redis being ready */
+        c->backoff_ms = 1000;
     uv_timer_start(&c->retry, on_retry, (uint64_t)c->backoff_ms, 0);
 }
 
@@ -123,6 +123,8 @@ static void set_up(gx_conn *c, bool up)
         return;
     c->up = up;
     c->was_up |= up;
+    if (up) /* only a connection that serves resets the backoff, not one that merely opened */
+        c->backoff_ms = 0;
     gx_redis *r = c->bus;
     if (!c->is_sub && r->hooks.on_state)
         r->hooks.on_state(up, r->hooks.priv);
@@ -135,21 +137,75 @@ static void set_up(gx_conn *c, bool up)
     }
 }
 
+/* Drops a connection Redis said is not usable now (loading, a replica, not authenticated):
+ * on_disconnect reconnects with backoff, and the connection is up again only once the
+ * scripts are loaded on a primary. Safe inside a reply callback (hiredis disconnects after
+ * the callbacks in progress). */
+static void drop(gx_conn *c, const char *why)
+{
+    if (!c->ac)
+        return;
+    lwsl_warn("redis: %s connection not usable (%s), reconnecting\n",
+              c->is_sub ? "subscriber" : "command", why);
+    set_up(c, false);
+    redisAsyncDisconnect(c->ac);
+}
+
+/* An error reply that says the connection cannot serve: LOADING, READONLY (a replica),
+ * MASTERDOWN, NOAUTH, WRONGPASS. */
+static bool conn_error(const redisReply *rep)
+{
+    static const char *const words[] = {"LOADING", "READONLY", "MASTERDOWN", "NOAUTH", "WRONGPASS"};
+    if (!rep || rep->type != REDIS_REPLY_ERROR)
+        return false;
+    for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++)
+        if (strncmp(rep->str, words[i], strlen(words[i])) == 0)
+            return true;
+    return false;
+}
+
 static void on_script_loaded(redisAsyncContext *ac, void *reply, void *priv)
 {
-    gx_redis *r = ac->data ? ((gx_conn *)ac->data)->bus : NULL;
+    gx_conn *c = ac->data;
     redisReply *rep = reply;
     int idx = (int)(intptr_t)priv;
-    if (!r)
+    if (!c)
         return;
+    gx_redis *r = c->bus;
     if (!rep || rep->type != REDIS_REPLY_STRING) {
-        lwsl_err("redis: SCRIPT LOAD %s failed: %s\n", gx_script_names[idx],
-                 rep && rep->type == REDIS_REPLY_ERROR ? rep->str : "no reply");
-        return; /* the connection stays down for commands; a reconnect retries */
+        if (r->scripts_pending > 0) { /* say it once per connection */
+            lwsl_err("redis: SCRIPT LOAD %s failed: %s\n", gx_script_names[idx],
+                     rep && rep->type == REDIS_REPLY_ERROR ? rep->str : "no reply");
+            r->scripts_pending = -1;
+            drop(c, "scripts not loaded");
+        }
+        return;
     }
     snprintf(r->sha[idx], sizeof(r->sha[idx]), "%s", rep->str);
-    if (--r->scripts_pending == 0)
+    if (r->scripts_pending > 0 && --r->scripts_pending == 0)
         set_up(&r->cmd, true);
+}
+
+/* ROLE on connect: commands go to a primary only, never to a replica. */
+static void on_role(redisAsyncContext *ac, void *reply, void *priv)
+{
+    (void)priv;
+    gx_conn *c = ac->data;
+    redisReply *rep = reply;
+    if (!c)
+        return;
+    gx_redis *r = c->bus;
+    bool primary = rep && rep->type == REDIS_REPLY_ARRAY && rep->elements > 0 &&
+                   rep->element[0]->type == REDIS_REPLY_STRING &&
+                   strcmp(rep->element[0]->str, "master") == 0;
+    if (!primary) {
+        drop(c, rep && rep->type == REDIS_REPLY_ERROR ? rep->str : "not a primary");
+        return;
+    }
+    r->scripts_pending = GX_SCRIPT_COUNT;
+    for (int i = 0; i < GX_SCRIPT_COUNT; i++)
+        redisAsyncCommand(c->ac, on_script_loaded, (void *)(intptr_t)i, "SCRIPT LOAD %s",
+                          gx_script_src[i]);
 }
 
 static void on_sub_message(redisAsyncContext *ac, void *reply, void *priv)
@@ -185,17 +241,13 @@ static void on_connect(const redisAsyncContext *ac, int status)
         schedule_retry(c);
         return;
     }
-    c->backoff_ms = 0;
     gx_redis *r = c->bus;
     if (c->is_sub) {
         for (int i = 0; r->channels[i]; i++)
             redisAsyncCommand(c->ac, on_sub_message, NULL, "SUBSCRIBE %s", r->channels[i]);
         return;
     }
-    r->scripts_pending = GX_SCRIPT_COUNT;
-    for (int i = 0; i < GX_SCRIPT_COUNT; i++)
-        redisAsyncCommand(c->ac, on_script_loaded, (void *)(intptr_t)i, "SCRIPT LOAD %s",
-                          gx_script_src[i]);
+    redisAsyncCommand(c->ac, on_role, NULL, "ROLE");
 }
 
 static void on_handle_closed(uv_handle_t *h)
@@ -366,6 +418,14 @@ static void on_reply(redisAsyncContext *ac, void *reply, void *priv)
         r->errors++;
         if (rep)
             lwsl_warn("redis: error reply: %s\n", rep->str);
+    }
+    /* A refusal is not an answer: the caller hears "no reply" (unavailable, try again), and
+     * a connection that cannot serve is dropped and made again. */
+    if (conn_error(rep)) {
+        drop(&r->cmd, rep->str);
+        rep = NULL;
+    } else if (rep && rep->type == REDIS_REPLY_ERROR && strncmp(rep->str, "OOM", 3) == 0) {
+        rep = NULL;
     }
     if (call->cb)
         call->cb(rep, call->priv);

@@ -8,6 +8,7 @@
 #include "gigcx/server.h"
 #include "gigcx/admin.h"
 #include "gigcx/session.h"
+#include "gigcx/waiting.h"
 
 int gx_svec_push(gx_svec *v, struct gx_session *s)
 {
@@ -113,12 +114,17 @@ static void free_brand(const char *key, void *val, void *arg)
     (void)arg;
     gx_svec_free(&b->experts);
     gx_svec_free(&b->staff);
+    gx_waiting_free_brand(b);
     free(b);
 }
 
 void gx_server_free_indexes(gx_server *srv)
 {
+    for (int i = 0; i < srv->pull_q.n; i++) /* closed by now: nothing to pull for */
+        gx_session_unref(srv->pull_q.v[i]);
+    gx_svec_free(&srv->pull_q);
     gx_map_each(&srv->tasks, free_task, NULL);
+    gx_waiting_clear(srv);
     gx_map_each(&srv->brands, free_brand, NULL);
     gx_map_free(&srv->tasks);
     gx_map_free(&srv->brands);

@@ -98,6 +98,22 @@ static bool redis_ping(int port)
     return ok;
 }
 
+char *gxt_redis(gxt_env *env, const char *cmd)
+{
+    int fd = connect_to(env->redis_port);
+    char buf[4096] = "";
+    size_t n = strlen(cmd);
+    ssize_t got = -1;
+    if (fd >= 0 && write(fd, cmd, n) == (ssize_t)n && write(fd, "\r\n", 2) == 2)
+        got = read(fd, buf, sizeof(buf) - 1);
+    if (fd >= 0)
+        close(fd);
+    if (got <= 0)
+        return NULL;
+    buf[got] = '\0';
+    return strdup(buf);
+}
+
 static void on_tick(uv_timer_t *t)
 {
     (void)t;
@@ -121,10 +137,28 @@ void gxt_redis_start(gxt_env *env)
     char rp[16], log[200];
     snprintf(rp, sizeof(rp), "%d", env->redis_port);
     snprintf(log, sizeof(log), "%s/redis.log", env->dir);
-    char *rargv[] = {"redis-server", "--port",        rp,       "--bind",
-                     "127.0.0.1",    "--save",        "",       "--appendonly",
-                     "yes",          "--appendfsync", "always", "--dir",
-                     env->dir,       "--daemonize",   "no",     NULL};
+    char *rargv[] = {"redis-server",
+                     "--port",
+                     rp,
+                     "--bind",
+                     "127.0.0.1",
+                     "--save",
+                     "",
+                     "--appendonly",
+                     "yes",
+                     "--appendfsync",
+                     "always",
+                     "--dir",
+                     env->dir,
+                     "--daemonize",
+                     "no",
+                     NULL,
+                     NULL,
+                     NULL};
+    if (getenv("GXT_REDIS_DEBUG")) { /* DEBUG POPULATE and friends, for fault tests */
+        rargv[15] = "--enable-debug-command";
+        rargv[16] = "yes";
+    }
     env->redis_pid = spawn(log, rargv);
     for (int i = 0; i < 200 && !redis_ping(env->redis_port); i++)
         usleep(50000);
