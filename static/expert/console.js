@@ -313,7 +313,8 @@ function onPresence(p) {
     fillCapacity(p.capacity); // the server may lower it to the admin's ceiling
   }
   renderActive();
-  if (!avail) clearOffers();
+  // Offers held stay when going away: the server keeps them ours (and withdraws them when
+  // they go) and does not send them again when we come back.
   pollQueue(true);
 }
 
