@@ -338,8 +338,11 @@ static int run(gx_main *m, uv_loop_t *loop)
                             .priv = &m->srv};
     /* on_state gets &m->srv, which is the first member of m */
     m->srv.redis = gx_redis_new(loop, url, channels, &hooks);
+    if (m->srv.redis)
+        gx_redis_set_timeout(m->srv.redis, m->srv.cfg->redis_timeout_ms);
     if (!m->srv.redis) {
-        fprintf(stderr, "gigcxd: --redis %s: expected redis://host:port or unix:///path\n", url);
+        fprintf(stderr, "gigcxd: --redis: expected redis://[[user]:password@]host[:port][/db] or "
+                        "unix:///path\n"); /* not echoed: it may hold a password */
         return 1;
     }
     uv_timer_init(loop, &m->srv.tick);

@@ -69,9 +69,11 @@ typedef struct gx_server {
     gx_map brands;           /* brand id -> gx_blocal (owned) */
     gx_map waiting;          /* task id -> gx_waiting (owned; waiting.h) */
     unsigned seed_gen;       /* bumped when the copies of the queues are cleared (pull.c) */
-    gx_svec pull_q;          /* experts who got room this iteration (a reference each) */
-    gx_tags tags;            /* languages and skills as bits, for offer eligibility */
-    struct gx_session *all;  /* every live session, linked through next/prev */
+    char *depth_text;        /* owned (depth.c): queue depths for /metrics */
+    bool depth_reading;
+    gx_svec pull_q;         /* experts who got room this iteration (a reference each) */
+    gx_tags tags;           /* languages and skills as bits, for offer eligibility */
+    struct gx_session *all; /* every live session, linked through next/prev */
     gx_metrics m;
     uint64_t serial;      /* last session serial handed out */
     uint64_t wd_serial;   /* last withdrawal serial (dedups holders) */

@@ -102,16 +102,26 @@ char *gxt_redis(gxt_env *env, const char *cmd)
 {
     int fd = connect_to(env->redis_port);
     char buf[4096] = "";
-    size_t n = strlen(cmd);
-    ssize_t got = -1;
-    if (fd >= 0 && write(fd, cmd, n) == (ssize_t)n && write(fd, "\r\n", 2) == 2)
-        got = read(fd, buf, sizeof(buf) - 1);
+    size_t n = strlen(cmd), have = 0;
+    int want = 1, lines = 0; /* one-line replies, one per command line sent */
+    for (const char *p = strstr(cmd, "\r\n"); p; p = strstr(p + 2, "\r\n"))
+        want++;
+    if (fd >= 0 && write(fd, cmd, n) == (ssize_t)n && write(fd, "\r\n", 2) == 2) {
+        ssize_t got;
+        while (lines < want && have < sizeof(buf) - 1 &&
+               (got = read(fd, buf + have, sizeof(buf) - 1 - have)) > 0) {
+            have += (size_t)got;
+            buf[have] = '\0';
+            lines = 0;
+            for (const char *p = strstr(buf, "\r\n"); p; p = strstr(p + 2, "\r\n"))
+                lines++;
+            if (want == 1) /* a single command: its first read, whatever its shape */
+                break;
+        }
+    }
     if (fd >= 0)
         close(fd);
-    if (got <= 0)
-        return NULL;
-    buf[got] = '\0';
-    return strdup(buf);
+    return have ? strdup(buf) : NULL;
 }
 
 static void on_tick(uv_timer_t *t)

@@ -60,8 +60,9 @@ int gxt_teardown(gxt_env *env);
  * survives (AOF). */
 void gxt_redis_stop(gxt_env *env);
 void gxt_redis_start(gxt_env *env);
-/* One inline command to the test's redis-server: the reply's first read (malloc'd), or
- * NULL when it could not be sent or nothing came within 10 s. */
+/* Inline commands (several: "\r\n" between) to the test's redis-server: the first read of
+ * the reply to one, or for several their one-line replies (malloc'd); NULL when nothing
+ * could be sent or nothing came within 10 s. */
 char *gxt_redis(gxt_env *env, const char *cmd);
 /* Sends SIGTERM to node i and returns its exit status (or -1 after 10 s). */
 int gxt_stop_node(gxt_env *env, int i);

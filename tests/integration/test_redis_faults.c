@@ -8,10 +8,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <cmocka.h>
 #include "harness.h"
 
-GXT_FIXTURES(1, NULL) /* run with GXT_REDIS_DEBUG=1 (CMakeLists.txt) */
+static const char *const extra[] = {"--redis-timeout", "1000", NULL};
+GXT_FIXTURES(1, extra) /* run with GXT_REDIS_DEBUG=1 (CMakeLists.txt) */
 
 static int healthz(void)
 {
@@ -86,13 +90,21 @@ static void test_back_after_loading(void **state)
 static void test_readonly_is_unavailable(void **state)
 {
     (void)state;
+    /* a port bound and never listened on: the replica's sync is refused, keeping its data
+     * (a free port could meet another test's Redis and sync its dataset) */
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    socklen_t al = sizeof(a);
+    assert_int_equal(bind(fd, (struct sockaddr *)&a, sizeof(a)), 0);
+    assert_int_equal(getsockname(fd, (struct sockaddr *)&a, &al), 0);
     char cmd[64];
-    snprintf(cmd, sizeof(cmd), "REPLICAOF 127.0.0.1 %d", gxt_free_port()); /* nobody there */
+    snprintf(cmd, sizeof(cmd), "REPLICAOF 127.0.0.1 %d", ntohs(a.sin_port));
     redis_ok(cmd);
     int st = post_task();
     assert_int_equal(st, 503);
     assert_true(until_health(503, 2000) >= 0);
     redis_ok("REPLICAOF NO ONE");
+    close(fd);
     assert_true(until_health(200, 3000) >= 0);
     assert_int_equal(post_task(), 201);
 }
@@ -117,12 +129,65 @@ static void test_full_redis_is_unavailable(void **state)
     assert_int_equal(post_task(), 201);
 }
 
+/* A Redis that stops answering (CLIENT PAUSE, as a stall or a partition would): /metrics
+ * still answers at once, and a request is told unavailable after the command time-out
+ * (1 s here) instead of hanging; then gigcxd serves again. */
+static void test_stalled_redis_times_out(void **state)
+{
+    (void)state;
+    redis_ok("CLIENT PAUSE 3000 ALL");
+    int64_t t0 = gxt_now_ms();
+    assert_int_equal(gxt_http(&env, 0, "GET", "/metrics", NULL, NULL, NULL, NULL), 200);
+    int64_t metrics_ms = gxt_now_ms() - t0;
+    t0 = gxt_now_ms();
+    int st = post_task();
+    int64_t post_ms = gxt_now_ms() - t0;
+    print_message("metrics in %lld ms, task refused (%d) in %lld ms\n", (long long)metrics_ms, st,
+                  (long long)post_ms);
+    assert_true(metrics_ms < 500);
+    assert_int_equal(st, 503);
+    assert_true(post_ms < 2500);
+    redis_ok("CLIENT UNPAUSE");
+    assert_true(until_health(200, 3000) >= 0);
+    assert_int_equal(post_task(), 201);
+}
+
+/* A Redis with a password, and a database other than 0: the URL carries both (the
+ * password percent-encoded); with requirepass, gigcxd was 503 forever. */
+static void test_password_and_database(void **state)
+{
+    (void)state;
+    redis_ok("CONFIG SET requirepass s3cret@1");
+    gxt_stop_node(&env, 0);
+    char url[128];
+    snprintf(url, sizeof(url), "redis://:s3cret%%401@127.0.0.1:%d/2", env.redis_port);
+    const char *args[] = {"--redis-timeout", "1000", "--redis", url, NULL};
+    gxt_start_node(&env, 0, args); /* fails the test unless healthy */
+    json_t *out = NULL;
+    assert_int_equal(gxt_http(&env, 0, "PUT", "/api/v1/brands/pw?rotate=1", GXT_ADMIN, NULL,
+                              "{\"name\":\"pw\",\"pay\":{\"amount\":5,\"currency\":\"EUR\"},"
+                              "\"widget_origins\":[]}",
+                              &out),
+                     201);
+    json_decref(out);
+    char *r = gxt_redis(&env, "AUTH s3cret@1\r\nSELECT 2\r\nEXISTS gx:brand:pw");
+    assert_non_null(r);
+    assert_non_null(strstr(r, "+OK\r\n+OK\r\n:1\r\n")); /* in database 2 */
+    free(r);
+    r = gxt_redis(&env, "AUTH s3cret@1\r\nCONFIG SET requirepass \"\"");
+    free(r);
+    gxt_stop_node(&env, 0);
+    gxt_start_node(&env, 0, extra);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_readonly_is_unavailable),
         cmocka_unit_test(test_full_redis_is_unavailable),
+        cmocka_unit_test(test_stalled_redis_times_out),
         cmocka_unit_test(test_back_after_loading),
+        cmocka_unit_test(test_password_and_database),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
