@@ -9,6 +9,7 @@ const PREFS_KEY = 'gigcx.console.prefs';
 const HISTORY_PAGE = 50;
 const TYPING_SEND_MS = 2500; // at most one chat.typing per chat per this long
 const TYPING_SHOW_MS = 3000; // how long a peer's typing stays visible
+const QUEUE_POLL_MS = 5000; // queue.get this often while no offer is open
 
 const timeFmt = new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute: '2-digit' });
 function money(pay) {
@@ -39,9 +40,11 @@ const S = {
   claims: null,
   client: null,
   prefs: { available: false, capacity: null },
-  offers: new Map(), // task -> {offer, el, countdown, claiming, gone}
+  offers: new Map(), // task -> {offer, el, countdown, claiming, skipping, gone}
   chats: new Map(), // task -> Chat
   active: null,
+  presence: null, // the server's word: 'available' | 'away', null until it spoke
+  quiet: { timer: 0, busy: false, again: false, unsupported: false, open: 0 }, // queue.get
 };
 
 function loadPrefs() {
@@ -72,8 +75,13 @@ function forgetToken() {
 async function loadDemoAccounts() {
   let list;
   try {
+    // Only a --dev server has demo accounts, and /healthz says which this is: asking a
+    // production server for them would be a 404 in every visitor's console.
+    const hz = await fetch('/healthz', { headers: { accept: 'application/json' } });
+    const health = await hz.json(); // 503 (storage down) still says whether it is --dev
+    if (!health || health.dev !== true) return;
     const r = await fetch('/api/v1/dev/experts', { headers: { accept: 'application/json' } });
-    if (!r.ok) return; // 404: not a --dev server, keep the list hidden
+    if (!r.ok) return;
     list = await r.json();
   } catch {
     return;
@@ -207,6 +215,7 @@ function onState(client, { state, code, retryInMs }) {
       break;
   }
   updateComposerState();
+  if (state !== 'online') pollQueue(); // stops, and hides a line that would go stale
 }
 
 /** task -> newest message id held, for every chat we are still part of. */
@@ -225,6 +234,8 @@ function onWelcome(w) {
   $('who-name').textContent = w.name || w.user;
   $('who-role').textContent = w.role;
   document.body.dataset.role = w.role;
+  S.presence = null; // until the presence.set below is answered
+  S.quiet.unsupported = false; // this may be another (newer) server
   const held = new Set();
   for (const t of w.tasks || []) {
     held.add(t.task);
@@ -295,13 +306,16 @@ function onPresence(p) {
   $('available').checked = avail;
   $('available-label').textContent = avail ? 'Available' : 'Away';
   document.body.dataset.presence = p.status;
+  S.presence = p.status;
   $('offers-empty').textContent = avail ? 'No offers right now. New ones appear here.' : 'No offers. Set yourself available to receive them.';
   if (p.capacity) {
     S.capacity = p.capacity;
     fillCapacity(p.capacity); // the server may lower it to the admin's ceiling
   }
   renderActive();
-  if (!avail) clearOffers();
+  // Offers held stay when going away: the server keeps them ours (and withdraws them when
+  // they go) and does not send them again when we come back.
+  pollQueue(true);
 }
 
 function renderActive() {
@@ -320,12 +334,16 @@ function fillCapacity(value) {
 
 /* ----------------------------------------------------------------- offers */
 
+// Why an offer went, in words (offer.withdrawn reasons, and what a failed claim implies).
+// Whatever the reason, the offer is gone; an unknown one gets the generic note.
 const WITHDRAWN = {
-  claimed: 'Someone else took it.',
+  claimed: 'Taken by another expert.',
   cancelled: 'The customer left.',
   expired: 'Expired.',
-  conflict: 'Someone else took it.',
-  assigned: 'Someone else took it.',
+  displaced: 'Made way for a more urgent task; it comes back when you have room.',
+  declined: 'Skipped. It will not be offered to you again.',
+  conflict: 'Taken by another expert.',
+  assigned: 'Taken by another expert.',
 };
 
 function sortOffers() {
@@ -336,10 +354,20 @@ function sortOffers() {
   for (const o of S.offers.values()) if (o.gone) ul.append(o.el);
 }
 
+function openOffers() {
+  let n = 0;
+  for (const o of S.offers.values()) if (!o.gone) n++;
+  return n;
+}
+
 function updateOfferCount() {
-  const n = [...S.offers.values()].filter((o) => !o.gone).length;
+  const n = openOffers();
   $('offer-count').textContent = String(n);
   $('offers-empty').hidden = S.offers.size > 0;
+  const was = S.quiet.open;
+  S.quiet.open = n;
+  if (n) pollQueue(); // offers say enough: the line goes
+  else if (was) pollQueue(true); // the last offer went: why is it quiet now?
 }
 
 function addOffer(o) {
@@ -352,24 +380,30 @@ function addOffer(o) {
   if (known) known.el.remove();
   const label = `${o.topic} in ${String(o.language).toUpperCase()} for ${o.brand}, pays ${money(o.pay)}`;
   const claim = h('button', { type: 'button', class: 'primary claim', text: 'Claim', 'aria-label': `Claim: ${label}` });
+  const skip = h('button', { type: 'button', class: 'secondary decline', text: 'Skip', 'aria-label': `Skip: ${label}` });
   const countdown = h('time', { class: 'countdown' });
   const note = h('p', { class: 'note', role: 'status' });
-  const el = h('li', { class: 'offer', tabindex: '0', 'data-task': o.task, 'aria-label': `Offer: ${label}. Press Enter to claim.` },
+  const el = h('li', { class: 'offer', tabindex: '0', 'data-task': o.task, 'aria-keyshortcuts': 'Enter Delete', 'aria-label': `Offer: ${label}. Press Enter to claim, Delete to skip.` },
     h('div', { class: 'top' },
       h('span', { class: 'brand', text: o.brand }),
       h('span', { class: 'chip topic', text: o.topic }),
       h('span', { class: 'chip lang', text: String(o.language).toUpperCase() }),
       o.priority ? h('span', { class: 'chip prio', text: `priority ${o.priority}` }) : null),
     h('p', { class: 'preview', text: o.preview || '' }),
-    h('div', { class: 'bottom' }, h('span', { class: 'pay', text: money(o.pay) }), countdown, claim),
+    h('div', { class: 'bottom' }, h('span', { class: 'pay', text: money(o.pay) }), countdown, skip, claim),
     note);
-  const entry = { offer: o, el, countdown, note, claiming: false, gone: false };
+  const entry = { offer: o, el, countdown, note, claiming: false, skipping: false, gone: false };
   S.offers.set(o.task, entry);
   claim.addEventListener('click', () => claimOffer(o.task));
+  skip.addEventListener('click', () => skipOffer(o.task));
   el.addEventListener('keydown', (ev) => {
-    if (ev.key === 'Enter' && ev.target === el) {
+    if (ev.target !== el) return;
+    if (ev.key === 'Enter') {
       ev.preventDefault();
       claimOffer(o.task);
+    } else if (ev.key === 'Delete') {
+      ev.preventDefault();
+      skipOffer(o.task);
     }
   });
   tickOffer(entry, Date.now());
@@ -388,16 +422,20 @@ function tickOffer(entry, now) {
   if (left <= 0) entry.el.querySelector('.claim').disabled = true;
 }
 
+function setOfferButtons(entry, disabled) {
+  for (const b of entry.el.querySelectorAll('.bottom button')) b.disabled = disabled;
+}
+
 async function claimOffer(task) {
   const entry = S.offers.get(task);
-  if (!entry || entry.gone || entry.claiming) return;
+  if (!entry || entry.gone || entry.claiming || entry.skipping) return;
   if (!S.client?.online) {
     entry.note.textContent = 'Not connected; try again in a moment.';
     return;
   }
   entry.claiming = true;
   const btn = entry.el.querySelector('.claim');
-  btn.disabled = true;
+  setOfferButtons(entry, true);
   btn.textContent = 'Claiming…';
   entry.note.textContent = '';
   try {
@@ -405,7 +443,7 @@ async function claimOffer(task) {
     // task.assigned is handled in onMessage (it carries our ref)
   } catch (e) {
     entry.claiming = false;
-    btn.disabled = false;
+    setOfferButtons(entry, false);
     btn.textContent = 'Claim';
     if (e.code === 'conflict') {
       withdrawOffer(task, 'conflict');
@@ -422,16 +460,50 @@ async function claimOffer(task) {
   }
 }
 
+/** offer.decline: the server answers offer.withdrawn {reason: "declined"} and never offers
+ *  this task to us again (until it is requeued). */
+async function skipOffer(task) {
+  const entry = S.offers.get(task);
+  if (!entry || entry.gone || entry.claiming || entry.skipping) return;
+  if (!S.client?.online) {
+    entry.note.textContent = 'Not connected; try again in a moment.';
+    return;
+  }
+  entry.skipping = true;
+  // the disabled button would drop the focus to the page: keep it on the card meanwhile
+  if (entry.el.contains(document.activeElement)) entry.el.focus();
+  const btn = entry.el.querySelector('.decline');
+  setOfferButtons(entry, true);
+  btn.textContent = 'Skipping…';
+  entry.note.textContent = '';
+  try {
+    await S.client.request({ type: 'offer.decline', task });
+    withdrawOffer(task, 'declined'); // the reply is that offer.withdrawn (onMessage saw it first)
+  } catch (e) {
+    entry.skipping = false;
+    btn.textContent = 'Skip';
+    if (e.code === 'not_found') {
+      withdrawOffer(task, 'gone', 'This offer is no longer open.');
+    } else if (e.code === 'bad_request') {
+      withdrawOffer(task, 'declined', 'Skipped.'); // a server without offer.decline: hide it here
+    } else {
+      setOfferButtons(entry, false);
+      entry.note.textContent = `Could not skip: ${e.message}`;
+      announce(entry.note.textContent, true);
+    }
+  }
+}
+
 function withdrawOffer(task, reason, text) {
   const entry = S.offers.get(task);
   if (!entry || entry.gone) return;
   if (entry.claiming && reason === 'claimed') return; // our own claim decides
+  const wasFocused = entry.el.contains(document.activeElement); // before it stops being focusable
   entry.gone = true;
   entry.el.classList.add('gone');
   entry.el.removeAttribute('tabindex');
-  entry.note.textContent = text || WITHDRAWN[reason] || `Withdrawn (${reason}).`;
+  entry.note.textContent = text || WITHDRAWN[reason] || 'No longer available.';
   entry.el.dataset.reason = reason;
-  const wasFocused = entry.el.contains(document.activeElement);
   if (wasFocused) focusNextOffer(entry.el);
   announce(`Offer ${entry.offer.topic} withdrawn: ${entry.note.textContent}`);
   sortOffers();
@@ -457,7 +529,7 @@ function clearOffers() {
 }
 function markOffersStale(drop = false) {
   if (drop) clearOffers();
-  for (const e of S.offers.values()) e.el.querySelector('.claim').disabled = true;
+  for (const e of S.offers.values()) setOfferButtons(e, true);
 }
 
 setInterval(() => {
@@ -465,6 +537,85 @@ setInterval(() => {
   for (const e of S.offers.values()) tickOffer(e, now);
   for (const e of S.offers.values()) if (!e.gone && e.offer.expires_at <= now - 5000) withdrawOffer(e.offer.task, 'expired');
 }, 1000);
+
+/* ------------------------------------------------------- why it is quiet */
+
+// With no open offer the console asks queue.get {} every QUEUE_POLL_MS (and at once when
+// presence is answered, a chat ends or the last offer goes) and says in one line why
+// nothing comes: nothing queued, the waves have not reached this expert yet, or no free
+// slot. One request at a time; none while offers are shown or the socket is down.
+
+function queueWanted() {
+  return S.claims?.role === 'expert' && !!S.presence && !!S.client?.online && !S.quiet.unsupported && openOffers() === 0;
+}
+
+/** Asks now (soon = true) or at the next tick; without a reason to ask, stops and hides the line. */
+function pollQueue(soon = false) {
+  const q = S.quiet;
+  clearTimeout(q.timer);
+  q.timer = 0;
+  if (!queueWanted()) {
+    q.again = false;
+    $('quiet').hidden = true;
+    return;
+  }
+  if (q.busy) {
+    q.again ||= soon; // one request in flight at a time: ask again when it is answered
+    return;
+  }
+  q.timer = setTimeout(askQueue, soon ? 0 : QUEUE_POLL_MS);
+}
+
+async function askQueue() {
+  const q = S.quiet;
+  q.timer = 0;
+  if (q.busy || !queueWanted()) return;
+  q.busy = true;
+  const client = S.client;
+  let answer = null;
+  try {
+    answer = await client.request({ type: 'queue.get' });
+  } catch (e) {
+    // bad_request: a server without queue.get; say nothing rather than guess
+    if (e.code === 'bad_request' || e.code === 'forbidden') q.unsupported = true;
+  } finally {
+    q.busy = false;
+  }
+  if (client !== S.client) return;
+  if (answer && queueWanted()) showQueue(answer);
+  const again = q.again;
+  q.again = false;
+  pollQueue(again);
+}
+
+const tasksText = (n) => `${n} ${n === 1 ? 'task' : 'tasks'}`;
+
+/** queue {waiting, reached, wave} in words, one short line; wave is 0-based on the wire. */
+function queueText({ waiting, reached, wave }, available, full) {
+  const n = Number(waiting) || 0;
+  const w = Number.isInteger(wave) ? wave + 1 : null;
+  if (!available) {
+    if (!n) return 'You are away. 0 tasks queued for your skills right now.';
+    if (!reached && w) return `${tasksText(n)} waiting for your skills. Go available to be offered them in wave ${w}.`;
+    return `${tasksText(n)} waiting for your skills. Go available to get offers.`;
+  }
+  if (!n) return 'Waiting for work: 0 tasks queued for your skills.';
+  if (reached > 0) return full ? `${tasksText(n)} waiting; offers come as soon as you have a free slot.` : `${tasksText(n)} waiting; offers are on their way.`;
+  if (w) return `${tasksText(n)} waiting for experts with your skills; you are in wave ${w}.`;
+  return `${tasksText(n)} waiting for your skills.`;
+}
+
+function showQueue(answer) {
+  let active = 0;
+  for (const c of S.chats.values()) if (!c.ended) active++;
+  const el = $('quiet');
+  el.textContent = queueText(answer, S.presence === 'available', !!S.capacity && active >= S.capacity);
+  el.title = Number.isInteger(answer.wave) ? 'New tasks are offered in waves, best-rated experts first.' : '';
+  el.dataset.waiting = String(answer.waiting ?? '');
+  el.dataset.reached = String(answer.reached ?? '');
+  el.dataset.wave = answer.wave == null ? '' : String(answer.wave);
+  el.hidden = false;
+}
 
 function onAssigned(a) {
   const o = S.offers.get(a.task);
@@ -614,7 +765,10 @@ class Chat {
       this.endedNote.querySelector('.ended-text').textContent =
         status === 'escalated' ? 'Escalated to the brand’s staff. Thank you!' : `${STATUS_TEXT[status] || status}. This chat is read-only.`;
       this.typing.textContent = '';
-      if (!wasEnded) announce(`Chat with ${this.customer || 'customer'}: ${STATUS_TEXT[status] || status}.`);
+      if (!wasEnded) {
+        announce(`Chat with ${this.customer || 'customer'}: ${STATUS_TEXT[status] || status}.`);
+        pollQueue(true); // a slot came free: is anything waiting?
+      }
     }
     updateComposerState();
     renderActive();
@@ -915,8 +1069,9 @@ function updateComposerState() {
     c.sendBtn.title = online ? '' : 'Offline: the message is sent when the connection is back';
   }
   for (const e of S.offers.values()) {
-    const b = e.el.querySelector('.claim');
-    if (!e.claiming && !e.gone) b.disabled = !online || e.offer.expires_at <= Date.now();
+    if (e.claiming || e.skipping || e.gone) continue;
+    e.el.querySelector('.claim').disabled = !online || e.offer.expires_at <= Date.now();
+    e.el.querySelector('.decline').disabled = !online;
   }
 }
 
