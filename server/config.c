@@ -264,14 +264,19 @@ int gx_config_parse(gx_config *cfg, int argc, char **argv, char **envp, char *er
         if (given[i] || !opts[i].env)
             continue;
         size_t el = strlen(opts[i].env);
-        for (char **e = envp; *e; e++)
-            if (strncmp(*e, opts[i].env, el) == 0 && (*e)[el] == '=' &&
-                set_value(cfg, &opts[i], *e + el + 1)) {
+        for (char **e = envp; *e; e++) {
+            if (strncmp(*e, opts[i].env, el) != 0 || (*e)[el] != '=')
+                continue;
+            if (set_value(cfg, &opts[i], *e + el + 1)) {
                 snprintf(err, errlen, "%s: expected %s, got '%s'", opts[i].env, expected(&opts[i]),
                          *e + el + 1);
                 return -1;
             }
+            given[i] = true;
+        }
     }
+    const gx_opt *ms = find_flag("--max-sockets", 13);
+    cfg->max_sockets_given = ms && given[ms - opts];
     return 0;
 }
 

@@ -368,22 +368,30 @@ static int run(gx_main *m, uv_loop_t *loop)
  * table by this limit and walks the whole table on every close (a sanity check left in
  * release builds): at the 524,288 a systemd host allows, that is 0.3 ms per close, and a
  * reconnect storm of 10,000 would spend 3 s of CPU on it. */
-static void set_fd_limit(int max_sockets)
+static int set_fd_limit(int max_sockets, bool given)
 {
     struct rlimit rl;
     if (getrlimit(RLIMIT_NOFILE, &rl))
-        return;
+        return 0;
     rlim_t want = (rlim_t)max_sockets + GX_FD_RESERVE;
+    if (want > rl.rlim_max && given) {
+        fprintf(stderr,
+                "gigcxd: --max-sockets %d needs %llu descriptors, above this process's hard "
+                "limit of %llu: lower it, or raise the limit (ulimit -Hn, LimitNOFILE=)\n",
+                max_sockets, (unsigned long long)want, (unsigned long long)rl.rlim_max);
+        return -1;
+    }
     if (want > rl.rlim_max)
         want = rl.rlim_max;
     if (want == rl.rlim_cur)
-        return;
+        return 0;
     rl.rlim_cur = want;
     if (setrlimit(RLIMIT_NOFILE, &rl))
         lwsl_warn("cannot set the descriptor limit to %llu\n", (unsigned long long)want);
     else if (want < (rlim_t)max_sockets + GX_FD_RESERVE)
         lwsl_notice("descriptor limit %llu: room for about %llu sockets\n",
                     (unsigned long long)want, (unsigned long long)(want - GX_FD_RESERVE));
+    return 0;
 }
 
 int main(int argc, char **argv, char **envp)
@@ -407,7 +415,10 @@ int main(int argc, char **argv, char **envp)
         return 2;
     }
     set_log_level(cfg.log_level);
-    set_fd_limit(cfg.max_sockets);
+    if (set_fd_limit(cfg.max_sockets, cfg.max_sockets_given)) {
+        gx_config_free(&cfg);
+        return 2;
+    }
     static gx_main m;
     m.srv.cfg = &cfg;
     uv_loop_t *loop = uv_default_loop();
