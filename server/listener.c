@@ -20,6 +20,7 @@ struct gx_listener {
     int fd, port, handles;
     struct lws_vhost *vh;
     bool closing;
+    uint64_t *stalls_out;   /* borrowed: where /metrics counts the pauses */
     uint64_t stalls;        /* times accepting paused for want of descriptors */
     uint64_t stalls_logged; /* as of the last log line */
     int64_t logged_ms;
@@ -44,6 +45,8 @@ static void on_resume(uv_timer_t *t)
 static void stall(gx_listener *l)
 {
     l->stalls++;
+    if (l->stalls_out)
+        (*l->stalls_out)++;
     uv_poll_stop(&l->poll);
     uv_timer_start(&l->pause, on_resume, GX_ACCEPT_PAUSE_MS, 0);
     if (mono_ms() - l->logged_ms >= 1000) {
@@ -134,20 +137,16 @@ gx_listener *gx_listener_open(uv_loop_t *loop, const char *host, int port, char 
     return l;
 }
 
-void gx_listener_accept(gx_listener *l, struct lws_vhost *vh)
+void gx_listener_accept(gx_listener *l, struct lws_vhost *vh, uint64_t *pauses)
 {
     l->vh = vh;
+    l->stalls_out = pauses;
     uv_poll_start(&l->poll, UV_READABLE, on_readable);
 }
 
 int gx_listener_port(const gx_listener *l)
 {
     return l->port;
-}
-
-uint64_t gx_listener_stalls(const gx_listener *l)
-{
-    return l ? l->stalls : 0;
 }
 
 static void on_closed(uv_handle_t *h)

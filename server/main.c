@@ -275,7 +275,7 @@ static int start_lws(gx_main *m, uv_loop_t *loop, char *err, size_t errlen)
         snprintf(err, errlen, "cannot start the web server%s", cfg->tls_cert ? " (TLS?)" : "");
         return -1;
     }
-    gx_listener_accept(m->listener, m->srv.vh);
+    gx_listener_accept(m->listener, m->srv.vh, &m->srv.m.accept_pauses);
     m->port = gx_listener_port(m->listener);
     return 0;
 }

@@ -1,6 +1,8 @@
 /* Prometheus text for /metrics: the process counters plus CPU seconds and resident memory
  * (read from getrusage (gx_cpu_s) and /proc, which never blocks on a disk). */
+#include <dirent.h>
 #include <stdarg.h>
+#include <sys/resource.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -124,6 +126,19 @@ static void webhook_figures(gx_text *t, const gx_metrics *m)
          &m->hook_post_time);
 }
 
+/* Open descriptors: the entries of /proc/self/fd (read at scrape time only). */
+static long open_fds(void)
+{
+    DIR *d = opendir("/proc/self/fd");
+    long n = 0;
+    if (!d)
+        return -1;
+    for (struct dirent *e; (e = readdir(d));)
+        n += e->d_name[0] != '.';
+    closedir(d);
+    return n - 1; /* the directory's own descriptor */
+}
+
 static void process_figures(gx_text *t)
 {
     double cpu = gx_cpu_s();
@@ -142,6 +157,13 @@ static void process_figures(gx_text *t)
         "# HELP process_resident_memory_bytes Resident memory.\n"
         "# TYPE process_resident_memory_bytes gauge\nprocess_resident_memory_bytes %ld\n",
         rss * sysconf(_SC_PAGESIZE));
+    struct rlimit rl;
+    put(t,
+        "# HELP process_open_fds Open file descriptors.\n"
+        "# TYPE process_open_fds gauge\nprocess_open_fds %ld\n"
+        "# HELP process_max_fds The descriptor limit.\n"
+        "# TYPE process_max_fds gauge\nprocess_max_fds %lld\n",
+        open_fds(), getrlimit(RLIMIT_NOFILE, &rl) ? -1LL : (long long)rl.rlim_cur);
 }
 
 char *gx_metrics_render(const gx_metrics *m, double rtt_sum, uint64_t rtt_count,
@@ -168,6 +190,9 @@ char *gx_metrics_render(const gx_metrics *m, double rtt_sum, uint64_t rtt_count,
     counter(&t, "gigcx_waves_given_way_total",
             "Waves sent before their interval: nobody reached so far could take the task.",
             m->waves_given_way);
+    counter(&t, "gigcx_accept_pauses_total",
+            "Times accepting paused for 100 ms because the process was out of descriptors.",
+            m->accept_pauses);
     counter(&t, "gigcx_waiting_full_total",
             "Waiting tasks left out of this node's copy of the queue because it was full.",
             m->waiting_full);

@@ -33,12 +33,12 @@ typedef struct {
     int webhook_timeout_s;    /* one webhook POST, connect to status line, default 10 */
     int chat_max_messages;    /* --chat-max-messages: messages one task's chat may hold */
     int customer_open_max;    /* --customer-open-max: open tasks one customer may have */
-    bool max_sockets_given;   /* --max-sockets was set (not the default): beyond the limit, refuse */
-    int redis_timeout_ms;     /* --redis-timeout: longest wait for a command's reply, 0 = none */
-    int user_rate;            /* --user-rate: frames per second one user, all sockets */
-    int widget_ip_rate;       /* --widget-ip-rate: widget sessions per minute per address */
-    int widget_brand_rate;    /* --widget-brand-rate: widget sessions per minute per brand */
-    int brand_task_rate;      /* --brand-task-rate: tasks per minute per brand (REST) */
+    bool max_sockets_given; /* --max-sockets was set (not the default): beyond the limit, refuse */
+    int redis_timeout_ms;   /* --redis-timeout: longest wait for a command's reply, 0 = none */
+    int user_rate;          /* --user-rate: frames per second one user, all sockets */
+    int widget_ip_rate;     /* --widget-ip-rate: widget sessions per minute per address */
+    int widget_brand_rate;  /* --widget-brand-rate: widget sessions per minute per brand */
+    int brand_task_rate;    /* --brand-task-rate: tasks per minute per brand (REST) */
     bool webhook_allow_private; /* webhooks may reach loopback, link-local, private addresses */
     bool dev;                   /* --dev: throwaway keys, demo brand and experts */
     bool plain_send;            /* --plain-send: no io_uring batching of socket writes */

@@ -17,12 +17,11 @@ typedef struct gx_listener gx_listener;
  * with gx_listener_accept. */
 gx_listener *gx_listener_open(uv_loop_t *loop, const char *host, int port, char *err,
                               size_t errlen);
-/* Starts handing accepted sockets to vh. */
-void gx_listener_accept(gx_listener *l, struct lws_vhost *vh);
+/* Starts handing accepted sockets to vh; each pause for want of descriptors adds one to
+ * *pauses (may be NULL). */
+void gx_listener_accept(gx_listener *l, struct lws_vhost *vh, uint64_t *pauses);
 int gx_listener_port(const gx_listener *l);
 /* Stops accepting and closes the socket (drain, exit); l is freed once closed. */
 void gx_listener_close(gx_listener *l);
-/* Connections left waiting because the process was out of descriptors. */
-uint64_t gx_listener_stalls(const gx_listener *l);
 
 #endif

@@ -32,6 +32,7 @@ typedef struct {
     uint64_t offers_displaced; /* offers withdrawn to make room for a higher priority */
     uint64_t offers_declined;
     uint64_t waves_given_way; /* waves sent early: nobody reached could take the task */
+    uint64_t accept_pauses;   /* listener.c: out of descriptors */
     uint64_t waiting_full;    /* tasks left out of this node's copy of the queue (full) */
     int64_t waiting;          /* gauge: tasks in this node's copy of the queue */
     uint64_t claims[5];       /* won, conflict, capacity, forbidden, not_found */

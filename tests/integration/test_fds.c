@@ -87,6 +87,9 @@ static void test_no_spin_at_the_descriptor_limit(void **state)
            (st = gxt_http(&env, 0, "GET", "/healthz", NULL, NULL, NULL, NULL)) != 200)
         usleep(50000);
     assert_int_equal(st, 200);
+    assert_true(gxt_metric(&env, 0, "gigcx_accept_pauses_total") > 0);
+    assert_true(gxt_metric(&env, 0, "process_max_fds") == 64 + 256);
+    assert_true(gxt_metric(&env, 0, "process_open_fds") > 0);
 }
 
 static void test_max_sockets_above_the_hard_limit_is_refused(void **state)
