@@ -484,7 +484,7 @@ int main(int argc, char **argv)
     run->st.errors = json_object();
     run->progress_tty = isatty(2);
     for (int i = 0; i < run->nurls; i++)
-        run->rest[i] = gxlt_rest_new(&loop, run->hosts[i], run->ports[i]);
+        run->rest[i] = gxlt_rest_new(&loop, run->hosts[i], run->ports[i], run->sc.rest_connections);
     run->ws = gxc_ctx_new(&loop, !t.lws_framing);
     uv_timer_init(&loop, &run->tick);
     run->tick.data = &t;

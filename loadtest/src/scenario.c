@@ -168,6 +168,7 @@ static const struct {
     F(storm_at_s, p_num, "seconds >= 0"),
     F(wave_size, p_int, "an integer 0..1000 (0 = offers to everyone at once)"),
     F(wave_interval_s, p_int, "seconds 1..3600"),
+    F(rest_connections, p_int, "an integer 1..64"),
     {"slo", 0, p_slo, "an object of metric.pNN_ms: number"},
     {"description", 0, NULL, "a string"},
 };
@@ -191,7 +192,8 @@ void gxlt_scenario_defaults(gxlt_scenario *s)
                          .profile = {{0, 5}},
                          .nprofile = 1,
                          .wave_size = -1,
-                         .wave_interval_s = 10};
+                         .wave_interval_s = 10,
+                         .rest_connections = 4};
 }
 
 static int set_field(gxlt_scenario *s, int i, json_t *v, char *err, size_t errlen)
@@ -219,6 +221,8 @@ static int check(gxlt_scenario *s, char *err, size_t errlen)
         return bad(err, errlen, "wave_size", "an integer 0..1000 (0 = offers to everyone at once)");
     if (s->wave_interval_s < 1 || s->wave_interval_s > 3600)
         return bad(err, errlen, "wave_interval_s", "seconds 1..3600");
+    if (s->rest_connections < 1 || s->rest_connections > 64)
+        return bad(err, errlen, "rest_connections", "an integer 1..64");
     return 0;
 }
 

@@ -46,6 +46,8 @@ typedef struct {
     int wave_size;       /* the brand's offer waves: experts per wave, 0 = all at once, -1 = the
                             server's default */
     int wave_interval_s; /* seconds between waves */
+    /* REST connections (each a worker thread) per url, for creating tasks */
+    int rest_connections;
     gxlt_slo slo[GXLT_SLO_MAX];
     int nslo;
 } gxlt_scenario;
