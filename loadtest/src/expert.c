@@ -165,6 +165,8 @@ static void on_assigned(gxlt_expert *e, json_t *m, uint64_t now)
     t->winner = e->idx;
     run->st.claims_won++;
     run->st.tasks_assigned++;
+    if (!t->assigned_us)
+        t->assigned_us = now;
     if (t->t0_us)
         gxlt_observe(run, M_WAIT, now - t->t0_us);
     remove_offer(e, t);

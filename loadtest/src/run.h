@@ -48,6 +48,7 @@ typedef struct {
     gx_sid last[2];      /* last id received by the other side, per sender */
     bool left[2];        /* the receiver of that sender's messages left on purpose */
     bool first_reply_seen;
+    uint64_t assigned_us; /* when the tester first saw task.assigned (0: not yet) */
 } gxlt_task;
 
 typedef struct {
