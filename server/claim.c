@@ -104,7 +104,8 @@ static void claim_won(gx_req *q, redisReply *r)
                  staff ? "esc" : "q", q->task);
     gx_redis_cmd(srv->redis, NULL, NULL, "ZREM gx:expiry %s", q->task);
     if (!staff)
-        gx_wave_drop(srv, q->task);
+        gx_wave_forget(srv, q->task, gx_reply_str(r, 2), atoi(gx_reply_str(r, 8)),
+                       gx_reply_str(r, 3), gx_reply_str(r, 4));
     assigned_reply(q, r);
     gx_webhook_emit(srv, gx_reply_str(r, 2), "task.assigned", q->task,
                     json_pack("{s:s, s:{s:s, s:s, s:s}}", "status", gx_reply_str(r, 1), "assignee",
@@ -137,14 +138,6 @@ static void claim_end(gx_req *q)
     gx_req_free(q);
 }
 
-/* ",a,b," lists v, as the claim script's has() reads it. */
-static bool listed(const char *csv, const char *v)
-{
-    char needle[80];
-    int n = snprintf(needle, sizeof(needle), ",%s,", v);
-    return csv && n > 0 && (size_t)n < sizeof(needle) && strstr(csv, needle);
-}
-
 /* What the claim script answers s once the task is taken, from the winner's reply: the
  * eligibility test comes first there, so an ineligible claimer hears forbidden. */
 static int taken_verdict(const gx_session *s, const redisReply *won)
@@ -152,10 +145,10 @@ static int taken_verdict(const gx_session *s, const redisReply *won)
     const gx_profile *p = &s->prof;
     const char *brand = gx_reply_str(won, 2);
     if (s->who.role == GX_ROLE_STAFF)
-        return listed(p->brands_csv, brand) ? GX_ECONFLICT : GX_EFORBIDDEN;
-    bool fits = listed(p->brands_csv, brand) && listed(p->langs_csv, gx_reply_str(won, 4)) &&
-                listed(p->skills_csv, gx_reply_str(won, 3)) &&
-                p->tier >= atoi(gx_reply_str(won, 8));
+        return gx_csv_has(p->brands_csv, brand) ? GX_ECONFLICT : GX_EFORBIDDEN;
+    bool fits =
+        gx_csv_has(p->brands_csv, brand) && gx_csv_has(p->langs_csv, gx_reply_str(won, 4)) &&
+        gx_csv_has(p->skills_csv, gx_reply_str(won, 3)) && p->tier >= atoi(gx_reply_str(won, 8));
     return fits ? GX_ECONFLICT : GX_EFORBIDDEN;
 }
 

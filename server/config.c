@@ -68,6 +68,10 @@ static const gx_opt opts[] = {
     {"--metrics-key", "GIGCX_METRICS_KEY", "KEY", "off",
      "bearer key /metrics asks for (Authorization: Bearer KEY); off = /metrics is open", T_STR,
      F(metrics_key), 0, 0},
+    {"--redis-timeout", "GIGCX_REDIS_TIMEOUT", "MS", "5000",
+     "a Redis command unanswered this long drops the connection (callers hear unavailable) "
+     "and it is made again; 0 = wait forever",
+     T_INT, F(redis_timeout_ms), 0, 600000},
     {"--ws-rate", "GIGCX_WS_RATE", "FRAMES", "50",
      "frames per second a socket may send (bursts of twice that); load tests raise it", T_INT,
      F(ws_rate), 1, 100000},

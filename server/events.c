@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "gigcx/handlers.h"
+#include "gigcx/offer.h"
 #include "gigcx/revoke.h"
 #include "gigcx/privacy.h"
 #include "gigcx/session.h"
@@ -143,7 +144,8 @@ void gx_events_on_resubscribed(void *priv)
     for (gx_session *s = srv->all; s; s = s->next) {
         for (int i = 0; i < s->njoins; i++)
             gx_session_catch_up(s, &s->joins[i]);
-        if (s->available)
-            gx_offer_backlog(s);
+        if (s->available && s->who.role == GX_ROLE_STAFF)
+            gx_offer_staff_backlog(s);
     }
+    gx_offer_reseed(srv); /* experts: the copies of the queues are read again, then pulled */
 }

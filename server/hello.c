@@ -6,6 +6,7 @@
 #include <string.h>
 #include <libwebsockets.h>
 #include "gigcx/error.h"
+#include "gigcx/decline.h"
 #include "gigcx/handlers.h"
 #include "gigcx/party.h"
 #include "gigcx/revoke.h"
@@ -291,6 +292,8 @@ static void finish(gx_hello *h)
     }
     if (s->who.role != GX_ROLE_CUSTOMER)
         load_profile(s, h->profile);
+    if (s->who.role == GX_ROLE_EXPERT)
+        gx_declines_load(s); /* pulls wait for them: a declined task is not offered again */
     json_t *w = welcome_json(s), *list = json_object_get(w, "tasks");
     json_t *later = json_array(); /* tasks joined after welcome is queued */
     for (size_t i = 0; i < h->nstates; i++) {

@@ -7,6 +7,7 @@
 #include <libwebsockets.h>
 #include "gigcx/budget.h"
 #include "gigcx/audit.h"
+#include "gigcx/depth.h"
 #include "gigcx/revoke.h"
 #include "gigcx/error.h"
 #include "gigcx/handlers.h"
@@ -156,10 +157,9 @@ void gx_http_with_brand(gx_http_req *r, void (*fn)(gx_http_req *r))
 static void get_healthz(gx_http_req *r)
 {
     bool up = gx_redis_up(r->srv->redis);
-    gx_http_reply_json(
-        r, up ? 200 : 503,
-        json_pack("{s:s, s:s, s:b}", "status", up ? "ok" : "unavailable", "node",
-                  r->srv->cfg->node_id, "dev", r->srv->cfg->dev));
+    gx_http_reply_json(r, up ? 200 : 503,
+                       json_pack("{s:s, s:s, s:b}", "status", up ? "ok" : "unavailable", "node",
+                                 r->srv->cfg->node_id, "dev", r->srv->cfg->dev));
 }
 
 static void reply_metrics(gx_http_req *r, const char *extra)
@@ -176,82 +176,6 @@ static void reply_metrics(gx_http_req *r, const char *extra)
     free(text);
 }
 
-/* Queue depth per brand: one pipelined ZCARD per queue; the replies arrive in order, and
- * the last one renders the page. r->arg collects [brand, experts, escalated] rows. */
-typedef struct {
-    gx_http_req *r; /* a reference */
-    json_t *row;    /* borrowed from r->arg */
-    int slot;       /* 1 experts, 2 escalated */
-    bool last;
-} gx_depth;
-
-static void render_depths(gx_http_req *r)
-{
-    char *extra = NULL;
-    size_t len = 0, i;
-    json_t *row;
-    FILE *f = open_memstream(&extra, &len);
-    if (f) {
-        fputs("# HELP gigcx_queue_depth Tasks waiting per brand and queue.\n"
-              "# TYPE gigcx_queue_depth gauge\n",
-              f);
-        json_array_foreach(r->arg, i, row)
-        {
-            const char *b = json_string_value(json_array_get(row, 0));
-            fprintf(f, "gigcx_queue_depth{brand=\"%s\",queue=\"experts\"} %lld\n", b,
-                    (long long)json_integer_value(json_array_get(row, 1)));
-            fprintf(f, "gigcx_queue_depth{brand=\"%s\",queue=\"escalated\"} %lld\n", b,
-                    (long long)json_integer_value(json_array_get(row, 2)));
-        }
-        fclose(f);
-    }
-    reply_metrics(r, extra);
-    free(extra);
-}
-
-static void on_depth(redisReply *rep, void *priv)
-{
-    gx_depth *d = priv;
-    if (rep && rep->type == REDIS_REPLY_INTEGER)
-        json_array_set_new(d->row, (size_t)d->slot, json_integer(rep->integer));
-    if (d->last)
-        render_depths(d->r);
-    gx_http_unref(d->r);
-    free(d);
-}
-
-static void on_brand_list(redisReply *rep, void *priv)
-{
-    gx_http_req *r = priv;
-    size_t n = rep && rep->type == REDIS_REPLY_ARRAY ? rep->elements : 0;
-    json_decref(r->arg);
-    r->arg = json_array();
-    for (size_t i = 0; i < n && i < 1000; i++) /* a scrape stays cheap, however many brands */
-        if (gx_id_valid(rep->element[i]->str))
-            json_array_append_new(r->arg, json_pack("[s,i,i]", rep->element[i]->str, 0, 0));
-    size_t rows = json_array_size(r->arg), sent = 0;
-    for (size_t i = 0; i < 2 * rows; i++) {
-        gx_depth *d = calloc(1, sizeof(*d));
-        if (!d)
-            break;
-        *d = (gx_depth){.r = gx_http_ref(r),
-                        .row = json_array_get(r->arg, i / 2),
-                        .slot = 1 + (int)(i % 2),
-                        .last = i + 1 == 2 * rows};
-        const char *b = json_string_value(json_array_get(d->row, 0));
-        if (gx_redis_cmd(r->srv->redis, on_depth, d, "ZCARD gx:{b:%s}:%s", b,
-                         i % 2 ? "esc" : "q")) {
-            gx_http_unref(d->r);
-            free(d);
-            break;
-        }
-        sent++;
-    }
-    if (sent < 2 * rows || rows == 0) /* nothing (more) will come: answer with what we have */
-        render_depths(r);
-    gx_http_unref(r);
-}
-
 /* Open unless --metrics-key is set: the page names every brand. */
 static bool metrics_allowed(const gx_http_req *r)
 {
@@ -266,10 +190,7 @@ static void get_metrics(gx_http_req *r)
         gx_http_error(r, GX_EUNAUTH, "Authorization: Bearer <metrics key> is required");
         return;
     }
-    if (gx_redis_cmd(r->srv->redis, on_brand_list, gx_http_ref(r), "SMEMBERS gx:brands")) {
-        gx_http_unref(r);
-        reply_metrics(r, NULL);
-    }
+    reply_metrics(r, gx_depth_text(r->srv)); /* never waits on Redis */
 }
 
 /* ---- admin: brands ---- */
@@ -494,19 +415,37 @@ static void put_brand(gx_http_req *r)
 
 /* ---- admin: experts ---- */
 
-static void on_expert_put(redisReply *rep, void *priv)
+/* An expert put is three pipelined commands (EXISTS, HSET, SADD); it is answered once all
+ * are in, and as stored only when Redis took both writes. */
+typedef struct {
+    gx_http_req *r; /* a reference */
+    int left, seen;
+    bool failed;
+    long long existed;
+} gx_expert_put;
+
+static void on_expert_step(redisReply *rep, void *priv)
 {
-    gx_http_req *r = priv;
-    if (!rep || rep->type != REDIS_REPLY_INTEGER) {
+    gx_expert_put *p = priv;
+    if (!rep || rep->type != REDIS_REPLY_INTEGER)
+        p->failed = true;
+    else if (p->seen == 0) /* EXISTS, answered before HSET runs: created or updated */
+        p->existed = rep->integer;
+    p->seen++;
+    if (--p->left > 0)
+        return;
+    gx_http_req *r = p->r;
+    if (p->failed) {
         gx_http_error(r, GX_EUNAVAIL, "storage unavailable");
     } else {
         json_t *out = json_deep_copy(r->arg);
         json_object_set_new(out, "id", json_string(r->id));
-        gx_audit(r->srv, NULL, "admin", rep->integer ? "expert.update" : "expert.create", r->id,
+        gx_audit(r->srv, NULL, "admin", p->existed ? "expert.update" : "expert.create", r->id,
                  NULL);
-        gx_http_reply_json(r, rep->integer ? 200 : 201, out);
+        gx_http_reply_json(r, p->existed ? 200 : 201, out);
     }
     gx_http_unref(r);
+    free(p);
 }
 
 static void put_expert(gx_http_req *r)
@@ -537,14 +476,17 @@ static void put_expert(gx_http_req *r)
     const char *ex[] = {"EXISTS", key};
     const char *hs[] = {"HSET", key,    "name", name,     "skills", sk,         "languages",
                         la,     "tier", t,      "brands", br,       "capacity", c};
-    /* Pipelined: EXISTS answers before HSET runs, telling created from updated. */
-    int rc = sk && la && br ? gx_redis_argv(rd, on_expert_put, gx_http_ref(r), 2, ex, NULL)
-                            : GX_EINTERNAL;
+    gx_expert_put *p = sk && la && br ? calloc(1, sizeof(*p)) : NULL;
+    int rc = p ? gx_redis_argv(rd, on_expert_step, p, 2, ex, NULL) : GX_EINTERNAL;
     if (rc) {
-        gx_http_unref(r);
-    } else {
-        gx_redis_argv(rd, NULL, NULL, 14, hs, NULL);
-        gx_redis_cmd(rd, NULL, NULL, "SADD gx:experts %s", r->id);
+        free(p);
+    } else { /* once sent, each command's reply comes (NULL when the connection drops) */
+        int sent = 1;
+        if (!gx_redis_argv(rd, on_expert_step, p, 14, hs, NULL))
+            sent++;
+        if (sent == 2 && !gx_redis_cmd(rd, on_expert_step, p, "SADD gx:experts %s", r->id))
+            sent++;
+        *p = (gx_expert_put){.r = gx_http_ref(r), .left = sent, .failed = sent < 3};
     }
     free(sk);
     free(la);

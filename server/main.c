@@ -18,6 +18,7 @@
 #include "gigcx/due.h"
 #include "gigcx/embed.h"
 #include "gigcx/handlers.h"
+#include "gigcx/offer.h"
 #include "gigcx/http.h"
 #include "gigcx/ranking.h"
 #include "gigcx/session.h"
@@ -60,12 +61,14 @@ static void on_tick(uv_timer_t *t)
 
 static void on_flush_check(uv_check_t *h)
 {
+    gx_offer_pulls(h->data); /* offers to experts who got room, written with the rest */
     gx_sessions_flush(h->data);
     gx_ranking_flush(h->data);
 }
 
 static void on_flush_prepare(uv_prepare_t *h)
 {
+    gx_offer_pulls(h->data);
     gx_sessions_flush(h->data);
     gx_ranking_flush(h->data);
 }
@@ -335,8 +338,11 @@ static int run(gx_main *m, uv_loop_t *loop)
                             .priv = &m->srv};
     /* on_state gets &m->srv, which is the first member of m */
     m->srv.redis = gx_redis_new(loop, url, channels, &hooks);
+    if (m->srv.redis)
+        gx_redis_set_timeout(m->srv.redis, m->srv.cfg->redis_timeout_ms);
     if (!m->srv.redis) {
-        fprintf(stderr, "gigcxd: --redis %s: expected redis://host:port or unix:///path\n", url);
+        fprintf(stderr, "gigcxd: --redis: expected redis://[[user]:password@]host[:port][/db] or "
+                        "unix:///path\n"); /* not echoed: it may hold a password */
         return 1;
     }
     uv_timer_init(loop, &m->srv.tick);

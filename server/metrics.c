@@ -160,6 +160,22 @@ char *gx_metrics_render(const gx_metrics *m, double rtt_sum, uint64_t rtt_count,
             m->waves_sent);
     counter(&t, "gigcx_offers_withdrawn_total", "offer.withdrawn frames queued to sockets.",
             m->withdrawals_sent);
+    counter(&t, "gigcx_offers_displaced_total",
+            "Offers withdrawn from an expert at the spreading limit for a higher priority.",
+            m->offers_displaced);
+    counter(&t, "gigcx_offers_declined_total", "offer.decline requests granted.",
+            m->offers_declined);
+    counter(&t, "gigcx_waves_given_way_total",
+            "Waves sent before their interval: nobody reached so far could take the task.",
+            m->waves_given_way);
+    counter(&t, "gigcx_waiting_full_total",
+            "Waiting tasks left out of this node's copy of the queue because it was full.",
+            m->waiting_full);
+    put(&t,
+        "# HELP gigcx_waiting_tasks Waiting tasks in this node's copy of the queue.\n"
+        "# TYPE gigcx_waiting_tasks gauge\n"
+        "gigcx_waiting_tasks %lld\n",
+        (long long)m->waiting);
     static const char *const results[] = {"won", "conflict", "capacity", "forbidden", "not_found"};
     put(&t, "# HELP gigcx_claims_total Claim attempts by result.\n"
             "# TYPE gigcx_claims_total counter\n");

@@ -4,39 +4,23 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "gigcx/decline.h"
 #include "gigcx/error.h"
-#include "gigcx/handlers.h"
+#include "gigcx/held.h"
+#include "gigcx/offer.h"
 #include "gigcx/privacy.h"
 #include "gigcx/ranking.h"
 #include "gigcx/request.h"
 #include "gigcx/util.h"
+#include "gigcx/waiting.h"
 
 #define GX_BACKLOG_MAX 50
 
-static const char *offer_fields[] = {"brand",    "topic",      "language",   "priority", "preview",
-                                     "pay",      "created_at", "expires_at", "status",   "tier",
-                                     "assignee", "wave",       "wave_min",   "wave_k",   "wave_t"};
-enum {
-    O_BRAND,
-    O_TOPIC,
-    O_LANG,
-    O_PRIO,
-    O_PREVIEW,
-    O_PAY,
-    O_CREATED,
-    O_EXPIRES,
-    O_STATUS,
-    O_TIER,
-    O_ASSIGNEE,
-    O_WAVE,
-    O_WAVE_MIN,
-    O_WAVE_K,
-    O_WAVE_T,
-    O_N
-};
-
+const char *const gx_offer_fields[] = {
+    "brand",  "topic", "language", "priority", "preview",  "pay",    "created_at", "expires_at",
+    "status", "tier",  "assignee", "wave",     "wave_min", "wave_k", "wave_t"};
 /* The offer frame for a task (new reference); wave < 0 for none. */
-static json_t *offer_json(const char *task, const gx_offer_spec *sp, int wave)
+json_t *gx_offer_json(const char *task, const gx_offer_spec *sp, int wave)
 {
     json_t *pay = json_loads(sp->pay, 0, NULL);
     if (!json_is_object(pay)) {
@@ -54,7 +38,7 @@ static json_t *offer_json(const char *task, const gx_offer_spec *sp, int wave)
 }
 
 /* The spec of a task from its HMGET reply (strings borrowed from r). */
-static gx_offer_spec spec_of(const redisReply *r)
+gx_offer_spec gx_offer_spec_of(const redisReply *r)
 {
     return (gx_offer_spec){.brand = gx_reply_str(r, O_BRAND),
                            .topic = gx_reply_str(r, O_TOPIC),
@@ -69,12 +53,12 @@ static gx_offer_spec spec_of(const redisReply *r)
                            .wave_t = gx_reply_str(r, O_WAVE_T)};
 }
 
-static int hmget_task(gx_server *srv, const char *task, gx_redis_cb cb, void *priv)
+int gx_offer_read(gx_server *srv, const char *task, gx_redis_cb cb, void *priv)
 {
     char key[96];
     gx_task_key(key, sizeof(key), task, "task");
     const char *argv[2 + O_N] = {"HMGET", key};
-    memcpy(argv + 2, offer_fields, sizeof(offer_fields));
+    memcpy(argv + 2, gx_offer_fields, sizeof(char *) * O_N);
     return gx_redis_argv(srv->redis, cb, priv, 2 + O_N, argv, NULL);
 }
 
@@ -90,7 +74,7 @@ static void start_wave(gx_server *srv, const char *task, const gx_offer_spec *sp
                        uint64_t t0_ns)
 {
     gx_wave *w = calloc(1, sizeof(*w));
-    json_t *o = offer_json(task, sp, n);
+    json_t *o = gx_offer_json(task, sp, n);
     char *body = o ? json_dumps(o, JSON_COMPACT) : NULL;
     json_decref(o);
     if (!w || !body) {
@@ -106,7 +90,10 @@ static void start_wave(gx_server *srv, const char *task, const gx_offer_spec *sp
                    .interval_ms =
                        sp->wave_t[0] ? atoll(sp->wave_t) : GX_WAVE_INTERVAL_DEFAULT * 1000LL,
                    .body = body,
-                   .t0_ns = t0_ns};
+                   .t0_ns = t0_ns,
+                   .prio = atoi(sp->priority),
+                   .created = atoll(sp->created_at),
+                   .expires = atoll(sp->expires_at)};
     snprintf(w->task, sizeof(w->task), "%s", task);
     snprintf(w->brand, sizeof(w->brand), "%s", sp->brand);
     snprintf(w->lang, sizeof(w->lang), "%s", sp->lang);
@@ -122,7 +109,7 @@ void gx_offer_first_wave(gx_server *srv, const char *task, const gx_offer_spec *
 /* Escalated and unassigned: every connected staff member of the brand gets it. */
 static void offer_staff(gx_pub *p, const gx_offer_spec *sp)
 {
-    json_t *o = offer_json(p->task, sp, -1);
+    json_t *o = gx_offer_json(p->task, sp, -1);
     char *body = o ? json_dumps(o, JSON_COMPACT) : NULL;
     if (body)
         gx_redis_cmd(p->srv->redis, NULL, NULL, "PUBLISH %s E\t%s\t%s\n%s", GX_CH_OFFER, sp->brand,
@@ -138,11 +125,11 @@ static void on_task_for_offer(redisReply *r, void *priv)
     const char *status = gx_reply_str(r, O_STATUS);
     bool queued = strcmp(status, "queued") == 0;
     bool esc = strcmp(status, "escalated") == 0 && !gx_reply_str(r, O_ASSIGNEE)[0];
-    gx_offer_spec sp = spec_of(r);
+    gx_offer_spec sp = gx_offer_spec_of(r);
     if (queued)
         start_wave(p->srv, p->task, &sp, p->next ? atoi(gx_reply_str(r, O_WAVE)) + 1 : 0, p->t0_ns);
     else if (r && p->next)
-        gx_wave_drop(p->srv, p->task);
+        gx_wave_forget(p->srv, p->task, sp.brand, atoi(sp.tier), sp.topic, sp.lang);
     if (esc && !p->next)
         offer_staff(p, &sp);
     free(p);
@@ -157,7 +144,7 @@ static void publish(gx_server *srv, const char *task, bool next)
     p->next = next;
     p->t0_ns = uv_hrtime();
     snprintf(p->task, sizeof(p->task), "%s", task);
-    if (hmget_task(srv, task, on_task_for_offer, p))
+    if (gx_offer_read(srv, task, on_task_for_offer, p))
         free(p);
 }
 
@@ -171,16 +158,17 @@ void gx_offer_next_wave(gx_server *srv, const char *task)
     publish(srv, task, true);
 }
 
-int gx_offer_announce(gx_server *srv, const gx_wave *w, const char *thr)
+int gx_offer_announce(gx_server *srv, const gx_wave *w, const char *thr, gx_redis_cb cb, void *priv)
 {
     char *payload = NULL, key[96], n[16];
-    if (asprintf(&payload, "O\t%s\t%s\t%s\t%d\t%s\t%s\t%lld\n%s", w->brand, w->lang, w->topic,
-                 w->tier, w->task, thr, w->ver, w->body) < 0)
+    if (asprintf(&payload, "O\t%s\t%s\t%s\t%d\t%s\t%s\t%lld\t%d\t%lld\t%lld\t%ld\t%d\n%s", w->brand,
+                 w->lang, w->topic, w->tier, w->task, thr, w->ver, w->prio, w->created, w->expires,
+                 w->size, w->n, w->body) < 0)
         return GX_EINTERNAL;
     gx_task_key(key, sizeof(key), w->task, "task");
     snprintf(n, sizeof(n), "%d", w->n);
     const char *argv[] = {key, n, thr, payload};
-    int rc = gx_redis_script(srv->redis, GX_SCRIPT_WAVE_PUB, NULL, NULL, 1, 4, argv, NULL);
+    int rc = gx_redis_script(srv->redis, GX_SCRIPT_WAVE_PUB, cb, priv, 1, 4, argv, NULL);
     free(payload);
     if (!rc && w->n == 0)
         srv->m.offers_published++;
@@ -232,21 +220,26 @@ static int fit(const gx_session *s, const gx_needles *n)
     return below ? FIT_BELOW : busy ? FIT_BUSY : FIT_ABOVE;
 }
 
-/* True when s may be offered a task with these attributes. */
-static bool eligible(const gx_session *s, const gx_needles *n)
-{
-    return s->who.role == GX_ROLE_STAFF || fit(s, n) == FIT_ABOVE;
-}
-
-static void hand_offer(gx_session *s, gx_tlocal *t, gx_buf *b)
+void gx_offer_give(gx_session *s, gx_tlocal *t, gx_buf *b, const gx_offer_key *k)
 {
     if (gx_svec_push(&t->holders, s))
         return;
+    if (gx_held_add(s, t, k->prio, k->created, k->expires)) {
+        t->holders.n--;
+        return;
+    }
     gx_session_ref(s);
     s->srv->m.offers_sent++;
-    s->pending++;
     gx_ranking_sync(s);
     gx_session_send(s, b);
+}
+
+void gx_offer_hand(gx_session *s, gx_waiting *w)
+{
+    gx_tlocal *t = gx_tlocal_get(s->srv, w->task, true);
+    gx_offer_key k = {w->prio, w->created, w->expires};
+    if (t)
+        gx_offer_give(s, t, gx_privacy_frame(s, w->body, &w->masked, &w->tried), &k);
 }
 
 /* Splits "A\tB\tC\n" header fields into f (at most max); returns the body after '\n'. */
@@ -270,11 +263,24 @@ static const char *split_header(char *p, size_t len, char **f, int max, int *n)
 typedef struct {
     gx_buf *b, *masked;
     bool tried;
+    gx_offer_key key;
 } gx_frame_variants;
 
 static void offer_one(gx_session *s, gx_tlocal *t, gx_frame_variants *fv)
 {
-    hand_offer(s, t, gx_privacy_frame(s, fv->b, &fv->masked, &fv->tried));
+    gx_offer_give(s, t, gx_privacy_frame(s, fv->b, &fv->masked, &fv->tried), &fv->key);
+}
+
+/* An expert at the spreading limit is not kept from a task of higher priority than an
+ * offer they hold: the lowest such offer (the newest among equals) makes room for it. */
+static bool displace(gx_session *s, int prio)
+{
+    int i = gx_held_lowest(s);
+    if (i < 0 || s->offers[i].prio >= prio)
+        return false;
+    gx_held_withdraw(s, i, "displaced", NULL);
+    s->srv->m.offers_displaced++;
+    return true;
 }
 
 static void offer_staff_all(gx_svec *v, gx_tlocal *t, uint64_t mark, gx_frame_variants *fv)
@@ -339,9 +345,11 @@ static void offer_experts(gx_server *srv, gx_svec *v, gx_tlocal *t, uint64_t mar
     int passed = 0;
     for (int i = 0; i < v->n; i++) {
         gx_session *s = v->v[i];
-        if (s->of_mark == mark || s->rank < n.min)
+        if (s->of_mark == mark || s->rank < n.min || gx_declined_has(s, f[5], fv->key.expires))
             continue; /* nothing to do here for those below the cut-off (fit: NO or BELOW) */
         int how = fit(s, &n);
+        if (how == FIT_BUSY && displace(s, fv->key.prio))
+            how = FIT_ABOVE;
         if (cut && ((how == FIT_BUSY && !s->ranked) || (how == FIT_ABOVE && s->ranked)))
             if (gx_ranking_moved_after(s, f[1], ver))
                 passed += how == FIT_BUSY ? 1 : -1;
@@ -352,26 +360,48 @@ static void offer_experts(gx_server *srv, gx_svec *v, gx_tlocal *t, uint64_t mar
         return;
     gx_best h = {.v = malloc(sizeof(gx_session *) * (size_t)passed), .cap = passed};
     for (int i = 0; h.v && i < v->n; i++)
-        if (v->v[i]->of_mark != mark && fit(v->v[i], &n) == FIT_BELOW)
+        if (v->v[i]->of_mark != mark && fit(v->v[i], &n) == FIT_BELOW &&
+            !gx_declined_has(v->v[i], f[5], fv->key.expires))
             best_push(&h, v->v[i]);
     for (int i = 0; i < h.n; i++)
         offer_one(h.v[i], t, fv);
     free(h.v);
 }
 
+/* Keeps a wave's task in this node's copy of the queue, whoever is connected here.
+ * f: the 'O' header (see gx_offer_announce). */
+static void remember(gx_server *srv, char **f, gx_buf *b)
+{
+    gx_waiting_spec sp = {.task = f[5],
+                          .brand = f[1],
+                          .lang = f[2],
+                          .topic = f[3],
+                          .tier = atoi(f[4]),
+                          .min = f[6][0] && f[6][0] != '-' ? strtod(f[6], NULL) : -1,
+                          .prio = atoi(f[8]),
+                          .created = atoll(f[9]),
+                          .expires = atoll(f[10]),
+                          .size = atol(f[11]),
+                          .wave = atoi(f[12])};
+    if (!gx_waiting_put(srv, &sp, b))
+        srv->m.waiting_full++;
+}
+
 static void fan_out(gx_server *srv, char **f, int nf, const char *body, size_t blen)
 {
     bool staff = f[0][0] == 'E';
-    if ((staff && nf != 3) || (!staff && nf != 8))
+    if ((staff && nf != 3) || (!staff && nf != GX_OFFER_HEADER_FIELDS))
         return;
     const char *brand = f[1], *task = staff ? f[2] : f[5];
+    gx_buf *b = gx_buf_new(body, blen);
+    if (!b)
+        return;
+    if (!staff)
+        remember(srv, f, b);
     gx_blocal *bl = gx_blocal_get(srv, brand, false);
     gx_svec *v = bl ? (staff ? &bl->staff : &bl->experts) : NULL;
-    if (!v || !v->n)
-        return;
-    gx_tlocal *t = gx_tlocal_get(srv, task, true);
-    gx_buf *b = gx_buf_new(body, blen);
-    if (!t || !b) {
+    gx_tlocal *t = v && v->n ? gx_tlocal_get(srv, task, true) : NULL;
+    if (!t) {
         gx_buf_unref(b);
         return;
     }
@@ -379,6 +409,8 @@ static void fan_out(gx_server *srv, char **f, int nf, const char *body, size_t b
     for (int i = 0; i < t->holders.n; i++)
         t->holders.v[i]->of_mark = mark;
     gx_frame_variants fv = {.b = b};
+    if (!staff)
+        fv.key = (gx_offer_key){atoi(f[8]), atoll(f[9]), atoll(f[10])};
     if (staff)
         offer_staff_all(v, t, mark, &fv);
     else
@@ -392,6 +424,7 @@ static void withdraw(gx_server *srv, char **f, int nf, const char *body, size_t 
 {
     if (nf != 3)
         return;
+    gx_waiting_drop(srv, f[1]);
     gx_tlocal *t = gx_tlocal_get(srv, f[1], false);
     if (t)
         t->withdrawals++;
@@ -406,9 +439,11 @@ static void withdraw(gx_server *srv, char **f, int nf, const char *body, size_t 
             srv->m.withdrawals_sent++;
             gx_session_send(s, b);
         }
-        if (s->pending > 0)
-            s->pending--;
+        int k = gx_held_find(s, f[1]);
+        if (k >= 0)
+            gx_held_del(s, k);
         gx_ranking_sync(s);
+        gx_offer_room(s); /* under the spreading limit again, maybe */
         gx_session_unref(s);
     }
     t->holders.n = 0;
@@ -424,9 +459,9 @@ void gx_offer_on_event(gx_server *srv, const char *payload, size_t len)
         return;
     size_t hl = (size_t)(nl - payload) + 1;
     memcpy(head, payload, hl);
-    char *f[8];
+    char *f[GX_OFFER_HEADER_FIELDS];
     int nf;
-    if (!split_header(head, hl, f, 8, &nf))
+    if (!split_header(head, hl, f, GX_OFFER_HEADER_FIELDS, &nf))
         return;
     const char *body = payload + hl;
     size_t blen = len - hl;
@@ -436,164 +471,4 @@ void gx_offer_on_event(gx_server *srv, const char *payload, size_t len)
         gx_summary_observe(&srv->m.route, (double)(uv_hrtime() - t0) / 1e9);
     } else if (f[0][0] == 'W')
         withdraw(srv, f, nf, body, blen);
-}
-
-/* Backlog: read the first waiting tasks of each brand, merge by score, read each task.
- * A task's state comes back on the command connection, its withdrawal on the subscriber
- * one: a claim made after the read may be announced before the read's reply is in. So
- * each task's local entry counts withdrawals from the moment its read is sent, and a task
- * withdrawn since is not offered. */
-typedef struct {
-    gx_tlocal *t;  /* a reader of it */
-    unsigned seen; /* its withdrawals when the read was sent */
-    redisReply *state;
-} gx_backlog_task;
-
-typedef struct {
-    int refs;
-    gx_session *s; /* a reference */
-    json_t *cands; /* [[score, task], ...] */
-    gx_backlog_task *tasks;
-    size_t n, got;
-} gx_backlog;
-
-/* The backlog no longer reads t: the entry may go. */
-static void unread(gx_server *srv, gx_tlocal *t)
-{
-    if (t) {
-        t->readers--;
-        gx_tlocal_gc(srv, t);
-    }
-}
-
-static void backlog_unref(gx_backlog *b)
-{
-    if (--b->refs > 0)
-        return;
-    for (size_t i = 0; b->tasks && i < b->n; i++) {
-        gx_backlog_task *bt = &b->tasks[i];
-        if (bt->state)
-            freeReplyObject(bt->state);
-        unread(b->s->srv, bt->t);
-    }
-    free(b->tasks);
-    json_decref(b->cands);
-    gx_session_unref(b->s);
-    free(b);
-}
-
-static int by_score(const void *a, const void *b)
-{
-    double x = json_real_value(json_array_get(*(json_t *const *)a, 0));
-    double y = json_real_value(json_array_get(*(json_t *const *)b, 0));
-    return x < y ? -1 : x > y;
-}
-
-static void send_backlog(gx_backlog *b)
-{
-    gx_session *s = b->s;
-    for (size_t i = 0; i < b->n && gx_session_live(s) && s->available; i++) {
-        redisReply *r = b->tasks[i].state;
-        gx_tlocal *t = b->tasks[i].t;
-        if (!t || t->withdrawals != b->tasks[i].seen)
-            continue;
-        const char *task = json_string_value(json_array_get(json_array_get(b->cands, i), 1));
-        const char *status = gx_reply_str(r, O_STATUS);
-        gx_needles n;
-        needles(s->srv, &n, gx_reply_str(r, O_LANG), gx_reply_str(r, O_TOPIC),
-                atoi(gx_reply_str(r, O_TIER)), gx_reply_str(r, O_WAVE_MIN));
-        bool ok = s->who.role == GX_ROLE_STAFF
-                      ? strcmp(status, "escalated") == 0 && !gx_reply_str(r, O_ASSIGNEE)[0]
-                      : strcmp(status, "queued") == 0 && eligible(s, &n);
-        if (!ok)
-            continue;
-        const char *wave = gx_reply_str(r, O_WAVE);
-        bool staff = s->who.role == GX_ROLE_STAFF;
-        gx_offer_spec sp = spec_of(r);
-        json_t *o = offer_json(task, &sp, wave[0] && !staff ? atoi(wave) : -1);
-        if (gx_privacy_masked(s))
-            gx_privacy_mask(o);
-        gx_buf *buf = gx_buf_json(o);
-        if (buf)
-            hand_offer(s, t, buf);
-        gx_buf_unref(buf);
-        json_decref(o);
-    }
-}
-
-static void on_backlog_state(redisReply *r, void *priv)
-{
-    gx_backlog *b = priv;
-    if (r && b->got < b->n)
-        b->tasks[b->got].state = gx_reply_steal(r);
-    if (++b->got == b->n)
-        send_backlog(b);
-    backlog_unref(b);
-}
-
-static void read_states(gx_backlog *b)
-{
-    size_t total = json_array_size(b->cands);
-    /* jansson arrays cannot be sorted in place: copy out, sort, rebuild */
-    json_t **items = malloc(sizeof(json_t *) * (total ? total : 1));
-    if (!items)
-        return;
-    for (size_t i = 0; i < total; i++)
-        items[i] = json_incref(json_array_get(b->cands, i));
-    qsort(items, total, sizeof(json_t *), by_score);
-    json_array_clear(b->cands);
-    for (size_t i = 0; i < total && i < GX_BACKLOG_MAX; i++)
-        json_array_append(b->cands, items[i]);
-    for (size_t i = 0; i < total; i++)
-        json_decref(items[i]);
-    free(items);
-    b->n = json_array_size(b->cands);
-    b->tasks = calloc(b->n ? b->n : 1, sizeof(*b->tasks));
-    for (size_t i = 0; i < b->n && b->tasks; i++) {
-        b->refs++;
-        const char *task = json_string_value(json_array_get(json_array_get(b->cands, i), 1));
-        gx_tlocal *t = gx_tlocal_get(b->s->srv, task, true);
-        if (t) {
-            t->readers++;
-            b->tasks[i] = (gx_backlog_task){.t = t, .seen = t->withdrawals};
-        }
-        if (hmget_task(b->s->srv, task, on_backlog_state, b)) {
-            b->refs--;
-            unread(b->s->srv, t);
-            b->n = i; /* what was sent still arrives; nothing after it */
-            break;
-        }
-    }
-}
-
-static void on_backlog_queue(redisReply *r, void *priv)
-{
-    gx_backlog *b = priv;
-    for (size_t i = 0; r && r->type == REDIS_REPLY_ARRAY && i + 1 < r->elements; i += 2)
-        json_array_append_new(
-            b->cands, json_pack("[f, s]", atof(r->element[i + 1]->str), r->element[i]->str));
-    if (--b->n == 0) /* n counts queue reads until they are all in */
-        read_states(b);
-    backlog_unref(b);
-}
-
-void gx_offer_backlog(gx_session *s)
-{
-    gx_backlog *b = calloc(1, sizeof(*b));
-    if (!b || !s->prof.nbrands) {
-        free(b);
-        return;
-    }
-    *b = (gx_backlog){.refs = 1, .s = gx_session_ref(s), .cands = json_array()};
-    const char *q = s->who.role == GX_ROLE_STAFF ? "esc" : "q";
-    b->n = (size_t)s->prof.nbrands;
-    for (int i = 0; i < s->prof.nbrands; i++) {
-        b->refs++;
-        if (gx_redis_cmd(s->srv->redis, on_backlog_queue, b, "ZRANGE gx:{b:%s}:%s 0 %d WITHSCORES",
-                         s->prof.brands[i], q, GX_BACKLOG_MAX - 1)) {
-            b->refs--;
-            break;
-        }
-    }
-    backlog_unref(b);
 }

@@ -6,6 +6,7 @@
 #include <string.h>
 #include "gigcx/error.h"
 #include "gigcx/handlers.h"
+#include "gigcx/offer.h"
 #include "gigcx/request.h"
 #include "gigcx/util.h"
 
@@ -16,9 +17,10 @@ static bool wants_offers(const gx_session *s)
 
 void gx_presence_refresh(gx_session *s)
 {
-    if (gx_session_live(s) && wants_offers(s))
+    if (gx_session_live(s) && wants_offers(s)) {
         gx_session_list_available(s);
-    else
+        gx_offer_room(s);
+    } else
         gx_session_unlist_available(s);
 }
 
@@ -54,8 +56,9 @@ void gx_on_presence_set(gx_session *s, json_t *msg, const char *ref)
     gx_session_send_json(s, reply, ref);
     json_decref(reply);
     store_presence(s);
-    if (s->available && !was && wants_offers(s)) /* at capacity: no new offers (contract) */
-        gx_offer_backlog(s);
+    /* experts: gx_presence_refresh pulled the queue; at capacity, no new offers (contract) */
+    if (s->who.role == GX_ROLE_STAFF && s->available && !was && wants_offers(s))
+        gx_offer_staff_backlog(s);
 }
 
 void gx_presence_heartbeat(gx_server *srv)

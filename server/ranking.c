@@ -5,6 +5,7 @@
 #include <string.h>
 #include "gigcx/request.h"
 #include "gigcx/util.h"
+#include "gigcx/waves.h"
 
 /* An expert with more skill x language x tier combinations than this per brand is ranked
  * in the first ones only; the others still reach them in a brand's last wave. */
@@ -14,6 +15,12 @@ void gx_ranking_key(char *buf, size_t cap, const char *brand, int tier, const ch
                     const char *lang)
 {
     snprintf(buf, cap, "gx:{b:%s}:rk:%d:%s:%s", brand, tier, topic, lang);
+}
+
+void gx_ranking_watch_key(char *buf, size_t cap, const char *brand, int tier, const char *topic,
+                          const char *lang)
+{
+    snprintf(buf, cap, "gx:{b:%s}:rkw:%d:%s:%s", brand, tier, topic, lang);
 }
 
 void gx_ranking_owner_key(char *buf, size_t cap, const char *brand)
@@ -35,24 +42,24 @@ static bool next_item(const char *csv, size_t *pos, char *out, size_t cap)
     return true;
 }
 
-/* Runs rank_set for one brand over every rank set the profile belongs to. */
+/* Runs rank_set for one brand over every rank set the profile belongs to (and their watch
+ * sets, rank_set.lua). */
 static void rank_call(gx_server *srv, const gx_profile *p, const char *brand, const char *expert,
                       long long sess_no, const char *op, double score, gx_redis_cb cb, void *priv)
 {
     enum { KEYLEN = 220 };
     char no[24], sc[32], topic[72], lang[72];
-    size_t want = 1, ti = 0, li = 0;
+    size_t sets = 0, ti = 0, li = 0, langs = 0;
     while (next_item(p->skills_csv, &ti, topic, sizeof(topic)))
-        want++;
-    size_t langs = 0;
+        sets++;
     while (next_item(p->langs_csv, &li, lang, sizeof(lang)))
         langs++;
-    want = 1 + (want - 1) * langs * (p->tier >= 2 ? 2 : 1);
-    if (want > GX_RANK_KEYS_MAX + 1)
-        want = GX_RANK_KEYS_MAX + 1;
-    char *keys = malloc(want * KEYLEN);
-    const char **argv = malloc(sizeof(char *) * (want + 4));
-    int n = 1;
+    sets *= langs * (p->tier >= 2 ? 2 : 1);
+    if (sets > GX_RANK_KEYS_MAX)
+        sets = GX_RANK_KEYS_MAX;
+    char *keys = malloc((1 + 2 * sets) * KEYLEN);
+    const char **argv = malloc(sizeof(char *) * (1 + 2 * sets + 4));
+    size_t n = 0;
     if (!keys || !argv)
         goto out;
     gx_ranking_owner_key(keys, KEYLEN, brand);
@@ -61,17 +68,22 @@ static void rank_call(gx_server *srv, const gx_profile *p, const char *brand, co
     while (next_item(p->skills_csv, &ti, topic, sizeof(topic))) {
         li = 0;
         while (next_item(p->langs_csv, &li, lang, sizeof(lang)))
-            for (int tier = 1; tier <= p->tier && tier <= 2 && (size_t)n < want; tier++) {
-                gx_ranking_key(keys + (size_t)n * KEYLEN, KEYLEN, brand, tier, topic, lang);
-                argv[n] = keys + (size_t)n * KEYLEN;
-                n++;
+            for (int tier = 1; tier <= p->tier && tier <= 2 && n < sets; tier++, n++) {
+                char *rk = keys + (1 + n) * KEYLEN, *wk = keys + (1 + sets + n) * KEYLEN;
+                gx_ranking_key(rk, KEYLEN, brand, tier, topic, lang);
+                gx_ranking_watch_key(wk, KEYLEN, brand, tier, topic, lang);
+                argv[1 + n] = rk;
+                argv[1 + sets + n] = wk;
             }
     }
     snprintf(no, sizeof(no), "%lld", sess_no);
     snprintf(sc, sizeof(sc), "%.0f", score);
+    if (n < sets) /* the watch keys follow the rank sets: close the gap */
+        memmove(argv + 1 + n, argv + 1 + sets, sizeof(char *) * n);
     const char *args[] = {expert, no, op, sc};
-    memcpy(argv + n, args, sizeof(args));
-    if (!gx_redis_script(srv->redis, GX_SCRIPT_RANK_SET, cb, priv, n, n + 4, argv, NULL))
+    memcpy(argv + 1 + 2 * n, args, sizeof(args));
+    if (!gx_redis_script(srv->redis, GX_SCRIPT_RANK_SET, cb, priv, (int)(1 + 2 * n),
+                         (int)(1 + 2 * n + 4), argv, NULL))
         priv = NULL;
 out:
     if (priv)
@@ -90,12 +102,17 @@ typedef struct gx_rk_move {
     struct gx_rk_move *next;
 } gx_rk_move;
 
+/* rank_set's reply: {version, tasks nobody reached can take any more}. */
 static void on_moved(redisReply *r, void *priv)
 {
     gx_rk_move *d = priv;
     gx_rank_moved *m = d->s->moved ? &d->s->moved[d->brand] : NULL;
+    bool ok = r && r->type == REDIS_REPLY_ARRAY && r->elements >= 1 &&
+              r->element[0]->type == REDIS_REPLY_INTEGER;
     if (m && --m->inflight == 0)
-        m->ver = r && r->type == REDIS_REPLY_INTEGER && r->integer > 0 ? r->integer : INT64_MAX;
+        m->ver = ok && r->element[0]->integer > 0 ? r->element[0]->integer : INT64_MAX;
+    for (size_t i = 1; ok && i < r->elements; i++)
+        gx_waves_give_way(d->s->srv, r->element[i]);
     gx_session_unref(d->s);
     free(d);
 }
@@ -159,11 +176,16 @@ static double score_of(const gx_profile *p, const char *id)
     return gx_rank_score(&r);
 }
 
+double gx_ranking_score(const gx_session *s)
+{
+    return s->ranked ? s->rank : score_of(&s->prof, s->who.sub);
+}
+
 bool gx_ranking_saturated(const gx_session *s)
 {
     int cap = s->capacity ? s->capacity : s->prof.capacity;
     int free_slots = cap - s->held - s->claiming;
-    return s->pending >= GX_PENDING_PER_SLOT * (free_slots > 1 ? free_slots : 1);
+    return s->noffers >= GX_PENDING_PER_SLOT * (free_slots > 1 ? free_slots : 1);
 }
 
 /* The score is worked out here, on entering the rankings, and again only when the figures
@@ -230,6 +252,13 @@ void gx_ranking_outcome(gx_server *srv, const char *expert, bool resolved)
         free(k);
 }
 
+/* rank_set's reply for an expert whose node went away: the tasks they leave unreachable. */
+static void on_forgot(redisReply *r, void *priv)
+{
+    for (size_t i = 1; r && r->type == REDIS_REPLY_ARRAY && i < r->elements; i++)
+        gx_waves_give_way(priv, r->element[i]);
+}
+
 /* The expert's latest session number: entries written by it or older ones go. */
 static void on_forget_number(redisReply *r, void *priv)
 {
@@ -238,7 +267,8 @@ static void on_forget_number(redisReply *r, void *priv)
         gx_profile p = {0};
         gx_profile_load(&p, GX_ROLE_EXPERT, "", k->profile);
         for (int i = 0; i < p.nbrands; i++)
-            rank_call(k->srv, &p, p.brands[i], k->expert, atoll(r->str), "del", 0, NULL, NULL);
+            rank_call(k->srv, &p, p.brands[i], k->expert, atoll(r->str), "del", 0, on_forgot,
+                      k->srv);
         gx_profile_free(&p);
     }
     freeReplyObject(k->profile);

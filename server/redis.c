@@ -29,6 +29,9 @@ struct gx_redis {
     uv_loop_t *loop; /* borrowed */
     char *host;      /* owned; NULL for a unix socket */
     char *path;      /* owned unix socket path, or NULL */
+    char *user;      /* owned ACL user, or NULL (the default user) */
+    char *pass;      /* owned password, or NULL: no AUTH */
+    int db;          /* SELECTed on the command connection */
     int port;
     const char *const *channels; /* borrowed */
     gx_redis_hooks hooks;
@@ -42,11 +45,15 @@ struct gx_redis {
     uint64_t rtt_count, errors;
     char *fmt; /* owned: where argv commands are put in RESP (resp.h) before hiredis copies */
     size_t fmt_cap;
+    struct gx_call *oldest, *newest; /* commands in flight, for the time-out */
+    uv_timer_t watchdog;
+    uint64_t timeout_ns; /* 0: none */
 };
 
 /* A command in flight: keeps the caller's callback and, for scripts, the command so a
  * NOSCRIPT reply can be retried with EVAL. */
-typedef struct {
+typedef struct gx_call {
+    struct gx_call *prev, *next; /* in flight on the command connection, oldest first */
     gx_redis *bus;
     gx_redis_cb cb;
     void *priv;
@@ -60,6 +67,7 @@ typedef struct {
 
 static void conn_start(gx_conn *c);
 static void schedule_retry(gx_conn *c);
+static void on_watchdog(uv_timer_t *t);
 
 #define GX_CONNECT_TIMEOUT_MS 1000
 
@@ -85,6 +93,44 @@ static uint64_t now_ns(void)
     return uv_hrtime();
 }
 
+/* Decodes %XX in place (a password may hold '@', ':' or '/'); -1 on a bad escape. */
+static int unescape(char *s)
+{
+    char *o = s;
+    for (; *s; s++, o++) {
+        if (*s != '%') {
+            *o = *s;
+            continue;
+        }
+        unsigned v;
+        if (!s[1] || !s[2] || sscanf(s + 1, "%2x", &v) != 1 || !v)
+            return -1;
+        *o = (char)v;
+        s += 2;
+    }
+    *o = '\0';
+    return 0;
+}
+
+/* user:pass@ (or :pass@, or pass@) before the host. */
+static int parse_auth(gx_redis *r, const char *h, const char *at)
+{
+    char *cred = strndup(h, (size_t)(at - h));
+    if (!cred)
+        return -1;
+    char *colon = strchr(cred, ':');
+    if (colon) {
+        *colon = '\0';
+        r->user = cred[0] ? strdup(cred) : NULL;
+        r->pass = strdup(colon + 1);
+    } else {
+        r->pass = strdup(cred);
+    }
+    free(cred);
+    return r->pass && !unescape(r->pass) && (!r->user || !unescape(r->user)) ? 0 : -1;
+}
+
+/* redis://[[user]:pass@]host[:port][/db], or unix:///path. */
 static int parse_url(gx_redis *r, const char *url)
 {
     if (strncmp(url, "unix://", 7) == 0) {
@@ -94,14 +140,24 @@ static int parse_url(gx_redis *r, const char *url)
     if (strncmp(url, "redis://", 8) != 0)
         return -1;
     const char *h = url + 8;
-    const char *at = strrchr(h, '@'); /* credentials are not supported: refuse clearly */
-    if (at)
-        return -1;
-    const char *colon = strrchr(h, ':');
+    const char *at = strrchr(h, '@');
+    if (at) {
+        if (parse_auth(r, h, at))
+            return -1;
+        h = at + 1;
+    }
     const char *slash = strchr(h, '/');
+    const char *colon = memchr(h, ':', slash ? (size_t)(slash - h) : strlen(h));
     size_t hl = colon ? (size_t)(colon - h) : (slash ? (size_t)(slash - h) : strlen(h));
     r->host = strndup(h, hl);
     r->port = colon ? atoi(colon + 1) : 6379;
+    if (slash && slash[1]) {
+        char *end;
+        long db = strtol(slash + 1, &end, 10);
+        if (*end || db < 0 || db > 15)
+            return -1;
+        r->db = (int)db;
+    }
     return r->host && r->host[0] && r->port > 0 && r->port < 65536 ? 0 : -1;
 }
 
@@ -110,8 +166,8 @@ static void schedule_retry(gx_conn *c)
     if (c->bus->closing)
         return;
     c->backoff_ms = c->backoff_ms ? c->backoff_ms * 2 : 100;
-    if (c->backoff_ms > 2000)
-        c->backoff_ms = 2000;
+    if (c->backoff_ms > 1000) /* back within a second of Redis being ready */
+        c->backoff_ms = 1000;
     uv_timer_start(&c->retry, on_retry, (uint64_t)c->backoff_ms, 0);
 }
 
@@ -123,6 +179,8 @@ static void set_up(gx_conn *c, bool up)
         return;
     c->up = up;
     c->was_up |= up;
+    if (up) /* only a connection that serves resets the backoff, not one that merely opened */
+        c->backoff_ms = 0;
     gx_redis *r = c->bus;
     if (!c->is_sub && r->hooks.on_state)
         r->hooks.on_state(up, r->hooks.priv);
@@ -135,21 +193,75 @@ static void set_up(gx_conn *c, bool up)
     }
 }
 
+/* Drops a connection Redis said is not usable now (loading, a replica, not authenticated):
+ * on_disconnect reconnects with backoff, and the connection is up again only once the
+ * scripts are loaded on a primary. Safe inside a reply callback (hiredis disconnects after
+ * the callbacks in progress). */
+static void drop(gx_conn *c, const char *why)
+{
+    if (!c->ac)
+        return;
+    lwsl_warn("redis: %s connection not usable (%s), reconnecting\n",
+              c->is_sub ? "subscriber" : "command", why);
+    set_up(c, false);
+    redisAsyncDisconnect(c->ac);
+}
+
+/* An error reply that says the connection cannot serve: LOADING, READONLY (a replica),
+ * MASTERDOWN, NOAUTH, WRONGPASS. */
+static bool conn_error(const redisReply *rep)
+{
+    static const char *const words[] = {"LOADING", "READONLY", "MASTERDOWN", "NOAUTH", "WRONGPASS"};
+    if (!rep || rep->type != REDIS_REPLY_ERROR)
+        return false;
+    for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++)
+        if (strncmp(rep->str, words[i], strlen(words[i])) == 0)
+            return true;
+    return false;
+}
+
 static void on_script_loaded(redisAsyncContext *ac, void *reply, void *priv)
 {
-    gx_redis *r = ac->data ? ((gx_conn *)ac->data)->bus : NULL;
+    gx_conn *c = ac->data;
     redisReply *rep = reply;
     int idx = (int)(intptr_t)priv;
-    if (!r)
+    if (!c)
         return;
+    gx_redis *r = c->bus;
     if (!rep || rep->type != REDIS_REPLY_STRING) {
-        lwsl_err("redis: SCRIPT LOAD %s failed: %s\n", gx_script_names[idx],
-                 rep && rep->type == REDIS_REPLY_ERROR ? rep->str : "no reply");
-        return; /* the connection stays down for commands; a reconnect retries */
+        if (r->scripts_pending > 0) { /* say it once per connection */
+            lwsl_err("redis: SCRIPT LOAD %s failed: %s\n", gx_script_names[idx],
+                     rep && rep->type == REDIS_REPLY_ERROR ? rep->str : "no reply");
+            r->scripts_pending = -1;
+            drop(c, "scripts not loaded");
+        }
+        return;
     }
     snprintf(r->sha[idx], sizeof(r->sha[idx]), "%s", rep->str);
-    if (--r->scripts_pending == 0)
+    if (r->scripts_pending > 0 && --r->scripts_pending == 0)
         set_up(&r->cmd, true);
+}
+
+/* ROLE on connect: commands go to a primary only, never to a replica. */
+static void on_role(redisAsyncContext *ac, void *reply, void *priv)
+{
+    (void)priv;
+    gx_conn *c = ac->data;
+    redisReply *rep = reply;
+    if (!c)
+        return;
+    gx_redis *r = c->bus;
+    bool primary = rep && rep->type == REDIS_REPLY_ARRAY && rep->elements > 0 &&
+                   rep->element[0]->type == REDIS_REPLY_STRING &&
+                   strcmp(rep->element[0]->str, "master") == 0;
+    if (!primary) {
+        drop(c, rep && rep->type == REDIS_REPLY_ERROR ? rep->str : "not a primary");
+        return;
+    }
+    r->scripts_pending = GX_SCRIPT_COUNT;
+    for (int i = 0; i < GX_SCRIPT_COUNT; i++)
+        redisAsyncCommand(c->ac, on_script_loaded, (void *)(intptr_t)i, "SCRIPT LOAD %s",
+                          gx_script_src[i]);
 }
 
 static void on_sub_message(redisAsyncContext *ac, void *reply, void *priv)
@@ -173,6 +285,17 @@ static void on_sub_message(redisAsyncContext *ac, void *reply, void *priv)
                                  c->bus->hooks.priv);
 }
 
+/* AUTH and SELECT on a new connection: an error reply makes it unusable. */
+static void on_ready_step(redisAsyncContext *ac, void *reply, void *priv)
+{
+    gx_conn *c = ac->data;
+    redisReply *rep = reply;
+    if (c && rep && rep->type == REDIS_REPLY_ERROR) {
+        lwsl_err("redis: %s refused: %s\n", (const char *)priv, rep->str);
+        drop(c, priv);
+    }
+}
+
 static void on_connect(const redisAsyncContext *ac, int status)
 {
     gx_conn *c = ac->data;
@@ -185,17 +308,20 @@ static void on_connect(const redisAsyncContext *ac, int status)
         schedule_retry(c);
         return;
     }
-    c->backoff_ms = 0;
     gx_redis *r = c->bus;
+    /* Pipelined ahead of everything: a refusal drops the connection (on_ready_step). */
+    if (r->pass && r->user)
+        redisAsyncCommand(c->ac, on_ready_step, "AUTH", "AUTH %s %s", r->user, r->pass);
+    else if (r->pass)
+        redisAsyncCommand(c->ac, on_ready_step, "AUTH", "AUTH %s", r->pass);
+    if (r->db && !c->is_sub)
+        redisAsyncCommand(c->ac, on_ready_step, "SELECT", "SELECT %d", r->db);
     if (c->is_sub) {
         for (int i = 0; r->channels[i]; i++)
             redisAsyncCommand(c->ac, on_sub_message, NULL, "SUBSCRIBE %s", r->channels[i]);
         return;
     }
-    r->scripts_pending = GX_SCRIPT_COUNT;
-    for (int i = 0; i < GX_SCRIPT_COUNT; i++)
-        redisAsyncCommand(c->ac, on_script_loaded, (void *)(intptr_t)i, "SCRIPT LOAD %s",
-                          gx_script_src[i]);
+    redisAsyncCommand(c->ac, on_role, NULL, "ROLE");
 }
 
 static void on_handle_closed(uv_handle_t *h)
@@ -205,6 +331,8 @@ static void on_handle_closed(uv_handle_t *h)
         return;
     free(r->host);
     free(r->path);
+    free(r->user);
+    free(r->pass);
     free(r->fmt);
     free(r);
 }
@@ -216,6 +344,7 @@ static void maybe_free(gx_redis *r)
     r->freeing = true; /* hiredis may report both disconnects before close returns */
     uv_close((uv_handle_t *)&r->cmd.retry, on_handle_closed);
     uv_close((uv_handle_t *)&r->sub.retry, on_handle_closed);
+    uv_close((uv_handle_t *)&r->watchdog, on_handle_closed);
 }
 
 static void on_disconnect(const redisAsyncContext *ac, int status)
@@ -269,12 +398,17 @@ gx_redis *gx_redis_new(uv_loop_t *loop, const char *url, const char *const *chan
     if (parse_url(r, url)) {
         free(r->host);
         free(r->path);
+        free(r->user);
+        free(r->pass);
         free(r);
         return NULL;
     }
     r->loop = loop;
     r->channels = channels;
     r->hooks = *hooks;
+    uv_timer_init(loop, &r->watchdog);
+    r->watchdog.data = r;
+    r->open_handles++;
     gx_conn *cs[2] = {&r->cmd, &r->sub};
     for (int i = 0; i < 2; i++) {
         cs[i]->bus = r;
@@ -285,6 +419,16 @@ gx_redis *gx_redis_new(uv_loop_t *loop, const char *url, const char *const *chan
         conn_start(cs[i]);
     }
     return r;
+}
+
+void gx_redis_set_timeout(gx_redis *r, int ms)
+{
+    r->timeout_ns = ms > 0 ? (uint64_t)ms * 1000000u : 0;
+    if (ms > 0) /* checked four times per time-out, at most every 50 ms */
+        uv_timer_start(&r->watchdog, on_watchdog, (uint64_t)(ms / 4 > 50 ? ms / 4 : 50),
+                       (uint64_t)(ms / 4 > 50 ? ms / 4 : 50));
+    else
+        uv_timer_stop(&r->watchdog);
 }
 
 bool gx_redis_up(const gx_redis *r)
@@ -300,13 +444,54 @@ static void call_free(gx_call *c)
 
 static void on_reply(redisAsyncContext *ac, void *reply, void *priv);
 
+/* The in-flight list: replies come in order, so its head is the oldest unanswered. */
+static void track(gx_redis *r, gx_call *c)
+{
+    c->prev = r->newest;
+    c->next = NULL;
+    if (r->newest)
+        r->newest->next = c;
+    else
+        r->oldest = c;
+    r->newest = c;
+}
+
+static void untrack(gx_redis *r, gx_call *c)
+{
+    if (c->prev)
+        c->prev->next = c->next;
+    else if (r->oldest == c)
+        r->oldest = c->next;
+    if (c->next)
+        c->next->prev = c->prev;
+    else if (r->newest == c)
+        r->newest = c->prev;
+    c->prev = c->next = NULL;
+}
+
 static int send_call(gx_redis *r, gx_call *call, const char *cmd, size_t len)
 {
     if (!r->cmd.ac || !r->cmd.up)
         return GX_EUNAVAIL;
     if (redisAsyncFormattedCommand(r->cmd.ac, on_reply, call, cmd, len) != REDIS_OK)
         return GX_EUNAVAIL;
+    track(r, call);
     return 0;
+}
+
+/* A command unanswered past the time-out: the connection is dropped, and hiredis answers
+ * every command in flight with no reply (unavailable) before it is made again. */
+static void on_watchdog(uv_timer_t *t)
+{
+    gx_redis *r = t->data;
+    if (!r->oldest || !r->timeout_ns || now_ns() - r->oldest->t0 <= r->timeout_ns || !r->cmd.ac)
+        return;
+    /* Not redisAsyncDisconnect, which waits for the replies: a free answers them now (no
+     * reply), and on_disconnect makes the connection again. */
+    lwsl_warn("redis: a command went unanswered for %llu ms, reconnecting\n",
+              (unsigned long long)(r->timeout_ns / 1000000u));
+    set_up(&r->cmd, false);
+    redisAsyncFree(r->cmd.ac);
 }
 
 /* argv in RESP in r->fmt (valid until the next call); NULL when out of memory. */
@@ -355,6 +540,7 @@ static void on_reply(redisAsyncContext *ac, void *reply, void *priv)
     gx_call *call = priv;
     redisReply *rep = reply;
     gx_redis *r = call->bus;
+    untrack(r, call);
     if (rep && rep->type == REDIS_REPLY_ERROR && call->script >= 0 &&
         strncmp(rep->str, "NOSCRIPT", 8) == 0) {
         retry_with_eval(call);
@@ -366,6 +552,14 @@ static void on_reply(redisAsyncContext *ac, void *reply, void *priv)
         r->errors++;
         if (rep)
             lwsl_warn("redis: error reply: %s\n", rep->str);
+    }
+    /* A refusal is not an answer: the caller hears "no reply" (unavailable, try again), and
+     * a connection that cannot serve is dropped and made again. */
+    if (conn_error(rep)) {
+        drop(&r->cmd, rep->str);
+        rep = NULL;
+    } else if (rep && rep->type == REDIS_REPLY_ERROR && strncmp(rep->str, "OOM", 3) == 0) {
+        rep = NULL;
     }
     if (call->cb)
         call->cb(rep, call->priv);
@@ -403,6 +597,7 @@ int gx_redis_cmd(gx_redis *r, gx_redis_cb cb, void *priv, const char *fmt, ...)
         free(call);
         return GX_EUNAVAIL;
     }
+    track(r, call);
     return 0;
 }
 
@@ -477,6 +672,7 @@ void gx_redis_close(gx_redis *r)
     if (!r || r->closing)
         return;
     r->closing = true;
+    uv_timer_stop(&r->watchdog);
     uv_timer_stop(&r->cmd.retry);
     uv_timer_stop(&r->sub.retry);
     if (r->cmd.ac)

@@ -8,6 +8,8 @@
 #include "gigcx/server.h"
 #include "gigcx/admin.h"
 #include "gigcx/session.h"
+#include "gigcx/waiting.h"
+#include "gigcx/depth.h"
 
 int gx_svec_push(gx_svec *v, struct gx_session *s)
 {
@@ -84,6 +86,8 @@ void gx_housekeeping(gx_server *srv)
     if (!gx_redis_up(srv->redis) || srv->stopping)
         return;
     gx_tasks_expire_sweep(srv);
+    if (srv->ticks % 5 == 1) /* /metrics shows the last of these, never waiting on Redis */
+        gx_depth_refresh(srv);
     gx_stats_publish(srv);
     if (srv->ticks % 2 == 0)
         gx_tasks_positions(srv);
@@ -113,12 +117,18 @@ static void free_brand(const char *key, void *val, void *arg)
     (void)arg;
     gx_svec_free(&b->experts);
     gx_svec_free(&b->staff);
+    gx_waiting_free_brand(b);
     free(b);
 }
 
 void gx_server_free_indexes(gx_server *srv)
 {
+    for (int i = 0; i < srv->pull_q.n; i++) /* closed by now: nothing to pull for */
+        gx_session_unref(srv->pull_q.v[i]);
+    gx_svec_free(&srv->pull_q);
     gx_map_each(&srv->tasks, free_task, NULL);
+    gx_waiting_clear(srv);
+    gx_depth_free(srv);
     gx_map_each(&srv->brands, free_brand, NULL);
     gx_map_free(&srv->tasks);
     gx_map_free(&srv->brands);

@@ -58,6 +58,8 @@ void gx_session_unref(gx_session *s)
     free(s->joins);
     free(s->bpos);
     free(s->moved);
+    free(s->offers);
+    free(s->declined);
     gx_profile_free(&s->prof);
     free(s);
 }

@@ -295,14 +295,19 @@ static void after_transition(gx_server *srv, const char *task, const char *actio
     double score = queue_score(atoi(gx_reply_str(r, 3)), atoll(gx_reply_str(r, 4)));
     if (prev[0])
         gx_redis_cmd(rd, NULL, NULL, "SREM gx:u:%s:tasks %s", prev, task);
-    if (strcmp(status, "queued") == 0) {
+    if (strcmp(status, "queued") == 0) { /* requeued: declines end, waves start again */
+        gx_redis_cmd(rd, NULL, NULL, "DEL gx:{b:%s}:decl:%s", brand, task);
         gx_redis_cmd(rd, NULL, NULL, "ZADD gx:{b:%s}:q %.0f %s", brand, score, task);
         gx_redis_cmd(rd, NULL, NULL, "ZADD gx:expiry %s %s", gx_reply_str(r, 7), task);
         gx_offer_publish(srv, task);
-    } else if (strcmp(status, "escalated") == 0) {
+    } else if (strcmp(status, "escalated") == 0) { /* out of the experts' queue */
+        gx_wave_forget(srv, task, brand, atoi(gx_reply_str(r, 10)), gx_reply_str(r, 8),
+                       gx_reply_str(r, 9));
         gx_redis_cmd(rd, NULL, NULL, "ZADD gx:{b:%s}:esc %.0f %s", brand, score, task);
         gx_offer_publish(srv, task);
     } else {
+        gx_wave_forget(srv, task, brand, atoi(gx_reply_str(r, 10)), gx_reply_str(r, 8),
+                       gx_reply_str(r, 9));
         gx_redis_cmd(rd, NULL, NULL, "ZREM gx:{b:%s}:q %s", brand, task);
         gx_redis_cmd(rd, NULL, NULL, "ZREM gx:{b:%s}:esc %s", brand, task);
         gx_redis_cmd(rd, NULL, NULL, "ZREM gx:expiry %s", task);

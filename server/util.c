@@ -159,6 +159,13 @@ void gx_strlcpy(char *dst, const char *src, size_t cap)
     dst[n] = '\0';
 }
 
+bool gx_csv_has(const char *csv, const char *v)
+{
+    char needle[80];
+    int n = snprintf(needle, sizeof(needle), ",%s,", v);
+    return csv && n > 0 && (size_t)n < sizeof(needle) && strstr(csv, needle);
+}
+
 void gx_task_key(char *out, size_t cap, const char *task, const char *kind)
 {
     size_t t = strlen(task), k = strlen(kind);

@@ -13,10 +13,12 @@
 #include "gigcx/ranking.h"
 #include "gigcx/request.h"
 #include "gigcx/util.h"
+#include "gigcx/waiting.h"
 
 #define GX_WAVES_KEY "gx:waves"
 #define GX_WAVE_LEASE_MS 5000 /* a taken wave not sent by then is taken again */
 #define GX_WAVE_BATCH 200
+#define GX_WAVE_LAST_REPEAT_MS 60000
 
 void gx_wave_free(gx_wave *w)
 {
@@ -26,16 +28,61 @@ void gx_wave_free(gx_wave *w)
     }
 }
 
-/* Sends the wave with cut-off thr ("-" = every eligible expert) and books the next one:
- * waves go on while the task waits, because experts who sat on too many offers get the
- * task only once they are free again (ranking.h). */
+/* A wave out: its cut-off is watched beside the task's rank set (wave_watch.lua). */
+typedef struct {
+    gx_server *srv;
+    char task[65], rk[300], watch[300], thr[32];
+} gx_watch;
+
+static void on_watch(redisReply *r, void *priv)
+{
+    gx_watch *wt = priv;
+    if (r && r->type == REDIS_REPLY_INTEGER && r->integer == 1) { /* nobody reached is ready */
+        wt->srv->m.waves_given_way++;
+        gx_offer_next_wave(wt->srv, wt->task);
+    }
+    free(wt);
+}
+
+static void on_published(redisReply *r, void *priv)
+{
+    gx_watch *wt = priv;
+    const char *argv[] = {wt->rk, wt->watch, wt->task, wt->thr};
+    if (!r || r->type != REDIS_REPLY_INTEGER || r->integer != 1 ||
+        gx_redis_script(wt->srv->redis, GX_SCRIPT_WAVE_WATCH, on_watch, wt, 2, 4, argv, NULL))
+        free(wt);
+}
+
+static gx_watch *watch_of(gx_server *srv, const gx_wave *w, const char *thr)
+{
+    gx_watch *wt = calloc(1, sizeof(*wt));
+    if (!wt)
+        return NULL;
+    wt->srv = srv;
+    gx_strlcpy(wt->task, w->task, sizeof(wt->task));
+    gx_strlcpy(wt->thr, thr, sizeof(wt->thr));
+    gx_ranking_key(wt->rk, sizeof(wt->rk), w->brand, w->tier, w->topic, w->lang);
+    gx_ranking_watch_key(wt->watch, sizeof(wt->watch), w->brand, w->tier, w->topic, w->lang);
+    return wt;
+}
+
+/* Sends the wave with cut-off thr ("-" = every eligible expert) and books the next one. The next
+ * one goes sooner when nobody the waves reached so far can take the task (gx_waves_give_way). */
 static void send_wave(gx_server *srv, gx_wave *w, const char *thr)
 {
-    if (gx_offer_announce(srv, w, thr))
+    gx_watch *wt = w->size > 0 ? watch_of(srv, w, thr) : NULL;
+    if (gx_offer_announce(srv, w, thr, wt ? on_published : NULL, wt)) {
+        free(wt);
         return;
+    }
     srv->m.waves_sent++;
     gx_summary_observe(&srv->m.cut, (double)(uv_hrtime() - w->t0_ns) / 1e9);
-    long long now = (long long)gx_now_ms(), due = now + w->interval_ms;
+    /* After the last wave (everyone), experts who get room pull the task from their node's
+     * copy of the queue: the wave comes again only seldom, in case a copy missed it. */
+    long long wait = w->interval_ms;
+    if (thr[0] == '-' && wait < GX_WAVE_LAST_REPEAT_MS)
+        wait = GX_WAVE_LAST_REPEAT_MS;
+    long long now = (long long)gx_now_ms(), due = now + wait;
     gx_redis_cmd(srv->redis, NULL, NULL, "ZADD " GX_WAVES_KEY " %lld %s", due, w->task);
     gx_due_sooner(&srv->wave_tick, gx_waves_on_tick, gx_due_wait_ms(due, now, GX_WAVE_TICK_MS));
 }
@@ -75,6 +122,44 @@ void gx_wave_cut(gx_wave *w)
 void gx_wave_drop(gx_server *srv, const char *task)
 {
     gx_redis_cmd(srv->redis, NULL, NULL, "ZREM " GX_WAVES_KEY " %s", task);
+}
+
+void gx_wave_forget(gx_server *srv, const char *task, const char *brand, int tier,
+                    const char *topic, const char *lang)
+{
+    char watch[300];
+    gx_wave_drop(srv, task);
+    gx_ranking_watch_key(watch, sizeof(watch), brand, tier, topic, lang);
+    gx_redis_cmd(srv->redis, NULL, NULL, "ZREM %s %s", watch, task);
+    gx_redis_cmd(srv->redis, NULL, NULL, "DEL gx:{b:%s}:decl:%s", brand, task);
+}
+
+void gx_waves_give_way(gx_server *srv, const redisReply *task)
+{
+    if (task->type == REDIS_REPLY_STRING && gx_id_valid(task->str)) {
+        srv->m.waves_given_way++;
+        gx_offer_next_wave(srv, task->str);
+    }
+}
+
+void gx_waves_declined(gx_server *srv, const gx_waiting *w, const char *uid)
+{
+    if (w->size <= 0 || w->min < 0) /* waves off, or the last one went out */
+        return;
+    gx_watch *wt = calloc(1, sizeof(*wt));
+    if (!wt)
+        return;
+    char decl[200], ttl[24];
+    wt->srv = srv;
+    gx_strlcpy(wt->task, w->task, sizeof(wt->task));
+    gx_ranking_key(wt->rk, sizeof(wt->rk), w->brand, w->tier, w->topic, w->lang);
+    gx_ranking_watch_key(wt->watch, sizeof(wt->watch), w->brand, w->tier, w->topic, w->lang);
+    snprintf(decl, sizeof(decl), "gx:{b:%s}:decl:%s", w->brand, w->task);
+    long long left_s = (w->expires - (long long)gx_now_ms()) / 1000;
+    snprintf(ttl, sizeof(ttl), "%lld", (left_s > 0 ? left_s : 0) + 60);
+    const char *argv[] = {wt->rk, wt->watch, decl, w->task, uid, ttl};
+    if (gx_redis_script(srv->redis, GX_SCRIPT_WAVE_DECLINE, on_watch, wt, 3, 6, argv, NULL))
+        free(wt);
 }
 
 static void on_due(redisReply *r, void *priv)

@@ -6,6 +6,7 @@
 #include <libwebsockets.h>
 #include "gigcx/jr.h"
 #include "gigcx/chat.h"
+#include "gigcx/decline.h"
 #include "gigcx/error.h"
 #include "gigcx/handlers.h"
 #include "gigcx/http.h"
@@ -120,6 +121,8 @@ static const struct {
 } routes[] = {
     {"presence.set", gx_on_presence_set, R_EXPERT | R_STAFF},
     {"task.claim", gx_on_task_claim, R_EXPERT | R_STAFF},
+    {"offer.decline", gx_on_offer_decline, R_EXPERT},
+    {"queue.get", gx_on_queue_get, R_EXPERT},
     {"task.release", on_release, R_EXPERT | R_STAFF},
     {"task.resolve", on_resolve, R_EXPERT | R_STAFF},
     {"task.escalate", on_escalate, R_EXPERT},

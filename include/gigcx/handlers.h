@@ -33,12 +33,14 @@ void gx_offer_first_wave(gx_server *srv, const char *task, const gx_offer_spec *
 /* The next wave of a task still waiting (waves.c calls it when one is due). */
 void gx_offer_next_wave(gx_server *srv, const char *task);
 /* Publishes one wave, if the task still waits: to eligible experts scoring at least thr
- * ("-" = all). Returns 0 or an error code. */
-int gx_offer_announce(gx_server *srv, const gx_wave *w, const char *thr);
-/* Sends up to 50 waiting offers s is eligible for, priority first then oldest. */
-void gx_offer_backlog(gx_session *s);
+ * ("-" = all); cb gets wave_pub's reply (1: published). Returns 0 or an error code. */
+int gx_offer_announce(gx_server *srv, const gx_wave *w, const char *thr, gx_redis_cb cb,
+                      void *priv);
 /* Handlers for offer-channel events. */
 void gx_offer_on_event(gx_server *srv, const char *payload, size_t len);
+
+/* queue_info.c: queue.get (why an expert's console is quiet) */
+void gx_on_queue_get(gx_session *s, json_t *msg, const char *ref);
 
 /* claim.c */
 void gx_on_task_claim(gx_session *s, json_t *msg, const char *ref);

@@ -29,9 +29,14 @@ typedef struct {
     uint64_t offers_published; /* tasks this node put on the offer channel */
     uint64_t waves_sent;       /* offer waves this node put on the offer channel */
     uint64_t withdrawals_sent;
-    uint64_t claims[5];      /* won, conflict, capacity, forbidden, not_found */
-    uint64_t chat_appended;  /* messages stored through this node */
-    uint64_t chat_delivered; /* chat.message frames queued to sockets */
+    uint64_t offers_displaced; /* offers withdrawn to make room for a higher priority */
+    uint64_t offers_declined;
+    uint64_t waves_given_way; /* waves sent early: nobody reached could take the task */
+    uint64_t waiting_full;    /* tasks left out of this node's copy of the queue (full) */
+    int64_t waiting;          /* gauge: tasks in this node's copy of the queue */
+    uint64_t claims[5];       /* won, conflict, capacity, forbidden, not_found */
+    uint64_t chat_appended;   /* messages stored through this node */
+    uint64_t chat_delivered;  /* chat.message frames queued to sockets */
     uint64_t tasks_created;
     uint64_t http_requests;
     uint64_t frames_in, frames_out;

@@ -13,6 +13,10 @@
 void gx_ranking_key(char *buf, size_t cap, const char *brand, int tier, const char *topic,
                     const char *lang);
 
+/* The watch set beside a rank set: waiting tasks by their current wave's cut-off there. */
+void gx_ranking_watch_key(char *buf, size_t cap, const char *brand, int tier, const char *topic,
+                          const char *lang);
+
 /* The brand's owner hash: who wrote each expert's entries last, and the version. */
 void gx_ranking_owner_key(char *buf, size_t cap, const char *brand);
 
@@ -25,6 +29,8 @@ bool gx_ranking_moved_after(const gx_session *s, const char *brand, long long ve
  * the few best ones, who can claim only so many. */
 #define GX_PENDING_PER_SLOT 2
 
+/* s's wave score: as ranked, or as it would be (an away expert). */
+double gx_ranking_score(const gx_session *s);
 /* True when s sits on as many offers as it may and still be ranked. */
 bool gx_ranking_saturated(const gx_session *s);
 /* Brings s's place in its brands' rankings in line with its state: in, with its current

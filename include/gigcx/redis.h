@@ -42,6 +42,8 @@ typedef enum {
     GX_SCRIPT_HOOK_EMIT,
     GX_SCRIPT_HOOK_CLAIM,
     GX_SCRIPT_HOOK_DONE,
+    GX_SCRIPT_WAVE_WATCH,
+    GX_SCRIPT_WAVE_DECLINE,
     GX_SCRIPT_COUNT
 } gx_script;
 
@@ -53,6 +55,9 @@ gx_redis *gx_redis_new(uv_loop_t *loop, const char *url, const char *const *chan
 
 /* True while commands can be sent. */
 bool gx_redis_up(const gx_redis *r);
+/* A command unanswered for ms drops the connection (every caller in flight hears no
+ * reply) and it is made again; 0 = wait forever. */
+void gx_redis_set_timeout(gx_redis *r, int ms);
 
 /* Sends one command (argv with lengths; lens may be NULL for C strings). cb may be NULL.
  * Returns 0, or GX_EUNAVAIL when the connection is down (cb is then never called). */

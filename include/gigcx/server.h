@@ -44,10 +44,17 @@ typedef struct {
 } gx_tlocal;
 
 /* Local available experts and staff of one brand, so an offer is not a scan of every socket. */
+/* The states of a brand's copy of its queue (waiting.h). */
+enum { GX_SEED_NONE, GX_SEED_LOADING, GX_SEED_READY };
+
 typedef struct {
     char id[65];
     gx_svec experts; /* borrowed, each knows its position (gx_session.bpos) */
     gx_svec staff;
+    struct gx_waiting **wait; /* owned (waiting.c): the brand's waiting tasks, queue order */
+    int nwait, capwait;
+    int seed;             /* GX_SEED_*: whether wait holds the whole queue yet */
+    gx_svec seed_waiters; /* a reference each: experts to pull for once the seed is in */
 } gx_blocal;
 
 typedef struct gx_server {
@@ -60,8 +67,13 @@ typedef struct gx_server {
     gx_map limits;           /* uid -> gx_userlim (owned): flood limits over a user's sockets */
     gx_map tasks;            /* task id -> gx_tlocal (owned) */
     gx_map brands;           /* brand id -> gx_blocal (owned) */
-    gx_tags tags;            /* languages and skills as bits, for offer eligibility */
-    struct gx_session *all;  /* every live session, linked through next/prev */
+    gx_map waiting;          /* task id -> gx_waiting (owned; waiting.h) */
+    unsigned seed_gen;       /* bumped when the copies of the queues are cleared (pull.c) */
+    char *depth_text;        /* owned (depth.c): queue depths for /metrics */
+    bool depth_reading;
+    gx_svec pull_q;         /* experts who got room this iteration (a reference each) */
+    gx_tags tags;           /* languages and skills as bits, for offer eligibility */
+    struct gx_session *all; /* every live session, linked through next/prev */
     gx_metrics m;
     uint64_t serial;      /* last session serial handed out */
     uint64_t wd_serial;   /* last withdrawal serial (dedups holders) */

@@ -52,6 +52,21 @@ typedef struct {
     int inflight; /* changes sent and not answered yet */
 } gx_rank_moved;
 
+/* An offer an expert or staff member holds: not claimed, not withdrawn (held.c). */
+typedef struct {
+    gx_tlocal *t; /* the task's local entry, kept while the session is among its holders */
+    int prio;
+    long long created, expires; /* ms */
+} gx_held_offer;
+
+/* A task an expert declined, until it is requeued (its expires_at changes then). */
+typedef struct {
+    char task[65];
+    long long expires;
+} gx_declined;
+
+#define GX_DECLINED_MAX 64 /* the latest declines an expert's session remembers */
+
 typedef struct gx_session {
     int refs;
     struct lws *wsi;         /* borrowed; NULL once the socket closed */
@@ -102,12 +117,17 @@ typedef struct gx_session {
     int claiming; /* claims in flight, counted against capacity */
     int *bpos;    /* owned: position in each brand's list, -1 when not listed */
     uint64_t wd_mark;
-    uint64_t of_mark;     /* marks the holders of a task during a wave's fan-out */
-    double rank;          /* experts: wave score (rank.h), as put in the brands' rankings */
-    bool ranked;          /* in the brands' rankings in Redis (ranking.h) */
-    gx_rank_moved *moved; /* owned, one per brand: when its entries there last changed */
-    bool listed;          /* in the local brand lists: available and below capacity */
-    int pending;          /* offers held and not yet withdrawn */
+    uint64_t of_mark;      /* marks the holders of a task during a wave's fan-out */
+    double rank;           /* experts: wave score (rank.h), as put in the brands' rankings */
+    bool ranked;           /* in the brands' rankings in Redis (ranking.h) */
+    gx_rank_moved *moved;  /* owned, one per brand: when its entries there last changed */
+    bool listed;           /* in the local brand lists: available and below capacity */
+    gx_held_offer *offers; /* owned: offers held and not yet withdrawn */
+    int noffers, capoffers;
+    gx_declined *declined; /* owned ring of GX_DECLINED_MAX (decline.c) */
+    int ndeclined, declined_next;
+    bool declines_loaded; /* the declines kept in Redis are in (pulls wait for them) */
+    bool pull_queued;     /* in srv->pull_q (pull.c) */
 
     /* tasks taken part in */
     gx_join *joins; /* owned */

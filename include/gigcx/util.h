@@ -15,6 +15,8 @@ bool gx_id_valid(const char *s);
 /* Copies src into dst (cap bytes, NUL-terminated, cut short if need be): what
  * snprintf(dst, cap, "%s", src) does, for hot paths, without the format machinery. */
 void gx_strlcpy(char *dst, const char *src, size_t cap);
+/* True when a ",a,b," list names v (as the Lua scripts' has() reads it). */
+bool gx_csv_has(const char *csv, const char *v);
 
 /* "gx:{t:<task>}:<kind>", the key of one of a task's records (cut short to cap). */
 void gx_task_key(char *out, size_t cap, const char *task, const char *kind);

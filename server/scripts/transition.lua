@@ -4,7 +4,7 @@
 -- KEYS: task hash. ARGV: action, user (uid), role, now ms, update payload, withdrawal payload
 -- ('' for none), note (summary or reason).
 -- Returns {"ok", new status, brand, priority, created_at, customer's uid, previous
--- assignee's uid, expires_at} or {code}.
+-- assignee's uid, expires_at, topic, language, tier} or {code}.
 local t = redis.call('HMGET', KEYS[1], 'status', 'customer', 'assignee', 'expert', 'staff',
     'brand', 'priority', 'created_at', 'expires_at', 'timeout_ms', 'assignee_role')
 if not t[1] then
@@ -72,4 +72,6 @@ if ARGV[6] ~= '' then
 end
 redis.call('PUBLISH', 'gx:ev:task', ARGV[5])
 local expires = redis.call('HGET', KEYS[1], 'expires_at')
-return {'ok', newstatus, t[6], t[7], t[8], customer, holder, expires}
+local route = redis.call('HMGET', KEYS[1], 'topic', 'language', 'tier')
+return {'ok', newstatus, t[6], t[7], t[8], customer, holder, expires, route[1] or '',
+    route[2] or '', route[3] or '1'}

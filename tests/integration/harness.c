@@ -98,6 +98,32 @@ static bool redis_ping(int port)
     return ok;
 }
 
+char *gxt_redis(gxt_env *env, const char *cmd)
+{
+    int fd = connect_to(env->redis_port);
+    char buf[4096] = "";
+    size_t n = strlen(cmd), have = 0;
+    int want = 1, lines = 0; /* one-line replies, one per command line sent */
+    for (const char *p = strstr(cmd, "\r\n"); p; p = strstr(p + 2, "\r\n"))
+        want++;
+    if (fd >= 0 && write(fd, cmd, n) == (ssize_t)n && write(fd, "\r\n", 2) == 2) {
+        ssize_t got;
+        while (lines < want && have < sizeof(buf) - 1 &&
+               (got = read(fd, buf + have, sizeof(buf) - 1 - have)) > 0) {
+            have += (size_t)got;
+            buf[have] = '\0';
+            lines = 0;
+            for (const char *p = strstr(buf, "\r\n"); p; p = strstr(p + 2, "\r\n"))
+                lines++;
+            if (want == 1) /* a single command: its first read, whatever its shape */
+                break;
+        }
+    }
+    if (fd >= 0)
+        close(fd);
+    return have ? strdup(buf) : NULL;
+}
+
 static void on_tick(uv_timer_t *t)
 {
     (void)t;
@@ -121,10 +147,28 @@ void gxt_redis_start(gxt_env *env)
     char rp[16], log[200];
     snprintf(rp, sizeof(rp), "%d", env->redis_port);
     snprintf(log, sizeof(log), "%s/redis.log", env->dir);
-    char *rargv[] = {"redis-server", "--port",        rp,       "--bind",
-                     "127.0.0.1",    "--save",        "",       "--appendonly",
-                     "yes",          "--appendfsync", "always", "--dir",
-                     env->dir,       "--daemonize",   "no",     NULL};
+    char *rargv[] = {"redis-server",
+                     "--port",
+                     rp,
+                     "--bind",
+                     "127.0.0.1",
+                     "--save",
+                     "",
+                     "--appendonly",
+                     "yes",
+                     "--appendfsync",
+                     "always",
+                     "--dir",
+                     env->dir,
+                     "--daemonize",
+                     "no",
+                     NULL,
+                     NULL,
+                     NULL};
+    if (getenv("GXT_REDIS_DEBUG")) { /* DEBUG POPULATE and friends, for fault tests */
+        rargv[15] = "--enable-debug-command";
+        rargv[16] = "yes";
+    }
     env->redis_pid = spawn(log, rargv);
     for (int i = 0; i < 200 && !redis_ping(env->redis_port); i++)
         usleep(50000);

@@ -60,6 +60,10 @@ int gxt_teardown(gxt_env *env);
  * survives (AOF). */
 void gxt_redis_stop(gxt_env *env);
 void gxt_redis_start(gxt_env *env);
+/* Inline commands (several: "\r\n" between) to the test's redis-server: the first read of
+ * the reply to one, or for several their one-line replies (malloc'd); NULL when nothing
+ * could be sent or nothing came within 10 s. */
+char *gxt_redis(gxt_env *env, const char *cmd);
 /* Sends SIGTERM to node i and returns its exit status (or -1 after 10 s). */
 int gxt_stop_node(gxt_env *env, int i);
 /* Starts node i again (after gxt_stop_node) on its port with extra arguments (may be NULL,

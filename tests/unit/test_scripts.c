@@ -296,6 +296,9 @@ static void test_brand_keys(void **state)
 #define OWN "gx:{b:acme}:rkown"
 #define RK1 "gx:{b:acme}:rk:1:billing:en"
 #define RK2 "gx:{b:acme}:rk:2:billing:en"
+#define WK1 "gx:{b:acme}:rkw:1:billing:en"
+#define WK2 "gx:{b:acme}:rkw:2:billing:en"
+#define DK1 "gx:{b:acme}:decl:t1"
 
 static long long zcard(const char *key)
 {
@@ -305,29 +308,86 @@ static long long zcard(const char *key)
     return n;
 }
 
+/* rank_set's version: the first element of its reply. */
+static long long ver_of(redisReply *r)
+{
+    long long v = r->type == REDIS_REPLY_ARRAY && r->elements ? r->element[0]->integer : -1;
+    freeReplyObject(r);
+    return v;
+}
+
 static void test_rank_set_ignores_older_sessions(void **state)
 {
     (void)state;
-    redisReply *r = run(GX_SCRIPT_RANK_SET, 3, OWN, RK1, RK2, "e1", "5", "add", "700", NULL);
-    assert_int_equal(r->integer, 1);
-    freeReplyObject(r);
+    assert_int_equal(
+        ver_of(run(GX_SCRIPT_RANK_SET, 5, OWN, RK1, RK2, WK1, WK2, "e1", "5", "add", "700", NULL)),
+        1);
     assert_int_equal(zcard(RK1), 1);
     assert_int_equal(zcard(RK2), 1);
     /* the expert's older session (4) closing elsewhere must not take out session 5 */
-    r = run(GX_SCRIPT_RANK_SET, 3, OWN, RK1, RK2, "e1", "4", "del", "0", NULL);
-    assert_int_equal(r->integer, 0);
-    freeReplyObject(r);
+    assert_int_equal(
+        ver_of(run(GX_SCRIPT_RANK_SET, 5, OWN, RK1, RK2, WK1, WK2, "e1", "4", "del", "0", NULL)),
+        0);
     assert_int_equal(zcard(RK1), 1);
-    r = run(GX_SCRIPT_RANK_SET, 3, OWN, RK1, RK2, "e1", "5", "del", "0", NULL);
-    assert_int_equal(r->integer, 2); /* every change bumps the brand's ranking version */
-    freeReplyObject(r);
+    /* every change bumps the brand's ranking version */
+    assert_int_equal(
+        ver_of(run(GX_SCRIPT_RANK_SET, 5, OWN, RK1, RK2, WK1, WK2, "e1", "5", "del", "0", NULL)),
+        2);
     assert_int_equal(zcard(RK1), 0);
     assert_int_equal(zcard(RK2), 0);
     /* and a late add from session 4 stays out */
-    r = run(GX_SCRIPT_RANK_SET, 2, OWN, RK1, "e1", "4", "add", "900", NULL);
+    assert_int_equal(ver_of(run(GX_SCRIPT_RANK_SET, 3, OWN, RK1, WK1, "e1", "4", "add", "900", NULL)),
+                     0);
+    assert_int_equal(zcard(RK1), 0);
+}
+
+static void rank(const char *who, const char *op, const char *score)
+{
+    freeReplyObject(run(GX_SCRIPT_RANK_SET, 3, OWN, RK1, WK1, who, "1", op, score, NULL));
+}
+
+/* The waves give way: a task whose cut-off nobody ready reaches any more is named. */
+static void test_rank_set_names_tasks_nobody_reached_can_take(void **state)
+{
+    (void)state;
+    rank("e1", "add", "300");
+    rank("e2", "add", "200");
+    redisReply *r = run(GX_SCRIPT_WAVE_WATCH, 2, RK1, WK1, "t1", "300", NULL);
+    assert_int_equal(r->integer, 0); /* e1 can take it */
+    freeReplyObject(r);
+    r = run(GX_SCRIPT_WAVE_WATCH, 2, RK1, WK1, "t2", "200", NULL);
     assert_int_equal(r->integer, 0);
     freeReplyObject(r);
-    assert_int_equal(zcard(RK1), 0);
+    r = run(GX_SCRIPT_RANK_SET, 3, OWN, RK1, WK1, "e1", "1", "del", "0", NULL);
+    assert_int_equal(r->elements, 2); /* t1's wave reached e1 only; t2's reaches e2 still */
+    assert_string_equal(r->element[1]->str, "t1");
+    freeReplyObject(r);
+    r = run(GX_SCRIPT_RANK_SET, 3, OWN, RK1, WK1, "e2", "1", "del", "0", NULL);
+    assert_int_equal(r->elements, 2);
+    assert_string_equal(r->element[1]->str, "t2");
+    freeReplyObject(r);
+    r = run(GX_SCRIPT_WAVE_WATCH, 2, RK1, WK1, "t3", "100", NULL);
+    assert_int_equal(r->integer, 1); /* nobody ready at all: give way at once */
+    freeReplyObject(r);
+    r = run(GX_SCRIPT_WAVE_WATCH, 2, RK1, WK1, "t3", "-", NULL);
+    assert_int_equal(r->integer, 0); /* the last wave: no longer watched */
+    freeReplyObject(r);
+    assert_int_equal(zcard(WK1), 2);
+}
+
+/* A decline gives way when every ready expert the wave reached declined. */
+static void test_wave_decline_counts_who_is_left(void **state)
+{
+    (void)state;
+    rank("e1", "add", "300");
+    rank("e2", "add", "200");
+    freeReplyObject(run(GX_SCRIPT_WAVE_WATCH, 2, RK1, WK1, "t1", "200", NULL));
+    redisReply *r = run(GX_SCRIPT_WAVE_DECLINE, 3, RK1, WK1, DK1, "t1", "e1", "60", NULL);
+    assert_int_equal(r->integer, 0); /* e2 is left */
+    freeReplyObject(r);
+    r = run(GX_SCRIPT_WAVE_DECLINE, 3, RK1, WK1, DK1, "t1", "e2", "60", NULL);
+    assert_int_equal(r->integer, 1);
+    freeReplyObject(r);
 }
 
 /* wave_cut: {version, score at the place}, "-" when nobody ranks below the place. */
@@ -346,11 +406,11 @@ static void test_wave_cut_reads_score_and_version(void **state)
     expect_cut("0", "0", "-"); /* nobody ranked yet */
     const char *who[] = {"e1", "e2", "e3"}, *score[] = {"300", "200", "100"};
     for (int i = 0; i < 3; i++)
-        freeReplyObject(run(GX_SCRIPT_RANK_SET, 2, OWN, RK1, who[i], "1", "add", score[i], NULL));
+        rank(who[i], "add", score[i]);
     expect_cut("0", "3", "300");
     expect_cut("1", "3", "200");
     expect_cut("2", "3", "-"); /* the last place: the wave reaches everyone */
-    freeReplyObject(run(GX_SCRIPT_RANK_SET, 2, OWN, RK1, "e1", "1", "del", "0", NULL));
+    rank("e1", "del", "0");
     expect_cut("0", "4", "200"); /* e1 left at version 4: a cut read at 3 counted it */
 }
 
@@ -525,6 +585,8 @@ int main(void)
         cmocka_unit_test_setup(test_escalation_goes_to_staff, flush),
         cmocka_unit_test_setup(test_brand_keys, flush),
         cmocka_unit_test_setup(test_rank_set_ignores_older_sessions, flush),
+        cmocka_unit_test_setup(test_rank_set_names_tasks_nobody_reached_can_take, flush),
+        cmocka_unit_test_setup(test_wave_decline_counts_who_is_left, flush),
         cmocka_unit_test_setup(test_wave_cut_reads_score_and_version, flush),
         cmocka_unit_test_setup(test_outcome_keeps_the_newest, flush),
         cmocka_unit_test_setup(test_wave_due_leases, flush),

@@ -1,0 +1,16 @@
+/* offer.decline (decline.c): an expert says no to an offer. The task is not offered to them
+ * again until it is requeued (its expires_at changes then), across reconnects: the
+ * session remembers its latest declines, and Redis keeps them for the next session. */
+#ifndef GIGCX_DECLINE_H
+#define GIGCX_DECLINE_H
+
+#include <jansson.h>
+#include "gigcx/session.h"
+
+void gx_on_offer_decline(gx_session *s, json_t *msg, const char *ref);
+/* True when s declined this task (at this expiry, i.e. since it was last queued). */
+bool gx_declined_has(const gx_session *s, const char *task, long long expires);
+/* Reads the expert's declines kept in Redis; pulls wait until they are in. */
+void gx_declines_load(gx_session *s);
+
+#endif

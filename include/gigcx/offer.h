@@ -1,0 +1,75 @@
+/* What the offer modules share (offers.c, backlog.c, pull.c): reading a task's offer
+ * fields, building its frame, and handing an offer to a session. */
+#ifndef GIGCX_OFFER_H
+#define GIGCX_OFFER_H
+
+#include <jansson.h>
+#include "gigcx/handlers.h"
+#include "gigcx/session.h"
+#include "gigcx/waiting.h"
+
+/* The fields gx_offer_read asks for, in this order. */
+enum {
+    O_BRAND,
+    O_TOPIC,
+    O_LANG,
+    O_PRIO,
+    O_PREVIEW,
+    O_PAY,
+    O_CREATED,
+    O_EXPIRES,
+    O_STATUS,
+    O_TIER,
+    O_ASSIGNEE,
+    O_WAVE,
+    O_WAVE_MIN,
+    O_WAVE_K,
+    O_WAVE_T,
+    O_N
+};
+extern const char *const gx_offer_fields[O_N];
+
+/* The 'O' event's header fields: O, brand, language, topic, tier, task, cut-off, ranking
+ * version, priority, created, expires, wave size, wave number (gx_offer_announce). */
+#define GX_OFFER_HEADER_FIELDS 13
+
+/* HMGETs the task's offer fields; cb gets the reply. 0 or an error code. */
+int gx_offer_read(gx_server *srv, const char *task, gx_redis_cb cb, void *priv);
+/* The spec of a task from gx_offer_read's reply (strings borrowed from r). */
+gx_offer_spec gx_offer_spec_of(const redisReply *r);
+/* The offer frame for a task (new reference); wave < 0 for none. */
+json_t *gx_offer_json(const char *task, const gx_offer_spec *sp, int wave);
+
+/* What an offer is ordered and declined by, for the list of offers its holder keeps. */
+typedef struct {
+    int prio;
+    long long created, expires;
+} gx_offer_key;
+
+/* Sends s the offer b of t's task and makes s one of its holders. */
+void gx_offer_give(gx_session *s, gx_tlocal *t, gx_buf *b, const gx_offer_key *k);
+/* The same from this node's copy of the queue. */
+void gx_offer_hand(gx_session *s, gx_waiting *w);
+
+/* pull.c: s got room (a task ended, a claim lost, an offer withdrawn, capacity raised,
+ * available again): before the loop waits, s is offered the waiting tasks whose wave
+ * reached it, priority first, up to the spreading limit. Cheap when s has no room. */
+void gx_offer_room(gx_session *s);
+/* Runs the pulls gx_offer_room asked for (main.c, once per loop iteration). */
+void gx_offer_pulls(gx_server *srv);
+/* The subscriber was away: the copies of the queue may miss withdrawals; read them again. */
+void gx_offer_reseed(gx_server *srv);
+/* True when every brand of s has its queue copied here (seeding those that have not). */
+bool gx_offer_seeded(gx_session *s);
+
+/* backlog.c: reads the first max tasks of the given queues (merged by score) and their
+ * offer fields; done gets them in queue order, a state NULL for a task withdrawn since
+ * (or unreadable); failed when Redis did not answer. */
+typedef void (*gx_qread_done)(gx_server *srv, void *priv, bool failed, size_t n,
+                              const char *const *tasks, redisReply *const *states);
+void gx_qread(gx_server *srv, const char *const *queues, int nqueues, int max, gx_qread_done done,
+              void *priv);
+/* Staff: sends s up to 50 escalated, unclaimed tasks of its brands. */
+void gx_offer_staff_backlog(gx_session *s);
+
+#endif

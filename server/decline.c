@@ -1,0 +1,81 @@
+/* offer.decline (see decline.h). */
+#include "gigcx/decline.h"
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "gigcx/error.h"
+#include "gigcx/held.h"
+#include "gigcx/offer.h"
+#include "gigcx/ranking.h"
+#include "gigcx/request.h"
+#include "gigcx/util.h"
+#include "gigcx/waves.h"
+
+#define GX_DECLINES_TTL_S 86400 /* longer than any queue time-out */
+
+bool gx_declined_has(const gx_session *s, const char *task, long long expires)
+{
+    for (int i = 0; i < s->ndeclined; i++)
+        if (s->declined[i].expires == expires && strcmp(s->declined[i].task, task) == 0)
+            return true;
+    return false;
+}
+
+/* Keeps the decline in the session's ring (the oldest goes when it is full). */
+static void remember(gx_session *s, const char *task, long long expires)
+{
+    if (!s->declined && !(s->declined = calloc(GX_DECLINED_MAX, sizeof(*s->declined))))
+        return;
+    gx_declined *d = &s->declined[s->declined_next];
+    gx_strlcpy(d->task, task, sizeof(d->task));
+    d->expires = expires;
+    s->declined_next = (s->declined_next + 1) % GX_DECLINED_MAX;
+    if (s->ndeclined < GX_DECLINED_MAX)
+        s->ndeclined++;
+}
+
+void gx_on_offer_decline(gx_session *s, json_t *msg, const char *ref)
+{
+    const char *task = gx_field_id(s, msg, "task", ref);
+    if (!task)
+        return;
+    int i = gx_held_find(s, task);
+    if (i < 0) {
+        gx_session_error(s, GX_ENOTFOUND, ref, "no open offer of task %s", task);
+        return;
+    }
+    gx_server *srv = s->srv;
+    long long expires = s->offers[i].expires;
+    remember(s, task, expires);
+    gx_redis_cmd(srv->redis, NULL, NULL, "HSET gx:u:%s:declined %s %lld", s->who.uid, task,
+                 expires);
+    gx_redis_cmd(srv->redis, NULL, NULL, "EXPIRE gx:u:%s:declined %d", s->who.uid,
+                 GX_DECLINES_TTL_S);
+    gx_held_withdraw(s, i, "declined", ref);
+    srv->m.offers_declined++;
+    gx_waiting *w = gx_waiting_get(srv, task);
+    if (w) /* nobody else reached may be left: the next wave, then */
+        gx_waves_declined(srv, w, s->who.uid);
+    gx_ranking_sync(s);
+    gx_offer_room(s);
+}
+
+static void on_declines(redisReply *r, void *priv)
+{
+    gx_session *s = priv;
+    for (size_t i = 0; r && r->type == REDIS_REPLY_ARRAY && i + 1 < r->elements; i += 2)
+        if (r->element[i]->type == REDIS_REPLY_STRING && gx_id_valid(r->element[i]->str))
+            remember(s, r->element[i]->str, atoll(r->element[i + 1]->str));
+    s->declines_loaded = true; /* without Redis, none: the claim script still decides */
+    gx_offer_room(s);
+    gx_session_unref(s);
+}
+
+void gx_declines_load(gx_session *s)
+{
+    if (gx_redis_cmd(s->srv->redis, on_declines, gx_session_ref(s), "HGETALL gx:u:%s:declined",
+                     s->who.uid)) {
+        s->declines_loaded = true;
+        gx_session_unref(s);
+    }
+}
