@@ -291,7 +291,7 @@ int gxlt_scenario_validate(const gxlt_scenario *s, char *err, size_t errlen)
     if (s->backlog > 0 && s->experts < 1)
         return bad(err, errlen, "experts", "at least 1 to drain a backlog");
     if (s->backlog == 0 && gxlt_scenario_has_drain_slo(s))
-        return bad(err, errlen, "slo", "latency limits only: the drain limits need a backlog");
+        return bad(err, errlen, "slo", "only latency limits (metric.pNN_ms) when backlog is 0");
     return 0;
 }
 
