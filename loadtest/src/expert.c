@@ -6,7 +6,8 @@
  * In a drain run (backlog > 0) they work like the console with a person who never pauses:
  * the open offers are kept in order (priority first, then the task's created_at, then
  * arrival), any offer.withdrawn removes one whatever its reason; each free slot claims the
- * first open offer not already being claimed (after claim_think, 0 = at once); a conflict
+ * first open offer not already being claimed (claim_pick "random": any of them; after
+ * claim_think, 0 = at once); a conflict
  * drops that offer and the next is tried at once; capacity stops claiming until a slot
  * frees (or a second passed); an assigned task is resolved after handle_ms. */
 #include <stdio.h>
@@ -185,17 +186,36 @@ static gxlt_task *inflight_take(gxlt_expert *e, const char *ref)
     return NULL;
 }
 
-/* Each free slot claims the first open offer not already being claimed. */
+/* The open offer a free slot claims: the first not already being claimed, or with
+ * claim_pick "random" any of them. NULL when none. */
+static gxlt_task *pick(gxlt_expert *e)
+{
+    int n = 0;
+    for (int i = 0; i < e->noffers; i++) {
+        if (inflight_index(e, e->offers[i]) >= 0)
+            continue;
+        if (!e->run->sc.claim_random)
+            return e->offers[i];
+        n++;
+    }
+    int k = n ? (int)(random() % n) : 0;
+    for (int i = 0; n && i < e->noffers; i++)
+        if (inflight_index(e, e->offers[i]) < 0 && k-- == 0)
+            return e->offers[i];
+    return NULL;
+}
+
+/* Each free slot claims an open offer not already being claimed. */
 static void drain_claim(gxlt_expert *e)
 {
     gxlt_run *run = e->run;
     e->thinking = false;
     if (!e->welcomed || !e->avail || e->blocked)
         return;
-    for (int i = 0; i < e->noffers && has_room(e) && e->ninflight < GXLT_INFLIGHT_MAX; i++) {
-        gxlt_task *t = e->offers[i];
-        if (inflight_index(e, t) >= 0)
-            continue;
+    while (has_room(e) && e->ninflight < GXLT_INFLIGHT_MAX) {
+        gxlt_task *t = pick(e);
+        if (!t)
+            break;
         char ref[48];
         uint64_t seq = ++e->claim_seq;
         snprintf(ref, sizeof(ref), "c%llu.%llu", (unsigned long long)gxlt_now_us(),

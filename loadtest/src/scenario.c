@@ -96,6 +96,17 @@ static int p_profile(gxlt_scenario *s, size_t off, json_t *v, char *err, size_t 
     return 0;
 }
 
+/* "claim_pick": "first" (the console's top offer) or "random" (any open offer). */
+static int p_pick(gxlt_scenario *s, size_t off, json_t *v, char *err, size_t errlen)
+{
+    (void)off, (void)err, (void)errlen;
+    const char *str = json_string_value(v);
+    if (!str || (strcmp(str, "first") != 0 && strcmp(str, "random") != 0))
+        return -2;
+    s->claim_random = strcmp(str, "random") == 0;
+    return 0;
+}
+
 /* "slo": {"claim_rtt.p99_ms": 10, ...}: latency percentiles, and for a drain run the
  * scalar limits of gxlt_drain_slo, named without a dot: {"idle_share_max": 0.01, ...}. */
 static const char *const slo_metrics[] = {"connect",    "offer_delivery", "claim_rtt", "chat_rtt",
@@ -217,6 +228,7 @@ static const struct {
     F(backlog, p_int, "an integer >= 0 (tasks created at once; 0 = not a drain run)"),
     F(handle_ms, p_range, "milliseconds, or [min, max]"),
     F(timeout_s, p_num, "seconds > 0"),
+    {"claim_pick", 0, p_pick, "\"first\" or \"random\""},
     {"slo", 0, p_slo,
      "an object of metric.pNN_ms: number (and for a drain makespan_ratio_max, makespan_slack_s, "
      "idle_share_max, fairness_max_over_median: number)"},

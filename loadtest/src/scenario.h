@@ -62,6 +62,7 @@ typedef struct {
     int backlog;          /* tasks (0 = not a drain run) */
     gxlt_range handle_ms; /* how long an expert holds a task before resolving it */
     double timeout_s;     /* the longest a drain may take, from its first task */
+    bool claim_random;    /* drain: claim a random open offer, not the first (claim_pick) */
     gxlt_slo slo[GXLT_SLO_MAX];
     int nslo;
     gxlt_drain_slo dslo;
