@@ -14,23 +14,26 @@ struct gxlt_post {
     uint64_t t_req; /* set by the REST worker as the request goes out */
 };
 
-/* Brings the idle integral up to now. Called before every change of free_slots or
- * waiting, so the state was constant since the last call: the integral is exact at events
- * (to the tester's knowledge of them), not sampled. */
+/* Brings the integrals up to now. Called before every change of free_slots,
+ * claiming_slots or waiting, so the state was constant since the last call: the integrals
+ * are exact at events (to the tester's knowledge of them), not sampled. */
 static void integrate(gxlt_run *run, uint64_t now)
 {
     gxlt_drain *d = &run->dr;
-    if (d->waiting > 0 && d->free_slots > 0 && now > d->idle_since_us)
+    if (d->waiting > 0 && now > d->idle_since_us) {
         d->idle_slot_us += (double)(now - d->idle_since_us) * d->free_slots;
+        d->claiming_slot_us += (double)(now - d->idle_since_us) * d->claiming_slots;
+    }
     d->idle_since_us = now;
 }
 
-void gxlt_drain_slots(gxlt_run *run, int delta)
+void gxlt_drain_slots(gxlt_run *run, int dfree, int dclaiming)
 {
-    if (!run->dr.on || !delta)
+    if (!run->dr.on || (!dfree && !dclaiming))
         return;
     integrate(run, gxlt_now_us());
-    run->dr.free_slots += delta;
+    run->dr.free_slots += dfree;
+    run->dr.claiming_slots += dclaiming;
 }
 
 void gxlt_drain_known(gxlt_run *run, gxlt_task *t)
@@ -178,7 +181,7 @@ json_t *gxlt_drain_report(gxlt_run *run)
     const gxlt_hist *w = &st->total[M_WAIT];
     json_t *r = json_pack(
         "{s:i, s:i, s:i, s:[f, f], s:f, s:b, s:b, s:I, s:I, s:I, s:f, s:f, s:f, s:f, s:f, s:f,"
-        " s:{s:I, s:f, s:f, s:f}, s:f, s:f, s:f, s:i, s:i}",
+        " s:{s:I, s:f, s:f, s:f}, s:f, s:f, s:f, s:f, s:f, s:i, s:i}",
         "backlog", sc->backlog, "experts", sc->experts, "capacity", sc->capacity, "handle_ms",
         sc->handle_ms.lo, sc->handle_ms.hi, "handle_mean_s", mean_h, "complete", complete,
         "timed_out", d->timed_out, "created", (json_int_t)st->tasks_created, "assigned",
@@ -188,8 +191,9 @@ json_t *gxlt_drain_report(gxlt_run *run)
         ideal > 0 ? ms_resolved / ideal : 0.0, "queue_wait_ms", "n", (json_int_t)w->n, "p50",
         (double)gxlt_hist_pct(w, 50) / 1000.0, "p99", (double)gxlt_hist_pct(w, 99) / 1000.0, "max",
         (double)w->max_us / 1000.0, "idle_slot_s", idle_s, "slot_s", slot_s, "idle_share",
-        slot_s > 0 ? idle_s / slot_s : 0.0, "free_slots_at_end", d->free_slots, "waiting_at_end",
-        d->waiting);
+        slot_s > 0 ? idle_s / slot_s : 0.0, "claiming_slot_s", d->claiming_slot_us / 1e6,
+        "claiming_share", slot_s > 0 ? d->claiming_slot_us / 1e6 / slot_s : 0.0,
+        "free_slots_at_end", d->free_slots, "waiting_at_end", d->waiting);
     json_t *f =
         json_pack("{s:f, s:i, s:i, s:f}", "median", median, "max", max, "min", min, "gini", gini);
     /* undefined when the median expert took nothing (fewer tasks than half the experts) */

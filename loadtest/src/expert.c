@@ -85,17 +85,23 @@ static bool has_room(const gxlt_expert *e)
     return e->held + e->claiming < e->cap;
 }
 
-/* Free slots as a drain counts them: connected, available, capacity less held tasks and
- * claims in flight. Every change goes to gxlt_drain_slots (the idle integral). */
-static int slots_free(const gxlt_expert *e)
+/* Slots as a drain counts them, of a connected, available expert: free (capacity less held
+ * tasks and claims in flight) and claiming. Every change goes to gxlt_drain_slots (the
+ * integrals while work waits). */
+typedef struct {
+    int free, claiming;
+} slots_t;
+
+static slots_t slots_of(const gxlt_expert *e)
 {
     int f = e->cap - e->held - e->claiming;
-    return e->avail && f > 0 ? f : 0;
+    return e->avail ? (slots_t){f > 0 ? f : 0, e->claiming} : (slots_t){0, 0};
 }
 
-static void slots_changed(gxlt_expert *e, int before)
+static void slots_changed(gxlt_expert *e, slots_t before)
 {
-    gxlt_drain_slots(e->run, slots_free(e) - before);
+    slots_t now = slots_of(e);
+    gxlt_drain_slots(e->run, now.free - before.free, now.claiming - before.claiming);
 }
 
 static void set_avail(gxlt_expert *e, bool avail)
@@ -225,7 +231,7 @@ static void drain_claim(gxlt_expert *e)
         json_decref(m);
         if (!sent)
             break;
-        int f0 = slots_free(e);
+        slots_t f0 = slots_of(e);
         e->inflight[e->ninflight].t = t;
         e->inflight[e->ninflight++].seq = seq;
         e->claiming++;
@@ -300,7 +306,7 @@ static void drop_hold(gxlt_expert *e, gxlt_task *t)
     int i = hold_index(e, t);
     if (i < 0)
         return;
-    int f0 = slots_free(e);
+    slots_t f0 = slots_of(e);
     e->holds[i] = e->holds[--e->nholds];
     e->replies[i] = e->replies[e->nholds];
     e->held--;
@@ -351,7 +357,7 @@ static void on_assigned(gxlt_expert *e, json_t *m, uint64_t now)
     gxlt_run *run = e->run;
     gxlt_task *t = gxlt_task_get(run, json_string_value(json_object_get(m, "task")));
     const char *ref = json_string_value(json_object_get(m, "ref"));
-    int f0 = slots_free(e);
+    slots_t f0 = slots_of(e);
     if (ref && ref[0] == 'c') {
         e->claiming--;
         inflight_take(e, ref);
@@ -471,7 +477,7 @@ static void on_error(gxlt_expert *e, const char *code, const char *ref, uint64_t
     bool conflict = code && strcmp(code, "conflict") == 0;
     bool capacity = code && strcmp(code, "capacity") == 0;
     if (claim) {
-        int f0 = slots_free(e);
+        slots_t f0 = slots_of(e);
         e->claiming--;
         gxlt_task *t = inflight_take(e, ref);
         gxlt_observe(e->run, M_CLAIM, now - strtoull(ref + 1, NULL, 10));
@@ -508,7 +514,7 @@ static void on_presence(gxlt_expert *e, json_t *m)
 {
     const char *status = json_string_value(json_object_get(m, "status"));
     json_int_t cap = json_integer_value(json_object_get(m, "capacity"));
-    int f0 = slots_free(e);
+    slots_t f0 = slots_of(e);
     set_avail(e, e->welcomed && status && strcmp(status, "available") == 0);
     if (cap > 0)
         e->cap = (int)cap;
@@ -688,7 +694,7 @@ static void on_close(gxc_conn *c, int code, void *user)
     gxlt_run *run = e->run;
     handshake_over(e);
     e->c = NULL;
-    int f0 = slots_free(e);
+    slots_t f0 = slots_of(e);
     set_welcomed(e, false);
     set_avail(e, false);
     e->claiming = 0;

@@ -261,16 +261,17 @@ static void progress(lt *t, uint64_t now)
     for (int v = 0; v < V_COUNT; v++)
         viol += run->st.v[v];
     if (run->dr.on) {
-        fprintf(stderr,
-                "%s[%5.1fs %-7s] experts %d/%d available %d  tasks created %llu/%d assigned "
-                "%llu resolved %llu  waiting %d free slots %d  claims %llu/s  violations %llu%s",
-                run->progress_tty ? "\r" : "", since, phase_name[t->phase],
-                gxlt_experts_welcomed(run), run->sc.experts, gxlt_experts_available(run),
-                (unsigned long long)run->st.tasks_created, run->sc.backlog,
-                (unsigned long long)run->st.tasks_assigned,
-                (unsigned long long)run->st.tasks_resolved, run->dr.waiting, run->dr.free_slots,
-                (unsigned long long)s->claims, (unsigned long long)viol,
-                run->progress_tty ? "   " : "\n");
+        fprintf(
+            stderr,
+            "%s[%5.1fs %-7s] experts %d/%d available %d  tasks created %llu/%d assigned "
+            "%llu resolved %llu  waiting %d free slots %d claiming %d  claims %llu/s  violations "
+            "%llu%s",
+            run->progress_tty ? "\r" : "", since, phase_name[t->phase], gxlt_experts_welcomed(run),
+            run->sc.experts, gxlt_experts_available(run), (unsigned long long)run->st.tasks_created,
+            run->sc.backlog, (unsigned long long)run->st.tasks_assigned,
+            (unsigned long long)run->st.tasks_resolved, run->dr.waiting, run->dr.free_slots,
+            run->dr.claiming_slots, (unsigned long long)s->claims, (unsigned long long)viol,
+            run->progress_tty ? "   " : "\n");
         return;
     }
     fprintf(stderr,

@@ -297,8 +297,11 @@ static void print_drain(FILE *f, json_t *d)
             num(d, "rounds"), num(d, "handle_mean_s"), num(d, "makespan_ratio"));
     fprintf(f, "  queue wait p50 %.1f ms, p99 %.1f ms, max %.1f ms\n", num(w, "p50"), num(w, "p99"),
             num(w, "max"));
-    fprintf(f, "  idle slot-seconds while work waited %.3f (%.4f%% of %.1f slot-s)\n",
-            num(d, "idle_slot_s"), 100 * num(d, "idle_share"), num(d, "slot_s"));
+    fprintf(f,
+            "  idle slot-seconds while work waited %.3f (%.4f%% of %.1f slot-s); with a claim in "
+            "flight %.3f (%.4f%%)\n",
+            num(d, "idle_slot_s"), 100 * num(d, "idle_share"), num(d, "slot_s"),
+            num(d, "claiming_slot_s"), 100 * num(d, "claiming_share"));
     fprintf(f, "  tasks per expert: median %.1f, min %d, max %d, max/median ", num(e, "median"),
             (int)json_integer_value(json_object_get(e, "min")),
             (int)json_integer_value(json_object_get(e, "max")));

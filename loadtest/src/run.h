@@ -90,10 +90,11 @@ typedef struct {
     int posted, answered; /* creating requests sent, and answered (201 or not) */
     uint64_t first_created_us, last_created_us, last_assigned_us, last_resolved_us;
     /* idle slots: free slots of connected, available experts (capacity - held - claims in
-     * flight), integrated over the time at least one known task waits */
-    int free_slots, waiting;
+     * flight), integrated over the time at least one known task waits; and beside them the
+     * slots with a claim in flight (a herd of claims ties slots up without holding work) */
+    int free_slots, claiming_slots, waiting;
     uint64_t idle_since_us;
-    double idle_slot_us;
+    double idle_slot_us, claiming_slot_us;
 } gxlt_drain;
 
 typedef void (*gxlt_event_fn)(void *actor, void *arg);
@@ -213,8 +214,9 @@ void gxlt_customers_free(gxlt_run *run);
 void gxlt_drain_start(gxlt_run *run);
 /* Every creating request answered and every created task resolved. */
 bool gxlt_drain_done(const gxlt_run *run);
-/* An expert's free slots changed by delta (the idle integral is brought up to now first). */
-void gxlt_drain_slots(gxlt_run *run, int delta);
+/* An expert's free slots and claims in flight changed by these (the integrals are brought
+ * up to now first). */
+void gxlt_drain_slots(gxlt_run *run, int dfree, int dclaiming);
 /* The tester learned that t exists / saw it assigned (first: for the first time) / saw a
  * task resolved. */
 void gxlt_drain_known(gxlt_run *run, gxlt_task *t);

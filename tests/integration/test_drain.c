@@ -105,11 +105,14 @@ static void test_drain_smoke(void **state)
                 num(w, "p99") <= num(w, "max") * 1.02);
     assert_true(num(w, "max") <= ms_a * 1000 * 1.02 + 1);
 
-    /* idle slot-seconds: a share of the makespan's 60 slots */
-    double idle = num(d, "idle_slot_s"), slot_s = num(d, "slot_s");
+    /* idle slot-seconds, and those with a claim in flight: shares of the makespan's 60 slots */
+    double idle = num(d, "idle_slot_s"), claiming = num(d, "claiming_slot_s"),
+           slot_s = num(d, "slot_s");
     assert_true(fabs(slot_s - 60 * ms_r) < 1e-3 * slot_s);
-    assert_true(idle >= 0 && idle <= slot_s);
+    assert_true(idle >= 0 && claiming > 0 && idle + claiming <= slot_s);
     assert_true(fabs(num(d, "idle_share") - idle / slot_s) <= 1e-4 * idle / slot_s + 1e-9);
+    assert_true(fabs(num(d, "claiming_share") - claiming / slot_s) <=
+                1e-4 * claiming / slot_s + 1e-9);
     assert_int_equal(json_integer_value(json_object_get(d, "waiting_at_end")), 0);
 
     /* tasks per expert: 200 over 20 experts */
