@@ -1,11 +1,21 @@
 /* Simulated experts: connect, say hello (resuming held tasks after a drop), go available,
  * take offers, claim after a think time, answer each customer message once and resolve
  * after the scenario's number of messages. They measure offer delivery, claim round trip,
- * chat latency and queue wait, and check claims and withdrawals. */
+ * chat latency and queue wait, and check claims and withdrawals.
+ *
+ * In a drain run (backlog > 0) they work like the console with a person who never pauses:
+ * the open offers are kept in order (priority first, then the task's created_at, then
+ * arrival), any offer.withdrawn removes one whatever its reason; each free slot claims the
+ * first open offer not already being claimed (claim_pick "random": any of them; after
+ * claim_think, 0 = at once); a conflict
+ * drops that offer and the next is tried at once; capacity stops claiming until a slot
+ * frees (or a second passed); an assigned task is resolved after handle_ms. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "run.h"
+
+#define GXLT_INFLIGHT_MAX 16 /* capacity is at most 10 */
 
 struct gxlt_expert {
     gxlt_run *run; /* borrowed */
@@ -24,6 +34,16 @@ struct gxlt_expert {
     int nholds, capholds;
     int *replies; /* per hold: messages answered */
     uint64_t seq;
+    bool avail;   /* the server answered presence.set available, and the socket is up */
+    int cap;      /* capacity, as the server's presence reply gave it */
+    int tasks;    /* assigned over the run */
+    bool blocked; /* drain: refused for capacity; no claim until a slot frees */
+    struct {
+        gxlt_task *t;
+        uint64_t seq;
+    } inflight[GXLT_INFLIGHT_MAX]; /* drain: claims sent and not answered */
+    int ninflight;
+    uint64_t claim_seq;
 };
 
 static void expert_connect(gxlt_expert *e);
@@ -52,19 +72,48 @@ static int find(void **arr, int n, void *v)
     return -1;
 }
 
+/* Keeps the others in order: the oldest open offer stays first. */
 static void remove_offer(gxlt_expert *e, gxlt_task *t)
 {
     int i = find((void **)e->offers, e->noffers, t);
     if (i >= 0)
-        e->offers[i] = e->offers[--e->noffers];
+        memmove(e->offers + i, e->offers + i + 1, (size_t)(--e->noffers - i) * sizeof(*e->offers));
 }
 
 static bool has_room(const gxlt_expert *e)
 {
-    return e->held + e->claiming < e->run->sc.capacity;
+    return e->held + e->claiming < e->cap;
+}
+
+/* Slots as a drain counts them, of a connected, available expert: free (capacity less held
+ * tasks and claims in flight) and claiming. Every change goes to gxlt_drain_slots (the
+ * integrals while work waits). */
+typedef struct {
+    int free, claiming;
+} slots_t;
+
+static slots_t slots_of(const gxlt_expert *e)
+{
+    int f = e->cap - e->held - e->claiming;
+    return e->avail ? (slots_t){f > 0 ? f : 0, e->claiming} : (slots_t){0, 0};
+}
+
+static void slots_changed(gxlt_expert *e, slots_t before)
+{
+    slots_t now = slots_of(e);
+    gxlt_drain_slots(e->run, now.free - before.free, now.claiming - before.claiming);
+}
+
+static void set_avail(gxlt_expert *e, bool avail)
+{
+    if (e->avail != avail)
+        e->run->available_now += avail ? 1 : -1;
+    e->avail = avail;
 }
 
 static void claim_next(void *actor, void *arg);
+static void kick(gxlt_expert *e);
+static int hold_index(gxlt_expert *e, gxlt_task *t);
 
 static void maybe_think(gxlt_expert *e)
 {
@@ -98,6 +147,155 @@ static void claim_next(void *actor, void *arg)
     maybe_think(e);
 }
 
+/* ---- drain: claiming like the console ---- */
+
+/* Whether offer a goes before offer b: higher priority first, then older. */
+static bool goes_before(const gxlt_task *a, const gxlt_task *b)
+{
+    if (a->prio != b->prio)
+        return a->prio > b->prio;
+    return a->created_ms < b->created_ms;
+}
+
+/* In order; among equal keys after those already there (the order they arrived in). */
+static void insert_offer(gxlt_expert *e, gxlt_task *t)
+{
+    if (!push((void ***)&e->offers, &e->noffers, &e->capoffers, t))
+        return;
+    int i = e->noffers - 1;
+    for (; i > 0 && goes_before(t, e->offers[i - 1]); i--)
+        e->offers[i] = e->offers[i - 1];
+    e->offers[i] = t;
+}
+
+static int inflight_index(const gxlt_expert *e, const gxlt_task *t)
+{
+    for (int i = 0; i < e->ninflight; i++)
+        if (e->inflight[i].t == t)
+            return i;
+    return -1;
+}
+
+/* The claim a reply answers, by the sequence number in its ref ("c<us>.<seq>"), taken out
+ * of the claims in flight; NULL when none. */
+static gxlt_task *inflight_take(gxlt_expert *e, const char *ref)
+{
+    const char *dot = ref ? strchr(ref, '.') : NULL;
+    uint64_t seq = dot ? strtoull(dot + 1, NULL, 10) : 0;
+    for (int i = 0; seq && i < e->ninflight; i++) {
+        if (e->inflight[i].seq != seq)
+            continue;
+        gxlt_task *t = e->inflight[i].t;
+        e->inflight[i] = e->inflight[--e->ninflight];
+        return t;
+    }
+    return NULL;
+}
+
+/* The open offer a free slot claims: the first not already being claimed, or with
+ * claim_pick "random" any of them. NULL when none. */
+static gxlt_task *pick(gxlt_expert *e)
+{
+    int n = 0;
+    for (int i = 0; i < e->noffers; i++) {
+        if (inflight_index(e, e->offers[i]) >= 0)
+            continue;
+        if (!e->run->sc.claim_random)
+            return e->offers[i];
+        n++;
+    }
+    int k = n ? (int)(random() % n) : 0;
+    for (int i = 0; n && i < e->noffers; i++)
+        if (inflight_index(e, e->offers[i]) < 0 && k-- == 0)
+            return e->offers[i];
+    return NULL;
+}
+
+/* Each free slot claims an open offer not already being claimed. */
+static void drain_claim(gxlt_expert *e)
+{
+    gxlt_run *run = e->run;
+    e->thinking = false;
+    if (!e->welcomed || !e->avail || e->blocked)
+        return;
+    while (has_room(e) && e->ninflight < GXLT_INFLIGHT_MAX) {
+        gxlt_task *t = pick(e);
+        if (!t)
+            break;
+        char ref[48];
+        uint64_t seq = ++e->claim_seq;
+        snprintf(ref, sizeof(ref), "c%llu.%llu", (unsigned long long)gxlt_now_us(),
+                 (unsigned long long)seq);
+        json_t *m = json_pack("{s:s, s:s, s:s}", "type", "task.claim", "task", t->id, "ref", ref);
+        bool sent = gxlt_send(e->c, m);
+        json_decref(m);
+        if (!sent)
+            break;
+        slots_t f0 = slots_of(e);
+        e->inflight[e->ninflight].t = t;
+        e->inflight[e->ninflight++].seq = seq;
+        e->claiming++;
+        run->st.claims_sent++;
+        slots_changed(e, f0);
+    }
+}
+
+static void drain_claim_due(void *actor, void *arg)
+{
+    (void)arg;
+    drain_claim(actor);
+}
+
+static void drain_kick(gxlt_expert *e)
+{
+    gxlt_run *run = e->run;
+    if (e->thinking)
+        return;
+    if (run->sc.claim_think.hi <= 0) {
+        drain_claim(e);
+        return;
+    }
+    if (!e->welcomed || !e->avail || e->blocked || !e->noffers || !has_room(e))
+        return;
+    e->thinking = true;
+    gxlt_at(run, gxlt_draw_us(run->sc.claim_think), drain_claim_due, e, NULL);
+}
+
+/* A second after a capacity refusal with no slot freed since: try again (the console's
+ * person would), so a server that miscounts cannot park the expert for good. */
+static void drain_unblock(void *actor, void *arg)
+{
+    (void)arg;
+    gxlt_expert *e = actor;
+    if (!e->blocked)
+        return;
+    e->blocked = false;
+    drain_kick(e);
+}
+
+/* Something changed that may let the expert claim. */
+static void kick(gxlt_expert *e)
+{
+    if (e->run->dr.on)
+        drain_kick(e);
+    else
+        maybe_think(e);
+}
+
+/* The handle time is over: resolve (again after a reconnect, if the socket is down). */
+static void drain_resolve(void *actor, void *arg)
+{
+    gxlt_expert *e = actor;
+    gxlt_task *t = arg;
+    if (hold_index(e, t) < 0 || e->run->stopping)
+        return;
+    json_t *m = json_pack("{s:s, s:s, s:s}", "type", "task.resolve", "task", t->id, "ref", "r");
+    bool sent = e->welcomed && gxlt_send(e->c, m);
+    json_decref(m);
+    if (!sent)
+        gxlt_at(e->run, 100000, drain_resolve, e, t);
+}
+
 static int hold_index(gxlt_expert *e, gxlt_task *t)
 {
     return find((void **)e->holds, e->nholds, t);
@@ -108,10 +306,13 @@ static void drop_hold(gxlt_expert *e, gxlt_task *t)
     int i = hold_index(e, t);
     if (i < 0)
         return;
+    slots_t f0 = slots_of(e);
     e->holds[i] = e->holds[--e->nholds];
     e->replies[i] = e->replies[e->nholds];
     e->held--;
-    maybe_think(e);
+    e->blocked = false; /* a slot freed */
+    slots_changed(e, f0);
+    kick(e);
 }
 
 static void send_chat(gxlt_run *run, gxc_conn *c, gxlt_task *t, const char *who, uint64_t n)
@@ -156,8 +357,10 @@ static void on_assigned(gxlt_expert *e, json_t *m, uint64_t now)
     gxlt_run *run = e->run;
     gxlt_task *t = gxlt_task_get(run, json_string_value(json_object_get(m, "task")));
     const char *ref = json_string_value(json_object_get(m, "ref"));
+    slots_t f0 = slots_of(e);
     if (ref && ref[0] == 'c') {
         e->claiming--;
+        inflight_take(e, ref);
         gxlt_observe(run, M_CLAIM, now - strtoull(ref + 1, NULL, 10));
     }
     if (t->winner >= 0 && t->winner != e->idx)
@@ -165,14 +368,22 @@ static void on_assigned(gxlt_expert *e, json_t *m, uint64_t now)
     t->winner = e->idx;
     run->st.claims_won++;
     run->st.tasks_assigned++;
+    e->tasks++;
+    bool first = !t->assigned_us;
+    if (first)
+        t->assigned_us = now;
     if (t->t0_us)
         gxlt_observe(run, M_WAIT, now - t->t0_us);
+    gxlt_drain_assigned(run, t, first, now);
     remove_offer(e, t);
-    if (!push((void ***)&e->holds, &e->nholds, &e->capholds, t))
+    if (!push((void ***)&e->holds, &e->nholds, &e->capholds, t)) {
+        slots_changed(e, f0);
         return;
+    }
     e->replies = realloc(e->replies, (size_t)e->capholds * sizeof(int));
     e->replies[e->nholds - 1] = 0;
     e->held++;
+    slots_changed(e, f0);
     /* the customer's messages sent while the task waited are in history: count them seen */
     json_t *h = json_object_get(m, "history"), *x;
     size_t k;
@@ -186,7 +397,9 @@ static void on_assigned(gxlt_expert *e, json_t *m, uint64_t now)
             t->last[0] = id;
         }
     }
-    if (run->sc.messages == 0 && run->sc.chat_pairs == 0)
+    if (run->dr.on)
+        gxlt_at(run, gxlt_draw_us(run->sc.handle_ms), drain_resolve, e, t);
+    else if (run->sc.messages == 0 && run->sc.chat_pairs == 0)
         gxlt_at(run, gxlt_draw_us(run->sc.reply_think), resolve, e, t);
 }
 
@@ -232,6 +445,11 @@ static void on_offer(gxlt_expert *e, gxlt_task *t, bool first, uint64_t now)
 {
     gxlt_run *run = e->run;
     run->st.offers++;
+    if (run->dr.on) { /* a drain times the first offer of each task only: later ones are pulls */
+        first = !t->offered;
+        t->offered = true;
+        gxlt_drain_known(run, t);
+    }
     if (!first) {
         /* counted, not timed */
     } else if (t->t0_us) {
@@ -243,24 +461,39 @@ static void on_offer(gxlt_expert *e, gxlt_task *t, bool first, uint64_t now)
             t->early[t->nearly++] = now;
         }
     }
-    if (find((void **)e->offers, e->noffers, t) < 0 && hold_index(e, t) < 0)
+    if (find((void **)e->offers, e->noffers, t) >= 0 || hold_index(e, t) >= 0) {
+        /* a repeat (offers are idempotent per task) */
+    } else if (run->dr.on) {
+        insert_offer(e, t);
+    } else {
         push((void ***)&e->offers, &e->noffers, &e->capoffers, t);
-    maybe_think(e);
+    }
+    kick(e);
 }
 
-static void on_error(gxlt_expert *e, json_t *m, uint64_t now)
+static void on_error(gxlt_expert *e, const char *code, const char *ref, uint64_t now)
 {
-    const char *ref = json_string_value(json_object_get(m, "ref"));
-    const char *code = json_string_value(json_object_get(m, "code"));
     bool claim = ref && ref[0] == 'c';
+    bool conflict = code && strcmp(code, "conflict") == 0;
+    bool capacity = code && strcmp(code, "capacity") == 0;
     if (claim) {
+        slots_t f0 = slots_of(e);
         e->claiming--;
+        gxlt_task *t = inflight_take(e, ref);
         gxlt_observe(e->run, M_CLAIM, now - strtoull(ref + 1, NULL, 10));
-        if (code && strcmp(code, "conflict") == 0)
+        if (conflict)
             e->run->st.claims_lost++;
+        if (t && capacity) { /* the offer stays open: claimed again once a slot frees */
+            e->blocked = true;
+            gxlt_at(e->run, 1000000, drain_unblock, e, NULL);
+        } else if (t) /* someone else holds it, or it cannot be had: gone from the list */
+            remove_offer(e, t);
+        slots_changed(e, f0);
     }
-    gxlt_error(e->run, code ? code : "?", claim && code && strcmp(code, "conflict") == 0);
-    maybe_think(e);
+    /* a drain expert is refused for capacity when the server counts a slot it has not yet
+     * freed: expected, and counted under errors */
+    gxlt_error(e->run, code ? code : "?", claim && (conflict || (capacity && e->run->dr.on)));
+    kick(e);
 }
 
 static void on_update(gxlt_expert *e, json_t *m)
@@ -269,9 +502,24 @@ static void on_update(gxlt_expert *e, json_t *m)
     gxlt_task *t = gxlt_task_get(e->run, json_string_value(json_object_get(m, "task")));
     if (!status || strcmp(status, "assigned") == 0 || strcmp(status, "queued") == 0)
         return;
-    if (strcmp(status, "resolved") == 0 && hold_index(e, t) >= 0)
+    if (strcmp(status, "resolved") == 0 && hold_index(e, t) >= 0) {
         e->run->st.tasks_resolved++;
+        gxlt_drain_resolved(e->run, gxlt_now_us());
+    }
     drop_hold(e, t);
+}
+
+/* The server's answer to presence.set: available or not, and the capacity that applies. */
+static void on_presence(gxlt_expert *e, json_t *m)
+{
+    const char *status = json_string_value(json_object_get(m, "status"));
+    json_int_t cap = json_integer_value(json_object_get(m, "capacity"));
+    slots_t f0 = slots_of(e);
+    set_avail(e, e->welcomed && status && strcmp(status, "available") == 0);
+    if (cap > 0)
+        e->cap = (int)cap;
+    slots_changed(e, f0);
+    kick(e);
 }
 
 static void on_welcome(gxlt_expert *e, uint64_t now)
@@ -312,15 +560,51 @@ static bool scan_str(const char *text, size_t len, const char *key, char *out, s
     return true;
 }
 
-/* offer and offer.withdrawn without a JSON parse; false for anything else. */
+/* The integer value of "key" in a compact JSON object. */
+static bool scan_ll(const char *text, size_t len, const char *key, long long *out)
+{
+    char pat[32];
+    int n = snprintf(pat, sizeof(pat), "\"%s\":", key);
+    const char *p = memmem(text, len, pat, (size_t)n), *end = text + len;
+    if (!p)
+        return false;
+    p += n;
+    bool neg = p < end && *p == '-';
+    p += neg;
+    long long v = 0;
+    int digits = 0;
+    for (; p < end && *p >= '0' && *p <= '9' && digits < 18; p++, digits++)
+        v = v * 10 + (*p - '0');
+    *out = neg ? -v : v;
+    return digits > 0;
+}
+
+/* offer, offer.withdrawn and the error answering a claim (most of them conflict: a drain's
+ * experts all claim the first open offer) without a JSON parse; false for anything else. */
 static bool fast_path(gxlt_expert *e, const char *text, size_t len, uint64_t now)
 {
-    char type[24], task[72];
-    if (!scan_str(text, len, "type", type, sizeof(type)) ||
-        (strcmp(type, "offer") != 0 && strcmp(type, "offer.withdrawn") != 0) ||
+    char type[24], task[72], code[24], ref[48];
+    if (!scan_str(text, len, "type", type, sizeof(type)))
+        return false;
+    if (strcmp(type, "error") == 0) {
+        if (!scan_str(text, len, "ref", ref, sizeof(ref)) || ref[0] != 'c' ||
+            !scan_str(text, len, "code", code, sizeof(code)))
+            return false;
+        on_error(e, code, ref, now);
+        return true;
+    }
+    if ((strcmp(type, "offer") != 0 && strcmp(type, "offer.withdrawn") != 0) ||
         !scan_str(text, len, "task", task, sizeof(task)))
         return false;
     gxlt_task *t = gxlt_task_get(e->run, task);
+    if (type[5] == '\0' && e->run->dr.on && !t->keyed) { /* the drain's order of offers */
+        long long prio = 0, created = 0;
+        scan_ll(text, len, "priority", &prio);
+        scan_ll(text, len, "created_at", &created);
+        t->prio = (int)prio;
+        t->created_ms = created;
+        t->keyed = true;
+    }
     if (type[5] == '\0') {
         bool first = !memmem(text, len, "\"wave\":", 7) || memmem(text, len, "\"wave\":0", 8);
         on_offer(e, t, first, now);
@@ -352,9 +636,12 @@ static void on_text(gxc_conn *c, const char *text, size_t len, void *user)
     } else if (strcmp(type, "task.update") == 0) {
         on_update(e, m);
     } else if (strcmp(type, "error") == 0) {
-        on_error(e, m, now);
+        on_error(e, json_string_value(json_object_get(m, "code")),
+                 json_string_value(json_object_get(m, "ref")), now);
     } else if (strcmp(type, "welcome") == 0) {
         on_welcome(e, now);
+    } else if (strcmp(type, "presence") == 0) {
+        on_presence(e, m);
     }
     json_decref(m);
 }
@@ -407,9 +694,14 @@ static void on_close(gxc_conn *c, int code, void *user)
     gxlt_run *run = e->run;
     handshake_over(e);
     e->c = NULL;
+    slots_t f0 = slots_of(e);
     set_welcomed(e, false);
+    set_avail(e, false);
     e->claiming = 0;
+    e->ninflight = 0;
+    e->blocked = false;
     e->noffers = 0; /* offers die with the socket; going available again resends them */
+    slots_changed(e, f0);
     if (run->stopping)
         return;
     if (code == -1)
@@ -454,6 +746,25 @@ int gxlt_experts_welcomed(gxlt_run *run)
     return run->welcomed_now;
 }
 
+int gxlt_experts_available(gxlt_run *run)
+{
+    return run->available_now;
+}
+
+int gxlt_experts_offers_held(gxlt_run *run)
+{
+    int n = 0;
+    for (int i = 0; run->experts && i < run->sc.experts; i++)
+        n += run->experts[i].noffers;
+    return n;
+}
+
+void gxlt_experts_tasks(gxlt_run *run, int *counts)
+{
+    for (int i = 0; i < run->sc.experts; i++)
+        counts[i] = run->experts ? run->experts[i].tasks : 0;
+}
+
 void gxlt_experts_storm(gxlt_run *run)
 {
     run->storm_us = gxlt_now_us();
@@ -489,6 +800,7 @@ int gxlt_experts_setup(gxlt_run *run)
         gxlt_expert *e = &run->experts[i];
         e->run = run;
         e->idx = i;
+        e->cap = run->sc.capacity;
         snprintf(e->id, sizeof(e->id), "%s-e%d", run->prefix, i);
         char path[128], body[512], *out = NULL;
         snprintf(path, sizeof(path), "/api/v1/experts/%s", e->id);

@@ -49,7 +49,7 @@ static void usage(FILE *f)
             "       [--json FILE] [--html FILE] [--source-ips N] [--quiet] [--lws-framing]\n"
             "       [--FIELD VALUE ...]\n\n"
             "SCENARIO is a file, or a name under %s (smoke, steady, black-friday, fanout,\n"
-            "chat, reconnect-storm, idle). Any scenario field can be overridden, e.g.\n"
+            "chat, reconnect-storm, idle, drain). Any scenario field can be overridden, e.g.\n"
             "--experts 2000 --duration-s 30 --task-rate 50. The admin key may also come from\n"
             "GIGCX_ADMIN_KEY. Exit status: 0 pass, 1 an SLO or a zero-violation counter failed,\n"
             "2 bad usage or setup failure. Sockets are framed by the tester itself (a frame read\n"
@@ -175,6 +175,8 @@ static void raise_limits(gxlt_run *run)
         run->sc.experts + run->sc.chat_pairs + 2 * run->sc.duration_s * run->sc.profile[0].rate;
     for (int i = 0; i < run->sc.nprofile; i++)
         peak = fmax(peak, run->sc.experts + run->sc.profile[i].rate * run->sc.patience_s);
+    if (run->sc.backlog > 0) /* a drain's tasks have no customer sockets */
+        peak = run->sc.experts;
     struct rlimit rl;
     if (getrlimit(RLIMIT_NOFILE, &rl) == 0) {
         rlim_t want = (rlim_t)(peak * 1.25) + 1024;
@@ -258,6 +260,20 @@ static void progress(lt *t, uint64_t now)
     uint64_t viol = 0;
     for (int v = 0; v < V_COUNT; v++)
         viol += run->st.v[v];
+    if (run->dr.on) {
+        fprintf(
+            stderr,
+            "%s[%5.1fs %-7s] experts %d/%d available %d  tasks created %llu/%d assigned "
+            "%llu resolved %llu  waiting %d free slots %d claiming %d  claims %llu/s  violations "
+            "%llu%s",
+            run->progress_tty ? "\r" : "", since, phase_name[t->phase], gxlt_experts_welcomed(run),
+            run->sc.experts, gxlt_experts_available(run), (unsigned long long)run->st.tasks_created,
+            run->sc.backlog, (unsigned long long)run->st.tasks_assigned,
+            (unsigned long long)run->st.tasks_resolved, run->dr.waiting, run->dr.free_slots,
+            run->dr.claiming_slots, (unsigned long long)s->claims, (unsigned long long)viol,
+            run->progress_tty ? "   " : "\n");
+        return;
+    }
     fprintf(stderr,
             "%s[%5.1fs %-7s] experts %d/%d  tasks %llu/s  claims %llu/s  msgs %llu/s  "
             "p99 claim %.1fms chat %.1fms offer %.1fms  violations %llu%s",
@@ -319,16 +335,22 @@ static void step(lt *t, uint64_t now, double dt)
             gxlt_experts_connect(run, t->connected, want);
             t->connected = want < run->sc.experts ? want : run->sc.experts;
         }
-        if (gxlt_experts_welcomed(run) >= run->sc.experts || in_phase > 120) {
+        /* a drain's backlog waits until every expert is also available */
+        if ((gxlt_experts_welcomed(run) >= run->sc.experts &&
+             (!run->dr.on || gxlt_experts_available(run) >= run->sc.experts)) ||
+            in_phase > 120) {
             run->st.connect_all_s = in_phase;
             for (int i = 0; i < run->nurls; i++) /* memory with every socket up and idle */
                 gxlt_server_sample_get(run, i, &run->idle[i]);
             for (int i = 0; i < run->sc.chat_pairs; i++)
                 gxlt_customer_start(run);
-            if (run->sc.chat_pairs)
+            if (run->sc.chat_pairs) {
                 enter(t, P_PAIRS, gxlt_now_us());
-            else
+            } else {
                 begin_measure(t, now);
+                if (run->dr.on)
+                    gxlt_drain_start(run);
+            }
         }
         break;
     }
@@ -337,6 +359,14 @@ static void step(lt *t, uint64_t now, double dt)
             begin_measure(t, now);
         break;
     case P_MEASURE:
+        if (run->dr.on) { /* until every task is resolved, or the time-out */
+            run->dr.timed_out = !gxlt_drain_done(run) && in_phase >= run->sc.timeout_s;
+            if (gxlt_drain_done(run) || run->dr.timed_out) {
+                t->measured_s = in_phase;
+                enter(t, run->dr.timed_out ? P_DONE : P_DRAIN, now);
+            }
+            break;
+        }
         if (run->sc.chat_pairs)
             gxlt_chat_tick(run, dt);
         else
@@ -351,6 +381,11 @@ static void step(lt *t, uint64_t now, double dt)
         }
         break;
     case P_DRAIN:
+        if (run->dr.on) { /* every offer of a claimed task should be withdrawn by now */
+            if (in_phase >= run->sc.drain_s || gxlt_experts_offers_held(run) == 0)
+                enter(t, P_DONE, now);
+            break;
+        }
         if (in_phase >= run->sc.drain_s ||
             (run->sc.chat_pairs == 0 && all_customers_done(run) && in_phase > 0.5 &&
              (!t->stormed || run->st.reconnect_all_s > 0)))
@@ -463,6 +498,7 @@ static void free_run(lt *t)
     gx_map_free(&run->tasks);
     free(run->heap);
     free(run->st.series);
+    gxlt_drain_free(run);
     json_decref(run->st.errors);
 }
 
@@ -477,6 +513,7 @@ int main(int argc, char **argv)
     signal(SIGINT, on_signal);
     signal(SIGTERM, on_signal);
     srandom((unsigned)gxlt_now_us());
+    run->dr.on = run->sc.backlog > 0;
     raise_limits(run);
     uv_loop_t loop;
     uv_loop_init(&loop);
@@ -484,7 +521,7 @@ int main(int argc, char **argv)
     run->st.errors = json_object();
     run->progress_tty = isatty(2);
     for (int i = 0; i < run->nurls; i++)
-        run->rest[i] = gxlt_rest_new(&loop, run->hosts[i], run->ports[i]);
+        run->rest[i] = gxlt_rest_new(&loop, run->hosts[i], run->ports[i], run->sc.rest_connections);
     run->ws = gxc_ctx_new(&loop, !t.lws_framing);
     uv_timer_init(&loop, &run->tick);
     run->tick.data = &t;

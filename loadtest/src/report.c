@@ -148,6 +148,9 @@ json_t *gxlt_report_build(gxlt_run *run, double measured_s)
     if (run->storm_us)
         json_object_set_new(r, "reconnect_all_s", json_real(st->reconnect_all_s));
     json_object_set_new(r, "connect_all_s", json_real(st->connect_all_s));
+    json_t *drain = gxlt_drain_report(run);
+    if (drain)
+        json_object_set_new(r, "drain", drain);
     json_t *urls = json_array();
     for (int i = 0; i < run->nurls; i++) {
         char u[96];
@@ -156,6 +159,58 @@ json_t *gxlt_report_build(gxlt_run *run, double measured_s)
     }
     json_object_set_new(r, "urls", urls);
     return r;
+}
+
+/* One limit on a figure that is not a latency: the entry is {slo, value, limit, pass}.
+ * why_not: NULL when the value can be judged, else why it cannot (a failure). */
+static void scalar_slo(json_t *slos, json_t *fails, const char *name, double value, double limit,
+                       const char *why_not)
+{
+    bool pass = !why_not && value <= limit;
+    json_array_append_new(slos, json_pack("{s:s, s:f, s:f, s:b}", "slo", name, "limit", limit,
+                                          "value", value, "pass", pass));
+    char msg[160];
+    if (why_not)
+        snprintf(msg, sizeof(msg), "%s: not judged (%s)", name, why_not);
+    else
+        snprintf(msg, sizeof(msg), "%s = %.4g > %.4g", name, value, limit);
+    if (!pass)
+        json_array_append_new(fails, json_string(msg));
+}
+
+/* A drain must resolve its whole backlog; its limits are checked against the "drain"
+ * figures: the makespan (to the last resolve) against ratio * ideal + slack, the idle share
+ * and tasks per expert max / median. */
+static void judge_drain(json_t *d, const gxlt_scenario *sc, json_t *slos, json_t *fails)
+{
+    bool complete = json_is_true(json_object_get(d, "complete"));
+    if (!complete) {
+        char msg[160];
+        snprintf(msg, sizeof(msg), "drain: %lld of %d tasks resolved (%s)",
+                 (long long)json_integer_value(json_object_get(d, "resolved")), sc->backlog,
+                 json_is_true(json_object_get(d, "timed_out")) ? "timeout_s reached"
+                                                               : "run cut short");
+        json_array_append_new(fails, json_string(msg));
+    }
+    const gxlt_drain_slo *o = &sc->dslo;
+    const char *unfinished = complete ? NULL : "the drain did not finish";
+    if (o->makespan_ratio_max >= 0) {
+        double ideal = json_number_value(json_object_get(d, "ideal_s"));
+        double limit = o->makespan_ratio_max * ideal + fmax(o->makespan_slack_s, 0);
+        scalar_slo(slos, fails, "makespan_s",
+                   json_number_value(json_object_get(d, "makespan_resolved_s")), limit, unfinished);
+    }
+    if (o->idle_share_max >= 0)
+        scalar_slo(slos, fails, "idle_share", json_number_value(json_object_get(d, "idle_share")),
+                   o->idle_share_max, unfinished);
+    if (o->fairness_max_over_median >= 0) {
+        json_t *f = json_object_get(json_object_get(d, "tasks_per_expert"), "max_over_median");
+        scalar_slo(slos, fails, "fairness_max_over_median", json_number_value(f),
+                   o->fairness_max_over_median,
+                   unfinished          ? unfinished
+                   : json_is_number(f) ? NULL
+                                       : "the median expert took no task");
+    }
 }
 
 bool gxlt_report_judge(json_t *report, const gxlt_scenario *sc)
@@ -186,6 +241,9 @@ bool gxlt_report_judge(json_t *report, const gxlt_scenario *sc)
             json_array_append_new(fails, json_string(msg));
         }
     }
+    json_t *drain = json_object_get(report, "drain");
+    if (drain)
+        judge_drain(drain, sc, slos, fails);
     const char *k;
     json_t *v;
     json_object_foreach(json_object_get(report, "violations"), k, v)
@@ -215,6 +273,43 @@ static void print_per_operation(FILE *f, json_t *o)
     for (size_t i = 0; i < sizeof(per) / sizeof(per[0]); i++)
         if (json_object_get(o, per[i]))
             fprintf(f, "  %s %.1f\n", per[i], num(o, per[i]));
+}
+
+static void print_drain(FILE *f, json_t *d)
+{
+    json_t *h = json_object_get(d, "handle_ms"), *w = json_object_get(d, "queue_wait_ms"),
+           *e = json_object_get(d, "tasks_per_expert"), *mm = json_object_get(e, "max_over_median");
+    fprintf(f,
+            "drain: backlog %d tasks, %d experts x %d slots, handle %.0f-%.0f ms; created %lld "
+            "in %.2f s, assigned %lld, resolved %lld%s\n",
+            (int)json_integer_value(json_object_get(d, "backlog")),
+            (int)json_integer_value(json_object_get(d, "experts")),
+            (int)json_integer_value(json_object_get(d, "capacity")),
+            json_number_value(json_array_get(h, 0)), json_number_value(json_array_get(h, 1)),
+            (long long)json_integer_value(json_object_get(d, "created")), num(d, "creation_s"),
+            (long long)json_integer_value(json_object_get(d, "assigned")),
+            (long long)json_integer_value(json_object_get(d, "resolved")),
+            json_is_true(json_object_get(d, "timed_out")) ? " (TIMED OUT)" : "");
+    fprintf(f,
+            "  makespan %.2f s to the last assigned, %.2f s to the last resolved; ideal %.2f s "
+            "(%.0f rounds x %.2f s): ratio %.3f\n",
+            num(d, "makespan_assigned_s"), num(d, "makespan_resolved_s"), num(d, "ideal_s"),
+            num(d, "rounds"), num(d, "handle_mean_s"), num(d, "makespan_ratio"));
+    fprintf(f, "  queue wait p50 %.1f ms, p99 %.1f ms, max %.1f ms\n", num(w, "p50"), num(w, "p99"),
+            num(w, "max"));
+    fprintf(f,
+            "  idle slot-seconds while work waited %.3f (%.4f%% of %.1f slot-s); with a claim in "
+            "flight %.3f (%.4f%%)\n",
+            num(d, "idle_slot_s"), 100 * num(d, "idle_share"), num(d, "slot_s"),
+            num(d, "claiming_slot_s"), 100 * num(d, "claiming_share"));
+    fprintf(f, "  tasks per expert: median %.1f, min %d, max %d, max/median ", num(e, "median"),
+            (int)json_integer_value(json_object_get(e, "min")),
+            (int)json_integer_value(json_object_get(e, "max")));
+    if (json_is_number(mm))
+        fprintf(f, "%.3f", json_number_value(mm));
+    else
+        fprintf(f, "-");
+    fprintf(f, ", gini %.4f\n", num(e, "gini"));
 }
 
 int gxlt_report_text(FILE *f, json_t *r)
@@ -254,12 +349,19 @@ int gxlt_report_text(FILE *f, json_t *r)
     }
     if (json_object_get(r, "reconnect_all_s"))
         fprintf(f, "reconnect storm: all experts back in %.2f s\n", num(r, "reconnect_all_s"));
+    json_t *d = json_object_get(r, "drain");
+    if (d)
+        print_drain(f, d);
     json_t *slo, *v;
     size_t i;
     json_array_foreach(json_object_get(r, "slo"), i, slo)
-        fprintf(f, "SLO %-28s %8.2f <= %8.2f  %s\n", json_string_value(json_object_get(slo, "slo")),
-                num(slo, "value_ms"), num(slo, "limit_ms"),
+    {
+        bool lat = json_object_get(slo, "value_ms") != NULL;
+        fprintf(f, "SLO %-28s %8.*f <= %8.*f  %s\n", json_string_value(json_object_get(slo, "slo")),
+                lat ? 2 : 4, num(slo, lat ? "value_ms" : "value"), lat ? 2 : 4,
+                num(slo, lat ? "limit_ms" : "limit"),
                 json_is_true(json_object_get(slo, "pass")) ? "pass" : "FAIL");
+    }
     json_object_foreach(json_object_get(r, "violations"), k, v)
         fprintf(f, "%-28s %lld\n", k, (long long)json_integer_value(v));
     json_array_foreach(json_object_get(r, "failures"), i, v)
@@ -394,6 +496,30 @@ static void html_escape(FILE *f, const char *s)
     }
 }
 
+/* The drain's figures, one row each; nested objects flattened as parent.child. */
+static void html_drain(FILE *f, json_t *d)
+{
+    fprintf(f, "<h2>Drain</h2><table>");
+    const char *k, *k2;
+    json_t *v, *v2;
+    json_object_foreach(d, k, v)
+    {
+        if (json_is_object(v)) {
+            json_object_foreach(v, k2, v2) if (json_is_number(v2))
+                fprintf(f, "<tr><td>%s.%s</td><td>%.6g</td></tr>", k, k2, json_number_value(v2));
+        } else if (json_is_array(v)) {
+            fprintf(f, "<tr><td>%s</td><td>%.6g - %.6g</td></tr>", k,
+                    json_number_value(json_array_get(v, 0)),
+                    json_number_value(json_array_get(v, 1)));
+        } else if (json_is_boolean(v)) {
+            fprintf(f, "<tr><td>%s</td><td>%s</td></tr>", k, json_is_true(v) ? "yes" : "no");
+        } else if (json_is_number(v)) {
+            fprintf(f, "<tr><td>%s</td><td>%.6g</td></tr>", k, json_number_value(v));
+        }
+    }
+    fprintf(f, "</table>");
+}
+
 int gxlt_report_html(FILE *f, json_t *r)
 {
     fprintf(f, "<!doctype html><html lang='en'><meta charset='utf-8'><title>gigcx-loadtest: ");
@@ -428,13 +554,21 @@ int gxlt_report_html(FILE *f, json_t *r)
     svg_over_time(f, json_object_get(r, "series"));
     fprintf(f, "<h2>Distribution</h2>");
     svg_distribution(f, json_object_get(r, "distribution"));
+    json_t *d = json_object_get(r, "drain");
+    if (d)
+        html_drain(f, d);
     fprintf(f, "<h2>SLOs and violations</h2><table>");
     size_t i;
-    json_array_foreach(json_object_get(r, "slo"), i, v) fprintf(
-        f, "<tr><td>%s</td><td>%.2f ms</td><td>&le; %.2f ms</td><td class='%s'>%s</td></tr>",
-        json_string_value(json_object_get(v, "slo")), num(v, "value_ms"), num(v, "limit_ms"),
-        json_is_true(json_object_get(v, "pass")) ? "pass" : "fail",
-        json_is_true(json_object_get(v, "pass")) ? "pass" : "FAIL");
+    json_array_foreach(json_object_get(r, "slo"), i, v)
+    {
+        bool lat = json_object_get(v, "value_ms") != NULL;
+        fprintf(f, "<tr><td>%s</td><td>%.*f%s</td><td>&le; %.*f%s</td><td class='%s'>%s</td></tr>",
+                json_string_value(json_object_get(v, "slo")), lat ? 2 : 4,
+                num(v, lat ? "value_ms" : "value"), lat ? " ms" : "", lat ? 2 : 4,
+                num(v, lat ? "limit_ms" : "limit"), lat ? " ms" : "",
+                json_is_true(json_object_get(v, "pass")) ? "pass" : "fail",
+                json_is_true(json_object_get(v, "pass")) ? "pass" : "FAIL");
+    }
     json_object_foreach(json_object_get(r, "violations"), k, v)
         fprintf(f, "<tr><td>%s</td><td>%lld</td><td>= 0</td><td class='%s'>%s</td></tr>", k,
                 (long long)json_integer_value(v), json_integer_value(v) ? "fail" : "pass",

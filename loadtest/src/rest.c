@@ -1,8 +1,10 @@
-/* REST client: one blocking keep-alive HTTP/1.1 connection per caller, and four worker
- * threads, each with its own connection, that serve the async queue and hand answers back
- * through uv_async: one connection waiting on each answer in turn cannot keep up with a
- * peak-season task rate, and its queue would count as server latency. Bodies cross threads
- * as strings, never as shared JSON values. */
+/* REST client: one blocking keep-alive HTTP/1.1 connection per caller, and worker threads
+ * (four by default), each with its own connection, that serve the async queue and hand
+ * answers back through uv_async: one connection waiting on each answer in turn cannot keep
+ * up with a peak-season task rate, and its queue would count as server latency. gigcxd
+ * answers one request per connection at a time (no pipelining), so a burst goes only as
+ * fast as the number of connections allows: a drain's backlog takes more workers. Bodies
+ * cross threads as strings, never as shared JSON values. */
 #include "rest.h"
 #include <arpa/inet.h>
 #include <errno.h>
@@ -35,8 +37,6 @@ typedef struct call {
     uint64_t *sent_us; /* when not NULL: set by the worker as the request goes out */
 } call;
 
-#define GXLT_REST_WORKERS 4
-
 typedef struct {
     struct gxlt_rest *r;
     conn c;
@@ -48,7 +48,8 @@ struct gxlt_rest {
     char host[64];
     int port;
     conn sync;
-    worker_t w[GXLT_REST_WORKERS];
+    worker_t w[GXLT_REST_WORKERS_MAX];
+    int nworkers;
     pthread_mutex_t mu;
     pthread_cond_t cv;
     call *todo, *todo_tail, *done; /* under mu */
@@ -250,18 +251,21 @@ static void on_async(uv_async_t *a)
     }
 }
 
-gxlt_rest *gxlt_rest_new(uv_loop_t *loop, const char *host, int port)
+gxlt_rest *gxlt_rest_new(uv_loop_t *loop, const char *host, int port, int workers)
 {
     gxlt_rest *r = calloc(1, sizeof(*r));
     if (!r)
         return NULL;
     snprintf(r->host, sizeof(r->host), "%s", host);
     r->port = port;
+    r->nworkers = workers < 1                       ? 1
+                  : workers > GXLT_REST_WORKERS_MAX ? GXLT_REST_WORKERS_MAX
+                                                    : workers;
     pthread_mutex_init(&r->mu, NULL);
     pthread_cond_init(&r->cv, NULL);
     uv_async_init(loop, &r->async, on_async);
     r->async.data = r;
-    for (int i = 0; i < GXLT_REST_WORKERS; i++) {
+    for (int i = 0; i < r->nworkers; i++) {
         r->w[i].r = r;
         r->w[i].started = pthread_create(&r->w[i].thread, NULL, worker, &r->w[i]) == 0;
         if (!r->w[i].started) {
@@ -318,7 +322,7 @@ static void on_async_closed(uv_handle_t *h)
 {
     gxlt_rest *r = h->data;
     free(r->sync.buf);
-    for (int i = 0; i < GXLT_REST_WORKERS; i++)
+    for (int i = 0; i < r->nworkers; i++)
         free(r->w[i].c.buf);
     free(r);
 }
@@ -331,7 +335,7 @@ void gxlt_rest_free(gxlt_rest *r)
     r->stop = true;
     pthread_cond_broadcast(&r->cv);
     pthread_mutex_unlock(&r->mu);
-    for (int i = 0; i < GXLT_REST_WORKERS; i++)
+    for (int i = 0; i < r->nworkers; i++)
         if (r->w[i].started)
             pthread_join(r->w[i].thread, NULL);
     for (call *c = r->todo, *n; c; c = n) { /* never sent */
@@ -341,7 +345,7 @@ void gxlt_rest_free(gxlt_rest *r)
     }
     on_async(&r->async); /* answered but not yet delivered */
     conn_reset(&r->sync);
-    for (int i = 0; i < GXLT_REST_WORKERS; i++)
+    for (int i = 0; i < r->nworkers; i++)
         conn_reset(&r->w[i].c);
     pthread_mutex_destroy(&r->mu);
     pthread_cond_destroy(&r->cv);

@@ -13,8 +13,11 @@ typedef struct gxlt_rest gxlt_rest;
  * (NUL-terminated, may be empty), valid during the call. Runs on the loop thread. */
 typedef void (*gxlt_rest_cb)(int status, const char *body, void *priv);
 
-/* A client for host:port whose answers run on loop. NULL on failure. */
-gxlt_rest *gxlt_rest_new(uv_loop_t *loop, const char *host, int port);
+#define GXLT_REST_WORKERS_MAX 64
+
+/* A client for host:port whose answers run on loop, with workers (1..64) threads and
+ * connections for the async calls. NULL on failure. */
+gxlt_rest *gxlt_rest_new(uv_loop_t *loop, const char *host, int port, int workers);
 /* Stops the worker (queued calls are answered with -1) and frees. Accepts NULL. */
 void gxlt_rest_free(gxlt_rest *r);
 

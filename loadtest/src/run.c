@@ -103,6 +103,8 @@ void gxlt_task_born(gxlt_run *run, gxlt_task *t, uint64_t t0_us)
     free(t->early);
     t->early = NULL;
     t->nearly = 0;
+    if (t->assigned_us) /* claimed before its creating request's answer reached the tester */
+        gxlt_observe(run, M_WAIT, t->assigned_us > t0_us ? t->assigned_us - t0_us : 0);
 }
 
 void gxlt_observe(gxlt_run *run, enum gxlt_metric m, uint64_t us)

@@ -48,6 +48,12 @@ typedef struct {
     gx_sid last[2];      /* last id received by the other side, per sender */
     bool left[2];        /* the receiver of that sender's messages left on purpose */
     bool first_reply_seen;
+    uint64_t assigned_us; /* when the tester first saw task.assigned (0: not yet) */
+    /* drain: the offer's ordering key, and whether the tester knows the task exists (its
+     * creating request answered, or an offer of it came) */
+    int prio;
+    long long created_ms;
+    bool keyed, known, offered;
 } gxlt_task;
 
 typedef struct {
@@ -75,6 +81,22 @@ typedef struct {
     bool ok;
 } gxlt_server_sample;
 
+/* A drain run's own figures (drain.c). Times are monotonic us; 0 = not yet. */
+typedef struct gxlt_post gxlt_post;
+typedef struct {
+    bool on;              /* sc.backlog > 0 */
+    bool timed_out;       /* the run ended at timeout_s with tasks left */
+    gxlt_post *posts;     /* owned: one per backlog task, for its creating request */
+    int posted, answered; /* creating requests sent, and answered (201 or not) */
+    uint64_t first_created_us, last_created_us, last_assigned_us, last_resolved_us;
+    /* idle slots: free slots of connected, available experts (capacity - held - claims in
+     * flight), integrated over the time at least one known task waits; and beside them the
+     * slots with a claim in flight (a herd of claims ties slots up without holding work) */
+    int free_slots, claiming_slots, waiting;
+    uint64_t idle_since_us;
+    double idle_slot_us, claiming_slot_us;
+} gxlt_drain;
+
 typedef void (*gxlt_event_fn)(void *actor, void *arg);
 
 typedef struct {
@@ -98,6 +120,7 @@ typedef struct gxlt_run {
     gxlt_expert *experts; /* owned array of sc.experts */
     int connecting;       /* expert handshakes in flight (connect sent, no welcome yet) */
     int welcomed_now;     /* experts welcomed and still connected */
+    int available_now;    /* experts whose presence.set available was answered, connected */
     gxlt_expert **rq;     /* owned ring of sc.experts: experts waiting to reconnect */
     size_t rq_head, rq_len;
     gx_map tasks;     /* id -> gxlt_task (owned) */
@@ -112,6 +135,7 @@ typedef struct gxlt_run {
     size_t ncusts, capcusts;
     uint64_t storm_us; /* when the storm dropped every expert (0 = none yet) */
     gxlt_stats st;
+    gxlt_drain dr;
     /* server figures: before connecting, with every socket up (idle), when the measured
      * phase starts, and at the end */
     gxlt_server_sample before[GXLT_URLS_MAX], idle[GXLT_URLS_MAX], start[GXLT_URLS_MAX],
@@ -161,6 +185,12 @@ void gxlt_experts_connect(gxlt_run *run, int from, int to);
 /* Starts queued reconnects while fewer than cap handshakes are in flight. */
 void gxlt_experts_pump(gxlt_run *run, int cap);
 int gxlt_experts_welcomed(gxlt_run *run);
+/* Experts whose presence.set available was answered, and still connected. */
+int gxlt_experts_available(gxlt_run *run);
+/* Offers held (not claimed, not withdrawn) over every expert. */
+int gxlt_experts_offers_held(gxlt_run *run);
+/* Tasks assigned to each expert over the run, into counts[sc.experts]. */
+void gxlt_experts_tasks(gxlt_run *run, int *counts);
 void gxlt_experts_storm(gxlt_run *run);
 void gxlt_experts_finish(gxlt_run *run);
 void gxlt_experts_free(gxlt_run *run);
@@ -178,6 +208,25 @@ void gxlt_chat_tick(gxlt_run *run, double dt_s);
 void gxlt_customers_finish(gxlt_run *run);
 /* After the client context is gone (its close callbacks use the customers). */
 void gxlt_customers_free(gxlt_run *run);
+
+/* Drain runs (drain.c). */
+/* Sends the backlog's creating requests, all at once (spread over the urls' workers). */
+void gxlt_drain_start(gxlt_run *run);
+/* Every creating request answered and every created task resolved. */
+bool gxlt_drain_done(const gxlt_run *run);
+/* An expert's free slots and claims in flight changed by these (the integrals are brought
+ * up to now first). */
+void gxlt_drain_slots(gxlt_run *run, int dfree, int dclaiming);
+/* The tester learned that t exists / saw it assigned (first: for the first time) / saw a
+ * task resolved. */
+void gxlt_drain_known(gxlt_run *run, gxlt_task *t);
+void gxlt_drain_assigned(gxlt_run *run, gxlt_task *t, bool first, uint64_t now);
+void gxlt_drain_resolved(gxlt_run *run, uint64_t now);
+/* The report's "drain" object (new reference), or NULL when the run is not a drain. */
+json_t *gxlt_drain_report(gxlt_run *run);
+/* Tasks per expert: median, max, min and Gini coefficient of counts[0..n) (sorted in place). */
+void gxlt_fairness(int *counts, int n, double *median, int *max, int *min, double *gini);
+void gxlt_drain_free(gxlt_run *run);
 
 /* /metrics of url i; false when unreachable (server.c). */
 bool gxlt_server_sample_get(gxlt_run *run, int i, gxlt_server_sample *out);

@@ -96,9 +96,58 @@ static int p_profile(gxlt_scenario *s, size_t off, json_t *v, char *err, size_t 
     return 0;
 }
 
-/* "slo": {"claim_rtt.p99_ms": 10, ...} */
+/* "claim_pick": "first" (the console's top offer) or "random" (any open offer). */
+static int p_pick(gxlt_scenario *s, size_t off, json_t *v, char *err, size_t errlen)
+{
+    (void)off, (void)err, (void)errlen;
+    const char *str = json_string_value(v);
+    if (!str || (strcmp(str, "first") != 0 && strcmp(str, "random") != 0))
+        return -2;
+    s->claim_random = strcmp(str, "random") == 0;
+    return 0;
+}
+
+/* "slo": {"claim_rtt.p99_ms": 10, ...}: latency percentiles, and for a drain run the
+ * scalar limits of gxlt_drain_slo, named without a dot: {"idle_share_max": 0.01, ...}. */
 static const char *const slo_metrics[] = {"connect",    "offer_delivery", "claim_rtt", "chat_rtt",
                                           "queue_wait", "first_reply",    NULL};
+
+#define D(name)                                                                                    \
+    {                                                                                              \
+#name, offsetof(gxlt_drain_slo, name)                                                      \
+    }
+static const struct {
+    const char *name;
+    size_t off;
+} drain_slos[] = {D(makespan_ratio_max), D(makespan_slack_s), D(idle_share_max),
+                  D(fairness_max_over_median)};
+
+static const gxlt_drain_slo no_drain_slo = {-1, -1, -1, -1};
+
+bool gxlt_scenario_has_drain_slo(const gxlt_scenario *s)
+{
+    return s->dslo.makespan_ratio_max >= 0 || s->dslo.makespan_slack_s >= 0 ||
+           s->dslo.idle_share_max >= 0 || s->dslo.fairness_max_over_median >= 0;
+}
+
+static int p_drain_slo(gxlt_scenario *s, const char *k, json_t *lim, char *err, size_t errlen)
+{
+    for (size_t i = 0; i < sizeof(drain_slos) / sizeof(drain_slos[0]); i++) {
+        if (strcmp(drain_slos[i].name, k) != 0)
+            continue;
+        if (!json_is_number(lim) || json_number_value(lim) < 0) {
+            snprintf(err, errlen, "field 'slo': '%s' wants a number >= 0", k);
+            return -1;
+        }
+        *(double *)((char *)&s->dslo + drain_slos[i].off) = json_number_value(lim);
+        return 0;
+    }
+    snprintf(err, errlen,
+             "field 'slo': unknown limit '%s' (metric.pNN_ms, or for a drain makespan_ratio_max, "
+             "makespan_slack_s, idle_share_max, fairness_max_over_median)",
+             k);
+    return -1;
+}
 
 static int p_slo(gxlt_scenario *s, size_t off, json_t *v, char *err, size_t errlen)
 {
@@ -106,17 +155,22 @@ static int p_slo(gxlt_scenario *s, size_t off, json_t *v, char *err, size_t errl
     if (!json_is_object(v) || json_object_size(v) > GXLT_SLO_MAX)
         return -2;
     s->nslo = 0;
+    s->dslo = no_drain_slo;
     const char *k;
     json_t *lim;
     json_object_foreach(v, k, lim)
     {
         gxlt_slo o = {0};
         const char *dot = strchr(k, '.');
+        if (!dot) { /* a drain limit */
+            if (p_drain_slo(s, k, lim, err, errlen))
+                return -1;
+            continue;
+        }
         double pct;
         char tail[8];
-        if (!dot || (size_t)(dot - k) >= sizeof(o.metric) ||
-            sscanf(dot + 1, "p%lf_%7s", &pct, tail) != 2 || strcmp(tail, "ms") != 0 || pct <= 0 ||
-            pct > 100 || !json_is_number(lim))
+        if ((size_t)(dot - k) >= sizeof(o.metric) || sscanf(dot + 1, "p%lf_%7s", &pct, tail) != 2 ||
+            strcmp(tail, "ms") != 0 || pct <= 0 || pct > 100 || !json_is_number(lim))
             return bad(err, errlen, "slo",
                        "an object like {\"claim_rtt.p99_ms\": 10} (metric.pNN_ms: number)");
         memcpy(o.metric, k, (size_t)(dot - k));
@@ -134,6 +188,8 @@ static int p_slo(gxlt_scenario *s, size_t off, json_t *v, char *err, size_t errl
         o.max_ms = json_number_value(lim);
         s->slo[s->nslo++] = o;
     }
+    if (s->dslo.makespan_slack_s >= 0 && s->dslo.makespan_ratio_max < 0)
+        return bad(err, errlen, "slo", "makespan_slack_s only with makespan_ratio_max");
     return 0;
 }
 
@@ -168,7 +224,14 @@ static const struct {
     F(storm_at_s, p_num, "seconds >= 0"),
     F(wave_size, p_int, "an integer 0..1000 (0 = offers to everyone at once)"),
     F(wave_interval_s, p_int, "seconds 1..3600"),
-    {"slo", 0, p_slo, "an object of metric.pNN_ms: number"},
+    F(rest_connections, p_int, "an integer 1..64"),
+    F(backlog, p_int, "an integer >= 0 (tasks created at once; 0 = not a drain run)"),
+    F(handle_ms, p_range, "milliseconds, or [min, max]"),
+    F(timeout_s, p_num, "seconds > 0"),
+    {"claim_pick", 0, p_pick, "\"first\" or \"random\""},
+    {"slo", 0, p_slo,
+     "an object of metric.pNN_ms: number (and for a drain makespan_ratio_max, makespan_slack_s, "
+     "idle_share_max, fairness_max_over_median: number)"},
     {"description", 0, NULL, "a string"},
 };
 
@@ -191,7 +254,11 @@ void gxlt_scenario_defaults(gxlt_scenario *s)
                          .profile = {{0, 5}},
                          .nprofile = 1,
                          .wave_size = -1,
-                         .wave_interval_s = 10};
+                         .wave_interval_s = 10,
+                         .rest_connections = 4,
+                         .handle_ms = {1000, 1000},
+                         .timeout_s = 600,
+                         .dslo = no_drain_slo};
 }
 
 static int set_field(gxlt_scenario *s, int i, json_t *v, char *err, size_t errlen)
@@ -219,6 +286,10 @@ static int check(gxlt_scenario *s, char *err, size_t errlen)
         return bad(err, errlen, "wave_size", "an integer 0..1000 (0 = offers to everyone at once)");
     if (s->wave_interval_s < 1 || s->wave_interval_s > 3600)
         return bad(err, errlen, "wave_interval_s", "seconds 1..3600");
+    if (s->rest_connections < 1 || s->rest_connections > 64)
+        return bad(err, errlen, "rest_connections", "an integer 1..64");
+    if (s->timeout_s <= 0)
+        return bad(err, errlen, "timeout_s", "seconds > 0");
     return 0;
 }
 
@@ -226,6 +297,13 @@ int gxlt_scenario_validate(const gxlt_scenario *s, char *err, size_t errlen)
 {
     if (s->chat_pairs > s->experts)
         return bad(err, errlen, "chat_pairs", "at most one pair per expert (<= experts)");
+    if (s->backlog > 0 && (s->chat_pairs > 0 || s->storm_at_s > 0 || !s->claim))
+        return bad(err, errlen, "backlog",
+                   "0 with chat_pairs, storm_at_s or claim false (a drain claims every task)");
+    if (s->backlog > 0 && s->experts < 1)
+        return bad(err, errlen, "experts", "at least 1 to drain a backlog");
+    if (s->backlog == 0 && gxlt_scenario_has_drain_slo(s))
+        return bad(err, errlen, "slo", "only latency limits (metric.pNN_ms) when backlog is 0");
     return 0;
 }
 

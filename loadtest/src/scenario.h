@@ -24,6 +24,14 @@ typedef struct {
     double max_ms;
 } gxlt_slo;
 
+/* Limits on the figures of a drain run (backlog > 0); a negative value is unset. */
+typedef struct {
+    double makespan_ratio_max;       /* makespan to the last resolve <= this * ideal + slack */
+    double makespan_slack_s;         /* seconds added to that limit (0 when unset) */
+    double idle_share_max;           /* idle slot-seconds while work waited / (N * C * makespan) */
+    double fairness_max_over_median; /* tasks per expert: max / median */
+} gxlt_drain_slo;
+
 typedef struct {
     char name[64];
     char brand[64];
@@ -46,8 +54,18 @@ typedef struct {
     int wave_size;       /* the brand's offer waves: experts per wave, 0 = all at once, -1 = the
                             server's default */
     int wave_interval_s; /* seconds between waves */
+    /* REST connections (each a worker thread) per url, for creating tasks */
+    int rest_connections;
+    /* drain: a backlog of tasks created at once once every expert is available; experts
+     * claim like the console and hold each task handle_ms; the run ends when all are
+     * resolved, or after timeout_s */
+    int backlog;          /* tasks (0 = not a drain run) */
+    gxlt_range handle_ms; /* how long an expert holds a task before resolving it */
+    double timeout_s;     /* the longest a drain may take, from its first task */
+    bool claim_random;    /* drain: claim a random open offer, not the first (claim_pick) */
     gxlt_slo slo[GXLT_SLO_MAX];
     int nslo;
+    gxlt_drain_slo dslo;
 } gxlt_scenario;
 
 /* Defaults for every field. */
@@ -62,6 +80,8 @@ int gxlt_scenario_set(gxlt_scenario *s, const char *name, const char *value, cha
                       size_t errlen);
 /* Checks the fields that depend on each other (after every flag is applied): 0 or -1. */
 int gxlt_scenario_validate(const gxlt_scenario *s, char *err, size_t errlen);
+/* Whether any drain limit is set. */
+bool gxlt_scenario_has_drain_slo(const gxlt_scenario *s);
 /* Task arrival rate at t seconds into the measured phase. */
 double gxlt_scenario_rate(const gxlt_scenario *s, double t);
 
