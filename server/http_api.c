@@ -8,6 +8,7 @@
 #include "gigcx/budget.h"
 #include "gigcx/audit.h"
 #include "gigcx/depth.h"
+#include "gigcx/health.h"
 #include "gigcx/revoke.h"
 #include "gigcx/error.h"
 #include "gigcx/handlers.h"
@@ -154,12 +155,22 @@ void gx_http_with_brand(gx_http_req *r, void (*fn)(gx_http_req *r))
 
 /* ---- health and metrics ---- */
 
-static void get_healthz(gx_http_req *r)
+/* /readyz, and /healthz as it: 503 with the reason while the node should get no work. */
+static void get_readyz(gx_http_req *r)
 {
-    bool up = gx_redis_up(r->srv->redis);
-    gx_http_reply_json(r, up ? 200 : 503,
-                       json_pack("{s:s, s:s, s:b}", "status", up ? "ok" : "unavailable", "node",
-                                 r->srv->cfg->node_id, "dev", r->srv->cfg->dev));
+    const char *why = gx_health_unready(r->srv);
+    json_t *o = json_pack("{s:s, s:s, s:b}", "status", why ? "unavailable" : "ok", "node",
+                          r->srv->cfg->node_id, "dev", r->srv->cfg->dev);
+    if (why)
+        json_object_set_new(o, "reason", json_string(why));
+    gx_http_reply_json(r, why ? 503 : 200, o);
+}
+
+/* /livez: the process and its loop answer; nothing else is checked. */
+static void get_livez(gx_http_req *r)
+{
+    gx_http_reply_json(r, 200,
+                       json_pack("{s:s, s:s}", "status", "ok", "node", r->srv->cfg->node_id));
 }
 
 static void reply_metrics(gx_http_req *r, const char *extra)
@@ -957,7 +968,9 @@ static const struct {
     gx_auth auth;
     gx_route_fn fn;
 } routes[] = {
-    {GX_HTTP_GET, "/healthz", NULL, false, AUTH_NONE, get_healthz},
+    {GX_HTTP_GET, "/healthz", NULL, false, AUTH_NONE, get_readyz},
+    {GX_HTTP_GET, "/readyz", NULL, false, AUTH_NONE, get_readyz},
+    {GX_HTTP_GET, "/livez", NULL, false, AUTH_NONE, get_livez},
     {GX_HTTP_GET, "/api/v1/dev/experts", NULL, false, AUTH_NONE, get_dev_users},
     {GX_HTTP_GET, "/metrics", NULL, false, AUTH_NONE, get_metrics},
     {GX_HTTP_GET, "/api/v1/openapi.json", NULL, false, AUTH_NONE, get_openapi},

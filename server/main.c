@@ -19,6 +19,7 @@
 #include "gigcx/embed.h"
 #include "gigcx/handlers.h"
 #include "gigcx/offer.h"
+#include "gigcx/health.h"
 #include "gigcx/http.h"
 #include "gigcx/listener.h"
 #include "gigcx/ranking.h"
@@ -50,6 +51,8 @@ static void on_redis_state(bool up, void *priv)
 {
     gx_main *m = priv;
     lwsl_user("redis %s\n", up ? "connected" : "unreachable; requests get 'unavailable'");
+    if (up) /* ready as soon as a write goes through, not at the next tick */
+        gx_health_probe(&m->srv);
     if (up && m->srv.cfg->dev && !m->seeded) {
         m->seeded = true;
         gx_dev_seed(&m->srv, m->port);
@@ -205,25 +208,25 @@ static const struct lws_protocol_vhost_options sec_headers[] = {
 
 /* Mounts: the REST API, health and metrics go to our callback; the rest is static files.
  * The demo shop exists only under --dev. */
-static struct lws_http_mount mounts[6];
+static struct lws_http_mount mounts[7];
 
 static void set_mounts(const gx_config *cfg)
 {
     static char demo_dir[600];
     snprintf(demo_dir, sizeof(demo_dir), "%s/demo", cfg->static_dir);
-    static const char *const dyn[] = {"/api", "/healthz", "/metrics"};
-    for (int i = 0; i < 3; i++)
+    static const char *const dyn[] = {"/api", "/healthz", "/metrics", "/readyz", "/livez"};
+    for (int i = 0; i < 5; i++)
         mounts[i] = (struct lws_http_mount){.mountpoint = dyn[i],
                                             .mountpoint_len = (unsigned char)strlen(dyn[i]),
                                             .origin = "gigcx.v1",
                                             .origin_protocol = LWSMPRO_CALLBACK};
-    mounts[3] =
+    mounts[5] =
         (struct lws_http_mount){.mountpoint = "/demo",
                                 .mountpoint_len = 5,
                                 .origin = cfg->dev ? demo_dir : "gigcx.v1",
                                 .def = "index.html",
                                 .origin_protocol = cfg->dev ? LWSMPRO_FILE : LWSMPRO_CALLBACK};
-    mounts[4] = (struct lws_http_mount){.mountpoint = "/",
+    mounts[6] = (struct lws_http_mount){.mountpoint = "/",
                                         .mountpoint_len = 1,
                                         .origin = cfg->static_dir,
                                         .def = "index.html",
@@ -231,7 +234,7 @@ static void set_mounts(const gx_config *cfg)
                                         .cache_max_age = 60,
                                         .cache_reusable = 1,
                                         .cache_revalidate = 1};
-    for (int i = 0; i < 4; i++)
+    for (int i = 0; i < 6; i++)
         mounts[i].mount_next = &mounts[i + 1];
 }
 

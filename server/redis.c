@@ -436,6 +436,11 @@ bool gx_redis_up(const gx_redis *r)
     return r && r->cmd.up && !r->closing;
 }
 
+bool gx_redis_sub_up(const gx_redis *r)
+{
+    return r && r->sub.up && !r->closing;
+}
+
 static void call_free(gx_call *c)
 {
     free(c->cmd);

@@ -10,6 +10,7 @@
 #include "gigcx/session.h"
 #include "gigcx/waiting.h"
 #include "gigcx/depth.h"
+#include "gigcx/health.h"
 
 int gx_svec_push(gx_svec *v, struct gx_session *s)
 {
@@ -85,6 +86,7 @@ void gx_housekeeping(gx_server *srv)
         gx_sessions_sweep(srv); /* liveness does not depend on Redis */
     if (!gx_redis_up(srv->redis) || srv->stopping)
         return;
+    gx_health_probe(srv);
     gx_tasks_expire_sweep(srv);
     if (srv->ticks % 5 == 1) /* /metrics shows the last of these, never waiting on Redis */
         gx_depth_refresh(srv);

@@ -55,6 +55,8 @@ gx_redis *gx_redis_new(uv_loop_t *loop, const char *url, const char *const *chan
 
 /* True while commands can be sent. */
 bool gx_redis_up(const gx_redis *r);
+/* True while the subscriber connection is subscribed. */
+bool gx_redis_sub_up(const gx_redis *r);
 /* A command unanswered for ms drops the connection (every caller in flight hears no
  * reply) and it is made again; 0 = wait forever. */
 void gx_redis_set_timeout(gx_redis *r, int ms);

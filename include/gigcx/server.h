@@ -58,18 +58,21 @@ typedef struct {
 } gx_blocal;
 
 typedef struct gx_server {
-    uv_loop_t *loop;         /* borrowed */
-    gx_config *cfg;          /* borrowed */
-    struct lws_context *ctx; /* owned */
-    struct lws_vhost *vh;    /* borrowed from ctx */
-    gx_redis *redis;         /* owned */
-    gx_map users;            /* user id -> its session here (experts and staff only) */
-    gx_map limits;           /* uid -> gx_userlim (owned): flood limits over a user's sockets */
-    gx_map tasks;            /* task id -> gx_tlocal (owned) */
-    gx_map brands;           /* brand id -> gx_blocal (owned) */
-    gx_map waiting;          /* task id -> gx_waiting (owned; waiting.h) */
-    unsigned seed_gen;       /* bumped when the copies of the queues are cleared (pull.c) */
-    char *depth_text;        /* owned (depth.c): queue depths for /metrics */
+    uv_loop_t *loop;             /* borrowed */
+    gx_config *cfg;              /* borrowed */
+    struct lws_context *ctx;     /* owned */
+    struct lws_vhost *vh;        /* borrowed from ctx */
+    gx_redis *redis;             /* owned */
+    gx_map users;                /* user id -> its session here (experts and staff only) */
+    gx_map limits;               /* uid -> gx_userlim (owned): flood limits over a user's sockets */
+    gx_map tasks;                /* task id -> gx_tlocal (owned) */
+    gx_map brands;               /* brand id -> gx_blocal (owned) */
+    gx_map waiting;              /* task id -> gx_waiting (owned; waiting.h) */
+    unsigned seed_gen;           /* bumped when the copies of the queues are cleared (pull.c) */
+    int64_t ready_write_ms;      /* health.c: when Redis last took the probe's write */
+    int64_t fds_short_ms;        /* when accepting last paused for want of descriptors */
+    uint64_t seen_accept_pauses; /* m.accept_pauses at the last probe */
+    char *depth_text;            /* owned (depth.c): queue depths for /metrics */
     bool depth_reading;
     gx_svec pull_q;         /* experts who got room this iteration (a reference each) */
     gx_tags tags;           /* languages and skills as bits, for offer eligibility */

@@ -105,7 +105,7 @@ static void test_readonly_is_unavailable(void **state)
     assert_true(until_health(503, 2000) >= 0);
     redis_ok("REPLICAOF NO ONE");
     close(fd);
-    assert_true(until_health(200, 3000) >= 0);
+    assert_true(until_health(200, 5000) >= 0);
     assert_int_equal(post_task(), 201);
 }
 
@@ -148,7 +148,7 @@ static void test_stalled_redis_times_out(void **state)
     assert_int_equal(st, 503);
     assert_true(post_ms < 2500);
     redis_ok("CLIENT UNPAUSE");
-    assert_true(until_health(200, 3000) >= 0);
+    assert_true(until_health(200, 5000) >= 0);
     assert_int_equal(post_task(), 201);
 }
 
