@@ -420,6 +420,35 @@ static void test_metrics_key(void **state)
     assert_int_equal(gxt_http(&env, 0, "GET", "/healthz", NULL, NULL, NULL, NULL), 200);
 }
 
+/* Requests one after another on a kept-alive connection are answered at once: with Nagle
+ * on an accepted socket, a reply written in two pieces waited for the client's delayed
+ * ACK, 40 ms a request (the listener must set TCP_NODELAY as lws's own did). */
+static void test_keepalive_requests_not_delayed(void **state)
+{
+    (void)state;
+    int fd = dial();
+    assert_true(fd >= 0);
+    static const char req[] = "GET /livez HTTP/1.1\r\nHost: x\r\n\r\n";
+    int64_t t0 = gxt_now_ms();
+    for (int i = 0; i < 50; i++) {
+        assert_int_equal(write(fd, req, sizeof(req) - 1), (ssize_t)(sizeof(req) - 1));
+        char buf[2048] = "";
+        size_t have = 0;
+        while (!strstr(buf, "\"ok\"") && have + 1 < sizeof(buf)) { /* the body closes it */
+            struct pollfd p = {.fd = fd, .events = POLLIN};
+            assert_true(poll(&p, 1, 3000) == 1);
+            ssize_t n = read(fd, buf + have, sizeof(buf) - have - 1);
+            assert_true(n > 0);
+            have += (size_t)n;
+            buf[have] = '\0';
+        }
+    }
+    int64_t ms = gxt_now_ms() - t0;
+    close(fd);
+    print_message("50 kept-alive requests in %lld ms\n", (long long)ms);
+    assert_true(ms < 1000); /* 2,000 ms and more with the delay */
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -438,6 +467,7 @@ int main(void)
         cmocka_unit_test(test_webhook_private_at_delivery),
         cmocka_unit_test(test_pipelined_memory),
         cmocka_unit_test(test_metrics_key),
+        cmocka_unit_test(test_keepalive_requests_not_delayed),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
