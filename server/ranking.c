@@ -17,6 +17,12 @@ void gx_ranking_key(char *buf, size_t cap, const char *brand, int tier, const ch
     snprintf(buf, cap, "gx:{b:%s}:rk:%d:%s:%s", brand, tier, topic, lang);
 }
 
+void gx_ranking_room_key(char *buf, size_t cap, const char *brand, int tier, const char *topic,
+                         const char *lang)
+{
+    snprintf(buf, cap, "gx:{b:%s}:rm:%d:%s:%s", brand, tier, topic, lang);
+}
+
 void gx_ranking_watch_key(char *buf, size_t cap, const char *brand, int tier, const char *topic,
                           const char *lang)
 {
@@ -42,8 +48,8 @@ static bool next_item(const char *csv, size_t *pos, char *out, size_t cap)
     return true;
 }
 
-/* Runs rank_set for one brand over every rank set the profile belongs to (and their watch
- * sets, rank_set.lua). */
+/* Runs rank_set for one brand over every rank set the profile belongs to (and their room
+ * and watch sets, rank_set.lua). op: "add", "busy" or "del". */
 static void rank_call(gx_server *srv, const gx_profile *p, const char *brand, const char *expert,
                       long long sess_no, const char *op, double score, gx_redis_cb cb, void *priv)
 {
@@ -57,8 +63,8 @@ static void rank_call(gx_server *srv, const gx_profile *p, const char *brand, co
     sets *= langs * (p->tier >= 2 ? 2 : 1);
     if (sets > GX_RANK_KEYS_MAX)
         sets = GX_RANK_KEYS_MAX;
-    char *keys = malloc((1 + 2 * sets) * KEYLEN);
-    const char **argv = malloc(sizeof(char *) * (1 + 2 * sets + 4));
+    char *keys = malloc((1 + 3 * sets) * KEYLEN);
+    const char **argv = malloc(sizeof(char *) * (1 + 3 * sets + 4));
     size_t n = 0;
     if (!keys || !argv)
         goto out;
@@ -69,21 +75,22 @@ static void rank_call(gx_server *srv, const gx_profile *p, const char *brand, co
         li = 0;
         while (next_item(p->langs_csv, &li, lang, sizeof(lang)))
             for (int tier = 1; tier <= p->tier && tier <= 2 && n < sets; tier++, n++) {
-                char *rk = keys + (1 + n) * KEYLEN, *wk = keys + (1 + sets + n) * KEYLEN;
-                gx_ranking_key(rk, KEYLEN, brand, tier, topic, lang);
-                gx_ranking_watch_key(wk, KEYLEN, brand, tier, topic, lang);
-                argv[1 + n] = rk;
-                argv[1 + sets + n] = wk;
+                char *k[3];
+                for (int g = 0; g < 3; g++)
+                    argv[1 + g * sets + n] = k[g] = keys + (1 + g * sets + n) * KEYLEN;
+                gx_ranking_key(k[0], KEYLEN, brand, tier, topic, lang);
+                gx_ranking_room_key(k[1], KEYLEN, brand, tier, topic, lang);
+                gx_ranking_watch_key(k[2], KEYLEN, brand, tier, topic, lang);
             }
     }
     snprintf(no, sizeof(no), "%lld", sess_no);
     snprintf(sc, sizeof(sc), "%.0f", score);
-    if (n < sets) /* the watch keys follow the rank sets: close the gap */
-        memmove(argv + 1 + n, argv + 1 + sets, sizeof(char *) * n);
+    for (int g = 1; g < 3 && n < sets; g++) /* fewer sets than room was made for: close up */
+        memmove(argv + 1 + g * n, argv + 1 + g * sets, sizeof(char *) * n);
     const char *args[] = {expert, no, op, sc};
-    memcpy(argv + 1 + 2 * n, args, sizeof(args));
-    if (!gx_redis_script(srv->redis, GX_SCRIPT_RANK_SET, cb, priv, (int)(1 + 2 * n),
-                         (int)(1 + 2 * n + 4), argv, NULL))
+    memcpy(argv + 1 + 3 * n, args, sizeof(args));
+    if (!gx_redis_script(srv->redis, GX_SCRIPT_RANK_SET, cb, priv, (int)(1 + 3 * n),
+                         (int)(1 + 3 * n + 4), argv, NULL))
         priv = NULL;
 out:
     if (priv)
@@ -98,7 +105,7 @@ out:
 typedef struct gx_rk_move {
     gx_session *s; /* a reference */
     int brand;
-    bool add;
+    const char *op; /* static: "add", "busy" or "del" */
     struct gx_rk_move *next;
 } gx_rk_move;
 
@@ -121,7 +128,7 @@ static void move_call(gx_rk_move *d)
 {
     gx_session *s = d->s;
     rank_call(s->srv, &s->prof, s->prof.brands[d->brand], s->who.sub, (long long)s->sess_no,
-              d->add ? "add" : "del", s->rank, on_moved, d);
+              d->op, s->rank, on_moved, d);
 }
 
 void gx_ranking_flush(gx_server *srv)
@@ -136,7 +143,7 @@ void gx_ranking_flush(gx_server *srv)
     }
 }
 
-static void each_brand(gx_session *s, bool add)
+static void each_brand(gx_session *s, const char *op)
 {
     gx_server *srv = s->srv;
     if (!s->moved && s->prof.nbrands)
@@ -144,11 +151,11 @@ static void each_brand(gx_session *s, bool add)
     for (int i = 0; i < s->prof.nbrands; i++) {
         gx_rk_move *d = s->moved ? malloc(sizeof(*d)) : NULL;
         if (!d) { /* no memory to wait with: now, without learning the version */
-            rank_call(srv, &s->prof, s->prof.brands[i], s->who.sub, (long long)s->sess_no,
-                      add ? "add" : "del", s->rank, NULL, NULL);
+            rank_call(srv, &s->prof, s->prof.brands[i], s->who.sub, (long long)s->sess_no, op,
+                      s->rank, NULL, NULL);
             continue;
         }
-        *d = (gx_rk_move){gx_session_ref(s), i, add, NULL};
+        *d = (gx_rk_move){gx_session_ref(s), i, op, NULL};
         s->moved[i].inflight++;
         s->moved[i].ver = INT64_MAX; /* moving: later than any cut-off until Redis says */
         if (!srv->rank_q_tail)
@@ -178,7 +185,7 @@ static double score_of(const gx_profile *p, const char *id)
 
 double gx_ranking_score(const gx_session *s)
 {
-    return s->ranked ? s->rank : score_of(&s->prof, s->who.sub);
+    return s->ranked || s->roomy ? s->rank : score_of(&s->prof, s->who.sub);
 }
 
 bool gx_ranking_saturated(const gx_session *s)
@@ -188,33 +195,35 @@ bool gx_ranking_saturated(const gx_session *s)
     return s->noffers >= GX_PENDING_PER_SLOT * (free_slots > 1 ? free_slots : 1);
 }
 
-/* The score is worked out here, on entering the rankings, and again only when the figures
- * behind it change (on_outcome): not on every offer and withdrawal that calls sync. */
-static void put(gx_session *s)
+/* The op that puts s where it belongs: ready for offers, busy (at the spreading limit, yet
+ * with a free slot), or out. */
+static const char *op_of(bool ready, bool room)
 {
-    if (s->ranked)
-        return;
-    s->rank = score_of(&s->prof, s->who.sub);
-    s->ranked = true;
-    each_brand(s, true);
+    return ready ? "add" : room ? "busy" : "del";
 }
 
+/* The score is worked out on entering the rankings, and again only when the figures behind
+ * it change (on_outcome): not on every offer and withdrawal that calls sync. */
 void gx_ranking_sync(gx_session *s)
 {
     if (s->who.role != GX_ROLE_EXPERT || !s->sess_no)
         return;
-    if (s->listed && !gx_ranking_saturated(s))
-        put(s);
-    else
-        gx_ranking_take(s);
+    bool room = s->listed, ready = room && !gx_ranking_saturated(s);
+    if (ready == s->ranked && room == s->roomy)
+        return;
+    if (!s->ranked && !s->roomy)
+        s->rank = score_of(&s->prof, s->who.sub);
+    s->ranked = ready;
+    s->roomy = room;
+    each_brand(s, op_of(ready, room));
 }
 
 void gx_ranking_take(gx_session *s)
 {
-    if (!s->ranked)
+    if (!s->ranked && !s->roomy)
         return;
-    s->ranked = false;
-    each_brand(s, false);
+    s->ranked = s->roomy = false;
+    each_brand(s, "del");
 }
 
 typedef struct {
@@ -230,8 +239,8 @@ static void on_outcome(redisReply *r, void *priv)
     if (s && s->who.role == GX_ROLE_EXPERT && r && r->type == REDIS_REPLY_ARRAY) {
         gx_profile_rep(&s->prof, r);
         s->rank = score_of(&s->prof, s->who.sub);
-        if (s->ranked) /* the entries move to the new score */
-            each_brand(s, true);
+        if (s->ranked || s->roomy) /* the entries move to the new score */
+            each_brand(s, op_of(s->ranked, s->roomy));
     }
     free(k);
 }

@@ -13,6 +13,10 @@
 void gx_ranking_key(char *buf, size_t cap, const char *brand, int tier, const char *topic,
                     const char *lang);
 
+/* The room set beside a rank set: experts with a free slot, ready or at the spreading limit
+ * (those a wave that reached them can count on to take a task). */
+void gx_ranking_room_key(char *buf, size_t cap, const char *brand, int tier, const char *topic,
+                         const char *lang);
 /* The watch set beside a rank set: waiting tasks by their current wave's cut-off there. */
 void gx_ranking_watch_key(char *buf, size_t cap, const char *brand, int tier, const char *topic,
                           const char *lang);
