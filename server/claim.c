@@ -16,6 +16,7 @@
 #include "gigcx/privacy.h"
 #include "gigcx/error.h"
 #include "gigcx/handlers.h"
+#include "gigcx/held.h"
 #include "gigcx/request.h"
 #include "gigcx/util.h"
 #include "gigcx/webhook.h"
@@ -170,6 +171,8 @@ static void send_or_fail(gx_req *q)
 static void settle(gx_server *srv, const char *task, const redisReply *won)
 {
     gx_tlocal *t = gx_tlocal_get(srv, task, false);
+    if (t && won)
+        t->taken = true; /* until its withdrawal comes: see gx_on_task_claim */
     struct gx_claimq *cq = t ? t->claims : NULL;
     if (!cq)
         return;
@@ -262,6 +265,15 @@ void gx_on_task_claim(gx_session *s, json_t *msg, const char *ref)
     if (s->held + s->claiming >= cap) {
         s->srv->m.claims[2]++;
         gx_session_error(s, GX_ECAPACITY, ref, "at capacity (%d of %d)", s->held, cap);
+        return;
+    }
+    /* A claim of this node won the task and its withdrawal is on its way: a holder of the
+     * offer (eligible, then) hears conflict here instead of asking Redis, which a burst of
+     * instant claims kept busy answering just that. */
+    gx_tlocal *won = gx_tlocal_get(s->srv, task, false);
+    if (won && won->taken && gx_held_find(s, task) >= 0) {
+        s->srv->m.claims[1]++;
+        gx_session_error(s, GX_ECONFLICT, ref, "task is no longer claimable");
         return;
     }
     gx_req *q = gx_req_new(s, ref, task);

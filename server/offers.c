@@ -350,9 +350,12 @@ static void offer_experts(gx_server *srv, gx_svec *v, gx_tlocal *t, uint64_t mar
         int how = fit(s, &n);
         if (how == FIT_BUSY && displace(s, fv->key.prio))
             how = FIT_ABOVE;
-        if (cut && ((how == FIT_BUSY && !s->ranked) || (how == FIT_ABOVE && s->ranked)))
-            if (gx_ranking_moved_after(s, f[1], ver))
-                passed += how == FIT_BUSY ? 1 : -1;
+        bool moved = cut && (how == FIT_BUSY || how == FIT_ABOVE) &&
+                     gx_ranking_moved_after(s, f[1], ver);
+        if (cut && how == FIT_BUSY && !moved)
+            passed++; /* the cut-off counted them, and they sit on too many offers */
+        else if (moved && how == FIT_ABOVE)
+            passed--; /* came in after the cut-off was read: a place it did not count */
         if (how == FIT_ABOVE) /* after the count: the offer may take s out of the rankings */
             offer_one(s, t, fv);
     }
@@ -398,6 +401,9 @@ static void fan_out(gx_server *srv, char **f, int nf, const char *body, size_t b
         return;
     if (!staff)
         remember(srv, f, b);
+    gx_tlocal *was = gx_tlocal_get(srv, task, false);
+    if (was) /* offered again (requeued, escalated): claimable, whoever won it before */
+        was->taken = false;
     gx_blocal *bl = gx_blocal_get(srv, brand, false);
     gx_svec *v = bl ? (staff ? &bl->staff : &bl->experts) : NULL;
     gx_tlocal *t = v && v->n ? gx_tlocal_get(srv, task, true) : NULL;

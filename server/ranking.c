@@ -208,7 +208,11 @@ void gx_ranking_sync(gx_session *s)
 {
     if (s->who.role != GX_ROLE_EXPERT || !s->sess_no)
         return;
-    bool room = s->listed, ready = room && !gx_ranking_saturated(s);
+    /* Ready = a free slot. Sitting on too many offers (the spreading limit) is left to the
+     * nodes (offers.c passes such experts over for the next below the cut-off): in Redis it
+     * flipped an expert in and out with every offer and withdrawal, 88 rank_set calls a task
+     * in the drain scenario, most of Redis's time. */
+    bool room = s->listed, ready = room;
     if (ready == s->ranked && room == s->roomy)
         return;
     if (!s->ranked && !s->roomy)

@@ -40,6 +40,7 @@ typedef struct {
     gx_svec holders;          /* each holds a reference: dropped when the offer is withdrawn */
     int readers;              /* backlogs reading its state: they keep the entry */
     unsigned withdrawals;     /* withdrawals seen, so a backlog sees one that overtook its read */
+    bool taken;               /* a claim of this node won it; its withdrawal may not be in yet */
     struct gx_claimq *claims; /* owned (claim.c): set while a claim of this node is in Redis */
 } gx_tlocal;
 
