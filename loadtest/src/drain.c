@@ -66,6 +66,10 @@ void gxlt_drain_resolved(gxlt_run *run, uint64_t now)
         run->dr.last_resolved_us = now;
 }
 
+static void posted(gxlt_post *p, int status, const char *body);
+
+/* backlog_first: with every task queued, the experts go available; the makespan counts from
+ * this moment. */
 static void on_posted(int status, const char *body, void *priv)
 {
     gxlt_post *p = priv;
@@ -74,6 +78,17 @@ static void on_posted(int status, const char *body, void *priv)
     if (run->stopping)
         return;
     d->answered++;
+    posted(p, status, body);
+    if (run->sc.backlog_first && d->answered >= run->sc.backlog && !d->released) {
+        d->start_us = gxlt_now_us();
+        gxlt_experts_go_available(run);
+    }
+}
+
+static void posted(gxlt_post *p, int status, const char *body)
+{
+    gxlt_run *run = p->run;
+    gxlt_drain *d = &run->dr;
     json_t *j = status == 201 ? json_loads(body, 0, NULL) : NULL;
     const char *id = json_string_value(json_object_get(j, "task"));
     if (!id) {
@@ -165,10 +180,12 @@ json_t *gxlt_drain_report(gxlt_run *run)
     long long slots = (long long)sc->experts * sc->capacity;
     double rounds = ceil((double)sc->backlog / (double)slots);
     double ideal = rounds * mean_h;
-    double ms_assigned = since_s(d->first_created_us, d->last_assigned_us);
-    double ms_resolved = since_s(d->first_created_us, d->last_resolved_us);
+    /* from the first task created, or (backlog_first) from when the experts went available */
+    uint64_t t0 = d->start_us ? d->start_us : d->first_created_us;
+    double ms_assigned = since_s(t0, d->last_assigned_us);
+    double ms_resolved = since_s(t0, d->last_resolved_us);
     /* slot-seconds of the makespan; for a run cut short, up to its end */
-    double span = complete ? ms_resolved : since_s(d->first_created_us, now);
+    double span = complete ? ms_resolved : since_s(t0, now);
     double slot_s = (double)slots * span, idle_s = d->idle_slot_us / 1e6;
     int *counts = calloc((size_t)sc->experts + 1, sizeof(int));
     double median = 0, gini = 0;

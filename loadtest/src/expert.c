@@ -532,6 +532,8 @@ static void on_welcome(gxlt_expert *e, uint64_t now)
     e->ever_welcomed = true;
     /* in chat mode only the pairs' experts take work; the rest stay connected, away */
     bool works = run->sc.chat_pairs == 0 || e->idx < run->sc.chat_pairs;
+    if (run->dr.on && run->sc.backlog_first && !run->dr.released)
+        works = false; /* away until the backlog is queued (gxlt_experts_go_available) */
     json_t *m = json_pack("{s:s, s:s, s:i}", "type", "presence.set", "status",
                           works ? "available" : "away", "capacity", run->sc.capacity);
     gxlt_send(e->c, m);
@@ -749,6 +751,20 @@ int gxlt_experts_welcomed(gxlt_run *run)
 int gxlt_experts_available(gxlt_run *run)
 {
     return run->available_now;
+}
+
+void gxlt_experts_go_available(gxlt_run *run)
+{
+    run->dr.released = true;
+    for (int i = 0; run->experts && i < run->sc.experts; i++) {
+        gxlt_expert *e = &run->experts[i];
+        if (!e->c || !e->welcomed)
+            continue;
+        json_t *m = json_pack("{s:s, s:s, s:i}", "type", "presence.set", "status", "available",
+                              "capacity", run->sc.capacity);
+        gxlt_send(e->c, m);
+        json_decref(m);
+    }
 }
 
 int gxlt_experts_offers_held(gxlt_run *run)

@@ -337,7 +337,8 @@ static void step(lt *t, uint64_t now, double dt)
         }
         /* a drain's backlog waits until every expert is also available */
         if ((gxlt_experts_welcomed(run) >= run->sc.experts &&
-             (!run->dr.on || gxlt_experts_available(run) >= run->sc.experts)) ||
+             (!run->dr.on || run->sc.backlog_first ||
+              gxlt_experts_available(run) >= run->sc.experts)) ||
             in_phase > 120) {
             run->st.connect_all_s = in_phase;
             for (int i = 0; i < run->nurls; i++) /* memory with every socket up and idle */

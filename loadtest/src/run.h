@@ -85,10 +85,12 @@ typedef struct {
 typedef struct gxlt_post gxlt_post;
 typedef struct {
     bool on;              /* sc.backlog > 0 */
+    bool released;        /* backlog_first: the experts were sent available */
     bool timed_out;       /* the run ended at timeout_s with tasks left */
     gxlt_post *posts;     /* owned: one per backlog task, for its creating request */
     int posted, answered; /* creating requests sent, and answered (201 or not) */
     uint64_t first_created_us, last_created_us, last_assigned_us, last_resolved_us;
+    uint64_t start_us; /* backlog_first: when the experts were sent available */
     /* idle slots: free slots of connected, available experts (capacity - held - claims in
      * flight), integrated over the time at least one known task waits; and beside them the
      * slots with a claim in flight (a herd of claims ties slots up without holding work) */
@@ -187,6 +189,8 @@ void gxlt_experts_pump(gxlt_run *run, int cap);
 int gxlt_experts_welcomed(gxlt_run *run);
 /* Experts whose presence.set available was answered, and still connected. */
 int gxlt_experts_available(gxlt_run *run);
+/* Every connected expert goes available (a drain's backlog_first, once it is queued). */
+void gxlt_experts_go_available(gxlt_run *run);
 /* Offers held (not claimed, not withdrawn) over every expert. */
 int gxlt_experts_offers_held(gxlt_run *run);
 /* Tasks assigned to each expert over the run, into counts[sc.experts]. */

@@ -226,6 +226,7 @@ static const struct {
     F(wave_interval_s, p_int, "seconds 1..3600"),
     F(rest_connections, p_int, "an integer 1..64"),
     F(backlog, p_int, "an integer >= 0 (tasks created at once; 0 = not a drain run)"),
+    F(backlog_first, p_bool, "true or false"),
     F(handle_ms, p_range, "milliseconds, or [min, max]"),
     F(timeout_s, p_num, "seconds > 0"),
     {"claim_pick", 0, p_pick, "\"first\" or \"random\""},

@@ -63,6 +63,8 @@ typedef struct {
     gxlt_range handle_ms; /* how long an expert holds a task before resolving it */
     double timeout_s;     /* the longest a drain may take, from its first task */
     bool claim_random;    /* drain: claim a random open offer, not the first (claim_pick) */
+    bool backlog_first;   /* drain: the backlog is queued with every expert away; then they all
+                             go available at once, and the makespan counts from then */
     gxlt_slo slo[GXLT_SLO_MAX];
     int nslo;
     gxlt_drain_slo dslo;
