@@ -350,12 +350,12 @@ static void offer_experts(gx_server *srv, gx_svec *v, gx_tlocal *t, uint64_t mar
         int how = fit(s, &n);
         if (how == FIT_BUSY && displace(s, fv->key.prio))
             how = FIT_ABOVE;
-        bool moved = cut && (how == FIT_BUSY || how == FIT_ABOVE) &&
-                     gx_ranking_moved_after(s, f[1], ver);
+        bool moved =
+            cut && (how == FIT_BUSY || how == FIT_ABOVE) && gx_ranking_moved_after(s, f[1], ver);
         if (cut && how == FIT_BUSY && !moved)
             passed++; /* the cut-off counted them, and they sit on too many offers */
         else if (moved && how == FIT_ABOVE)
-            passed--; /* came in after the cut-off was read: a place it did not count */
+            passed--;         /* came in after the cut-off was read: a place it did not count */
         if (how == FIT_ABOVE) /* after the count: the offer may take s out of the rankings */
             offer_one(s, t, fv);
     }

@@ -17,12 +17,6 @@ void gx_ranking_key(char *buf, size_t cap, const char *brand, int tier, const ch
     snprintf(buf, cap, "gx:{b:%s}:rk:%d:%s:%s", brand, tier, topic, lang);
 }
 
-void gx_ranking_room_key(char *buf, size_t cap, const char *brand, int tier, const char *topic,
-                         const char *lang)
-{
-    snprintf(buf, cap, "gx:{b:%s}:rm:%d:%s:%s", brand, tier, topic, lang);
-}
-
 void gx_ranking_watch_key(char *buf, size_t cap, const char *brand, int tier, const char *topic,
                           const char *lang)
 {
@@ -48,8 +42,8 @@ static bool next_item(const char *csv, size_t *pos, char *out, size_t cap)
     return true;
 }
 
-/* Runs rank_set for one brand over every rank set the profile belongs to (and their room
- * and watch sets, rank_set.lua). op: "add", "busy" or "del". */
+/* Runs rank_set for one brand over every rank set the profile belongs to (and their watch
+ * sets, rank_set.lua). op: "add" or "del". */
 static void rank_call(gx_server *srv, const gx_profile *p, const char *brand, const char *expert,
                       long long sess_no, const char *op, double score, gx_redis_cb cb, void *priv)
 {
@@ -63,8 +57,8 @@ static void rank_call(gx_server *srv, const gx_profile *p, const char *brand, co
     sets *= langs * (p->tier >= 2 ? 2 : 1);
     if (sets > GX_RANK_KEYS_MAX)
         sets = GX_RANK_KEYS_MAX;
-    char *keys = malloc((1 + 3 * sets) * KEYLEN);
-    const char **argv = malloc(sizeof(char *) * (1 + 3 * sets + 4));
+    char *keys = malloc((1 + 2 * sets) * KEYLEN);
+    const char **argv = malloc(sizeof(char *) * (1 + 2 * sets + 4));
     size_t n = 0;
     if (!keys || !argv)
         goto out;
@@ -75,22 +69,21 @@ static void rank_call(gx_server *srv, const gx_profile *p, const char *brand, co
         li = 0;
         while (next_item(p->langs_csv, &li, lang, sizeof(lang)))
             for (int tier = 1; tier <= p->tier && tier <= 2 && n < sets; tier++, n++) {
-                char *k[3];
-                for (int g = 0; g < 3; g++)
-                    argv[1 + g * sets + n] = k[g] = keys + (1 + g * sets + n) * KEYLEN;
-                gx_ranking_key(k[0], KEYLEN, brand, tier, topic, lang);
-                gx_ranking_room_key(k[1], KEYLEN, brand, tier, topic, lang);
-                gx_ranking_watch_key(k[2], KEYLEN, brand, tier, topic, lang);
+                char *rk = keys + (1 + n) * KEYLEN, *wk = keys + (1 + sets + n) * KEYLEN;
+                gx_ranking_key(rk, KEYLEN, brand, tier, topic, lang);
+                gx_ranking_watch_key(wk, KEYLEN, brand, tier, topic, lang);
+                argv[1 + n] = rk;
+                argv[1 + sets + n] = wk;
             }
     }
     snprintf(no, sizeof(no), "%lld", sess_no);
     snprintf(sc, sizeof(sc), "%.0f", score);
-    for (int g = 1; g < 3 && n < sets; g++) /* fewer sets than room was made for: close up */
-        memmove(argv + 1 + g * n, argv + 1 + g * sets, sizeof(char *) * n);
+    if (n < sets) /* fewer sets than room was made for: the watch keys close up */
+        memmove(argv + 1 + n, argv + 1 + sets, sizeof(char *) * n);
     const char *args[] = {expert, no, op, sc};
-    memcpy(argv + 1 + 3 * n, args, sizeof(args));
-    if (!gx_redis_script(srv->redis, GX_SCRIPT_RANK_SET, cb, priv, (int)(1 + 3 * n),
-                         (int)(1 + 3 * n + 4), argv, NULL))
+    memcpy(argv + 1 + 2 * n, args, sizeof(args));
+    if (!gx_redis_script(srv->redis, GX_SCRIPT_RANK_SET, cb, priv, (int)(1 + 2 * n),
+                         (int)(1 + 2 * n + 4), argv, NULL))
         priv = NULL;
 out:
     if (priv)
@@ -105,7 +98,7 @@ out:
 typedef struct gx_rk_move {
     gx_session *s; /* a reference */
     int brand;
-    const char *op; /* static: "add", "busy" or "del" */
+    const char *op; /* static: "add" or "del" */
     struct gx_rk_move *next;
 } gx_rk_move;
 
@@ -127,8 +120,8 @@ static void on_moved(redisReply *r, void *priv)
 static void move_call(gx_rk_move *d)
 {
     gx_session *s = d->s;
-    rank_call(s->srv, &s->prof, s->prof.brands[d->brand], s->who.sub, (long long)s->sess_no,
-              d->op, s->rank, on_moved, d);
+    rank_call(s->srv, &s->prof, s->prof.brands[d->brand], s->who.sub, (long long)s->sess_no, d->op,
+              s->rank, on_moved, d);
 }
 
 void gx_ranking_flush(gx_server *srv)
@@ -185,7 +178,7 @@ static double score_of(const gx_profile *p, const char *id)
 
 double gx_ranking_score(const gx_session *s)
 {
-    return s->ranked || s->roomy ? s->rank : score_of(&s->prof, s->who.sub);
+    return s->ranked ? s->rank : score_of(&s->prof, s->who.sub);
 }
 
 bool gx_ranking_saturated(const gx_session *s)
@@ -195,38 +188,26 @@ bool gx_ranking_saturated(const gx_session *s)
     return s->noffers >= GX_PENDING_PER_SLOT * (free_slots > 1 ? free_slots : 1);
 }
 
-/* The op that puts s where it belongs: ready for offers, busy (at the spreading limit, yet
- * with a free slot), or out. */
-static const char *op_of(bool ready, bool room)
-{
-    return ready ? "add" : room ? "busy" : "del";
-}
-
-/* The score is worked out on entering the rankings, and again only when the figures behind
- * it change (on_outcome): not on every offer and withdrawal that calls sync. */
+/* In the rankings while available with a free slot. Sitting on too many offers (the
+ * spreading limit) is left to the nodes (offers.c passes such experts over for the next
+ * below the cut-off): in Redis it flipped an expert in and out with every offer and
+ * withdrawal, 88 rank_set calls a task in the drain scenario, most of Redis's time. The
+ * score is worked out on entering, and again only when the figures behind it change. */
 void gx_ranking_sync(gx_session *s)
 {
-    if (s->who.role != GX_ROLE_EXPERT || !s->sess_no)
+    if (s->who.role != GX_ROLE_EXPERT || !s->sess_no || s->listed == s->ranked)
         return;
-    /* Ready = a free slot. Sitting on too many offers (the spreading limit) is left to the
-     * nodes (offers.c passes such experts over for the next below the cut-off): in Redis it
-     * flipped an expert in and out with every offer and withdrawal, 88 rank_set calls a task
-     * in the drain scenario, most of Redis's time. */
-    bool room = s->listed, ready = room;
-    if (ready == s->ranked && room == s->roomy)
-        return;
-    if (!s->ranked && !s->roomy)
+    if (s->listed)
         s->rank = score_of(&s->prof, s->who.sub);
-    s->ranked = ready;
-    s->roomy = room;
-    each_brand(s, op_of(ready, room));
+    s->ranked = s->listed;
+    each_brand(s, s->ranked ? "add" : "del");
 }
 
 void gx_ranking_take(gx_session *s)
 {
-    if (!s->ranked && !s->roomy)
+    if (!s->ranked)
         return;
-    s->ranked = s->roomy = false;
+    s->ranked = false;
     each_brand(s, "del");
 }
 
@@ -243,8 +224,8 @@ static void on_outcome(redisReply *r, void *priv)
     if (s && s->who.role == GX_ROLE_EXPERT && r && r->type == REDIS_REPLY_ARRAY) {
         gx_profile_rep(&s->prof, r);
         s->rank = score_of(&s->prof, s->who.sub);
-        if (s->ranked || s->roomy) /* the entries move to the new score */
-            each_brand(s, op_of(s->ranked, s->roomy));
+        if (s->ranked) /* the entries move to the new score */
+            each_brand(s, "add");
     }
     free(k);
 }

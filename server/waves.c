@@ -31,7 +31,7 @@ void gx_wave_free(gx_wave *w)
 /* A wave out: its cut-off is watched beside the task's rank set (wave_watch.lua). */
 typedef struct {
     gx_server *srv;
-    char task[65], room[300], watch[300], thr[32];
+    char task[65], rank[300], watch[300], thr[32];
 } gx_watch;
 
 static void on_watch(redisReply *r, void *priv)
@@ -47,7 +47,7 @@ static void on_watch(redisReply *r, void *priv)
 static void on_published(redisReply *r, void *priv)
 {
     gx_watch *wt = priv;
-    const char *argv[] = {wt->room, wt->watch, wt->task, wt->thr};
+    const char *argv[] = {wt->rank, wt->watch, wt->task, wt->thr};
     if (!r || r->type != REDIS_REPLY_INTEGER || r->integer != 1 ||
         gx_redis_script(wt->srv->redis, GX_SCRIPT_WAVE_WATCH, on_watch, wt, 2, 4, argv, NULL))
         free(wt);
@@ -61,7 +61,7 @@ static gx_watch *watch_of(gx_server *srv, const gx_wave *w, const char *thr)
     wt->srv = srv;
     gx_strlcpy(wt->task, w->task, sizeof(wt->task));
     gx_strlcpy(wt->thr, thr, sizeof(wt->thr));
-    gx_ranking_room_key(wt->room, sizeof(wt->room), w->brand, w->tier, w->topic, w->lang);
+    gx_ranking_key(wt->rank, sizeof(wt->rank), w->brand, w->tier, w->topic, w->lang);
     gx_ranking_watch_key(wt->watch, sizeof(wt->watch), w->brand, w->tier, w->topic, w->lang);
     return wt;
 }
@@ -152,12 +152,12 @@ void gx_waves_declined(gx_server *srv, const gx_waiting *w, const char *uid)
     char decl[200], ttl[24];
     wt->srv = srv;
     gx_strlcpy(wt->task, w->task, sizeof(wt->task));
-    gx_ranking_room_key(wt->room, sizeof(wt->room), w->brand, w->tier, w->topic, w->lang);
+    gx_ranking_key(wt->rank, sizeof(wt->rank), w->brand, w->tier, w->topic, w->lang);
     gx_ranking_watch_key(wt->watch, sizeof(wt->watch), w->brand, w->tier, w->topic, w->lang);
     snprintf(decl, sizeof(decl), "gx:{b:%s}:decl:%s", w->brand, w->task);
     long long left_s = (w->expires - (long long)gx_now_ms()) / 1000;
     snprintf(ttl, sizeof(ttl), "%lld", (left_s > 0 ? left_s : 0) + 60);
-    const char *argv[] = {wt->room, wt->watch, decl, w->task, uid, ttl};
+    const char *argv[] = {wt->rank, wt->watch, decl, w->task, uid, ttl};
     if (gx_redis_script(srv->redis, GX_SCRIPT_WAVE_DECLINE, on_watch, wt, 3, 6, argv, NULL))
         free(wt);
 }

@@ -13,10 +13,6 @@
 void gx_ranking_key(char *buf, size_t cap, const char *brand, int tier, const char *topic,
                     const char *lang);
 
-/* The room set beside a rank set: experts with a free slot, ready or at the spreading limit
- * (those a wave that reached them can count on to take a task). */
-void gx_ranking_room_key(char *buf, size_t cap, const char *brand, int tier, const char *topic,
-                         const char *lang);
 /* The watch set beside a rank set: waiting tasks by their current wave's cut-off there. */
 void gx_ranking_watch_key(char *buf, size_t cap, const char *brand, int tier, const char *topic,
                           const char *lang);
@@ -28,9 +24,9 @@ void gx_ranking_owner_key(char *buf, size_t cap, const char *brand);
  * out) after version ver (wave_cut.lua), or Redis has not said when yet. */
 bool gx_ranking_moved_after(const gx_session *s, const char *brand, long long ver);
 
-/* Offers an expert may sit on, per task they still have room for, and still be counted in
- * the rankings: so that a burst of tasks spreads over many experts instead of piling onto
- * the few best ones, who can claim only so many. */
+/* Offers an expert may sit on, per task they still have room for, and still get new ones
+ * (offers.c passes them over, pull.c stops): so that a burst of tasks spreads over many
+ * experts instead of piling onto the few best ones, who can claim only so many. */
 #define GX_PENDING_PER_SLOT 2
 
 /* s's wave score: as ranked, or as it would be (an away expert). */
@@ -38,7 +34,7 @@ double gx_ranking_score(const gx_session *s);
 /* True when s sits on as many offers as it may and still be ranked. */
 bool gx_ranking_saturated(const gx_session *s);
 /* Brings s's place in its brands' rankings in line with its state: in, with its current
- * score, while listed for offers and not saturated; out otherwise. No-op for staff and
+ * score, while listed for offers (available with a free slot); out otherwise. No-op for staff and
  * customers, and cheap when nothing changed. */
 void gx_ranking_sync(gx_session *s);
 void gx_ranking_take(gx_session *s);

@@ -119,8 +119,7 @@ typedef struct gx_session {
     uint64_t wd_mark;
     uint64_t of_mark;      /* marks the holders of a task during a wave's fan-out */
     double rank;           /* experts: wave score (rank.h), as put in the brands' rankings */
-    bool ranked;           /* in the brands' rankings in Redis (ranking.h): ready for offers */
-    bool roomy;            /* in their room sets: available with a free slot */
+    bool ranked;           /* in the brands' rankings in Redis (ranking.h): a free slot */
     gx_rank_moved *moved;  /* owned, one per brand: when its entries there last changed */
     bool listed;           /* in the local brand lists: available and below capacity */
     gx_held_offer *offers; /* owned: offers held and not yet withdrawn */

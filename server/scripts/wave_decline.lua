@@ -1,7 +1,7 @@
 -- An expert declined a waiting task: records it, and says whether anyone the task's waves
 -- reached so far can still take it (an expert with a free slot at or above the cut-off who
 -- has not declined it). When not, the next wave goes at once.
--- KEYS: the room set, the watch set, the task's decline set. ARGV: task, expert, ttl s.
+-- KEYS: the rank set, the watch set, the task's decline set. ARGV: task, expert, ttl s.
 -- Returns 1 when nobody reached is left.
 redis.call('SADD', KEYS[3], ARGV[2])
 redis.call('EXPIRE', KEYS[3], tonumber(ARGV[3]))

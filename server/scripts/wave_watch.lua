@@ -1,8 +1,8 @@
 -- Watches a wave's cut-off, so the wave gives way when nobody it reached can take the task:
--- records the task's cut-off beside its room set (rank_set.lua then names the tasks whose
+-- records the task's cut-off beside its rank set (rank_set.lua then names the tasks whose
 -- cut-off rises above the best expert with a free slot), and says whether that is already
--- so. KEYS: the room set, the watch set. ARGV: task, cut-off score ('-': the last wave,
--- nothing to watch). Returns 1 when nobody in the room set scores at least the cut-off.
+-- so. KEYS: the rank set, the watch set. ARGV: task, cut-off score ('-': the last wave,
+-- nothing to watch). Returns 1 when nobody in the rank set scores at least the cut-off.
 if ARGV[2] == '-' then
     redis.call('ZREM', KEYS[2], ARGV[1])
     return 0

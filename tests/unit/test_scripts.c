@@ -296,8 +296,6 @@ static void test_brand_keys(void **state)
 #define OWN "gx:{b:acme}:rkown"
 #define RK1 "gx:{b:acme}:rk:1:billing:en"
 #define RK2 "gx:{b:acme}:rk:2:billing:en"
-#define RM1 "gx:{b:acme}:rm:1:billing:en"
-#define RM2 "gx:{b:acme}:rm:2:billing:en"
 #define WK1 "gx:{b:acme}:rkw:1:billing:en"
 #define WK2 "gx:{b:acme}:rkw:2:billing:en"
 #define DK1 "gx:{b:acme}:decl:t1"
@@ -322,30 +320,30 @@ static void test_rank_set_ignores_older_sessions(void **state)
 {
     (void)state;
     assert_int_equal(
-        ver_of(run(GX_SCRIPT_RANK_SET, 7, OWN, RK1, RK2, RM1, RM2, WK1, WK2, "e1", "5", "add", "700", NULL)),
+        ver_of(run(GX_SCRIPT_RANK_SET, 5, OWN, RK1, RK2, WK1, WK2, "e1", "5", "add", "700", NULL)),
         1);
     assert_int_equal(zcard(RK1), 1);
     assert_int_equal(zcard(RK2), 1);
     /* the expert's older session (4) closing elsewhere must not take out session 5 */
     assert_int_equal(
-        ver_of(run(GX_SCRIPT_RANK_SET, 7, OWN, RK1, RK2, RM1, RM2, WK1, WK2, "e1", "4", "del", "0", NULL)),
+        ver_of(run(GX_SCRIPT_RANK_SET, 5, OWN, RK1, RK2, WK1, WK2, "e1", "4", "del", "0", NULL)),
         0);
     assert_int_equal(zcard(RK1), 1);
     /* every change bumps the brand's ranking version */
     assert_int_equal(
-        ver_of(run(GX_SCRIPT_RANK_SET, 7, OWN, RK1, RK2, RM1, RM2, WK1, WK2, "e1", "5", "del", "0", NULL)),
+        ver_of(run(GX_SCRIPT_RANK_SET, 5, OWN, RK1, RK2, WK1, WK2, "e1", "5", "del", "0", NULL)),
         2);
     assert_int_equal(zcard(RK1), 0);
     assert_int_equal(zcard(RK2), 0);
     /* and a late add from session 4 stays out */
-    assert_int_equal(ver_of(run(GX_SCRIPT_RANK_SET, 4, OWN, RK1, RM1, WK1, "e1", "4", "add", "900", NULL)),
-                     0);
+    assert_int_equal(
+        ver_of(run(GX_SCRIPT_RANK_SET, 3, OWN, RK1, WK1, "e1", "4", "add", "900", NULL)), 0);
     assert_int_equal(zcard(RK1), 0);
 }
 
 static void rank(const char *who, const char *op, const char *score)
 {
-    freeReplyObject(run(GX_SCRIPT_RANK_SET, 4, OWN, RK1, RM1, WK1, who, "1", op, score, NULL));
+    freeReplyObject(run(GX_SCRIPT_RANK_SET, 3, OWN, RK1, WK1, who, "1", op, score, NULL));
 }
 
 /* The waves give way: a task whose cut-off nobody ready reaches any more is named. */
@@ -354,29 +352,24 @@ static void test_rank_set_names_tasks_nobody_reached_can_take(void **state)
     (void)state;
     rank("e1", "add", "300");
     rank("e2", "add", "200");
-    redisReply *r = run(GX_SCRIPT_WAVE_WATCH, 2, RM1, WK1, "t1", "300", NULL);
+    redisReply *r = run(GX_SCRIPT_WAVE_WATCH, 2, RK1, WK1, "t1", "300", NULL);
     assert_int_equal(r->integer, 0); /* e1 can take it */
     freeReplyObject(r);
-    r = run(GX_SCRIPT_WAVE_WATCH, 2, RM1, WK1, "t2", "200", NULL);
+    r = run(GX_SCRIPT_WAVE_WATCH, 2, RK1, WK1, "t2", "200", NULL);
     assert_int_equal(r->integer, 0);
     freeReplyObject(r);
-    /* e1 at the spreading limit, a free slot still: out of the rank set, and t1 waits */
-    r = run(GX_SCRIPT_RANK_SET, 4, OWN, RK1, RM1, WK1, "e1", "1", "busy", "300", NULL);
-    assert_int_equal(r->elements, 1);
-    freeReplyObject(r);
-    assert_int_equal(zcard(RK1), 1);
-    r = run(GX_SCRIPT_RANK_SET, 4, OWN, RK1, RM1, WK1, "e1", "1", "del", "0", NULL);
+    r = run(GX_SCRIPT_RANK_SET, 3, OWN, RK1, WK1, "e1", "1", "del", "0", NULL);
     assert_int_equal(r->elements, 2); /* t1's wave reached e1 only; t2's reaches e2 still */
     assert_string_equal(r->element[1]->str, "t1");
     freeReplyObject(r);
-    r = run(GX_SCRIPT_RANK_SET, 4, OWN, RK1, RM1, WK1, "e2", "1", "del", "0", NULL);
+    r = run(GX_SCRIPT_RANK_SET, 3, OWN, RK1, WK1, "e2", "1", "del", "0", NULL);
     assert_int_equal(r->elements, 2);
     assert_string_equal(r->element[1]->str, "t2");
     freeReplyObject(r);
-    r = run(GX_SCRIPT_WAVE_WATCH, 2, RM1, WK1, "t3", "100", NULL);
+    r = run(GX_SCRIPT_WAVE_WATCH, 2, RK1, WK1, "t3", "100", NULL);
     assert_int_equal(r->integer, 1); /* nobody ready at all: give way at once */
     freeReplyObject(r);
-    r = run(GX_SCRIPT_WAVE_WATCH, 2, RM1, WK1, "t3", "-", NULL);
+    r = run(GX_SCRIPT_WAVE_WATCH, 2, RK1, WK1, "t3", "-", NULL);
     assert_int_equal(r->integer, 0); /* the last wave: no longer watched */
     freeReplyObject(r);
     assert_int_equal(zcard(WK1), 2);
@@ -388,11 +381,11 @@ static void test_wave_decline_counts_who_is_left(void **state)
     (void)state;
     rank("e1", "add", "300");
     rank("e2", "add", "200");
-    freeReplyObject(run(GX_SCRIPT_WAVE_WATCH, 2, RM1, WK1, "t1", "200", NULL));
-    redisReply *r = run(GX_SCRIPT_WAVE_DECLINE, 3, RM1, WK1, DK1, "t1", "e1", "60", NULL);
+    freeReplyObject(run(GX_SCRIPT_WAVE_WATCH, 2, RK1, WK1, "t1", "200", NULL));
+    redisReply *r = run(GX_SCRIPT_WAVE_DECLINE, 3, RK1, WK1, DK1, "t1", "e1", "60", NULL);
     assert_int_equal(r->integer, 0); /* e2 is left */
     freeReplyObject(r);
-    r = run(GX_SCRIPT_WAVE_DECLINE, 3, RM1, WK1, DK1, "t1", "e2", "60", NULL);
+    r = run(GX_SCRIPT_WAVE_DECLINE, 3, RK1, WK1, DK1, "t1", "e2", "60", NULL);
     assert_int_equal(r->integer, 1);
     freeReplyObject(r);
 }
