@@ -75,6 +75,10 @@ static const gx_opt opts[] = {
     {"--ws-rate", "GIGCX_WS_RATE", "FRAMES", "50",
      "frames per second a socket may send (bursts of twice that); load tests raise it", T_INT,
      F(ws_rate), 1, 100000},
+    {"--drain-s", "GIGCX_DRAIN_S", "SECONDS", "10",
+     "on SIGTERM: unready at once, keep serving half of this, then stop accepting and close "
+     "the sockets in batches with 1001 over the other half (a second SIGTERM: at once)",
+     T_INT, F(drain_s), 0, 600},
     {"--max-sockets", "GIGCX_MAX_SOCKETS", "N", "32768",
      "sockets this process may hold; lws walks a table this long on every close, so keep it "
      "near need",

@@ -28,7 +28,8 @@
 #include "gigcx/tlsreload.h"
 #include "gigcx/webhook.h"
 
-#define GX_DRAIN_MS 3000 /* longest wait for sockets to flush on shutdown */
+#define GX_DRAIN_MS 3000     /* longest wait for sockets to flush on shutdown */
+#define GX_DRAIN_TICK_MS 100 /* the drain window's batches */
 
 static const char *const channels[] = {GX_CH_TASK, GX_CH_OFFER, GX_CH_SESS, NULL};
 
@@ -161,10 +162,57 @@ static void begin_stop(gx_main *m)
     uv_timer_start(&m->drain, on_drain, 50, 50);
 }
 
+/* The drain window's tick: the first half serves as usual (the balancer sees /readyz 503
+ * and stops sending anyone); the second stops accepting and closes the sockets in batches,
+ * so their reconnects spread over the other nodes instead of arriving there at once. */
+static void on_drain_tick(uv_timer_t *t)
+{
+    gx_main *m = t->data;
+    int total = m->srv.cfg->drain_s * 1000, half = total / 2;
+    m->drain_ms += GX_DRAIN_TICK_MS;
+    if (m->drain_ms >= total) {
+        uv_timer_stop(t);
+        m->drain_ms = 0;
+        begin_stop(m); /* whatever is left, and the flush */
+        return;
+    }
+    if (m->drain_ms < half)
+        return;
+    gx_listener_close(m->listener);
+    m->listener = NULL;
+    int n = 0, ticks_left = (total - m->drain_ms) / GX_DRAIN_TICK_MS + 1;
+    for (gx_session *s = m->srv.all; s; s = s->next)
+        n += !s->close_code && !s->close_now;
+    int batch = (n + ticks_left - 1) / ticks_left;
+    for (gx_session *s = m->srv.all; s && batch > 0; s = s->next)
+        if (!s->close_code && !s->close_now) {
+            gx_session_close(s, 1001, "server shutting down", true);
+            batch--;
+        }
+}
+
+static void begin_drain(gx_main *m)
+{
+    if (m->srv.stopping)
+        return;
+    if (m->srv.draining || m->srv.cfg->drain_s == 0) {
+        m->drain_ms = 0;
+        begin_stop(m); /* a second signal, or no window: now (its timer takes over) */
+        return;
+    }
+    m->srv.draining = true;
+    lwsl_user("draining: unready now, closing sockets over %d s\n", m->srv.cfg->drain_s);
+    uv_timer_start(&m->drain, on_drain_tick, GX_DRAIN_TICK_MS, GX_DRAIN_TICK_MS);
+}
+
+/* SIGTERM (a service manager, a rolling deploy) drains; SIGINT (Ctrl-C at a terminal)
+ * stops at once. */
 static void on_signal(uv_signal_t *h, int sig)
 {
-    (void)sig;
-    begin_stop(h->data);
+    if (sig == SIGINT)
+        begin_stop(h->data);
+    else
+        begin_drain(h->data);
 }
 
 /* SIGHUP: a renewed certificate is loaded without a restart. */

@@ -33,6 +33,7 @@ typedef struct {
     int webhook_timeout_s;    /* one webhook POST, connect to status line, default 10 */
     int chat_max_messages;    /* --chat-max-messages: messages one task's chat may hold */
     int customer_open_max;    /* --customer-open-max: open tasks one customer may have */
+    int drain_s;              /* --drain-s: the shutdown's drain window */
     bool max_sockets_given; /* --max-sockets was set (not the default): beyond the limit, refuse */
     int redis_timeout_ms;   /* --redis-timeout: longest wait for a command's reply, 0 = none */
     int user_rate;          /* --user-rate: frames per second one user, all sockets */

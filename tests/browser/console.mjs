@@ -102,7 +102,7 @@ async function cleanup() {
 /** gigcxd as in production: no --dev, so no demo data and no /api/v1/dev routes. */
 async function startGigcxd(bin, port, dataDir) {
   const log = fs.createWriteStream(path.join(OUT, 'gigcxd-console.log'));
-  const child = spawn(bin, ['--listen', `127.0.0.1:${port}`, '--data', dataDir, '--admin-key', ADMIN_KEY, '--secret', SECRET, '--log-level', 'warn'], {
+  const child = spawn(bin, ['--listen', `127.0.0.1:${port}`, '--data', dataDir, '--admin-key', ADMIN_KEY, '--secret', SECRET, '--log-level', 'warn', '--drain-s', '0'], {
     cwd: ROOT,
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -122,7 +122,7 @@ async function cleanup() {
 
 async function startGigcxd(bin, port, dataDir) {
   const log = fs.createWriteStream(path.join(OUT, 'gigcxd.log'));
-  const child = spawn(bin, ['--dev', '--listen', `127.0.0.1:${port}`, '--data', dataDir, '--admin-key', ADMIN_KEY, '--secret', SECRET, '--log-level', 'warn'], {
+  const child = spawn(bin, ['--dev', '--listen', `127.0.0.1:${port}`, '--data', dataDir, '--admin-key', ADMIN_KEY, '--secret', SECRET, '--log-level', 'warn', '--drain-s', '0'], {
     cwd: ROOT,
     stdio: ['ignore', 'pipe', 'pipe'],
   });

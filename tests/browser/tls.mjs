@@ -63,7 +63,7 @@ async function main() {
   const bin = process.env.GIGCXD || path.join(ROOT, 'build', 'server', 'gigcxd');
   const child = spawn(bin, ['--dev', '--listen', `127.0.0.1:${port}`, '--data', path.join(DIR, 'data'),
     '--admin-key', `adm_${randomBytes(8).toString('hex')}`, '--secret', randomBytes(24).toString('hex'),
-    '--tls-cert', CERT, '--tls-key', KEY, '--log-level', 'warn'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
+    '--tls-cert', CERT, '--tls-key', KEY, '--log-level', 'warn', '--drain-s', '0'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
   let out = '';
   child.stdout.on('data', (d) => (out += d));
   let browser;

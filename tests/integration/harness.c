@@ -196,11 +196,12 @@ static void spawn_node(gxt_env *env, int n, const char *const *extra)
     snprintf(listen, sizeof(listen), "127.0.0.1:%d", env->node_port[n]);
     snprintf(id, sizeof(id), "node%d", n + 1);
     snprintf(log, sizeof(log), "%s/node%d.log", env->dir, n + 1);
-    char *argv[32] = {(char *)bin, "--listen",    listen,        "--redis", url,
+    /* no drain window unless a test asks for one: every teardown stops its nodes */
+    char *argv[34] = {(char *)bin, "--listen",    listen,        "--redis", url,
                       "--secret",  GXT_SECRET,    "--admin-key", GXT_ADMIN, "--node-id",
-                      id,          "--log-level", "warn"};
-    int argc = 13;
-    for (int i = 0; extra && extra[i] && argc < 31; i++)
+                      id,          "--log-level", "warn",        "--drain-s", "0"};
+    int argc = 15;
+    for (int i = 0; extra && extra[i] && argc < 33; i++)
         argv[argc++] = (char *)extra[i];
     argv[argc] = NULL;
     env->node_pid[n] = spawn(log, argv);
@@ -250,6 +251,16 @@ void gxt_setup(gxt_env *env, int nodes, const char *const *extra)
     if (!env->ctx)
         fail_msg("no client context");
     env->api_key = gxt_brand(env, "acme");
+}
+
+int gxt_wait_node(gxt_env *env, int i, int ms)
+{
+    if (!env->node_pid[i])
+        return -1;
+    int st = wait_exit(env->node_pid[i], ms);
+    if (st >= 0)
+        env->node_pid[i] = 0;
+    return st;
 }
 
 int gxt_stop_node(gxt_env *env, int i)

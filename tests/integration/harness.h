@@ -64,6 +64,8 @@ void gxt_redis_start(gxt_env *env);
  * the reply to one, or for several their one-line replies (malloc'd); NULL when nothing
  * could be sent or nothing came within 10 s. */
 char *gxt_redis(gxt_env *env, const char *cmd);
+/* Waits up to ms for node i to exit by itself; its exit status, or -1. */
+int gxt_wait_node(gxt_env *env, int i, int ms);
 /* Sends SIGTERM to node i and returns its exit status (or -1 after 10 s). */
 int gxt_stop_node(gxt_env *env, int i);
 /* Starts node i again (after gxt_stop_node) on its port with extra arguments (may be NULL,

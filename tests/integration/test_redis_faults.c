@@ -58,6 +58,11 @@ static int post_task(void)
                       "{\"customer\":{\"id\":\"rf\",\"name\":\"Ann\"},\"topic\":\"billing\","
                       "\"language\":\"en\",\"text\":\"hello\"}",
                       &out);
+    if (st != 201 && st != 503) { /* say why, for a failure's log */
+        char *why = out ? json_dumps(out, JSON_COMPACT) : NULL;
+        print_message("POST /api/v1/tasks -> %d %s\n", st, why ? why : "");
+        free(why);
+    }
     json_decref(out);
     return st;
 }

@@ -97,11 +97,61 @@ static void test_busy_port_is_a_clear_error(void **state)
     assert_true(n >= 1);
 }
 
+/* With a drain window (2 s here): unready at once, still serving, then the sockets close
+ * with 1001 in batches over the second half (reconnects spread over the other nodes), and
+ * the process exits 0 at the end. Before, every socket closed 53 ms after the signal. */
+static void test_drain_window(void **state)
+{
+    (void)state;
+    enum { N = 20 };
+    gxt_stop_node(&env, 1); /* the test before stopped it */
+    const char *args[] = {"--drain-s", "2", NULL};
+    gxt_start_node(&env, 1, args);
+    gxt_expert(&env, "dw1", "acme", 2);
+    char *tok = gxt_token(&env, "dw1", "expert", NULL);
+    gxt_conn *e = gxt_login(&env, 1, tok, NULL, NULL);
+    gxt_conn *c[N];
+    for (int i = 0; i < N; i++)
+        assert_non_null(c[i] = gxt_ws(&env, 1, "gigcx.v1"));
+    int64_t t0 = gxt_now_ms(), closed_at[N] = {0};
+    kill(env.node_pid[1], SIGTERM);
+    gxt_pump(&env, 100);
+    assert_int_equal(gxt_http(&env, 1, "GET", "/readyz", NULL, NULL, NULL, NULL), 503);
+    assert_int_equal(gxt_http(&env, 1, "GET", "/livez", NULL, NULL, NULL, NULL), 200);
+    gxt_send(e, "{s:s, s:s}", "type", "presence.set", "status", "available");
+    json_decref(gxt_must(e, "presence", 1000)); /* still served */
+    int left = N;
+    while (left && gxt_now_ms() - t0 < 5000) {
+        gxt_pump(&env, 10);
+        for (int i = 0; i < N; i++)
+            if (!closed_at[i] && c[i]->closed) {
+                closed_at[i] = gxt_now_ms() - t0;
+                assert_int_equal(c[i]->close_code, 1001);
+                left--;
+            }
+    }
+    assert_int_equal(left, 0);
+    int64_t first = 5000, last = 0;
+    for (int i = 0; i < N; i++) {
+        first = closed_at[i] < first ? closed_at[i] : first;
+        last = closed_at[i] > last ? closed_at[i] : last;
+    }
+    print_message("closes from %lld to %lld ms after SIGTERM\n", (long long)first, (long long)last);
+    assert_true(first >= 800);        /* the first half serves */
+    assert_true(last - first >= 400); /* in batches, not at once */
+    assert_int_equal(gxt_wait_node(&env, 1, 6000), 0);
+    for (int i = 0; i < N; i++)
+        gxt_close(c[i]);
+    gxt_close(e);
+    free(tok);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_busy_port_is_a_clear_error),
         cmocka_unit_test(test_sigterm_closes_1001_and_nothing_is_lost),
+        cmocka_unit_test(test_drain_window),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
