@@ -8,6 +8,7 @@
 #include "gigcx/budget.h"
 #include "gigcx/audit.h"
 #include "gigcx/depth.h"
+#include "gigcx/gather.h"
 #include "gigcx/health.h"
 #include "gigcx/revoke.h"
 #include "gigcx/error.h"
@@ -313,50 +314,56 @@ static json_t *brand_config(gx_http_req *r, json_t *o)
     return conf;
 }
 
+/* The brand's keys are stored: answer (ctx: {status, out}). */
+static void brand_put_done(gx_gather *g)
+{
+    gx_http_reply_json(g->r, (int)json_integer_value(json_object_get(g->ctx, "status")),
+                       json_incref(json_object_get(g->ctx, "out")));
+}
+
+/* brand_put's reply: the brand is stored; the keys that find it by its api and widget keys
+ * are written next, and the answer (which shows the api key once) waits for them: a key
+ * Redis did not take would be shown and then refused. */
 static void on_brand_put(redisReply *rep, void *priv)
 {
     gx_http_req *r = priv;
     const char *what = gx_reply_str(rep, 0);
-    if (!rep || !what[0]) {
-        gx_http_error(r, GX_EUNAVAIL, "storage unavailable");
+    gx_gather *g = rep && what[0] ? gx_gather_new(r, brand_put_done) : NULL;
+    if (!g) {
+        if (!rep || !what[0])
+            gx_http_error(r, GX_EUNAVAIL, "storage unavailable");
         gx_http_unref(r);
         return;
     }
-    gx_redis *rd = r->srv->redis;
     json_t *out = json_pack("{s:s, s:s}", "brand", r->brand, "widget_key", gx_reply_str(rep, 1));
     bool created = strcmp(what, "created") == 0, rotated = strcmp(what, "rotated") == 0;
     if (created || rotated) {
         const char *key = json_string_value(json_object_get(r->arg, "_api_key"));
-        char hash[65];
+        char hash[65], ak[96], wk[96];
         gx_sha256_hex(key, strlen(key), hash);
-        gx_redis_cmd(rd, NULL, NULL, "SET gx:apikey:%s %s", hash, r->brand);
+        snprintf(ak, sizeof(ak), "gx:apikey:%s", hash);
+        snprintf(wk, sizeof(wk), "gx:widgetkey:%s", gx_reply_str(rep, 1));
+        gx_gather_cmd(g, 3, (const char *[]){"SET", ak, r->brand});
+        gx_gather_cmd(g, 3, (const char *[]){"SET", wk, r->brand});
         if (gx_reply_str(rep, 2)[0])
-            gx_redis_cmd(rd, NULL, NULL, "DEL gx:apikey:%s", gx_reply_str(rep, 2));
+            gx_gather_key(g, "DEL", "gx:apikey:%s", gx_reply_str(rep, 2));
         json_object_set_new(out, "api_key", json_string(key));
     }
     if (gx_reply_str(rep, 3)[0]) /* shown once, like the api key: when it was set */
         json_object_set_new(out, "webhook_secret", json_string(gx_reply_str(rep, 3)));
-    if (created || rotated)
-        gx_redis_cmd(rd, NULL, NULL, "SET gx:widgetkey:%s %s", gx_reply_str(rep, 1), r->brand);
     if (created)
-        gx_redis_cmd(rd, NULL, NULL, "SADD gx:brands %s", r->brand);
+        gx_gather_cmd(g, 3, (const char *[]){"SADD", "gx:brands", r->brand});
     if (rotated) { /* the old keys' tokens and widget sessions stop working */
         if (gx_reply_str(rep, 4)[0])
-            gx_redis_cmd(rd, NULL, NULL, "DEL gx:widgetkey:%s", gx_reply_str(rep, 4));
+            gx_gather_key(g, "DEL", "gx:widgetkey:%s", gx_reply_str(rep, 4));
         gx_revoke_brand(r->srv, r->brand, NULL, NULL);
     }
-    gx_audit(r->srv, r->brand, "admin",
-             created   ? "brand.create"
-             : rotated ? "brand.rotate_keys"
-                       : "brand.update",
-             r->brand, NULL);
-    gx_audit(r->srv, NULL, "admin",
-             created   ? "brand.create"
-             : rotated ? "brand.rotate_keys"
-                       : "brand.update",
-             r->brand, NULL);
+    const char *act = created ? "brand.create" : rotated ? "brand.rotate_keys" : "brand.update";
+    gx_audit(r->srv, r->brand, "admin", act, r->brand, NULL);
+    gx_audit(r->srv, NULL, "admin", act, r->brand, NULL);
     json_object_set(out, "name", json_object_get(r->arg, "name"));
-    gx_http_reply_json(r, created ? 201 : 200, out);
+    g->ctx = json_pack("{s:i, s:o}", "status", created ? 201 : 200, "out", out);
+    gx_gather_finish(g);
     gx_http_unref(r);
 }
 

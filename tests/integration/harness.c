@@ -197,8 +197,8 @@ static void spawn_node(gxt_env *env, int n, const char *const *extra)
     snprintf(id, sizeof(id), "node%d", n + 1);
     snprintf(log, sizeof(log), "%s/node%d.log", env->dir, n + 1);
     /* no drain window unless a test asks for one: every teardown stops its nodes */
-    char *argv[34] = {(char *)bin, "--listen",    listen,        "--redis", url,
-                      "--secret",  GXT_SECRET,    "--admin-key", GXT_ADMIN, "--node-id",
+    char *argv[34] = {(char *)bin, "--listen",    listen,        "--redis",   url,
+                      "--secret",  GXT_SECRET,    "--admin-key", GXT_ADMIN,   "--node-id",
                       id,          "--log-level", "warn",        "--drain-s", "0"};
     int argc = 15;
     for (int i = 0; extra && extra[i] && argc < 33; i++)
