@@ -48,6 +48,7 @@ static void on_tasks(redisReply *r, void *priv)
             free(each);
     }
     gx_redis_cmd(a->srv->redis, NULL, NULL, "ZREM gx:presence %s", a->user);
+    gx_redis_cmd(a->srv->redis, NULL, NULL, "DEL gx:pres:%s", a->user);
     if (gx_id_valid(a->user)) /* an expert: its node died with it in the rankings */
         gx_ranking_forget(a->srv, a->user);
     free(a);

@@ -10,6 +10,8 @@
 #include "gigcx/request.h"
 #include "gigcx/util.h"
 
+#define GX_PRES_TTL_S 86400
+
 static bool wants_offers(const gx_session *s)
 {
     return s->available && s->held + s->claiming < s->capacity;
@@ -29,6 +31,9 @@ static void store_presence(gx_session *s)
     gx_server *srv = s->srv;
     gx_redis_cmd(srv->redis, NULL, NULL, "HSET gx:pres:%s status %s capacity %d node %s",
                  s->who.uid, s->available ? "available" : "away", s->capacity, srv->cfg->node_id);
+    /* for operators' eyes only: gone with the absent sweep, and a day after the last change
+     * should the sweep never see the user again */
+    gx_redis_cmd(srv->redis, NULL, NULL, "EXPIRE gx:pres:%s %d", s->who.uid, GX_PRES_TTL_S);
     gx_redis_cmd(srv->redis, NULL, NULL, "ZADD gx:presence %lld %s", (long long)gx_now_ms(),
                  s->who.uid);
 }

@@ -157,6 +157,25 @@ static void test_stalled_redis_times_out(void **state)
     assert_int_equal(post_task(), 201);
 }
 
+/* gx:pres:<user> (operators' view of an expert's presence) expires: it was written and
+ * never read nor removed, one key per expert ever seen. */
+static void test_presence_hash_expires(void **state)
+{
+    (void)state;
+    gxt_expert(&env, "pt1", "acme", 1);
+    char *tok = gxt_token(&env, "pt1", "expert", NULL);
+    gxt_conn *e = gxt_login(&env, 0, tok, NULL, NULL);
+    gxt_send(e, "{s:s, s:s}", "type", "presence.set", "status", "available");
+    json_decref(gxt_must(e, "presence", 3000));
+    char *r = gxt_redis(&env, "TTL gx:pres:pt1");
+    assert_non_null(r);
+    long ttl = r[0] == ':' ? atol(r + 1) : -9;
+    free(r);
+    assert_true(ttl > 0 && ttl <= 86400);
+    gxt_close(e);
+    free(tok);
+}
+
 /* A Redis with a password, and a database other than 0: the URL carries both (the
  * password percent-encoded); with requirepass, gigcxd was 503 forever. */
 static void test_password_and_database(void **state)
@@ -190,6 +209,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_readonly_is_unavailable),
         cmocka_unit_test(test_full_redis_is_unavailable),
+        cmocka_unit_test(test_presence_hash_expires),
         cmocka_unit_test(test_stalled_redis_times_out),
         cmocka_unit_test(test_back_after_loading),
         cmocka_unit_test(test_password_and_database),
