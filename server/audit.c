@@ -4,13 +4,14 @@
 #include <jansson.h>
 #include <libwebsockets.h>
 #include "gigcx/audit.h"
+#include "gigcx/logrl.h"
 #include "gigcx/util.h"
 
 static void on_pushed(redisReply *r, void *priv)
 {
     (void)priv;
     if (!r || r->type == REDIS_REPLY_ERROR)
-        lwsl_warn("audit: an entry was not stored (%s)\n", r ? r->str : "no reply");
+        GX_LOG_LIMITED(LLL_WARN, "audit: an entry was not stored (%s)\n", r ? r->str : "no reply");
 }
 
 void gx_audit(gx_server *srv, const char *brand, const char *actor, const char *action,

@@ -11,6 +11,7 @@
 #include "gigcx/redis_uv.h"
 #include <libwebsockets.h>
 #include "gigcx/error.h"
+#include "gigcx/logrl.h"
 #include "gigcx/redis.h"
 #include "gigcx/resp.h"
 #include "gigcx/scripts.h"
@@ -77,7 +78,7 @@ static void on_retry(uv_timer_t *t)
 {
     gx_conn *c = (gx_conn *)((char *)t - offsetof(gx_conn, retry));
     if (c->ac) {
-        lwsl_warn("redis: connect timed out\n");
+        GX_LOG_LIMITED(LLL_WARN, "redis: connect timed out\n");
         redisAsyncContext *ac = c->ac;
         c->ac = NULL;
         ac->data = NULL;
@@ -201,8 +202,8 @@ static void drop(gx_conn *c, const char *why)
 {
     if (!c->ac)
         return;
-    lwsl_warn("redis: %s connection not usable (%s), reconnecting\n",
-              c->is_sub ? "subscriber" : "command", why);
+    GX_LOG_LIMITED(LLL_WARN, "redis: %s connection not usable (%s), reconnecting\n",
+                   c->is_sub ? "subscriber" : "command", why);
     set_up(c, false);
     redisAsyncDisconnect(c->ac);
 }
@@ -230,8 +231,8 @@ static void on_script_loaded(redisAsyncContext *ac, void *reply, void *priv)
     gx_redis *r = c->bus;
     if (!rep || rep->type != REDIS_REPLY_STRING) {
         if (r->scripts_pending > 0) { /* say it once per connection */
-            lwsl_err("redis: SCRIPT LOAD %s failed: %s\n", gx_script_names[idx],
-                     rep && rep->type == REDIS_REPLY_ERROR ? rep->str : "no reply");
+            GX_LOG_LIMITED(LLL_ERR, "redis: SCRIPT LOAD %s failed: %s\n", gx_script_names[idx],
+                           rep && rep->type == REDIS_REPLY_ERROR ? rep->str : "no reply");
             r->scripts_pending = -1;
             drop(c, "scripts not loaded");
         }
@@ -291,7 +292,7 @@ static void on_ready_step(redisAsyncContext *ac, void *reply, void *priv)
     gx_conn *c = ac->data;
     redisReply *rep = reply;
     if (c && rep && rep->type == REDIS_REPLY_ERROR) {
-        lwsl_err("redis: %s refused: %s\n", (const char *)priv, rep->str);
+        GX_LOG_LIMITED(LLL_ERR, "redis: %s refused: %s\n", (const char *)priv, rep->str);
         drop(c, priv);
     }
 }
@@ -303,7 +304,7 @@ static void on_connect(const redisAsyncContext *ac, int status)
         return;
     uv_timer_stop(&c->retry);
     if (status != REDIS_OK) {
-        lwsl_warn("redis: connect failed: %s\n", ac->errstr);
+        GX_LOG_LIMITED(LLL_WARN, "redis: connect failed: %s\n", ac->errstr);
         c->ac = NULL;
         schedule_retry(c);
         return;
@@ -359,7 +360,8 @@ static void on_disconnect(const redisAsyncContext *ac, int status)
         maybe_free(c->bus);
         return;
     }
-    lwsl_warn("redis: %s connection lost, reconnecting\n", c->is_sub ? "subscriber" : "command");
+    GX_LOG_LIMITED(LLL_WARN, "redis: %s connection lost, reconnecting\n",
+                   c->is_sub ? "subscriber" : "command");
     schedule_retry(c);
 }
 
@@ -373,7 +375,7 @@ static void conn_start(gx_conn *c)
          * refusals (within 0.3 s) are not worth a warning. */
         const char *why = ac ? ac->errstr : "out of memory";
         if (c->was_up || c->backoff_ms >= 200)
-            lwsl_warn("redis: cannot connect: %s\n", why);
+            GX_LOG_LIMITED(LLL_WARN, "redis: cannot connect: %s\n", why);
         else
             lwsl_info("redis: cannot connect yet: %s\n", why);
         if (ac)
@@ -556,7 +558,7 @@ static void on_reply(redisAsyncContext *ac, void *reply, void *priv)
     if (!rep || rep->type == REDIS_REPLY_ERROR) {
         r->errors++;
         if (rep)
-            lwsl_warn("redis: error reply: %s\n", rep->str);
+            GX_LOG_LIMITED(LLL_WARN, "redis: error reply: %s\n", rep->str);
     }
     /* A refusal is not an answer: the caller hears "no reply" (unavailable, try again), and
      * a connection that cannot serve is dropped and made again. */

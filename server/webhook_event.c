@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "gigcx/logrl.h"
 #include <libwebsockets.h>
 #include "gigcx/error.h"
 #include "gigcx/redis.h"
@@ -40,7 +41,8 @@ static void emit_free(gx_hook_emit *e)
 static void lost(gx_hook_emit *e, const char *why)
 {
     e->srv->m.hooks_lost++;
-    lwsl_warn("webhook %s (%s of task %s) not recorded: %s\n", e->id, e->type, e->task, why);
+    GX_LOG_LIMITED(LLL_WARN, "webhook %s (%s of task %s) not recorded: %s\n", e->id, e->type,
+                   e->task, why);
 }
 
 static void put_str(json_t *o, const char *k, const char *v)
