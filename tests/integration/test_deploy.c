@@ -1,0 +1,262 @@
+/* The deployment kit with the real Debian packages: deploy/haproxy.cfg and deploy/nginx.conf
+ * in front of two gigcxd nodes (their addresses put in place of the files' examples).
+ * Through HAProxy: a whole chat, then a node drained (SIGTERM, --drain-s 2) while the
+ * customer keeps sending: every message acknowledged is stored, once, and the clients are
+ * back through HAProxy on the other node. Through nginx: a whole chat. Skipped (77) when
+ * haproxy or nginx is not installed. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <signal.h>
+#include <unistd.h>
+#include <sys/wait.h>
+#include <cmocka.h>
+#include "harness.h"
+
+#define LB 2    /* env.node_port[LB]: HAProxy's frontend */
+#define NGINX 3 /* env.node_port[NGINX]: nginx's */
+
+static gxt_env env;
+static pid_t haproxy_pid, nginx_pid;
+static const char *const extra[] = {"--drain-s", "2", NULL};
+
+/* The file with its example addresses replaced; malloc'd. */
+static char *render(const char *name, int front)
+{
+    char path[512], from[3][24], to[3][24];
+    snprintf(path, sizeof(path), "%s/%s", GX_DEPLOY_DIR, name);
+    FILE *f = fopen(path, "r");
+    assert_non_null(f);
+    static char text[16384];
+    size_t n = fread(text, 1, sizeof(text) - 1, f);
+    fclose(f);
+    text[n] = '\0';
+    int ports[3] = {front, env.node_port[0], env.node_port[1]};
+    for (int i = 0; i < 3; i++) {
+        snprintf(from[i], sizeof(from[i]), "127.0.0.1:%d", 8080 + i);
+        snprintf(to[i], sizeof(to[i]), "127.0.0.1:%d", ports[i]);
+    }
+    char *out = malloc(2 * sizeof(text)), *o = out;
+    for (const char *p = text; *p;) {
+        int k = -1;
+        for (int i = 0; i < 3 && k < 0; i++)
+            if (strncmp(p, from[i], strlen(from[i])) == 0)
+                k = i;
+        if (k >= 0) {
+            o += sprintf(o, "%s", to[k]);
+            p += strlen(from[k]);
+        } else {
+            *o++ = *p++;
+        }
+    }
+    *o = '\0';
+    return out;
+}
+
+static void write_file(const char *path, const char *text)
+{
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fputs(text, f);
+    fclose(f);
+}
+
+static pid_t run(const char *log, char *const argv[])
+{
+    pid_t pid = fork();
+    if (pid == 0) {
+        FILE *l = freopen(log, "w", stdout);
+        (void)l;
+        dup2(1, 2);
+        execv(argv[0], argv);
+        _exit(127);
+    }
+    return pid;
+}
+
+/* Waits for GET /readyz through a proxy to answer 200. */
+static void wait_ready(int node)
+{
+    for (int i = 0; i < 100; i++) {
+        if (gxt_http(&env, node, "GET", "/readyz", NULL, NULL, NULL, NULL) == 200)
+            return;
+        usleep(100000);
+    }
+    fail_msg("no 200 from /readyz through the proxy");
+}
+
+static int setup(void **state)
+{
+    (void)state;
+    if (access("/usr/sbin/haproxy", X_OK) || access("/usr/sbin/nginx", X_OK)) {
+        print_message("haproxy or nginx not installed: skipped\n");
+        exit(77);
+    }
+    gxt_setup(&env, 2, extra);
+    char path[256], log[256];
+    env.node_port[LB] = gxt_free_port();
+    char *cfg = render("haproxy.cfg", env.node_port[LB]);
+    snprintf(path, sizeof(path), "%s/haproxy.cfg", env.dir);
+    write_file(path, cfg);
+    free(cfg);
+    snprintf(log, sizeof(log), "%s/haproxy.log", env.dir);
+    char *hargv[] = {"/usr/sbin/haproxy", "-db", "-f", path, NULL};
+    haproxy_pid = run(log, hargv);
+
+    env.node_port[NGINX] = gxt_free_port();
+    cfg = render("nginx.conf", env.node_port[NGINX]);
+    char *http = strstr(cfg, "http {"), temps[1024];
+    assert_non_null(http);
+    snprintf(temps, sizeof(temps),
+             "http {\n    client_body_temp_path %s/nx-body;\n    proxy_temp_path %s/nx-proxy;\n"
+             "    fastcgi_temp_path %s/nx-f;\n    uwsgi_temp_path %s/nx-u;\n"
+             "    scgi_temp_path %s/nx-s;\n    access_log off;\n",
+             env.dir, env.dir, env.dir, env.dir, env.dir);
+    char *full = malloc(strlen(cfg) + sizeof(temps));
+    sprintf(full, "%.*s%s%s", (int)(http - cfg), cfg, temps, http + strlen("http {\n"));
+    snprintf(path, sizeof(path), "%s/nginx.conf", env.dir);
+    write_file(path, full);
+    free(full);
+    free(cfg);
+    char globals[512];
+    snprintf(globals, sizeof(globals),
+             "daemon off; user root; pid %s/nginx.pid; error_log %s/nginx.err;", env.dir, env.dir);
+    snprintf(log, sizeof(log), "%s/nginx.log", env.dir);
+    char *nargv[] = {"/usr/sbin/nginx", "-c", path, "-g", globals, NULL};
+    nginx_pid = run(log, nargv);
+    wait_ready(LB);
+    wait_ready(NGINX);
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    pid_t pids[] = {haproxy_pid, nginx_pid};
+    for (int i = 0; i < 2; i++)
+        if (pids[i] > 0) {
+            kill(pids[i], SIGTERM);
+            waitpid(pids[i], NULL, 0);
+        }
+    env.node_port[LB] = env.node_port[NGINX] = 0;
+    return gxt_teardown(&env);
+}
+
+/* A task through the proxy at node index via, claimed and chatted on; returns the task. */
+static json_t *chat_through(int via, const char *expert, gxt_conn **e, gxt_conn **cu, char **etok)
+{
+    gxt_expert(&env, expert, "acme", 2);
+    *etok = gxt_token(&env, expert, "expert", NULL);
+    *e = gxt_login(&env, via, *etok, NULL, NULL);
+    gxt_send(*e, "{s:s, s:s}", "type", "presence.set", "status", "available");
+    json_decref(gxt_must(*e, "presence", 3000));
+    json_t *t = gxt_task(&env, via, env.api_key, expert, "hello through the proxy", 0);
+    *cu = gxt_login(&env, via, gxt_str(t, "customer_token"), NULL, NULL);
+    gxt_claim_offered(*e, gxt_str(t, "task"));
+    gxt_send(*cu, "{s:s, s:s, s:s, s:s}", "type", "chat.send", "task", gxt_str(t, "task"), "text",
+             "hi", "cid", "first");
+    json_decref(gxt_must(*e, "chat.message", 3000));
+    return t;
+}
+
+static void test_nginx_carries_a_chat(void **state)
+{
+    (void)state;
+    gxt_conn *e, *cu;
+    char *tok;
+    json_t *t = chat_through(NGINX, "ng1", &e, &cu, &tok);
+    gxt_close(e);
+    gxt_close(cu);
+    json_decref(t);
+    free(tok);
+}
+
+/* Sends message i with cid "m<i>" (again, after a reconnect: the cid makes it once). */
+static void send_msg(gxt_conn *c, const char *task, int i)
+{
+    char cid[16], text[32];
+    snprintf(cid, sizeof(cid), "m%d", i);
+    snprintf(text, sizeof(text), "message %d", i);
+    gxt_send(c, "{s:s, s:s, s:s, s:s}", "type", "chat.send", "task", task, "text", text, "cid",
+             cid);
+}
+
+static void test_haproxy_drain_loses_nothing(void **state)
+{
+    (void)state;
+    enum { N = 60 };
+    gxt_conn *e, *cu;
+    char *etok;
+    json_t *t = chat_through(LB, "hp1", &e, &cu, &etok);
+    const char *task = gxt_str(t, "task");
+    char *ctok = strdup(gxt_str(t, "customer_token"));
+    bool acked[N] = {false};
+    int sent = 0, reconnects = 0;
+    int64_t t0 = gxt_now_ms();
+    kill(env.node_pid[0], SIGTERM); /* drains for 2 s */
+    while (gxt_now_ms() - t0 < 8000) {
+        if (sent < N && gxt_now_ms() - t0 >= sent * 50)
+            send_msg(cu, task, sent++);
+        gxt_pump(&env, 5);
+        json_t *a;
+        while ((a = gxt_expect(cu, "chat.ack", 0))) {
+            int i = atoi(gxt_str(a, "cid") + 1);
+            if (i >= 0 && i < N)
+                acked[i] = true;
+            json_decref(a);
+        }
+        if (cu->closed) { /* back through HAProxy, and the unacknowledged again */
+            gxt_close(cu);
+            cu = gxt_login(&env, LB, ctok, NULL, NULL);
+            reconnects++;
+            for (int i = 0; i < sent; i++)
+                if (!acked[i])
+                    send_msg(cu, task, i);
+        }
+        if (e->closed) {
+            gxt_close(e);
+            e = gxt_login(&env, LB, etok, NULL, NULL);
+            reconnects++;
+        }
+        int done = 0;
+        for (int i = 0; i < N; i++)
+            done += acked[i];
+        if (done == N)
+            break;
+    }
+    for (int i = 0; i < N; i++)
+        assert_true(acked[i]);
+    print_message("%d messages acknowledged across the drain, %d reconnects\n", N, reconnects);
+    assert_true(reconnects >= 1); /* one of the two was on the drained node (leastconn) */
+    assert_int_equal(gxt_wait_node(&env, 0, 8000), 0);
+    /* each stored once, in the order acknowledged */
+    gxt_send(e, "{s:s, s:s, s:i}", "type", "chat.history", "task", task, "limit", 100);
+    json_t *h = gxt_must(e, "chat.history", 3000);
+    json_t *msgs = json_object_get(h, "messages");
+    int seen[N] = {0};
+    for (size_t i = 0; i < json_array_size(msgs); i++) {
+        const char *text = gxt_str(json_array_get(msgs, i), "text");
+        if (strncmp(text, "message ", 8) == 0)
+            seen[atoi(text + 8)]++;
+    }
+    for (int i = 0; i < N; i++)
+        assert_int_equal(seen[i], 1);
+    json_decref(h);
+    gxt_close(e);
+    gxt_close(cu);
+    json_decref(t);
+    free(etok);
+    free(ctok);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_nginx_carries_a_chat),
+        cmocka_unit_test(test_haproxy_drain_loses_nothing),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
