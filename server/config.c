@@ -68,6 +68,10 @@ static const gx_opt opts[] = {
     {"--metrics-key", "GIGCX_METRICS_KEY", "KEY", "off",
      "bearer key /metrics asks for (Authorization: Bearer KEY); off = /metrics is open", T_STR,
      F(metrics_key), 0, 0},
+    {"--trusted-proxies", "GIGCX_TRUSTED_PROXIES", "CIDRS", "off",
+     "proxies (a,b/n,...) whose X-Forwarded-For names the client, for the per-address "
+     "budgets; off = the peer address is the client",
+     T_STR, F(trusted_proxies), 0, 0},
     {"--redis-timeout", "GIGCX_REDIS_TIMEOUT", "MS", "5000",
      "a Redis command unanswered this long drops the connection (callers hear unavailable) "
      "and it is made again; 0 = wait forever",
@@ -304,6 +308,12 @@ static char *throwaway_key(void)
 
 int gx_config_finish(gx_config *cfg, char *err, size_t errlen)
 {
+    if (gx_cidrs_parse(&cfg->trusted, cfg->trusted_proxies)) {
+        snprintf(err, errlen,
+                 "--trusted-proxies: expected addresses or CIDRs, a,b/n,... (at "
+                 "most 32)");
+        return -1;
+    }
     if (cfg->dev && !cfg->secret)
         cfg->secret = throwaway_key();
     if (cfg->dev && !cfg->admin_key)
@@ -353,10 +363,11 @@ void gx_config_free(gx_config *cfg)
 {
     if (!cfg)
         return;
-    char **fields[] = {&cfg->listen_host,  &cfg->redis_url,       &cfg->data_dir,
-                       &cfg->static_dir,   &cfg->admin_key,       &cfg->secret,
-                       &cfg->tls_cert,     &cfg->tls_key,         &cfg->node_id,
-                       &cfg->redis_server, &cfg->secret_previous, &cfg->metrics_key};
+    char **fields[] = {&cfg->listen_host,    &cfg->redis_url,       &cfg->data_dir,
+                       &cfg->static_dir,     &cfg->admin_key,       &cfg->secret,
+                       &cfg->tls_cert,       &cfg->tls_key,         &cfg->node_id,
+                       &cfg->redis_server,   &cfg->secret_previous, &cfg->metrics_key,
+                       &cfg->trusted_proxies};
     for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
         free(*fields[i]);
         *fields[i] = NULL;

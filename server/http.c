@@ -464,3 +464,14 @@ bool gx_http_query_int(gx_http_req *r, const char *name, long min, long max, lon
     *out = atol(v);
     return *out >= min && *out <= max;
 }
+
+void gx_http_client_ip(gx_http_req *r, char *out, size_t cap)
+{
+    char peer[64] = "", xff[512] = "";
+    if (r->wsi) {
+        lws_get_peer_simple(r->wsi, peer, sizeof(peer));
+        if (lws_hdr_copy(r->wsi, xff, sizeof(xff), WSI_TOKEN_X_FORWARDED_FOR) < 0)
+            xff[0] = '\0'; /* too long to believe */
+    }
+    gx_xff_client(&r->srv->cfg->trusted, peer, xff, out, cap);
+}

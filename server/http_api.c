@@ -923,8 +923,7 @@ static void post_widget_session(gx_http_req *r)
         return;
     }
     char ip[64] = "", name[96];
-    if (r->wsi)
-        lws_get_peer_simple(r->wsi, ip, sizeof(ip));
+    gx_http_client_ip(r, ip, sizeof(ip));
     snprintf(name, sizeof(name), "wip:%s", ip);
     if (gx_budget_take(r->srv, name, r->srv->cfg->widget_ip_rate, 60, after_ip_budget,
                        gx_http_ref(r)))

@@ -5,6 +5,7 @@
 
 #include <stdbool.h>
 #include <stdio.h>
+#include "gigcx/xff.h"
 
 typedef struct {
     char *listen_host;     /* owned; default "127.0.0.1" */
@@ -19,6 +20,8 @@ typedef struct {
     char *tls_key;         /* owned */
     char *node_id;         /* owned; default "<hostname>-<pid>" filled by gx_config_finish */
     char *redis_server;  /* owned; redis-server binary for embedded mode, default "redis-server" */
+    char *trusted_proxies;    /* owned; --trusted-proxies as given, NULL = none */
+    gx_cidrs trusted;         /* the same, parsed (xff.h) */
     char *metrics_key;   /* owned; NULL = /metrics is open, else it needs this bearer key */
     int log_level;       /* 0 error, 1 warn, 2 info, 3 debug; default 2 */
     int heartbeat_s;     /* ping interval, default 20 */

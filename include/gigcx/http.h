@@ -82,6 +82,8 @@ void gx_http_error(gx_http_req *r, int err, const char *fmt, ...)
  * body as a JSON object (kept in r->arg), or NULL after a 400 naming what is wrong; and
  * fn run once the bearer is known as the admin key (r->as_admin) or a brand's key
  * (r->brand), after a 401 otherwise. */
+/* The client's address: the peer's, or behind a trusted proxy its X-Forwarded-For's. */
+void gx_http_client_ip(gx_http_req *r, char *out, size_t cap);
 bool gx_http_is_admin(const gx_http_req *r);
 /* The value of query argument name ("limit=", with its '=') copied into out; false when
  * absent, too long for cap, or the connection is gone. */

@@ -10,10 +10,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <cmocka.h>
 #include "harness.h"
 
-static const char *const args[] = {"--widget-ip-rate", "3", "--brand-task-rate", "4", NULL};
+static const char *const args[] = {
+    "--widget-ip-rate", "3", "--brand-task-rate", "4", "--trusted-proxies", "127.0.0.1", NULL};
 GXT_FIXTURES(1, args)
 
 /* POST /api/v1/tokens with key; the token (malloc'd) or NULL, and the status in *st. */
@@ -231,6 +235,50 @@ static void test_budgets(void **state)
     free(key);
 }
 
+/* POST /api/v1/widget/session as a proxy would, with X-Forwarded-For: the status. */
+static int widget_via(const char *body, const char *xff)
+{
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in a = {.sin_family = AF_INET,
+                            .sin_port = htons((uint16_t)env.node_port[0]),
+                            .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    assert_int_equal(connect(fd, (struct sockaddr *)&a, sizeof(a)), 0);
+    char req[1024], rep[256] = "";
+    int n = snprintf(req, sizeof(req),
+                     "POST /api/v1/widget/session HTTP/1.1\r\nHost: x\r\nOrigin: "
+                     "http://127.0.0.1:9\r\nX-Forwarded-For: %s\r\nContent-Type: "
+                     "application/json\r\nContent-Length: %zu\r\nConnection: close\r\n\r\n%s",
+                     xff, strlen(body), body);
+    assert_int_equal(write(fd, req, (size_t)n), n);
+    ssize_t got = read(fd, rep, sizeof(rep) - 1);
+    close(fd);
+    return got > 12 ? atoi(rep + 9) : -1;
+}
+
+/* Behind a trusted proxy (loopback here) the widget budget is per forwarded address: the
+ * test's own address is spent (test_budgets), another client's is not, and a client cannot
+ * pick its address by sending the header itself (the proxy's entry is the rightmost). */
+static void test_budget_per_forwarded_address(void **state)
+{
+    (void)state;
+    json_t *out = NULL;
+    assert_int_equal(gxt_http(&env, 0, "PUT", "/api/v1/brands/fwd", GXT_ADMIN, NULL,
+                              "{\"name\":\"Fwd\",\"pay\":{\"amount\":5,\"currency\":\"EUR\"},"
+                              "\"widget_origins\":[\"http://127.0.0.1:9\"]}",
+                              &out),
+                     201);
+    char body[128];
+    snprintf(body, sizeof(body), "{\"widget_key\":\"%s\"}", gxt_str(out, "widget_key"));
+    json_decref(out);
+    int st[4];
+    for (int i = 0; i < 4; i++)
+        st[i] = widget_via(body, "6.6.6.6, 198.51.100.7");
+    assert_int_equal(st[0], 201);
+    assert_int_equal(st[2], 201);
+    assert_int_equal(st[3], 429); /* 3 a minute for 198.51.100.7 */
+    assert_int_equal(widget_via(body, "198.51.100.8"), 201);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -238,6 +286,7 @@ int main(void)
         cmocka_unit_test(test_admin_deletes_an_expert),
         cmocka_unit_test(test_rotation_ends_old_keys),
         cmocka_unit_test(test_staff_not_named_like_an_expert),
+        cmocka_unit_test(test_budget_per_forwarded_address),
         cmocka_unit_test(test_audit_log),
         cmocka_unit_test(test_transcript_in_pages),
         cmocka_unit_test(test_budgets),
