@@ -105,8 +105,8 @@ void gx_on_chat_send(gx_session *s, json_t *msg, const char *ref)
     snprintf(most, sizeof(most), "%d", s->srv->cfg->chat_max_messages);
     const char *argv[] = {key,         chat, cids, s->who.uid, gx_role_name(s->who.role),
                           s->who.name, cid,  text, task,       most};
-    int rc =
-        gx_redis_script(s->srv->redis, GX_SCRIPT_CHAT_APPEND, on_appended, q, 3, 10, argv, NULL);
+    int rc = gx_redis_script_durable(s->srv->redis, GX_SCRIPT_CHAT_APPEND, on_appended, q, 3, 10,
+                                     argv, NULL);
     if (rc)
         gx_req_fail(q, rc);
 }

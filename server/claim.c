@@ -97,18 +97,23 @@ static void claim_won(gx_req *q, redisReply *r)
 {
     gx_session *s = q->s;
     gx_server *srv = s->srv;
-    srv->m.claims[0]++;
-    s->held++;
+    /* "dup": the winner claims again after an unavailable (the replicas lagged): answered
+     * as won, counted and announced once */
+    bool again = strcmp(gx_reply_str(r, 0), "dup") == 0;
+    gx_join *j = gx_session_find_join(s, q->task);
+    if (!again || !j || !j->holds)
+        s->held++;
+    if (!again)
+        srv->m.claims[0]++;
     bool staff = s->who.role == GX_ROLE_STAFF;
-    gx_redis_cmd(srv->redis, NULL, NULL, "SADD gx:u:%s:tasks %s", s->who.uid, q->task);
     gx_redis_cmd(srv->redis, NULL, NULL, "ZREM gx:{b:%s}:%s %s", gx_reply_str(r, 2),
                  staff ? "esc" : "q", q->task);
-    gx_redis_cmd(srv->redis, NULL, NULL, "ZREM gx:expiry %s", q->task);
     if (!staff)
         gx_wave_forget(srv, q->task, gx_reply_str(r, 2), atoi(gx_reply_str(r, 8)),
                        gx_reply_str(r, 3), gx_reply_str(r, 4));
     assigned_reply(q, r);
-    gx_webhook_emit(srv, gx_reply_str(r, 2), "task.assigned", q->task,
+    if (!again)
+        gx_webhook_emit(srv, gx_reply_str(r, 2), "task.assigned", q->task,
                     json_pack("{s:s, s:{s:s, s:s, s:s}}", "status", gx_reply_str(r, 1), "assignee",
                               "id", s->who.sub, "name", s->who.name, "role",
                               gx_role_name(s->who.role)));
@@ -215,13 +220,16 @@ static int send_claim(gx_req *q)
     char *update = gx_update_payload(task, s->origin, NULL, u);
     char *wd = gx_withdraw_payload(task, s->who.uid, "claimed");
     json_decref(u);
-    char key[96], chat[96], tier[8], now[24];
+    char key[96], chat[96], tier[8], now[24], held[160];
     gx_task_key(key, sizeof(key), task, "task");
     gx_task_key(chat, sizeof(chat), task, "chat");
+    snprintf(held, sizeof(held), "gx:u:%s:tasks", s->who.uid);
     snprintf(tier, sizeof(tier), "%d", s->prof.tier);
     snprintf(now, sizeof(now), "%lld", (long long)gx_now_ms());
     const char *argv[] = {key,
                           chat,
+                          held,
+                          "gx:expiry",
                           s->who.sub,
                           s->who.name,
                           gx_role_name(s->who.role),
@@ -231,10 +239,11 @@ static int send_claim(gx_req *q)
                           tier,
                           now,
                           update ? update : "",
-                          wd ? wd : ""};
-    int rc = update && wd
-                 ? gx_redis_script(s->srv->redis, GX_SCRIPT_CLAIM, on_claimed, q, 2, 12, argv, NULL)
-                 : GX_EINTERNAL;
+                          wd ? wd : "",
+                          task};
+    int rc = update && wd ? gx_redis_script_durable(s->srv->redis, GX_SCRIPT_CLAIM, on_claimed, q,
+                                                    4, 15, argv, NULL)
+                          : GX_EINTERNAL;
     if (!rc)
         s->srv->claims_out++;
     free(update);

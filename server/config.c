@@ -25,7 +25,10 @@ static const gx_opt opts[] = {
     {"--listen", "GIGCX_LISTEN", "HOST:PORT", "127.0.0.1:8080",
      "address for HTTP and WebSocket (/ws)", T_LISTEN, 0, 0, 0},
     {"--redis", "GIGCX_REDIS", "URL", "embedded",
-     "redis://host:port or unix:///path; absent = start a private redis-server", T_REDIS,
+     "redis://[user:pass@]host:port[/db], unix:///path, or "
+     "sentinel://[user:pass@]host:port,host:port/master[/db]; absent = start a private "
+     "redis-server",
+     T_REDIS,
      F(redis_url), 0, 0},
     {"--data", "GIGCX_DATA", "DIR", "./gigcx-data", "data directory of the embedded Redis", T_STR,
      F(data_dir), 0, 0},
@@ -76,6 +79,13 @@ static const gx_opt opts[] = {
      "a Redis command unanswered this long drops the connection (callers hear unavailable) "
      "and it is made again; 0 = wait forever",
      T_INT, F(redis_timeout_ms), 0, 600000},
+    {"--redis-wait", "GIGCX_REDIS_WAIT", "MS", "0",
+     "acknowledge a chat message, a claim or a new task only once --redis-wait-replicas "
+     "replicas have it (Redis WAIT, up to MS; else unavailable, and the client resends), so a "
+     "failover loses nothing acknowledged; 0 = off",
+     T_INT, F(redis_wait_ms), 0, 60000},
+    {"--redis-wait-replicas", "GIGCX_REDIS_WAIT_REPLICAS", "N", "1",
+     "replicas --redis-wait waits for", T_INT, F(redis_wait_replicas), 1, 16},
     {"--ws-rate", "GIGCX_WS_RATE", "FRAMES", "50",
      "frames per second a socket may send (bursts of twice that); load tests raise it", T_INT,
      F(ws_rate), 1, 100000},
@@ -180,7 +190,8 @@ static int set_value(gx_config *c, const gx_opt *o, const char *v)
                          strcasecmp(v, "yes") == 0 || strcasecmp(v, "on") == 0;
         return 0;
     case T_REDIS:
-        if (strncmp(v, "redis://", 8) != 0 && strncmp(v, "unix://", 7) != 0)
+        if (strncmp(v, "redis://", 8) != 0 && strncmp(v, "unix://", 7) != 0 &&
+            strncmp(v, "sentinel://", 11) != 0)
             return -1;
         break;
     case T_ID:
@@ -203,7 +214,7 @@ static const char *expected(const gx_opt *o)
     case T_LISTEN:
         return "HOST:PORT";
     case T_REDIS:
-        return "redis://host:port or unix:///path";
+        return "redis://host:port, unix:///path or sentinel://host:port,.../master";
     case T_ID:
         return "an id of [A-Za-z0-9_-]{1,64}";
     case T_LEVEL:

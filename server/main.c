@@ -374,13 +374,14 @@ static int run(gx_main *m, uv_loop_t *loop)
                             .priv = &m->srv};
     /* on_state gets &m->srv, which is the first member of m */
     m->srv.redis = gx_redis_new(loop, url, channels, &hooks);
-    if (m->srv.redis)
-        gx_redis_set_timeout(m->srv.redis, m->srv.cfg->redis_timeout_ms);
     if (!m->srv.redis) {
-        fprintf(stderr, "gigcxd: --redis: expected redis://[[user]:password@]host[:port][/db] or "
-                        "unix:///path\n"); /* not echoed: it may hold a password */
+        fprintf(stderr, "gigcxd: --redis: expected redis://[[user]:password@]host[:port][/db], "
+                        "unix:///path or sentinel://[[user]:password@]host:port[,host:port...]"
+                        "/master[/db]\n"); /* not echoed: it may hold a password */
         return 1;
     }
+    gx_redis_set_timeout(m->srv.redis, m->srv.cfg->redis_timeout_ms);
+    gx_redis_set_wait(m->srv.redis, m->srv.cfg->redis_wait_replicas, m->srv.cfg->redis_wait_ms);
     uv_timer_init(loop, &m->srv.tick);
     m->srv.tick.data = &m->srv;
     uv_timer_start(&m->srv.tick, on_tick, 1000, 1000);

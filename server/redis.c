@@ -15,6 +15,7 @@
 #include "gigcx/redis.h"
 #include "gigcx/resp.h"
 #include "gigcx/scripts.h"
+#include "gigcx/sentinel.h"
 
 typedef struct {
     redisAsyncContext *ac; /* owned by hiredis once connected; NULL when down */
@@ -23,6 +24,7 @@ typedef struct {
     bool up;
     bool was_up; /* ever: until then, the first refusals are a server still starting */
     bool is_sub;
+    bool asking; /* waits for the sentinels to name the primary before it connects */
     struct gx_redis *bus; /* borrowed */
 } gx_conn;
 
@@ -34,6 +36,9 @@ struct gx_redis {
     char *pass;      /* owned password, or NULL: no AUTH */
     int db;          /* SELECTed on the command connection */
     int port;
+    gx_sentinel *sentinel; /* owned when the url is sentinel://: it names host and port */
+    char *sentinels;       /* owned: "h:p,h:p" of sentinel://, until the bus starts */
+    char *master;          /* owned: the monitored name of sentinel:// */
     const char *const *channels; /* borrowed */
     gx_redis_hooks hooks;
     gx_conn cmd, sub;
@@ -49,6 +54,10 @@ struct gx_redis {
     struct gx_call *oldest, *newest; /* commands in flight, for the time-out */
     uv_timer_t watchdog;
     uint64_t timeout_ns; /* 0: none */
+    int wait_ms, wait_replicas; /* durable calls WAIT for replicas; wait_ms 0: they do not */
+    struct gx_call *waiting;    /* durable replies in, for the next WAIT (newest first) */
+    bool wait_out;              /* a WAIT is in flight */
+    uint64_t waits, wait_fails;
 };
 
 /* A command in flight: keeps the caller's callback and, for scripts, the command so a
@@ -64,6 +73,9 @@ typedef struct gx_call {
     size_t len;  /* of cmd */
     size_t head; /* end of cmd's "*N\r\n" */
     size_t tail; /* where nkeys begins, after the sha */
+    bool durable;       /* its reply waits for the replicas (gx_redis_script_durable) */
+    redisReply *kept;   /* owned: that reply, copied, until the WAIT answers */
+    struct gx_call *wq; /* next in the batch of one WAIT */
 } gx_call;
 
 static void conn_start(gx_conn *c);
@@ -131,34 +143,58 @@ static int parse_auth(gx_redis *r, const char *h, const char *at)
     return r->pass && !unescape(r->pass) && (!r->user || !unescape(r->user)) ? 0 : -1;
 }
 
-/* redis://[[user]:pass@]host[:port][/db], or unix:///path. */
+/* /db at the end of a url, or nothing. */
+static int parse_db(gx_redis *r, const char *slash)
+{
+    if (!slash || !slash[1])
+        return 0;
+    char *end;
+    long db = strtol(slash + 1, &end, 10);
+    if (*end || db < 0 || db > 15)
+        return -1;
+    r->db = (int)db;
+    return 0;
+}
+
+/* sentinel://[[user]:pass@]host:port[,host:port...]/master[/db]: the credentials and the db
+ * are the data nodes'. h is past the credentials. */
+static int parse_sentinel(gx_redis *r, const char *h)
+{
+    const char *slash = strchr(h, '/');
+    if (!slash || slash == h || !slash[1])
+        return -1;
+    const char *db = strchr(slash + 1, '/');
+    r->sentinels = strndup(h, (size_t)(slash - h));
+    r->master = db ? strndup(slash + 1, (size_t)(db - slash - 1)) : strdup(slash + 1);
+    return r->sentinels && r->master && r->master[0] ? parse_db(r, db) : -1;
+}
+
+/* redis://[[user]:pass@]host[:port][/db], unix:///path, or sentinel://... */
 static int parse_url(gx_redis *r, const char *url)
 {
     if (strncmp(url, "unix://", 7) == 0) {
         r->path = strdup(url + 7);
         return r->path && r->path[0] ? 0 : -1;
     }
-    if (strncmp(url, "redis://", 8) != 0)
+    bool sentinel = strncmp(url, "sentinel://", 11) == 0;
+    if (!sentinel && strncmp(url, "redis://", 8) != 0)
         return -1;
-    const char *h = url + 8;
+    const char *h = url + (sentinel ? 11 : 8);
     const char *at = strrchr(h, '@');
     if (at) {
         if (parse_auth(r, h, at))
             return -1;
         h = at + 1;
     }
+    if (sentinel)
+        return parse_sentinel(r, h);
     const char *slash = strchr(h, '/');
     const char *colon = memchr(h, ':', slash ? (size_t)(slash - h) : strlen(h));
     size_t hl = colon ? (size_t)(colon - h) : (slash ? (size_t)(slash - h) : strlen(h));
     r->host = strndup(h, hl);
     r->port = colon ? atoi(colon + 1) : 6379;
-    if (slash && slash[1]) {
-        char *end;
-        long db = strtol(slash + 1, &end, 10);
-        if (*end || db < 0 || db > 15)
-            return -1;
-        r->db = (int)db;
-    }
+    if (parse_db(r, slash))
+        return -1;
     return r->host && r->host[0] && r->port > 0 && r->port < 65536 ? 0 : -1;
 }
 
@@ -325,16 +361,23 @@ static void on_connect(const redisAsyncContext *ac, int status)
     redisAsyncCommand(c->ac, on_role, NULL, "ROLE");
 }
 
+static void free_fields(gx_redis *r)
+{
+    free(r->host);
+    free(r->path);
+    free(r->user);
+    free(r->pass);
+    free(r->sentinels);
+    free(r->master);
+    free(r->fmt);
+}
+
 static void on_handle_closed(uv_handle_t *h)
 {
     gx_redis *r = h->data;
     if (--r->open_handles > 0)
         return;
-    free(r->host);
-    free(r->path);
-    free(r->user);
-    free(r->pass);
-    free(r->fmt);
+    free_fields(r);
     free(r);
 }
 
@@ -365,7 +408,7 @@ static void on_disconnect(const redisAsyncContext *ac, int status)
     schedule_retry(c);
 }
 
-static void conn_start(gx_conn *c)
+static void conn_connect(gx_conn *c)
 {
     gx_redis *r = c->bus;
     redisAsyncContext *ac =
@@ -391,17 +434,68 @@ static void conn_start(gx_conn *c)
     redisAsyncSetDisconnectCallback(ac, on_disconnect);
 }
 
+/* With sentinel://, every (re)connect asks the sentinels first: it never goes back to a
+ * primary they have replaced. */
+static void conn_start(gx_conn *c)
+{
+    if (!c->bus->sentinel) {
+        conn_connect(c);
+        return;
+    }
+    c->asking = true;
+    gx_sentinel_ask(c->bus->sentinel);
+}
+
+/* A connection to a primary the sentinels replaced: not one more command goes there (what
+ * is in flight hears no reply, unavailable), and it connects to the new one at once. */
+static void leave(gx_conn *c)
+{
+    redisAsyncContext *ac = c->ac;
+    c->ac = NULL;
+    ac->data = NULL;
+    set_up(c, false);
+    redisAsyncFree(ac);
+    c->backoff_ms = 0;
+    conn_connect(c);
+}
+
+static void on_primary(const char *host, int port, void *priv)
+{
+    gx_redis *r = priv;
+    if (r->closing)
+        return;
+    bool moved = !r->host || strcmp(r->host, host) || r->port != port;
+    if (moved) {
+        char *h = strdup(host);
+        if (!h)
+            return;
+        if (r->host)
+            lwsl_warn("redis: the sentinels moved the primary to %s:%d\n", host, port);
+        free(r->host);
+        r->host = h;
+        r->port = port;
+    }
+    gx_conn *cs[2] = {&r->cmd, &r->sub};
+    for (int i = 0; i < 2; i++) {
+        if (cs[i]->asking) {
+            cs[i]->asking = false;
+            conn_connect(cs[i]);
+        } else if (moved && cs[i]->ac) {
+            leave(cs[i]);
+        }
+    }
+}
+
 gx_redis *gx_redis_new(uv_loop_t *loop, const char *url, const char *const *channels,
                        const gx_redis_hooks *hooks)
 {
     gx_redis *r = calloc(1, sizeof(*r));
     if (!r)
         return NULL;
-    if (parse_url(r, url)) {
-        free(r->host);
-        free(r->path);
-        free(r->user);
-        free(r->pass);
+    if (parse_url(r, url) ||
+        (r->sentinels &&
+         !(r->sentinel = gx_sentinel_new(loop, r->sentinels, r->master, on_primary, r)))) {
+        free_fields(r);
         free(r);
         return NULL;
     }
@@ -445,6 +539,8 @@ bool gx_redis_sub_up(const gx_redis *r)
 
 static void call_free(gx_call *c)
 {
+    if (c->kept)
+        freeReplyObject(c->kept);
     free(c->cmd);
     free(c);
 }
@@ -541,6 +637,94 @@ static void retry_with_eval(gx_call *call)
     free(cmd);
 }
 
+/* A deep copy of a reply (hiredis frees its own when the callback returns), for a durable
+ * call's reply kept until the WAIT answers; NULL when out of memory. */
+static redisReply *reply_dup(const redisReply *r)
+{
+    redisReply *c = calloc(1, sizeof(*c));
+    if (!c)
+        return NULL;
+    c->type = r->type;
+    c->integer = r->integer;
+    if (r->str && (c->str = malloc(r->len + 1))) {
+        memcpy(c->str, r->str, r->len + 1); /* hiredis ends every string with a NUL */
+        c->len = r->len;
+    }
+    if (r->elements && (c->element = calloc(r->elements, sizeof(*c->element))))
+        c->elements = r->elements;
+    bool whole = !r->str == !c->str && !r->elements == !c->elements;
+    for (size_t i = 0; whole && i < r->elements; i++)
+        whole = (c->element[i] = reply_dup(r->element[i])) != NULL;
+    if (!whole) {
+        freeReplyObject(c);
+        return NULL;
+    }
+    return c;
+}
+
+static void send_wait(gx_redis *r);
+
+/* The WAIT of a batch answered: its replies reach their callers, oldest first, if enough
+ * replicas have them; else the callers hear no reply (unavailable). */
+static void on_waited(redisReply *rep, void *priv)
+{
+    gx_call *c = priv;
+    gx_redis *r = c->bus;
+    r->wait_out = false;
+    r->waits++;
+    bool ok = rep && rep->type == REDIS_REPLY_INTEGER && rep->integer >= r->wait_replicas;
+    if (!ok) {
+        r->wait_fails++;
+        GX_LOG_LIMITED(LLL_WARN, "redis: WAIT %d %d: %lld replicas; answered unavailable\n",
+                       r->wait_replicas, r->wait_ms,
+                       rep && rep->type == REDIS_REPLY_INTEGER ? rep->integer : -1LL);
+    }
+    while (c) {
+        gx_call *next = c->wq;
+        if (c->cb)
+            c->cb(ok ? c->kept : NULL, c->priv);
+        call_free(c);
+        c = next;
+    }
+    send_wait(r);
+}
+
+/* One WAIT at a time covers every durable reply in before it was sent: WAIT counts the
+ * replicas that reached this connection's last write. The replies that come meanwhile go
+ * with the next one. */
+static void send_wait(gx_redis *r)
+{
+    if (r->wait_out || !r->waiting)
+        return;
+    gx_call *batch = NULL; /* r->waiting is newest first: reversed */
+    while (r->waiting) {
+        gx_call *c = r->waiting;
+        r->waiting = c->wq;
+        c->wq = batch;
+        batch = c;
+    }
+    if (gx_redis_cmd(r, on_waited, batch, "WAIT %d %d", r->wait_replicas, r->wait_ms) == 0) {
+        r->wait_out = true;
+        return;
+    }
+    r->wait_out = true; /* on_waited fails the batch; a call within sends the next one */
+    on_waited(NULL, batch);
+}
+
+/* A durable call's reply waits for a WAIT; true when it was kept for it. */
+static bool hold_for_wait(gx_redis *r, gx_call *call, const redisReply *rep)
+{
+    if (!call->durable || !r->wait_ms || !rep || rep->type == REDIS_REPLY_ERROR)
+        return false;
+    call->kept = reply_dup(rep);
+    if (!call->kept)
+        return false;
+    call->wq = r->waiting;
+    r->waiting = call;
+    send_wait(r);
+    return true;
+}
+
 static void on_reply(redisAsyncContext *ac, void *reply, void *priv)
 {
     (void)ac;
@@ -568,6 +752,10 @@ static void on_reply(redisAsyncContext *ac, void *reply, void *priv)
     } else if (rep && rep->type == REDIS_REPLY_ERROR && strncmp(rep->str, "OOM", 3) == 0) {
         rep = NULL;
     }
+    if (hold_for_wait(r, call, rep))
+        return;
+    if (call->durable && r->wait_ms)
+        rep = NULL; /* not kept (an error, or out of memory): never answered as replicated */
     if (call->cb)
         call->cb(rep, call->priv);
     call_free(call);
@@ -588,24 +776,40 @@ int gx_redis_argv(gx_redis *r, gx_redis_cb cb, void *priv, int argc, const char 
     return rc;
 }
 
-int gx_redis_cmd(gx_redis *r, gx_redis_cb cb, void *priv, const char *fmt, ...)
+static int vcmd(gx_redis *r, bool durable, gx_redis_cb cb, void *priv, const char *fmt,
+                va_list ap)
 {
     if (!r->cmd.ac || !r->cmd.up)
         return GX_EUNAVAIL;
     gx_call *call = calloc(1, sizeof(*call));
     if (!call)
         return GX_EINTERNAL;
-    *call = (gx_call){.bus = r, .cb = cb, .priv = priv, .t0 = now_ns(), .script = -1};
-    va_list ap;
-    va_start(ap, fmt);
-    int rc = redisvAsyncCommand(r->cmd.ac, on_reply, call, fmt, ap);
-    va_end(ap);
-    if (rc != REDIS_OK) {
+    *call = (gx_call){
+        .bus = r, .cb = cb, .priv = priv, .t0 = now_ns(), .script = -1, .durable = durable};
+    if (redisvAsyncCommand(r->cmd.ac, on_reply, call, fmt, ap) != REDIS_OK) {
         free(call);
         return GX_EUNAVAIL;
     }
     track(r, call);
     return 0;
+}
+
+int gx_redis_cmd(gx_redis *r, gx_redis_cb cb, void *priv, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int rc = vcmd(r, false, cb, priv, fmt, ap);
+    va_end(ap);
+    return rc;
+}
+
+int gx_redis_cmd_durable(gx_redis *r, gx_redis_cb cb, void *priv, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int rc = vcmd(r, true, cb, priv, fmt, ap);
+    va_end(ap);
+    return rc;
 }
 
 #define GX_SCRIPT_ARGS_STACK 32 /* more arguments than this are listed on the heap */
@@ -648,15 +852,16 @@ fail:
     return call->cmd ? 0 : -1;
 }
 
-int gx_redis_script(gx_redis *r, gx_script s, gx_redis_cb cb, void *priv, int nkeys, int argc,
-                    const char **argv, const size_t *lens)
+static int script_call(gx_redis *r, gx_script s, gx_redis_cb cb, void *priv, int nkeys, int argc,
+                       const char **argv, const size_t *lens, bool durable)
 {
     if (!gx_redis_up(r))
         return GX_EUNAVAIL;
     gx_call *call = calloc(1, sizeof(*call));
     if (!call)
         return GX_EINTERNAL;
-    *call = (gx_call){.bus = r, .cb = cb, .priv = priv, .t0 = now_ns(), .script = (int)s};
+    *call = (gx_call){
+        .bus = r, .cb = cb, .priv = priv, .t0 = now_ns(), .script = (int)s, .durable = durable};
     if (script_cmd(call, r->sha[s], nkeys, argc, argv, lens)) {
         call_free(call);
         return GX_EINTERNAL;
@@ -665,6 +870,30 @@ int gx_redis_script(gx_redis *r, gx_script s, gx_redis_cb cb, void *priv, int nk
     if (rc)
         call_free(call);
     return rc;
+}
+
+int gx_redis_script(gx_redis *r, gx_script s, gx_redis_cb cb, void *priv, int nkeys, int argc,
+                    const char **argv, const size_t *lens)
+{
+    return script_call(r, s, cb, priv, nkeys, argc, argv, lens, false);
+}
+
+int gx_redis_script_durable(gx_redis *r, gx_script s, gx_redis_cb cb, void *priv, int nkeys,
+                            int argc, const char **argv, const size_t *lens)
+{
+    return script_call(r, s, cb, priv, nkeys, argc, argv, lens, true);
+}
+
+void gx_redis_set_wait(gx_redis *r, int replicas, int ms)
+{
+    r->wait_replicas = replicas > 0 ? replicas : 1;
+    r->wait_ms = ms > 0 ? ms : 0;
+}
+
+void gx_redis_wait_stats(const gx_redis *r, uint64_t *waits, uint64_t *fails)
+{
+    *waits = r->waits;
+    *fails = r->wait_fails;
 }
 
 void gx_redis_stats(const gx_redis *r, double *sum_s, uint64_t *count, uint64_t *errors)
@@ -679,6 +908,7 @@ void gx_redis_close(gx_redis *r)
     if (!r || r->closing)
         return;
     r->closing = true;
+    gx_sentinel_close(r->sentinel);
     uv_timer_stop(&r->watchdog);
     uv_timer_stop(&r->cmd.retry);
     uv_timer_stop(&r->sub.retry);

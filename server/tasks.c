@@ -88,7 +88,8 @@ static void on_created(redisReply *r, void *priv)
         gx_redis_cmd(rd, NULL, NULL, "ZADD gx:{b:%s}:all %lld %s", c->brand, c->created, c->id) ||
         (c->escalate_on_timeout &&
          gx_redis_cmd(rd, NULL, NULL, "HSET gx:{t:%s}:task on_timeout escalate", c->id)) ||
-        gx_redis_cmd(rd, on_created_rank, c, "ZRANK gx:{b:%s}:q %s", c->brand, c->id)) {
+        /* durable: the task is answered once the replicas have all of the above */
+        gx_redis_cmd_durable(rd, on_created_rank, c, "ZRANK gx:{b:%s}:q %s", c->brand, c->id)) {
         create_done(c, GX_EUNAVAIL, 0);
         return;
     }

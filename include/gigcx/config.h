@@ -39,6 +39,8 @@ typedef struct {
     int drain_s;              /* --drain-s: the shutdown's drain window */
     bool max_sockets_given; /* --max-sockets was set (not the default): beyond the limit, refuse */
     int redis_timeout_ms;   /* --redis-timeout: longest wait for a command's reply, 0 = none */
+    int redis_wait_ms;      /* --redis-wait: acks wait for replicas this long, 0 = off */
+    int redis_wait_replicas; /* --redis-wait-replicas */
     int user_rate;          /* --user-rate: frames per second one user, all sockets */
     int widget_ip_rate;     /* --widget-ip-rate: widget sessions per minute per address */
     int widget_brand_rate;  /* --widget-brand-rate: widget sessions per minute per brand */

@@ -47,7 +47,8 @@ typedef enum {
     GX_SCRIPT_COUNT
 } gx_script;
 
-/* Starts connecting to url ("redis://host:port" or "unix:///path") and subscribing to the
+/* Starts connecting to url ("redis://host:port", "unix:///path", or
+ * "sentinel://host:port,.../master": the primary the sentinels name, followed) and subscribing to the
  * NULL-terminated channel list (borrowed; must outlive the bus). Never fails for an
  * unreachable server (it retries); returns NULL only for a bad url or no memory. */
 gx_redis *gx_redis_new(uv_loop_t *loop, const char *url, const char *const *channels,
@@ -73,6 +74,20 @@ int gx_redis_cmd(gx_redis *r, gx_redis_cb cb, void *priv, const char *fmt, ...);
  * Falls back to EVAL when Redis forgot the script. Same contract as gx_redis_argv. */
 int gx_redis_script(gx_redis *r, gx_script s, gx_redis_cb cb, void *priv, int nkeys, int argc,
                     const char **argv, const size_t *lens);
+
+/* Like gx_redis_script, for a write the caller acknowledges to a user (a chat message, a
+ * claim, a new task): with gx_redis_set_wait on, the reply reaches cb only once a WAIT says
+ * enough replicas have it, and cb hears NULL (unavailable) when they do not within the
+ * wait, so a failover never loses what was acknowledged. Replies keep their order. */
+int gx_redis_script_durable(gx_redis *r, gx_script s, gx_redis_cb cb, void *priv, int nkeys,
+                            int argc, const char **argv, const size_t *lens);
+/* The same for a command: its reply waits until every write sent before it is on the
+ * replicas (a barrier behind a script's follow-up writes). */
+int gx_redis_cmd_durable(gx_redis *r, gx_redis_cb cb, void *priv, const char *fmt, ...);
+/* Durable calls wait for replicas (at least 1) for up to ms; ms 0 = they do not wait. */
+void gx_redis_set_wait(gx_redis *r, int replicas, int ms);
+/* WAITs sent, and those that came back short (for /metrics). */
+void gx_redis_wait_stats(const gx_redis *r, uint64_t *waits, uint64_t *fails);
 
 /* Mean and count of command round trips since start (for /metrics). */
 void gx_redis_stats(const gx_redis *r, double *sum_s, uint64_t *count, uint64_t *errors);

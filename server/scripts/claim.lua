@@ -1,20 +1,34 @@
 -- The one place a task gets an owner: succeeds only if the claimer is eligible and the task
 -- is claimable and unowned, so exactly one claim ever wins, whichever node sent it.
--- KEYS: task hash, chat stream. ARGV: user, name, role, ",brands,", ",languages,",
--- ",skills,", tier, now ms, status update payload, withdrawal payload.
+-- KEYS: task hash, chat stream, the claimer's task set, the expiry index. ARGV: user, name,
+-- role, ",brands,", ",languages,", ",skills,", tier, now ms, status update payload,
+-- withdrawal payload, task id.
 -- Returns {"ok", status, brand, topic, language, customer name, pay, escalation reason,
--- tier, history...} or {code}. (The node answers claims it held back with the brand, topic,
--- language and tier: claim.c.)
+-- tier, history...}, the same with "dup" for the winner's own claim again (one answered
+-- unavailable while the replicas lagged: --redis-wait), or {code}. (The node answers claims
+-- it held back with the brand, topic, language and tier: claim.c.)
 local t = redis.call('HMGET', KEYS[1], 'status', 'assignee', 'brand', 'language', 'topic',
-    'tier', 'customer_name', 'pay', 'escalation_reason')
+    'tier', 'customer_name', 'pay', 'escalation_reason', 'assignee_role')
 if not t[1] then
     return {'not_found'}
 end
 local function has(list, v)
     return string.find(list, ',' .. v .. ',', 1, true) ~= nil
 end
+local function reply(word, newstatus)
+    local out = {word, newstatus, t[3], t[5], t[4], t[7], t[8], t[9] or '', t[6] or '0'}
+    local hist = redis.call('XREVRANGE', KEYS[2], '+', '-', 'COUNT', 200)
+    for i = #hist, 1, -1 do
+        out[#out + 1] = hist[i]
+    end
+    return out
+end
 local status, assignee, brand = t[1], t[2], t[3]
 local role = ARGV[3]
+if assignee == ARGV[1] and t[10] == role and
+    (status == 'assigned' or (role == 'staff' and status == 'escalated')) then
+    return reply('dup', status)
+end
 local newstatus
 if role == 'staff' then
     if not has(ARGV[4], brand) then
@@ -36,11 +50,8 @@ else
 end
 redis.call('HSET', KEYS[1], 'status', newstatus, 'assignee', ARGV[1], 'assignee_name', ARGV[2],
     'assignee_role', role, 'assigned_at', ARGV[8], role, ARGV[1])
+redis.call('SADD', KEYS[3], ARGV[11])
+redis.call('ZREM', KEYS[4], ARGV[11])
 redis.call('PUBLISH', 'gx:ev:offer', ARGV[10])
 redis.call('PUBLISH', 'gx:ev:task', ARGV[9])
-local out = {'ok', newstatus, brand, t[5], t[4], t[7], t[8], t[9] or '', t[6] or '0'}
-local hist = redis.call('XREVRANGE', KEYS[2], '+', '-', 'COUNT', 200)
-for i = #hist, 1, -1 do
-    out[#out + 1] = hist[i]
-end
-return out
+return reply('ok', newstatus)

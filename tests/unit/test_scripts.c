@@ -115,8 +115,10 @@ static void create_task(int tier)
 static redisReply *claim(const char *user, const char *role, const char *brands, const char *langs,
                          const char *skills, const char *tier)
 {
-    return run(GX_SCRIPT_CLAIM, 2, TK, TC, user, "Eve", role, brands, langs, skills, tier, "1000",
-               "U\tT1\to\t-\n{}", "W\tT1\tx\n{}", NULL);
+    char held[64];
+    snprintf(held, sizeof(held), "gx:u:%s:tasks", user);
+    return run(GX_SCRIPT_CLAIM, 4, TK, TC, held, "gx:expiry", user, "Eve", role, brands, langs,
+               skills, tier, "1000", "U\tT1\to\t-\n{}", "W\tT1\tx\n{}", "T1", NULL);
 }
 
 static void test_create_stores_opening_message(void **state)
@@ -157,14 +159,26 @@ static void test_claim_wins_once(void **state)
 {
     (void)state;
     create_task(1);
+    redisReply *z = redisCommand(rc, "ZADD gx:expiry 5 T1");
+    freeReplyObject(z);
     expect_word(claim("e1", "expert", ",acme,", ",en,", ",billing,", "1"), "ok");
     expect_word(claim("e2", "expert", ",acme,", ",en,", ",billing,", "1"), "conflict");
-    expect_word(claim("e1", "expert", ",acme,", ",en,", ",billing,", "1"), "conflict");
+    /* the winner's own claim again (its answer was lost to a failover): won, not conflict */
+    expect_word(claim("e1", "expert", ",acme,", ",en,", ",billing,", "1"), "dup");
+    expect_word(claim("e1", "staff", ",acme,", ",", ",", "1"), "conflict");
     redisReply *r = redisCommand(rc, "HGET " TK " assignee");
     assert_string_equal(r->str, "e1");
     freeReplyObject(r);
-    expect_word(run(GX_SCRIPT_CLAIM, 2, "gx:{t:nope}:task", "gx:{t:nope}:chat", "e1", "E", "expert",
-                    ",acme,", ",en,", ",billing,", "1", "0", "u", "w", NULL),
+    /* the claimer's task set and the expiry index move inside the script */
+    r = redisCommand(rc, "SISMEMBER gx:u:e1:tasks T1");
+    assert_int_equal(r->integer, 1);
+    freeReplyObject(r);
+    r = redisCommand(rc, "ZSCORE gx:expiry T1");
+    assert_int_equal(r->type, REDIS_REPLY_NIL);
+    freeReplyObject(r);
+    expect_word(run(GX_SCRIPT_CLAIM, 4, "gx:{t:nope}:task", "gx:{t:nope}:chat", "gx:u:e1:tasks",
+                    "gx:expiry", "e1", "E", "expert", ",acme,", ",en,", ",billing,", "1", "0", "u",
+                    "w", "nope", NULL),
                 "not_found");
 }
 

@@ -1,0 +1,275 @@
+/* Following Redis Sentinel (sentinel.h). Two links to the sentinels, each on one sentinel at
+ * a time and moving to the next one when it fails or is silent for a second: "ask" puts
+ * SENTINEL get-master-addr-by-name, "sub" listens to +switch-master. Every answer goes to
+ * the callback; the bus decides whether the primary moved. */
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <hiredis/async.h>
+#include <libwebsockets.h>
+#include "gigcx/logrl.h"
+#include "gigcx/redis_uv.h"
+#include "gigcx/sentinel.h"
+
+#define GX_SENTINEL_MAX 8
+#define GX_SENTINEL_SILENT_MS 1000 /* a sentinel that says nothing this long is passed over */
+#define GX_SENTINEL_CHECK_MS 5000  /* asked again even without a switch: one may be missed */
+#define GX_SENTINEL_REST_MS 500    /* after every sentinel failed in a row */
+
+typedef struct {
+    redisAsyncContext *ac; /* NULL when not connected */
+    uv_timer_t timer;      /* the silence time-out, then the retry */
+    int at;                /* the sentinel in use */
+    int fails;             /* in a row, across sentinels */
+    bool busy;             /* ask: a question is out; sub: subscribed */
+    bool is_sub;
+    struct gx_sentinel *s;
+} gx_slink;
+
+struct gx_sentinel {
+    uv_loop_t *loop;
+    char *host[GX_SENTINEL_MAX];
+    int port[GX_SENTINEL_MAX];
+    int n;
+    char *master;
+    gx_slink ask, sub;
+    uv_timer_t check;
+    gx_sentinel_cb cb;
+    void *priv;
+    bool closing;
+    int open_handles;
+};
+
+static void link_start(gx_slink *l);
+
+static void on_retry(uv_timer_t *t)
+{
+    link_start(t->data);
+}
+
+/* The link's sentinel failed it: the next one is tried, at once unless all failed in a row. */
+static void link_fail(gx_slink *l, const char *why)
+{
+    gx_sentinel *s = l->s;
+    if (l->ac) {
+        redisAsyncContext *ac = l->ac;
+        l->ac = NULL;
+        ac->data = NULL;
+        redisAsyncFree(ac); /* safe in its own callback: hiredis frees after it returns */
+    }
+    if (s->closing)
+        return;
+    GX_LOG_LIMITED(LLL_WARN, "sentinel %s:%d: %s\n", s->host[l->at], s->port[l->at], why);
+    if (l->is_sub)
+        l->busy = false;
+    l->at = (l->at + 1) % s->n;
+    l->fails++;
+    uv_timer_start(&l->timer, on_retry, l->fails % s->n ? 0 : GX_SENTINEL_REST_MS, 0);
+}
+
+static void on_silent(uv_timer_t *t)
+{
+    link_fail(t->data, "no answer");
+}
+
+static void on_answer(redisAsyncContext *ac, void *reply, void *priv)
+{
+    (void)priv;
+    gx_slink *l = ac->data;
+    redisReply *r = reply;
+    if (!l)
+        return;
+    if (!r || r->type != REDIS_REPLY_ARRAY || r->elements != 2 ||
+        r->element[0]->type != REDIS_REPLY_STRING || r->element[1]->type != REDIS_REPLY_STRING) {
+        link_fail(l, r && r->type == REDIS_REPLY_ERROR ? r->str : "does not know the master");
+        return;
+    }
+    uv_timer_stop(&l->timer);
+    l->busy = false;
+    l->fails = 0;
+    l->s->cb(r->element[0]->str, atoi(r->element[1]->str), l->s->priv);
+}
+
+/* "<master> <old ip> <old port> <new ip> <new port>" */
+static void on_switch(gx_sentinel *s, const char *msg)
+{
+    char name[128], ip[64], port[8];
+    if (sscanf(msg, "%127s %*s %*s %63s %7s", name, ip, port) != 3 || strcmp(name, s->master))
+        return;
+    lwsl_notice("sentinel: %s switched to %s:%s\n", name, ip, port);
+    s->cb(ip, atoi(port), s->priv);
+}
+
+static void on_sub(redisAsyncContext *ac, void *reply, void *priv)
+{
+    (void)priv;
+    gx_slink *l = ac->data;
+    redisReply *r = reply;
+    if (!l || !r || r->type != REDIS_REPLY_ARRAY || r->elements != 3 ||
+        r->element[0]->type != REDIS_REPLY_STRING)
+        return;
+    if (strcmp(r->element[0]->str, "subscribe") == 0) {
+        uv_timer_stop(&l->timer);
+        l->busy = true;
+        l->fails = 0;
+        gx_sentinel_ask(l->s); /* a switch may have come while nobody listened */
+    } else if (strcmp(r->element[0]->str, "message") == 0 &&
+               r->element[2]->type == REDIS_REPLY_STRING) {
+        on_switch(l->s, r->element[2]->str);
+    }
+}
+
+static void on_connect(const redisAsyncContext *ac, int status)
+{
+    gx_slink *l = ac->data;
+    if (l && status != REDIS_OK) {
+        /* hiredis frees a context whose connect failed, answering its command with NULL */
+        ((redisAsyncContext *)ac)->data = NULL;
+        l->ac = NULL;
+        link_fail(l, ac->errstr[0] ? ac->errstr : "connect failed");
+    }
+}
+
+static void on_disconnect(const redisAsyncContext *ac, int status)
+{
+    (void)status;
+    gx_slink *l = ac->data;
+    if (!l)
+        return;
+    l->ac = NULL;
+    if (l->is_sub || l->busy) /* an idle ask link reconnects when next asked */
+        link_fail(l, "connection lost");
+}
+
+/* Connects the link to its sentinel and puts its command; the silence timer runs until the
+ * answer (or the subscription) comes. */
+static void link_start(gx_slink *l)
+{
+    gx_sentinel *s = l->s;
+    if (s->closing)
+        return;
+    if (!l->ac) {
+        redisAsyncContext *ac = redisAsyncConnect(s->host[l->at], s->port[l->at]);
+        if (!ac || ac->err) {
+            if (ac)
+                redisAsyncFree(ac);
+            link_fail(l, "cannot connect");
+            return;
+        }
+        ac->data = l;
+        l->ac = ac;
+        gx_redis_uv_attach(ac, s->loop);
+        redisAsyncSetConnectCallback(ac, on_connect);
+        redisAsyncSetDisconnectCallback(ac, on_disconnect);
+    }
+    if (l->is_sub)
+        redisAsyncCommand(l->ac, on_sub, NULL, "SUBSCRIBE +switch-master");
+    else
+        redisAsyncCommand(l->ac, on_answer, NULL, "SENTINEL get-master-addr-by-name %s",
+                          s->master);
+    uv_timer_start(&l->timer, on_silent, GX_SENTINEL_SILENT_MS, 0);
+}
+
+void gx_sentinel_ask(gx_sentinel *s)
+{
+    if (!s || s->closing || s->ask.busy)
+        return;
+    s->ask.busy = true;
+    link_start(&s->ask);
+}
+
+static void on_check(uv_timer_t *t)
+{
+    gx_sentinel_ask(t->data);
+}
+
+/* "h:p,h:p": at most GX_SENTINEL_MAX of them. */
+static int parse_list(gx_sentinel *s, const char *list)
+{
+    const char *p = list;
+    while (*p && s->n < GX_SENTINEL_MAX) {
+        size_t len = strcspn(p, ",");
+        const char *colon = memchr(p, ':', len);
+        if (!colon || colon == p)
+            return -1;
+        s->host[s->n] = strndup(p, (size_t)(colon - p));
+        s->port[s->n] = atoi(colon + 1);
+        if (!s->host[s->n] || s->port[s->n] <= 0 || s->port[s->n] > 65535)
+            return -1;
+        s->n++;
+        p += len;
+        if (*p == ',')
+            p++;
+    }
+    return s->n > 0 && !*p ? 0 : -1;
+}
+
+static void release(gx_sentinel *s)
+{
+    if (--s->open_handles > 0)
+        return;
+    for (int i = 0; i < s->n; i++)
+        free(s->host[i]);
+    free(s->master);
+    free(s);
+}
+
+static void on_link_closed(uv_handle_t *h)
+{
+    release(((gx_slink *)h->data)->s);
+}
+
+static void on_check_closed(uv_handle_t *h)
+{
+    release(h->data);
+}
+
+static void init_timer(gx_sentinel *s, uv_timer_t *t, void *data)
+{
+    uv_timer_init(s->loop, t);
+    t->data = data;
+    s->open_handles++;
+}
+
+gx_sentinel *gx_sentinel_new(uv_loop_t *loop, const char *list, const char *master,
+                             gx_sentinel_cb cb, void *priv)
+{
+    gx_sentinel *s = calloc(1, sizeof(*s));
+    if (!s)
+        return NULL;
+    *s = (gx_sentinel){.loop = loop, .cb = cb, .priv = priv, .master = strdup(master)};
+    if (!s->master || !master[0] || parse_list(s, list)) {
+        for (int i = 0; i <= s->n && i < GX_SENTINEL_MAX; i++)
+            free(s->host[i]);
+        free(s->master);
+        free(s);
+        return NULL;
+    }
+    s->ask = (gx_slink){.s = s};
+    s->sub = (gx_slink){.s = s, .is_sub = true};
+    init_timer(s, &s->ask.timer, &s->ask);
+    init_timer(s, &s->sub.timer, &s->sub);
+    init_timer(s, &s->check, s);
+    uv_timer_start(&s->check, on_check, GX_SENTINEL_CHECK_MS, GX_SENTINEL_CHECK_MS);
+    link_start(&s->sub);
+    return s;
+}
+
+void gx_sentinel_close(gx_sentinel *s)
+{
+    if (!s || s->closing)
+        return;
+    s->closing = true;
+    gx_slink *ls[2] = {&s->ask, &s->sub};
+    for (int i = 0; i < 2; i++) {
+        if (ls[i]->ac) {
+            ls[i]->ac->data = NULL;
+            redisAsyncFree(ls[i]->ac);
+            ls[i]->ac = NULL;
+        }
+        uv_close((uv_handle_t *)&ls[i]->timer, on_link_closed);
+    }
+    uv_close((uv_handle_t *)&s->check, on_check_closed);
+}
