@@ -39,6 +39,8 @@ struct gx_redis {
     gx_sentinel *sentinel; /* owned when the url is sentinel://: it names host and port */
     char *sentinels;       /* owned: "h:p,h:p" of sentinel://, until the bus starts */
     char *master;          /* owned: the monitored name of sentinel:// */
+    bool hold;             /* a failover started: no connection until the switch */
+    uv_timer_t hold_timer; /* gives up holding if the switch never comes */
     const char *const *channels; /* borrowed */
     gx_redis_hooks hooks;
     gx_conn cmd, sub;
@@ -389,6 +391,7 @@ static void maybe_free(gx_redis *r)
     uv_close((uv_handle_t *)&r->cmd.retry, on_handle_closed);
     uv_close((uv_handle_t *)&r->sub.retry, on_handle_closed);
     uv_close((uv_handle_t *)&r->watchdog, on_handle_closed);
+    uv_close((uv_handle_t *)&r->hold_timer, on_handle_closed);
 }
 
 static void on_disconnect(const redisAsyncContext *ac, int status)
@@ -435,7 +438,7 @@ static void conn_connect(gx_conn *c)
 }
 
 /* With sentinel://, every (re)connect asks the sentinels first: it never goes back to a
- * primary they have replaced. */
+ * primary they have replaced. While a failover is under way it waits for the switch. */
 static void conn_start(gx_conn *c)
 {
     if (!c->bus->sentinel) {
@@ -443,11 +446,13 @@ static void conn_start(gx_conn *c)
         return;
     }
     c->asking = true;
-    gx_sentinel_ask(c->bus->sentinel);
+    if (!c->bus->hold)
+        gx_sentinel_ask(c->bus->sentinel);
 }
 
-/* A connection to a primary the sentinels replaced: not one more command goes there (what
- * is in flight hears no reply, unavailable), and it connects to the new one at once. */
+/* A connection to a primary being replaced: not one more command goes there (what is in
+ * flight hears no reply, unavailable). It connects again at once, or, holding, when the
+ * sentinels name the new primary. */
 static void leave(gx_conn *c)
 {
     redisAsyncContext *ac = c->ac;
@@ -456,7 +461,44 @@ static void leave(gx_conn *c)
     set_up(c, false);
     redisAsyncFree(ac);
     c->backoff_ms = 0;
-    conn_connect(c);
+    if (c->bus->hold)
+        c->asking = true;
+    else
+        conn_connect(c);
+}
+
+#define GX_FAILOVER_HOLD_MS 10000 /* a switch later than this: ask which primary it is */
+
+static void on_hold_over(uv_timer_t *t)
+{
+    gx_redis *r = t->data;
+    lwsl_warn("redis: no switch %d ms after a failover began: asking the sentinels\n",
+              GX_FAILOVER_HOLD_MS);
+    r->hold = false;
+    gx_sentinel_ask(r->sentinel);
+}
+
+/* A sentinel began replacing the primary. Until its replica is promoted the old primary
+ * still takes writes, and its other replicas still acknowledge them (WAIT), but the new
+ * primary will not have them: the bus stops writing now, a few sentinel ticks before the
+ * promotion, and holds until the switch (or the abort) is heard. */
+static void on_failover(bool starts, void *priv)
+{
+    gx_redis *r = priv;
+    if (r->closing)
+        return;
+    if (!starts) {
+        uv_timer_stop(&r->hold_timer);
+        on_hold_over(&r->hold_timer);
+        return;
+    }
+    lwsl_warn("redis: the sentinels began a failover: no writes until the switch\n");
+    r->hold = true;
+    uv_timer_start(&r->hold_timer, on_hold_over, GX_FAILOVER_HOLD_MS, 0);
+    gx_conn *cs[2] = {&r->cmd, &r->sub};
+    for (int i = 0; i < 2; i++)
+        if (cs[i]->ac) /* one waiting to retry holds when its timer fires (conn_start) */
+            leave(cs[i]);
 }
 
 static void on_primary(const char *host, int port, void *priv)
@@ -465,6 +507,12 @@ static void on_primary(const char *host, int port, void *priv)
     if (r->closing)
         return;
     bool moved = !r->host || strcmp(r->host, host) || r->port != port;
+    if (r->hold && !moved)
+        return; /* the old primary, named until the switch */
+    if (r->hold) {
+        r->hold = false;
+        uv_timer_stop(&r->hold_timer);
+    }
     if (moved) {
         char *h = strdup(host);
         if (!h)
@@ -494,7 +542,8 @@ gx_redis *gx_redis_new(uv_loop_t *loop, const char *url, const char *const *chan
         return NULL;
     if (parse_url(r, url) ||
         (r->sentinels &&
-         !(r->sentinel = gx_sentinel_new(loop, r->sentinels, r->master, on_primary, r)))) {
+         !(r->sentinel =
+               gx_sentinel_new(loop, r->sentinels, r->master, on_primary, on_failover, r)))) {
         free_fields(r);
         free(r);
         return NULL;
@@ -504,6 +553,9 @@ gx_redis *gx_redis_new(uv_loop_t *loop, const char *url, const char *const *chan
     r->hooks = *hooks;
     uv_timer_init(loop, &r->watchdog);
     r->watchdog.data = r;
+    r->open_handles++;
+    uv_timer_init(loop, &r->hold_timer);
+    r->hold_timer.data = r;
     r->open_handles++;
     gx_conn *cs[2] = {&r->cmd, &r->sub};
     for (int i = 0; i < 2; i++) {
@@ -910,6 +962,7 @@ void gx_redis_close(gx_redis *r)
     r->closing = true;
     gx_sentinel_close(r->sentinel);
     uv_timer_stop(&r->watchdog);
+    uv_timer_stop(&r->hold_timer);
     uv_timer_stop(&r->cmd.retry);
     uv_timer_stop(&r->sub.retry);
     if (r->cmd.ac)

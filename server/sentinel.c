@@ -1,7 +1,8 @@
-/* Following Redis Sentinel (sentinel.h). Two links to the sentinels, each on one sentinel at
- * a time and moving to the next one when it fails or is silent for a second: "ask" puts
- * SENTINEL get-master-addr-by-name, "sub" listens to +switch-master. Every answer goes to
- * the callback; the bus decides whether the primary moved. */
+/* Following Redis Sentinel (sentinel.h). One link asks SENTINEL get-master-addr-by-name,
+ * on one sentinel at a time, moving to the next when it fails or is silent for a second.
+ * One more link per sentinel listens: +switch-master names the new primary, +try-failover
+ * says one is being replaced, -failover-abort-* that it is not. Every sentinel is heard,
+ * because only the one leading a failover announces its start. */
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -34,9 +35,10 @@ struct gx_sentinel {
     int port[GX_SENTINEL_MAX];
     int n;
     char *master;
-    gx_slink ask, sub;
+    gx_slink ask, sub[GX_SENTINEL_MAX];
     uv_timer_t check;
     gx_sentinel_cb cb;
+    gx_sentinel_failover_cb on_failover;
     void *priv;
     bool closing;
     int open_handles;
@@ -62,8 +64,11 @@ static void link_fail(gx_slink *l, const char *why)
     if (s->closing)
         return;
     GX_LOG_LIMITED(LLL_WARN, "sentinel %s:%d: %s\n", s->host[l->at], s->port[l->at], why);
-    if (l->is_sub)
+    if (l->is_sub) { /* a listener stays with its sentinel */
         l->busy = false;
+        uv_timer_start(&l->timer, on_retry, GX_SENTINEL_REST_MS, 0);
+        return;
+    }
     l->at = (l->at + 1) % s->n;
     l->fails++;
     uv_timer_start(&l->timer, on_retry, l->fails % s->n ? 0 : GX_SENTINEL_REST_MS, 0);
@@ -92,14 +97,24 @@ static void on_answer(redisAsyncContext *ac, void *reply, void *priv)
     l->s->cb(r->element[0]->str, atoi(r->element[1]->str), l->s->priv);
 }
 
-/* "<master> <old ip> <old port> <new ip> <new port>" */
-static void on_switch(gx_sentinel *s, const char *msg)
+/* +switch-master "<master> <old ip> <old port> <new ip> <new port>"; +try-failover and
+ * -failover-abort-* "master <master> <ip> <port>". */
+static void on_event(gx_sentinel *s, const char *channel, const char *msg)
 {
     char name[128], ip[64], port[8];
-    if (sscanf(msg, "%127s %*s %*s %63s %7s", name, ip, port) != 3 || strcmp(name, s->master))
+    if (strcmp(channel, "+switch-master") == 0) {
+        if (sscanf(msg, "%127s %*s %*s %63s %7s", name, ip, port) != 3 || strcmp(name, s->master))
+            return;
+        lwsl_notice("sentinel: %s switched to %s:%s\n", name, ip, port);
+        s->cb(ip, atoi(port), s->priv);
         return;
-    lwsl_notice("sentinel: %s switched to %s:%s\n", name, ip, port);
-    s->cb(ip, atoi(port), s->priv);
+    }
+    if (sscanf(msg, "master %127s", name) != 1 || strcmp(name, s->master))
+        return;
+    bool starts = strcmp(channel, "+try-failover") == 0;
+    lwsl_notice("sentinel: %s: %s\n", channel, msg);
+    if (s->on_failover)
+        s->on_failover(starts, s->priv);
 }
 
 static void on_sub(redisAsyncContext *ac, void *reply, void *priv)
@@ -110,15 +125,30 @@ static void on_sub(redisAsyncContext *ac, void *reply, void *priv)
     if (!l || !r || r->type != REDIS_REPLY_ARRAY || r->elements != 3 ||
         r->element[0]->type != REDIS_REPLY_STRING)
         return;
-    if (strcmp(r->element[0]->str, "subscribe") == 0) {
+    const char *kind = r->element[0]->str;
+    if (strcmp(kind, "subscribe") == 0 || strcmp(kind, "psubscribe") == 0) {
         uv_timer_stop(&l->timer);
+        if (!l->busy)
+            gx_sentinel_ask(l->s); /* a switch may have come while nobody listened */
         l->busy = true;
-        l->fails = 0;
-        gx_sentinel_ask(l->s); /* a switch may have come while nobody listened */
-    } else if (strcmp(r->element[0]->str, "message") == 0 &&
+    } else if (strcmp(kind, "message") == 0 && r->element[1]->type == REDIS_REPLY_STRING &&
                r->element[2]->type == REDIS_REPLY_STRING) {
-        on_switch(l->s, r->element[2]->str);
+        on_event(l->s, r->element[1]->str, r->element[2]->str);
     }
+}
+
+/* A pattern message: ["pmessage", pattern, channel, payload]. */
+static void on_psub(redisAsyncContext *ac, void *reply, void *priv)
+{
+    gx_slink *l = ac->data;
+    redisReply *r = reply;
+    if (l && r && r->type == REDIS_REPLY_ARRAY && r->elements == 4 &&
+        r->element[0]->type == REDIS_REPLY_STRING && strcmp(r->element[0]->str, "pmessage") == 0 &&
+        r->element[2]->type == REDIS_REPLY_STRING && r->element[3]->type == REDIS_REPLY_STRING) {
+        on_event(l->s, r->element[2]->str, r->element[3]->str);
+        return;
+    }
+    on_sub(ac, reply, priv);
 }
 
 static void on_connect(const redisAsyncContext *ac, int status)
@@ -164,9 +194,10 @@ static void link_start(gx_slink *l)
         redisAsyncSetConnectCallback(ac, on_connect);
         redisAsyncSetDisconnectCallback(ac, on_disconnect);
     }
-    if (l->is_sub)
-        redisAsyncCommand(l->ac, on_sub, NULL, "SUBSCRIBE +switch-master");
-    else
+    if (l->is_sub) {
+        redisAsyncCommand(l->ac, on_sub, NULL, "SUBSCRIBE +switch-master +try-failover");
+        redisAsyncCommand(l->ac, on_psub, NULL, "PSUBSCRIBE -failover-abort-*");
+    } else
         redisAsyncCommand(l->ac, on_answer, NULL, "SENTINEL get-master-addr-by-name %s",
                           s->master);
     uv_timer_start(&l->timer, on_silent, GX_SENTINEL_SILENT_MS, 0);
@@ -234,12 +265,16 @@ static void init_timer(gx_sentinel *s, uv_timer_t *t, void *data)
 }
 
 gx_sentinel *gx_sentinel_new(uv_loop_t *loop, const char *list, const char *master,
-                             gx_sentinel_cb cb, void *priv)
+                             gx_sentinel_cb cb, gx_sentinel_failover_cb on_failover, void *priv)
 {
     gx_sentinel *s = calloc(1, sizeof(*s));
     if (!s)
         return NULL;
-    *s = (gx_sentinel){.loop = loop, .cb = cb, .priv = priv, .master = strdup(master)};
+    *s = (gx_sentinel){.loop = loop,
+                       .cb = cb,
+                       .on_failover = on_failover,
+                       .priv = priv,
+                       .master = strdup(master)};
     if (!s->master || !master[0] || parse_list(s, list)) {
         for (int i = 0; i <= s->n && i < GX_SENTINEL_MAX; i++)
             free(s->host[i]);
@@ -248,12 +283,14 @@ gx_sentinel *gx_sentinel_new(uv_loop_t *loop, const char *list, const char *mast
         return NULL;
     }
     s->ask = (gx_slink){.s = s};
-    s->sub = (gx_slink){.s = s, .is_sub = true};
     init_timer(s, &s->ask.timer, &s->ask);
-    init_timer(s, &s->sub.timer, &s->sub);
     init_timer(s, &s->check, s);
     uv_timer_start(&s->check, on_check, GX_SENTINEL_CHECK_MS, GX_SENTINEL_CHECK_MS);
-    link_start(&s->sub);
+    for (int i = 0; i < s->n; i++) {
+        s->sub[i] = (gx_slink){.s = s, .is_sub = true, .at = i};
+        init_timer(s, &s->sub[i].timer, &s->sub[i]);
+        link_start(&s->sub[i]);
+    }
     return s;
 }
 
@@ -262,14 +299,14 @@ void gx_sentinel_close(gx_sentinel *s)
     if (!s || s->closing)
         return;
     s->closing = true;
-    gx_slink *ls[2] = {&s->ask, &s->sub};
-    for (int i = 0; i < 2; i++) {
-        if (ls[i]->ac) {
-            ls[i]->ac->data = NULL;
-            redisAsyncFree(ls[i]->ac);
-            ls[i]->ac = NULL;
+    for (int i = -1; i < s->n; i++) {
+        gx_slink *l = i < 0 ? &s->ask : &s->sub[i];
+        if (l->ac) {
+            l->ac->data = NULL;
+            redisAsyncFree(l->ac);
+            l->ac = NULL;
         }
-        uv_close((uv_handle_t *)&ls[i]->timer, on_link_closed);
+        uv_close((uv_handle_t *)&l->timer, on_link_closed);
     }
     uv_close((uv_handle_t *)&s->check, on_check_closed);
 }

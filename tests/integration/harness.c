@@ -72,6 +72,15 @@ static pid_t spawn(const char *log, char *const argv[])
     return pid;
 }
 
+void (*gxt_prepare)(gxt_env *env);
+
+pid_t gxt_spawn(gxt_env *env, const char *name, char *const argv[])
+{
+    char log[200];
+    snprintf(log, sizeof(log), "%s/%s.log", env->dir, name);
+    return spawn(log, argv);
+}
+
 static int connect_to(int port)
 {
     int fd = socket(AF_INET, SOCK_STREAM, 0);
@@ -87,7 +96,7 @@ static int connect_to(int port)
     return fd;
 }
 
-static bool redis_ping(int port)
+bool gxt_redis_ping(int port)
 {
     int fd = connect_to(port);
     char buf[16] = "";
@@ -100,7 +109,12 @@ static bool redis_ping(int port)
 
 char *gxt_redis(gxt_env *env, const char *cmd)
 {
-    int fd = connect_to(env->redis_port);
+    return gxt_redis_at(env->redis_port, cmd);
+}
+
+char *gxt_redis_at(int port, const char *cmd)
+{
+    int fd = connect_to(port);
     char buf[4096] = "";
     size_t n = strlen(cmd), have = 0;
     int want = 1, lines = 0; /* one-line replies, one per command line sent */
@@ -170,9 +184,9 @@ void gxt_redis_start(gxt_env *env)
         rargv[16] = "yes";
     }
     env->redis_pid = spawn(log, rargv);
-    for (int i = 0; i < 200 && !redis_ping(env->redis_port); i++)
+    for (int i = 0; i < 200 && !gxt_redis_ping(env->redis_port); i++)
         usleep(50000);
-    if (!redis_ping(env->redis_port))
+    if (!gxt_redis_ping(env->redis_port))
         fail_msg("redis-server did not start (see %s)", log);
 }
 
@@ -191,8 +205,11 @@ static void spawn_node(gxt_env *env, int n, const char *const *extra)
     const char *bin = getenv("GIGCXD");
     if (!bin)
         fail_msg("set GIGCXD to the gigcxd binary");
-    char url[64], listen[64], id[16], log[200];
-    snprintf(url, sizeof(url), "redis://127.0.0.1:%d", env->redis_port);
+    char url[256], listen[64], id[16], log[200];
+    if (env->redis_url[0])
+        snprintf(url, sizeof(url), "%s", env->redis_url);
+    else
+        snprintf(url, sizeof(url), "redis://127.0.0.1:%d", env->redis_port);
     snprintf(listen, sizeof(listen), "127.0.0.1:%d", env->node_port[n]);
     snprintf(id, sizeof(id), "node%d", n + 1);
     snprintf(log, sizeof(log), "%s/node%d.log", env->dir, n + 1);
@@ -235,6 +252,8 @@ void gxt_setup(gxt_env *env, int nodes, const char *const *extra)
     mkdir(env->dir, 0700);
     env->redis_port = gxt_free_port();
     gxt_redis_start(env);
+    if (gxt_prepare)
+        gxt_prepare(env);
     for (int n = 0; n < nodes; n++) {
         env->node_port[n] = gxt_free_port();
         spawn_node(env, n, extra);

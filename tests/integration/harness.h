@@ -24,7 +24,12 @@ typedef struct {
     int node_port[GXT_NODES_MAX];
     char dir[128]; /* logs */
     char *api_key; /* owned: the api key of brand "acme", which gxt_setup creates */
+    char redis_url[256]; /* the nodes' --redis, when set (a gxt_prepare hook sets it) */
 } gxt_env;
+
+/* Runs in gxt_setup once its redis-server is up, before any node starts: a test puts
+ * replicas and sentinels beside it there, and may set env->redis_url. */
+extern void (*gxt_prepare)(gxt_env *env);
 
 typedef struct {
     gxt_env *env;
@@ -64,6 +69,12 @@ void gxt_redis_start(gxt_env *env);
  * the reply to one, or for several their one-line replies (malloc'd); NULL when nothing
  * could be sent or nothing came within 10 s. */
 char *gxt_redis(gxt_env *env, const char *cmd);
+/* The same, to the Redis (or sentinel) on port. */
+char *gxt_redis_at(int port, const char *cmd);
+/* True when the Redis on port answers PING. */
+bool gxt_redis_ping(int port);
+/* Starts a process that dies with the test, its output in <env->dir>/<name>.log. */
+pid_t gxt_spawn(gxt_env *env, const char *name, char *const argv[]);
 /* Waits up to ms for node i to exit by itself; its exit status, or -1. */
 int gxt_wait_node(gxt_env *env, int i, int ms);
 /* Sends SIGTERM to node i and returns its exit status (or -1 after 10 s). */
