@@ -1,6 +1,7 @@
-/* gigcxd configuration: flags (also as --flag=value), each with a GIGCX_* environment twin;
- * a flag beats its twin. One table drives parsing, the environment and --help. Parsing
- * only: no file or socket is opened here. */
+/* gigcxd configuration: flags (also as --flag=value), each with a GIGCX_* environment twin
+ * and a key in the --config file; a flag beats its twin, which beats the file. One table
+ * drives flags, the environment, the file's keys and --help. The file's syntax is
+ * config_file.c's; no socket is opened here. */
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -8,6 +9,7 @@
 #include <strings.h>
 #include <unistd.h>
 #include "gigcx/config.h"
+#include "gigcx/config_file.h"
 #include "gigcx/util.h"
 
 typedef enum { T_STR, T_LISTEN, T_REDIS, T_ID, T_LEVEL, T_INT, T_BOOL } gx_opt_type;
@@ -22,6 +24,10 @@ typedef struct {
 #define F(field) offsetof(gx_config, field)
 
 static const gx_opt opts[] = {
+    {"--config", "GIGCX_CONFIG", "FILE", "off",
+     "file of `key = value` lines, keys named as these flags without --; flags and the "
+     "environment beat it",
+     T_STR, F(config_file), 0, 0},
     {"--listen", "GIGCX_LISTEN", "HOST:PORT", "127.0.0.1:8080",
      "address for HTTP and WebSocket (/ws)", T_LISTEN, 0, 0, 0},
     {"--redis", "GIGCX_REDIS", "URL", "embedded",
@@ -169,6 +175,18 @@ static int set_level(gx_config *c, const char *v)
     return -1;
 }
 
+/* Strict, so that a misspelt `dev = of` in a file is an error rather than a quiet "off". */
+static int set_bool(bool *b, const char *v)
+{
+    static const char *const words[] = {"0", "false", "no", "off", "1", "true", "yes", "on"};
+    for (int i = 0; i < 8; i++)
+        if (strcasecmp(v, words[i]) == 0) {
+            *b = i >= 4;
+            return 0;
+        }
+    return -1;
+}
+
 static int set_value(gx_config *c, const gx_opt *o, const char *v)
 {
     char *field = (char *)c + o->off;
@@ -186,9 +204,7 @@ static int set_value(gx_config *c, const gx_opt *o, const char *v)
         return 0;
     }
     case T_BOOL:
-        *(bool *)field = strcmp(v, "1") == 0 || strcasecmp(v, "true") == 0 ||
-                         strcasecmp(v, "yes") == 0 || strcasecmp(v, "on") == 0;
-        return 0;
+        return set_bool((bool *)field, v);
     case T_REDIS:
         if (strncmp(v, "redis://", 8) != 0 && strncmp(v, "unix://", 7) != 0 &&
             strncmp(v, "sentinel://", 11) != 0)
@@ -221,6 +237,8 @@ static const char *expected(const gx_opt *o)
         return "error, warn, info or debug";
     case T_INT:
         return "a whole number in range";
+    case T_BOOL:
+        return "on or off";
     default:
         return "a value";
     }
@@ -254,10 +272,9 @@ static const gx_opt *find_flag(const char *arg, size_t n)
     return NULL;
 }
 
-int gx_config_parse(gx_config *cfg, int argc, char **argv, char **envp, char *err, size_t errlen)
+/* The command line, into cfg; given[] marks what it set, so the environment leaves it. */
+static int parse_argv(gx_config *cfg, int argc, char **argv, bool *given, char *err, size_t errlen)
 {
-    bool given[NOPTS] = {false};
-    defaults(cfg);
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *eq = strchr(a, '=');
         size_t n = eq ? (size_t)(eq - a) : strlen(a);
@@ -279,6 +296,12 @@ int gx_config_parse(gx_config *cfg, int argc, char **argv, char **envp, char *er
         }
         given[o - opts] = true;
     }
+    return 0;
+}
+
+/* The GIGCX_* twins of what the command line left unset; marks them in given[]. */
+static int parse_envp(gx_config *cfg, char **envp, bool *given, char *err, size_t errlen)
+{
     for (size_t i = 0; envp && i < NOPTS; i++) {
         if (given[i] || !opts[i].env)
             continue;
@@ -294,9 +317,66 @@ int gx_config_parse(gx_config *cfg, int argc, char **argv, char **envp, char *er
             given[i] = true;
         }
     }
-    const gx_opt *ms = find_flag("--max-sockets", 13);
-    cfg->max_sockets_given = ms && given[ms - opts];
     return 0;
+}
+
+typedef struct {
+    gx_config *cfg; /* borrowed */
+    bool *given;    /* borrowed; NOPTS entries */
+} file_ctx;
+
+/* One `key = value` of the config file: the key is a flag's name without "--". */
+static int apply_file_key(void *arg, const char *key, const char *value, char *err, size_t errlen)
+{
+    file_ctx *fc = arg;
+    const gx_opt *o = NULL;
+    for (size_t i = 0; i < NOPTS && !o; i++)
+        if (strcmp(opts[i].flag + 2, key) == 0)
+            o = &opts[i];
+    if (!o || strcmp(key, "help") == 0 || strcmp(key, "config") == 0) {
+        snprintf(err, errlen, "unknown key '%s' (keys are the flags of gigcxd --help, without --)",
+                 key);
+        return -1;
+    }
+    if (set_value(fc->cfg, o, value)) {
+        snprintf(err, errlen, "%s: expected %s, got '%s'", key, expected(o), value);
+        return -1;
+    }
+    fc->given[o - opts] = true;
+    return 0;
+}
+
+/* Defaults, then the file, then flags, then their twins: each layer over the one before. */
+static int parse_layers(gx_config *cfg, const char *file, int argc, char **argv, char **envp,
+                        char *err, size_t errlen)
+{
+    bool in_file[NOPTS] = {false}, given[NOPTS] = {false};
+    defaults(cfg);
+    file_ctx fc = {.cfg = cfg, .given = in_file};
+    if (file && gx_config_file_read(file, apply_file_key, &fc, err, errlen))
+        return -1;
+    if (parse_argv(cfg, argc, argv, given, err, errlen) ||
+        parse_envp(cfg, envp, given, err, errlen))
+        return -1;
+    const gx_opt *ms = find_flag("--max-sockets", 13);
+    cfg->max_sockets_given = ms && (given[ms - opts] || in_file[ms - opts]);
+    return 0;
+}
+
+int gx_config_parse(gx_config *cfg, int argc, char **argv, char **envp, char *err, size_t errlen)
+{
+    if (parse_layers(cfg, NULL, argc, argv, envp, err, errlen))
+        return -1;
+    if (!cfg->config_file)
+        return 0;
+    /* The file is the bottom layer yet only the layers above it name it: once they have,
+     * start again with it underneath. */
+    char *file = cfg->config_file;
+    cfg->config_file = NULL;
+    gx_config_free(cfg);
+    int rc = parse_layers(cfg, file, argc, argv, envp, err, errlen);
+    free(file);
+    return rc;
 }
 
 static void default_node_id(gx_config *c)
@@ -364,8 +444,9 @@ void gx_config_usage(FILE *out, const char *argv0)
         fputc('\n', out);
     }
     fprintf(out,
-            "\nA flag beats its environment twin. Example:\n  %s --listen 127.0.0.1:8081 "
-            "--redis redis://127.0.0.1:6379 --secret $S --admin-key $K\n  %s --dev   "
+            "\nA flag beats its environment twin, which beats the --config file. Example:\n"
+            "  %s --listen 127.0.0.1:8081 --redis redis://127.0.0.1:6379 --secret $S --admin-key "
+            "$K\n  %s --dev   "
             "(embedded Redis, demo brand, printed tokens)\n",
             argv0, argv0);
 }
@@ -383,4 +464,6 @@ void gx_config_free(gx_config *cfg)
         free(*fields[i]);
         *fields[i] = NULL;
     }
+    free(cfg->config_file);
+    cfg->config_file = NULL;
 }

@@ -1,5 +1,6 @@
-/* gigcxd configuration: command-line flags, each with an environment twin (GIGCX_*).
- * Parsing only: it opens no file and no socket. A flag beats its environment twin. */
+/* gigcxd configuration: command-line flags, each with an environment twin (GIGCX_*) and a
+ * key in the --config file (config_file.h). A flag beats its twin, which beats the file.
+ * Opens no socket; the only file it reads is --config's. */
 #ifndef GIGCX_CONFIG_H
 #define GIGCX_CONFIG_H
 
@@ -8,6 +9,7 @@
 #include "gigcx/xff.h"
 
 typedef struct {
+    char *config_file;     /* owned; --config: NULL = none */
     char *listen_host;     /* owned; default "127.0.0.1" */
     int listen_port;       /* default 8080; 0 = pick a free port */
     char *redis_url;       /* owned; NULL = start an embedded redis-server */
@@ -51,9 +53,11 @@ typedef struct {
     bool help;                  /* --help was given */
 } gx_config;
 
-/* Parses argv then the environment (env only fills what flags left unset) into cfg,
- * after filling defaults. On a bad flag or value returns -1 and writes one line naming
- * it to err (buffer of errlen bytes); cfg must still be freed with gx_config_free. */
+/* Fills cfg from defaults, then the --config file (named by the flag or GIGCX_CONFIG),
+ * then argv, then the environment (which only fills what flags left unset). On a bad flag,
+ * value or file line, or an unreadable file, returns -1 and writes one line naming it (a
+ * file's errors name FILE:LINE) to err (buffer of errlen bytes); cfg must still be freed
+ * with gx_config_free. */
 int gx_config_parse(gx_config *cfg, int argc, char **argv, char **envp, char *err, size_t errlen);
 
 /* Checks what parse cannot: secret and admin key present unless dev (dev generates them

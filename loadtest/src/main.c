@@ -15,6 +15,7 @@
 #ifndef GXLT_SCENARIO_DIR
 #define GXLT_SCENARIO_DIR "loadtest/scenarios"
 #endif
+#define GXLT_SCENARIO_SHARE "/usr/share/gigcx/scenarios"
 
 #define GXLT_CONNECTING 512 /* expert handshakes in flight at once */
 
@@ -77,6 +78,8 @@ static int load_scenario(gxlt_scenario *sc, const char *arg, char *err, size_t e
         return gxlt_scenario_load(sc, arg, err, errlen);
     char path[512];
     snprintf(path, sizeof(path), "%s/%s.json", GXLT_SCENARIO_DIR, arg);
+    if (access(path, R_OK) != 0) /* installed from the .deb (deploy/package.cmake) */
+        snprintf(path, sizeof(path), "%s/%s.json", GXLT_SCENARIO_SHARE, arg);
     if (access(path, R_OK) != 0)
         snprintf(path, sizeof(path), "loadtest/scenarios/%s.json", arg);
     return gxlt_scenario_load(sc, path, err, errlen);

@@ -1,10 +1,12 @@
-/* Config: defaults, flags in both forms, environment twins, precedence, clear errors. */
+/* Config: defaults, flags in both forms, environment twins, the --config file, precedence
+ * (flag > environment > file > default), clear errors. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <cmocka.h>
 #include "gigcx/config.h"
 
@@ -163,6 +165,124 @@ static void test_finish_rules(void **state)
     gx_config_free(&c);
 }
 
+static void write_file(char *path, const char *text)
+{
+    strcpy(path, "/tmp/gx-config-XXXXXX");
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+    close(fd);
+}
+
+static void test_file_good(void **state)
+{
+    (void)state;
+    gx_config c;
+    char err[256], path[64];
+    write_file(path, "# gigcxd\n"
+                     "\n"
+                     "listen = 127.0.0.1:9100\n"
+                     "redis = \"redis://127.0.0.1:6390\"\n"
+                     "  static = /usr/share/gigcx/static   # served at /\n"
+                     "admin-key = \"adm #1 \\\"q\\\"\"\n"
+                     "secret=0123456789abcdef0\n"
+                     "webhook-allow-private = on\n"
+                     "plain-send = off\n"
+                     "heartbeat = 7\n"
+                     "log-level = debug\n"
+                     "max-sockets = 20000\n");
+    char *argv[] = {"gigcxd", "--config", path, NULL};
+    assert_int_equal(parse(&c, argv, NULL, err), 0);
+    assert_string_equal(c.config_file, path);
+    assert_string_equal(c.listen_host, "127.0.0.1");
+    assert_int_equal(c.listen_port, 9100);
+    assert_string_equal(c.redis_url, "redis://127.0.0.1:6390");
+    assert_string_equal(c.static_dir, "/usr/share/gigcx/static");
+    assert_string_equal(c.admin_key, "adm #1 \"q\"");
+    assert_string_equal(c.secret, "0123456789abcdef0");
+    assert_true(c.webhook_allow_private);
+    assert_false(c.plain_send);
+    assert_int_equal(c.heartbeat_s, 7);
+    assert_int_equal(c.log_level, 3);
+    assert_int_equal(c.max_sockets, 20000);
+    assert_true(c.max_sockets_given);
+    assert_int_equal(c.queue_timeout_s, 900); /* what the file leaves is the default */
+    assert_int_equal(gx_config_finish(&c, err, sizeof(err)), 0);
+    gx_config_free(&c);
+
+    char *env[] = {"GIGCX_CONFIG=", NULL}, named[80];
+    snprintf(named, sizeof(named), "GIGCX_CONFIG=%s", path);
+    env[0] = named;
+    char *bare[] = {"gigcxd", NULL};
+    assert_int_equal(parse(&c, bare, env, err), 0); /* named by the environment twin */
+    assert_int_equal(c.listen_port, 9100);
+    gx_config_free(&c);
+    unlink(path);
+}
+
+static void test_file_precedence(void **state)
+{
+    (void)state;
+    gx_config c;
+    char err[256], path[64];
+    write_file(path, "listen = 127.0.0.1:9001\nheartbeat = 7\nws-rate = 9\ndev = yes\n");
+    char *argv[] = {"gigcxd", "--config", path, "--listen=127.0.0.1:9003", "--dev=no", NULL};
+    char *envp[] = {"GIGCX_LISTEN=127.0.0.1:9002", "GIGCX_HEARTBEAT=8", NULL};
+    assert_int_equal(parse(&c, argv, envp, err), 0);
+    assert_int_equal(c.listen_port, 9003); /* flag > environment > file */
+    assert_int_equal(c.heartbeat_s, 8);    /* environment > file */
+    assert_int_equal(c.ws_rate, 9);        /* file > default */
+    assert_false(c.dev);                   /* a flag turns off what the file turned on */
+    assert_int_equal(c.queue_timeout_s, 900);
+    assert_false(c.max_sockets_given);
+    gx_config_free(&c);
+    unlink(path);
+}
+
+static void test_file_errors(void **state)
+{
+    (void)state;
+    struct {
+        const char *text;
+        int line;
+        const char *names;
+    } cases[] = {
+        {"listen = 127.0.0.1:1\nbogus = 1\n", 2, "unknown key 'bogus'"},
+        {"--listen = 127.0.0.1:1\n", 1, "unknown key '--listen'"},
+        {"config = other.conf\n", 1, "unknown key 'config'"},
+        {"help = on\n", 1, "unknown key 'help'"},
+        {"# c\n\nheartbeat = 0\n", 3, "heartbeat: expected"},
+        {"log-level = loud\n", 1, "log-level"},
+        {"dev = maybe\n", 1, "dev: expected on or off"},
+        {"static =\n", 1, "static"},
+        {"a\nlisten 127.0.0.1:1\n", 1, "expected key = value"},
+        {"secret = \"unclosed\n", 1, "quote"},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        gx_config c;
+        char err[256], path[64], where[80];
+        write_file(path, cases[i].text);
+        char *argv[] = {"gigcxd", "--config", path, NULL};
+        assert_int_equal(parse(&c, argv, NULL, err), -1);
+        snprintf(where, sizeof(where), "%s:%d: ", path, cases[i].line);
+        assert_memory_equal(err, where, strlen(where));
+        assert_non_null(strstr(err, cases[i].names));
+        gx_config_free(&c);
+        unlink(path);
+    }
+    gx_config c;
+    char err[256], path[64];
+    write_file(path, "heartbeat = 0\n"); /* a flag over a bad line leaves the file broken */
+    char *over[] = {"gigcxd", "--heartbeat", "5", "--config", path, NULL};
+    assert_int_equal(parse(&c, over, NULL, err), -1);
+    gx_config_free(&c);
+    unlink(path);
+    char *gone[] = {"gigcxd", "--config", path, NULL};
+    assert_int_equal(parse(&c, gone, NULL, err), -1);
+    assert_non_null(strstr(err, path));
+    gx_config_free(&c);
+}
+
 static void test_usage_lists_everything(void **state)
 {
     (void)state;
@@ -171,12 +291,13 @@ static void test_usage_lists_everything(void **state)
     FILE *f = open_memstream(&text, &len);
     gx_config_usage(f, "gigcxd");
     fclose(f);
-    const char *want[] = {
-        "--listen",      "GIGCX_LISTEN",    "--redis",       "GIGCX_REDIS",    "--data",
-        "GIGCX_DATA",    "--static",        "GIGCX_STATIC",  "--admin-key",    "GIGCX_ADMIN_KEY",
-        "--secret",      "GIGCX_SECRET",    "--tls-cert",    "GIGCX_TLS_CERT", "--tls-key",
-        "GIGCX_TLS_KEY", "--node-id",       "GIGCX_NODE_ID", "--log-level",    "GIGCX_LOG_LEVEL",
-        "--heartbeat",   "--queue-timeout", "--dev",         "GIGCX_DEV",      "--help"};
+    const char *want[] = {"--listen",    "GIGCX_LISTEN",    "--redis",     "GIGCX_REDIS",
+                          "--data",      "GIGCX_DATA",      "--static",    "GIGCX_STATIC",
+                          "--admin-key", "GIGCX_ADMIN_KEY", "--secret",    "GIGCX_SECRET",
+                          "--tls-cert",  "GIGCX_TLS_CERT",  "--tls-key",   "GIGCX_TLS_KEY",
+                          "--node-id",   "GIGCX_NODE_ID",   "--log-level", "GIGCX_LOG_LEVEL",
+                          "--heartbeat", "--queue-timeout", "--dev",       "GIGCX_DEV",
+                          "--help",      "--config",        "GIGCX_CONFIG"};
     for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++)
         assert_non_null(strstr(text, want[i]));
     free(text);
@@ -190,6 +311,9 @@ int main(void)
         cmocka_unit_test(test_env_twins_and_precedence),
         cmocka_unit_test(test_bad_values),
         cmocka_unit_test(test_finish_rules),
+        cmocka_unit_test(test_file_good),
+        cmocka_unit_test(test_file_precedence),
+        cmocka_unit_test(test_file_errors),
         cmocka_unit_test(test_usage_lists_everything),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
