@@ -12,7 +12,8 @@ run_tree() {
   local dir=$1; shift
   cmake -S . -B "$dir" "$@" >/dev/null
   cmake --build "$dir" -j "$jobs"
-  ctest --test-dir "$dir" --output-on-failure --timeout 300 -j 2
+  ctest --test-dir "$dir" --output-on-failure --timeout 300 -j 2 -LE faults
+  bash tests/faults.sh "$dir" # Redis failover and restart, a drain through HAProxy, no fds
 }
 echo "== release build =="
 run_tree build-test -DCMAKE_BUILD_TYPE=RelWithDebInfo
