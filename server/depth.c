@@ -22,14 +22,18 @@ static void render(gx_depth_read *d)
     size_t len = 0;
     FILE *f = open_memstream(&text, &len);
     if (f) {
-        fputs("# HELP gigcx_queue_depth Tasks waiting per brand and queue (as of the last "
-              "housekeeping read).\n# TYPE gigcx_queue_depth gauge\n",
+        /* Redis's queues, not this node's: every node reports the same figures, labelled
+         * scope="cluster" so nobody sums them over nodes */
+        fputs("# HELP gigcx_queue_depth Tasks waiting per brand and queue, over every node (as "
+              "of the last housekeeping read; the same on every node).\n"
+              "# TYPE gigcx_queue_depth gauge\n",
               f);
         for (int i = 0; i < d->n; i++) {
-            fprintf(f, "gigcx_queue_depth{brand=\"%s\",queue=\"experts\"} %lld\n", d->brand[i],
-                    d->depth[i][0]);
-            fprintf(f, "gigcx_queue_depth{brand=\"%s\",queue=\"escalated\"} %lld\n", d->brand[i],
-                    d->depth[i][1]);
+            fprintf(f, "gigcx_queue_depth{brand=\"%s\",queue=\"experts\",scope=\"cluster\"} %lld\n",
+                    d->brand[i], d->depth[i][0]);
+            fprintf(f,
+                    "gigcx_queue_depth{brand=\"%s\",queue=\"escalated\",scope=\"cluster\"} %lld\n",
+                    d->brand[i], d->depth[i][1]);
         }
         fclose(f);
     }

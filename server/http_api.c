@@ -981,6 +981,7 @@ static const struct {
     {GX_HTTP_GET, "/metrics", NULL, false, AUTH_NONE, get_metrics},
     {GX_HTTP_GET, "/api/v1/openapi.json", NULL, false, AUTH_NONE, get_openapi},
     {GX_HTTP_GET, "/api/v1/admin/stats", NULL, false, AUTH_ADMIN, gx_admin_get_stats},
+    {GX_HTTP_POST, "/api/v1/admin/shed", NULL, false, AUTH_ADMIN, gx_http_shed},
     {GX_HTTP_GET, "/api/v1/brands", NULL, false, AUTH_ADMIN, gx_admin_get_brands},
     {GX_HTTP_PUT, "/api/v1/brands/", NULL, true, AUTH_ADMIN, put_brand},
     {GX_HTTP_GET, "/api/v1/brands/", NULL, true, AUTH_ADMIN, gx_admin_get_brand},

@@ -1,5 +1,6 @@
 /* The listening socket (see listener.h). */
 #include "gigcx/listener.h"
+#include "gigcx/accept_errno.h"
 #include <errno.h>
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -22,6 +23,7 @@ struct gx_listener {
     struct lws_vhost *vh;
     bool closing;
     uint64_t *stalls_out;   /* borrowed: where /metrics counts the pauses */
+    uint64_t *errors_out;   /* borrowed: GX_ACCEPT_ERRNO_SLOTS counts of failed accepts */
     uint64_t stalls;        /* times accepting paused for want of descriptors */
     uint64_t stalls_logged; /* as of the last log line */
     int64_t logged_ms;
@@ -67,6 +69,8 @@ static void on_readable(uv_poll_t *h, int status, int events)
     for (int i = 0; i < GX_ACCEPT_BATCH; i++) {
         int fd = accept4(l->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
         if (fd < 0) {
+            if (errno != EAGAIN && errno != EWOULDBLOCK && l->errors_out)
+                l->errors_out[gx_accept_errno_slot(errno)]++;
             if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM)
                 stall(l);
             return; /* EAGAIN: done for now; ECONNABORTED and the like: the peer's */
@@ -142,10 +146,11 @@ gx_listener *gx_listener_open(uv_loop_t *loop, const char *host, int port, char 
     return l;
 }
 
-void gx_listener_accept(gx_listener *l, struct lws_vhost *vh, uint64_t *pauses)
+void gx_listener_accept(gx_listener *l, struct lws_vhost *vh, uint64_t *pauses, uint64_t *errors)
 {
     l->vh = vh;
     l->stalls_out = pauses;
+    l->errors_out = errors;
     uv_poll_start(&l->poll, UV_READABLE, on_readable);
 }
 

@@ -1,6 +1,7 @@
 /* gigcxd: wires the parts together and runs the one loop. Config, then (embedded) Redis,
  * then libwebsockets on the same libuv loop; SIGTERM/SIGINT close every socket with 1001,
- * flush, and exit 0. No business logic lives here. */
+ * flush, and exit 0; SIGUSR2 sheds a quarter of the sockets (shed.h). No business logic
+ * lives here. */
 #include <arpa/inet.h>
 #include <signal.h>
 #include <netinet/in.h>
@@ -24,19 +25,21 @@
 #include "gigcx/listener.h"
 #include "gigcx/ranking.h"
 #include "gigcx/session.h"
+#include "gigcx/shed.h"
+#include "gigcx/util.h"
 #include "gigcx/waves.h"
 #include "gigcx/tlsreload.h"
 #include "gigcx/webhook.h"
 
 #define GX_DRAIN_MS 3000     /* longest wait for sockets to flush on shutdown */
-#define GX_DRAIN_TICK_MS 100 /* the drain window's batches */
+#define GX_DRAIN_TICK_MS 100 /* how often the drain window looks at the clock */
 
 static const char *const channels[] = {GX_CH_TASK, GX_CH_OFFER, GX_CH_SESS, NULL};
 
 typedef struct {
     gx_server srv;
     gx_embed *embed;
-    uv_signal_t sigterm, sigint, sighup;
+    uv_signal_t sigterm, sigint, sighup, sigusr2;
     uv_timer_t drain;
     int drain_ms;
     bool seeded;
@@ -136,6 +139,8 @@ static void finish_stop(gx_main *m)
     uv_close((uv_handle_t *)&m->sigterm, on_handle_closed);
     uv_close((uv_handle_t *)&m->sigint, on_handle_closed);
     uv_close((uv_handle_t *)&m->sighup, on_handle_closed);
+    uv_close((uv_handle_t *)&m->sigusr2, on_handle_closed);
+    gx_shed_free(&m->srv);
     gx_embed_stop(m->embed, on_embed_stopped, m);
 }
 
@@ -163,8 +168,8 @@ static void begin_stop(gx_main *m)
 }
 
 /* The drain window's tick: the first half serves as usual (the balancer sees /readyz 503
- * and stops sending anyone); the second stops accepting and closes the sockets in batches,
- * so their reconnects spread over the other nodes instead of arriving there at once. */
+ * and stops sending anyone); the second stops accepting and sheds every socket in batches
+ * (shed.h), so their reconnects spread over the other nodes instead of arriving at once. */
 static void on_drain_tick(uv_timer_t *t)
 {
     gx_main *m = t->data;
@@ -176,19 +181,11 @@ static void on_drain_tick(uv_timer_t *t)
         begin_stop(m); /* whatever is left, and the flush */
         return;
     }
-    if (m->drain_ms < half)
+    if (m->drain_ms < half || !m->listener) /* the second half began at an earlier tick */
         return;
     gx_listener_close(m->listener);
     m->listener = NULL;
-    int n = 0, ticks_left = (total - m->drain_ms) / GX_DRAIN_TICK_MS + 1;
-    for (gx_session *s = m->srv.all; s; s = s->next)
-        n += !s->close_code && !s->close_now;
-    int batch = (n + ticks_left - 1) / ticks_left;
-    for (gx_session *s = m->srv.all; s && batch > 0; s = s->next)
-        if (!s->close_code && !s->close_now) {
-            gx_session_close(s, 1001, "server shutting down", true);
-            batch--;
-        }
+    gx_shed_start(&m->srv, gx_shed_candidates(&m->srv), total - m->drain_ms, GX_SHED_DRAIN);
 }
 
 static void begin_drain(gx_main *m)
@@ -213,6 +210,18 @@ static void on_signal(uv_signal_t *h, int sig)
         begin_stop(h->data);
     else
         begin_drain(h->data);
+}
+
+/* SIGUSR2: a quarter of the sockets move to other nodes (one that just rejoined gets them
+ * through the balancer's leastconn), as POST /api/v1/admin/shed does. */
+static void on_sigusr2(uv_signal_t *h, int sig)
+{
+    gx_main *m = h->data;
+    (void)sig;
+    int rc = gx_shed_start(&m->srv, gx_shed_count(&m->srv, GX_SHED_SIGNAL_SHARE),
+                           GX_SHED_WINDOW_S * 1000, GX_SHED_LOAD);
+    if (rc < 0)
+        lwsl_warn("SIGUSR2: not shedding: a shed is in progress or the node is draining\n");
 }
 
 /* SIGHUP: a renewed certificate is loaded without a restart. */
@@ -326,7 +335,7 @@ static int start_lws(gx_main *m, uv_loop_t *loop, char *err, size_t errlen)
         snprintf(err, errlen, "cannot start the web server%s", cfg->tls_cert ? " (TLS?)" : "");
         return -1;
     }
-    gx_listener_accept(m->listener, m->srv.vh, &m->srv.m.accept_pauses);
+    gx_listener_accept(m->listener, m->srv.vh, &m->srv.m.accept_pauses, m->srv.m.accept_errors);
     m->port = gx_listener_port(m->listener);
     return 0;
 }
@@ -404,6 +413,9 @@ static int run(gx_main *m, uv_loop_t *loop)
     uv_signal_init(loop, &m->sighup);
     m->sighup.data = m;
     uv_signal_start(&m->sighup, on_sighup, SIGHUP);
+    uv_signal_init(loop, &m->sigusr2);
+    m->sigusr2.data = m;
+    uv_signal_start(&m->sigusr2, on_sigusr2, SIGUSR2);
     lwsl_user("gigcxd %s listening on %s:%d (redis %s)\n", cfg->node_id, cfg->listen_host, m->port,
               cfg->redis_url ? cfg->redis_url : "embedded");
     printf("gigcxd listening on http://%s:%d\n", cfg->listen_host, m->port);
@@ -473,6 +485,7 @@ int main(int argc, char **argv, char **envp)
     }
     static gx_main m;
     m.srv.cfg = &cfg;
+    m.srv.m.start_s = (double)gx_now_ms() / 1000.0;
     uv_loop_t *loop = uv_default_loop();
     m.srv.loop = loop;
     if (gx_flusher_start(&m.srv, !cfg.plain_send, (unsigned)cfg.send_threads)) {

@@ -1,5 +1,6 @@
-/* Prometheus text for /metrics: the process counters plus CPU seconds and resident memory
- * (read from getrusage (gx_cpu_s) and /proc, which never blocks on a disk). */
+/* Prometheus text for /metrics: the process counters, the build and start time, plus CPU
+ * seconds and resident memory (read from getrusage (gx_cpu_s) and /proc, which never blocks
+ * on a disk). Figures read from Redis are the cluster's, labelled scope="cluster". */
 #include <dirent.h>
 #include <stdarg.h>
 #include <sys/resource.h>
@@ -7,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include "gigcx/build_info.h"
 #include "gigcx/metrics.h"
 #include "gigcx/util.h"
 
@@ -120,8 +122,12 @@ static void webhook_figures(gx_text *t, const gx_metrics *m)
             m->hooks_lost);
     gauge(t, "gigcx_webhook_inflight", "Webhook events this node is delivering.",
           m->hooks_inflight);
-    gauge(t, "gigcx_webhook_outbox_depth", "Webhook events waiting in the outbox (all nodes).",
-          m->hooks_outbox);
+    /* read from Redis: the same figure on every node, so labelled not to be summed */
+    put(t,
+        "# HELP gigcx_webhook_outbox_depth Webhook events waiting in the outbox (all nodes' "
+        "events: the same on every node).\n# TYPE gigcx_webhook_outbox_depth gauge\n"
+        "gigcx_webhook_outbox_depth{scope=\"cluster\"} %lld\n",
+        (long long)m->hooks_outbox);
     hist(t, "gigcx_webhook_post_seconds", "Webhook POSTs, from resolving to the status line.",
          &m->hook_post_time);
 }
@@ -137,6 +143,42 @@ static long open_fds(void)
         n += e->d_name[0] != '.';
     closedir(d);
     return n - 1; /* the directory's own descriptor */
+}
+
+/* Closes by who sent the first close frame and its code; every slot, zeros included, so a
+ * rate() over a code that has not happened yet reads 0 rather than nothing. */
+static void close_figures(gx_text *t, const gx_metrics *m)
+{
+    put(t, "# HELP gigcx_ws_closes_total WebSocket closes by who sent the first close frame "
+           "and its code (code=\"none\": no close frame; \"other\": a code not listed).\n"
+           "# TYPE gigcx_ws_closes_total counter\n");
+    for (int by = 0; by < GX_WSCLOSE_BY_COUNT; by++)
+        for (int i = 0; i < GX_WSCLOSE_SLOTS; i++)
+            put(t, "gigcx_ws_closes_total{by=\"%s\",code=\"%s\"} %llu\n", gx_wsclose_by(by),
+                gx_wsclose_label(i), (unsigned long long)m->ws_closes[by][i]);
+}
+
+static void accept_figures(gx_text *t, const gx_metrics *m)
+{
+    counter(t, "gigcx_accept_pauses_total",
+            "Times accepting paused for 100 ms because the process was out of descriptors.",
+            m->accept_pauses);
+    put(t, "# HELP gigcx_accept_errors_total Failed accept() calls by errno.\n"
+           "# TYPE gigcx_accept_errors_total counter\n");
+    for (int i = 0; i < GX_ACCEPT_ERRNO_SLOTS; i++)
+        put(t, "gigcx_accept_errors_total{errno=\"%s\"} %llu\n", gx_accept_errno_label(i),
+            (unsigned long long)m->accept_errors[i]);
+}
+
+static void build_figures(gx_text *t, const gx_metrics *m)
+{
+    put(t,
+        "# HELP gigcx_build_info The version and commit of this build.\n"
+        "# TYPE gigcx_build_info gauge\n"
+        "gigcx_build_info{version=\"%s\",commit=\"%s\"} 1\n"
+        "# HELP process_start_time_seconds When the process started, in unix seconds.\n"
+        "# TYPE process_start_time_seconds gauge\nprocess_start_time_seconds %.3f\n",
+        GX_BUILD_VERSION, GX_BUILD_COMMIT, m->start_s);
 }
 
 static void process_figures(gx_text *t)
@@ -190,9 +232,11 @@ char *gx_metrics_render(const gx_metrics *m, double rtt_sum, uint64_t rtt_count,
     counter(&t, "gigcx_waves_given_way_total",
             "Waves sent before their interval: nobody reached so far could take the task.",
             m->waves_given_way);
-    counter(&t, "gigcx_accept_pauses_total",
-            "Times accepting paused for 100 ms because the process was out of descriptors.",
-            m->accept_pauses);
+    accept_figures(&t, m);
+    close_figures(&t, m);
+    counter(&t, "gigcx_shed_sockets_total",
+            "Sockets closed (1001) to move load to other nodes: POST /api/v1/admin/shed, SIGUSR2.",
+            m->shed_sockets);
     counter(&t, "gigcx_waiting_full_total",
             "Waiting tasks left out of this node's copy of the queue because it was full.",
             m->waiting_full);
@@ -264,6 +308,7 @@ char *gx_metrics_render(const gx_metrics *m, double rtt_sum, uint64_t rtt_count,
         "gigcx_redis_rtt_seconds_count %llu\n",
         rtt_sum, (unsigned long long)rtt_count);
     counter(&t, "gigcx_redis_errors_total", "Redis error replies and lost replies.", redis_errors);
+    build_figures(&t, m);
     process_figures(&t);
     if (extra)
         put(&t, "%s", extra);

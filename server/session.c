@@ -396,11 +396,13 @@ void gx_sessions_sweep(gx_server *srv)
     for (gx_session *s = srv->all; s; s = s->next) {
         if (!gx_session_live(s) || s->close_code || s->close_sent)
             continue;
-        if (s->state < GX_SS_READY && now - s->born_ms >= GX_HELLO_DEADLINE_MS)
+        if (s->state < GX_SS_READY && now - s->born_ms >= GX_HELLO_DEADLINE_MS) {
             gx_session_close(s, 4408, "no hello within 10 s", false);
-        else if (now - s->rx_ms > 3 * hb) /* silent for three pings: the peer is gone */
+        } else if (now - s->rx_ms > 3 * hb) { /* silent for three pings: the peer is gone */
+            s->hung_up = true;
             lws_set_timeout(s->wsi, PENDING_TIMEOUT_KILLED_BY_PARENT, LWS_TO_KILL_ASYNC);
-        else if (now - s->rx_ms >= hb && now - s->ping_ms >= hb)
+        } else if (now - s->rx_ms >= hb && now - s->ping_ms >= hb) {
             ping(s, now);
+        }
     }
 }

@@ -14,6 +14,7 @@
 #include "gigcx/session.h"
 #include "gigcx/userlim.h"
 #include "gigcx/util.h"
+#include "gigcx/wsclose.h"
 
 #define GX_FRAME_MAX (64 * 1024)
 #define GX_STRIKES_MAX 20         /* rate-limited frames within a window before a 1008 close */
@@ -41,10 +42,24 @@ static gx_session *session_new(gx_server *srv, struct lws *wsi)
     return s;
 }
 
+/* Counts how the socket ended: whoever sent the first close frame, with its code. Without
+ * one it is the server's doing when it gave up on a silent peer or was closing the socket
+ * anyway; else the peer's (EOF, a reset, a write that failed on one). */
+static void count_close(gx_session *s)
+{
+    int by = GX_WSCLOSE_BY_PEER, code = s->peer_close;
+    if (s->close_sent || (!s->peer_close && (s->hung_up || s->close_code))) {
+        by = GX_WSCLOSE_BY_SERVER;
+        code = s->close_sent ? s->close_code : 0;
+    }
+    s->srv->m.ws_closes[by][gx_wsclose_slot(code)]++;
+}
+
 /* The socket is gone: unhook the session from every index; in-flight replies keep it. */
 static void session_closed(gx_session *s)
 {
     gx_server *srv = s->srv;
+    count_close(s);
     srv->m.conns[s->state >= GX_SS_AUTHING ? s->who.role : 0]--;
     gx_session_unlist_available(s);
     while (s->njoins)
@@ -230,21 +245,25 @@ static void on_frame(gx_session *s, const char *data, size_t len)
     json_decref(msg);
 }
 
+/* lws writes this close frame (lws_close_reason, then -1): noted for count_close. */
+static int refuse(gx_session *s, struct lws *wsi, int code, const char *why)
+{
+    lws_close_reason(wsi, (enum lws_close_status)code, (unsigned char *)why, strlen(why));
+    s->close_code = code;
+    s->close_sent = true;
+    return -1;
+}
+
 /* Collects fragments; returns -1 to close the connection. */
 static int on_receive(gx_session *s, struct lws *wsi, const char *in, size_t len)
 {
     if (s->close_sent) /* closing: what the peer still sends is not read */
         return 0;
-    if (lws_frame_is_binary(wsi)) {
-        lws_close_reason(wsi, LWS_CLOSE_STATUS_UNACCEPTABLE_OPCODE,
-                         (unsigned char *)"binary frames are not accepted", 30);
-        return -1;
-    }
-    if (s->rxlen + len > GX_FRAME_MAX) {
-        lws_close_reason(wsi, LWS_CLOSE_STATUS_MESSAGE_TOO_LARGE,
-                         (unsigned char *)"frame over 64 KiB", 17);
-        return -1;
-    }
+    if (lws_frame_is_binary(wsi))
+        return refuse(s, wsi, LWS_CLOSE_STATUS_UNACCEPTABLE_OPCODE,
+                      "binary frames are not accepted");
+    if (s->rxlen + len > GX_FRAME_MAX)
+        return refuse(s, wsi, LWS_CLOSE_STATUS_MESSAGE_TOO_LARGE, "frame over 64 KiB");
     bool final = lws_is_final_fragment(wsi) && !lws_remaining_packet_payload(wsi);
     if (final && s->rxlen == 0) { /* the common case: one whole frame, no copy */
         on_frame(s, in, len);
@@ -324,9 +343,19 @@ static bool close_payload_ok(const unsigned char *p, size_t len)
            (code >= 3000 && code <= 4999);
 }
 
-/* Answers a bad close with 1002 (written by hand, as lws would echo the peer's) and hangs up. */
-static int close_protocol_error(struct lws *wsi)
+/* The code of a valid close payload; 1005 (RFC 6455's "no status") when it has none. */
+static int peer_code(const unsigned char *p, size_t len)
 {
+    return len >= 2 ? (int)((unsigned)p[0] << 8 | p[1]) : 1005;
+}
+
+/* Answers a bad close with 1002 (written by hand, as lws would echo the peer's) and hangs up. */
+static int close_protocol_error(gx_session *s, struct lws *wsi)
+{
+    if (s) {
+        s->close_code = 1002;
+        s->close_sent = true;
+    }
     static const char why[] = "bad close payload";
     unsigned char frame[LWS_PRE + 2 + sizeof(why)];
     frame[LWS_PRE] = 1002 >> 8;
@@ -366,7 +395,11 @@ int gx_ws_callback(struct lws *wsi, int reason, void *user, void *in, size_t len
          * one and would echo a second close, which browsers fail as 1006; just hang up */
         if (pss->s && pss->s->close_sent)
             return -1;
-        return close_payload_ok(in, len) ? 0 : close_protocol_error(wsi);
+        if (!close_payload_ok(in, len))
+            return close_protocol_error(pss->s, wsi);
+        if (pss->s) /* lws echoes it and hangs up */
+            pss->s->peer_close = peer_code(in, len);
+        return 0;
     case LWS_CALLBACK_CLOSED:
         if (pss->s)
             session_closed(pss->s);

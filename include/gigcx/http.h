@@ -111,5 +111,7 @@ void gx_http_revoke(gx_http_req *r);
 void gx_http_delete_expert(gx_http_req *r);
 /* GET /api/v1/audit (http_audit.c). */
 void gx_http_get_audit(gx_http_req *r);
+/* POST /api/v1/admin/shed (http_shed.c): admin only, checked by the router. */
+void gx_http_shed(gx_http_req *r);
 
 #endif

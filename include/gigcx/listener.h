@@ -18,8 +18,9 @@ typedef struct gx_listener gx_listener;
 gx_listener *gx_listener_open(uv_loop_t *loop, const char *host, int port, char *err,
                               size_t errlen);
 /* Starts handing accepted sockets to vh; each pause for want of descriptors adds one to
- * *pauses (may be NULL). */
-void gx_listener_accept(gx_listener *l, struct lws_vhost *vh, uint64_t *pauses);
+ * *pauses, each failed accept() one to errors[gx_accept_errno_slot(errno)] (accept_errno.h;
+ * GX_ACCEPT_ERRNO_SLOTS entries). Either may be NULL. */
+void gx_listener_accept(gx_listener *l, struct lws_vhost *vh, uint64_t *pauses, uint64_t *errors);
 int gx_listener_port(const gx_listener *l);
 /* Stops accepting and closes the socket (drain, exit); l is freed once closed. */
 void gx_listener_close(gx_listener *l);

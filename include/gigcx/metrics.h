@@ -5,6 +5,8 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include "gigcx/accept_errno.h"
+#include "gigcx/wsclose.h"
 
 #define GX_HIST_BUCKETS 14
 
@@ -63,6 +65,11 @@ typedef struct {
     int64_t hooks_inflight;   /* events this node is delivering */
     int64_t hooks_outbox;     /* events in the outbox, every node's, read once a second */
     gx_hist hook_post_time;   /* seconds per POST, whatever its outcome */
+    /* operations */
+    uint64_t accept_errors[GX_ACCEPT_ERRNO_SLOTS]; /* listener.c: failed accept()s by errno */
+    uint64_t ws_closes[GX_WSCLOSE_BY_COUNT][GX_WSCLOSE_SLOTS]; /* ws.c: by who, close code */
+    uint64_t shed_sockets; /* shed.c: sockets closed to move load to other nodes */
+    double start_s;        /* unix time the process started (main.c) */
 } gx_metrics;
 
 /* Upper bounds of the buckets, in seconds (the last bucket, +Inf, has none). */

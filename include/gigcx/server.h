@@ -97,6 +97,7 @@ typedef struct gx_server {
     struct gx_webhook *webhook; /* owned (webhook.c); NULL when webhooks could not start */
     struct gx_rk_move *rank_q;  /* owned: ranking changes waiting for gx_ranking_flush */
     struct gx_rk_move **rank_q_tail;
+    struct gx_shed *shed; /* owned (shed.c): sockets closed in batches; NULL until one is */
 } gx_server;
 
 /* svec helpers: push returns 0 or -1 (no memory); del swaps the last entry into i. */

@@ -88,6 +88,8 @@ typedef struct gx_session {
     bool close_now;  /* close without flushing */
     bool close_sent; /* the close frame is out; waiting for the peer's */
     char close_reason[64];
+    int peer_close; /* code of the peer's close frame (1005: it had none); 0: none came first */
+    bool hung_up;   /* the server dropped the socket without a close frame: silent too long */
 
     /* incoming frame reassembly */
     char *rx; /* owned */

@@ -2,7 +2,8 @@
  * in front of two gigcxd nodes (their addresses put in place of the files' examples).
  * Through HAProxy: a whole chat, then a node drained (SIGTERM, --drain-s 2) while the
  * customer keeps sending: every message acknowledged is stored, once, and the clients are
- * back through HAProxy on the other node. Through nginx: a whole chat. Skipped (77) when
+ * back through HAProxy on the other node; then the drained node rejoins and a shed on the
+ * other gives it half the sockets back. Through nginx: a whole chat. Skipped (77) when
  * haproxy or nginx is not installed. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -252,11 +253,80 @@ static void test_haproxy_drain_loses_nothing(void **state)
     free(ctok);
 }
 
+/* A customer's token from node 2 (gxt_token asks node 1, down here); malloc'd. */
+static char *token_from_node2(const char *sub)
+{
+    char body[128];
+    snprintf(body, sizeof(body), "{\"sub\": \"%s\", \"role\": \"customer\", \"brand\": \"acme\"}",
+             sub);
+    json_t *out = NULL;
+    assert_int_equal(gxt_http(&env, 1, "POST", "/api/v1/tokens", GXT_ADMIN, NULL, body, &out), 201);
+    char *tok = strdup(gxt_str(out, "token"));
+    json_decref(out);
+    return tok;
+}
+
+/* A node that rejoins starts empty: shedding half of the other's sockets (POST
+ * /api/v1/admin/shed) sends them back through HAProxy's leastconn to the newcomer. Runs
+ * after the drain test, which left node 1 down. */
+static void test_haproxy_shed_fills_a_rejoined_node(void **state)
+{
+    (void)state;
+    enum { N = 16 };
+    gxt_conn *c[N];
+    char *tok[N];
+    for (int i = 0; i < N; i++) {
+        char id[16];
+        snprintf(id, sizeof(id), "rj%d", i);
+        tok[i] = token_from_node2(id);
+        c[i] = gxt_login(&env, LB, tok[i], NULL, NULL); /* all on node 2: node 1 is down */
+    }
+    const char *customers = "gigcx_connections{role=\"customer\"}";
+    assert_int_equal(gxt_metric(&env, 1, customers), N);
+    gxt_start_node(&env, 0, extra);
+    json_t *who = NULL;
+    for (int i = 0; i < 100 && strcmp(gxt_str(who, "node"), "node1") != 0; i++) {
+        json_decref(who);
+        who = NULL;
+        usleep(100000); /* until HAProxy's checks (rise 2, 1 s apart) let it in */
+        gxt_http(&env, LB, "GET", "/readyz", NULL, NULL, NULL, &who);
+    }
+    assert_string_equal(gxt_str(who, "node"), "node1");
+    json_decref(who);
+
+    json_t *out = NULL;
+    assert_int_equal(gxt_http(&env, 1, "POST", "/api/v1/admin/shed", GXT_ADMIN, NULL,
+                              "{\"share\": 0.5, \"over_s\": 2}", &out),
+                     202);
+    assert_int_equal(json_integer_value(json_object_get(out, "shedding")), N / 2);
+    json_decref(out);
+    int back = 0;
+    for (int64_t t0 = gxt_now_ms(); back < N / 2 && gxt_now_ms() - t0 < 8000;) {
+        gxt_pump(&env, 10);
+        for (int i = 0; i < N; i++)
+            if (c[i]->closed) { /* as a client does: through the balancer again */
+                assert_int_equal(c[i]->close_code, 1001);
+                gxt_close(c[i]);
+                c[i] = gxt_login(&env, LB, tok[i], NULL, NULL);
+                back++;
+            }
+    }
+    long long rejoined = gxt_metric(&env, 0, customers), stayed = gxt_metric(&env, 1, customers);
+    print_message("%d shed: the rejoined node has %lld, the other %lld\n", back, rejoined, stayed);
+    assert_int_equal(back, N / 2);
+    assert_true(rejoined >= N / 2 - 1 && rejoined + stayed == N);
+    for (int i = 0; i < N; i++) {
+        gxt_close(c[i]);
+        free(tok[i]);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_nginx_carries_a_chat),
         cmocka_unit_test(test_haproxy_drain_loses_nothing),
+        cmocka_unit_test(test_haproxy_shed_fills_a_rejoined_node),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

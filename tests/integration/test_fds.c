@@ -88,6 +88,7 @@ static void test_no_spin_at_the_descriptor_limit(void **state)
         usleep(50000);
     assert_int_equal(st, 200);
     assert_true(gxt_metric(&env, 0, "gigcx_accept_pauses_total") > 0);
+    assert_true(gxt_metric(&env, 0, "gigcx_accept_errors_total{errno=\"EMFILE\"}") > 0);
     assert_true(gxt_metric(&env, 0, "process_max_fds") == 64 + 256);
     assert_true(gxt_metric(&env, 0, "process_open_fds") > 0);
 }

@@ -479,9 +479,10 @@ static void test_give_up(void **state)
     json_decref(tries);
     assert_true(gxt_metric(&env, 0, "gigcx_webhook_given_up_total") >= 1);
     assert_true(gxt_metric(&env, 0, "gigcx_webhook_failed_attempts_total") >= (long long)n);
-    for (int i = 0; i < 40 && gxt_metric(&env, 0, "gigcx_webhook_outbox_depth") != 0; i++)
+    const char *outbox = "gigcx_webhook_outbox_depth{scope=\"cluster\"}";
+    for (int i = 0; i < 40 && gxt_metric(&env, 0, outbox) != 0; i++)
         usleep(100000); /* the gauge is read once a second */
-    assert_int_equal(gxt_metric(&env, 0, "gigcx_webhook_outbox_depth"), 0);
+    assert_int_equal(gxt_metric(&env, 0, outbox), 0);
     hookrx_plan(rx, "");
     free(id);
     json_decref(t);

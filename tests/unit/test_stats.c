@@ -63,9 +63,42 @@ static void test_render_from_empty(void **state)
     free(text);
 }
 
+/* Every close slot and accept errno is a series from the start, and the Redis-wide outbox
+ * says it is the cluster's. */
+static void test_render_operations(void **state)
+{
+    (void)state;
+    static gx_metrics m;
+    m.ws_closes[GX_WSCLOSE_BY_PEER][gx_wsclose_slot(1000)] = 3;
+    m.ws_closes[GX_WSCLOSE_BY_SERVER][gx_wsclose_slot(4999)] = 2;
+    m.ws_closes[GX_WSCLOSE_BY_PEER][gx_wsclose_slot(0)] = 1;
+    m.accept_errors[gx_accept_errno_slot(EMFILE)] = 4;
+    m.shed_sockets = 5;
+    m.start_s = 1700000000.5;
+    char *text = gx_metrics_render(&m, 0, 0, 0, 1, NULL);
+    assert_non_null(text);
+    static const char *const want[] = {
+        "gigcx_ws_closes_total{by=\"peer\",code=\"1000\"} 3\n",
+        "gigcx_ws_closes_total{by=\"server\",code=\"other\"} 2\n",
+        "gigcx_ws_closes_total{by=\"peer\",code=\"none\"} 1\n",
+        "gigcx_ws_closes_total{by=\"server\",code=\"4409\"} 0\n",
+        "gigcx_accept_errors_total{errno=\"EMFILE\"} 4\n",
+        "gigcx_accept_errors_total{errno=\"other\"} 0\n",
+        "gigcx_shed_sockets_total 5\n",
+        "gigcx_webhook_outbox_depth{scope=\"cluster\"} 0\n",
+        "process_start_time_seconds 1700000000.500\n",
+        "gigcx_build_info{version=\"",
+    };
+    for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++)
+        if (!strstr(text, want[i]))
+            fail_msg("not in /metrics: %s", want[i]);
+    free(text);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {cmocka_unit_test(test_sum),
-                                       cmocka_unit_test(test_render_from_empty)};
+                                       cmocka_unit_test(test_render_from_empty),
+                                       cmocka_unit_test(test_render_operations)};
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
