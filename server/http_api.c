@@ -176,10 +176,9 @@ static void get_livez(gx_http_req *r)
 
 static void reply_metrics(gx_http_req *r, const char *extra)
 {
-    double sum;
-    uint64_t n, errs;
-    gx_redis_stats(r->srv->redis, &sum, &n, &errs);
-    char *text = gx_metrics_render(&r->srv->m, sum, n, errs, gx_redis_up(r->srv->redis), extra);
+    gx_redis_counters rc = *gx_redis_counters_get(r->srv->redis);
+    rc.up = gx_redis_up(r->srv->redis);
+    char *text = gx_metrics_render(&r->srv->m, &rc, extra);
     if (!text) {
         gx_http_error(r, GX_EINTERNAL, "out of memory");
         return;

@@ -208,8 +208,38 @@ static void process_figures(gx_text *t)
         open_fds(), getrlimit(RLIMIT_NOFILE, &rl) ? -1LL : (long long)rl.rlim_cur);
 }
 
-char *gx_metrics_render(const gx_metrics *m, double rtt_sum, uint64_t rtt_count,
-                        uint64_t redis_errors, int redis_up, const char *extra)
+/* The Redis bus: up, round trips (a summary, as before, and a histogram), failures. */
+static void redis_figures(gx_text *t, const gx_redis_counters *rc)
+{
+    static const char *const conn[] = {"command", "subscriber"};
+    put(t,
+        "# HELP gigcx_redis_up Whether the command connection to Redis is up.\n"
+        "# TYPE gigcx_redis_up gauge\ngigcx_redis_up %d\n",
+        rc->up);
+    put(t,
+        "# HELP gigcx_redis_rtt_seconds Redis command round trips.\n"
+        "# TYPE gigcx_redis_rtt_seconds summary\ngigcx_redis_rtt_seconds_sum %.6f\n"
+        "gigcx_redis_rtt_seconds_count %llu\n",
+        rc->latency.sum, (unsigned long long)rc->latency.n);
+    hist(t, "gigcx_redis_latency_seconds", "Redis command round trips.", &rc->latency);
+    counter(t, "gigcx_redis_errors_total", "Redis error replies and lost replies.", rc->errors);
+    put(t, "# HELP gigcx_redis_reconnects_total Redis connections made again after a loss.\n"
+           "# TYPE gigcx_redis_reconnects_total counter\n");
+    for (int i = 0; i < 2; i++)
+        put(t, "gigcx_redis_reconnects_total{conn=\"%s\"} %llu\n", conn[i],
+            (unsigned long long)rc->reconnects[i]);
+    counter(t, "gigcx_redis_waits_total", "WAITs for replicas before an acknowledgement.",
+            rc->waits);
+    counter(t, "gigcx_redis_wait_failures_total",
+            "WAITs that came back short of replicas: answered unavailable.", rc->wait_fails);
+    counter(t, "gigcx_redis_primary_moves_total", "Times the sentinels named another primary.",
+            rc->primary_moves);
+    counter(t, "gigcx_redis_failover_holds_total",
+            "Failovers begun during which writes were held until the switch.",
+            rc->failover_holds);
+}
+
+char *gx_metrics_render(const gx_metrics *m, const gx_redis_counters *rc, const char *extra)
 {
     gx_text t = {0};
     static const char *const roles[] = {"unauthenticated", "expert", "customer", "staff"};
@@ -298,16 +328,7 @@ char *gx_metrics_render(const gx_metrics *m, double rtt_sum, uint64_t rtt_count,
             "Reading a waiting task to publishing its wave, with the ranking read (last 4096).",
             &m->cut);
     webhook_figures(&t, m);
-    put(&t,
-        "# HELP gigcx_redis_up Whether the command connection to Redis is up.\n"
-        "# TYPE gigcx_redis_up gauge\ngigcx_redis_up %d\n",
-        redis_up);
-    put(&t,
-        "# HELP gigcx_redis_rtt_seconds Redis command round trips.\n"
-        "# TYPE gigcx_redis_rtt_seconds summary\ngigcx_redis_rtt_seconds_sum %.6f\n"
-        "gigcx_redis_rtt_seconds_count %llu\n",
-        rtt_sum, (unsigned long long)rtt_count);
-    counter(&t, "gigcx_redis_errors_total", "Redis error replies and lost replies.", redis_errors);
+    redis_figures(&t, rc);
     build_figures(&t, m);
     process_figures(&t);
     if (extra)

@@ -49,8 +49,7 @@ struct gx_redis {
     bool resub_pending; /* the subscriber came back; tell the hook once both are up */
     bool closing, freeing;
     int open_handles;
-    double rtt_sum;
-    uint64_t rtt_count, errors;
+    gx_redis_counters st;
     char *fmt; /* owned: where argv commands are put in RESP (resp.h) before hiredis copies */
     size_t fmt_cap;
     struct gx_call *oldest, *newest; /* commands in flight, for the time-out */
@@ -59,7 +58,6 @@ struct gx_redis {
     int wait_ms, wait_replicas; /* durable calls WAIT for replicas; wait_ms 0: they do not */
     struct gx_call *waiting;    /* durable replies in, for the next WAIT (newest first) */
     bool wait_out;              /* a WAIT is in flight */
-    uint64_t waits, wait_fails;
 };
 
 /* A command in flight: keeps the caller's callback and, for scripts, the command so a
@@ -217,6 +215,8 @@ static void set_up(gx_conn *c, bool up)
     if (c->up == up)
         return;
     c->up = up;
+    if (up && c->was_up)
+        c->bus->st.reconnects[c->is_sub]++;
     c->was_up |= up;
     if (up) /* only a connection that serves resets the backoff, not one that merely opened */
         c->backoff_ms = 0;
@@ -493,6 +493,8 @@ static void on_failover(bool starts, void *priv)
         return;
     }
     lwsl_warn("redis: the sentinels began a failover: no writes until the switch\n");
+    if (!r->hold)
+        r->st.failover_holds++;
     r->hold = true;
     uv_timer_start(&r->hold_timer, on_hold_over, GX_FAILOVER_HOLD_MS, 0);
     gx_conn *cs[2] = {&r->cmd, &r->sub};
@@ -517,8 +519,10 @@ static void on_primary(const char *host, int port, void *priv)
         char *h = strdup(host);
         if (!h)
             return;
-        if (r->host)
+        if (r->host) {
             lwsl_warn("redis: the sentinels moved the primary to %s:%d\n", host, port);
+            r->st.primary_moves++;
+        }
         free(r->host);
         r->host = h;
         r->port = port;
@@ -723,10 +727,10 @@ static void on_waited(redisReply *rep, void *priv)
     gx_call *c = priv;
     gx_redis *r = c->bus;
     r->wait_out = false;
-    r->waits++;
+    r->st.waits++;
     bool ok = rep && rep->type == REDIS_REPLY_INTEGER && rep->integer >= r->wait_replicas;
     if (!ok) {
-        r->wait_fails++;
+        r->st.wait_fails++;
         GX_LOG_LIMITED(LLL_WARN, "redis: WAIT %d %d: %lld replicas; answered unavailable\n",
                        r->wait_replicas, r->wait_ms,
                        rep && rep->type == REDIS_REPLY_INTEGER ? rep->integer : -1LL);
@@ -789,10 +793,9 @@ static void on_reply(redisAsyncContext *ac, void *reply, void *priv)
         retry_with_eval(call);
         return;
     }
-    r->rtt_sum += (double)(now_ns() - call->t0) / 1e9;
-    r->rtt_count++;
+    gx_hist_observe(&r->st.latency, (double)(now_ns() - call->t0) / 1e9);
     if (!rep || rep->type == REDIS_REPLY_ERROR) {
-        r->errors++;
+        r->st.errors++;
         if (rep)
             GX_LOG_LIMITED(LLL_WARN, "redis: error reply: %s\n", rep->str);
     }
@@ -942,17 +945,9 @@ void gx_redis_set_wait(gx_redis *r, int replicas, int ms)
     r->wait_ms = ms > 0 ? ms : 0;
 }
 
-void gx_redis_wait_stats(const gx_redis *r, uint64_t *waits, uint64_t *fails)
+const gx_redis_counters *gx_redis_counters_get(const gx_redis *r)
 {
-    *waits = r->waits;
-    *fails = r->wait_fails;
-}
-
-void gx_redis_stats(const gx_redis *r, double *sum_s, uint64_t *count, uint64_t *errors)
-{
-    *sum_s = r->rtt_sum;
-    *count = r->rtt_count;
-    *errors = r->errors;
+    return &r->st;
 }
 
 void gx_redis_close(gx_redis *r)

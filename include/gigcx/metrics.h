@@ -25,6 +25,17 @@ typedef struct {
     double sum;
 } gx_summary;
 
+/* What the Redis bus (redis.c) counts, for /metrics. */
+typedef struct {
+    gx_hist latency;            /* command round trips, seconds */
+    uint64_t errors;            /* error replies and lost replies */
+    uint64_t reconnects[2];     /* command, subscriber: made again after being up */
+    uint64_t waits, wait_fails; /* WAITs for replicas, and those that came back short */
+    uint64_t primary_moves;     /* the sentinels named another primary */
+    uint64_t failover_holds;    /* writes held while the sentinels replaced the primary */
+    int up;                     /* the command connection is up */
+} gx_redis_counters;
+
 typedef struct {
     int64_t conns[4];          /* by gx_role: none (not yet hello), expert, customer, staff */
     uint64_t offers_sent;      /* offer frames queued to sockets */
@@ -81,7 +92,6 @@ void gx_summary_observe(gx_summary *s, double v);
 
 /* Renders every counter, plus process CPU and RSS, and the extra text (may be NULL), as
  * Prometheus exposition into a malloc'd string (caller frees). NULL on no memory. */
-char *gx_metrics_render(const gx_metrics *m, double redis_rtt_sum, uint64_t redis_rtt_count,
-                        uint64_t redis_errors, int redis_up, const char *extra);
+char *gx_metrics_render(const gx_metrics *m, const gx_redis_counters *rc, const char *extra);
 
 #endif

@@ -10,6 +10,7 @@
 #include <stdint.h>
 #include <uv.h>
 #include <hiredis/hiredis.h>
+#include "gigcx/metrics.h"
 
 typedef struct gx_redis gx_redis;
 
@@ -86,11 +87,9 @@ int gx_redis_script_durable(gx_redis *r, gx_script s, gx_redis_cb cb, void *priv
 int gx_redis_cmd_durable(gx_redis *r, gx_redis_cb cb, void *priv, const char *fmt, ...);
 /* Durable calls wait for replicas (at least 1) for up to ms; ms 0 = they do not wait. */
 void gx_redis_set_wait(gx_redis *r, int replicas, int ms);
-/* WAITs sent, and those that came back short (for /metrics). */
-void gx_redis_wait_stats(const gx_redis *r, uint64_t *waits, uint64_t *fails);
 
-/* Mean and count of command round trips since start (for /metrics). */
-void gx_redis_stats(const gx_redis *r, double *sum_s, uint64_t *count, uint64_t *errors);
+/* What the bus counted since start (for /metrics; up is not filled in). */
+const gx_redis_counters *gx_redis_counters_get(const gx_redis *r);
 
 /* Disconnects both connections gracefully (pending replies still arrive) and frees the bus
  * once both are closed. Accepts NULL. */

@@ -349,6 +349,10 @@ static void test_failover_loses_no_acked_message(void **state)
     json_t *t2 = gxt_task(&env, 0, env.api_key, "fo-cust2", "after the failovers", 0);
     gxt_claim_offered(e, gxt_str(t2, "task"));
     assert_int_equal(gxt_http(&env, 0, "GET", "/readyz", NULL, NULL, NULL, NULL), 200);
+    /* the node counted both moves, the hold of the SENTINEL FAILOVER, and its WAITs */
+    assert_true(gxt_metric(&env, 0, "gigcx_redis_primary_moves_total") >= 2);
+    assert_true(gxt_metric(&env, 0, "gigcx_redis_failover_holds_total") >= 1);
+    assert_true(gxt_metric(&env, 0, "gigcx_redis_waits_total") > 0 || !with_wait);
     json_decref(t2);
     json_decref(t);
     free(et);

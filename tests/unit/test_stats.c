@@ -56,7 +56,7 @@ static void test_render_from_empty(void **state)
 {
     (void)state;
     gx_metrics m = {0};
-    char *text = gx_metrics_render(&m, 0, 0, 0, 1, "extra_metric 1\n");
+    char *text = gx_metrics_render(&m, &(gx_redis_counters){.up = 1}, "extra_metric 1\n");
     assert_non_null(text);
     assert_non_null(strstr(text, "gigcx_connections{role=\"expert\"} 0\n"));
     assert_non_null(strstr(text, "extra_metric 1\n"));
@@ -75,7 +75,7 @@ static void test_render_operations(void **state)
     m.accept_errors[gx_accept_errno_slot(EMFILE)] = 4;
     m.shed_sockets = 5;
     m.start_s = 1700000000.5;
-    char *text = gx_metrics_render(&m, 0, 0, 0, 1, NULL);
+    char *text = gx_metrics_render(&m, &(gx_redis_counters){.up = 1}, NULL);
     assert_non_null(text);
     static const char *const want[] = {
         "gigcx_ws_closes_total{by=\"peer\",code=\"1000\"} 3\n",
