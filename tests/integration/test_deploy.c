@@ -3,8 +3,9 @@
  * Through HAProxy: a whole chat, then a node drained (SIGTERM, --drain-s 2) while the
  * customer keeps sending: every message acknowledged is stored, once, and the clients are
  * back through HAProxy on the other node; then the drained node rejoins and a shed on the
- * other gives it half the sockets back. Through nginx: a whole chat. Skipped (77) when
- * haproxy or nginx is not installed. */
+ * other gives it half the sockets back. Through nginx: a whole chat. Through both: how long
+ * clients are away after a kill -9 and a roll. Skipped (77) when haproxy or nginx is not
+ * installed. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -321,12 +322,108 @@ static void test_haproxy_shed_fills_a_rejoined_node(void **state)
     }
 }
 
+/* Clients through one front (LB or NGINX) and how long the ones cut off took to be back. */
+typedef struct {
+    int front, n, back;
+    gxt_conn *c[12];
+    char *tok[12];
+    int64_t gap_ms[12]; /* from the cut (or the close) to the welcome */
+} gxt_front;
+
+static void front_open(gxt_front *f, int front, const char *prefix)
+{
+    *f = (gxt_front){.front = front, .n = 12};
+    for (int i = 0; i < f->n; i++) {
+        char id[24];
+        snprintf(id, sizeof(id), "%s%d", prefix, i);
+        f->tok[i] = token_from_node2(id);
+        f->c[i] = gxt_login(&env, front, f->tok[i], NULL, NULL);
+        assert_non_null(f->c[i]);
+    }
+}
+
+/* Logs the closed clients in again through their front; since = the kill, or 0 to count
+ * from each close. */
+static void front_pump(gxt_front *f, int64_t since)
+{
+    for (int i = 0; i < f->n; i++) {
+        if (!f->c[i]->closed)
+            continue;
+        int64_t t0 = since ? since : gxt_now_ms();
+        gxt_close(f->c[i]);
+        f->c[i] = NULL;
+        for (int k = 0; k < 50 && !f->c[i]; k++)
+            f->c[i] = gxt_login(&env, f->front, f->tok[i], NULL, NULL);
+        assert_non_null(f->c[i]);
+        f->gap_ms[f->back++] = gxt_now_ms() - t0;
+    }
+}
+
+static int cmp_i64(const void *a, const void *b)
+{
+    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+    return (x > y) - (x < y);
+}
+
+static void front_report(gxt_front *f, const char *what)
+{
+    qsort(f->gap_ms, (size_t)f->back, sizeof(f->gap_ms[0]), cmp_i64);
+    print_message("%s through %s: %d of %d clients cut off, back in p50 %lld ms, max %lld ms\n",
+                  what, f->front == LB ? "HAProxy" : "nginx", f->back, f->n,
+                  f->back ? (long long)f->gap_ms[f->back / 2] : 0LL,
+                  f->back ? (long long)f->gap_ms[f->back - 1] : 0LL);
+    for (int i = 0; i < f->n; i++) {
+        gxt_close(f->c[i]);
+        free(f->tok[i]);
+    }
+}
+
+static void fronts_pump(gxt_front *fs, int64_t since, int ms)
+{
+    for (int64_t t0 = gxt_now_ms(); gxt_now_ms() - t0 < ms;) {
+        gxt_pump(&env, 10);
+        for (int k = 0; k < 2; k++)
+            front_pump(&fs[k], since);
+    }
+}
+
+/* How long clients are away when a node dies (kill -9) and when one is rolled (SIGTERM,
+ * drained over 2 s), through each balancer. A figure, not a bound on time: the test asks
+ * only that every client cut off is back. */
+static void test_reconnect_after_kill_and_roll(void **state)
+{
+    (void)state;
+    gxt_front fs[2];
+    front_open(&fs[0], LB, "kh");
+    front_open(&fs[1], NGINX, "kn");
+    int64_t t_kill = gxt_now_ms();
+    kill(env.node_pid[0], SIGKILL);
+    gxt_wait_node(&env, 0, 5000);
+    fronts_pump(fs, t_kill, 3000);
+    for (int k = 0; k < 2; k++) {
+        assert_true(fs[k].back >= 1);
+        front_report(&fs[k], "kill -9 of a node");
+    }
+    gxt_start_node(&env, 0, extra);
+    usleep(2500000); /* HAProxy lets it in after two checks */
+    front_open(&fs[0], LB, "rh");
+    front_open(&fs[1], NGINX, "rn");
+    kill(env.node_pid[1], SIGTERM);
+    fronts_pump(fs, 0, 4000);
+    for (int k = 0; k < 2; k++) {
+        assert_true(fs[k].back >= 1);
+        front_report(&fs[k], "a roll (SIGTERM, 2 s drain)");
+    }
+    assert_int_equal(gxt_wait_node(&env, 1, 5000), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_nginx_carries_a_chat),
         cmocka_unit_test(test_haproxy_drain_loses_nothing),
         cmocka_unit_test(test_haproxy_shed_fills_a_rejoined_node),
+        cmocka_unit_test(test_reconnect_after_kill_and_roll),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
