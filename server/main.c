@@ -340,8 +340,19 @@ static int start_lws(gx_main *m, uv_loop_t *loop, char *err, size_t errlen)
     return 0;
 }
 
-static void set_log_level(int level)
+static char log_node[72]; /* every log line names the node, so merged logs stay readable */
+
+static void emit_line(int level, const char *line)
 {
+    char ts[64];
+    ts[0] = '\0';
+    lwsl_timestamp(level, ts, sizeof(ts));
+    fprintf(stderr, "%s%s %s", ts, log_node, line);
+}
+
+static void set_log_level(int level, const char *node_id)
+{
+    snprintf(log_node, sizeof(log_node), "%s", node_id);
     int mask = LLL_ERR | LLL_USER;
     if (level >= 1)
         mask |= LLL_WARN;
@@ -349,7 +360,7 @@ static void set_log_level(int level)
         mask |= LLL_NOTICE;
     if (level >= 3)
         mask |= LLL_INFO;
-    lws_set_log_level(mask, NULL);
+    lws_set_log_level(mask, emit_line);
 }
 
 static int run(gx_main *m, uv_loop_t *loop)
@@ -416,8 +427,9 @@ static int run(gx_main *m, uv_loop_t *loop)
     uv_signal_init(loop, &m->sigusr2);
     m->sigusr2.data = m;
     uv_signal_start(&m->sigusr2, on_sigusr2, SIGUSR2);
+    char shown[600];
     lwsl_user("gigcxd %s listening on %s:%d (redis %s)\n", cfg->node_id, cfg->listen_host, m->port,
-              cfg->redis_url ? cfg->redis_url : "embedded");
+              cfg->redis_url ? gx_url_redacted(cfg->redis_url, shown, sizeof(shown)) : "embedded");
     printf("gigcxd listening on http://%s:%d\n", cfg->listen_host, m->port);
     fflush(stdout);
     uv_run(loop, UV_RUN_DEFAULT);
@@ -478,7 +490,7 @@ int main(int argc, char **argv, char **envp)
         gx_config_free(&cfg);
         return 2;
     }
-    set_log_level(cfg.log_level);
+    set_log_level(cfg.log_level, cfg.node_id);
     if (set_fd_limit(cfg.max_sockets, cfg.max_sockets_given)) {
         gx_config_free(&cfg);
         return 2;

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <hiredis/async.h>
 #include "gigcx/redis_uv.h"
 #include <libwebsockets.h>
@@ -90,7 +91,14 @@ static void on_retry(uv_timer_t *t)
 {
     gx_conn *c = (gx_conn *)((char *)t - offsetof(gx_conn, retry));
     if (c->ac) {
-        GX_LOG_LIMITED(LLL_WARN, "redis: connect timed out\n");
+        /* the socket says why: a refusal is said as one, not as a time-out */
+        int err = 0;
+        socklen_t len = sizeof(err);
+        if (c->ac->c.fd < 0 || getsockopt(c->ac->c.fd, SOL_SOCKET, SO_ERROR, &err, &len))
+            err = 0;
+        GX_LOG_LIMITED(LLL_WARN, "redis: cannot connect to %s:%d: %s\n",
+                       c->bus->path ? c->bus->path : c->bus->host, c->bus->path ? 0 : c->bus->port,
+                       err ? strerror(err) : "timed out");
         redisAsyncContext *ac = c->ac;
         c->ac = NULL;
         ac->data = NULL;

@@ -185,3 +185,15 @@ void gx_assert_fail(const char *expr, const char *file, int line)
     fflush(stderr);
     abort();
 }
+
+const char *gx_url_redacted(const char *url, char *out, size_t n)
+{
+    const char *scheme = strstr(url, "://");
+    const char *host = scheme ? scheme + 3 : url;
+    const char *at = strrchr(host, '@');
+    if (!scheme || !at)
+        snprintf(out, n, "%s", url);
+    else
+        snprintf(out, n, "%.*s***%s", (int)(host - url), url, at);
+    return out;
+}

@@ -49,4 +49,7 @@ bool gx_ct_equal(const void *a, const void *b, size_t n);
  * Returns 0, or GX_EINTERNAL when the system has no randomness. */
 int gx_random_id(char *out, size_t nbytes);
 
+/* url with its user:password@ shown as ***@, in out (n bytes), for logs; returns out. */
+const char *gx_url_redacted(const char *url, char *out, size_t n);
+
 #endif

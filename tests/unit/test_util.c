@@ -104,10 +104,23 @@ static void test_copies_and_keys(void **state)
     assert_string_equal(small, "gx:{t:abcde");
 }
 
+/* Logs never show a Redis password. */
+static void test_url_redacted(void **state)
+{
+    (void)state;
+    char b[128];
+    assert_string_equal(gx_url_redacted("redis://u:p@w@h:1/2", b, sizeof(b)), "redis://***@h:1/2");
+    assert_string_equal(gx_url_redacted("sentinel://:pw@a:1,b:2/m", b, sizeof(b)),
+                        "sentinel://***@a:1,b:2/m");
+    assert_string_equal(gx_url_redacted("redis://h:6379", b, sizeof(b)), "redis://h:6379");
+    assert_string_equal(gx_url_redacted("unix:///run/r.sock", b, sizeof(b)), "unix:///run/r.sock");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_ids),
+        cmocka_unit_test(test_url_redacted),
         cmocka_unit_test(test_b64url_vectors),
         cmocka_unit_test(test_b64url_rejects),
         cmocka_unit_test(test_hashes),
