@@ -36,6 +36,22 @@ void gx_http_unref(gx_http_req *r)
     free(r);
 }
 
+/* Idempotency-Key: kept only when it is 1..128 visible ASCII characters. */
+static void copy_idem(struct lws *wsi, gx_http_req *r)
+{
+    static const char name[] = "idempotency-key:";
+    int len = lws_hdr_custom_length(wsi, name, (int)sizeof(name) - 1);
+    if (len < 0)
+        return;
+    r->idem_bad = len < 1 || len >= (int)sizeof(r->idem) ||
+                  lws_hdr_custom_copy(wsi, r->idem, (int)sizeof(r->idem), name,
+                                      (int)sizeof(name) - 1) != len;
+    for (int i = 0; !r->idem_bad && i < len; i++)
+        r->idem_bad = r->idem[i] < 0x21 || r->idem[i] > 0x7e;
+    if (r->idem_bad)
+        r->idem[0] = '\0';
+}
+
 static int method_of(struct lws *wsi)
 {
     static const struct {
@@ -96,6 +112,7 @@ static gx_http_req *req_new(struct lws *wsi, gx_server *srv)
         memcpy(r->bearer, auth + 7, strlen(auth + 7) + 1);
     if (lws_hdr_copy(wsi, r->origin, sizeof(r->origin), WSI_TOKEN_ORIGIN) < 0)
         r->origin[0] = '\0';
+    copy_idem(wsi, r);
     char arg[32];
     /* lws returns a pointer past "name=" inside arg */
     const char *rot = lws_get_urlarg_by_name(wsi, "rotate=", arg, sizeof(arg));

@@ -612,12 +612,16 @@ static void post_token(gx_http_req *r)
 
 /* ---- brand: tasks ---- */
 
-static void on_task_made(int rc, const char *task, const char *msg_id, int position, void *priv)
+static void on_task_made(int rc, const char *task, const char *msg_id, int position,
+                         bool replayed, void *priv)
 {
     gx_http_req *r = priv;
     (void)msg_id;
     if (rc) {
-        gx_http_error(r, rc, "%s", rc == GX_ENOTFOUND ? "brand not found" : "could not create");
+        gx_http_error(r, rc, "%s",
+                      rc == GX_ENOTFOUND   ? "brand not found"
+                      : rc == GX_ECONFLICT ? "this Idempotency-Key made a task for another customer"
+                                           : "could not create");
         gx_http_unref(r);
         return;
     }
@@ -626,9 +630,11 @@ static void on_task_made(int rc, const char *task, const char *msg_id, int posit
     char *tok =
         mint(r->srv, json_string_value(json_object_get(cust, "id")), GX_ROLE_CUSTOMER, r->brand,
              json_string_value(json_object_get(cust, "name")), GX_TOKEN_TTL_DEFAULT, &exp);
-    gx_http_reply_json(r, 201,
-                       json_pack("{s:s, s:s, s:i, s:s?}", "task", task, "status", "queued",
-                                 "position", position, "customer_token", tok));
+    json_t *out = json_pack("{s:s, s:s, s:i, s:s?}", "task", task, "status", "queued",
+                            "position", position, "customer_token", tok);
+    if (replayed) /* the task an earlier request with this Idempotency-Key made */
+        json_object_set_new(out, "replayed", json_true());
+    gx_http_reply_json(r, 201, out);
     free(tok);
     gx_http_unref(r);
 }
@@ -639,6 +645,10 @@ static void create_task(gx_http_req *r)
     long prio;
     if (r->as_admin) { /* a task belongs to the brand whose key made it */
         gx_http_error(r, GX_EFORBIDDEN, "a brand api key is required to create tasks");
+        return;
+    }
+    if (r->idem_bad) {
+        gx_http_error(r, GX_EBADREQ, "Idempotency-Key must be 1..128 visible ASCII characters");
         return;
     }
     json_t *o = gx_http_body(r);
@@ -673,7 +683,8 @@ static void create_task(gx_http_req *r)
                        .customer_id = cid,
                        .customer_name = cname ? cname : "",
                        .priority = (int)prio,
-                       .meta = meta};
+                       .meta = meta,
+                       .idem_key = r->idem[0] ? r->idem : NULL};
     int rc = gx_task_create(r->srv, &sp, on_task_made, gx_http_ref(r));
     if (rc) {
         gx_http_unref(r);

@@ -2,6 +2,7 @@
  * the expiry sweep and queue positions. Status changes themselves happen in the transition
  * script; this module does the queue and index upkeep around them. */
 #include <stdio.h>
+#include <openssl/sha.h>
 #include <libwebsockets.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,6 +37,7 @@ typedef struct {
     int priority;
     char msg_id[48];
     long long created, expires;
+    bool replayed;            /* an earlier request with its Idempotency-Key made the task */
     bool escalate_on_timeout; /* the brand sends unclaimed tasks to its staff, not to expiry */
 } gx_create;
 
@@ -50,51 +52,12 @@ static void create_free(gx_create *c)
 
 static void create_done(gx_create *c, int rc, int position)
 {
-    c->cb(rc, rc ? NULL : c->id, c->msg_id, position, c->priv);
+    c->cb(rc, rc ? NULL : c->id, c->msg_id, position, c->replayed, c->priv);
     create_free(c);
 }
 
-static void on_created_rank(redisReply *r, void *priv)
+static void first_offer(gx_create *c, redisReply *r)
 {
-    gx_create *c = priv;
-    if (!r || r->type != REDIS_REPLY_INTEGER) {
-        create_done(c, GX_EUNAVAIL, 0);
-        return;
-    }
-    c->srv->m.tasks_created++;
-    gx_webhook_emit(c->srv, c->brand, "task.created", c->id,
-                    json_pack("{s:s}", "status", "queued"));
-    create_done(c, 0, (int)r->integer + 1);
-}
-
-static void on_created(redisReply *r, void *priv)
-{
-    gx_create *c = priv;
-    int rc = gx_script_status(r);
-    if (rc) {
-        create_done(c, rc, 0);
-        return;
-    }
-    snprintf(c->msg_id, sizeof(c->msg_id), "%s", gx_reply_str(r, 1));
-    c->created = atoll(gx_reply_str(r, 2));
-    c->expires = atoll(gx_reply_str(r, 3));
-    gx_redis *rd = c->srv->redis;
-    char score[32];
-    snprintf(score, sizeof(score), "%.0f", queue_score(c->priority, c->created));
-    /* Pipelined on one connection: the ZRANK reply comes after the ZADD took effect. */
-    if (gx_redis_cmd(rd, NULL, NULL, "ZADD gx:{b:%s}:q %s %s", c->brand, score, c->id) ||
-        gx_redis_cmd(rd, NULL, NULL, "ZADD gx:expiry %lld %s", c->expires, c->id) ||
-        gx_redis_cmd(rd, NULL, NULL, "SADD gx:u:%s:tasks %s", c->customer_uid, c->id) ||
-        gx_redis_cmd(rd, NULL, NULL, "ZADD gx:{b:%s}:all %lld %s", c->brand, c->created, c->id) ||
-        (c->escalate_on_timeout &&
-         gx_redis_cmd(rd, NULL, NULL, "HSET gx:{t:%s}:task on_timeout escalate", c->id)) ||
-        /* durable: the task is answered once the replicas have all of the above */
-        gx_redis_cmd_durable(rd, on_created_rank, c, "ZRANK gx:{b:%s}:q %s", c->brand, c->id)) {
-        create_done(c, GX_EUNAVAIL, 0);
-        return;
-    }
-    /* The offer goes out now, not after the rank's reply: its Redis commands queue behind
-     * the ones above on the same connection, so the task is listed before anyone sees it. */
     gx_offer_spec sp = {.brand = c->brand,
                         .topic = c->topic,
                         .lang = c->language,
@@ -107,6 +70,56 @@ static void on_created(redisReply *r, void *priv)
                         .wave_k = c->wave_k,
                         .wave_t = c->wave_t};
     gx_offer_first_wave(c->srv, c->id, &sp);
+}
+
+/* The script made the task whole ("ok"), or found it made by an earlier request with the
+ * same Idempotency-Key ("exists"): that one is answered again, and announced only once. */
+static void on_created(redisReply *r, void *priv)
+{
+    gx_create *c = priv;
+    bool again = r && r->type == REDIS_REPLY_ARRAY && r->elements == 5 &&
+                 strcmp(gx_reply_str(r, 0), "exists") == 0;
+    int rc = again ? 0 : gx_script_status(r);
+    if (rc || r->elements < 5 || r->element[4]->type != REDIS_REPLY_INTEGER) {
+        create_done(c, rc ? rc : GX_EINTERNAL, 0);
+        return;
+    }
+    snprintf(c->msg_id, sizeof(c->msg_id), "%s", gx_reply_str(r, 1));
+    c->created = atoll(gx_reply_str(r, 2));
+    c->expires = atoll(gx_reply_str(r, 3));
+    c->replayed = again;
+    if (!again) {
+        c->srv->m.tasks_created++;
+        first_offer(c, r);
+        gx_webhook_emit(c->srv, c->brand, "task.created", c->id,
+                        json_pack("{s:s}", "status", "queued"));
+    }
+    long long rank = r->element[4]->integer;
+    create_done(c, 0, rank >= 0 ? (int)rank + 1 : 0);
+}
+
+/* The creation script, durable (--redis-wait): every key it writes is named here. */
+static void create_run(gx_create *c, const char *timeout)
+{
+    char key[96], chat[96], cids[96], queue[96], mine[160], all[96];
+    gx_task_key(key, sizeof(key), c->id, "task");
+    gx_task_key(chat, sizeof(chat), c->id, "chat");
+    gx_task_key(cids, sizeof(cids), c->id, "cids");
+    snprintf(queue, sizeof(queue), "gx:{b:%s}:q", c->brand);
+    snprintf(mine, sizeof(mine), "gx:u:%s:tasks", c->customer_uid);
+    snprintf(all, sizeof(all), "gx:{b:%s}:all", c->brand);
+    const char *argv[] = {key,         chat,        cids,
+                          queue,       "gx:expiry", mine,
+                          all,         c->id,       c->brand,
+                          c->topic,    c->language, c->prio,
+                          c->customer, c->customer_name, c->text,
+                          c->tier,     timeout,     c->pay,
+                          c->meta ? c->meta : "{}", c->preview, c->wave_k,
+                          c->wave_t,   c->escalate_on_timeout ? "escalate" : ""};
+    int rc = gx_redis_script_durable(c->srv->redis, GX_SCRIPT_TASK_CREATE, on_created, c, 7, 23,
+                                     argv, NULL);
+    if (rc)
+        create_done(c, rc, 0);
 }
 
 /* The brand decides the pay, the tier a topic needs and how long a task may wait. */
@@ -154,18 +167,20 @@ static void on_brand_for_create(redisReply *r, void *priv)
         create_done(c, GX_EINTERNAL, 0);
         return;
     }
-    char key[96], chat[96], cids[96];
-    gx_task_key(key, sizeof(key), c->id, "task");
-    gx_task_key(chat, sizeof(chat), c->id, "chat");
-    gx_task_key(cids, sizeof(cids), c->id, "cids");
-    const char *argv[] = {key,        chat,        cids,     c->id,       c->brand,
-                          c->topic,   c->language, c->prio,  c->customer, c->customer_name,
-                          c->text,    c->tier,     timeout,  c->pay,      c->meta ? c->meta : "{}",
-                          c->preview, c->wave_k,   c->wave_t};
-    int rc =
-        gx_redis_script(c->srv->redis, GX_SCRIPT_TASK_CREATE, on_created, c, 3, 18, argv, NULL);
-    if (rc)
-        create_done(c, rc, 0);
+    create_run(c, timeout);
+}
+
+/* The task id an Idempotency-Key stands for, within its brand: the same 16 characters
+ * for every retry, so the creation script finds the task the first request made. */
+static int idem_id(char *out, const char *brand, const char *key)
+{
+    unsigned char md[SHA256_DIGEST_LENGTH];
+    char in[64 + 1 + GX_IDEM_MAX + 8];
+    int n = snprintf(in, sizeof(in), "idem\n%s\n%s", brand, key);
+    if (n < 0 || (size_t)n >= sizeof(in) || !SHA256((const unsigned char *)in, (size_t)n, md))
+        return GX_EINTERNAL;
+    gx_b64url_encode(md, 12, out);
+    return 0;
 }
 
 int gx_task_create(gx_server *srv, const gx_task_spec *sp, gx_task_created_cb cb, void *priv)
@@ -182,7 +197,8 @@ int gx_task_create(gx_server *srv, const gx_task_spec *sp, gx_task_created_cb cb
     c->text = strdup(sp->text);
     c->customer_name = strdup(sp->customer_name ? sp->customer_name : "");
     c->meta = sp->meta ? json_dumps(sp->meta, JSON_COMPACT) : NULL;
-    if (!c->text || !c->customer_name || gx_random_id(c->id, 12)) {
+    if (!c->text || !c->customer_name ||
+        (sp->idem_key ? idem_id(c->id, c->brand, sp->idem_key) : gx_random_id(c->id, 12))) {
         create_free(c);
         return GX_EINTERNAL;
     }
@@ -193,8 +209,10 @@ int gx_task_create(gx_server *srv, const gx_task_spec *sp, gx_task_created_cb cb
 }
 
 /* task.open over the socket: the customer's brand comes from the token. */
-static void on_opened(int rc, const char *task, const char *msg_id, int position, void *priv)
+static void on_opened(int rc, const char *task, const char *msg_id, int position, bool replayed,
+                      void *priv)
 {
+    (void)replayed; /* sockets send no Idempotency-Key */
     gx_req *q = priv;
     gx_session *s = q->s;
     if (rc) {

@@ -56,11 +56,14 @@ char *gx_withdraw_payload(const char *task, const char *winner, const char *reas
 typedef struct {
     const char *brand, *topic, *language, *text, *customer_id, *customer_name;
     int priority;
-    json_t *meta; /* borrowed, may be NULL */
+    json_t *meta;         /* borrowed, may be NULL */
+    const char *idem_key; /* Idempotency-Key (1..GX_IDEM_MAX visible ASCII), or NULL */
 } gx_task_spec;
-/* Called once with 0 and the new task, or an error code (task NULL). */
+#define GX_IDEM_MAX 128
+/* Called once with 0 and the task, or an error code (task NULL); replayed: an earlier
+ * request with the same Idempotency-Key made it, and this one made nothing new. */
 typedef void (*gx_task_created_cb)(int rc, const char *task, const char *msg_id, int position,
-                                   void *priv);
+                                   bool replayed, void *priv);
 /* Creates a task for spec's brand, queues it and publishes its offer. Returns 0 (cb will be
  * called) or an error code (cb will not). */
 int gx_task_create(gx_server *srv, const gx_task_spec *spec, gx_task_created_cb cb, void *priv);

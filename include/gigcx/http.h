@@ -35,7 +35,9 @@ typedef struct gx_http_req {
     char path[256];
     char bearer[512]; /* Authorization: Bearer value, "" when absent */
     char origin[256];
-    bool rotate; /* ?rotate=1 */
+    char idem[129]; /* Idempotency-Key, "" when absent */
+    bool idem_bad;  /* present but not 1..128 visible ASCII characters */
+    bool rotate;    /* ?rotate=1 */
     char *body;  /* owned */
     size_t blen, bcap;
     bool too_big;

@@ -25,24 +25,26 @@ local function reply(word, newstatus)
 end
 local status, assignee, brand = t[1], t[2], t[3]
 local role = ARGV[3]
+-- eligibility first: a claimer of another brand never hears about the task
+local eligible = has(ARGV[4], brand)
+if role ~= 'staff' then
+    eligible = eligible and has(ARGV[5], t[4]) and has(ARGV[6], t[5]) and
+        tonumber(ARGV[7]) >= tonumber(t[6])
+end
+if not eligible then
+    return {'forbidden'}
+end
 if assignee == ARGV[1] and t[10] == role and
     (status == 'assigned' or (role == 'staff' and status == 'escalated')) then
     return reply('dup', status)
 end
 local newstatus
 if role == 'staff' then
-    if not has(ARGV[4], brand) then
-        return {'forbidden'}
-    end
     if status ~= 'escalated' or assignee ~= '' then
         return {'conflict'}
     end
     newstatus = 'escalated'
 else
-    if not (has(ARGV[4], brand) and has(ARGV[5], t[4]) and has(ARGV[6], t[5])) or
-        tonumber(ARGV[7]) < tonumber(t[6]) then
-        return {'forbidden'}
-    end
     if status ~= 'queued' then
         return {'conflict'}
     end

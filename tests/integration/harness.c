@@ -537,8 +537,9 @@ const char *gxt_str(json_t *o, const char *k)
 /* ---- HTTP ---- */
 
 /* Connects and writes one request; returns the socket, or -1. */
-static int http_send(gxt_env *env, int node, const char *method, const char *path,
-                     const char *bearer, const char *origin, const char *body)
+static int http_send_ex(gxt_env *env, int node, const char *method, const char *path,
+                        const char *bearer, const char *origin, const char *headers,
+                        const char *body)
 {
     int fd = connect_to(env->node_port[node]);
     if (fd < 0)
@@ -553,12 +554,20 @@ static int http_send(gxt_env *env, int node, const char *method, const char *pat
         n += snprintf(req + n, sizeof(req) - (size_t)n, "Authorization: Bearer %s\r\n", bearer);
     if (origin)
         n += snprintf(req + n, sizeof(req) - (size_t)n, "Origin: %s\r\n", origin);
+    if (headers)
+        n += snprintf(req + n, sizeof(req) - (size_t)n, "%s", headers);
     n += snprintf(req + n, sizeof(req) - (size_t)n, "\r\n");
     if (write(fd, req, (size_t)n) != n || (bl && write(fd, body, bl) != (ssize_t)bl)) {
         close(fd);
         return -1;
     }
     return fd;
+}
+
+static int http_send(gxt_env *env, int node, const char *method, const char *path,
+                     const char *bearer, const char *origin, const char *body)
+{
+    return http_send_ex(env, node, method, path, bearer, origin, NULL, body);
 }
 
 /* Reads the whole response from fd and closes it; returns the status. */
@@ -588,6 +597,15 @@ int gxt_http(gxt_env *env, int node, const char *method, const char *path, const
     if (out)
         *out = NULL;
     int fd = http_send(env, node, method, path, bearer, origin, body);
+    return fd < 0 ? -1 : http_read(fd, out);
+}
+
+int gxt_http_ex(gxt_env *env, int node, const char *method, const char *path, const char *bearer,
+                const char *headers, const char *body, json_t **out)
+{
+    if (out)
+        *out = NULL;
+    int fd = http_send_ex(env, node, method, path, bearer, NULL, headers, body);
     return fd < 0 ? -1 : http_read(fd, out);
 }
 

@@ -125,6 +125,10 @@ const char *gxt_str(json_t *o, const char *k);
 int gxt_http(gxt_env *env, int node, const char *method, const char *path, const char *bearer,
              const char *origin, const char *body, json_t **out);
 
+/* The same with extra header lines ("Name: value\r\n" each, may be NULL). */
+int gxt_http_ex(gxt_env *env, int node, const char *method, const char *path, const char *bearer,
+                const char *headers, const char *body, json_t **out);
+
 /* The value of one unlabelled series of node's /metrics, or -1. */
 long long gxt_metric(gxt_env *env, int node, const char *name);
 

@@ -8,6 +8,7 @@
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -37,6 +38,8 @@ struct gxt_lag {
     int delay_ms;
     pair p[LAG_PAIRS];
     char **sent; /* every client chunk forwarded, for gxt_lag_seen */
+    char arm[64]; /* gxt_lag_delay_after: the marker, "" when not armed */
+    int arm_ms;
     int nsent, capsent;
 };
 
@@ -109,6 +112,10 @@ static bool from_client(gxt_lag *l, pair *p)
         p->subscribed = true;
     write_all(p->ufd, buf, (size_t)n);
     pthread_mutex_lock(&l->mu);
+    if (l->arm[0] && strstr(buf, l->arm)) { /* its reply, and every one after, held back */
+        l->delay_ms = l->arm_ms;
+        l->arm[0] = '\0';
+    }
     if (l->nsent == l->capsent) {
         l->capsent = l->capsent ? l->capsent * 2 : 256;
         l->sent = realloc(l->sent, sizeof(char *) * (size_t)l->capsent);
@@ -221,6 +228,14 @@ void gxt_lag_delay(gxt_lag *l, int ms)
 {
     pthread_mutex_lock(&l->mu);
     l->delay_ms = ms;
+    pthread_mutex_unlock(&l->mu);
+}
+
+void gxt_lag_delay_after(gxt_lag *l, const char *marker, int ms)
+{
+    pthread_mutex_lock(&l->mu);
+    snprintf(l->arm, sizeof(l->arm), "%s", marker);
+    l->arm_ms = ms;
     pthread_mutex_unlock(&l->mu);
 }
 

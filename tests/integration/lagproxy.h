@@ -13,6 +13,9 @@ typedef struct gxt_lag gxt_lag;
 gxt_lag *gxt_lag_start(int port, const int *upstream);
 /* Replies on non-subscribed connections reach the client this much later from now on. */
 void gxt_lag_delay(gxt_lag *l, int ms);
+/* From the first client chunk holding marker on, as gxt_lag_delay(l, ms): the reply to
+ * that command (already run by Redis) comes late. */
+void gxt_lag_delay_after(gxt_lag *l, const char *marker, int ms);
 /* How many client chunks forwarded so far contained both a and b. */
 int gxt_lag_seen(gxt_lag *l, const char *a, const char *b);
 void gxt_lag_stop(gxt_lag *l);

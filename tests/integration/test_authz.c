@@ -89,7 +89,9 @@ static const char *oracle(const char *frame, int a, const task *t)
             return "not_found";
         bool brand_ok = is(a, "staff") ? strcmp(actors[a].brand, t->brand) == 0
                                        : strcmp(t->brand, a == EXP_A ? "acme" : "beta") == 0;
-        return brand_ok ? "conflict" : "forbidden"; /* every task here is taken */
+        /* every task here is taken; its holder claiming it again is answered as won (a
+         * retry after an unavailable: docs/protocol.md) */
+        return !brand_ok ? "forbidden" : p == P_HOLDER ? "ok" : "conflict";
     }
     /* task.release, task.resolve, task.escalate */
     bool escalate = strcmp(frame, "task.escalate") == 0;

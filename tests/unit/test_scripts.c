@@ -101,13 +101,22 @@ static void expect_word(redisReply *r, const char *word)
 #define TC "gx:{t:T1}:chat"
 #define TI "gx:{t:T1}:cids"
 
+#define TQ "gx:{b:acme}:q"
+#define TCU "gx:u:c:acme:c1:tasks"
+#define TALL "gx:{b:acme}:all"
+
+static redisReply *create_as(const char *brand, const char *customer, const char *tier)
+{
+    return run(GX_SCRIPT_TASK_CREATE, 7, TK, TC, TI, TQ, "gx:expiry", TCU, TALL, "T1", brand,
+               "billing", "en", "0", customer, "Ann Lee", "Charged twice", tier, "900000",
+               "{\"amount\":5}", "{}", "Charged twice", "20", "10000", "", NULL);
+}
+
 static void create_task(int tier)
 {
     char t[4];
     snprintf(t, sizeof(t), "%d", tier);
-    redisReply *r = run(GX_SCRIPT_TASK_CREATE, 3, TK, TC, TI, "T1", "acme", "billing", "en", "0",
-                        "c1", "Ann Lee", "Charged twice", t, "900000", "{\"amount\":5}", "{}",
-                        "Charged twice", "20", "10000", NULL);
+    redisReply *r = create_as("acme", "c1", t);
     assert_string_equal(r->element[0]->str, "ok");
     freeReplyObject(r);
 }
@@ -132,9 +141,25 @@ static void test_create_stores_opening_message(void **state)
     r = redisCommand(rc, "HGET " TK " status");
     assert_string_equal(r->str, "queued");
     freeReplyObject(r);
-    expect_word(run(GX_SCRIPT_TASK_CREATE, 3, TK, TC, TI, "T1", "acme", "billing", "en", "0", "c1",
-                    "A", "x", "1", "900000", "{}", "{}", "x", "20", "10000", NULL),
-                "conflict");
+    /* the same id again (an Idempotency-Key's retry): the task as it is, nothing new */
+    redisReply *again = create_as("acme", "c1", "1");
+    assert_string_equal(again->element[0]->str, "exists");
+    assert_int_equal(again->element[4]->integer, 0); /* its place in the queue */
+    freeReplyObject(again);
+    r = redisCommand(rc, "XLEN " TC);
+    assert_int_equal(r->integer, 1);
+    freeReplyObject(r);
+    /* every index is written by the script itself */
+    const char *idx[] = {"ZSCORE " TQ " T1", "ZSCORE gx:expiry T1", "SISMEMBER " TCU " T1",
+                         "ZSCORE " TALL " T1"};
+    for (size_t i = 0; i < sizeof(idx) / sizeof(idx[0]); i++) {
+        r = redisCommand(rc, idx[i]);
+        assert_true(r->type == REDIS_REPLY_STRING || (r->type == REDIS_REPLY_INTEGER && r->integer));
+        freeReplyObject(r);
+    }
+    /* another brand's or customer's request with that id is refused */
+    expect_word(create_as("other", "c1", "1"), "conflict");
+    expect_word(create_as("acme", "c2", "1"), "conflict");
 }
 
 static void test_claim_eligibility(void **state)
