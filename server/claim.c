@@ -105,10 +105,7 @@ static void claim_won(gx_req *q, redisReply *r)
         s->held++;
     if (!again)
         srv->m.claims[0]++;
-    bool staff = s->who.role == GX_ROLE_STAFF;
-    gx_redis_cmd(srv->redis, NULL, NULL, "ZREM gx:{b:%s}:%s %s", gx_reply_str(r, 2),
-                 staff ? "esc" : "q", q->task);
-    if (!staff)
+    if (s->who.role != GX_ROLE_STAFF)
         gx_wave_forget(srv, q->task, gx_reply_str(r, 2), atoi(gx_reply_str(r, 8)),
                        gx_reply_str(r, 3), gx_reply_str(r, 4));
     assigned_reply(q, r);

@@ -1,5 +1,6 @@
 -- The one place a task gets an owner: succeeds only if the claimer is eligible and the task
 -- is claimable and unowned, so exactly one claim ever wins, whichever node sent it.
+-- Everything a claim changes happens here, so a lost reply leaves nothing half done.
 -- KEYS: task hash, chat stream, the claimer's task set, the expiry index. ARGV: user, name,
 -- role, ",brands,", ",languages,", ",skills,", tier, now ms, status update payload,
 -- withdrawal payload, task id.
@@ -54,6 +55,8 @@ redis.call('HSET', KEYS[1], 'status', newstatus, 'assignee', ARGV[1], 'assignee_
     'assignee_role', role, 'assigned_at', ARGV[8], role, ARGV[1])
 redis.call('SADD', KEYS[3], ARGV[11])
 redis.call('ZREM', KEYS[4], ARGV[11])
+-- the brand's queue is named by the task, read above (one primary: docs/scaling.md)
+redis.call('ZREM', 'gx:{b:' .. brand .. '}:' .. (role == 'staff' and 'esc' or 'q'), ARGV[11])
 redis.call('PUBLISH', 'gx:ev:offer', ARGV[10])
 redis.call('PUBLISH', 'gx:ev:task', ARGV[9])
 return reply('ok', newstatus)

@@ -1,7 +1,9 @@
-/* POST /api/v1/tasks with an Idempotency-Key: a retry gets the task the first request made,
- * never a second one, including when the first request's reply was lost after Redis ran it
- * after Redis ran it (a proxy holds the script's reply back past --redis-timeout). The
- * creation is one script, so no retry finds a task half made. */
+/* Lost replies: Redis ran a write, its answer never reached gigcxd (a proxy holds it back
+ * past --redis-timeout), the user heard 503 or unavailable and tries again.
+ * - POST /api/v1/tasks with an Idempotency-Key: the retry gets the task the first request
+ *   made, never a second one; without a lost reply, the same.
+ * - task.claim: the winner's retry is answered as won (task.assigned), not conflict.
+ * Creation and claim are one script each, so no retry finds one half done. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -118,12 +120,55 @@ static void test_lost_reply_is_not_a_second_task(void **state)
     assert_int_equal(tasks_of("idem4"), 1);
 }
 
+static void test_lost_claim_reply_is_won_on_retry(void **state)
+{
+    (void)state;
+    gxt_expert(&env, "lc1", "acme", 2);
+    char *tok = gxt_token(&env, "lc1", "expert", NULL);
+    gxt_conn *e = gxt_login(&env, 0, tok, NULL, NULL);
+    gxt_send(e, "{s:s, s:s}", "type", "presence.set", "status", "available");
+    json_decref(gxt_must(e, "presence", 3000));
+    json_t *t;
+    assert_int_equal(post(env.api_key, "idem5", NULL, &t), 201);
+    const char *task = gxt_str(t, "task");
+    json_decref(gxt_must(e, "offer", 3000));
+    gxt_lag_delay_after(lag, task, 1500); /* the claim script names the task */
+    gxt_send(e, "{s:s, s:s, s:s}", "type", "task.claim", "task", task, "ref", "c1");
+    assert_string_equal(gxt_error_code(e, 3000), "unavailable");
+    char cmd[128];
+    snprintf(cmd, sizeof(cmd), "HGET gx:{t:%s}:task assignee", task);
+    char *who = gxt_redis(&env, cmd);
+    assert_non_null(strstr(who ? who : "", "lc1")); /* won in Redis all the same */
+    free(who);
+    gxt_lag_delay(lag, 0);
+    for (int i = 0; i < 100 && gxt_http(&env, 0, "GET", "/readyz", NULL, NULL, NULL, NULL) != 200;
+         i++)
+        usleep(50000);
+    gxt_send(e, "{s:s, s:s, s:s}", "type", "task.claim", "task", task, "ref", "c2");
+    json_t *a = gxt_must(e, "task.assigned", 3000);
+    assert_string_equal(gxt_str(a, "task"), task);
+    json_decref(a);
+    /* the claim's every write is there: the claimer's tasks, out of the queue and expiry */
+    snprintf(cmd, sizeof(cmd), "SISMEMBER gx:u:lc1:tasks %s", task);
+    char *r = gxt_redis(&env, cmd);
+    assert_string_equal(r ? r : "", ":1\r\n");
+    free(r);
+    snprintf(cmd, sizeof(cmd), "ZSCORE gx:{b:acme}:q %s", task);
+    r = gxt_redis(&env, cmd);
+    assert_string_equal(r ? r : "", "$-1\r\n");
+    free(r);
+    json_decref(t);
+    free(tok);
+    gxt_close(e);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_retry_gets_the_same_task),
         cmocka_unit_test(test_bad_keys_are_refused),
         cmocka_unit_test(test_lost_reply_is_not_a_second_task),
+        cmocka_unit_test(test_lost_claim_reply_is_won_on_retry),
     };
     gxt_prepare = through_proxy;
     int rc = cmocka_run_group_tests(tests, setup, teardown);

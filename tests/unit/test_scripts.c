@@ -186,6 +186,8 @@ static void test_claim_wins_once(void **state)
     create_task(1);
     redisReply *z = redisCommand(rc, "ZADD gx:expiry 5 T1");
     freeReplyObject(z);
+    z = redisCommand(rc, "ZADD " TQ " 5 T1");
+    freeReplyObject(z);
     expect_word(claim("e1", "expert", ",acme,", ",en,", ",billing,", "1"), "ok");
     expect_word(claim("e2", "expert", ",acme,", ",en,", ",billing,", "1"), "conflict");
     /* the winner's own claim again (its answer was lost to a failover): won, not conflict */
@@ -199,6 +201,9 @@ static void test_claim_wins_once(void **state)
     assert_int_equal(r->integer, 1);
     freeReplyObject(r);
     r = redisCommand(rc, "ZSCORE gx:expiry T1");
+    assert_int_equal(r->type, REDIS_REPLY_NIL);
+    freeReplyObject(r);
+    r = redisCommand(rc, "ZSCORE " TQ " T1"); /* out of the brand's queue, in the script */
     assert_int_equal(r->type, REDIS_REPLY_NIL);
     freeReplyObject(r);
     expect_word(run(GX_SCRIPT_CLAIM, 4, "gx:{t:nope}:task", "gx:{t:nope}:chat", "gx:u:e1:tasks",
