@@ -139,6 +139,8 @@ static const gx_opt opts[] = {
     {"--dev", "GIGCX_DEV", NULL, "off", "throwaway keys, a demo brand, experts and tokens", T_BOOL,
      F(dev), 0, 0},
     {"--help", NULL, NULL, NULL, "this text", T_BOOL, F(help), 0, 0},
+    {"--version", NULL, NULL, NULL, "the version and commit of this build", T_BOOL, F(version), 0,
+     0},
 };
 
 #define NOPTS (sizeof(opts) / sizeof(opts[0]))

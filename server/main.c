@@ -14,6 +14,7 @@
 #include <string.h>
 #include <libwebsockets.h>
 #include "gigcx/coalesce.h"
+#include "gigcx/build_info.h"
 #include "gigcx/config.h"
 #include "gigcx/dev.h"
 #include "gigcx/due.h"
@@ -480,8 +481,11 @@ int main(int argc, char **argv, char **envp)
         gx_config_free(&cfg);
         return 2;
     }
-    if (cfg.help) {
-        gx_config_usage(stdout, argv[0]);
+    if (cfg.help || cfg.version) {
+        if (cfg.help)
+            gx_config_usage(stdout, argv[0]);
+        else
+            printf("gigcxd %s (%s)\n", GX_BUILD_VERSION, GX_BUILD_COMMIT);
         gx_config_free(&cfg);
         return 0;
     }

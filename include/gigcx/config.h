@@ -51,6 +51,7 @@ typedef struct {
     bool dev;                   /* --dev: throwaway keys, demo brand and experts */
     bool plain_send;            /* --plain-send: no io_uring batching of socket writes */
     bool help;                  /* --help was given */
+    bool version;               /* --version was given */
 } gx_config;
 
 /* Fills cfg from defaults, then the --config file (named by the flag or GIGCX_CONFIG),

@@ -92,11 +92,15 @@ if [ -z "$conf" ] || [ ! -f "$root$conf" ]; then fail "the unit's --config '$con
 envfile=$(sed -n 's/^EnvironmentFile=-\{0,1\}//p' "$unit")
 [ -f "$root$envfile" ] || fail "the unit's EnvironmentFile $envfile is not in the package"
 
+# The packaged gigcxd says which version it is, the project's.
+"$root/usr/bin/gigcxd" --version | grep -Eq "^gigcxd $(dpkg-deb -f "$deb" Version) \(" ||
+  fail "gigcxd --version does not say the package's version"
+
 # The shipped example parses, and names every key gigcxd has (commented or not).
 "$root/usr/bin/gigcxd" --config "$root$conf" --help >"$dir/help" 2>"$dir/conf.log" ||
   fail "gigcxd refuses the shipped $conf"
 while read -r key; do
-  [ "$key" = help ] || [ "$key" = config ] || grep -Eq "^#? ?$key *=" "$root$conf" ||
+  [ "$key" = help ] || [ "$key" = version ] || [ "$key" = config ] || grep -Eq "^#? ?$key *=" "$root$conf" ||
     fail "the shipped $conf does not mention '$key' (deploy/gigcxd.conf)"
 done < <(awk '$1 ~ /^--/ {print substr($1, 3)}' "$dir/help")
 
