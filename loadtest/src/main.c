@@ -202,14 +202,16 @@ static int setup_brand(gxlt_run *run)
     snprintf(run->prefix, sizeof(run->prefix), "%.32s-%.8s", run->sc.brand,
              rnd); /* ids stay <= 64 */
     snprintf(path, sizeof(path), "/api/v1/brands/%s?rotate=1", run->prefix);
-    char body[256], waves[96] = "";
+    char body[384], waves[96] = "", hook[96] = "";
     if (run->sc.wave_size >= 0)
         snprintf(waves, sizeof(waves), ",\"waves\":{\"size\":%d,\"interval_s\":%d}",
                  run->sc.wave_size, run->sc.wave_interval_s);
+    if (run->sc.webhook_url[0]) /* webhook cost (docs/scaling.md); p_url kept quotes out */
+        snprintf(hook, sizeof(hook), ",\"webhook_url\":\"%s\"", run->sc.webhook_url);
     snprintf(body, sizeof(body),
              "{\"name\":\"Load test\",\"pay\":{\"amount\":4.5,\"currency\":\"EUR\"},"
-             "\"widget_origins\":[],\"queue_timeout_s\":3600%s}",
-             waves);
+             "\"widget_origins\":[],\"queue_timeout_s\":3600%s%s}",
+             waves, hook);
     int st = gxlt_rest_call(run->rest[0], "PUT", path, run->admin_key, body, &out);
     json_t *j = st / 100 == 2 ? json_loads(out, 0, NULL) : NULL;
     const char *key = json_string_value(json_object_get(j, "api_key"));

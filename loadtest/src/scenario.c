@@ -52,6 +52,16 @@ static int p_str(gxlt_scenario *s, size_t off, json_t *v, char *err, size_t errl
     return 0;
 }
 
+/* a URL that goes into the brand's JSON as it is */
+static int p_url(gxlt_scenario *s, size_t off, json_t *v, char *err, size_t errlen)
+{
+    const char *str = json_string_value(v);
+    if (!str || (strncmp(str, "http://", 7) != 0 && strncmp(str, "https://", 8) != 0) ||
+        strpbrk(str, "\"\\"))
+        return -2;
+    return p_str(s, off, v, err, errlen);
+}
+
 static int p_range(gxlt_scenario *s, size_t off, json_t *v, char *err, size_t errlen)
 {
     (void)err, (void)errlen;
@@ -205,6 +215,7 @@ static const struct {
 } fields[] = {
     F(name, p_str, "a string of 1..63 chars"),
     F(brand, p_str, "a brand id of 1..63 chars"),
+    F(webhook_url, p_url, "an http(s) URL of 1..63 chars without quotes or backslashes"),
     F(duration_s, p_num, "seconds >= 0"),
     F(drain_s, p_num, "seconds >= 0"),
     F(experts, p_int, "an integer >= 0"),

@@ -35,6 +35,8 @@ typedef struct {
 typedef struct {
     char name[64];
     char brand[64];
+    /* the brand's webhook_url, empty for none (to measure the webhook outbox in Redis) */
+    char webhook_url[64];
     double duration_s;   /* the measured phase */
     double drain_s;      /* after it: no new tasks, let the rest finish */
     int experts;         /* expert sockets */

@@ -101,6 +101,11 @@ static void test_overrides(void **state)
     assert_true(s.claim_think.lo == 1 && s.claim_think.hi == 2);
     assert_int_equal(gxlt_scenario_set(&s, "brand", "peak", err, sizeof(err)), 0);
     assert_string_equal(s.brand, "peak");
+    assert_int_equal(
+        gxlt_scenario_set(&s, "webhook-url", "http://127.0.0.1:8532/h", err, sizeof(err)), 0);
+    assert_string_equal(s.webhook_url, "http://127.0.0.1:8532/h");
+    assert_int_equal(gxlt_scenario_set(&s, "webhook-url", "http://a\"b", err, sizeof(err)), -1);
+    assert_int_equal(gxlt_scenario_set(&s, "webhook-url", "ftp://a", err, sizeof(err)), -1);
     assert_int_equal(gxlt_scenario_set(&s, "nonsense", "1", err, sizeof(err)), 1);
     assert_int_equal(gxlt_scenario_set(&s, "capacity", "0", err, sizeof(err)), -1);
     assert_non_null(strstr(err, "'capacity'"));
