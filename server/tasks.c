@@ -322,6 +322,8 @@ static void after_transition(gx_server *srv, const char *task, const char *actio
     } else if (strcmp(status, "escalated") == 0) { /* out of the experts' queue */
         gx_wave_forget(srv, task, brand, atoi(gx_reply_str(r, 10)), gx_reply_str(r, 8),
                        gx_reply_str(r, 9));
+        /* one that timed out in the queue leaves it (an expert's escalation already had) */
+        gx_redis_cmd(rd, NULL, NULL, "ZREM gx:{b:%s}:q %s", brand, task);
         gx_redis_cmd(rd, NULL, NULL, "ZADD gx:{b:%s}:esc %.0f %s", brand, score, task);
         gx_offer_publish(srv, task);
     } else {

@@ -498,6 +498,16 @@ static void test_queue_timeout_expires_or_escalates(void **state)
     json_t *o = gxt_must(staff, "offer", 3000); /* the brand's staff are offered it */
     assert_string_equal(gxt_str(o, "task"), gxt_str(t2, "task"));
     json_decref(o);
+    /* out of the experts' queue, into the escalations' */
+    char cmd[160];
+    snprintf(cmd, sizeof(cmd), "ZSCORE gx:{b:escal}:q %s", gxt_str(t2, "task"));
+    char *r = gxt_redis(&env, cmd);
+    assert_string_equal(r ? r : "", "$-1\r\n");
+    free(r);
+    snprintf(cmd, sizeof(cmd), "ZSCORE gx:{b:escal}:esc %s", gxt_str(t2, "task"));
+    r = gxt_redis(&env, cmd);
+    assert_true(r && r[0] == '$' && r[1] != '-');
+    free(r);
     json_t *got;
     char path[128];
     snprintf(path, sizeof(path), "/api/v1/brands/escal");
