@@ -111,9 +111,9 @@ static void claim_won(gx_req *q, redisReply *r)
     assigned_reply(q, r);
     if (!again)
         gx_webhook_emit(srv, gx_reply_str(r, 2), "task.assigned", q->task,
-                    json_pack("{s:s, s:{s:s, s:s, s:s}}", "status", gx_reply_str(r, 1), "assignee",
-                              "id", s->who.sub, "name", s->who.name, "role",
-                              gx_role_name(s->who.role)));
+                        json_pack("{s:s, s:{s:s, s:s, s:s}}", "status", gx_reply_str(r, 1),
+                                  "assignee", "id", s->who.sub, "name", s->who.name, "role",
+                                  gx_role_name(s->who.role)));
 }
 
 static void claim_lost(gx_req *q, int rc)

@@ -34,8 +34,7 @@ static const gx_opt opts[] = {
      "redis://[user:pass@]host:port[/db], unix:///path, or "
      "sentinel://[user:pass@]host:port,host:port/master[/db]; absent = start a private "
      "redis-server",
-     T_REDIS,
-     F(redis_url), 0, 0},
+     T_REDIS, F(redis_url), 0, 0},
     {"--data", "GIGCX_DATA", "DIR", "./gigcx-data", "data directory of the embedded Redis", T_STR,
      F(data_dir), 0, 0},
     {"--static", "GIGCX_STATIC", "DIR", "static", "browser clients to serve", T_STR, F(static_dir),

@@ -43,9 +43,9 @@ static void copy_idem(struct lws *wsi, gx_http_req *r)
     int len = lws_hdr_custom_length(wsi, name, (int)sizeof(name) - 1);
     if (len < 0)
         return;
-    r->idem_bad = len < 1 || len >= (int)sizeof(r->idem) ||
-                  lws_hdr_custom_copy(wsi, r->idem, (int)sizeof(r->idem), name,
-                                      (int)sizeof(name) - 1) != len;
+    r->idem_bad =
+        len < 1 || len >= (int)sizeof(r->idem) ||
+        lws_hdr_custom_copy(wsi, r->idem, (int)sizeof(r->idem), name, (int)sizeof(name) - 1) != len;
     for (int i = 0; !r->idem_bad && i < len; i++)
         r->idem_bad = r->idem[i] < 0x21 || r->idem[i] > 0x7e;
     if (r->idem_bad)

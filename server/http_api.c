@@ -612,8 +612,8 @@ static void post_token(gx_http_req *r)
 
 /* ---- brand: tasks ---- */
 
-static void on_task_made(int rc, const char *task, const char *msg_id, int position,
-                         bool replayed, void *priv)
+static void on_task_made(int rc, const char *task, const char *msg_id, int position, bool replayed,
+                         void *priv)
 {
     gx_http_req *r = priv;
     (void)msg_id;
@@ -630,8 +630,8 @@ static void on_task_made(int rc, const char *task, const char *msg_id, int posit
     char *tok =
         mint(r->srv, json_string_value(json_object_get(cust, "id")), GX_ROLE_CUSTOMER, r->brand,
              json_string_value(json_object_get(cust, "name")), GX_TOKEN_TTL_DEFAULT, &exp);
-    json_t *out = json_pack("{s:s, s:s, s:i, s:s?}", "task", task, "status", "queued",
-                            "position", position, "customer_token", tok);
+    json_t *out = json_pack("{s:s, s:s, s:i, s:s?}", "task", task, "status", "queued", "position",
+                            position, "customer_token", tok);
     if (replayed) /* the task an earlier request with this Idempotency-Key made */
         json_object_set_new(out, "replayed", json_true());
     gx_http_reply_json(r, 201, out);

@@ -235,8 +235,7 @@ static void redis_figures(gx_text *t, const gx_redis_counters *rc)
     counter(t, "gigcx_redis_primary_moves_total", "Times the sentinels named another primary.",
             rc->primary_moves);
     counter(t, "gigcx_redis_failover_holds_total",
-            "Failovers begun during which writes were held until the switch.",
-            rc->failover_holds);
+            "Failovers begun during which writes were held until the switch.", rc->failover_holds);
 }
 
 char *gx_metrics_render(const gx_metrics *m, const gx_redis_counters *rc, const char *extra)

@@ -25,7 +25,7 @@ typedef struct {
     bool up;
     bool was_up; /* ever: until then, the first refusals are a server still starting */
     bool is_sub;
-    bool asking; /* waits for the sentinels to name the primary before it connects */
+    bool asking;          /* waits for the sentinels to name the primary before it connects */
     struct gx_redis *bus; /* borrowed */
 } gx_conn;
 
@@ -37,11 +37,11 @@ struct gx_redis {
     char *pass;      /* owned password, or NULL: no AUTH */
     int db;          /* SELECTed on the command connection */
     int port;
-    gx_sentinel *sentinel; /* owned when the url is sentinel://: it names host and port */
-    char *sentinels;       /* owned: "h:p,h:p" of sentinel://, until the bus starts */
-    char *master;          /* owned: the monitored name of sentinel:// */
-    bool hold;             /* a failover started: no connection until the switch */
-    uv_timer_t hold_timer; /* gives up holding if the switch never comes */
+    gx_sentinel *sentinel;       /* owned when the url is sentinel://: it names host and port */
+    char *sentinels;             /* owned: "h:p,h:p" of sentinel://, until the bus starts */
+    char *master;                /* owned: the monitored name of sentinel:// */
+    bool hold;                   /* a failover started: no connection until the switch */
+    uv_timer_t hold_timer;       /* gives up holding if the switch never comes */
     const char *const *channels; /* borrowed */
     gx_redis_hooks hooks;
     gx_conn cmd, sub;
@@ -55,7 +55,7 @@ struct gx_redis {
     size_t fmt_cap;
     struct gx_call *oldest, *newest; /* commands in flight, for the time-out */
     uv_timer_t watchdog;
-    uint64_t timeout_ns; /* 0: none */
+    uint64_t timeout_ns;        /* 0: none */
     int wait_ms, wait_replicas; /* durable calls WAIT for replicas; wait_ms 0: they do not */
     struct gx_call *waiting;    /* durable replies in, for the next WAIT (newest first) */
     bool wait_out;              /* a WAIT is in flight */
@@ -69,11 +69,11 @@ typedef struct gx_call {
     gx_redis_cb cb;
     void *priv;
     uint64_t t0;
-    int script;  /* -1 when not a script */
-    char *cmd;   /* owned, scripts only: EVALSHA sha nkeys args... in RESP */
-    size_t len;  /* of cmd */
-    size_t head; /* end of cmd's "*N\r\n" */
-    size_t tail; /* where nkeys begins, after the sha */
+    int script;         /* -1 when not a script */
+    char *cmd;          /* owned, scripts only: EVALSHA sha nkeys args... in RESP */
+    size_t len;         /* of cmd */
+    size_t head;        /* end of cmd's "*N\r\n" */
+    size_t tail;        /* where nkeys begins, after the sha */
     bool durable;       /* its reply waits for the replicas (gx_redis_script_durable) */
     redisReply *kept;   /* owned: that reply, copied, until the WAIT answers */
     struct gx_call *wq; /* next in the batch of one WAIT */
@@ -553,9 +553,8 @@ gx_redis *gx_redis_new(uv_loop_t *loop, const char *url, const char *const *chan
     if (!r)
         return NULL;
     if (parse_url(r, url) ||
-        (r->sentinels &&
-         !(r->sentinel =
-               gx_sentinel_new(loop, r->sentinels, r->master, on_primary, on_failover, r)))) {
+        (r->sentinels && !(r->sentinel = gx_sentinel_new(loop, r->sentinels, r->master, on_primary,
+                                                         on_failover, r)))) {
         free_fields(r);
         free(r);
         return NULL;
@@ -839,8 +838,7 @@ int gx_redis_argv(gx_redis *r, gx_redis_cb cb, void *priv, int argc, const char 
     return rc;
 }
 
-static int vcmd(gx_redis *r, bool durable, gx_redis_cb cb, void *priv, const char *fmt,
-                va_list ap)
+static int vcmd(gx_redis *r, bool durable, gx_redis_cb cb, void *priv, const char *fmt, va_list ap)
 {
     if (!r->cmd.ac || !r->cmd.up)
         return GX_EUNAVAIL;

@@ -198,8 +198,7 @@ static void link_start(gx_slink *l)
         redisAsyncCommand(l->ac, on_sub, NULL, "SUBSCRIBE +switch-master +try-failover");
         redisAsyncCommand(l->ac, on_psub, NULL, "PSUBSCRIBE -failover-abort-*");
     } else
-        redisAsyncCommand(l->ac, on_answer, NULL, "SENTINEL get-master-addr-by-name %s",
-                          s->master);
+        redisAsyncCommand(l->ac, on_answer, NULL, "SENTINEL get-master-addr-by-name %s", s->master);
     uv_timer_start(&l->timer, on_silent, GX_SENTINEL_SILENT_MS, 0);
 }
 
@@ -270,11 +269,8 @@ gx_sentinel *gx_sentinel_new(uv_loop_t *loop, const char *list, const char *mast
     gx_sentinel *s = calloc(1, sizeof(*s));
     if (!s)
         return NULL;
-    *s = (gx_sentinel){.loop = loop,
-                       .cb = cb,
-                       .on_failover = on_failover,
-                       .priv = priv,
-                       .master = strdup(master)};
+    *s = (gx_sentinel){
+        .loop = loop, .cb = cb, .on_failover = on_failover, .priv = priv, .master = strdup(master)};
     if (!s->master || !master[0] || parse_list(s, list)) {
         for (int i = 0; i <= s->n && i < GX_SENTINEL_MAX; i++)
             free(s->host[i]);

@@ -108,14 +108,29 @@ static void create_run(gx_create *c, const char *timeout)
     snprintf(queue, sizeof(queue), "gx:{b:%s}:q", c->brand);
     snprintf(mine, sizeof(mine), "gx:u:%s:tasks", c->customer_uid);
     snprintf(all, sizeof(all), "gx:{b:%s}:all", c->brand);
-    const char *argv[] = {key,         chat,        cids,
-                          queue,       "gx:expiry", mine,
-                          all,         c->id,       c->brand,
-                          c->topic,    c->language, c->prio,
-                          c->customer, c->customer_name, c->text,
-                          c->tier,     timeout,     c->pay,
-                          c->meta ? c->meta : "{}", c->preview, c->wave_k,
-                          c->wave_t,   c->escalate_on_timeout ? "escalate" : ""};
+    const char *argv[] = {key,
+                          chat,
+                          cids,
+                          queue,
+                          "gx:expiry",
+                          mine,
+                          all,
+                          c->id,
+                          c->brand,
+                          c->topic,
+                          c->language,
+                          c->prio,
+                          c->customer,
+                          c->customer_name,
+                          c->text,
+                          c->tier,
+                          timeout,
+                          c->pay,
+                          c->meta ? c->meta : "{}",
+                          c->preview,
+                          c->wave_k,
+                          c->wave_t,
+                          c->escalate_on_timeout ? "escalate" : ""};
     int rc = gx_redis_script_durable(c->srv->redis, GX_SCRIPT_TASK_CREATE, on_created, c, 7, 23,
                                      argv, NULL);
     if (rc)

@@ -21,32 +21,32 @@ typedef struct {
     char *tls_cert;        /* owned; NULL = plain */
     char *tls_key;         /* owned */
     char *node_id;         /* owned; default "<hostname>-<pid>" filled by gx_config_finish */
-    char *redis_server;  /* owned; redis-server binary for embedded mode, default "redis-server" */
-    char *trusted_proxies;    /* owned; --trusted-proxies as given, NULL = none */
-    gx_cidrs trusted;         /* the same, parsed (xff.h) */
-    char *metrics_key;   /* owned; NULL = /metrics is open, else it needs this bearer key */
-    int log_level;       /* 0 error, 1 warn, 2 info, 3 debug; default 2 */
-    int heartbeat_s;     /* ping interval, default 20 */
-    int queue_timeout_s; /* default offer/queue time-out for brands that set none, default 900 */
-    int ws_rate;         /* frames per second per socket (flood control), default 50 */
-    int coalesce_us;     /* --coalesce-us: the loop's wait window under load (coalesce.h) */
-    int send_threads;    /* --send-threads: helpers that share a fan-out's writes (sendq.h) */
-    int max_sockets;     /* the descriptor limit asked for, less a reserve (main.c) */
-    int expert_grace_s;  /* held tasks wait this long for an expert whose socket is gone */
+    char *redis_server; /* owned; redis-server binary for embedded mode, default "redis-server" */
+    char *trusted_proxies; /* owned; --trusted-proxies as given, NULL = none */
+    gx_cidrs trusted;      /* the same, parsed (xff.h) */
+    char *metrics_key;     /* owned; NULL = /metrics is open, else it needs this bearer key */
+    int log_level;         /* 0 error, 1 warn, 2 info, 3 debug; default 2 */
+    int heartbeat_s;       /* ping interval, default 20 */
+    int queue_timeout_s;   /* default offer/queue time-out for brands that set none, default 900 */
+    int ws_rate;           /* frames per second per socket (flood control), default 50 */
+    int coalesce_us;       /* --coalesce-us: the loop's wait window under load (coalesce.h) */
+    int send_threads;      /* --send-threads: helpers that share a fan-out's writes (sendq.h) */
+    int max_sockets;       /* the descriptor limit asked for, less a reserve (main.c) */
+    int expert_grace_s;    /* held tasks wait this long for an expert whose socket is gone */
     int webhook_retry_min_ms; /* first wait before a failed webhook is tried again, default 1000 */
     int webhook_max_age_s;    /* a webhook event is given up this long after it happened */
     int webhook_timeout_s;    /* one webhook POST, connect to status line, default 10 */
     int chat_max_messages;    /* --chat-max-messages: messages one task's chat may hold */
     int customer_open_max;    /* --customer-open-max: open tasks one customer may have */
     int drain_s;              /* --drain-s: the shutdown's drain window */
-    bool max_sockets_given; /* --max-sockets was set (not the default): beyond the limit, refuse */
-    int redis_timeout_ms;   /* --redis-timeout: longest wait for a command's reply, 0 = none */
-    int redis_wait_ms;      /* --redis-wait: acks wait for replicas this long, 0 = off */
+    bool max_sockets_given;  /* --max-sockets was set (not the default): beyond the limit, refuse */
+    int redis_timeout_ms;    /* --redis-timeout: longest wait for a command's reply, 0 = none */
+    int redis_wait_ms;       /* --redis-wait: acks wait for replicas this long, 0 = off */
     int redis_wait_replicas; /* --redis-wait-replicas */
-    int user_rate;          /* --user-rate: frames per second one user, all sockets */
-    int widget_ip_rate;     /* --widget-ip-rate: widget sessions per minute per address */
-    int widget_brand_rate;  /* --widget-brand-rate: widget sessions per minute per brand */
-    int brand_task_rate;    /* --brand-task-rate: tasks per minute per brand (REST) */
+    int user_rate;           /* --user-rate: frames per second one user, all sockets */
+    int widget_ip_rate;      /* --widget-ip-rate: widget sessions per minute per address */
+    int widget_brand_rate;   /* --widget-brand-rate: widget sessions per minute per brand */
+    int brand_task_rate;     /* --brand-task-rate: tasks per minute per brand (REST) */
     bool webhook_allow_private; /* webhooks may reach loopback, link-local, private addresses */
     bool dev;                   /* --dev: throwaway keys, demo brand and experts */
     bool plain_send;            /* --plain-send: no io_uring batching of socket writes */

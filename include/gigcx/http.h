@@ -38,7 +38,7 @@ typedef struct gx_http_req {
     char idem[129]; /* Idempotency-Key, "" when absent */
     bool idem_bad;  /* present but not 1..128 visible ASCII characters */
     bool rotate;    /* ?rotate=1 */
-    char *body;  /* owned */
+    char *body;     /* owned */
     size_t blen, bcap;
     bool too_big;
     bool close_after; /* framing we cannot trust (chunked, bad Content-Length): hang up after */

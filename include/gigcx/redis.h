@@ -49,9 +49,9 @@ typedef enum {
 } gx_script;
 
 /* Starts connecting to url ("redis://host:port", "unix:///path", or
- * "sentinel://host:port,.../master": the primary the sentinels name, followed) and subscribing to the
- * NULL-terminated channel list (borrowed; must outlive the bus). Never fails for an
- * unreachable server (it retries); returns NULL only for a bad url or no memory. */
+ * "sentinel://host:port,.../master": the primary the sentinels name, followed) and subscribing to
+ * the NULL-terminated channel list (borrowed; must outlive the bus). Never fails for an unreachable
+ * server (it retries); returns NULL only for a bad url or no memory. */
 gx_redis *gx_redis_new(uv_loop_t *loop, const char *url, const char *const *channels,
                        const gx_redis_hooks *hooks);
 

@@ -91,7 +91,7 @@ typedef struct gx_server {
     size_t wcap;
     uv_check_t flush_check;     /* writes them after the iteration's I/O callbacks */
     uv_prepare_t flush_prepare; /* and before the loop waits (timers queue frames too) */
-    bool draining; /* SIGTERM'd: unready, closing its sockets over the drain window */
+    bool draining;              /* SIGTERM'd: unready, closing its sockets over the drain window */
     bool stopping;
     int claims_out;             /* claims in Redis: the loop does not pause for them (coalesce.h) */
     struct gx_webhook *webhook; /* owned (webhook.c); NULL when webhooks could not start */

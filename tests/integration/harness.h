@@ -22,8 +22,8 @@ typedef struct {
     int redis_port;
     pid_t node_pid[GXT_NODES_MAX];
     int node_port[GXT_NODES_MAX];
-    char dir[128]; /* logs */
-    char *api_key; /* owned: the api key of brand "acme", which gxt_setup creates */
+    char dir[128];       /* logs */
+    char *api_key;       /* owned: the api key of brand "acme", which gxt_setup creates */
     char redis_url[256]; /* the nodes' --redis, when set (a gxt_prepare hook sets it) */
 } gxt_env;
 

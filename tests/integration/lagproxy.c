@@ -37,7 +37,7 @@ struct gxt_lag {
     const int *upstream;
     int delay_ms;
     pair p[LAG_PAIRS];
-    char **sent; /* every client chunk forwarded, for gxt_lag_seen */
+    char **sent;  /* every client chunk forwarded, for gxt_lag_seen */
     char arm[64]; /* gxt_lag_delay_after: the marker, "" when not armed */
     int arm_ms;
     int nsent, capsent;

@@ -39,10 +39,23 @@ static void start_replica(gxt_env *env, int i)
     snprintf(dir, sizeof(dir), "%s/replica%d", env->dir, i);
     snprintf(name, sizeof(name), "replica%d", i);
     mkdir(dir, 0700);
-    char *argv[] = {"redis-server", "--port",       port,    "--bind",       "127.0.0.1",
-                    "--save",       "",             "--dir", dir,            "--appendonly",
-                    "yes",          "--replicaof",  "127.0.0.1", master,
-                    "--repl-diskless-sync-delay", "0", NULL};
+    char *argv[] = {"redis-server",
+                    "--port",
+                    port,
+                    "--bind",
+                    "127.0.0.1",
+                    "--save",
+                    "",
+                    "--dir",
+                    dir,
+                    "--appendonly",
+                    "yes",
+                    "--replicaof",
+                    "127.0.0.1",
+                    master,
+                    "--repl-diskless-sync-delay",
+                    "0",
+                    NULL};
     replica_pid[i] = gxt_spawn(env, name, argv);
 }
 
@@ -96,7 +109,8 @@ static void prepare(gxt_env *env)
     for (int i = 0; i < SENTINELS; i++)
         start_sentinel(env, i);
     for (int i = 0; i < SENTINELS; i++)
-        if (!wait_reply(sentinel_port[i], "SENTINEL master " MASTER, "num-other-sentinels\r\n$1\r\n2"))
+        if (!wait_reply(sentinel_port[i], "SENTINEL master " MASTER,
+                        "num-other-sentinels\r\n$1\r\n2"))
             fail_msg("sentinel %d does not know the others", i);
     int n = snprintf(env->redis_url, sizeof(env->redis_url), "sentinel://");
     for (int i = 0; i < SENTINELS; i++)
@@ -105,8 +119,8 @@ static void prepare(gxt_env *env)
     snprintf(env->redis_url + n, sizeof(env->redis_url) - (size_t)n, "/" MASTER);
 }
 
-static const char *extra_wait[] = {"--redis-wait", "500", "--ws-rate", "2000", "--user-rate",
-                                   "2000", NULL};
+static const char *extra_wait[] = {"--redis-wait", "500",  "--ws-rate", "2000",
+                                   "--user-rate",  "2000", NULL};
 static const char *extra_nowait[] = {"--ws-rate", "2000", "--user-rate", "2000", NULL};
 static gxt_env env;
 
@@ -152,8 +166,8 @@ typedef struct {
     gxt_conn *c;
     char *token;
     const char *task;
-    int next;                /* messages 0..next-1 were sent at least once */
-    int64_t due;             /* when the next new message goes */
+    int next;    /* messages 0..next-1 were sent at least once */
+    int64_t due; /* when the next new message goes */
     bool acked[MSGS_MAX];
     int64_t sent_at[MSGS_MAX]; /* 0: not in flight */
     int nacked, errors, resends;
@@ -249,9 +263,9 @@ static void pump_until_flowing(gxt_chat *ch, int limit_ms)
 {
     int64_t end = gxt_now_ms() + limit_ms;
     int64_t start = gxt_now_ms();
-    while (gxt_now_ms() < end && !(ch->last_ack > start + 200 && ch->nacked > 0 &&
-                                   gxt_now_ms() - ch->last_ack < 100 &&
-                                   gxt_now_ms() - start > 1500))
+    while (gxt_now_ms() < end &&
+           !(ch->last_ack > start + 200 && ch->nacked > 0 && gxt_now_ms() - ch->last_ack < 100 &&
+             gxt_now_ms() - start > 1500))
         pump_chat(ch, true);
 }
 
