@@ -838,39 +838,24 @@ int gx_redis_argv(gx_redis *r, gx_redis_cb cb, void *priv, int argc, const char 
     return rc;
 }
 
-static int vcmd(gx_redis *r, bool durable, gx_redis_cb cb, void *priv, const char *fmt, va_list ap)
+int gx_redis_cmd(gx_redis *r, gx_redis_cb cb, void *priv, const char *fmt, ...)
 {
     if (!r->cmd.ac || !r->cmd.up)
         return GX_EUNAVAIL;
     gx_call *call = calloc(1, sizeof(*call));
     if (!call)
         return GX_EINTERNAL;
-    *call = (gx_call){
-        .bus = r, .cb = cb, .priv = priv, .t0 = now_ns(), .script = -1, .durable = durable};
-    if (redisvAsyncCommand(r->cmd.ac, on_reply, call, fmt, ap) != REDIS_OK) {
+    *call = (gx_call){.bus = r, .cb = cb, .priv = priv, .t0 = now_ns(), .script = -1};
+    va_list ap;
+    va_start(ap, fmt);
+    int rc = redisvAsyncCommand(r->cmd.ac, on_reply, call, fmt, ap);
+    va_end(ap);
+    if (rc != REDIS_OK) {
         free(call);
         return GX_EUNAVAIL;
     }
     track(r, call);
     return 0;
-}
-
-int gx_redis_cmd(gx_redis *r, gx_redis_cb cb, void *priv, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    int rc = vcmd(r, false, cb, priv, fmt, ap);
-    va_end(ap);
-    return rc;
-}
-
-int gx_redis_cmd_durable(gx_redis *r, gx_redis_cb cb, void *priv, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    int rc = vcmd(r, true, cb, priv, fmt, ap);
-    va_end(ap);
-    return rc;
 }
 
 #define GX_SCRIPT_ARGS_STACK 32 /* more arguments than this are listed on the heap */

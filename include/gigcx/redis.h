@@ -82,9 +82,6 @@ int gx_redis_script(gx_redis *r, gx_script s, gx_redis_cb cb, void *priv, int nk
  * wait, so a failover never loses what was acknowledged. Replies keep their order. */
 int gx_redis_script_durable(gx_redis *r, gx_script s, gx_redis_cb cb, void *priv, int nkeys,
                             int argc, const char **argv, const size_t *lens);
-/* The same for a command: its reply waits until every write sent before it is on the
- * replicas (a barrier behind a script's follow-up writes). */
-int gx_redis_cmd_durable(gx_redis *r, gx_redis_cb cb, void *priv, const char *fmt, ...);
 /* Durable calls wait for replicas (at least 1) for up to ms; ms 0 = they do not wait. */
 void gx_redis_set_wait(gx_redis *r, int replicas, int ms);
 
