@@ -78,7 +78,7 @@ void gx_gather_cmd(gx_gather *g, int argc, const char **argv)
     }
     *s = (gx_slot){g, slot};
     g->pending++;
-    if (gx_redis_argv(g->r->srv->redis, on_slot, s, argc, argv, NULL)) {
+    if (gx_redis_argv(gx_req_srv(g->r)->redis, on_slot, s, argc, argv, NULL)) {
         g->failed = true;
         g->pending--;
         free(s);

@@ -99,7 +99,7 @@ typedef json_t *(*gx_shape)(gx_gather *g, const char *id, json_t *flat);
 
 static json_t *shape_brand(gx_gather *g, const char *id, json_t *flat)
 {
-    return brand_json(g->r->srv, id, flat);
+    return brand_json(gx_req_srv(g->r), id, flat);
 }
 
 static json_t *shape_expert(gx_gather *g, const char *id, json_t *flat)

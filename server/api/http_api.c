@@ -13,7 +13,7 @@
 #include "gigcx/revoke.h"
 #include "gigcx/error.h"
 #include "gigcx/handlers.h"
-#include "gigcx/http.h"
+#include "gigcx/http_api.h"
 #include "gigcx/jwt.h"
 #include "gigcx/request.h"
 #include "gigcx/util.h"
@@ -34,7 +34,7 @@ typedef void (*gx_route_fn)(gx_http_req *r);
 
 bool gx_http_is_admin(const gx_http_req *r)
 {
-    const char *k = r->srv->cfg->admin_key;
+    const char *k = gx_req_srv(r)->cfg->admin_key;
     size_t n = strlen(k);
     return strlen(r->bearer) == n && gx_ct_equal(r->bearer, k, n);
 }
@@ -147,7 +147,7 @@ void gx_http_with_brand(gx_http_req *r, void (*fn)(gx_http_req *r))
     char hash[65];
     gx_sha256_hex(r->bearer, strlen(r->bearer), hash);
     r->next = fn;
-    int rc = gx_redis_cmd(r->srv->redis, on_brand_key, gx_http_ref(r), "GET gx:apikey:%s", hash);
+    int rc = gx_redis_cmd(gx_req_srv(r)->redis, on_brand_key, gx_http_ref(r), "GET gx:apikey:%s", hash);
     if (rc) {
         gx_http_unref(r);
         gx_http_error(r, rc, "storage unavailable");
@@ -159,9 +159,9 @@ void gx_http_with_brand(gx_http_req *r, void (*fn)(gx_http_req *r))
 /* /readyz, and /healthz as it: 503 with the reason while the node should get no work. */
 static void get_readyz(gx_http_req *r)
 {
-    const char *why = gx_health_unready(r->srv);
+    const char *why = gx_health_unready(gx_req_srv(r));
     json_t *o = json_pack("{s:s, s:s, s:b}", "status", why ? "unavailable" : "ok", "node",
-                          r->srv->cfg->node_id, "dev", r->srv->cfg->dev);
+                          gx_req_srv(r)->cfg->node_id, "dev", gx_req_srv(r)->cfg->dev);
     if (why)
         json_object_set_new(o, "reason", json_string(why));
     gx_http_reply_json(r, why ? 503 : 200, o);
@@ -171,14 +171,14 @@ static void get_readyz(gx_http_req *r)
 static void get_livez(gx_http_req *r)
 {
     gx_http_reply_json(r, 200,
-                       json_pack("{s:s, s:s}", "status", "ok", "node", r->srv->cfg->node_id));
+                       json_pack("{s:s, s:s}", "status", "ok", "node", gx_req_srv(r)->cfg->node_id));
 }
 
 static void reply_metrics(gx_http_req *r, const char *extra)
 {
-    gx_redis_counters rc = *gx_redis_counters_get(r->srv->redis);
-    rc.up = gx_redis_up(r->srv->redis);
-    char *text = gx_metrics_render(&r->srv->m, &rc, extra);
+    gx_redis_counters rc = *gx_redis_counters_get(gx_req_srv(r)->redis);
+    rc.up = gx_redis_up(gx_req_srv(r)->redis);
+    char *text = gx_metrics_render(&gx_req_srv(r)->m, &rc, extra);
     if (!text) {
         gx_http_error(r, GX_EINTERNAL, "out of memory");
         return;
@@ -190,7 +190,7 @@ static void reply_metrics(gx_http_req *r, const char *extra)
 /* Open unless --metrics-key is set: the page names every brand. */
 static bool metrics_allowed(const gx_http_req *r)
 {
-    const char *k = r->srv->cfg->metrics_key;
+    const char *k = gx_req_srv(r)->cfg->metrics_key;
     size_t n = k ? strlen(k) : 0;
     return !k || (strlen(r->bearer) == n && gx_ct_equal(r->bearer, k, n));
 }
@@ -201,7 +201,7 @@ static void get_metrics(gx_http_req *r)
         gx_http_error(r, GX_EUNAUTH, "Authorization: Bearer <metrics key> is required");
         return;
     }
-    reply_metrics(r, gx_depth_text(r->srv)); /* never waits on Redis */
+    reply_metrics(r, gx_depth_text(gx_req_srv(r))); /* never waits on Redis */
 }
 
 /* ---- admin: brands ---- */
@@ -355,11 +355,11 @@ static void on_brand_put(redisReply *rep, void *priv)
     if (rotated) { /* the old keys' tokens and widget sessions stop working */
         if (gx_reply_str(rep, 4)[0])
             gx_gather_key(g, "DEL", "gx:widgetkey:%s", gx_reply_str(rep, 4));
-        gx_revoke_brand(r->srv, r->brand, NULL, NULL);
+        gx_revoke_brand(gx_req_srv(r), r->brand, NULL, NULL);
     }
     const char *act = created ? "brand.create" : rotated ? "brand.rotate_keys" : "brand.update";
-    gx_audit(r->srv, r->brand, "admin", act, r->brand, NULL);
-    gx_audit(r->srv, NULL, "admin", act, r->brand, NULL);
+    gx_audit(gx_req_srv(r), r->brand, "admin", act, r->brand, NULL);
+    gx_audit(gx_req_srv(r), NULL, "admin", act, r->brand, NULL);
     json_object_set(out, "name", json_object_get(r->arg, "name"));
     g->ctx = json_pack("{s:i, s:o}", "status", created ? 201 : 200, "out", out);
     gx_gather_finish(g);
@@ -381,7 +381,7 @@ static void put_brand(gx_http_req *r)
         return;
     }
     /* names are checked again where they resolve, at each delivery */
-    if (hook && hook[0] && !r->srv->cfg->webhook_allow_private && gx_host_private(hook_url.host)) {
+    if (hook && hook[0] && !gx_req_srv(r)->cfg->webhook_allow_private && gx_host_private(hook_url.host)) {
         gx_http_error(r, GX_EBADREQ,
                       "'webhook_url' may not point at a loopback, link-local or private address");
         return;
@@ -419,7 +419,7 @@ static void put_brand(gx_http_req *r)
                           now,
                           cf ? cf : "{}",
                           secret};
-    int rc = gx_redis_script(r->srv->redis, GX_SCRIPT_BRAND_PUT, on_brand_put, gx_http_ref(r), 1,
+    int rc = gx_redis_script(gx_req_srv(r)->redis, GX_SCRIPT_BRAND_PUT, on_brand_put, gx_http_ref(r), 1,
                              11, argv, NULL);
     free(pay);
     free(orig);
@@ -457,7 +457,7 @@ static void on_expert_step(redisReply *rep, void *priv)
     } else {
         json_t *out = json_deep_copy(r->arg);
         json_object_set_new(out, "id", json_string(r->id));
-        gx_audit(r->srv, NULL, "admin", p->existed ? "expert.update" : "expert.create", r->id,
+        gx_audit(gx_req_srv(r), NULL, "admin", p->existed ? "expert.update" : "expert.create", r->id,
                  NULL);
         gx_http_reply_json(r, p->existed ? 200 : 201, out);
     }
@@ -489,7 +489,7 @@ static void put_expert(gx_http_req *r)
     snprintf(key, sizeof(key), "gx:expert:%s", r->id);
     snprintf(t, sizeof(t), "%ld", tier);
     snprintf(c, sizeof(c), "%ld", cap);
-    gx_redis *rd = r->srv->redis;
+    gx_redis *rd = gx_req_srv(r)->redis;
     const char *ex[] = {"EXISTS", key};
     const char *hs[] = {"HSET", key,    "name", name,     "skills", sk,         "languages",
                         la,     "tier", t,      "brands", br,       "capacity", c};
@@ -544,7 +544,7 @@ static void sign_reply(gx_http_req *r, const char *sub, gx_role role, const char
                        const char *name, long ttl)
 {
     int64_t exp;
-    char *tok = mint(r->srv, sub, role, brand, name, ttl, &exp);
+    char *tok = mint(gx_req_srv(r), sub, role, brand, name, ttl, &exp);
     if (!tok) {
         gx_http_error(r, GX_EINTERNAL, "could not sign the token");
         return;
@@ -588,7 +588,7 @@ static void issue_token(gx_http_req *r, bool admin)
         return;
     if (!admin && role == GX_ROLE_STAFF) { /* not for an expert's id: see on_staff_id */
         gx_strlcpy(r->id, sub, sizeof(r->id));
-        if (gx_redis_cmd(r->srv->redis, on_staff_id, gx_http_ref(r), "EXISTS gx:expert:%s", sub)) {
+        if (gx_redis_cmd(gx_req_srv(r)->redis, on_staff_id, gx_http_ref(r), "EXISTS gx:expert:%s", sub)) {
             gx_http_unref(r);
             gx_http_error(r, GX_EUNAVAIL, "storage unavailable");
         }
@@ -628,7 +628,7 @@ static void on_task_made(int rc, const char *task, const char *msg_id, int posit
     json_t *cust = json_object_get(r->arg, "customer");
     int64_t exp;
     char *tok =
-        mint(r->srv, json_string_value(json_object_get(cust, "id")), GX_ROLE_CUSTOMER, r->brand,
+        mint(gx_req_srv(r), json_string_value(json_object_get(cust, "id")), GX_ROLE_CUSTOMER, r->brand,
              json_string_value(json_object_get(cust, "name")), GX_TOKEN_TTL_DEFAULT, &exp);
     json_t *out = json_pack("{s:s, s:s, s:i, s:s?}", "task", task, "status", "queued", "position",
                             position, "customer_token", tok);
@@ -685,7 +685,7 @@ static void create_task(gx_http_req *r)
                        .priority = (int)prio,
                        .meta = meta,
                        .idem_key = r->idem[0] ? r->idem : NULL};
-    int rc = gx_task_create(r->srv, &sp, on_task_made, gx_http_ref(r));
+    int rc = gx_task_create(gx_req_srv(r), &sp, on_task_made, gx_http_ref(r));
     if (rc) {
         gx_http_unref(r);
         gx_http_error(r, rc, "could not create the task");
@@ -709,7 +709,7 @@ static void post_task(gx_http_req *r)
     snprintf(name, sizeof(name), "bt:%s", r->brand);
     if (r->as_admin)
         create_task(r); /* which refuses it: a task belongs to a brand's key */
-    else if (gx_budget_take(r->srv, name, r->srv->cfg->brand_task_rate, 60, after_task_budget,
+    else if (gx_budget_take(gx_req_srv(r)->redis, name, gx_req_srv(r)->cfg->brand_task_rate, 60, after_task_budget,
                             gx_http_ref(r)))
         gx_http_unref(r);
 }
@@ -772,7 +772,7 @@ static void on_task_get(redisReply *rep, void *priv)
 static void get_task(gx_http_req *r)
 {
     int rc =
-        gx_redis_cmd(r->srv->redis, on_task_get, gx_http_ref(r), "HGETALL gx:{t:%s}:task", r->id);
+        gx_redis_cmd(gx_req_srv(r)->redis, on_task_get, gx_http_ref(r), "HGETALL gx:{t:%s}:task", r->id);
     if (rc) {
         gx_http_unref(r);
         gx_http_error(r, rc, "storage unavailable");
@@ -827,7 +827,7 @@ static void get_transcript(gx_http_req *r)
     }
     json_decref(r->arg);
     r->arg = json_pack("{s:I}", "limit", (json_int_t)limit);
-    gx_redis *rd = r->srv->redis;
+    gx_redis *rd = gx_req_srv(r)->redis;
     int rc =
         gx_redis_cmd(rd, on_transcript_owner, gx_http_ref(r), "HGET gx:{t:%s}:task brand", r->id);
     if (rc) {
@@ -864,7 +864,7 @@ static void on_widget_brand(redisReply *rep, void *priv)
         gx_random_id(rnd, 12);
         snprintf(cid, sizeof(cid), "w_%s", rnd);
         int64_t exp;
-        char *tok = mint(r->srv, cid, GX_ROLE_CUSTOMER, r->brand, "", GX_TOKEN_TTL_MAX, &exp);
+        char *tok = mint(gx_req_srv(r), cid, GX_ROLE_CUSTOMER, r->brand, "", GX_TOKEN_TTL_MAX, &exp);
         snprintf(r->allow_origin, sizeof(r->allow_origin), "%s", r->origin);
         gx_http_reply_json(r, 201,
                            json_pack("{s:s?, s:{s:s, s:s}, s:s, s:I}", "token", tok, "customer",
@@ -880,7 +880,7 @@ static void after_brand_budget(bool ok, void *priv)
     gx_http_req *r = priv;
     if (!ok)
         gx_http_error(r, GX_ERATE, "this brand's widget sessions are over budget; try later");
-    else if (gx_redis_cmd(r->srv->redis, on_widget_brand, gx_http_ref(r),
+    else if (gx_redis_cmd(gx_req_srv(r)->redis, on_widget_brand, gx_http_ref(r),
                           "HMGET gx:brand:%s widget_origins", r->brand)) {
         gx_http_unref(r);
         gx_http_error(r, GX_EUNAVAIL, "storage unavailable");
@@ -899,7 +899,7 @@ static void on_widget_key(redisReply *rep, void *priv)
         snprintf(r->brand, sizeof(r->brand), "%s", rep->str);
         char name[96];
         snprintf(name, sizeof(name), "wb:%s", r->brand);
-        if (gx_budget_take(r->srv, name, r->srv->cfg->widget_brand_rate, 60, after_brand_budget,
+        if (gx_budget_take(gx_req_srv(r)->redis, name, gx_req_srv(r)->cfg->widget_brand_rate, 60, after_brand_budget,
                            gx_http_ref(r)))
             gx_http_unref(r);
     }
@@ -914,7 +914,7 @@ static void after_ip_budget(bool ok, void *priv)
     const char *key = json_string_value(json_object_get(r->arg, "widget_key"));
     if (!ok) {
         gx_http_error(r, GX_ERATE, "too many widget sessions from this address; try later");
-    } else if (gx_redis_cmd(r->srv->redis, on_widget_key, gx_http_ref(r), "GET gx:widgetkey:%s",
+    } else if (gx_redis_cmd(gx_req_srv(r)->redis, on_widget_key, gx_http_ref(r), "GET gx:widgetkey:%s",
                             key)) {
         gx_http_unref(r);
         gx_http_error(r, GX_EUNAVAIL, "storage unavailable");
@@ -935,7 +935,7 @@ static void post_widget_session(gx_http_req *r)
     char ip[64] = "", name[96];
     gx_http_client_ip(r, ip, sizeof(ip));
     snprintf(name, sizeof(name), "wip:%s", ip);
-    if (gx_budget_take(r->srv, name, r->srv->cfg->widget_ip_rate, 60, after_ip_budget,
+    if (gx_budget_take(gx_req_srv(r)->redis, name, gx_req_srv(r)->cfg->widget_ip_rate, 60, after_ip_budget,
                        gx_http_ref(r)))
         gx_http_unref(r);
 }
@@ -957,11 +957,11 @@ static void options_widget_session(gx_http_req *r)
 
 static void get_dev_users(gx_http_req *r)
 {
-    if (!r->srv->cfg->dev || !r->srv->dev_users) {
+    if (!gx_req_srv(r)->cfg->dev || !gx_req_srv(r)->dev_users) {
         gx_http_error(r, GX_ENOTFOUND, "only a --dev server lists demo users");
         return;
     }
-    gx_http_reply_json(r, 200, json_incref(r->srv->dev_users));
+    gx_http_reply_json(r, 200, json_incref(gx_req_srv(r)->dev_users));
 }
 
 /* ---- the API's own description ---- */

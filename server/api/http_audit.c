@@ -5,7 +5,7 @@
 #include <libwebsockets.h>
 #include "gigcx/audit.h"
 #include "gigcx/error.h"
-#include "gigcx/http.h"
+#include "gigcx/http_api.h"
 #include "gigcx/util.h"
 
 #define GX_AUDIT_PAGE 100
@@ -39,7 +39,7 @@ void gx_http_get_audit(gx_http_req *r)
         gx_http_error(r, GX_EBADREQ, "'limit' must be 1 to %d and 'brand' an id", GX_AUDIT_KEEP);
         return;
     }
-    if (gx_redis_cmd(r->srv->redis, on_audit, gx_http_ref(r), "LRANGE gx:audit:%s 0 %ld", list,
+    if (gx_redis_cmd(gx_req_srv(r)->redis, on_audit, gx_http_ref(r), "LRANGE gx:audit:%s 0 %ld", list,
                      n - 1)) {
         gx_http_unref(r);
         gx_http_error(r, GX_EUNAVAIL, "storage unavailable");

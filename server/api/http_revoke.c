@@ -6,7 +6,7 @@
 #include <string.h>
 #include "gigcx/audit.h"
 #include "gigcx/error.h"
-#include "gigcx/http.h"
+#include "gigcx/http_api.h"
 #include "gigcx/jwt.h"
 #include "gigcx/revoke.h"
 #include "gigcx/util.h"
@@ -21,7 +21,7 @@ static void on_revoked(redisReply *rep, void *priv)
         const char *sub = json_string_value(json_object_get(a, "sub"));
         const char *role = json_string_value(json_object_get(a, "role"));
         const char *brand = json_string_value(json_object_get(a, "brand"));
-        gx_audit(r->srv, brand, r->as_admin ? "admin" : "brand", "tokens.revoke", sub, role);
+        gx_audit(gx_req_srv(r), brand, r->as_admin ? "admin" : "brand", "tokens.revoke", sub, role);
         gx_http_reply_json(r, 200,
                            json_pack("{s:s, s:s, s:s?, s:I}", "sub", sub, "role", role, "brand",
                                      brand, "revoked_at", (json_int_t)(gx_now_ms() / 1000)));
@@ -44,7 +44,7 @@ void gx_http_revoke(gx_http_req *r)
         json_object_del(o, "brand");
     char uid[GX_UID_MAX + 1];
     gx_uid_make(uid, role, brand, sub);
-    if (gx_revoke_user(r->srv, uid, false, on_revoked, gx_http_ref(r))) {
+    if (gx_revoke_user(gx_req_srv(r), uid, false, on_revoked, gx_http_ref(r))) {
         gx_http_unref(r);
         gx_http_error(r, GX_EUNAVAIL, "storage unavailable; the tokens were not revoked");
     }
@@ -58,8 +58,8 @@ static void on_expert_deleted(redisReply *rep, void *priv)
     } else if (rep->integer == 0) {
         gx_http_error(r, GX_ENOTFOUND, "no expert '%s'", r->id);
     } else {
-        gx_redis_cmd(r->srv->redis, NULL, NULL, "SREM gx:experts %s", r->id);
-        gx_audit(r->srv, NULL, "admin", "expert.delete", r->id, NULL);
+        gx_redis_cmd(gx_req_srv(r)->redis, NULL, NULL, "SREM gx:experts %s", r->id);
+        gx_audit(gx_req_srv(r), NULL, "admin", "expert.delete", r->id, NULL);
         gx_http_reply_json(r, 200, json_pack("{s:s, s:b}", "id", r->id, "deleted", 1));
     }
     gx_http_unref(r);
@@ -69,8 +69,8 @@ void gx_http_delete_expert(gx_http_req *r)
 {
     /* Revoked first, on the same connection: by the time the profile is gone, every node
      * has been told to close the expert's sessions, and no hello of its tokens passes. */
-    if (gx_revoke_user(r->srv, r->id, true, NULL, NULL) ||
-        gx_redis_cmd(r->srv->redis, on_expert_deleted, gx_http_ref(r), "DEL gx:expert:%s", r->id)) {
+    if (gx_revoke_user(gx_req_srv(r), r->id, true, NULL, NULL) ||
+        gx_redis_cmd(gx_req_srv(r)->redis, on_expert_deleted, gx_http_ref(r), "DEL gx:expert:%s", r->id)) {
         gx_http_unref(r);
         gx_http_error(r, GX_EUNAVAIL, "storage unavailable; the expert was not deleted");
     }

@@ -6,7 +6,7 @@
 #include <string.h>
 #include "gigcx/audit.h"
 #include "gigcx/error.h"
-#include "gigcx/http.h"
+#include "gigcx/http_api.h"
 #include "gigcx/shed.h"
 #include "gigcx/validate.h"
 
@@ -44,7 +44,7 @@ static int wanted(gx_http_req *r, json_t *o)
     else if (count && (!json_is_integer(count) || c < 1 || c > GX_SHED_COUNT_MAX))
         gx_http_error(r, GX_EBADREQ, "'count' must be an integer from 1 to %d", GX_SHED_COUNT_MAX);
     else
-        return share ? gx_shed_count(r->srv, f) : (int)c;
+        return share ? gx_shed_count(gx_req_srv(r), f) : (int)c;
     return -1;
 }
 
@@ -62,11 +62,11 @@ void gx_http_shed(gx_http_req *r)
         gx_http_error(r, GX_EBADREQ, "%s", why);
         return;
     }
-    int open = gx_shed_candidates(r->srv);
-    int rc = gx_shed_start(r->srv, n, (int)over_s * 1000, GX_SHED_LOAD);
+    int open = gx_shed_candidates(gx_req_srv(r));
+    int rc = gx_shed_start(gx_req_srv(r), n, (int)over_s * 1000, GX_SHED_LOAD);
     if (rc == GX_ECONFLICT) {
         gx_http_error(r, rc, "%s",
-                      r->srv->draining || r->srv->stopping
+                      gx_req_srv(r)->draining || gx_req_srv(r)->net.stopping
                           ? "the node is draining"
                           : "a shed is in progress; wait for it to end");
         return;
@@ -77,7 +77,7 @@ void gx_http_shed(gx_http_req *r)
     }
     char detail[80];
     snprintf(detail, sizeof(detail), "%d of %d sockets over %ld s", rc, open, over_s);
-    gx_audit(r->srv, NULL, "admin", "node.shed", r->srv->cfg->node_id, detail);
+    gx_audit(gx_req_srv(r), NULL, "admin", "node.shed", gx_req_srv(r)->cfg->node_id, detail);
     gx_http_reply_json(
         r, 202, json_pack("{s:i, s:i, s:i}", "shedding", rc, "open", open, "over_s", (int)over_s));
 }

@@ -5,7 +5,7 @@
 #include <string.h>
 #include <libwebsockets.h>
 #include "gigcx/error.h"
-#include "gigcx/http.h"
+#include "gigcx/http_api.h"
 #include "gigcx/util.h"
 #include "gigcx/webhook.h"
 
@@ -58,7 +58,7 @@ void gx_webhook_get_deliveries(gx_http_req *r)
         gx_http_error(r, GX_EBADREQ, "'limit' must be 1..%d", GX_HOOK_LOG_MAX);
         return;
     }
-    if (gx_redis_cmd(r->srv->redis, on_log, gx_http_ref(r), "LRANGE " GX_HOOK_LOG "%s 0 %ld",
+    if (gx_redis_cmd(gx_req_srv(r)->redis, on_log, gx_http_ref(r), "LRANGE " GX_HOOK_LOG "%s 0 %ld",
                      r->brand, limit - 1)) {
         gx_http_unref(r);
         gx_http_error(r, GX_EUNAVAIL, "storage unavailable");

@@ -22,16 +22,19 @@
 #include "gigcx/handlers.h"
 #include "gigcx/offer.h"
 #include "gigcx/health.h"
-#include "gigcx/http.h"
+#include "gigcx/http_api.h"
 #include "gigcx/listener.h"
 #include "gigcx/ranking.h"
 #include "gigcx/session.h"
 #include "gigcx/shed.h"
 #include "gigcx/util.h"
 #include "gigcx/waves.h"
+#include "gigcx/ws_routes.h"
+#include "gigcx/tick.h"
 #include "gigcx/tlsreload.h"
 #include "gigcx/webhook.h"
 
+#define GX_HELLO_MS 10000    /* a socket has this long to say hello (4408 after) */
 #define GX_DRAIN_MS 3000     /* longest wait for sockets to flush on shutdown */
 #define GX_DRAIN_TICK_MS 100 /* how often the drain window looks at the clock */
 
@@ -66,20 +69,22 @@ static void on_redis_state(bool up, void *priv)
 
 static void on_tick(uv_timer_t *t)
 {
-    gx_housekeeping(t->data);
+    gx_tick(t->data);
 }
 
 static void on_flush_check(uv_check_t *h)
 {
-    gx_offer_pulls(h->data); /* offers to experts who got room, written with the rest */
-    gx_sessions_flush(h->data);
+    gx_server *srv = h->data;
+    gx_offer_pulls(srv); /* offers to experts who got room, written with the rest */
+    gx_net_flush(&srv->net);
     gx_ranking_flush(h->data);
 }
 
 static void on_flush_prepare(uv_prepare_t *h)
 {
-    gx_offer_pulls(h->data);
-    gx_sessions_flush(h->data);
+    gx_server *srv = h->data;
+    gx_offer_pulls(srv);
+    gx_net_flush(&srv->net);
     gx_ranking_flush(h->data);
 }
 
@@ -149,7 +154,7 @@ static void on_drain(uv_timer_t *t)
 {
     gx_main *m = t->data;
     m->drain_ms += 50;
-    if (m->srv.all && m->drain_ms < GX_DRAIN_MS)
+    if (m->srv.net.all && m->drain_ms < GX_DRAIN_MS)
         return;
     uv_timer_stop(t);
     finish_stop(m);
@@ -157,14 +162,14 @@ static void on_drain(uv_timer_t *t)
 
 static void begin_stop(gx_main *m)
 {
-    if (m->srv.stopping)
+    if (m->srv.net.stopping)
         return;
-    m->srv.stopping = true;
+    m->srv.net.stopping = true;
     gx_listener_close(m->listener); /* nobody new: the balancer sends them elsewhere */
     m->listener = NULL;
     lwsl_user("shutting down: closing sockets with 1001\n");
-    for (gx_session *s = m->srv.all; s; s = s->next)
-        gx_session_close(s, 1001, "server shutting down", true);
+    for (gx_conn *c = m->srv.net.all; c; c = c->next)
+        gx_conn_close(c, 1001, "server shutting down", true);
     uv_timer_start(&m->drain, on_drain, 50, 50);
 }
 
@@ -191,7 +196,7 @@ static void on_drain_tick(uv_timer_t *t)
 
 static void begin_drain(gx_main *m)
 {
-    if (m->srv.stopping)
+    if (m->srv.net.stopping)
         return;
     if (m->srv.draining || m->srv.cfg->drain_s == 0) {
         m->drain_ms = 0;
@@ -239,6 +244,24 @@ static void on_embed_exit(void *arg)
     gx_main *m = arg;
     m->exit_code = 1;
     begin_stop(m);
+}
+
+/* The layers above the transport plug in here (net.h). */
+static const gx_net_ops net_ops = {
+    .ws_open = gx_session_open,
+    .ws_frame = gx_ws_routes_frame,
+    .ws_closed = gx_session_closed,
+    .conn_free = gx_session_free,
+    .http_route = gx_http_route,
+};
+
+static void wire_net(gx_server *srv)
+{
+    srv->net.ops = &net_ops;
+    srv->net.app = srv;
+    srv->net.cfg = srv->cfg;
+    srv->net.m = &srv->m;
+    srv->net.hello_ms = GX_HELLO_MS;
 }
 
 static const struct lws_protocols protocols[] = {
@@ -305,7 +328,7 @@ static int start_lws(gx_main *m, uv_loop_t *loop, char *err, size_t errlen)
         return -1;
     set_mounts(cfg);
     /* No lws validity timers: without a policy lws pings every 300 s by default, and each
-     * socket's timer sits in one sorted list (every insert walks it). gx_sessions_sweep
+     * socket's timer sits in one sorted list (every insert walks it). gx_net_sweep
      * pings and drops quiet sockets instead. */
     static const lws_retry_bo_t no_validity = {.secs_since_valid_ping = 0,
                                                .secs_since_valid_hangup = 0};
@@ -319,7 +342,7 @@ static int start_lws(gx_main *m, uv_loop_t *loop, char *err, size_t errlen)
                    (cfg->tls_cert ? LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT : 0),
         .foreign_loops = foreign,
         .retry_and_idle_policy = &no_validity,
-        .user = &m->srv,
+        .user = &m->srv.net,
         .ssl_cert_filepath = cfg->tls_cert,
         .ssl_private_key_filepath = cfg->tls_key,
         /* HTTP/1.1 only over TLS: the HTTP layer's one-request-at-a-time rule and the
@@ -504,17 +527,18 @@ int main(int argc, char **argv, char **envp)
     m.srv.m.start_s = (double)gx_now_ms() / 1000.0;
     uv_loop_t *loop = uv_default_loop();
     m.srv.loop = loop;
-    if (gx_flusher_start(&m.srv, !cfg.plain_send, (unsigned)cfg.send_threads)) {
+    wire_net(&m.srv);
+    if (gx_flusher_start(&m.srv.net, !cfg.plain_send, (unsigned)cfg.send_threads)) {
         fprintf(stderr, "gigcxd: out of memory\n");
         return 1;
     }
-    if (!cfg.plain_send && !gx_flusher_batched(&m.srv))
+    if (!cfg.plain_send && !gx_flusher_batched(&m.srv.net))
         lwsl_warn("io_uring unavailable: each socket write is its own system call\n");
     int rc = run(&m, loop);
     gx_ranking_flush(&m.srv); /* Redis is gone: lets go of the sessions the changes held */
     gx_webhook_free(&m.srv);
     gx_server_free_indexes(&m.srv);
-    gx_flusher_free(&m.srv);
+    gx_flusher_free(&m.srv.net);
     uv_loop_close(loop);
     gx_config_free(&cfg);
     return rc;

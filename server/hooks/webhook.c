@@ -276,7 +276,7 @@ static void poll_due(gx_webhook *wh)
 {
     gx_server *srv = wh->srv;
     int room = GX_HOOK_INFLIGHT_MAX - wh->busy;
-    if (wh->closed || srv->stopping || !gx_redis_up(srv->redis) || room <= 0)
+    if (wh->closed || srv->net.stopping || !gx_redis_up(srv->redis) || room <= 0)
         return;
     if (wh->claiming) {
         wh->again = true;
@@ -350,6 +350,7 @@ int gx_webhook_start(gx_server *srv)
     wh->timer.data = wh;
     uv_timer_start(&wh->timer, on_timer, GX_HOOK_POLL_MS, GX_DUE_IDLE_MS);
     srv->webhook = wh;
+    srv->outbox_kick = gx_webhook_kick;
     return 0;
 }
 
@@ -370,6 +371,7 @@ void gx_webhook_stop(gx_server *srv)
     if (!wh || wh->closed)
         return;
     wh->closed = true;
+    srv->outbox_kick = NULL;
     uv_close((uv_handle_t *)&wh->timer, on_timer_closed);
     gx_poster_free(wh->poster); /* the events in flight stay leased: they come back later */
     wh->poster = NULL;

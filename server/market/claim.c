@@ -19,7 +19,7 @@
 #include "gigcx/held.h"
 #include "gigcx/request.h"
 #include "gigcx/util.h"
-#include "gigcx/webhook.h"
+#include "gigcx/outbox.h"
 
 /* "U\t<task>\t<origin>\t<freed user or ->\n" + a task.update frame. Caller frees. */
 char *gx_update_payload(const char *task, const char *origin, const char *freed, json_t *update)
@@ -110,7 +110,7 @@ static void claim_won(gx_req *q, redisReply *r)
                        gx_reply_str(r, 3), gx_reply_str(r, 4));
     assigned_reply(q, r);
     if (!again)
-        gx_webhook_emit(srv, gx_reply_str(r, 2), "task.assigned", q->task,
+        gx_outbox_emit(srv, gx_reply_str(r, 2), "task.assigned", q->task,
                         json_pack("{s:s, s:{s:s, s:s, s:s}}", "status", gx_reply_str(r, 1),
                                   "assignee", "id", s->who.sub, "name", s->who.name, "role",
                                   gx_role_name(s->who.role)));

@@ -141,7 +141,7 @@ void gx_events_on_resubscribed(void *priv)
     gx_server *srv = priv;
     /* Live events may have been missed while the subscriber was away: read chat back, and
      * offer the waiting backlog again (offers are idempotent per task for clients). */
-    for (gx_session *s = srv->all; s; s = s->next) {
+    for (gx_session *s = gx_session_first(srv); s; s = gx_session_next(s)) {
         for (int i = 0; i < s->njoins; i++)
             gx_session_catch_up(s, &s->joins[i]);
         if (s->available && s->who.role == GX_ROLE_STAFF)

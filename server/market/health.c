@@ -26,7 +26,7 @@ void gx_health_probe(gx_server *srv)
 const char *gx_health_unready(const gx_server *srv)
 {
     int64_t now = gx_now_ms();
-    if (srv->stopping || srv->draining)
+    if (srv->net.stopping || srv->draining)
         return "draining";
     if (!gx_redis_up(srv->redis))
         return "redis unavailable";

@@ -321,6 +321,7 @@ static void finish(gx_hello *h)
             json_array_append_new(later, json_pack("{s:s, s:b}", "task", task, "deny", 1));
     }
     s->state = GX_SS_READY;
+    s->c.greeted = true;
     gx_presence_touch(s);
     gx_session_send_json(s, w, ref);
     json_decref(w);
@@ -336,7 +337,7 @@ static void finish(gx_hello *h)
                       json_object_get(h->resume, task), json_is_true(json_object_get(t, "holds")));
     }
     json_decref(later);
-    gx_session_replay_early(s);
+    gx_conn_replay(&s->c);
 }
 
 static int start_lookups(gx_hello *h)

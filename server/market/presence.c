@@ -72,7 +72,7 @@ void gx_presence_heartbeat(gx_server *srv)
 {
     /* One ZADD for every local expert: a beat costs one command, not one per socket. */
     size_t n = 0;
-    for (gx_session *s = srv->all; s; s = s->next)
+    for (gx_session *s = gx_session_first(srv); s; s = gx_session_next(s))
         if (s->state == GX_SS_READY && s->who.role != GX_ROLE_CUSTOMER)
             n++;
     if (!n)
@@ -85,7 +85,7 @@ void gx_presence_heartbeat(gx_server *srv)
     argv[1] = "gx:presence";
     size_t i = 0;
     long long now = (long long)gx_now_ms();
-    for (gx_session *s = srv->all; s && i < n; s = s->next) {
+    for (gx_session *s = gx_session_first(srv); s && i < n; s = gx_session_next(s)) {
         if (s->state != GX_SS_READY || s->who.role == GX_ROLE_CUSTOMER)
             continue;
         snprintf(scores + 24 * i, 24, "%lld", now);

@@ -200,7 +200,7 @@ void gx_offer_reseed(gx_server *srv)
 {
     srv->seed_gen++;
     gx_waiting_clear(srv);
-    for (gx_session *s = srv->all; s; s = s->next)
+    for (gx_session *s = gx_session_first(srv); s; s = gx_session_next(s))
         if (s->available)
             gx_offer_room(s);
 }

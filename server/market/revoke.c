@@ -26,7 +26,7 @@ int gx_revoke_brand(gx_server *srv, const char *brand, void (*cb)(redisReply *, 
 
 void gx_revoke_on_event(gx_server *srv, const char *uid, int64_t at_s)
 {
-    for (gx_session *s = srv->all; s; s = s->next)
+    for (gx_session *s = gx_session_first(srv); s; s = gx_session_next(s))
         if (s->state >= GX_SS_AUTHING && s->who.iat < at_s && strcmp(s->who.uid, uid) == 0)
             gx_session_close(s, 4401, "token revoked", false);
 }

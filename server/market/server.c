@@ -1,5 +1,4 @@
-/* The process-local indexes (session vectors, task and brand entries) and the
- * once-a-second housekeeping that any node may run. */
+/* The process-local indexes: session vectors, task and brand entries. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,7 +9,6 @@
 #include "gigcx/session.h"
 #include "gigcx/waiting.h"
 #include "gigcx/depth.h"
-#include "gigcx/health.h"
 
 int gx_svec_push(gx_svec *v, struct gx_session *s)
 {
@@ -79,26 +77,6 @@ gx_blocal *gx_blocal_get(gx_server *srv, const char *brand, bool create)
     return b;
 }
 
-void gx_housekeeping(gx_server *srv)
-{
-    srv->ticks++;
-    if (!srv->stopping)
-        gx_sessions_sweep(srv); /* liveness does not depend on Redis */
-    if (!gx_redis_up(srv->redis) || srv->stopping)
-        return;
-    gx_health_probe(srv);
-    gx_tasks_expire_sweep(srv);
-    if (srv->ticks % 5 == 1) /* /metrics shows the last of these, never waiting on Redis */
-        gx_depth_refresh(srv);
-    gx_stats_publish(srv);
-    if (srv->ticks % 2 == 0)
-        gx_tasks_positions(srv);
-    if (srv->ticks % (uint64_t)srv->cfg->heartbeat_s == 0)
-        gx_presence_heartbeat(srv);
-    if (srv->ticks % 2 == 1)
-        gx_absent_sweep(srv);
-}
-
 static void free_task(const char *key, void *val, void *arg)
 {
     gx_tlocal *t = val;
@@ -139,7 +117,4 @@ void gx_server_free_indexes(gx_server *srv)
     gx_tags_free(&srv->tags);
     json_decref(srv->dev_users);
     srv->dev_users = NULL;
-    gx_svec_free(&srv->dirty); /* empty by now: the last iterations flushed it */
-    free(srv->wbuf);
-    srv->wbuf = NULL;
 }

@@ -1,5 +1,6 @@
-/* Session lifetime, the outgoing frame queue, task membership and chat catch-up.
- * It does not parse frames or decide what a request means (ws.c and the handlers do). */
+/* Session lifetime (the transport's open, closed and free hooks), errors, task membership and
+ * chat catch-up. It does not parse frames or decide what a request means (the API layer's
+ * ws_routes.c and the handlers do). */
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,15 +13,8 @@
 #include "gigcx/error.h"
 #include "gigcx/handlers.h"
 #include "gigcx/session.h"
+#include "gigcx/userlim.h"
 #include "gigcx/util.h"
-
-#define GX_QUEUE_MAX 4096 /* frames a socket may lag behind before it is closed */
-
-gx_session *gx_session_ref(gx_session *s)
-{
-    s->refs++;
-    return s;
-}
 
 static void join_clear_pending(gx_join *j)
 {
@@ -33,26 +27,44 @@ static void join_clear_pending(gx_join *j)
     j->npending = j->cappending = 0;
 }
 
-void gx_session_unref(gx_session *s)
+gx_conn *gx_session_open(gx_net *net, struct lws *wsi)
 {
+    gx_server *srv = net->app;
+    gx_session *s = calloc(1, sizeof(*s));
     if (!s)
-        return;
-    gx_assert(s->refs > 0);
-    if (--s->refs > 0)
-        return;
+        return NULL;
+    gx_conn_init(&s->c, net, wsi);
+    s->srv = srv;
+    s->serial = ++srv->serial;
+    snprintf(s->origin, sizeof(s->origin), "%s/%llu", srv->cfg->node_id,
+             (unsigned long long)s->serial);
+    gx_bucket_init(&s->flood, 2.0 * srv->cfg->ws_rate, s->c.born_ms);
+    srv->m.conns[0]++;
+    return &s->c;
+}
+
+/* The socket is gone: unhook the session from every index; in-flight replies keep it. */
+void gx_session_closed(gx_conn *c)
+{
+    gx_session *s = gx_session_of(c);
+    gx_server *srv = s->srv;
+    srv->m.conns[s->state >= GX_SS_AUTHING ? s->who.role : 0]--;
+    gx_session_unlist_available(s);
+    while (s->njoins)
+        gx_session_leave(s, s->joins[0].task);
+    if (s->user_flood)
+        gx_userlim_detach(&srv->limits, s->who.uid);
+    if (s->who.uid[0] && gx_map_get(&srv->users, s->who.uid) == s)
+        gx_map_del(&srv->users, s->who.uid);
+    s->state = GX_SS_CLOSED;
+}
+
+void gx_session_free(gx_conn *c)
+{
+    gx_session *s = gx_session_of(c);
     /* Freed while listed, a session would be read again by the next event of a task or
      * brand: gx_session_join and gx_session_list_available refuse sessions not live. */
     gx_assert(s->njoins == 0 && !s->listed && s->state == GX_SS_CLOSED);
-    while (s->qlen) {
-        gx_buf_unref(s->q[s->qhead]);
-        s->qhead = (s->qhead + 1) % s->qcap;
-        s->qlen--;
-    }
-    free(s->q);
-    free(s->rx);
-    for (int i = 0; i < s->nearly; i++)
-        gx_buf_unref(s->early[i]);
-    free(s->early);
     for (int i = 0; i < s->njoins; i++)
         join_clear_pending(&s->joins[i]);
     free(s->joins);
@@ -62,62 +74,6 @@ void gx_session_unref(gx_session *s)
     free(s->declined);
     gx_profile_free(&s->prof);
     free(s);
-}
-
-/* Frames queued while the loop runs its callbacks go out together when it is done with them
- * (gx_sessions_flush): a socket that gets several at once (a chat.ack and the sender's own
- * chat.message, offers in a burst) gets them in one write, one system call instead of one
- * each, and a socket that gets one is written at once without a writable request (which
- * would cost two epoll_ctl calls and a callback). */
-void gx_session_send(gx_session *s, gx_buf *b)
-{
-    if (!gx_session_live(s) || !b)
-        return;
-    if (s->qlen == s->qcap) {
-        if (s->qcap >= GX_QUEUE_MAX) {
-            s->srv->m.slow_closed++;
-            gx_session_close(s, 1013, "too far behind; reconnect and resume", false);
-            return;
-        }
-        unsigned ncap = s->qcap ? s->qcap * 2 : 4;
-        gx_buf **nq = malloc(sizeof(*nq) * ncap);
-        if (!nq) {
-            gx_session_close(s, 1011, "out of memory", false);
-            return;
-        }
-        for (unsigned i = 0; i < s->qlen; i++)
-            nq[i] = s->q[(s->qhead + i) % s->qcap];
-        free(s->q);
-        s->q = nq;
-        s->qcap = ncap;
-        s->qhead = 0;
-    }
-    s->q[(s->qhead + s->qlen) % s->qcap] = gx_buf_ref(b);
-    s->qlen++;
-    s->srv->m.frames_out++;
-    if (!s->dirty && !gx_svec_push(&s->srv->dirty, s)) {
-        s->dirty = true;
-        gx_session_ref(s);
-    } else if (!s->dirty) {
-        lws_callback_on_writable(s->wsi);
-    }
-}
-
-void gx_session_send_json(gx_session *s, json_t *j, const char *ref)
-{
-    if (!j) { /* a json_pack format bug: say so loudly rather than drop a reply silently */
-        lwsl_err("gx_session_send_json: no message to send (encoding failed)\n");
-        return;
-    }
-    if (!gx_session_live(s))
-        return;
-    if (ref)
-        json_object_set_new(j, "ref", json_string(ref));
-    gx_buf *b = gx_buf_json(j);
-    if (ref)
-        json_object_del(j, "ref");
-    gx_session_send(s, b);
-    gx_buf_unref(b);
 }
 
 void gx_session_error(gx_session *s, int err, const char *ref, const char *fmt, ...)
@@ -133,19 +89,6 @@ void gx_session_error(gx_session *s, int err, const char *ref, const char *fmt, 
         json_pack("{s:s, s:s, s:s}", "type", "error", "code", gx_strerror(err), "message", msg);
     gx_session_send_json(s, j, ref);
     json_decref(j);
-}
-
-void gx_session_close(gx_session *s, int code, const char *reason, bool flush)
-{
-    if (!gx_session_live(s))
-        return;
-    if (!s->close_code || !flush) {
-        s->close_code = code;
-        snprintf(s->close_reason, sizeof(s->close_reason), "%s", reason);
-    }
-    if (!flush)
-        s->close_now = true;
-    lws_callback_on_writable(s->wsi);
 }
 
 gx_join *gx_session_find_join(gx_session *s, const char *task)
@@ -378,31 +321,4 @@ void gx_session_let_go(gx_session *s, const char *task)
         s->held--;
     gx_session_leave(s, task);
     gx_presence_refresh(s);
-}
-
-#define GX_HELLO_DEADLINE_MS 10000
-
-/* Pings go out from the writable callback (lws takes control frames only there). */
-static void ping(gx_session *s, int64_t now)
-{
-    s->ping_ms = now;
-    s->ping_due = true;
-    lws_callback_on_writable(s->wsi);
-}
-
-void gx_sessions_sweep(gx_server *srv)
-{
-    int64_t now = gx_now_ms(), hb = (int64_t)srv->cfg->heartbeat_s * 1000;
-    for (gx_session *s = srv->all; s; s = s->next) {
-        if (!gx_session_live(s) || s->close_code || s->close_sent)
-            continue;
-        if (s->state < GX_SS_READY && now - s->born_ms >= GX_HELLO_DEADLINE_MS) {
-            gx_session_close(s, 4408, "no hello within 10 s", false);
-        } else if (now - s->rx_ms > 3 * hb) { /* silent for three pings: the peer is gone */
-            s->hung_up = true;
-            lws_set_timeout(s->wsi, PENDING_TIMEOUT_KILLED_BY_PARENT, LWS_TO_KILL_ASYNC);
-        } else if (now - s->rx_ms >= hb && now - s->ping_ms >= hb) {
-            ping(s, now);
-        }
-    }
 }

@@ -13,7 +13,7 @@
 void gx_stats_publish(gx_server *srv)
 {
     int avail = 0, away = 0, busy = 0;
-    for (gx_session *s = srv->all; s; s = s->next) {
+    for (gx_session *s = gx_session_first(srv); s; s = gx_session_next(s)) {
         if (s->state != GX_SS_READY || s->who.role != GX_ROLE_EXPERT)
             continue;
         int cap = s->capacity ? s->capacity : s->prof.capacity;

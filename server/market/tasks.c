@@ -13,7 +13,7 @@
 #include "gigcx/ranking.h"
 #include "gigcx/request.h"
 #include "gigcx/util.h"
-#include "gigcx/webhook.h"
+#include "gigcx/outbox.h"
 
 #define GX_PREVIEW_CHARS 280
 #define GX_SWEEP_BATCH 100
@@ -91,7 +91,7 @@ static void on_created(redisReply *r, void *priv)
     if (!again) {
         c->srv->m.tasks_created++;
         first_offer(c, r);
-        gx_webhook_emit(c->srv, c->brand, "task.created", c->id,
+        gx_outbox_emit(c->srv, c->brand, "task.created", c->id,
                         json_pack("{s:s}", "status", "queued"));
     }
     long long rank = r->element[4]->integer;
@@ -350,7 +350,7 @@ static void after_transition(gx_server *srv, const char *task, const char *actio
         if (strcmp(status, "resolved") != 0) /* a resolved task stays listed until rated */
             gx_redis_cmd(rd, NULL, NULL, "SREM gx:u:%s:tasks %s", customer, task);
     }
-    gx_webhook_emit(srv, brand, gx_webhook_type_of(action), task,
+    gx_outbox_emit(srv, brand, gx_outbox_type_of(action), task,
                     json_pack("{s:s}", "status", status));
 }
 
@@ -454,7 +454,7 @@ static void on_rated(redisReply *r, void *priv)
     if (expert[0])
         gx_redis_cmd(rd, NULL, NULL, "HINCRBY gx:expert:%s rating_n 1", expert);
     gx_redis_cmd(rd, NULL, NULL, "SREM gx:u:%s:tasks %s", q->s->who.uid, q->task);
-    gx_webhook_emit(q->s->srv, gx_reply_str(r, 2), "task.rated", q->task,
+    gx_outbox_emit(q->s->srv, gx_reply_str(r, 2), "task.rated", q->task,
                     json_pack("{s:I}", "score", (json_int_t)q->num));
     json_t *m = json_pack("{s:s, s:s}", "type", "task.rated", "task", q->task);
     gx_session_send_json(q->s, m, gx_req_ref(q));

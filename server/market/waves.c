@@ -181,7 +181,7 @@ static void on_next_due(redisReply *r, void *priv)
 
 void gx_waves_sweep(gx_server *srv)
 {
-    if (srv->stopping || !gx_redis_up(srv->redis))
+    if (srv->net.stopping || !gx_redis_up(srv->redis))
         return;
     char now[24], lease[16], batch[16];
     snprintf(now, sizeof(now), "%lld", (long long)gx_now_ms());

@@ -1,5 +1,5 @@
-/* Writing the frames sessions queued (gx_session_send): at the end of each loop iteration
- * for every session that got some, and from the writable callback (ws.c) when the kernel
+/* Writing the frames connections queued (gx_conn_send): at the end of each loop iteration
+ * for every connection that got some, and from the writable callback (ws.c) when the kernel
  * took less than everything.
  *
  * A socket that got several frames in one iteration gets them in one write. With io_uring
@@ -12,7 +12,7 @@
 #include <string.h>
 #include <libwebsockets.h>
 #include "gigcx/sendq.h"
-#include "gigcx/session.h"
+#include "gigcx/conn.h"
 
 #define GX_BATCH_MAX (64 * 1024) /* bytes of queued frames written in one go */
 #define GX_STAGE_MAX 256         /* sockets written per system call */
@@ -20,7 +20,7 @@
 
 /* One socket's write, handed to the kernel with the others at the end of the pass. */
 typedef struct {
-    gx_session *s;          /* a reference */
+    gx_conn *s;             /* a reference */
     gx_buf *b;              /* a lone frame, sent from its own buffer; NULL: from the arena */
     const unsigned char *p; /* framed bytes */
     size_t len;
@@ -34,7 +34,7 @@ struct gx_flusher {
     size_t used;
 };
 
-int gx_flusher_start(gx_server *srv, bool batched, unsigned helpers)
+int gx_flusher_start(gx_net *net, bool batched, unsigned helpers)
 {
     gx_flusher *f = calloc(1, sizeof(*f));
     if (!f)
@@ -45,36 +45,39 @@ int gx_flusher_start(gx_server *srv, bool batched, unsigned helpers)
         gx_sendq_free(f->q);
         f->q = NULL;
     }
-    srv->flusher = f;
+    net->flusher = f;
     return 0;
 }
 
-bool gx_flusher_batched(const gx_server *srv)
+bool gx_flusher_batched(const gx_net *net)
 {
-    return srv->flusher && srv->flusher->q;
+    return net->flusher && net->flusher->q;
 }
 
-void gx_flusher_free(gx_server *srv)
+void gx_flusher_free(gx_net *net)
 {
-    gx_flusher *f = srv->flusher;
+    gx_cvec_free(&net->dirty); /* empty by now: the last iterations flushed it */
+    free(net->wbuf);
+    net->wbuf = NULL;
+    gx_flusher *f = net->flusher;
     if (!f)
         return;
     gx_sendq_free(f->q);
     free(f->arena);
     free(f);
-    srv->flusher = NULL;
+    net->flusher = NULL;
 }
 
 /* Makes the server's write buffer at least cap bytes; 0, or -1 when out of memory. */
-static int wbuf_grow(gx_server *srv, size_t cap)
+static int wbuf_grow(gx_net *net, size_t cap)
 {
-    if (srv->wcap >= cap)
+    if (net->wcap >= cap)
         return 0;
-    unsigned char *n = realloc(srv->wbuf, cap);
+    unsigned char *n = realloc(net->wbuf, cap);
     if (!n)
         return -1;
-    srv->wbuf = n;
-    srv->wcap = cap;
+    net->wbuf = n;
+    net->wcap = cap;
     return 0;
 }
 
@@ -95,7 +98,7 @@ static size_t frame_head(unsigned char *h, size_t len)
     return n;
 }
 
-static gx_buf *queue_pop(gx_session *s)
+static gx_buf *queue_pop(gx_conn *s)
 {
     gx_buf *b = s->q[s->qhead];
     s->qhead = (s->qhead + 1) % s->qcap;
@@ -105,7 +108,7 @@ static gx_buf *queue_pop(gx_session *s)
 
 /* How many queued frames fit one batch of GX_BATCH_MAX bytes (at least one), and their
  * framed size. */
-static unsigned batch_size(const gx_session *s, size_t *total)
+static unsigned batch_size(const gx_conn *s, size_t *total)
 {
     unsigned k = 0;
     *total = 0;
@@ -119,7 +122,7 @@ static unsigned batch_size(const gx_session *s, size_t *total)
 }
 
 /* Pops k frames and writes them framed at p. */
-static void frame_into(gx_session *s, unsigned k, unsigned char *p)
+static void frame_into(gx_conn *s, unsigned k, unsigned char *p)
 {
     for (unsigned i = 0; i < k; i++) {
         gx_buf *b = queue_pop(s);
@@ -130,14 +133,14 @@ static void frame_into(gx_session *s, unsigned k, unsigned char *p)
     }
 }
 
-int gx_session_write_queue(gx_session *s)
+int gx_conn_write_queue(gx_conn *s)
 {
     size_t total;
     unsigned k = s->qlen ? batch_size(s, &total) : 0;
     if (k == 0)
         return 0;
-    gx_server *srv = s->srv;
-    if (k > 1 && wbuf_grow(srv, LWS_PRE + total))
+    gx_net *net = s->net;
+    if (k > 1 && wbuf_grow(net, LWS_PRE + total))
         k = 1;
     if (k == 1) { /* lws frames a lone frame in place, without a copy */
         gx_buf *b = queue_pop(s);
@@ -145,34 +148,34 @@ int gx_session_write_queue(gx_session *s)
         gx_buf_unref(b);
         return n < 0 ? -1 : 0;
     }
-    frame_into(s, k, srv->wbuf + LWS_PRE);
+    frame_into(s, k, net->wbuf + LWS_PRE);
     /* already framed: lws writes the bytes as they are, keeping what the kernel refuses */
-    return lws_write(s->wsi, srv->wbuf + LWS_PRE, total, LWS_WRITE_RAW) < 0 ? -1 : 0;
+    return lws_write(s->wsi, net->wbuf + LWS_PRE, total, LWS_WRITE_RAW) < 0 ? -1 : 0;
 }
 
-static void kill_later(gx_session *s)
+static void kill_later(gx_conn *s)
 {
     lws_set_timeout(s->wsi, PENDING_TIMEOUT_KILLED_BY_PARENT, LWS_TO_KILL_ASYNC);
 }
 
 /* Whether s may be written now, rather than left to the writable callback (which also
  * sends pings and close frames in their turn, and drains what lws keeps). */
-static bool writable_now(gx_session *s)
+static bool writable_now(gx_conn *s)
 {
     return s->qlen && !s->close_code && !s->close_sent && !s->ping_due &&
            !lws_partial_buffered(s->wsi);
 }
 
-static void after_write(gx_session *s)
+static void after_write(gx_conn *s)
 {
     if (s->qlen || s->close_code)
         lws_callback_on_writable(s->wsi);
 }
 
 /* Writes what s has queued now when nothing stands in the way, through lws. */
-static void flush_one(gx_session *s)
+static void flush_one(gx_conn *s)
 {
-    if (writable_now(s) && gx_session_write_queue(s) < 0) {
+    if (writable_now(s) && gx_conn_write_queue(s) < 0) {
         kill_later(s);
         return;
     }
@@ -184,50 +187,50 @@ static void flush_one(gx_session *s)
 static void on_sent(void *user, int res, void *arg)
 {
     gx_staged *g = user;
-    gx_session *s = g->s;
-    gx_server *srv = arg;
+    gx_conn *s = g->s;
+    gx_net *net = arg;
     if (res == -EAGAIN)
         res = 0;
     if (res < 0) {
         kill_later(s); /* the peer is gone (EPIPE, ECONNRESET) */
     } else if ((size_t)res < g->len) {
-        srv->m.sends_short++;
+        net->m->sends_short++;
         size_t rest = g->len - (size_t)res;
-        if (wbuf_grow(srv, LWS_PRE + rest) < 0) {
+        if (wbuf_grow(net, LWS_PRE + rest) < 0) {
             kill_later(s);
         } else {
-            memcpy(srv->wbuf + LWS_PRE, g->p + res, rest);
-            if (lws_write(s->wsi, srv->wbuf + LWS_PRE, rest, LWS_WRITE_RAW) < 0)
+            memcpy(net->wbuf + LWS_PRE, g->p + res, rest);
+            if (lws_write(s->wsi, net->wbuf + LWS_PRE, rest, LWS_WRITE_RAW) < 0)
                 kill_later(s);
         }
     }
     if (res >= 0)
         after_write(s);
     gx_buf_unref(g->b);
-    gx_session_unref(s);
+    gx_conn_unref(s);
 }
 
-static void run_staged(gx_server *srv)
+static void run_staged(gx_net *net)
 {
-    gx_flusher *f = srv->flusher;
+    gx_flusher *f = net->flusher;
     if (!f->n)
         return;
-    srv->m.send_batches_shared += f->n >= GX_SENDQ_SHARE_MIN && gx_sendq_helpers(f->q);
-    gx_sendq_run(f->q, on_sent, srv);
-    srv->m.send_batches++;
-    srv->m.sends_batched += f->n;
+    net->m->send_batches_shared += f->n >= GX_SENDQ_SHARE_MIN && gx_sendq_helpers(f->q);
+    gx_sendq_run(f->q, on_sent, net);
+    net->m->send_batches++;
+    net->m->sends_batched += f->n;
     f->n = 0;
     f->used = 0;
 }
 
 /* Stages s's queued frames (up to GX_BATCH_MAX bytes) for the next run_staged. */
-static void stage(gx_server *srv, gx_session *s)
+static void stage(gx_net *net, gx_conn *s)
 {
-    gx_flusher *f = srv->flusher;
+    gx_flusher *f = net->flusher;
     size_t total;
     unsigned k = batch_size(s, &total);
     if (f->n == GX_STAGE_MAX || (k > 1 && f->used + total > GX_ARENA))
-        run_staged(srv);
+        run_staged(net);
     gx_staged *g = &f->st[f->n];
     if (k == 1) { /* sent from its own buffer: the header goes in its headroom */
         unsigned char h[10];
@@ -243,31 +246,31 @@ static void stage(gx_server *srv, gx_session *s)
         frame_into(s, k, f->arena + f->used);
         f->used += total;
     }
-    g->s = gx_session_ref(s);
+    g->s = gx_conn_ref(s);
     gx_sendq_add(f->q, lws_get_socket_fd(s->wsi), g->p, g->len, g);
     f->n++;
 }
 
-void gx_sessions_flush(gx_server *srv)
+void gx_net_flush(gx_net *net)
 {
-    bool batched = gx_flusher_batched(srv);
-    while (srv->dirty.n) {
-        gx_svec d = srv->dirty; /* a write may queue more (never for these, but be sure) */
-        srv->dirty = (gx_svec){0};
+    bool batched = gx_flusher_batched(net);
+    while (net->dirty.n) {
+        gx_cvec d = net->dirty; /* a write may queue more (never for these, but be sure) */
+        net->dirty = (gx_cvec){0};
         for (int i = 0; i < d.n; i++) {
-            gx_session *s = d.v[i];
+            gx_conn *s = d.v[i];
             s->dirty = false;
-            if (!s->wsi || s->state == GX_SS_CLOSED)
+            if (!s->wsi)
                 continue;
             if (batched && writable_now(s) && !lws_is_ssl(s->wsi))
-                stage(srv, s);
+                stage(net, s);
             else
                 flush_one(s);
         }
         if (batched)
-            run_staged(srv); /* before the references below go */
+            run_staged(net); /* before the references below go */
         for (int i = 0; i < d.n; i++)
-            gx_session_unref(d.v[i]);
-        gx_svec_free(&d);
+            gx_conn_unref(d.v[i]);
+        gx_cvec_free(&d);
     }
 }

@@ -95,14 +95,14 @@ static bool request_line_whole(struct lws *wsi, const gx_http_req *r)
     return true;
 }
 
-static gx_http_req *req_new(struct lws *wsi, gx_server *srv)
+static gx_http_req *req_new(struct lws *wsi, gx_net *net)
 {
     gx_http_req *r = calloc(1, sizeof(*r));
     if (!r)
         return NULL;
     r->refs = 1;
     r->wsi = wsi;
-    r->srv = srv;
+    r->net = net;
     r->method = method_of(wsi);
     copy_path(wsi, r);
     /* a value too long for bearer fails lws_hdr_copy, so it is never silently cut */
@@ -117,7 +117,7 @@ static gx_http_req *req_new(struct lws *wsi, gx_server *srv)
     /* lws returns a pointer past "name=" inside arg */
     const char *rot = lws_get_urlarg_by_name(wsi, "rotate=", arg, sizeof(arg));
     r->rotate = rot && (strcmp(rot, "1") == 0 || strcmp(rot, "true") == 0);
-    srv->m.http_requests++;
+    net->m->http_requests++;
     return r;
 }
 
@@ -174,10 +174,10 @@ static void route(gx_http_req *r)
         gx_http_reply_json(r, 413,
                            json_pack("{s:{s:s, s:s}}", "error", "code", "bad_request", "message",
                                      "body over 65536 bytes"));
-    else if (r->srv->stopping)
+    else if (r->net->stopping)
         gx_http_error(r, GX_EUNAVAIL, "server shutting down");
     else
-        gx_http_route(r);
+        r->net->ops->http_route(r);
     gx_http_unref(r);
 }
 
@@ -235,7 +235,7 @@ void gx_http_error(gx_http_req *r, int err, const char *fmt, ...)
     vsnprintf(msg, sizeof(msg), fmt, ap);
     va_end(ap);
     if (-err > 0 && -err < 10)
-        r->srv->m.errors[-err]++;
+        r->net->m->errors[-err]++;
     gx_http_reply_json(
         r, gx_http_status(err),
         json_pack("{s:{s:s, s:s}}", "error", "code", gx_strerror(err), "message", msg));
@@ -377,10 +377,10 @@ static void drop_req(gx_pss *pss)
 
 /* A new request on the connection: refuse broken framing, else route it now or once its
  * body is in. */
-static int on_request(struct lws *wsi, gx_server *srv, gx_pss *pss)
+static int on_request(struct lws *wsi, gx_net *net, gx_pss *pss)
 {
     drop_req(pss); /* keep-alive: the previous transaction is over */
-    gx_http_req *r = req_new(wsi, srv);
+    gx_http_req *r = req_new(wsi, net);
     if (!r)
         return -1;
     pss->req = r;
@@ -398,13 +398,13 @@ static int on_request(struct lws *wsi, gx_server *srv, gx_pss *pss)
 
 /* The WebSocket lives at /ws only: an upgrade elsewhere gets 404, and lws hangs up when
  * this returns non-zero. */
-static int filter_upgrade(struct lws *wsi, gx_server *srv, gx_pss *pss)
+static int filter_upgrade(struct lws *wsi, gx_net *net, gx_pss *pss)
 {
     char path[8];
     if (lws_hdr_copy(wsi, path, sizeof(path), WSI_TOKEN_GET_URI) > 0 && strcmp(path, "/ws") == 0)
         return 0;
     drop_req(pss);
-    gx_http_req *r = req_new(wsi, srv);
+    gx_http_req *r = req_new(wsi, net);
     if (!r)
         return -1;
     pss->req = r;
@@ -417,12 +417,12 @@ static int filter_upgrade(struct lws *wsi, gx_server *srv, gx_pss *pss)
 
 static int dispatch(struct lws *wsi, int reason, gx_pss *pss, void *in, size_t len)
 {
-    gx_server *srv = lws_context_user(lws_get_context(wsi));
+    gx_net *net = lws_context_user(lws_get_context(wsi));
     switch (reason) {
     case LWS_CALLBACK_HTTP:
-        return on_request(wsi, srv, pss);
+        return on_request(wsi, net, pss);
     case LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION:
-        return filter_upgrade(wsi, srv, pss);
+        return filter_upgrade(wsi, net, pss);
     case LWS_CALLBACK_HTTP_BODY:
         if (pss->req)
             append_body(pss->req, in, len);
@@ -490,5 +490,5 @@ void gx_http_client_ip(gx_http_req *r, char *out, size_t cap)
         if (lws_hdr_copy(r->wsi, xff, sizeof(xff), WSI_TOKEN_X_FORWARDED_FOR) < 0)
             xff[0] = '\0'; /* too long to believe */
     }
-    gx_xff_client(&r->srv->cfg->trusted, peer, xff, out, cap);
+    gx_xff_client(&r->net->cfg->trusted, peer, xff, out, cap);
 }

@@ -19,7 +19,7 @@ static void on_count(redisReply *r, void *priv)
     free(b);
 }
 
-int gx_budget_take(gx_server *srv, const char *name, int limit, int window_s,
+int gx_budget_take(gx_redis *redis, const char *name, int limit, int window_s,
                    void (*cb)(bool ok, void *priv), void *priv)
 {
     if (limit <= 0 || window_s <= 0) {
@@ -31,11 +31,11 @@ int gx_budget_take(gx_server *srv, const char *name, int limit, int window_s,
         return -1;
     *b = (gx_budget){limit, cb, priv};
     long long w = (long long)(gx_now_ms() / 1000) / window_s;
-    if (gx_redis_cmd(srv->redis, on_count, b, "INCR gx:bud:%s:%lld", name, w)) {
+    if (gx_redis_cmd(redis, on_count, b, "INCR gx:bud:%s:%lld", name, w)) {
         free(b);
         cb(true, priv);
         return 0;
     }
-    gx_redis_cmd(srv->redis, NULL, NULL, "EXPIRE gx:bud:%s:%lld %d", name, w, 2 * window_s);
+    gx_redis_cmd(redis, NULL, NULL, "EXPIRE gx:bud:%s:%lld %d", name, w, 2 * window_s);
     return 0;
 }

@@ -6,7 +6,7 @@
 #include <string.h>
 #include <libwebsockets.h>
 #include <uv.h>
-#include "gigcx/http.h"
+#include "gigcx/http_api.h"
 #include "gigcx/redis.h"
 
 #define CHECK(c)                                                                                   \

@@ -8,7 +8,7 @@
 #include <string.h>
 #include <cmocka.h>
 #include <jansson.h>
-#include "gigcx/http.h"
+#include "gigcx/http_api.h"
 
 static void add_route(const char *method, const char *path, void *arg)
 {

@@ -23,12 +23,12 @@ static void fill(gx_server *srv, uv_loop_t *loop, int n, int closing)
     srv->loop = loop;
     for (int i = 0; i < n; i++) {
         gx_session *s = &sessions[i];
-        s->wsi = (struct lws *)(uintptr_t)1; /* never dereferenced here */
+        s->c.wsi = (struct lws *)(uintptr_t)1; /* never dereferenced here */
         s->state = GX_SS_READY;
         s->who.role = i % 2 ? GX_ROLE_EXPERT : GX_ROLE_CUSTOMER;
-        s->close_code = i < closing ? 1000 : 0;
-        s->next = srv->all;
-        srv->all = s;
+        s->c.close_code = i < closing ? 1000 : 0;
+        s->c.next = srv->net.all;
+        srv->net.all = &s->c;
     }
 }
 

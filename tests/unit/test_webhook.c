@@ -8,6 +8,7 @@
 #include <cmocka.h>
 #include "gigcx/webhook.h"
 #include "gigcx/webhook_post.h"
+#include "gigcx/outbox.h"
 
 static void test_url_accepted(void **state)
 {
@@ -93,13 +94,13 @@ static void test_backoff(void **state)
 static void test_event_types(void **state)
 {
     (void)state;
-    assert_string_equal(gx_webhook_type_of("resolve"), "task.resolved");
-    assert_string_equal(gx_webhook_type_of("escalate"), "task.escalated");
-    assert_string_equal(gx_webhook_type_of("timeout"), "task.escalated");
-    assert_string_equal(gx_webhook_type_of("expire"), "task.expired");
-    assert_string_equal(gx_webhook_type_of("cancel"), "task.cancelled");
-    assert_null(gx_webhook_type_of("release"));
-    assert_null(gx_webhook_type_of(NULL));
+    assert_string_equal(gx_outbox_type_of("resolve"), "task.resolved");
+    assert_string_equal(gx_outbox_type_of("escalate"), "task.escalated");
+    assert_string_equal(gx_outbox_type_of("timeout"), "task.escalated");
+    assert_string_equal(gx_outbox_type_of("expire"), "task.expired");
+    assert_string_equal(gx_outbox_type_of("cancel"), "task.cancelled");
+    assert_null(gx_outbox_type_of("release"));
+    assert_null(gx_outbox_type_of(NULL));
 }
 
 int main(void)

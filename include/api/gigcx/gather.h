@@ -6,7 +6,7 @@
 
 #include <stdbool.h>
 #include <jansson.h>
-#include "gigcx/http.h"
+#include "gigcx/http_api.h"
 
 typedef struct gx_gather gx_gather;
 typedef void (*gx_gather_done)(gx_gather *g);

@@ -9,15 +9,11 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <jansson.h>
+#include "gigcx/keys.h"
 #include "gigcx/server.h"
 
-struct gx_http_req;
 typedef struct gx_webhook gx_webhook;
 
-/* The outbox's keys share one hash tag, so each hook script stays on one Cluster slot. */
-#define GX_HOOK_DUE "gx:{wh}:due"   /* zset: event id -> when its next attempt is due (ms) */
-#define GX_HOOK_EVENT "gx:{wh}:ev:" /* + id: hash {brand, type, task, body, created, attempts} */
-#define GX_HOOK_LOG "gx:{wh}:log:"  /* + brand: list of attempts (JSON), newest first */
 
 #define GX_HOOK_LOG_MAX 200                /* attempts kept per brand */
 #define GX_HOOK_INFLIGHT_MAX 32            /* deliveries one node runs at once */
@@ -33,16 +29,8 @@ void gx_webhook_stop(gx_server *srv);
 /* Frees the module once the loop has run dry. Accepts a server never started. */
 void gx_webhook_free(gx_server *srv);
 
-/* Records event type ("task.created", ...) of task for brand in the outbox, when the brand has
- * a webhook_url. data (stolen, may be NULL) holds fields the caller knows for certain; the rest
- * of the event's data is read from the task. type NULL records nothing. Never fails: an event
- * that cannot be recorded (Redis gone at that moment) is logged and counted as lost. */
-void gx_webhook_emit(gx_server *srv, const char *brand, const char *type, const char *task,
-                     json_t *data);
 /* Looks for due events now instead of at the next poll (after an event was recorded). */
 void gx_webhook_kick(gx_server *srv);
-/* The event type a transition action causes ("resolve" -> "task.resolved"), NULL for none. */
-const char *gx_webhook_type_of(const char *action);
 
 /* The Gigcx-Signature header value for body sent at unix time t: "t=<t>,v1=<hex of
  * HMAC-SHA256(secret, "<t>.<body>")>", written to out (GX_HOOK_SIG_MAX bytes). */
@@ -52,8 +40,5 @@ void gx_webhook_signature(const char *secret, long long t, const char *body, siz
  * attempt, at most GX_HOOK_RETRY_CAP_MS. */
 int64_t gx_webhook_backoff_ms(int64_t min_ms, int attempt);
 
-/* GET /api/v1/webhooks/deliveries?limit=&brand= (http_webhooks.c): the brand's latest
- * attempts, newest first. */
-void gx_webhook_get_deliveries(struct gx_http_req *r);
 
 #endif

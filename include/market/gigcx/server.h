@@ -11,13 +11,13 @@
 #include "gigcx/config.h"
 #include "gigcx/map.h"
 #include "gigcx/metrics.h"
+#include "gigcx/net.h"
 #include "gigcx/redis.h"
 #include "gigcx/tags.h"
 
 struct lws_context;
 struct lws_vhost;
 struct gx_session;
-typedef struct gx_flusher gx_flusher;
 
 /* Redis channels every process subscribes to. */
 #define GX_CH_TASK "gx:ev:task"   /* chat messages, typing, status updates */
@@ -59,6 +59,7 @@ typedef struct {
 } gx_blocal;
 
 typedef struct gx_server {
+    gx_net net;                  /* the transport (net.h); net.app is this */
     uv_loop_t *loop;             /* borrowed */
     gx_config *cfg;              /* borrowed */
     struct lws_context *ctx;     /* owned */
@@ -75,9 +76,8 @@ typedef struct gx_server {
     uint64_t seen_accept_pauses; /* m.accept_pauses at the last probe */
     char *depth_text;            /* owned (depth.c): queue depths for /metrics */
     bool depth_reading;
-    gx_svec pull_q;         /* experts who got room this iteration (a reference each) */
-    gx_tags tags;           /* languages and skills as bits, for offer eligibility */
-    struct gx_session *all; /* every live session, linked through next/prev */
+    gx_svec pull_q; /* experts who got room this iteration (a reference each) */
+    gx_tags tags;   /* languages and skills as bits, for offer eligibility */
     gx_metrics m;
     uint64_t serial;      /* last session serial handed out */
     uint64_t wd_serial;   /* last withdrawal serial (dedups holders) */
@@ -85,17 +85,13 @@ typedef struct gx_server {
     uv_timer_t tick;      /* housekeeping every second */
     uv_timer_t wave_tick; /* offer waves that are due, GX_WAVE_TICK_MS apart */
     uint64_t ticks;
-    gx_svec dirty;              /* sessions with frames queued this iteration (a reference each) */
-    struct gx_flusher *flusher; /* owned (flush.c): the iteration's writes, staged */
-    unsigned char *wbuf;        /* owned: where several frames are put together for one write */
-    size_t wcap;
     uv_check_t flush_check;     /* writes them after the iteration's I/O callbacks */
     uv_prepare_t flush_prepare; /* and before the loop waits (timers queue frames too) */
     bool draining;              /* SIGTERM'd: unready, closing its sockets over the drain window */
-    bool stopping;
     int claims_out;             /* claims in Redis: the loop does not pause for them (coalesce.h) */
     struct gx_webhook *webhook; /* owned (webhook.c); NULL when webhooks could not start */
-    struct gx_rk_move *rank_q;  /* owned: ranking changes waiting for gx_ranking_flush */
+    void (*outbox_kick)(struct gx_server *srv); /* set by webhook.c: an event was recorded */
+    struct gx_rk_move *rank_q; /* owned: ranking changes waiting for gx_ranking_flush */
     struct gx_rk_move **rank_q_tail;
     struct gx_shed *shed; /* owned (shed.c): sockets closed in batches; NULL until one is */
 } gx_server;
@@ -119,8 +115,5 @@ void gx_server_free_indexes(gx_server *srv);
 void gx_events_on_message(const char *channel, const char *payload, size_t len, void *priv);
 /* After the subscriber reconnected: catch every joined session up from the stream. */
 void gx_events_on_resubscribed(void *priv);
-
-/* Housekeeping run every second: expiry sweep, presence heartbeat, queue positions. */
-void gx_housekeeping(gx_server *srv);
 
 #endif

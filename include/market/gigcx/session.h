@@ -1,7 +1,8 @@
-/* One WebSocket session (an expert, customer or staff member on one socket). It outlives
- * its socket while Redis replies for it are in flight: those hold references, and wsi is
- * NULL once the socket is gone, so a late reply is dropped instead of touching freed
- * memory. All sending goes through gx_session_send, which queues a shared frame. */
+/* One WebSocket session (an expert, customer or staff member on one socket): the
+ * marketplace's half of a connection, whose transport half (conn.h) is its first member. It
+ * outlives its socket while Redis replies for it are in flight: those hold references, and
+ * the socket is NULL once gone, so a late reply is dropped instead of touching freed memory.
+ * All sending goes through gx_session_send, which queues a shared frame. */
 #ifndef GIGCX_SESSION_H
 #define GIGCX_SESSION_H
 
@@ -10,12 +11,11 @@
 #include <jansson.h>
 #include "gigcx/bucket.h"
 #include "gigcx/buf.h"
+#include "gigcx/conn.h"
 #include "gigcx/jwt.h"
 #include "gigcx/rank.h"
 #include "gigcx/server.h"
 #include "gigcx/sid.h"
-
-struct lws;
 
 enum { GX_SS_NEW, GX_SS_AUTHING, GX_SS_READY, GX_SS_CLOSED };
 
@@ -68,11 +68,8 @@ typedef struct {
 #define GX_DECLINED_MAX 64 /* the latest declines an expert's session remembers */
 
 typedef struct gx_session {
-    int refs;
-    struct lws *wsi;         /* borrowed; NULL once the socket closed */
-    gx_server *srv;          /* borrowed */
-    struct gx_session *next; /* in srv->all */
-    struct gx_session *prev;
+    gx_conn c;            /* the transport half: first, so a gx_conn is its session */
+    gx_server *srv;       /* borrowed */
     uint64_t serial;      /* process-unique */
     char origin[96];      /* "<node>/<serial>": names this session in published events */
     int state;            /* GX_SS_* */
@@ -80,35 +77,10 @@ typedef struct gx_session {
     int64_t sess_no;      /* experts/staff: session number from Redis, 0 until known */
     int64_t seen_sess_no; /* highest number seen published for this user */
 
-    /* outgoing queue: a ring of shared frames */
-    gx_buf **q; /* owned refs */
-    unsigned qhead, qlen, qcap;
-    bool dirty;      /* listed in srv->dirty: frames wait for the end of the iteration */
-    int close_code;  /* nonzero: close with it once the queue is flushed */
-    bool close_now;  /* close without flushing */
-    bool close_sent; /* the close frame is out; waiting for the peer's */
-    char close_reason[64];
-    int peer_close; /* code of the peer's close frame (1005: it had none); 0: none came first */
-    bool hung_up;   /* the server dropped the socket without a close frame: silent too long */
-
-    /* incoming frame reassembly */
-    char *rx; /* owned */
-    size_t rxlen, rxcap;
-    bool rx_too_big;
-
-    /* frames that arrived after hello, before welcome: replayed once welcome is out */
-    gx_buf **early; /* owned */
-    int nearly;
-
     /* flood control: this socket's bucket, and its user's over all its sockets here */
     gx_bucket flood;
     struct gx_userlim *user_flood; /* borrowed from srv->limits; NULL before hello */
-
-    /* liveness, checked by gx_sessions_sweep once a second (no per-socket lws timers: lws
-     * keeps those in one sorted list, so each costs a walk of every other socket) */
-    int64_t born_ms, rx_ms, ping_ms;
-    bool ping_due;     /* a ping waits for the writable callback */
-    int64_t strike_ms; /* start of the window strikes are counted in */
+    int64_t strike_ms;             /* start of the window strikes are counted in */
     int strikes;
 
     /* experts and staff */
@@ -136,42 +108,65 @@ typedef struct gx_session {
     int njoins, capjoins;
 } gx_session;
 
+/* The session a connection is (its transport half is its first member). */
+static inline gx_session *gx_session_of(gx_conn *c)
+{
+    return (gx_session *)c;
+}
+
 /* Takes and drops references; the last unref frees the session. */
-gx_session *gx_session_ref(gx_session *s);
-void gx_session_unref(gx_session *s);
+static inline gx_session *gx_session_ref(gx_session *s)
+{
+    gx_conn_ref(&s->c);
+    return s;
+}
+static inline void gx_session_unref(gx_session *s)
+{
+    if (s)
+        gx_conn_unref(&s->c);
+}
 
 /* True while the socket is open and the session may be sent to. */
 static inline bool gx_session_live(const gx_session *s)
 {
-    return s->wsi && s->state != GX_SS_CLOSED && !s->close_now;
+    return gx_conn_live(&s->c) && s->state != GX_SS_CLOSED;
 }
 
-/* Queues a shared frame (takes its own reference). A session that falls too far behind
- * is closed (1013) rather than let its queue grow. No-op on a dead session. */
-void gx_session_send(gx_session *s, gx_buf *b);
-/* Writes the frames sessions queued during this loop iteration (main.c calls it when the
- * loop is done with its callbacks and before it waits again). */
-void gx_sessions_flush(gx_server *srv);
-/* Writes queued frames, several in one go; -1 when the write failed. */
-int gx_session_write_queue(gx_session *s);
-/* Sets up the flushing above; batched: hand the sockets' writes of one iteration to the
- * kernel together through io_uring, when the kernel lets us (gx_flusher_batched says),
- * with up to helpers threads sharing big batches. -1 when out of memory. */
-int gx_flusher_start(gx_server *srv, bool batched, unsigned helpers);
-bool gx_flusher_batched(const gx_server *srv);
-void gx_flusher_free(gx_server *srv);
+/* Queues a shared frame (conn.h). No-op on a dead session. */
+static inline void gx_session_send(gx_session *s, gx_buf *b)
+{
+    if (gx_session_live(s))
+        gx_conn_send(&s->c, b);
+}
 /* Encodes and queues j, adding "ref" when ref is not NULL. Does not steal j. */
-void gx_session_send_json(gx_session *s, json_t *j, const char *ref);
+static inline void gx_session_send_json(gx_session *s, json_t *j, const char *ref)
+{
+    gx_conn_send_json(&s->c, j, ref);
+}
+/* Closes with code once queued frames are out (flush) or at once. */
+static inline void gx_session_close(gx_session *s, int code, const char *reason, bool flush)
+{
+    gx_conn_close(&s->c, code, reason, flush);
+}
+
+/* Every open session of this node: for (s = gx_session_first(srv); s; s = gx_session_next(s)). */
+static inline gx_session *gx_session_first(const gx_server *srv)
+{
+    return (gx_session *)srv->net.all;
+}
+static inline gx_session *gx_session_next(const gx_session *s)
+{
+    return (gx_session *)s->c.next;
+}
+
+/* The transport's hooks (gx_net_ops): a socket opened, closed, and the last reference gone. */
+gx_conn *gx_session_open(gx_net *net, struct lws *wsi);
+void gx_session_closed(gx_conn *c);
+void gx_session_free(gx_conn *c);
+
 /* Queues {"type":"error","code","message","ref"} and counts it. */
 void gx_session_error(gx_session *s, int err, const char *ref, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
-/* Closes with code once queued frames are out (flush) or at once. */
-void gx_session_close(gx_session *s, int code, const char *reason, bool flush);
-
-/* Once a second: closes sockets that sent no hello within 10 s (4408), pings those quiet
- * for a heartbeat, and drops those silent for three. */
-void gx_sessions_sweep(gx_server *srv);
-
 /* The join record of task, or NULL; gx_session_join creates it (NULL only on no memory)
  * and lists the session as a member of the task's local entry. */
 gx_join *gx_session_find_join(gx_session *s, const char *task);
@@ -199,11 +194,5 @@ void gx_profile_free(gx_profile *p);
 /* Lists/unlists an available expert or staff member in its brands' local lists. */
 void gx_session_list_available(gx_session *s);
 void gx_session_unlist_available(gx_session *s);
-
-/* Handles the frames that arrived while hello was being answered (ws.c). */
-void gx_session_replay_early(gx_session *s);
-
-/* The lws protocol callback of the gigcx.v1 protocol (WebSocket and HTTP). */
-int gx_ws_callback(struct lws *wsi, int reason, void *user, void *in, size_t len);
 
 #endif

@@ -6,12 +6,13 @@
 #define GIGCX_BUDGET_H
 
 #include <stdbool.h>
-#include "gigcx/server.h"
+#include <stdbool.h>
+#include "gigcx/redis.h"
 
 /* cb(ok, priv): ok false when the budget is spent (or limit is 0: no budget, always ok).
  * When Redis cannot count, ok is true: a budget never makes an outage worse. Returns 0,
  * or -1 when out of memory (cb not called). */
-int gx_budget_take(gx_server *srv, const char *name, int limit, int window_s,
+int gx_budget_take(gx_redis *redis, const char *name, int limit, int window_s,
                    void (*cb)(bool ok, void *priv), void *priv);
 
 #endif

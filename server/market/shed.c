@@ -20,7 +20,7 @@ struct gx_shed {
 
 static bool candidate(const gx_session *s)
 {
-    return gx_session_live(s) && !s->close_code && !s->close_sent;
+    return gx_session_live(s) && !s->c.close_code && !s->c.close_sent;
 }
 
 static int role_of(const gx_session *s)
@@ -46,7 +46,7 @@ static int quota_left(const struct gx_shed *sh)
 int gx_shed_candidates(const gx_server *srv)
 {
     int n = 0;
-    for (const gx_session *s = srv->all; s; s = s->next)
+    for (const gx_session *s = gx_session_first(srv); s; s = gx_session_next(s))
         n += candidate(s);
     return n;
 }
@@ -104,7 +104,7 @@ static int role_with_quota(const struct gx_shed *sh)
 static int close_some(struct gx_shed *sh, int n, bool loose)
 {
     int done = 0;
-    for (gx_session *s = sh->srv->all; s && done < n; s = s->next) {
+    for (gx_session *s = gx_session_first(sh->srv); s && done < n; s = gx_session_next(s)) {
         int r = role_of(s);
         if (!candidate(s) || (!loose && (busy(s) || sh->quota[r] == 0)))
             continue;
@@ -139,7 +139,7 @@ static void on_tick(uv_timer_t *t)
 int gx_shed_start(gx_server *srv, int count, int window_ms, gx_shed_why why)
 {
     struct gx_shed *sh = srv->shed;
-    if (why == GX_SHED_LOAD && (srv->draining || srv->stopping || gx_shed_left(srv)))
+    if (why == GX_SHED_LOAD && (srv->draining || srv->net.stopping || gx_shed_left(srv)))
         return GX_ECONFLICT;
     if (!sh) {
         sh = calloc(1, sizeof(*sh));
@@ -151,7 +151,7 @@ int gx_shed_start(gx_server *srv, int count, int window_ms, gx_shed_why why)
         srv->shed = sh;
     }
     int live[GX_SHED_ROLES] = {0}, total = 0;
-    for (const gx_session *s = srv->all; s; s = s->next)
+    for (const gx_session *s = gx_session_first(srv); s; s = gx_session_next(s))
         if (candidate(s)) {
             live[role_of(s)]++;
             total++;

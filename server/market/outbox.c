@@ -11,7 +11,8 @@
 #include "gigcx/redis.h"
 #include "gigcx/request.h"
 #include "gigcx/util.h"
-#include "gigcx/webhook.h"
+#include "gigcx/keys.h"
+#include "gigcx/outbox.h"
 
 typedef struct {
     gx_server *srv; /* borrowed */
@@ -20,7 +21,7 @@ typedef struct {
     json_t *given; /* owned: what the caller knows for certain */
 } gx_hook_emit;
 
-const char *gx_webhook_type_of(const char *action)
+const char *gx_outbox_type_of(const char *action)
 {
     static const char *const map[][2] = {
         {"resolve", "task.resolved"}, {"escalate", "task.escalated"}, {"timeout", "task.escalated"},
@@ -101,7 +102,8 @@ static void on_recorded(redisReply *r, void *priv)
     gx_hook_emit *e = priv;
     if (r && r->type == REDIS_REPLY_INTEGER) {
         e->srv->m.hooks_emitted++;
-        gx_webhook_kick(e->srv);
+        if (e->srv->outbox_kick)
+            e->srv->outbox_kick(e->srv);
     } else {
         lost(e, r ? "unexpected reply" : "Redis connection lost");
     }
@@ -155,8 +157,8 @@ static void on_brand(redisReply *r, void *priv)
     }
 }
 
-void gx_webhook_emit(gx_server *srv, const char *brand, const char *type, const char *task,
-                     json_t *data)
+void gx_outbox_emit(gx_server *srv, const char *brand, const char *type, const char *task,
+                    json_t *data)
 {
     gx_hook_emit *e = NULL;
     char rnd[24];

@@ -1,0 +1,49 @@
+/* The REST API: the route table (gx_http_route, the transport's http_route hook) and what the
+ * route handlers share. */
+#ifndef GIGCX_HTTP_API_H
+#define GIGCX_HTTP_API_H
+
+#include <stdbool.h>
+#include <jansson.h>
+#include "gigcx/http.h"
+#include "gigcx/jwt.h"
+#include "gigcx/server.h"
+
+/* The marketplace a request is for. */
+static inline gx_server *gx_req_srv(const gx_http_req *r)
+{
+    return r->net->app;
+}
+
+/* Helpers for route handlers: the admin key's check (constant time); the body as a JSON
+ * object (kept in r->arg), or NULL after a 400 naming what is wrong; and fn run once the
+ * bearer is known as the admin key (r->as_admin) or a brand's key (r->brand), after a 401
+ * otherwise. */
+bool gx_http_is_admin(const gx_http_req *r);
+json_t *gx_http_body(gx_http_req *r);
+void gx_http_with_brand(gx_http_req *r, void (*fn)(gx_http_req *r));
+/* The person a token request names ({sub, role, brand?} in o), as the caller may name
+ * them: the admin anyone, a brand its own customers and staff only (its brand filled in).
+ * *brand is NULL for experts. false after answering 400 or 403. */
+bool gx_http_person(gx_http_req *r, json_t *o, bool admin, const char **sub, gx_role *role,
+                    const char **brand);
+
+/* The routes: answers r (the transport's http_route hook). */
+void gx_http_route(gx_http_req *r);
+/* Calls fn for every route the server answers: method in lower case ("get") and the path
+ * with "{}" where an id goes ("/api/v1/tasks/{}/transcript"). */
+void gx_http_each_route(void (*fn)(const char *method, const char *path, void *arg), void *arg);
+/* GET /api/v1/tasks?status=&topic=&since=&limit=&cursor= (http_tasks.c). */
+void gx_http_list_tasks(gx_http_req *r);
+/* POST /api/v1/tokens/revoke, DELETE /api/v1/experts/{id} (http_revoke.c). */
+void gx_http_revoke(gx_http_req *r);
+void gx_http_delete_expert(gx_http_req *r);
+/* GET /api/v1/audit (http_audit.c). */
+void gx_http_get_audit(gx_http_req *r);
+/* GET /api/v1/webhooks/deliveries?limit=&brand= (http_webhooks.c): the brand's latest
+ * attempts, newest first. */
+void gx_webhook_get_deliveries(gx_http_req *r);
+/* POST /api/v1/admin/shed (http_shed.c): admin only, checked by the router. */
+void gx_http_shed(gx_http_req *r);
+
+#endif

@@ -1,0 +1,34 @@
+/* The housekeeping tick (tick.h): each module's sweep with how often it runs. Any node may run
+ * any of them: they read and write Redis, never only this node's memory. */
+#include "gigcx/tick.h"
+#include "gigcx/admin.h"
+#include "gigcx/depth.h"
+#include "gigcx/handlers.h"
+#include "gigcx/health.h"
+
+typedef struct {
+    void (*fn)(gx_server *srv);
+    unsigned every; /* ticks between runs; 0: every heartbeat (--heartbeat) */
+    unsigned phase; /* the tick within the period it runs at */
+} gx_sweep;
+
+static const gx_sweep sweeps[] = {
+    {gx_health_probe, 1, 0},       {gx_tasks_expire_sweep, 1, 0},
+    {gx_depth_refresh, 5, 1}, /* /metrics shows the last of these, never waiting on Redis */
+    {gx_stats_publish, 1, 0},      {gx_tasks_positions, 2, 0},
+    {gx_presence_heartbeat, 0, 0}, {gx_absent_sweep, 2, 1},
+};
+
+void gx_tick(gx_server *srv)
+{
+    srv->ticks++;
+    if (!srv->net.stopping)
+        gx_net_sweep(&srv->net); /* liveness does not depend on Redis */
+    if (!gx_redis_up(srv->redis) || srv->net.stopping)
+        return;
+    for (size_t i = 0; i < sizeof(sweeps) / sizeof(sweeps[0]); i++) {
+        uint64_t every = sweeps[i].every ? sweeps[i].every : (uint64_t)srv->cfg->heartbeat_s;
+        if (srv->ticks % every == sweeps[i].phase % every)
+            sweeps[i].fn(srv);
+    }
+}
