@@ -101,11 +101,11 @@ static double measure_sends(int n, const int *fds, int rounds, size_t bytes)
     char *msg = calloc(1, bytes);
     double cpu = 0;
     for (int r = 0; r < rounds; r++) {
-        double c0 = gx_cpu_s();
+        double c0 = gx_now_cpu_s();
         for (int i = 0; i < n; i++)
             if (send(fds[i], msg, bytes, MSG_NOSIGNAL) != (ssize_t)bytes)
                 die("send");
-        cpu += gx_cpu_s() - c0;
+        cpu += gx_now_cpu_s() - c0;
         pause_ms(gap_ms); /* the peer drains and goes back to sleep, as between offers */
     }
     free(msg);
@@ -145,14 +145,14 @@ static double measure_batched(int n, const int *fds, int rounds, size_t bytes, u
     char *msg = calloc(1, bytes);
     double cpu = 0, *wall = calloc((size_t)rounds, sizeof(*wall));
     for (int r = 0; r < rounds; r++) {
-        double c0 = gx_cpu_s(), t0 = mono_ms();
+        double c0 = gx_now_cpu_s(), t0 = mono_ms();
         for (int i = 0; i < n; i++) {
             gx_sendq_add(q, fds[i], msg, bytes, NULL);
             if (gx_sendq_count(q) == 256 || i == n - 1)
                 gx_sendq_run(q, sent, NULL);
         }
         wall[r] = mono_ms() - t0;
-        cpu += gx_cpu_s() - c0;
+        cpu += gx_now_cpu_s() - c0;
         pause_ms(gap_ms);
     }
     qsort(wall, (size_t)rounds, sizeof(*wall), cmp_double);
@@ -174,7 +174,7 @@ static double measure_recvs(int n, const int *fds, int ctl, int rounds, size_t b
         struct epoll_event ev = {.events = EPOLLIN, .data.fd = fds[i]};
         epoll_ctl(ep, EPOLL_CTL_ADD, fds[i], &ev);
     }
-    double c0 = gx_cpu_s();
+    double c0 = gx_now_cpu_s();
     if (write(ctl, "e", 1) != 1)
         die("ctl");
     while (got < want) {
@@ -190,7 +190,7 @@ static double measure_recvs(int n, const int *fds, int ctl, int rounds, size_t b
                 got += m;
         }
     }
-    double cpu = gx_cpu_s() - c0;
+    double cpu = gx_now_cpu_s() - c0;
     char c;
     if (read(ctl, &c, 1) != 1)
         die("ctl");

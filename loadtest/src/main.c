@@ -194,7 +194,7 @@ static void raise_limits(gxlt_run *run)
 static int setup_brand(gxlt_run *run)
 {
     char rnd[16], path[128], *out = NULL;
-    if (gx_random_id(rnd, 6))
+    if (gx_id_random(rnd, 6))
         return -1;
     for (char *p = rnd; *p; p++)
         if (*p == '-' || *p == '_')
@@ -319,7 +319,7 @@ static void begin_measure(lt *t, uint64_t now)
     gxlt_run *run = &t->run;
     for (int i = 0; i < run->nurls; i++)
         gxlt_server_sample_get(run, i, &run->start[i]);
-    run->self_cpu_start = gx_cpu_s();
+    run->self_cpu_start = gx_now_cpu_s();
     enter(t, P_MEASURE, gxlt_now_us());
     run->t_start_us = t->phase_us;
     (void)now;
@@ -469,7 +469,7 @@ static int finish(lt *t)
     run->stopping = true;
     gxlt_experts_finish(run);
     gxlt_customers_finish(run);
-    run->self_cpu_end = gx_cpu_s();
+    run->self_cpu_end = gx_now_cpu_s();
     for (int i = 0; i < run->nurls; i++)
         gxlt_server_sample_get(run, i, &run->after[i]);
     if (run->progress_tty && !t->quiet)

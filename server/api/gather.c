@@ -93,7 +93,7 @@ void gx_gather_key(gx_gather *g, const char *cmd, const char *fmt, const char *i
     gx_gather_cmd(g, 2, argv);
 }
 
-const char *gx_flat_field(json_t *flat, const char *f)
+const char *gx_gather_flat_field(json_t *flat, const char *f)
 {
     for (size_t i = 0; i + 1 < json_array_size(flat); i += 2)
         if (strcmp(json_string_value(json_array_get(flat, i)) ?: "", f) == 0)

@@ -4,7 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "gigcx/admin.h"
+#include "gigcx/stats.h"
 #include "gigcx/error.h"
 #include "gigcx/gather.h"
 #include "gigcx/util.h"
@@ -25,14 +25,14 @@ static json_t *parsed(const char *s, json_t *fallback)
 
 static json_t *brand_json(gx_server *srv, const char *id, json_t *flat)
 {
-    json_t *conf = parsed(gx_flat_field(flat, "config"), json_object());
+    json_t *conf = parsed(gx_gather_flat_field(flat, "config"), json_object());
     json_t *topics = json_object_get(conf, "topics");
     json_t *timeout = json_object_get(conf, "queue_timeout_s");
     json_t *b = json_pack(
         "{s:s, s:s, s:o, s:o, s:s, s:O, s:I}", "brand", id, "name",
-        gx_flat_field(flat, "name") ?: "", "pay", parsed(gx_flat_field(flat, "pay"), json_object()),
-        "widget_origins", parsed(gx_flat_field(flat, "widget_origins"), json_array()), "widget_key",
-        gx_flat_field(flat, "widget_key") ?: "", "topics", topics ? topics : json_object(),
+        gx_gather_flat_field(flat, "name") ?: "", "pay", parsed(gx_gather_flat_field(flat, "pay"), json_object()),
+        "widget_origins", parsed(gx_gather_flat_field(flat, "widget_origins"), json_array()), "widget_key",
+        gx_gather_flat_field(flat, "widget_key") ?: "", "topics", topics ? topics : json_object(),
         "queue_timeout_s",
         (json_int_t)(timeout ? json_integer_value(timeout) : srv->cfg->queue_timeout_s));
     json_t *rule = json_object_get(conf, "on_timeout");
@@ -44,7 +44,7 @@ static json_t *brand_json(gx_server *srv, const char *id, json_t *flat)
                             ? json_incref(waves)
                             : json_pack("{s:i, s:i}", "size", GX_WAVE_SIZE_DEFAULT, "interval_s",
                                         GX_WAVE_INTERVAL_DEFAULT));
-    const char *hook = gx_flat_field(flat, "webhook_url");
+    const char *hook = gx_gather_flat_field(flat, "webhook_url");
     if (hook && hook[0])
         json_object_set_new(b, "webhook_url", json_string(hook));
     json_decref(conf);
@@ -53,15 +53,15 @@ static json_t *brand_json(gx_server *srv, const char *id, json_t *flat)
 
 static json_t *expert_json(const char *id, json_t *flat)
 {
-    long long sum = atoll(gx_flat_field(flat, "rating_sum") ?: "0"),
-              n = atoll(gx_flat_field(flat, "rating_n") ?: "0");
+    long long sum = atoll(gx_gather_flat_field(flat, "rating_sum") ?: "0"),
+              n = atoll(gx_gather_flat_field(flat, "rating_n") ?: "0");
     json_t *e = json_pack("{s:s, s:s, s:o, s:o, s:i, s:o, s:i}", "id", id, "name",
-                          gx_flat_field(flat, "name") ?: "", "skills",
-                          parsed(gx_flat_field(flat, "skills"), json_array()), "languages",
-                          parsed(gx_flat_field(flat, "languages"), json_array()), "tier",
-                          atoi(gx_flat_field(flat, "tier") ?: "1"), "brands",
-                          parsed(gx_flat_field(flat, "brands"), json_array()), "capacity",
-                          atoi(gx_flat_field(flat, "capacity") ?: "3"));
+                          gx_gather_flat_field(flat, "name") ?: "", "skills",
+                          parsed(gx_gather_flat_field(flat, "skills"), json_array()), "languages",
+                          parsed(gx_gather_flat_field(flat, "languages"), json_array()), "tier",
+                          atoi(gx_gather_flat_field(flat, "tier") ?: "1"), "brands",
+                          parsed(gx_gather_flat_field(flat, "brands"), json_array()), "capacity",
+                          atoi(gx_gather_flat_field(flat, "capacity") ?: "3"));
     if (n > 0)
         json_object_set_new(
             e, "rating",
@@ -172,22 +172,22 @@ static void get_one(gx_http_req *r, const char *fmt, const char *what, gx_shape 
     gx_gather_finish(g);
 }
 
-void gx_admin_get_brands(gx_http_req *r)
+void gx_http_admin_brands(gx_http_req *r)
 {
     list_all(r, "gx:brands", "gx:brand:%s", "brands", shape_brand);
 }
 
-void gx_admin_get_brand(gx_http_req *r)
+void gx_http_admin_brand(gx_http_req *r)
 {
     get_one(r, "gx:brand:%s", "brand", shape_brand);
 }
 
-void gx_admin_get_experts(gx_http_req *r)
+void gx_http_admin_experts(gx_http_req *r)
 {
     list_all(r, "gx:experts", "gx:expert:%s", "experts", shape_expert);
 }
 
-void gx_admin_get_expert(gx_http_req *r)
+void gx_http_admin_expert(gx_http_req *r)
 {
     get_one(r, "gx:expert:%s", "expert", shape_expert);
 }
@@ -260,7 +260,7 @@ static void stats_first_done(gx_gather *g)
     gx_gather_finish(next);
 }
 
-void gx_admin_get_stats(gx_http_req *r)
+void gx_http_admin_stats(gx_http_req *r)
 {
     gx_gather *g = gx_gather_new(r, stats_first_done);
     if (!g)

@@ -19,9 +19,9 @@
 #include "gigcx/util.h"
 #include "gigcx/validate.h"
 #include "gigcx/chat.h"
-#include "gigcx/admin.h"
+#include "gigcx/stats.h"
 #include "gigcx/webhook.h"
-#include "gigcx/webhook_post.h"
+#include "gigcx/poster.h"
 
 #define GX_TOKEN_TTL_DEFAULT (24 * 3600)
 #define GX_TOKEN_TTL_MAX (30 * 24 * 3600)
@@ -32,15 +32,15 @@ typedef void (*gx_route_fn)(gx_http_req *r);
 
 /* ---- small helpers ---- */
 
-bool gx_http_is_admin(const gx_http_req *r)
+bool gx_http_api_is_admin(const gx_http_req *r)
 {
     const char *k = gx_req_srv(r)->cfg->admin_key;
     size_t n = strlen(k);
-    return strlen(r->bearer) == n && gx_ct_equal(r->bearer, k, n);
+    return strlen(r->bearer) == n && gx_crypto_equal(r->bearer, k, n);
 }
 
 /* The parsed JSON object body, or NULL after a 400. Stored in r->arg (owned there). */
-json_t *gx_http_body(gx_http_req *r)
+json_t *gx_http_api_body(gx_http_req *r)
 {
     json_error_t e;
     json_t *j = r->body ? json_loadb(r->body, r->blen, JSON_REJECT_DUPLICATES, &e) : NULL;
@@ -60,7 +60,7 @@ static const char *str_field(gx_http_req *r, json_t *o, const char *f, size_t mi
 {
     const char *v;
     char why[160];
-    *ok = gx_check_str(o, f, min, max, optional, &v, why, sizeof(why));
+    *ok = gx_validate_str(o, f, min, max, optional, &v, why, sizeof(why));
     if (!*ok)
         gx_http_error(r, GX_EBADREQ, "%s", why);
     return v;
@@ -81,7 +81,7 @@ static bool int_field(gx_http_req *r, json_t *o, const char *f, long min, long m
                       long *out)
 {
     char why[160];
-    if (gx_check_int(o, f, min, max, def, true, out, why, sizeof(why)))
+    if (gx_validate_int(o, f, min, max, def, true, out, why, sizeof(why)))
         return true;
     gx_http_error(r, GX_EBADREQ, "%s", why);
     return false;
@@ -133,9 +133,9 @@ static void on_brand_key(redisReply *rep, void *priv)
     gx_http_unref(r);
 }
 
-void gx_http_with_brand(gx_http_req *r, void (*fn)(gx_http_req *r))
+void gx_http_api_with_brand(gx_http_req *r, void (*fn)(gx_http_req *r))
 {
-    if (gx_http_is_admin(r)) { /* the admin reads every brand's tasks: r->brand stays "" */
+    if (gx_http_api_is_admin(r)) { /* the admin reads every brand's tasks: r->brand stays "" */
         r->as_admin = true;
         fn(r);
         return;
@@ -145,7 +145,7 @@ void gx_http_with_brand(gx_http_req *r, void (*fn)(gx_http_req *r))
         return;
     }
     char hash[65];
-    gx_sha256_hex(r->bearer, strlen(r->bearer), hash);
+    gx_crypto_sha256_hex(r->bearer, strlen(r->bearer), hash);
     r->next = fn;
     int rc = gx_redis_cmd(gx_req_srv(r)->redis, on_brand_key, gx_http_ref(r), "GET gx:apikey:%s", hash);
     if (rc) {
@@ -192,7 +192,7 @@ static bool metrics_allowed(const gx_http_req *r)
 {
     const char *k = gx_req_srv(r)->cfg->metrics_key;
     size_t n = k ? strlen(k) : 0;
-    return !k || (strlen(r->bearer) == n && gx_ct_equal(r->bearer, k, n));
+    return !k || (strlen(r->bearer) == n && gx_crypto_equal(r->bearer, k, n));
 }
 
 static void get_metrics(gx_http_req *r)
@@ -339,7 +339,7 @@ static void on_brand_put(redisReply *rep, void *priv)
     if (created || rotated) {
         const char *key = json_string_value(json_object_get(r->arg, "_api_key"));
         char hash[65], ak[96], wk[96];
-        gx_sha256_hex(key, strlen(key), hash);
+        gx_crypto_sha256_hex(key, strlen(key), hash);
         snprintf(ak, sizeof(ak), "gx:apikey:%s", hash);
         snprintf(wk, sizeof(wk), "gx:widgetkey:%s", gx_reply_str(rep, 1));
         gx_gather_cmd(g, 3, (const char *[]){"SET", ak, r->brand});
@@ -369,19 +369,19 @@ static void on_brand_put(redisReply *rep, void *priv)
 static void put_brand(gx_http_req *r)
 {
     bool ok;
-    json_t *o = gx_http_body(r);
+    json_t *o = gx_http_api_body(r);
     const char *name = o ? str_field(r, o, "name", 1, 200, false, &ok) : NULL;
     const char *hook = name ? str_field(r, o, "webhook_url", 0, 500, true, &ok) : NULL;
     if (!name || !ok || !valid_pay(r, json_object_get(o, "pay")) || !valid_origins(r, o))
         return;
     gx_url hook_url;
-    if (hook && hook[0] && (!valid_url(hook) || gx_url_parse(hook, &hook_url))) {
+    if (hook && hook[0] && (!valid_url(hook) || gx_poster_url_parse(hook, &hook_url))) {
         gx_http_error(r, GX_EBADREQ,
                       "'webhook_url' must be an http(s) URL without user info or fragment");
         return;
     }
     /* names are checked again where they resolve, at each delivery */
-    if (hook && hook[0] && !gx_req_srv(r)->cfg->webhook_allow_private && gx_host_private(hook_url.host)) {
+    if (hook && hook[0] && !gx_req_srv(r)->cfg->webhook_allow_private && gx_poster_host_private(hook_url.host)) {
         gx_http_error(r, GX_EBADREQ,
                       "'webhook_url' may not point at a loopback, link-local or private address");
         return;
@@ -391,14 +391,14 @@ static void put_brand(gx_http_req *r)
         return;
     snprintf(r->brand, sizeof(r->brand), "%s", r->id);
     char rnd[48], api_key[64], hash[65], wk[64];
-    gx_random_id(rnd, 24);
+    gx_id_random(rnd, 24);
     snprintf(api_key, sizeof(api_key), "gxk_%s", rnd);
-    gx_random_id(rnd, 18);
+    gx_id_random(rnd, 18);
     snprintf(wk, sizeof(wk), "gxw_%s", rnd);
-    gx_sha256_hex(api_key, strlen(api_key), hash);
+    gx_crypto_sha256_hex(api_key, strlen(api_key), hash);
     json_object_set_new(o, "_api_key", json_string(api_key));
     char secret[64]; /* signs webhooks; stored as is, since the server must sign with it */
-    gx_random_id(rnd, 32);
+    gx_id_random(rnd, 32);
     snprintf(secret, sizeof(secret), "whsec_%s", rnd);
     char *pay = json_dumps(json_object_get(o, "pay"), JSON_COMPACT);
     json_t *origins = json_object_get(o, "widget_origins");
@@ -469,7 +469,7 @@ static void put_expert(gx_http_req *r)
 {
     bool ok;
     long tier, cap;
-    json_t *o = gx_http_body(r);
+    json_t *o = gx_http_api_body(r);
     const char *name = o ? str_field(r, o, "name", 1, 200, false, &ok) : NULL;
     if (!name || !id_array(r, o, "skills") || !id_array(r, o, "languages") ||
         !id_array(r, o, "brands") || !int_field(r, o, "tier", 1, 2, 1, &tier) ||
@@ -514,11 +514,11 @@ static void put_expert(gx_http_req *r)
 
 /* ---- tokens ---- */
 
-bool gx_http_person(gx_http_req *r, json_t *o, bool admin, const char **sub, gx_role *role,
+bool gx_http_api_person(gx_http_req *r, json_t *o, bool admin, const char **sub, gx_role *role,
                     const char **brand)
 {
     *sub = json_string_value(json_object_get(o, "sub"));
-    *role = gx_role_parse(json_string_value(json_object_get(o, "role")));
+    *role = gx_jwt_role_parse(json_string_value(json_object_get(o, "role")));
     *brand = json_string_value(json_object_get(o, "brand"));
     if (!gx_id_valid(*sub) || *role == GX_ROLE_NONE) {
         gx_http_error(r, GX_EBADREQ, "'sub' must be an id and 'role' expert, customer or staff");
@@ -577,17 +577,17 @@ static void issue_token(gx_http_req *r, bool admin)
 {
     bool ok;
     long ttl;
-    json_t *o = gx_http_body(r);
+    json_t *o = gx_http_api_body(r);
     if (!o)
         return;
     const char *sub, *brand;
     gx_role role;
     const char *name = str_field(r, o, "name", 0, 100, true, &ok);
     if (!ok || !int_field(r, o, "ttl_s", 60, GX_TOKEN_TTL_MAX, GX_TOKEN_TTL_DEFAULT, &ttl) ||
-        !gx_http_person(r, o, admin, &sub, &role, &brand))
+        !gx_http_api_person(r, o, admin, &sub, &role, &brand))
         return;
     if (!admin && role == GX_ROLE_STAFF) { /* not for an expert's id: see on_staff_id */
-        gx_strlcpy(r->id, sub, sizeof(r->id));
+        gx_str_copy(r->id, sub, sizeof(r->id));
         if (gx_redis_cmd(gx_req_srv(r)->redis, on_staff_id, gx_http_ref(r), "EXISTS gx:expert:%s", sub)) {
             gx_http_unref(r);
             gx_http_error(r, GX_EUNAVAIL, "storage unavailable");
@@ -604,10 +604,10 @@ static void post_token_brand(gx_http_req *r)
 
 static void post_token(gx_http_req *r)
 {
-    if (gx_http_is_admin(r))
+    if (gx_http_api_is_admin(r))
         issue_token(r, true);
     else
-        gx_http_with_brand(r, post_token_brand);
+        gx_http_api_with_brand(r, post_token_brand);
 }
 
 /* ---- brand: tasks ---- */
@@ -651,13 +651,13 @@ static void create_task(gx_http_req *r)
         gx_http_error(r, GX_EBADREQ, "Idempotency-Key must be 1..128 visible ASCII characters");
         return;
     }
-    json_t *o = gx_http_body(r);
+    json_t *o = gx_http_api_body(r);
     json_t *cust = o ? json_object_get(o, "customer") : NULL;
     if (!o)
         return;
     const char *cid = json_string_value(json_object_get(cust, "id"));
     const char *cname = json_string_value(json_object_get(cust, "name"));
-    if (!json_is_object(cust) || !gx_id_valid(cid) || (cname && gx_utf8_len(cname) > 100) ||
+    if (!json_is_object(cust) || !gx_id_valid(cid) || (cname && gx_validate_utf8_len(cname) > 100) ||
         (json_object_get(cust, "name") && !cname)) {
         gx_http_error(r, GX_EBADREQ, "'customer' must be {\"id\": id, \"name\": string}");
         return;
@@ -685,7 +685,7 @@ static void create_task(gx_http_req *r)
                        .priority = (int)prio,
                        .meta = meta,
                        .idem_key = r->idem[0] ? r->idem : NULL};
-    int rc = gx_task_create(gx_req_srv(r), &sp, on_task_made, gx_http_ref(r));
+    int rc = gx_tasks_create(gx_req_srv(r), &sp, on_task_made, gx_http_ref(r));
     if (rc) {
         gx_http_unref(r);
         gx_http_error(r, rc, "could not create the task");
@@ -861,7 +861,7 @@ static void on_widget_brand(redisReply *rep, void *priv)
         gx_http_error(r, GX_EFORBIDDEN, "origin not allowed for this widget");
     } else {
         char rnd[24], cid[32];
-        gx_random_id(rnd, 12);
+        gx_id_random(rnd, 12);
         snprintf(cid, sizeof(cid), "w_%s", rnd);
         int64_t exp;
         char *tok = mint(gx_req_srv(r), cid, GX_ROLE_CUSTOMER, r->brand, "", GX_TOKEN_TTL_MAX, &exp);
@@ -924,7 +924,7 @@ static void after_ip_budget(bool ok, void *priv)
 
 static void post_widget_session(gx_http_req *r)
 {
-    json_t *o = gx_http_body(r);
+    json_t *o = gx_http_api_body(r);
     const char *key = o ? json_string_value(json_object_get(o, "widget_key")) : NULL;
     if (!o)
         return;
@@ -990,29 +990,29 @@ static const struct {
     {GX_HTTP_GET, "/api/v1/dev/experts", NULL, false, AUTH_NONE, get_dev_users},
     {GX_HTTP_GET, "/metrics", NULL, false, AUTH_NONE, get_metrics},
     {GX_HTTP_GET, "/api/v1/openapi.json", NULL, false, AUTH_NONE, get_openapi},
-    {GX_HTTP_GET, "/api/v1/admin/stats", NULL, false, AUTH_ADMIN, gx_admin_get_stats},
+    {GX_HTTP_GET, "/api/v1/admin/stats", NULL, false, AUTH_ADMIN, gx_http_admin_stats},
     {GX_HTTP_POST, "/api/v1/admin/shed", NULL, false, AUTH_ADMIN, gx_http_shed},
-    {GX_HTTP_GET, "/api/v1/brands", NULL, false, AUTH_ADMIN, gx_admin_get_brands},
+    {GX_HTTP_GET, "/api/v1/brands", NULL, false, AUTH_ADMIN, gx_http_admin_brands},
     {GX_HTTP_PUT, "/api/v1/brands/", NULL, true, AUTH_ADMIN, put_brand},
-    {GX_HTTP_GET, "/api/v1/brands/", NULL, true, AUTH_ADMIN, gx_admin_get_brand},
-    {GX_HTTP_GET, "/api/v1/experts", NULL, false, AUTH_ADMIN, gx_admin_get_experts},
+    {GX_HTTP_GET, "/api/v1/brands/", NULL, true, AUTH_ADMIN, gx_http_admin_brand},
+    {GX_HTTP_GET, "/api/v1/experts", NULL, false, AUTH_ADMIN, gx_http_admin_experts},
     {GX_HTTP_PUT, "/api/v1/experts/", NULL, true, AUTH_ADMIN, put_expert},
-    {GX_HTTP_GET, "/api/v1/experts/", NULL, true, AUTH_ADMIN, gx_admin_get_expert},
+    {GX_HTTP_GET, "/api/v1/experts/", NULL, true, AUTH_ADMIN, gx_http_admin_expert},
     {GX_HTTP_POST, "/api/v1/tokens", NULL, false, AUTH_ANY, post_token},
     {GX_HTTP_POST, "/api/v1/tokens/revoke", NULL, false, AUTH_BRAND, gx_http_revoke},
-    {GX_HTTP_DELETE, "/api/v1/experts/", NULL, true, AUTH_ADMIN, gx_http_delete_expert},
-    {GX_HTTP_GET, "/api/v1/audit", NULL, false, AUTH_BRAND, gx_http_get_audit},
+    {GX_HTTP_DELETE, "/api/v1/experts/", NULL, true, AUTH_ADMIN, gx_http_revoke_delete_expert},
+    {GX_HTTP_GET, "/api/v1/audit", NULL, false, AUTH_BRAND, gx_http_audit_get},
     {GX_HTTP_POST, "/api/v1/tasks", NULL, false, AUTH_BRAND, post_task},
-    {GX_HTTP_GET, "/api/v1/tasks", NULL, false, AUTH_BRAND, gx_http_list_tasks},
+    {GX_HTTP_GET, "/api/v1/tasks", NULL, false, AUTH_BRAND, gx_http_tasks_list},
     {GX_HTTP_GET, "/api/v1/tasks/", "/transcript", true, AUTH_BRAND, get_transcript},
     {GX_HTTP_GET, "/api/v1/tasks/", NULL, true, AUTH_BRAND, get_task},
     {GX_HTTP_POST, "/api/v1/widget/session", NULL, false, AUTH_NONE, post_widget_session},
     {GX_HTTP_OPTIONS, "/api/v1/widget/session", NULL, false, AUTH_NONE, options_widget_session},
     {GX_HTTP_GET, "/api/v1/webhooks/deliveries", NULL, false, AUTH_BRAND,
-     gx_webhook_get_deliveries},
+     gx_http_webhooks_get},
 };
 
-void gx_http_each_route(void (*fn)(const char *method, const char *path, void *arg), void *arg)
+void gx_http_api_each_route(void (*fn)(const char *method, const char *path, void *arg), void *arg)
 {
     static const char *const names[] = {[GX_HTTP_GET] = "get",
                                         [GX_HTTP_POST] = "post",
@@ -1027,7 +1027,7 @@ void gx_http_each_route(void (*fn)(const char *method, const char *path, void *a
     }
 }
 
-void gx_http_route(gx_http_req *r)
+void gx_http_api_route(gx_http_req *r)
 {
     bool path_known = false;
     int method = r->method == GX_HTTP_HEAD ? GX_HTTP_GET : r->method; /* HEAD: GET, no body */
@@ -1039,10 +1039,10 @@ void gx_http_route(gx_http_req *r)
         path_known = true;
         if (routes[i].method != method)
             continue;
-        if (routes[i].auth == AUTH_ADMIN && !gx_http_is_admin(r))
+        if (routes[i].auth == AUTH_ADMIN && !gx_http_api_is_admin(r))
             gx_http_error(r, GX_EUNAUTH, "the admin key is required");
         else if (routes[i].auth == AUTH_BRAND)
-            gx_http_with_brand(r, routes[i].fn);
+            gx_http_api_with_brand(r, routes[i].fn);
         else
             routes[i].fn(r);
         return;

@@ -27,7 +27,7 @@ static void on_audit(redisReply *rep, void *priv)
     gx_http_unref(r);
 }
 
-void gx_http_get_audit(gx_http_req *r)
+void gx_http_audit_get(gx_http_req *r)
 {
     char brand[80] = "";
     long n;

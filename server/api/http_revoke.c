@@ -31,19 +31,19 @@ static void on_revoked(redisReply *rep, void *priv)
 
 void gx_http_revoke(gx_http_req *r)
 {
-    json_t *o = gx_http_body(r);
+    json_t *o = gx_http_api_body(r);
     if (!o)
         return;
     const char *sub, *brand;
     gx_role role;
-    if (!gx_http_person(r, o, r->as_admin, &sub, &role, &brand))
+    if (!gx_http_api_person(r, o, r->as_admin, &sub, &role, &brand))
         return;
     if (brand) /* what the reply and the audit entry name */
         json_object_set_new(o, "brand", json_string(brand));
     else
         json_object_del(o, "brand");
     char uid[GX_UID_MAX + 1];
-    gx_uid_make(uid, role, brand, sub);
+    gx_jwt_uid_make(uid, role, brand, sub);
     if (gx_revoke_user(gx_req_srv(r), uid, false, on_revoked, gx_http_ref(r))) {
         gx_http_unref(r);
         gx_http_error(r, GX_EUNAVAIL, "storage unavailable; the tokens were not revoked");
@@ -65,7 +65,7 @@ static void on_expert_deleted(redisReply *rep, void *priv)
     gx_http_unref(r);
 }
 
-void gx_http_delete_expert(gx_http_req *r)
+void gx_http_revoke_delete_expert(gx_http_req *r)
 {
     /* Revoked first, on the same connection: by the time the profile is gone, every node
      * has been told to close the expert's sessions, and no hello of its tokens passes. */

@@ -50,7 +50,7 @@ static int wanted(gx_http_req *r, json_t *o)
 
 void gx_http_shed(gx_http_req *r)
 {
-    json_t *o = gx_http_body(r);
+    json_t *o = gx_http_api_body(r);
     long over_s;
     char why[160];
     if (!o || !known_fields(r, o))
@@ -58,7 +58,7 @@ void gx_http_shed(gx_http_req *r)
     int n = wanted(r, o);
     if (n < 0)
         return;
-    if (!gx_check_int(o, "over_s", 1, 60, GX_SHED_WINDOW_S, true, &over_s, why, sizeof(why))) {
+    if (!gx_validate_int(o, "over_s", 1, 60, GX_SHED_WINDOW_S, true, &over_s, why, sizeof(why))) {
         gx_http_error(r, GX_EBADREQ, "%s", why);
         return;
     }

@@ -28,12 +28,12 @@ static json_t *task_row(const char *id, json_t *flat)
 {
     json_t *t = json_pack(
         "{s:s, s:s, s:s, s:s, s:i, s:I, s:{s:s, s:s}}", "task", id, "status",
-        gx_flat_field(flat, "status") ?: "", "topic", gx_flat_field(flat, "topic") ?: "",
-        "language", gx_flat_field(flat, "language") ?: "", "priority",
-        atoi(gx_flat_field(flat, "priority") ?: "0"), "created_at",
-        (json_int_t)atoll(gx_flat_field(flat, "created_at") ?: "0"), "customer", "id",
-        gx_flat_field(flat, "customer") ?: "", "name", gx_flat_field(flat, "customer_name") ?: "");
-    const char *expert = gx_flat_field(flat, "expert");
+        gx_gather_flat_field(flat, "status") ?: "", "topic", gx_gather_flat_field(flat, "topic") ?: "",
+        "language", gx_gather_flat_field(flat, "language") ?: "", "priority",
+        atoi(gx_gather_flat_field(flat, "priority") ?: "0"), "created_at",
+        (json_int_t)atoll(gx_gather_flat_field(flat, "created_at") ?: "0"), "customer", "id",
+        gx_gather_flat_field(flat, "customer") ?: "", "name", gx_gather_flat_field(flat, "customer_name") ?: "");
+    const char *expert = gx_gather_flat_field(flat, "expert");
     if (expert && expert[0])
         json_object_set_new(t, "expert", json_pack("{s:s}", "id", expert));
     return t;
@@ -44,8 +44,8 @@ static bool wanted(json_t *flat, json_t *ctx)
     const char *status = json_string_value(json_object_get(ctx, "status"));
     const char *topic = json_string_value(json_object_get(ctx, "topic"));
     return json_array_size(flat) &&
-           (!status || strcmp(gx_flat_field(flat, "status") ?: "", status) == 0) &&
-           (!topic || strcmp(gx_flat_field(flat, "topic") ?: "", topic) == 0);
+           (!status || strcmp(gx_gather_flat_field(flat, "status") ?: "", status) == 0) &&
+           (!topic || strcmp(gx_gather_flat_field(flat, "topic") ?: "", topic) == 0);
 }
 
 /* The cursor names the last task of a page by creation time and id: "<ms>.<task>". */
@@ -104,7 +104,7 @@ static void index_done(gx_gather *g)
     gx_gather_finish(next);
 }
 
-void gx_http_list_tasks(gx_http_req *r)
+void gx_http_tasks_list(gx_http_req *r)
 {
     char status[24], topic[72], since[24], limit_s[24], cursor[96], brand[65];
     json_t *ctx = json_object();

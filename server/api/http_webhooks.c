@@ -41,7 +41,7 @@ static void on_log(redisReply *rep, void *priv)
     gx_http_unref(r);
 }
 
-void gx_webhook_get_deliveries(gx_http_req *r)
+void gx_http_webhooks_get(gx_http_req *r)
 {
     char brand[65], limit_s[8];
     if (r->as_admin) { /* the admin names the brand */

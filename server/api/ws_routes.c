@@ -48,19 +48,19 @@ typedef void (*gx_handler)(gx_session *s, json_t *msg, const char *ref);
 
 static void on_release(gx_session *s, json_t *m, const char *ref)
 {
-    gx_on_task_transition(s, m, ref, "release");
+    gx_tasks_on_transition(s, m, ref, "release");
 }
 static void on_resolve(gx_session *s, json_t *m, const char *ref)
 {
-    gx_on_task_transition(s, m, ref, "resolve");
+    gx_tasks_on_transition(s, m, ref, "resolve");
 }
 static void on_escalate(gx_session *s, json_t *m, const char *ref)
 {
-    gx_on_task_transition(s, m, ref, "escalate");
+    gx_tasks_on_transition(s, m, ref, "escalate");
 }
 static void on_cancel(gx_session *s, json_t *m, const char *ref)
 {
-    gx_on_task_transition(s, m, ref, "cancel");
+    gx_tasks_on_transition(s, m, ref, "cancel");
 }
 
 #define R_EXPERT (1 << GX_ROLE_EXPERT)
@@ -72,19 +72,19 @@ static const struct {
     gx_handler fn;
     int roles;
 } routes[] = {
-    {"presence.set", gx_on_presence_set, R_EXPERT | R_STAFF},
-    {"task.claim", gx_on_task_claim, R_EXPERT | R_STAFF},
-    {"offer.decline", gx_on_offer_decline, R_EXPERT},
-    {"queue.get", gx_on_queue_get, R_EXPERT},
+    {"presence.set", gx_presence_on_set, R_EXPERT | R_STAFF},
+    {"task.claim", gx_claim_on_request, R_EXPERT | R_STAFF},
+    {"offer.decline", gx_decline_on_request, R_EXPERT},
+    {"queue.get", gx_queue_info_on_get, R_EXPERT},
     {"task.release", on_release, R_EXPERT | R_STAFF},
     {"task.resolve", on_resolve, R_EXPERT | R_STAFF},
     {"task.escalate", on_escalate, R_EXPERT},
-    {"task.open", gx_on_task_open, R_CUSTOMER},
+    {"task.open", gx_tasks_on_open, R_CUSTOMER},
     {"task.cancel", on_cancel, R_CUSTOMER | R_EXPERT | R_STAFF},
-    {"task.rate", gx_on_task_rate, R_CUSTOMER},
-    {"chat.send", gx_on_chat_send, R_EXPERT | R_CUSTOMER | R_STAFF},
-    {"chat.typing", gx_on_chat_typing, R_EXPERT | R_CUSTOMER | R_STAFF},
-    {"chat.history", gx_on_chat_history, R_EXPERT | R_CUSTOMER | R_STAFF},
+    {"task.rate", gx_tasks_on_rate, R_CUSTOMER},
+    {"chat.send", gx_chat_on_send, R_EXPERT | R_CUSTOMER | R_STAFF},
+    {"chat.typing", gx_chat_on_typing, R_EXPERT | R_CUSTOMER | R_STAFF},
+    {"chat.history", gx_chat_on_history, R_EXPERT | R_CUSTOMER | R_STAFF},
 };
 
 static void reject_unauthenticated(gx_session *s, const char *why)
@@ -104,7 +104,7 @@ static void dispatch_ready(gx_session *s, json_t *msg, const char *type, const c
             continue;
         if (!(routes[i].roles & (1 << s->who.role))) {
             gx_session_error(s, GX_EFORBIDDEN, ref, "%s is not allowed for role %s", type,
-                             gx_role_name(s->who.role));
+                             gx_jwt_role_name(s->who.role));
             return;
         }
         routes[i].fn(s, msg, ref);
@@ -116,7 +116,7 @@ static void dispatch_ready(gx_session *s, json_t *msg, const char *type, const c
 /* hello, then the user's flood limit over its sockets here, once its token says who it is */
 static void hello(gx_session *s, json_t *msg, const char *ref)
 {
-    gx_on_hello(s, msg, ref);
+    gx_hello_on_request(s, msg, ref);
     if (s->state != GX_SS_AUTHING || s->user_flood)
         return;
     double burst = 2.0 * user_rate(s->srv->cfg);
@@ -132,7 +132,7 @@ void gx_ws_routes_frame(gx_conn *c, const char *data, size_t len)
         msg = json_loadb(data, len, JSON_REJECT_DUPLICATES, &jerr);
     const char *type = NULL, *ref = NULL;
     char why[160];
-    bool ok = msg && gx_check_frame(msg, &type, &ref, why, sizeof(why));
+    bool ok = msg && gx_validate_frame(msg, &type, &ref, why, sizeof(why));
     if (s->state == GX_SS_NEW) {
         if (!ok || strcmp(type, "hello") != 0)
             reject_unauthenticated(s, msg ? "the first frame must be hello" : "malformed JSON");

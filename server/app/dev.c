@@ -37,9 +37,9 @@ void gx_dev_seed(gx_server *srv, int port)
 {
     gx_redis *rd = srv->redis;
     char rnd[40], api_key[48], hash[65], wk[] = "gxw_demo", origins[160], now[24];
-    gx_random_id(rnd, 24);
+    gx_id_random(rnd, 24);
     snprintf(api_key, sizeof(api_key), "gxk_%s", rnd);
-    gx_sha256_hex(api_key, strlen(api_key), hash);
+    gx_crypto_sha256_hex(api_key, strlen(api_key), hash);
     snprintf(origins, sizeof(origins), "[\"http://127.0.0.1:%d\",\"http://localhost:%d\"]", port,
              port);
     snprintf(now, sizeof(now), "%lld", (long long)gx_now_ms());

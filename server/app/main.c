@@ -75,16 +75,16 @@ static void on_tick(uv_timer_t *t)
 static void on_flush_check(uv_check_t *h)
 {
     gx_server *srv = h->data;
-    gx_offer_pulls(srv); /* offers to experts who got room, written with the rest */
-    gx_net_flush(&srv->net);
+    gx_pull_run(srv); /* offers to experts who got room, written with the rest */
+    gx_flush_all(&srv->net);
     gx_ranking_flush(h->data);
 }
 
 static void on_flush_prepare(uv_prepare_t *h)
 {
     gx_server *srv = h->data;
-    gx_offer_pulls(srv);
-    gx_net_flush(&srv->net);
+    gx_pull_run(srv);
+    gx_flush_all(&srv->net);
     gx_ranking_flush(h->data);
 }
 
@@ -236,7 +236,7 @@ static void on_sighup(uv_signal_t *h, int sig)
     gx_main *m = h->data;
     (void)sig;
     if (m->srv.cfg->tls_cert)
-        gx_tls_reload(m->srv.ctx, m->srv.cfg->tls_cert, m->srv.cfg->tls_key);
+        gx_tlsreload(m->srv.ctx, m->srv.cfg->tls_cert, m->srv.cfg->tls_key);
 }
 
 static void on_embed_exit(void *arg)
@@ -252,7 +252,7 @@ static const gx_net_ops net_ops = {
     .ws_frame = gx_ws_routes_frame,
     .ws_closed = gx_session_closed,
     .conn_free = gx_session_free,
-    .http_route = gx_http_route,
+    .http_route = gx_http_api_route,
 };
 
 static void wire_net(gx_server *srv)
@@ -328,7 +328,7 @@ static int start_lws(gx_main *m, uv_loop_t *loop, char *err, size_t errlen)
         return -1;
     set_mounts(cfg);
     /* No lws validity timers: without a policy lws pings every 300 s by default, and each
-     * socket's timer sits in one sorted list (every insert walks it). gx_net_sweep
+     * socket's timer sits in one sorted list (every insert walks it). gx_conn_sweep
      * pings and drops quiet sockets instead. */
     static const lws_retry_bo_t no_validity = {.secs_since_valid_ping = 0,
                                                .secs_since_valid_hangup = 0};
@@ -453,7 +453,7 @@ static int run(gx_main *m, uv_loop_t *loop)
     uv_signal_start(&m->sigusr2, on_sigusr2, SIGUSR2);
     char shown[600];
     lwsl_user("gigcxd %s listening on %s:%d (redis %s)\n", cfg->node_id, cfg->listen_host, m->port,
-              cfg->redis_url ? gx_url_redacted(cfg->redis_url, shown, sizeof(shown)) : "embedded");
+              cfg->redis_url ? gx_str_url_redacted(cfg->redis_url, shown, sizeof(shown)) : "embedded");
     printf("gigcxd listening on http://%s:%d\n", cfg->listen_host, m->port);
     fflush(stdout);
     uv_run(loop, UV_RUN_DEFAULT);
@@ -528,17 +528,17 @@ int main(int argc, char **argv, char **envp)
     uv_loop_t *loop = uv_default_loop();
     m.srv.loop = loop;
     wire_net(&m.srv);
-    if (gx_flusher_start(&m.srv.net, !cfg.plain_send, (unsigned)cfg.send_threads)) {
+    if (gx_flush_start(&m.srv.net, !cfg.plain_send, (unsigned)cfg.send_threads)) {
         fprintf(stderr, "gigcxd: out of memory\n");
         return 1;
     }
-    if (!cfg.plain_send && !gx_flusher_batched(&m.srv.net))
+    if (!cfg.plain_send && !gx_flush_batched(&m.srv.net))
         lwsl_warn("io_uring unavailable: each socket write is its own system call\n");
     int rc = run(&m, loop);
     gx_ranking_flush(&m.srv); /* Redis is gone: lets go of the sessions the changes held */
     gx_webhook_free(&m.srv);
     gx_server_free_indexes(&m.srv);
-    gx_flusher_free(&m.srv.net);
+    gx_flush_free(&m.srv.net);
     uv_loop_close(loop);
     gx_config_free(&cfg);
     return rc;

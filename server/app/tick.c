@@ -1,7 +1,7 @@
 /* The housekeeping tick (tick.h): each module's sweep with how often it runs. Any node may run
  * any of them: they read and write Redis, never only this node's memory. */
 #include "gigcx/tick.h"
-#include "gigcx/admin.h"
+#include "gigcx/stats.h"
 #include "gigcx/depth.h"
 #include "gigcx/handlers.h"
 #include "gigcx/health.h"
@@ -23,7 +23,7 @@ void gx_tick(gx_server *srv)
 {
     srv->ticks++;
     if (!srv->net.stopping)
-        gx_net_sweep(&srv->net); /* liveness does not depend on Redis */
+        gx_conn_sweep(&srv->net); /* liveness does not depend on Redis */
     if (!gx_redis_up(srv->redis) || srv->net.stopping)
         return;
     for (size_t i = 0; i < sizeof(sweeps) / sizeof(sweeps[0]); i++) {

@@ -395,12 +395,12 @@ static void default_node_id(gx_config *c)
 static char *throwaway_key(void)
 {
     char k[40];
-    return gx_random_id(k, 24) ? NULL : strdup(k);
+    return gx_id_random(k, 24) ? NULL : strdup(k);
 }
 
 int gx_config_finish(gx_config *cfg, char *err, size_t errlen)
 {
-    if (gx_cidrs_parse(&cfg->trusted, cfg->trusted_proxies)) {
+    if (gx_xff_cidrs_parse(&cfg->trusted, cfg->trusted_proxies)) {
         snprintf(err, errlen,
                  "--trusted-proxies: expected addresses or CIDRs, a,b/n,... (at "
                  "most 32)");

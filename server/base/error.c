@@ -1,7 +1,7 @@
 /* The one table of error codes: contract strings and HTTP statuses. */
 #include "gigcx/error.h"
 
-const char *gx_strerror(int err)
+const char *gx_error_code(int err)
 {
     switch (err) {
 #define GX_ERR_STR(name, val, str, http)                                                           \
@@ -13,7 +13,7 @@ const char *gx_strerror(int err)
     return "internal";
 }
 
-int gx_http_status(int err)
+int gx_error_http_status(int err)
 {
     switch (err) {
 #define GX_ERR_HTTP(name, val, str, http)                                                          \

@@ -103,7 +103,7 @@ void gx_jw_int(gx_jw *w, const char *k, long long val)
     n[0] = '-';
     /* the magnitude as unsigned: -LLONG_MIN does not fit a long long */
     uint64_t mag = neg ? 0 - (uint64_t)val : (uint64_t)val;
-    put(w, n, neg + gx_u64_dec(n + neg, mag));
+    put(w, n, neg + gx_resp_u64_dec(n + neg, mag));
 }
 
 gx_buf *gx_jw_end(gx_jw *w)

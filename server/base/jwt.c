@@ -16,7 +16,7 @@
 static void kid_of(const char *secret, size_t len, char out[9])
 {
     char hex[65];
-    gx_sha256_hex(secret, len, hex);
+    gx_crypto_sha256_hex(secret, len, hex);
     memcpy(out, hex, 8);
     out[8] = '\0';
 }
@@ -30,7 +30,7 @@ static size_t header_b64(const char *secret, size_t len, char *out)
     return gx_b64url_encode(h, (size_t)n, out);
 }
 
-const char *gx_role_name(gx_role r)
+const char *gx_jwt_role_name(gx_role r)
 {
     switch (r) {
     case GX_ROLE_EXPERT:
@@ -44,10 +44,10 @@ const char *gx_role_name(gx_role r)
     }
 }
 
-gx_role gx_role_parse(const char *s)
+gx_role gx_jwt_role_parse(const char *s)
 {
     for (gx_role r = GX_ROLE_EXPERT; s && r <= GX_ROLE_STAFF; r++)
-        if (strcmp(s, gx_role_name(r)) == 0)
+        if (strcmp(s, gx_jwt_role_name(r)) == 0)
             return r;
     return GX_ROLE_NONE;
 }
@@ -80,7 +80,7 @@ char *gx_jwt_sign(const gx_claims *c, const char *secret, size_t secret_len)
 {
     if (!claims_valid(c))
         return NULL;
-    json_t *p = json_pack("{s:s, s:s, s:I, s:I}", "sub", c->sub, "role", gx_role_name(c->role),
+    json_t *p = json_pack("{s:s, s:s, s:I, s:I}", "sub", c->sub, "role", gx_jwt_role_name(c->role),
                           "iat", (json_int_t)c->iat, "exp", (json_int_t)c->exp);
     if (c->brand[0])
         json_object_set_new(p, "brand", json_string(c->brand));
@@ -99,7 +99,7 @@ char *gx_jwt_sign(const gx_claims *c, const char *secret, size_t secret_len)
         out[o++] = '.';
         o += gx_b64url_encode(payload, pl, out + o);
         unsigned char mac[32];
-        gx_hmac_sha256(secret, secret_len, out, o, mac);
+        gx_crypto_hmac_sha256(secret, secret_len, out, o, mac);
         out[o++] = '.';
         gx_b64url_encode(mac, sizeof(mac), out + o);
     }
@@ -160,18 +160,18 @@ static int read_claims(json_t *p, int64_t now_s, gx_claims *out)
         !copy_str(p, "brand", out->brand, sizeof(out->brand), false) ||
         !copy_str(p, "name", out->name, sizeof(out->name), false))
         return GX_EUNAUTH;
-    out->role = gx_role_parse(role);
+    out->role = gx_jwt_role_parse(role);
     out->exp = json_integer_value(exp);
     out->iat = iat ? json_integer_value(iat) : 0;
     if (out->exp <= now_s || out->iat > now_s + GX_JWT_SKEW_S || !claims_valid(out))
         return GX_EUNAUTH;
     if (out->role == GX_ROLE_EXPERT)
         out->brand[0] = '\0'; /* experts belong to brands through their profile, not the token */
-    gx_uid_make(out->uid, out->role, out->brand, out->sub);
+    gx_jwt_uid_make(out->uid, out->role, out->brand, out->sub);
     return 0;
 }
 
-void gx_uid_make(char *out, gx_role role, const char *brand, const char *id)
+void gx_jwt_uid_make(char *out, gx_role role, const char *brand, const char *id)
 {
     out[0] = '\0';
     if (!id || !id[0] || strlen(id) > GX_ID_MAX)
@@ -183,12 +183,12 @@ void gx_uid_make(char *out, gx_role role, const char *brand, const char *id)
         snprintf(out, GX_UID_MAX + 1, "%c:%s:%s", role == GX_ROLE_STAFF ? 's' : 'c', brand, id);
 }
 
-void gx_uid_of(char *out, const char *role_word, const char *brand, const char *id)
+void gx_jwt_uid_of(char *out, const char *role_word, const char *brand, const char *id)
 {
-    gx_uid_make(out, gx_role_parse(role_word), brand, id);
+    gx_jwt_uid_make(out, gx_jwt_role_parse(role_word), brand, id);
 }
 
-bool gx_uid_valid(const char *s)
+bool gx_jwt_uid_valid(const char *s)
 {
     if (gx_id_valid(s))
         return true;
@@ -217,8 +217,8 @@ static bool signed_by(const char *token, size_t signed_len, const unsigned char 
     if (kid && strcmp(kid, mine) != 0)
         return false;
     unsigned char mac[32];
-    gx_hmac_sha256(secret, n, token, signed_len, mac);
-    return gx_ct_equal(sig, mac, 32);
+    gx_crypto_hmac_sha256(secret, n, token, signed_len, mac);
+    return gx_crypto_equal(sig, mac, 32);
 }
 
 int gx_jwt_verify_any(const char *token, size_t len, const char *const *secrets, int nsecrets,

@@ -1,5 +1,5 @@
 /* Prometheus text for /metrics: the process counters, the build and start time, plus CPU
- * seconds and resident memory (read from getrusage (gx_cpu_s) and /proc, which never blocks
+ * seconds and resident memory (read from getrusage (gx_now_cpu_s) and /proc, which never blocks
  * on a disk). Figures read from Redis are the cluster's, labelled scope="cluster". */
 #include <dirent.h>
 #include <stdarg.h>
@@ -12,20 +12,20 @@
 #include "gigcx/metrics.h"
 #include "gigcx/util.h"
 
-const double gx_hist_bounds[GX_HIST_BUCKETS] = {0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1,
+const double gx_metrics_hist_bounds[GX_HIST_BUCKETS] = {0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1,
                                                 0.25,  0.5,    1,     2.5,  10,    60,   300};
 
-void gx_hist_observe(gx_hist *h, double v)
+void gx_metrics_hist_observe(gx_hist *h, double v)
 {
     int i = 0;
-    while (i < GX_HIST_BUCKETS && v > gx_hist_bounds[i])
+    while (i < GX_HIST_BUCKETS && v > gx_metrics_hist_bounds[i])
         i++;
     h->counts[i]++;
     h->sum += v;
     h->n++;
 }
 
-void gx_summary_observe(gx_summary *s, double v)
+void gx_metrics_summary_observe(gx_summary *s, double v)
 {
     s->v[s->n++ % GX_SUMMARY_KEEP] = (float)v;
     s->sum += v;
@@ -69,7 +69,7 @@ static void hist(gx_text *t, const char *name, const char *help, const gx_hist *
     uint64_t cum = 0;
     for (int i = 0; i < GX_HIST_BUCKETS; i++) {
         cum += h->counts[i];
-        put(t, "%s_bucket{le=\"%g\"} %llu\n", name, gx_hist_bounds[i], (unsigned long long)cum);
+        put(t, "%s_bucket{le=\"%g\"} %llu\n", name, gx_metrics_hist_bounds[i], (unsigned long long)cum);
     }
     cum += h->counts[GX_HIST_BUCKETS];
     put(t, "%s_bucket{le=\"+Inf\"} %llu\n%s_sum %.6f\n%s_count %llu\n", name,
@@ -183,7 +183,7 @@ static void build_figures(gx_text *t, const gx_metrics *m)
 
 static void process_figures(gx_text *t)
 {
-    double cpu = gx_cpu_s();
+    double cpu = gx_now_cpu_s();
     long pages = 0, rss = 0;
     FILE *f = fopen("/proc/self/statm", "r");
     if (f) {

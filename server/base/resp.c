@@ -2,7 +2,7 @@
 #include "gigcx/resp.h"
 #include <string.h>
 
-size_t gx_u64_dec(char *out, uint64_t v)
+size_t gx_resp_u64_dec(char *out, uint64_t v)
 {
     char tmp[20];
     size_t n = 0;
@@ -47,7 +47,7 @@ size_t gx_resp_size(int argc, const char *const *argv, const size_t *lens)
 static char *head(char *p, char c, uint64_t v)
 {
     *p++ = c;
-    p += gx_u64_dec(p, v);
+    p += gx_resp_u64_dec(p, v);
     *p++ = '\r';
     *p++ = '\n';
     return p;

@@ -3,7 +3,7 @@
 #include <string.h>
 #include "gigcx/tags.h"
 
-int gx_tag_bit(gx_tags *t, const char *word, bool add)
+int gx_tags_bit(gx_tags *t, const char *word, bool add)
 {
     intptr_t v = (intptr_t)gx_map_get(&t->bits, word);
     if (v > 0)
@@ -25,7 +25,7 @@ uint64_t gx_tags_mask(gx_tags *t, const char *csv, bool *spill)
         } else if (len > 0) {
             memcpy(word, p, len);
             word[len] = '\0';
-            int bit = gx_tag_bit(t, word, true);
+            int bit = gx_tags_bit(t, word, true);
             if (bit < 0)
                 *spill = true;
             else

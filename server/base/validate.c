@@ -4,7 +4,7 @@
 #include "gigcx/util.h"
 #include "gigcx/validate.h"
 
-size_t gx_utf8_len(const char *s)
+size_t gx_validate_utf8_len(const char *s)
 {
     size_t n = 0;
     for (; *s; s++)
@@ -13,7 +13,7 @@ size_t gx_utf8_len(const char *s)
     return n;
 }
 
-bool gx_check_id(json_t *obj, const char *field, const char **out, char *why, size_t whylen)
+bool gx_validate_id(json_t *obj, const char *field, const char **out, char *why, size_t whylen)
 {
     json_t *j = json_object_get(obj, field);
     const char *v = json_string_value(j);
@@ -25,7 +25,7 @@ bool gx_check_id(json_t *obj, const char *field, const char **out, char *why, si
     return true;
 }
 
-bool gx_check_str(json_t *obj, const char *field, size_t minchars, size_t maxchars, bool optional,
+bool gx_validate_str(json_t *obj, const char *field, size_t minchars, size_t maxchars, bool optional,
                   const char **out, char *why, size_t whylen)
 {
     json_t *j = json_object_get(obj, field);
@@ -33,7 +33,7 @@ bool gx_check_str(json_t *obj, const char *field, size_t minchars, size_t maxcha
     if (!j && optional)
         return true;
     const char *v = json_string_value(j);
-    size_t n = v ? gx_utf8_len(v) : 0;
+    size_t n = v ? gx_validate_utf8_len(v) : 0;
     /* strlen differs from the JSON length when the text holds \u0000: refuse it */
     if (!v || n < minchars || n > maxchars || strlen(v) != json_string_length(j)) {
         snprintf(why, whylen, "'%s' must be a string of %zu to %zu characters", field, minchars,
@@ -44,7 +44,7 @@ bool gx_check_str(json_t *obj, const char *field, size_t minchars, size_t maxcha
     return true;
 }
 
-bool gx_check_int(json_t *obj, const char *field, long min, long max, long def, bool optional,
+bool gx_validate_int(json_t *obj, const char *field, long min, long max, long def, bool optional,
                   long *out, char *why, size_t whylen)
 {
     json_t *j = json_object_get(obj, field);
@@ -60,7 +60,7 @@ bool gx_check_int(json_t *obj, const char *field, long min, long max, long def, 
     return true;
 }
 
-bool gx_check_frame(json_t *msg, const char **type, const char **ref, char *why, size_t whylen)
+bool gx_validate_frame(json_t *msg, const char **type, const char **ref, char *why, size_t whylen)
 {
     *type = *ref = NULL;
     if (!json_is_object(msg)) {
@@ -68,7 +68,7 @@ bool gx_check_frame(json_t *msg, const char **type, const char **ref, char *why,
         return false;
     }
     json_t *jref = json_object_get(msg, "ref");
-    if (jref && (!json_is_string(jref) || gx_utf8_len(json_string_value(jref)) > 64)) {
+    if (jref && (!json_is_string(jref) || gx_validate_utf8_len(json_string_value(jref)) > 64)) {
         snprintf(why, whylen, "ref must be a string of at most 64 characters");
         return false;
     }

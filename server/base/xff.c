@@ -48,7 +48,7 @@ static int parse_one(gx_cidr *c, const char *s, size_t n)
     return 0;
 }
 
-int gx_cidrs_parse(gx_cidrs *c, const char *list)
+int gx_xff_cidrs_parse(gx_cidrs *c, const char *list)
 {
     c->n = 0;
     for (const char *p = list; p && *p;) {
@@ -70,7 +70,7 @@ static bool in(const gx_cidr *c, const unsigned char a[16])
     return !rest || ((c->addr[full] ^ a[full]) & (0xff << (8 - rest))) == 0;
 }
 
-bool gx_cidrs_has(const gx_cidrs *c, const char *ip)
+bool gx_xff_cidrs_has(const gx_cidrs *c, const char *ip)
 {
     unsigned char a[16];
     if (!c || !to16(ip, a))
@@ -100,8 +100,8 @@ static const char *prev_hop(const char *list, const char *end, char *out, size_t
 void gx_xff_client(const gx_cidrs *trusted, const char *peer, const char *xff, char *out,
                    size_t cap)
 {
-    gx_strlcpy(out, peer, cap);
-    if (!xff || !xff[0] || !gx_cidrs_has(trusted, peer))
+    gx_str_copy(out, peer, cap);
+    if (!xff || !xff[0] || !gx_xff_cidrs_has(trusted, peer))
         return;
     unsigned char a[16];
     char hop[64];
@@ -109,8 +109,8 @@ void gx_xff_client(const gx_cidrs *trusted, const char *peer, const char *xff, c
         end = prev_hop(xff, end, hop, sizeof(hop));
         if (!to16(hop, a))
             return; /* garbage from a hop we trust no further: the last good one stands */
-        gx_strlcpy(out, hop, cap);
-        if (!gx_cidrs_has(trusted, hop))
+        gx_str_copy(out, hop, cap);
+        if (!gx_xff_cidrs_has(trusted, hop))
             return;
     }
 }

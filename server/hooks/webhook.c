@@ -3,7 +3,7 @@
  * signing secret, POSTs the stored body signed anew, and settles the attempt: delivered, due
  * again after a backoff, or given up past --webhook-max-age. The outbox, not this process,
  * holds the truth: a lease that is never settled simply runs out and the event is taken again.
- * Recording events is webhook_event.c; the HTTP client is webhook_post.c. */
+ * Recording events is market/outbox.c; the HTTP client is poster.c. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,7 +13,7 @@
 #include "gigcx/util.h"
 #include "gigcx/due.h"
 #include "gigcx/webhook.h"
-#include "gigcx/webhook_post.h"
+#include "gigcx/poster.h"
 
 #define GX_HOOK_POLL_MS 200          /* the most often a node looks for due events (due.h) */
 #define GX_HOOK_LEASE_SLACK_MS 20000 /* a lease outlives the POST's time-out by this much */
@@ -63,7 +63,7 @@ void gx_webhook_signature(const char *secret, long long t, const char *body, siz
     }
     memcpy(msg, ts, (size_t)tl);
     memcpy(msg + tl, body, len);
-    gx_hmac_sha256(secret, strlen(secret), msg, (size_t)tl + len, mac);
+    gx_crypto_hmac_sha256(secret, strlen(secret), msg, (size_t)tl + len, mac);
     free(msg);
     for (int i = 0; i < 32; i++)
         snprintf(hex + 2 * i, 3, "%02x", mac[i]);
@@ -159,7 +159,7 @@ static void on_posted(const gx_post_result *res, void *priv)
     gx_hook_ev *ev = priv;
     ev->status = res->status;
     ev->ms = res->ms;
-    gx_hist_observe(&ev->wh->srv->m.hook_post_time, (double)res->ms / 1000.0);
+    gx_metrics_hist_observe(&ev->wh->srv->m.hook_post_time, (double)res->ms / 1000.0);
     if (res->error)
         snprintf(ev->err, sizeof(ev->err), "%s", res->error);
     if (ev->wh->closed) { /* shutting down: the lease will run out and bring it back */
@@ -188,7 +188,7 @@ static void post(gx_hook_ev *ev, const char *url, const char *secret)
                                    sig,
                                    NULL,
                                    NULL};
-    if (gx_post_send(ev->wh->poster, url, headers, ev->body, ev->len, on_posted, ev) == 0)
+    if (gx_poster_send(ev->wh->poster, url, headers, ev->body, ev->len, on_posted, ev) == 0)
         return;
     snprintf(ev->err, sizeof(ev->err), "webhook_url is not a usable http(s) URL");
     settle(ev);

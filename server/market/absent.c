@@ -29,7 +29,7 @@ static void on_holder(redisReply *r, void *priv)
                         .assignee = gx_reply_str(r, 1),
                         .assignee_role = gx_reply_str(r, 2)};
     if (r && gx_party_of(a->user, &p) == GX_PARTY_ASSIGNEE)
-        gx_task_release_for(a->srv, a->task, a->user, gx_role_parse(p.assignee_role));
+        gx_tasks_release_for(a->srv, a->task, a->user, gx_jwt_role_parse(p.assignee_role));
     free(a);
 }
 
@@ -59,7 +59,7 @@ static void on_stale(redisReply *r, void *priv)
     gx_server *srv = priv;
     for (size_t i = 0; r && r->type == REDIS_REPLY_ARRAY && i < r->elements; i++) {
         const char *user = r->element[i]->str;
-        if (!gx_uid_valid(user) || gx_map_get(&srv->users, user))
+        if (!gx_jwt_uid_valid(user) || gx_map_get(&srv->users, user))
             continue; /* connected here: its score is merely late */
         gx_absent *a = calloc(1, sizeof(*a));
         if (!a)
@@ -80,7 +80,7 @@ void gx_absent_sweep(gx_server *srv)
                  GX_ABSENT_BATCH);
 }
 
-void gx_presence_touch(gx_session *s)
+void gx_absent_touch(gx_session *s)
 {
     if (s->who.role == GX_ROLE_CUSTOMER)
         return;

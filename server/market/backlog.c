@@ -31,7 +31,7 @@ typedef struct gx_qread_ctx {
     bool failed;
     gx_qtask *v;
     size_t n, cap;
-    gx_qread_done done;
+    gx_backlog_qread_done done;
     void *priv;
 } gx_qread_ctx;
 
@@ -40,7 +40,7 @@ static void unread(gx_server *srv, gx_tlocal *t)
 {
     if (t) {
         t->readers--;
-        gx_tlocal_gc(srv, t);
+        gx_server_task_gc(srv, t);
     }
 }
 
@@ -98,7 +98,7 @@ static void read_states(gx_qread_ctx *c)
     for (size_t i = 0; i < c->n; i++) {
         gx_qtask *q = &c->v[i];
         q->c = c;
-        if ((q->t = gx_tlocal_get(c->srv, q->id, true))) {
+        if ((q->t = gx_server_task(c->srv, q->id, true))) {
             q->t->readers++;
             q->seen = q->t->withdrawals;
         }
@@ -124,7 +124,7 @@ static int add_task(gx_qread_ctx *c, const char *id, double score)
         c->cap = cap;
     }
     c->v[c->n] = (gx_qtask){.score = score};
-    gx_strlcpy(c->v[c->n].id, id, sizeof(c->v[c->n].id));
+    gx_str_copy(c->v[c->n].id, id, sizeof(c->v[c->n].id));
     c->n++;
     return 0;
 }
@@ -142,7 +142,7 @@ static void on_queue(redisReply *r, void *priv)
     ctx_unref(c);
 }
 
-void gx_qread(gx_server *srv, const char *const *queues, int nqueues, int max, gx_qread_done done,
+void gx_backlog_qread(gx_server *srv, const char *const *queues, int nqueues, int max, gx_backlog_qread_done done,
               void *priv)
 {
     gx_qread_ctx *c = calloc(1, sizeof(*c));
@@ -175,7 +175,7 @@ static void send_staff_backlog(gx_server *srv, void *priv, bool failed, size_t n
     (void)failed;
     for (size_t i = 0; i < n && gx_session_live(s) && s->available; i++) {
         redisReply *r = states[i];
-        gx_tlocal *t = gx_tlocal_get(s->srv, tasks[i], false);
+        gx_tlocal *t = gx_server_task(s->srv, tasks[i], false);
         if (!r || !t || strcmp(gx_reply_str(r, O_STATUS), "escalated") != 0 ||
             gx_reply_str(r, O_ASSIGNEE)[0] || gx_held_find(s, tasks[i]) >= 0)
             continue;
@@ -193,7 +193,7 @@ static void send_staff_backlog(gx_server *srv, void *priv, bool failed, size_t n
     gx_session_unref(s);
 }
 
-void gx_offer_staff_backlog(gx_session *s)
+void gx_backlog_staff(gx_session *s)
 {
     int n = s->prof.nbrands;
     char(*keys)[96] = calloc((size_t)(n ? n : 1), sizeof(*keys));
@@ -203,7 +203,7 @@ void gx_offer_staff_backlog(gx_session *s)
             snprintf(keys[i], sizeof(keys[i]), "gx:{b:%s}:esc", s->prof.brands[i]);
             argv[i] = keys[i];
         }
-        gx_qread(s->srv, argv, n, GX_STAFF_BACKLOG_MAX, send_staff_backlog, gx_session_ref(s));
+        gx_backlog_qread(s->srv, argv, n, GX_STAFF_BACKLOG_MAX, send_staff_backlog, gx_session_ref(s));
     }
     free(keys);
     free(argv);

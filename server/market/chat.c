@@ -11,6 +11,7 @@
 #include "gigcx/privacy.h"
 #include "gigcx/error.h"
 #include "gigcx/request.h"
+#include "gigcx/keys.h"
 #include "gigcx/util.h"
 
 #define GX_HISTORY_DEFAULT 50
@@ -57,15 +58,15 @@ json_t *gx_chat_entries(const char *task, const redisReply *r, bool reverse)
 static void on_appended(redisReply *r, void *priv)
 {
     gx_req *q = priv;
-    int rc = gx_script_status(r);
+    int rc = gx_reply_status(r);
     if (rc) {
-        gx_session_error(q->s, rc, gx_req_ref(q), "%s",
+        gx_session_error(q->s, rc, gx_request_ref(q), "%s",
                          rc == GX_EFORBIDDEN  ? "not a participant of this task"
                          : rc == GX_ECONFLICT ? "the task is finished"
                          : rc == GX_ECAPACITY ? "this chat holds the most messages allowed"
                          : rc == GX_ENOTFOUND ? "no such task"
                                               : "storage unavailable; try again");
-        gx_req_free(q);
+        gx_request_free(q);
         return;
     }
     if (strcmp(gx_reply_str(r, 0), "ok") == 0)
@@ -77,43 +78,43 @@ static void on_appended(redisReply *r, void *priv)
     gx_jw_str(&w, "cid", q->str);
     gx_jw_str(&w, "id", gx_reply_str(r, 1));
     gx_jw_int(&w, "ts", atoll(gx_reply_str(r, 2)));
-    if (gx_req_ref(q))
-        gx_jw_str(&w, "ref", gx_req_ref(q));
+    if (gx_request_ref(q))
+        gx_jw_str(&w, "ref", gx_request_ref(q));
     gx_buf *b = gx_jw_end(&w);
     gx_session_send(q->s, b);
     gx_buf_unref(b);
-    gx_req_free(q);
+    gx_request_free(q);
 }
 
-void gx_on_chat_send(gx_session *s, json_t *msg, const char *ref)
+void gx_chat_on_send(gx_session *s, json_t *msg, const char *ref)
 {
     bool ok;
-    const char *task = gx_field_id(s, msg, "task", ref);
-    const char *text = task ? gx_field_str(s, msg, "text", 1, 4000, false, ref, &ok) : NULL;
-    const char *cid = text ? gx_field_str(s, msg, "cid", 1, 64, false, ref, &ok) : NULL;
+    const char *task = gx_request_field_id(s, msg, "task", ref);
+    const char *text = task ? gx_request_field_str(s, msg, "text", 1, 4000, false, ref, &ok) : NULL;
+    const char *cid = text ? gx_request_field_str(s, msg, "cid", 1, 64, false, ref, &ok) : NULL;
     if (!cid)
         return;
-    gx_req *q = gx_req_new(s, ref, task);
+    gx_req *q = gx_request_new(s, ref, task);
     if (!q)
         return;
-    gx_strlcpy(q->str, cid, sizeof(q->str));
+    gx_str_copy(q->str, cid, sizeof(q->str));
     char key[96], chat[96], cids[96];
-    gx_task_key(key, sizeof(key), task, "task");
-    gx_task_key(chat, sizeof(chat), task, "chat");
-    gx_task_key(cids, sizeof(cids), task, "cids");
+    gx_keys_task(key, sizeof(key), task, "task");
+    gx_keys_task(chat, sizeof(chat), task, "chat");
+    gx_keys_task(cids, sizeof(cids), task, "cids");
     char most[16];
     snprintf(most, sizeof(most), "%d", s->srv->cfg->chat_max_messages);
-    const char *argv[] = {key,         chat, cids, s->who.uid, gx_role_name(s->who.role),
+    const char *argv[] = {key,         chat, cids, s->who.uid, gx_jwt_role_name(s->who.role),
                           s->who.name, cid,  text, task,       most};
     int rc = gx_redis_script_durable(s->srv->redis, GX_SCRIPT_CHAT_APPEND, on_appended, q, 3, 10,
                                      argv, NULL);
     if (rc)
-        gx_req_fail(q, rc);
+        gx_request_fail(q, rc);
 }
 
-void gx_on_chat_typing(gx_session *s, json_t *msg, const char *ref)
+void gx_chat_on_typing(gx_session *s, json_t *msg, const char *ref)
 {
-    const char *task = gx_field_id(s, msg, "task", ref);
+    const char *task = gx_request_field_id(s, msg, "task", ref);
     if (!task)
         return;
     if (!gx_session_find_join(s, task)) {
@@ -121,7 +122,7 @@ void gx_on_chat_typing(gx_session *s, json_t *msg, const char *ref)
         return;
     }
     json_t *t = json_pack("{s:s, s:s, s:{s:s, s:s}}", "type", "chat.typing", "task", task, "from",
-                          "role", gx_role_name(s->who.role), "name", s->who.name);
+                          "role", gx_jwt_role_name(s->who.role), "name", s->who.name);
     char *body = json_dumps(t, JSON_COMPACT);
     json_decref(t);
     if (body)
@@ -137,7 +138,7 @@ static void on_history_page(redisReply *r, void *priv)
 {
     gx_req *q = priv;
     if (q->num == 1 && (!r || r->type != REDIS_REPLY_ARRAY)) {
-        gx_session_error(q->s, GX_EUNAVAIL, gx_req_ref(q), "storage unavailable; try again");
+        gx_session_error(q->s, GX_EUNAVAIL, gx_request_ref(q), "storage unavailable; try again");
     } else if (q->num == 1) {
         json_t *h = json_pack("{s:s, s:s, s:o}", "type", "chat.history", "task", q->task,
                               "messages", gx_chat_entries(q->task, r, true));
@@ -145,10 +146,10 @@ static void on_history_page(redisReply *r, void *priv)
             gx_privacy_mask(h);
         else if (q->s->who.role != GX_ROLE_CUSTOMER)
             gx_audit(q->s->srv, q->str, q->s->who.uid, "task.view_unmasked", q->task, "history");
-        gx_session_send_json(q->s, h, gx_req_ref(q));
+        gx_session_send_json(q->s, h, gx_request_ref(q));
         json_decref(h);
     }
-    gx_req_free(q);
+    gx_request_free(q);
 }
 
 /* The task's people as history reads them (HMGET order). */
@@ -170,7 +171,7 @@ static int history_verdict(gx_req *q, const redisReply *r)
                         .staff = gx_reply_str(r, 5)};
     if (gx_party_of(q->s->who.uid, &p) == GX_PARTY_NONE)
         return GX_EFORBIDDEN;
-    gx_strlcpy(q->str, p.brand, sizeof(q->str)); /* the page's audit entry names the brand */
+    gx_str_copy(q->str, p.brand, sizeof(q->str)); /* the page's audit entry names the brand */
     return 0;
 }
 
@@ -179,23 +180,23 @@ static void on_history_access(redisReply *r, void *priv)
     gx_req *q = priv;
     int rc = q->num == -1 ? GX_EUNAVAIL : history_verdict(q, r);
     if (rc) {
-        gx_session_error(q->s, rc, gx_req_ref(q), "%s",
+        gx_session_error(q->s, rc, gx_request_ref(q), "%s",
                          rc == GX_ENOTFOUND    ? "no such task"
                          : rc == GX_EFORBIDDEN ? "not a participant of this task"
                                                : "storage unavailable; try again");
     }
     if (q->num == -1) {
-        gx_req_free(q);
+        gx_request_free(q);
         return;
     }
     q->num = rc ? 2 : 1;
 }
 
-void gx_on_chat_history(gx_session *s, json_t *msg, const char *ref)
+void gx_chat_on_history(gx_session *s, json_t *msg, const char *ref)
 {
     long limit;
-    const char *task = gx_field_id(s, msg, "task", ref);
-    if (!task || !gx_field_int(s, msg, "limit", 1, GX_HISTORY_MAX, GX_HISTORY_DEFAULT, ref, &limit))
+    const char *task = gx_request_field_id(s, msg, "task", ref);
+    if (!task || !gx_request_field_int(s, msg, "limit", 1, GX_HISTORY_MAX, GX_HISTORY_DEFAULT, ref, &limit))
         return;
     json_t *jb = json_object_get(msg, "before");
     gx_sid before;
@@ -204,12 +205,12 @@ void gx_on_chat_history(gx_session *s, json_t *msg, const char *ref)
         gx_session_error(s, GX_EBADREQ, ref, "'before' must be a message id above 0-0");
         return;
     }
-    gx_req *q = gx_req_new(s, ref, task);
+    gx_req *q = gx_request_new(s, ref, task);
     if (!q)
         return;
     char key[96], chat[96], end[48], count[16];
-    gx_task_key(key, sizeof(key), task, "task");
-    gx_task_key(chat, sizeof(chat), task, "chat");
+    gx_keys_task(key, sizeof(key), task, "task");
+    gx_keys_task(chat, sizeof(chat), task, "chat");
     snprintf(end, sizeof(end), "%s%s", jb ? "(" : "", jb ? json_string_value(jb) : "+");
     snprintf(count, sizeof(count), "%ld", limit);
     const char *a1[2 + GX_PEOPLE_N] = {"HMGET", key};
@@ -217,7 +218,7 @@ void gx_on_chat_history(gx_session *s, json_t *msg, const char *ref)
     const char *a2[] = {"XREVRANGE", chat, end, "-", "COUNT", count};
     int rc = gx_redis_argv(s->srv->redis, on_history_access, q, 2 + GX_PEOPLE_N, a1, NULL);
     if (rc) {
-        gx_req_fail(q, rc);
+        gx_request_fail(q, rc);
         return;
     }
     if (gx_redis_argv(s->srv->redis, on_history_page, q, 6, a2, NULL))

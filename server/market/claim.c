@@ -18,11 +18,12 @@
 #include "gigcx/handlers.h"
 #include "gigcx/held.h"
 #include "gigcx/request.h"
+#include "gigcx/keys.h"
 #include "gigcx/util.h"
 #include "gigcx/outbox.h"
 
 /* "U\t<task>\t<origin>\t<freed user or ->\n" + a task.update frame. Caller frees. */
-char *gx_update_payload(const char *task, const char *origin, const char *freed, json_t *update)
+char *gx_claim_update_payload(const char *task, const char *origin, const char *freed, json_t *update)
 {
     char *body = json_dumps(update, JSON_COMPACT), *out = NULL;
     if (body && asprintf(&out, "U\t%s\t%s\t%s\n%s", task, origin, freed ? freed : "-", body) < 0)
@@ -32,7 +33,7 @@ char *gx_update_payload(const char *task, const char *origin, const char *freed,
 }
 
 /* "W\t<task>\t<winner or ->\n" + an offer.withdrawn frame. Caller frees. */
-char *gx_withdraw_payload(const char *task, const char *winner, const char *reason)
+char *gx_claim_withdraw_payload(const char *task, const char *winner, const char *reason)
 {
     char *out = NULL;
     if (asprintf(&out,
@@ -71,7 +72,7 @@ static void assigned_reply(gx_req *q, redisReply *r)
     if (json_array_size(history)) { /* the open message's time is the task's creation time */
         json_t *first = json_array_get(history, 0);
         double wait = (double)(gx_now_ms() - json_integer_value(json_object_get(first, "ts")));
-        gx_hist_observe(&s->srv->m.queue_wait, wait / 1000.0);
+        gx_metrics_hist_observe(&s->srv->m.queue_wait, wait / 1000.0);
     }
     gx_join *j = gx_session_join(s, q->task);
     if (j && gx_sid_cmp(last, j->last) > 0)
@@ -89,7 +90,7 @@ static void assigned_reply(gx_req *q, redisReply *r)
         gx_privacy_mask(a); /* history, and the customer's first name only */
     else                    /* tier 2 or staff: what tier 1 sees masked, seen as written */
         gx_audit(s->srv, gx_reply_str(r, 2), s->who.uid, "task.view_unmasked", q->task, "claim");
-    gx_session_send_json(s, a, gx_req_ref(q));
+    gx_session_send_json(s, a, gx_request_ref(q));
     json_decref(a);
 }
 
@@ -106,14 +107,14 @@ static void claim_won(gx_req *q, redisReply *r)
     if (!again)
         srv->m.claims[0]++;
     if (s->who.role != GX_ROLE_STAFF)
-        gx_wave_forget(srv, q->task, gx_reply_str(r, 2), atoi(gx_reply_str(r, 8)),
+        gx_waves_forget(srv, q->task, gx_reply_str(r, 2), atoi(gx_reply_str(r, 8)),
                        gx_reply_str(r, 3), gx_reply_str(r, 4));
     assigned_reply(q, r);
     if (!again)
         gx_outbox_emit(srv, gx_reply_str(r, 2), "task.assigned", q->task,
                         json_pack("{s:s, s:{s:s, s:s, s:s}}", "status", gx_reply_str(r, 1),
                                   "assignee", "id", s->who.sub, "name", s->who.name, "role",
-                                  gx_role_name(s->who.role)));
+                                  gx_jwt_role_name(s->who.role)));
 }
 
 static void claim_lost(gx_req *q, int rc)
@@ -128,7 +129,7 @@ static void claim_lost(gx_req *q, int rc)
     const char *msg = -rc < (int)(sizeof(why) / sizeof(why[0])) && why[-rc]
                           ? why[-rc]
                           : "storage unavailable; try again";
-    gx_session_error(q->s, rc, gx_req_ref(q), "%s", msg);
+    gx_session_error(q->s, rc, gx_request_ref(q), "%s", msg);
 }
 
 /* A claim answered: what it counted against the expert's capacity is released. */
@@ -136,9 +137,9 @@ static void claim_end(gx_req *q)
 {
     gx_session *s = q->s;
     s->claiming--;
-    gx_hist_observe(&s->srv->m.claim_time, (double)(uv_hrtime() - q->t0_ns) / 1e9);
+    gx_metrics_hist_observe(&s->srv->m.claim_time, (double)(uv_hrtime() - q->t0_ns) / 1e9);
     gx_presence_refresh(s);
-    gx_req_free(q);
+    gx_request_free(q);
 }
 
 /* What the claim script answers s once the task is taken, from the winner's reply: the
@@ -148,10 +149,10 @@ static int taken_verdict(const gx_session *s, const redisReply *won)
     const gx_profile *p = &s->prof;
     const char *brand = gx_reply_str(won, 2);
     if (s->who.role == GX_ROLE_STAFF)
-        return gx_csv_has(p->brands_csv, brand) ? GX_ECONFLICT : GX_EFORBIDDEN;
+        return gx_str_csv_has(p->brands_csv, brand) ? GX_ECONFLICT : GX_EFORBIDDEN;
     bool fits =
-        gx_csv_has(p->brands_csv, brand) && gx_csv_has(p->langs_csv, gx_reply_str(won, 4)) &&
-        gx_csv_has(p->skills_csv, gx_reply_str(won, 3)) && p->tier >= atoi(gx_reply_str(won, 8));
+        gx_str_csv_has(p->brands_csv, brand) && gx_str_csv_has(p->langs_csv, gx_reply_str(won, 4)) &&
+        gx_str_csv_has(p->skills_csv, gx_reply_str(won, 3)) && p->tier >= atoi(gx_reply_str(won, 8));
     return fits ? GX_ECONFLICT : GX_EFORBIDDEN;
 }
 
@@ -165,16 +166,16 @@ static void send_or_fail(gx_req *q)
         settle(q->s->srv, q->task, NULL);
     q->s->claiming--;
     gx_presence_refresh(q->s);
-    gx_req_fail(q, rc);
+    gx_request_fail(q, rc);
 }
 
 /* The task's claim in Redis is answered (won: its reply, else NULL): the claims held back
  * meanwhile are answered here after a win, or go to Redis. */
 static void settle(gx_server *srv, const char *task, const redisReply *won)
 {
-    gx_tlocal *t = gx_tlocal_get(srv, task, false);
+    gx_tlocal *t = gx_server_task(srv, task, false);
     if (t && won)
-        t->taken = true; /* until its withdrawal comes: see gx_on_task_claim */
+        t->taken = true; /* until its withdrawal comes: see gx_claim_on_request */
     struct gx_claimq *cq = t ? t->claims : NULL;
     if (!cq)
         return;
@@ -190,14 +191,14 @@ static void settle(gx_server *srv, const char *task, const redisReply *won)
     }
     free(cq->v);
     free(cq);
-    gx_tlocal_gc(srv, t);
+    gx_server_task_gc(srv, t);
 }
 
 static void on_claimed(redisReply *r, void *priv)
 {
     gx_req *q = priv;
     q->s->srv->claims_out--;
-    int rc = gx_script_status(r);
+    int rc = gx_reply_status(r);
     if (rc == 0)
         claim_won(q, r);
     else
@@ -214,12 +215,12 @@ static int send_claim(gx_req *q)
     bool staff = s->who.role == GX_ROLE_STAFF;
     json_t *u = json_pack("{s:s, s:s, s:s, s:{s:s}}", "type", "task.update", "task", task, "status",
                           staff ? "escalated" : "assigned", "expert", "name", s->who.name);
-    char *update = gx_update_payload(task, s->origin, NULL, u);
-    char *wd = gx_withdraw_payload(task, s->who.uid, "claimed");
+    char *update = gx_claim_update_payload(task, s->origin, NULL, u);
+    char *wd = gx_claim_withdraw_payload(task, s->who.uid, "claimed");
     json_decref(u);
     char key[96], chat[96], tier[8], now[24], held[160];
-    gx_task_key(key, sizeof(key), task, "task");
-    gx_task_key(chat, sizeof(chat), task, "chat");
+    gx_keys_task(key, sizeof(key), task, "task");
+    gx_keys_task(chat, sizeof(chat), task, "chat");
     snprintf(held, sizeof(held), "gx:u:%s:tasks", s->who.uid);
     snprintf(tier, sizeof(tier), "%d", s->prof.tier);
     snprintf(now, sizeof(now), "%lld", (long long)gx_now_ms());
@@ -229,7 +230,7 @@ static int send_claim(gx_req *q)
                           "gx:expiry",
                           s->who.sub,
                           s->who.name,
-                          gx_role_name(s->who.role),
+                          gx_jwt_role_name(s->who.role),
                           s->prof.brands_csv,
                           s->prof.langs_csv,
                           s->prof.skills_csv,
@@ -262,9 +263,9 @@ static int hold(struct gx_claimq *cq, gx_req *q)
     return 0;
 }
 
-void gx_on_task_claim(gx_session *s, json_t *msg, const char *ref)
+void gx_claim_on_request(gx_session *s, json_t *msg, const char *ref)
 {
-    const char *task = gx_field_id(s, msg, "task", ref);
+    const char *task = gx_request_field_id(s, msg, "task", ref);
     if (!task)
         return;
     int cap = s->capacity ? s->capacity : s->prof.capacity;
@@ -276,34 +277,34 @@ void gx_on_task_claim(gx_session *s, json_t *msg, const char *ref)
     /* A claim of this node won the task and its withdrawal is on its way: a holder of the
      * offer (eligible, then) hears conflict here instead of asking Redis, which a burst of
      * instant claims kept busy answering just that. */
-    gx_tlocal *won = gx_tlocal_get(s->srv, task, false);
+    gx_tlocal *won = gx_server_task(s->srv, task, false);
     if (won && won->taken && gx_held_find(s, task) >= 0) {
         s->srv->m.claims[1]++;
         gx_session_error(s, GX_ECONFLICT, ref, "task is no longer claimable");
         return;
     }
-    gx_req *q = gx_req_new(s, ref, task);
+    gx_req *q = gx_request_new(s, ref, task);
     if (!q)
         return;
     s->claiming++;
     gx_presence_refresh(s);
-    gx_tlocal *t = gx_tlocal_get(s->srv, task, true);
+    gx_tlocal *t = gx_server_task(s->srv, task, true);
     if (t && t->claims && hold(t->claims, q) == 0)
         return;
     if (t && !t->claims && (t->claims = calloc(1, sizeof(*t->claims))))
         q->num = 1; /* the task's claim in Redis: its reply settles the ones held back */
     else
-        gx_tlocal_gc(s->srv, t); /* out of memory: sent without a gate */
+        gx_server_task_gc(s->srv, t); /* out of memory: sent without a gate */
     send_or_fail(q);
 }
 
-void gx_claims_free(gx_tlocal *t)
+void gx_claim_free_all(gx_tlocal *t)
 {
     struct gx_claimq *cq = t->claims;
     if (!cq)
         return;
     for (int i = 0; i < cq->n; i++)
-        gx_req_free(cq->v[i]);
+        gx_request_free(cq->v[i]);
     free(cq->v);
     free(cq);
     t->claims = NULL;

@@ -13,7 +13,7 @@
 
 #define GX_DECLINES_TTL_S 86400 /* longer than any queue time-out */
 
-bool gx_declined_has(const gx_session *s, const char *task, long long expires)
+bool gx_decline_has(const gx_session *s, const char *task, long long expires)
 {
     for (int i = 0; i < s->ndeclined; i++)
         if (s->declined[i].expires == expires && strcmp(s->declined[i].task, task) == 0)
@@ -27,16 +27,16 @@ static void remember(gx_session *s, const char *task, long long expires)
     if (!s->declined && !(s->declined = calloc(GX_DECLINED_MAX, sizeof(*s->declined))))
         return;
     gx_declined *d = &s->declined[s->declined_next];
-    gx_strlcpy(d->task, task, sizeof(d->task));
+    gx_str_copy(d->task, task, sizeof(d->task));
     d->expires = expires;
     s->declined_next = (s->declined_next + 1) % GX_DECLINED_MAX;
     if (s->ndeclined < GX_DECLINED_MAX)
         s->ndeclined++;
 }
 
-void gx_on_offer_decline(gx_session *s, json_t *msg, const char *ref)
+void gx_decline_on_request(gx_session *s, json_t *msg, const char *ref)
 {
-    const char *task = gx_field_id(s, msg, "task", ref);
+    const char *task = gx_request_field_id(s, msg, "task", ref);
     if (!task)
         return;
     int i = gx_held_find(s, task);
@@ -57,7 +57,7 @@ void gx_on_offer_decline(gx_session *s, json_t *msg, const char *ref)
     if (w) /* nobody else reached may be left: the next wave, then */
         gx_waves_declined(srv, w, s->who.uid);
     gx_ranking_sync(s);
-    gx_offer_room(s);
+    gx_pull_room(s);
 }
 
 static void on_declines(redisReply *r, void *priv)
@@ -67,11 +67,11 @@ static void on_declines(redisReply *r, void *priv)
         if (r->element[i]->type == REDIS_REPLY_STRING && gx_id_valid(r->element[i]->str))
             remember(s, r->element[i]->str, atoll(r->element[i + 1]->str));
     s->declines_loaded = true; /* without Redis, none: the claim script still decides */
-    gx_offer_room(s);
+    gx_pull_room(s);
     gx_session_unref(s);
 }
 
-void gx_declines_load(gx_session *s)
+void gx_decline_load(gx_session *s)
 {
     if (gx_redis_cmd(s->srv->redis, on_declines, gx_session_ref(s), "HGETALL gx:u:%s:declined",
                      s->who.uid)) {

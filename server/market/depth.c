@@ -79,7 +79,7 @@ static void on_brands(redisReply *r, void *priv)
     d->depth = calloc(n ? n : 1, sizeof(*d->depth));
     for (size_t i = 0; d->brand && d->depth && i < n; i++)
         if (gx_id_valid(r->element[i]->str))
-            gx_strlcpy(d->brand[d->n++], r->element[i]->str, sizeof(d->brand[0]));
+            gx_str_copy(d->brand[d->n++], r->element[i]->str, sizeof(d->brand[0]));
     d->left = 1; /* held until every read is sent */
     for (int i = 0; i < 2 * d->n; i++) {
         gx_depth_call *c = malloc(sizeof(*c));

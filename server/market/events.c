@@ -35,7 +35,7 @@ static const char *header(const char *p, size_t len, char *buf, size_t cap, char
 static void on_chat(gx_server *srv, char **f, int nf, const char *body, size_t blen)
 {
     gx_sid id;
-    gx_tlocal *t = nf == 3 ? gx_tlocal_get(srv, f[1], false) : NULL;
+    gx_tlocal *t = nf == 3 ? gx_server_task(srv, f[1], false) : NULL;
     if (!t || !t->members.n || gx_sid_parse(f[2], &id))
         return;
     gx_buf *b = gx_buf_new(body, blen), *masked = NULL;
@@ -52,7 +52,7 @@ static void on_chat(gx_server *srv, char **f, int nf, const char *body, size_t b
 
 static void on_typing(gx_server *srv, char **f, int nf, const char *body, size_t blen)
 {
-    gx_tlocal *t = nf == 3 ? gx_tlocal_get(srv, f[1], false) : NULL;
+    gx_tlocal *t = nf == 3 ? gx_server_task(srv, f[1], false) : NULL;
     if (!t || !t->members.n)
         return;
     gx_buf *b = gx_buf_new(body, blen), *masked = NULL;
@@ -68,7 +68,7 @@ static void on_typing(gx_server *srv, char **f, int nf, const char *body, size_t
 
 static void on_update(gx_server *srv, char **f, int nf, const char *body, size_t blen)
 {
-    gx_tlocal *t = nf == 4 ? gx_tlocal_get(srv, f[1], false) : NULL;
+    gx_tlocal *t = nf == 4 ? gx_server_task(srv, f[1], false) : NULL;
     if (!t || !t->members.n)
         return;
     t->queued = strstr(body, "\"status\":\"queued\"") != NULL;
@@ -145,7 +145,7 @@ void gx_events_on_resubscribed(void *priv)
         for (int i = 0; i < s->njoins; i++)
             gx_session_catch_up(s, &s->joins[i]);
         if (s->available && s->who.role == GX_ROLE_STAFF)
-            gx_offer_staff_backlog(s);
+            gx_backlog_staff(s);
     }
-    gx_offer_reseed(srv); /* experts: the copies of the queues are read again, then pulled */
+    gx_pull_reseed(srv); /* experts: the copies of the queues are read again, then pulled */
 }

@@ -53,7 +53,7 @@ void gx_held_withdraw(gx_session *s, int i, const char *reason, const char *ref)
     for (int k = 0; k < t->holders.n; k++)
         if (t->holders.v[k] == s) {
             gx_svec_del(&t->holders, k);
-            gx_tlocal_gc(s->srv, t);
+            gx_server_task_gc(s->srv, t);
             gx_session_unref(s); /* the holder's reference: s is live, a socket holds one */
             break;
         }

@@ -11,6 +11,7 @@
 #include "gigcx/party.h"
 #include "gigcx/revoke.h"
 #include "gigcx/request.h"
+#include "gigcx/keys.h"
 #include "gigcx/util.h"
 
 #define GX_RESUME_MAX 50 /* tasks one hello may resume */
@@ -139,7 +140,7 @@ static void on_revocations(redisReply *r, void *priv)
     if (!r || r->type != REDIS_REPLY_ARRAY || r->elements != 2)
         h->failed = true;
     else
-        h->revoked = gx_revoked(h->s->who.iat, r->element[0]->str, r->element[1]->str);
+        h->revoked = gx_revoke_applies(h->s->who.iat, r->element[0]->str, r->element[1]->str);
     hello_unref(h);
 }
 
@@ -195,7 +196,7 @@ static void on_task_list(redisReply *r, void *priv)
     json_array_foreach(h->tasks, i, t)
     {
         char key[96];
-        gx_task_key(key, sizeof(key), json_string_value(t), "task");
+        gx_keys_task(key, sizeof(key), json_string_value(t), "task");
         const char *argv[2 + F_N] = {"HMGET", key};
         memcpy(argv + 2, state_fields, sizeof(state_fields));
         h->refs++;
@@ -249,7 +250,7 @@ static void drop_stale(gx_session *s, const char *task)
 static json_t *welcome_json(gx_session *s)
 {
     json_t *w = json_pack("{s:s, s:s, s:s, s:s, s:s, s:i, s:[]}", "type", "welcome", "user",
-                          s->who.sub, "role", gx_role_name(s->who.role), "name", s->who.name,
+                          s->who.sub, "role", gx_jwt_role_name(s->who.role), "name", s->who.name,
                           "session", s->origin, "heartbeat_s", s->srv->cfg->heartbeat_s, "tasks");
     if (s->who.brand[0])
         json_object_set_new(w, "brand", json_string(s->who.brand));
@@ -293,7 +294,7 @@ static void finish(gx_hello *h)
     if (s->who.role != GX_ROLE_CUSTOMER)
         load_profile(s, h->profile);
     if (s->who.role == GX_ROLE_EXPERT)
-        gx_declines_load(s); /* pulls wait for them: a declined task is not offered again */
+        gx_decline_load(s); /* pulls wait for them: a declined task is not offered again */
     json_t *w = welcome_json(s), *list = json_object_get(w, "tasks");
     json_t *later = json_array(); /* tasks joined after welcome is queued */
     for (size_t i = 0; i < h->nstates; i++) {
@@ -322,7 +323,7 @@ static void finish(gx_hello *h)
     }
     s->state = GX_SS_READY;
     s->c.greeted = true;
-    gx_presence_touch(s);
+    gx_absent_touch(s);
     gx_session_send_json(s, w, ref);
     json_decref(w);
     size_t i;
@@ -371,7 +372,7 @@ static int start_lookups(gx_hello *h)
     return rc;
 }
 
-void gx_on_hello(gx_session *s, json_t *msg, const char *ref)
+void gx_hello_on_request(gx_session *s, json_t *msg, const char *ref)
 {
     const char *token = json_string_value(json_object_get(msg, "token"));
     json_t *resume = json_object_get(msg, "resume");

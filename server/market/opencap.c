@@ -93,7 +93,7 @@ void gx_opencap_check(gx_session *s, json_t *msg, const char *ref, gx_opencap_go
     }
     *c = (gx_opencap){.s = gx_session_ref(s), .msg = json_incref(msg), .go = go};
     if (ref) {
-        gx_strlcpy(c->ref, ref, sizeof(c->ref));
+        gx_str_copy(c->ref, ref, sizeof(c->ref));
         c->has_ref = true;
     }
     if (gx_redis_cmd(s->srv->redis, on_members, c, "SMEMBERS gx:u:%s:tasks", s->who.uid))

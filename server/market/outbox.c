@@ -162,7 +162,7 @@ void gx_outbox_emit(gx_server *srv, const char *brand, const char *type, const c
 {
     gx_hook_emit *e = NULL;
     char rnd[24];
-    if (!type || !gx_id_valid(brand) || !gx_id_valid(task) || gx_random_id(rnd, 15) ||
+    if (!type || !gx_id_valid(brand) || !gx_id_valid(task) || gx_id_random(rnd, 15) ||
         !(e = calloc(1, sizeof(*e)))) {
         json_decref(data);
         return;

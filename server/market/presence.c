@@ -21,7 +21,7 @@ void gx_presence_refresh(gx_session *s)
 {
     if (gx_session_live(s) && wants_offers(s)) {
         gx_session_list_available(s);
-        gx_offer_room(s);
+        gx_pull_room(s);
     } else
         gx_session_unlist_available(s);
 }
@@ -38,7 +38,7 @@ static void store_presence(gx_session *s)
                  s->who.uid);
 }
 
-void gx_on_presence_set(gx_session *s, json_t *msg, const char *ref)
+void gx_presence_on_set(gx_session *s, json_t *msg, const char *ref)
 {
     const char *status = json_string_value(json_object_get(msg, "status"));
     long cap;
@@ -46,7 +46,7 @@ void gx_on_presence_set(gx_session *s, json_t *msg, const char *ref)
         gx_session_error(s, GX_EBADREQ, ref, "'status' must be \"available\" or \"away\"");
         return;
     }
-    if (!gx_field_int(s, msg, "capacity", 1, 10, s->capacity ? s->capacity : s->prof.capacity, ref,
+    if (!gx_request_field_int(s, msg, "capacity", 1, 10, s->capacity ? s->capacity : s->prof.capacity, ref,
                       &cap))
         return;
     bool was = s->available;
@@ -63,9 +63,9 @@ void gx_on_presence_set(gx_session *s, json_t *msg, const char *ref)
     store_presence(s);
     /* experts: gx_presence_refresh pulled the queue; at capacity, no new offers (contract) */
     if (s->who.role == GX_ROLE_EXPERT && s->available && !was && wants_offers(s))
-        gx_offer_resend_held(s);
+        gx_pull_resend_held(s);
     if (s->who.role == GX_ROLE_STAFF && s->available && !was && wants_offers(s))
-        gx_offer_staff_backlog(s);
+        gx_backlog_staff(s);
 }
 
 void gx_presence_heartbeat(gx_server *srv)

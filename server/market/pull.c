@@ -24,7 +24,7 @@
 /* A brand's seed reads at most this many of its waiting tasks. */
 #define GX_SEED_MAX 20000
 
-void gx_offer_room(gx_session *s)
+void gx_pull_room(gx_session *s)
 {
     if (s->who.role != GX_ROLE_EXPERT || !s->listed || s->pull_queued || !gx_session_live(s) ||
         gx_ranking_saturated(s))
@@ -38,7 +38,7 @@ void gx_offer_room(gx_session *s)
 /* True when enough of the task's local holders have a free slot to take it now. */
 static bool herded(gx_server *srv, const char *task)
 {
-    gx_tlocal *t = gx_tlocal_get(srv, task, false);
+    gx_tlocal *t = gx_server_task(srv, task, false);
     int ready = 0;
     for (int i = 0; t && i < t->holders.n && ready < GX_PULL_HERD; i++)
         ready += t->holders.v[i]->listed; /* available, below capacity, no claim filling it */
@@ -48,7 +48,7 @@ static bool herded(gx_server *srv, const char *task)
 static bool offerable(gx_server *srv, gx_session *s, gx_waiting *w)
 {
     return gx_waiting_reaches(w, s->rank) && gx_waiting_fits(srv, w, s) &&
-           gx_held_find(s, w->task) < 0 && !gx_declined_has(s, w->task, w->expires) &&
+           gx_held_find(s, w->task) < 0 && !gx_decline_has(s, w->task, w->expires) &&
            !herded(srv, w->task);
 }
 
@@ -60,7 +60,7 @@ static void pull(gx_session *s)
     gx_blocal **bl = calloc((size_t)(nb ? nb : 1), sizeof(*bl));
     int *at = calloc((size_t)(nb ? nb : 1), sizeof(*at));
     for (int i = 0; bl && at && i < nb; i++)
-        bl[i] = gx_blocal_get(srv, s->prof.brands[i], true);
+        bl[i] = gx_server_brand(srv, s->prof.brands[i], true);
     for (int scanned = 0; bl && at && scanned < GX_PULL_SCAN && !gx_ranking_saturated(s);
          scanned++) {
         int best = -1;
@@ -78,7 +78,7 @@ static void pull(gx_session *s)
     free(at);
 }
 
-void gx_offer_resend_held(gx_session *s)
+void gx_pull_resend_held(gx_session *s)
 {
     for (int i = 0; i < s->noffers; i++) {
         gx_waiting *w = gx_waiting_get(s->srv, s->offers[i].t->id);
@@ -87,14 +87,14 @@ void gx_offer_resend_held(gx_session *s)
     }
 }
 
-void gx_offer_pulls(gx_server *srv)
+void gx_pull_run(gx_server *srv)
 {
     gx_svec q = srv->pull_q;
     srv->pull_q = (gx_svec){0};
     for (int i = 0; i < q.n; i++) {
         gx_session *s = q.v[i];
         s->pull_queued = false;
-        if (gx_session_live(s) && s->listed && s->declines_loaded && gx_offer_seeded(s))
+        if (gx_session_live(s) && s->listed && s->declines_loaded && gx_pull_seeded(s))
             pull(s);
         gx_session_unref(s);
     }
@@ -143,7 +143,7 @@ static void on_seed(gx_server *srv, void *priv, bool failed, size_t n, const cha
                     redisReply *const *states)
 {
     gx_seed *sd = priv;
-    gx_blocal *b = gx_blocal_get(srv, sd->brand, false);
+    gx_blocal *b = gx_server_brand(srv, sd->brand, false);
     bool stale = sd->gen != srv->seed_gen; /* the copy was cleared since: read again */
     for (size_t i = 0; b && !failed && !stale && i < n; i++)
         if (states[i] && strcmp(gx_reply_str(states[i], O_BRAND), sd->brand) == 0)
@@ -160,7 +160,7 @@ static void on_seed(gx_server *srv, void *priv, bool failed, size_t n, const cha
     b->seed_waiters = (gx_svec){0};
     for (int i = 0; i < w.n; i++) { /* without Redis they wait for their next room */
         if (!failed)
-            gx_offer_room(w.v[i]);
+            gx_pull_room(w.v[i]);
         gx_session_unref(w.v[i]);
     }
     gx_svec_free(&w);
@@ -171,20 +171,20 @@ static void seed(gx_server *srv, gx_blocal *b)
     gx_seed *sd = calloc(1, sizeof(*sd));
     if (!sd)
         return;
-    gx_strlcpy(sd->brand, b->id, sizeof(sd->brand));
+    gx_str_copy(sd->brand, b->id, sizeof(sd->brand));
     sd->gen = srv->seed_gen;
     b->seed = GX_SEED_LOADING;
     char key[96];
     snprintf(key, sizeof(key), "gx:{b:%s}:q", b->id);
     const char *keys[] = {key};
-    gx_qread(srv, keys, 1, GX_SEED_MAX, on_seed, sd);
+    gx_backlog_qread(srv, keys, 1, GX_SEED_MAX, on_seed, sd);
 }
 
-bool gx_offer_seeded(gx_session *s)
+bool gx_pull_seeded(gx_session *s)
 {
     bool all = true;
     for (int i = 0; i < s->prof.nbrands; i++) {
-        gx_blocal *b = gx_blocal_get(s->srv, s->prof.brands[i], true);
+        gx_blocal *b = gx_server_brand(s->srv, s->prof.brands[i], true);
         if (!b || b->seed == GX_SEED_READY)
             continue;
         all = false;
@@ -196,11 +196,11 @@ bool gx_offer_seeded(gx_session *s)
     return all;
 }
 
-void gx_offer_reseed(gx_server *srv)
+void gx_pull_reseed(gx_server *srv)
 {
     srv->seed_gen++;
     gx_waiting_clear(srv);
     for (gx_session *s = gx_session_first(srv); s; s = gx_session_next(s))
         if (s->available)
-            gx_offer_room(s);
+            gx_pull_room(s);
 }

@@ -40,7 +40,7 @@ static void on_place(redisReply *r, void *priv)
     reply(q, ahead >= 0 ? json_integer(q->size > 0 ? ahead / q->size : 0) : NULL);
 }
 
-void gx_on_queue_get(gx_session *s, json_t *msg, const char *ref)
+void gx_queue_info_on_get(gx_session *s, json_t *msg, const char *ref)
 {
     (void)msg;
     gx_server *srv = s->srv;
@@ -49,15 +49,15 @@ void gx_on_queue_get(gx_session *s, json_t *msg, const char *ref)
         return;
     q->s = gx_session_ref(s);
     q->has_ref = ref != NULL;
-    gx_strlcpy(q->ref, ref ? ref : "", sizeof(q->ref));
+    gx_str_copy(q->ref, ref ? ref : "", sizeof(q->ref));
     double rank = gx_ranking_score(s);
     gx_waiting *first = NULL;
     int scanned = 0;
     for (int i = 0; i < s->prof.nbrands; i++) {
-        gx_blocal *b = gx_blocal_get(srv, s->prof.brands[i], false);
+        gx_blocal *b = gx_server_brand(srv, s->prof.brands[i], false);
         for (int k = 0; b && k < b->nwait && scanned < GX_QUEUE_SCAN; k++, scanned++) {
             gx_waiting *w = b->wait[k];
-            if (!gx_waiting_fits(srv, w, s) || gx_declined_has(s, w->task, w->expires))
+            if (!gx_waiting_fits(srv, w, s) || gx_decline_has(s, w->task, w->expires))
                 continue;
             q->waiting++;
             if (gx_waiting_reaches(w, rank))

@@ -189,7 +189,7 @@ bool gx_ranking_saturated(const gx_session *s)
 }
 
 /* In the rankings while available with a free slot. Sitting on too many offers (the
- * spreading limit) is left to the nodes (offers.c passes such experts over for the next
+ * spreading limit) is left to the nodes (offer.c passes such experts over for the next
  * below the cut-off): in Redis it flipped an expert in and out with every offer and
  * withdrawal, 88 rank_set calls a task in the drain scenario, most of Redis's time. The
  * score is worked out on entering, and again only when the figures behind it change. */

@@ -31,7 +31,7 @@ void gx_revoke_on_event(gx_server *srv, const char *uid, int64_t at_s)
             gx_session_close(s, 4401, "token revoked", false);
 }
 
-bool gx_revoked(int64_t iat_s, const char *user_at, const char *brand_at)
+bool gx_revoke_applies(int64_t iat_s, const char *user_at, const char *brand_at)
 {
     return (user_at && iat_s < atoll(user_at)) || (brand_at && iat_s < atoll(brand_at));
 }

@@ -5,37 +5,12 @@
 #include "gigcx/userlim.h"
 #include "gigcx/handlers.h"
 #include "gigcx/server.h"
-#include "gigcx/admin.h"
+#include "gigcx/stats.h"
 #include "gigcx/session.h"
 #include "gigcx/waiting.h"
 #include "gigcx/depth.h"
 
-int gx_svec_push(gx_svec *v, struct gx_session *s)
-{
-    if (v->n == v->cap) {
-        int ncap = v->cap ? v->cap * 2 : 4;
-        struct gx_session **nv = realloc(v->v, sizeof(*nv) * (size_t)ncap);
-        if (!nv)
-            return -1;
-        v->v = nv;
-        v->cap = ncap;
-    }
-    v->v[v->n++] = s;
-    return 0;
-}
-
-void gx_svec_del(gx_svec *v, int i)
-{
-    v->v[i] = v->v[--v->n];
-}
-
-void gx_svec_free(gx_svec *v)
-{
-    free(v->v);
-    memset(v, 0, sizeof(*v));
-}
-
-gx_tlocal *gx_tlocal_get(gx_server *srv, const char *task, bool create)
+gx_tlocal *gx_server_task(gx_server *srv, const char *task, bool create)
 {
     gx_tlocal *t = gx_map_get(&srv->tasks, task);
     if (t || !create)
@@ -51,7 +26,7 @@ gx_tlocal *gx_tlocal_get(gx_server *srv, const char *task, bool create)
     return t;
 }
 
-void gx_tlocal_gc(gx_server *srv, gx_tlocal *t)
+void gx_server_task_gc(gx_server *srv, gx_tlocal *t)
 {
     if (!t || t->members.n || t->holders.n || t->readers || t->claims)
         return;
@@ -61,7 +36,7 @@ void gx_tlocal_gc(gx_server *srv, gx_tlocal *t)
     free(t);
 }
 
-gx_blocal *gx_blocal_get(gx_server *srv, const char *brand, bool create)
+gx_blocal *gx_server_brand(gx_server *srv, const char *brand, bool create)
 {
     gx_blocal *b = gx_map_get(&srv->brands, brand);
     if (b || !create)
@@ -84,7 +59,7 @@ static void free_task(const char *key, void *val, void *arg)
     (void)arg;
     for (int i = 0; i < t->holders.n; i++)
         gx_session_unref(t->holders.v[i]);
-    gx_claims_free(t);
+    gx_claim_free_all(t);
     gx_svec_free(&t->holders);
     gx_svec_free(&t->members);
     free(t);

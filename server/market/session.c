@@ -14,6 +14,7 @@
 #include "gigcx/handlers.h"
 #include "gigcx/session.h"
 #include "gigcx/userlim.h"
+#include "gigcx/keys.h"
 #include "gigcx/util.h"
 
 static void join_clear_pending(gx_join *j)
@@ -86,7 +87,7 @@ void gx_session_error(gx_session *s, int err, const char *ref, const char *fmt, 
     if (-err > 0 && -err < 10)
         s->srv->m.errors[-err]++;
     json_t *j =
-        json_pack("{s:s, s:s, s:s}", "type", "error", "code", gx_strerror(err), "message", msg);
+        json_pack("{s:s, s:s, s:s}", "type", "error", "code", gx_error_code(err), "message", msg);
     gx_session_send_json(s, j, ref);
     json_decref(j);
 }
@@ -116,7 +117,7 @@ gx_join *gx_session_join(gx_session *s, const char *task)
         s->joins = nj;
         s->capjoins = ncap;
     }
-    gx_tlocal *t = gx_tlocal_get(s->srv, task, true);
+    gx_tlocal *t = gx_server_task(s->srv, task, true);
     if (!t || gx_svec_push(&t->members, s))
         return NULL;
     j = &s->joins[s->njoins++];
@@ -130,14 +131,14 @@ void gx_session_leave(gx_session *s, const char *task)
     gx_join *j = gx_session_find_join(s, task);
     if (!j)
         return;
-    gx_tlocal *t = gx_tlocal_get(s->srv, task, false);
+    gx_tlocal *t = gx_server_task(s->srv, task, false);
     if (t) {
         for (int i = 0; i < t->members.n; i++)
             if (t->members.v[i] == s) {
                 gx_svec_del(&t->members, i);
                 break;
             }
-        gx_tlocal_gc(s->srv, t);
+        gx_server_task_gc(s->srv, t);
     }
     join_clear_pending(j);
     *j = s->joins[--s->njoins];
@@ -224,7 +225,7 @@ done:
 static void catch_up_read(gx_catchup *c, gx_sid after)
 {
     char key[96], start[48], count[16];
-    gx_task_key(key, sizeof(key), c->task, "chat");
+    gx_keys_task(key, sizeof(key), c->task, "chat");
     char idbuf[42];
     gx_sid_format(after, idbuf, sizeof(idbuf));
     snprintf(start, sizeof(start), "(%s", idbuf);
@@ -252,7 +253,7 @@ void gx_session_catch_up(gx_session *s, gx_join *j)
 
 static int list_for(gx_session *s, int i, gx_svec **vec)
 {
-    gx_blocal *b = gx_blocal_get(s->srv, s->prof.brands[i], true);
+    gx_blocal *b = gx_server_brand(s->srv, s->prof.brands[i], true);
     if (!b)
         return -1;
     *vec = s->who.role == GX_ROLE_STAFF ? &b->staff : &b->experts;

@@ -4,7 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "gigcx/admin.h"
+#include "gigcx/stats.h"
 #include "gigcx/session.h"
 #include "gigcx/util.h"
 
@@ -70,7 +70,7 @@ static double wait_pct(const uint64_t *counts, double p)
     for (int i = 0; i <= GX_HIST_BUCKETS && n; i++) {
         seen += counts[i];
         if ((double)seen >= p / 100.0 * (double)n)
-            return 1000.0 * gx_hist_bounds[i < GX_HIST_BUCKETS ? i : GX_HIST_BUCKETS - 1];
+            return 1000.0 * gx_metrics_hist_bounds[i < GX_HIST_BUCKETS ? i : GX_HIST_BUCKETS - 1];
     }
     return 0;
 }

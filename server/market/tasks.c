@@ -12,6 +12,7 @@
 #include "gigcx/pii.h"
 #include "gigcx/ranking.h"
 #include "gigcx/request.h"
+#include "gigcx/keys.h"
 #include "gigcx/util.h"
 #include "gigcx/outbox.h"
 
@@ -79,7 +80,7 @@ static void on_created(redisReply *r, void *priv)
     gx_create *c = priv;
     bool again = r && r->type == REDIS_REPLY_ARRAY && r->elements == 5 &&
                  strcmp(gx_reply_str(r, 0), "exists") == 0;
-    int rc = again ? 0 : gx_script_status(r);
+    int rc = again ? 0 : gx_reply_status(r);
     if (rc || r->elements < 5 || r->element[4]->type != REDIS_REPLY_INTEGER) {
         create_done(c, rc ? rc : GX_EINTERNAL, 0);
         return;
@@ -102,9 +103,9 @@ static void on_created(redisReply *r, void *priv)
 static void create_run(gx_create *c, const char *timeout)
 {
     char key[96], chat[96], cids[96], queue[96], mine[160], all[96];
-    gx_task_key(key, sizeof(key), c->id, "task");
-    gx_task_key(chat, sizeof(chat), c->id, "chat");
-    gx_task_key(cids, sizeof(cids), c->id, "cids");
+    gx_keys_task(key, sizeof(key), c->id, "task");
+    gx_keys_task(chat, sizeof(chat), c->id, "chat");
+    gx_keys_task(cids, sizeof(cids), c->id, "cids");
     snprintf(queue, sizeof(queue), "gx:{b:%s}:q", c->brand);
     snprintf(mine, sizeof(mine), "gx:u:%s:tasks", c->customer_uid);
     snprintf(all, sizeof(all), "gx:{b:%s}:all", c->brand);
@@ -198,7 +199,7 @@ static int idem_id(char *out, const char *brand, const char *key)
     return 0;
 }
 
-int gx_task_create(gx_server *srv, const gx_task_spec *sp, gx_task_created_cb cb, void *priv)
+int gx_tasks_create(gx_server *srv, const gx_task_spec *sp, gx_task_created_cb cb, void *priv)
 {
     gx_create *c = calloc(1, sizeof(*c));
     if (!c)
@@ -208,12 +209,12 @@ int gx_task_create(gx_server *srv, const gx_task_spec *sp, gx_task_created_cb cb
     snprintf(c->topic, sizeof(c->topic), "%s", sp->topic);
     snprintf(c->language, sizeof(c->language), "%s", sp->language);
     snprintf(c->customer, sizeof(c->customer), "%s", sp->customer_id);
-    gx_uid_make(c->customer_uid, GX_ROLE_CUSTOMER, c->brand, c->customer);
+    gx_jwt_uid_make(c->customer_uid, GX_ROLE_CUSTOMER, c->brand, c->customer);
     c->text = strdup(sp->text);
     c->customer_name = strdup(sp->customer_name ? sp->customer_name : "");
     c->meta = sp->meta ? json_dumps(sp->meta, JSON_COMPACT) : NULL;
     if (!c->text || !c->customer_name ||
-        (sp->idem_key ? idem_id(c->id, c->brand, sp->idem_key) : gx_random_id(c->id, 12))) {
+        (sp->idem_key ? idem_id(c->id, c->brand, sp->idem_key) : gx_id_random(c->id, 12))) {
         create_free(c);
         return GX_EINTERNAL;
     }
@@ -231,15 +232,15 @@ static void on_opened(int rc, const char *task, const char *msg_id, int position
     gx_req *q = priv;
     gx_session *s = q->s;
     if (rc) {
-        gx_session_error(s, rc, gx_req_ref(q), "%s",
+        gx_session_error(s, rc, gx_request_ref(q), "%s",
                          rc == GX_ENOTFOUND ? "brand not found" : "could not open the task");
-        gx_req_free(q);
+        gx_request_free(q);
         return;
     }
     gx_join *j = gx_session_join(s, task);
     if (j)
         gx_sid_parse(msg_id, &j->last); /* the opening text is history, never pushed live */
-    gx_tlocal *t = gx_tlocal_get(s->srv, task, false);
+    gx_tlocal *t = gx_server_task(s->srv, task, false);
     if (t) {
         snprintf(t->brand, sizeof(t->brand), "%s", s->who.brand);
         t->queued = true;
@@ -247,15 +248,15 @@ static void on_opened(int rc, const char *task, const char *msg_id, int position
     }
     json_t *m = json_pack("{s:s, s:s, s:s, s:i}", "type", "task.created", "task", task, "status",
                           "queued", "position", position);
-    gx_session_send_json(s, m, gx_req_ref(q));
+    gx_session_send_json(s, m, gx_request_ref(q));
     json_decref(m);
-    gx_req_free(q);
+    gx_request_free(q);
 }
 
 /* task.open once its fields were checked and the customer is below the open-task cap. */
 static void open_now(gx_session *s, json_t *msg, const char *ref)
 {
-    gx_req *q = gx_req_new(s, ref, NULL);
+    gx_req *q = gx_request_new(s, ref, NULL);
     if (!q)
         return;
     json_int_t prio = json_integer_value(json_object_get(msg, "priority"));
@@ -267,20 +268,20 @@ static void open_now(gx_session *s, json_t *msg, const char *ref)
                        .customer_name = s->who.name,
                        .priority = (int)prio,
                        .meta = json_object_get(msg, "meta")};
-    int rc = gx_task_create(s->srv, &sp, on_opened, q);
+    int rc = gx_tasks_create(s->srv, &sp, on_opened, q);
     if (rc)
-        gx_req_fail(q, rc);
+        gx_request_fail(q, rc);
 }
 
-void gx_on_task_open(gx_session *s, json_t *msg, const char *ref)
+void gx_tasks_on_open(gx_session *s, json_t *msg, const char *ref)
 {
     bool ok;
-    const char *topic = gx_field_id(s, msg, "topic", ref);
-    const char *lang = topic ? gx_field_id(s, msg, "language", ref) : NULL;
-    const char *text = lang ? gx_field_str(s, msg, "text", 1, 4000, false, ref, &ok) : NULL;
+    const char *topic = gx_request_field_id(s, msg, "topic", ref);
+    const char *lang = topic ? gx_request_field_id(s, msg, "language", ref) : NULL;
+    const char *text = lang ? gx_request_field_str(s, msg, "text", 1, 4000, false, ref, &ok) : NULL;
     json_t *meta = json_object_get(msg, "meta");
     long prio;
-    if (!text || !gx_field_int(s, msg, "priority", 0, 9, 0, ref, &prio))
+    if (!text || !gx_request_field_int(s, msg, "priority", 0, 9, 0, ref, &prio))
         return;
     if (meta && !json_is_object(meta)) {
         gx_session_error(s, GX_EBADREQ, ref, "'meta' must be an object");
@@ -335,14 +336,14 @@ static void after_transition(gx_server *srv, const char *task, const char *actio
         gx_redis_cmd(rd, NULL, NULL, "ZADD gx:expiry %s %s", gx_reply_str(r, 7), task);
         gx_offer_publish(srv, task);
     } else if (strcmp(status, "escalated") == 0) { /* out of the experts' queue */
-        gx_wave_forget(srv, task, brand, atoi(gx_reply_str(r, 10)), gx_reply_str(r, 8),
+        gx_waves_forget(srv, task, brand, atoi(gx_reply_str(r, 10)), gx_reply_str(r, 8),
                        gx_reply_str(r, 9));
         /* one that timed out in the queue leaves it (an expert's escalation already had) */
         gx_redis_cmd(rd, NULL, NULL, "ZREM gx:{b:%s}:q %s", brand, task);
         gx_redis_cmd(rd, NULL, NULL, "ZADD gx:{b:%s}:esc %.0f %s", brand, score, task);
         gx_offer_publish(srv, task);
     } else {
-        gx_wave_forget(srv, task, brand, atoi(gx_reply_str(r, 10)), gx_reply_str(r, 8),
+        gx_waves_forget(srv, task, brand, atoi(gx_reply_str(r, 10)), gx_reply_str(r, 8),
                        gx_reply_str(r, 9));
         gx_redis_cmd(rd, NULL, NULL, "ZREM gx:{b:%s}:q %s", brand, task);
         gx_redis_cmd(rd, NULL, NULL, "ZREM gx:{b:%s}:esc %s", brand, task);
@@ -357,7 +358,7 @@ static void after_transition(gx_server *srv, const char *task, const char *actio
 static void on_transition(redisReply *r, void *priv)
 {
     gx_req *q = priv;
-    int rc = gx_script_status(r);
+    int rc = gx_reply_status(r);
     if (rc) {
         static const char *const why[] = {[-GX_ECONFLICT] = "the task is not in a state for that",
                                           [-GX_EFORBIDDEN] = "not your task",
@@ -365,8 +366,8 @@ static void on_transition(redisReply *r, void *priv)
         const char *msg = -rc < (int)(sizeof(why) / sizeof(why[0])) && why[-rc]
                               ? why[-rc]
                               : "storage unavailable; try again";
-        gx_session_error(q->s, rc, gx_req_ref(q), "%s %s: %s", q->str, q->task, msg);
-        gx_req_free(q);
+        gx_session_error(q->s, rc, gx_request_ref(q), "%s %s: %s", q->str, q->task, msg);
+        gx_request_free(q);
         return;
     }
     after_transition(q->s->srv, q->task, q->str, r);
@@ -377,9 +378,9 @@ static void on_transition(redisReply *r, void *priv)
     gx_session_let_go(q->s, q->task);
     json_t *u = json_pack("{s:s, s:s, s:s}", "type", "task.update", "task", q->task, "status",
                           gx_reply_str(r, 1));
-    gx_session_send_json(q->s, u, gx_req_ref(q));
+    gx_session_send_json(q->s, u, gx_request_ref(q));
     json_decref(u);
-    gx_req_free(q);
+    gx_request_free(q);
 }
 
 /* Runs the transition script for action on task; cb gets the reply. */
@@ -389,15 +390,15 @@ static int run_transition(gx_server *srv, const char *task, const char *action, 
 {
     json_t *u = json_pack("{s:s, s:s, s:s}", "type", "task.update", "task", task, "status",
                           target_status(action, role));
-    char *update = gx_update_payload(task, origin, "*", u);
+    char *update = gx_claim_update_payload(task, origin, "*", u);
     const char *reason = withdraw_reason(action);
-    char *wd = reason ? gx_withdraw_payload(task, NULL, reason) : NULL;
+    char *wd = reason ? gx_claim_withdraw_payload(task, NULL, reason) : NULL;
     json_decref(u);
     char key[96], now[24];
-    gx_task_key(key, sizeof(key), task, "task");
+    gx_keys_task(key, sizeof(key), task, "task");
     snprintf(now, sizeof(now), "%lld", (long long)gx_now_ms());
     const char *argv[] = {key,          action,
-                          user,         role == GX_ROLE_NONE ? "system" : gx_role_name(role),
+                          user,         role == GX_ROLE_NONE ? "system" : gx_jwt_role_name(role),
                           now,          update ? update : "",
                           wd ? wd : "", note ? note : ""};
     int rc = update && (!reason || wd)
@@ -408,42 +409,42 @@ static int run_transition(gx_server *srv, const char *task, const char *action, 
     return rc;
 }
 
-void gx_on_task_transition(gx_session *s, json_t *msg, const char *ref, const char *action)
+void gx_tasks_on_transition(gx_session *s, json_t *msg, const char *ref, const char *action)
 {
     bool ok;
-    const char *task = gx_field_id(s, msg, "task", ref);
+    const char *task = gx_request_field_id(s, msg, "task", ref);
     if (!task)
         return;
     const char *note = NULL;
     if (strcmp(action, "escalate") == 0)
-        note = gx_field_str(s, msg, "reason", 1, 1000, false, ref, &ok);
+        note = gx_request_field_str(s, msg, "reason", 1, 1000, false, ref, &ok);
     else if (strcmp(action, "resolve") == 0)
-        note = gx_field_str(s, msg, "summary", 0, 4000, true, ref, &ok);
+        note = gx_request_field_str(s, msg, "summary", 0, 4000, true, ref, &ok);
     else
-        note = gx_field_str(s, msg, "reason", 0, 1000, true, ref, &ok);
+        note = gx_request_field_str(s, msg, "reason", 0, 1000, true, ref, &ok);
     if (!ok)
         return;
-    gx_req *q = gx_req_new(s, ref, task);
+    gx_req *q = gx_request_new(s, ref, task);
     if (!q)
         return;
     snprintf(q->str, sizeof(q->str), "%s", action);
     int rc = run_transition(s->srv, task, action, s->who.uid, s->who.role, s->origin, note,
                             on_transition, q);
     if (rc)
-        gx_req_fail(q, rc);
+        gx_request_fail(q, rc);
 }
 
 static void on_rated(redisReply *r, void *priv)
 {
     gx_req *q = priv;
-    int rc = gx_script_status(r);
+    int rc = gx_reply_status(r);
     if (rc) {
-        gx_session_error(q->s, rc, gx_req_ref(q), "%s",
+        gx_session_error(q->s, rc, gx_request_ref(q), "%s",
                          rc == GX_ECONFLICT    ? "only a resolved task can be rated, once"
                          : rc == GX_ENOTFOUND  ? "no such task"
                          : rc == GX_EFORBIDDEN ? "not your task"
                                                : "storage unavailable; try again");
-        gx_req_free(q);
+        gx_request_free(q);
         return;
     }
     gx_redis *rd = q->s->srv->redis;
@@ -457,37 +458,37 @@ static void on_rated(redisReply *r, void *priv)
     gx_outbox_emit(q->s->srv, gx_reply_str(r, 2), "task.rated", q->task,
                     json_pack("{s:I}", "score", (json_int_t)q->num));
     json_t *m = json_pack("{s:s, s:s}", "type", "task.rated", "task", q->task);
-    gx_session_send_json(q->s, m, gx_req_ref(q));
+    gx_session_send_json(q->s, m, gx_request_ref(q));
     json_decref(m);
-    gx_req_free(q);
+    gx_request_free(q);
 }
 
-void gx_on_task_rate(gx_session *s, json_t *msg, const char *ref)
+void gx_tasks_on_rate(gx_session *s, json_t *msg, const char *ref)
 {
     bool ok;
     long score;
-    const char *task = gx_field_id(s, msg, "task", ref);
-    if (!task || !gx_field_int(s, msg, "score", 1, 5, 0, ref, &score))
+    const char *task = gx_request_field_id(s, msg, "task", ref);
+    if (!task || !gx_request_field_int(s, msg, "score", 1, 5, 0, ref, &score))
         return;
     if (!json_object_get(msg, "score")) {
         gx_session_error(s, GX_EBADREQ, ref, "'score' (1 to 5) is required");
         return;
     }
-    const char *comment = gx_field_str(s, msg, "comment", 0, 2000, true, ref, &ok);
+    const char *comment = gx_request_field_str(s, msg, "comment", 0, 2000, true, ref, &ok);
     if (!ok)
         return;
-    gx_req *q = gx_req_new(s, ref, task);
+    gx_req *q = gx_request_new(s, ref, task);
     if (!q)
         return;
     q->num = score;
     char key[96], sc[8], now[24];
-    gx_task_key(key, sizeof(key), task, "task");
+    gx_keys_task(key, sizeof(key), task, "task");
     snprintf(sc, sizeof(sc), "%ld", score);
     snprintf(now, sizeof(now), "%lld", (long long)gx_now_ms());
     const char *argv[] = {key, s->who.uid, sc, comment ? comment : "", now};
     int rc = gx_redis_script(s->srv->redis, GX_SCRIPT_RATE, on_rated, q, 1, 5, argv, NULL);
     if (rc)
-        gx_req_fail(q, rc);
+        gx_request_fail(q, rc);
 }
 
 /* Expiry: any node may run it; the script makes a second run a no-op. */
@@ -500,7 +501,7 @@ typedef struct {
 static void on_expired(redisReply *r, void *priv)
 {
     gx_expiring *e = priv;
-    int rc = gx_script_status(r);
+    int rc = gx_reply_status(r);
     if (rc == 0)
         after_transition(e->srv, e->task, e->action, r);
     else if (rc == GX_ECONFLICT || rc == GX_ENOTFOUND) /* claimed, or gone: not ours to expire */
@@ -553,7 +554,7 @@ typedef struct {
 static void on_released(redisReply *r, void *priv)
 {
     gx_releasing *e = priv;
-    if (gx_script_status(r) == 0) {
+    if (gx_reply_status(r) == 0) {
         lwsl_user("task %s back in its queue: its assignee went silent\n", e->task);
         after_transition(e->srv, e->task, "release", r);
         if (e->role == GX_ROLE_EXPERT)
@@ -562,7 +563,7 @@ static void on_released(redisReply *r, void *priv)
     free(e);
 }
 
-int gx_task_release_for(gx_server *srv, const char *task, const char *user, gx_role role)
+int gx_tasks_release_for(gx_server *srv, const char *task, const char *user, gx_role role)
 {
     gx_releasing *e = calloc(1, sizeof(*e));
     if (!e)
@@ -587,7 +588,7 @@ typedef struct {
 static void on_rank(redisReply *r, void *priv)
 {
     gx_posq *p = priv;
-    gx_tlocal *t = gx_tlocal_get(p->srv, p->task, false);
+    gx_tlocal *t = gx_server_task(p->srv, p->task, false);
     if (t && t->queued && r && r->type == REDIS_REPLY_INTEGER && r->integer + 1 != t->position) {
         t->position = (int)r->integer + 1;
         json_t *u = json_pack("{s:s, s:s, s:s, s:i}", "type", "task.update", "task", p->task,

@@ -85,7 +85,7 @@ gx_waiting *gx_waiting_get(gx_server *srv, const char *task)
 
 gx_waiting *gx_waiting_put(gx_server *srv, const gx_waiting_spec *sp, gx_buf *body)
 {
-    gx_blocal *b = gx_blocal_get(srv, sp->brand, true);
+    gx_blocal *b = gx_server_brand(srv, sp->brand, true);
     gx_waiting *w = gx_waiting_get(srv, sp->task);
     if (!b)
         return NULL;
@@ -98,10 +98,10 @@ gx_waiting *gx_waiting_put(gx_server *srv, const gx_waiting_spec *sp, gx_buf *bo
     }
     if (srv->m.waiting >= GX_WAITING_MAX || !(w = calloc(1, sizeof(*w))))
         return NULL;
-    gx_strlcpy(w->task, sp->task, sizeof(w->task));
-    gx_strlcpy(w->brand, sp->brand, sizeof(w->brand));
-    gx_strlcpy(w->lang, sp->lang, sizeof(w->lang));
-    gx_strlcpy(w->topic, sp->topic, sizeof(w->topic));
+    gx_str_copy(w->task, sp->task, sizeof(w->task));
+    gx_str_copy(w->brand, sp->brand, sizeof(w->brand));
+    gx_str_copy(w->lang, sp->lang, sizeof(w->lang));
+    gx_str_copy(w->topic, sp->topic, sizeof(w->topic));
     w->tier = sp->tier;
     w->prio = sp->prio;
     w->wave = sp->wave;
@@ -125,7 +125,7 @@ void gx_waiting_drop(gx_server *srv, const char *task)
     gx_waiting *w = gx_waiting_get(srv, task);
     if (!w)
         return;
-    gx_blocal *b = gx_blocal_get(srv, w->brand, false);
+    gx_blocal *b = gx_server_brand(srv, w->brand, false);
     if (b)
         unlink_entry(b, w);
     gx_map_del(&srv->waiting, task);
@@ -164,10 +164,10 @@ bool gx_waiting_fits(gx_server *srv, gx_waiting *w, const gx_session *s)
     if (p->tier < w->tier)
         return false;
     if (p->tags_spill) /* some of s's words have no bit */
-        return gx_csv_has(p->langs_csv, w->lang) && gx_csv_has(p->skills_csv, w->topic);
+        return gx_str_csv_has(p->langs_csv, w->lang) && gx_str_csv_has(p->skills_csv, w->topic);
     if (w->tags_n != srv->tags.n) { /* words numbered since: look again */
-        w->lang_bit = gx_tag_bit(&srv->tags, w->lang, false);
-        w->topic_bit = gx_tag_bit(&srv->tags, w->topic, false);
+        w->lang_bit = gx_tags_bit(&srv->tags, w->lang, false);
+        w->topic_bit = gx_tags_bit(&srv->tags, w->topic, false);
         w->tags_n = srv->tags.n;
     }
     return w->lang_bit >= 0 && w->topic_bit >= 0 && (p->lang_bits >> w->lang_bit & 1) &&

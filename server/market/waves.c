@@ -20,7 +20,7 @@
 #define GX_WAVE_BATCH 200
 #define GX_WAVE_LAST_REPEAT_MS 60000
 
-void gx_wave_free(gx_wave *w)
+void gx_waves_free(gx_wave *w)
 {
     if (w) {
         free(w->body);
@@ -59,8 +59,8 @@ static gx_watch *watch_of(gx_server *srv, const gx_wave *w, const char *thr)
     if (!wt)
         return NULL;
     wt->srv = srv;
-    gx_strlcpy(wt->task, w->task, sizeof(wt->task));
-    gx_strlcpy(wt->thr, thr, sizeof(wt->thr));
+    gx_str_copy(wt->task, w->task, sizeof(wt->task));
+    gx_str_copy(wt->thr, thr, sizeof(wt->thr));
     gx_ranking_key(wt->rank, sizeof(wt->rank), w->brand, w->tier, w->topic, w->lang);
     gx_ranking_watch_key(wt->watch, sizeof(wt->watch), w->brand, w->tier, w->topic, w->lang);
     return wt;
@@ -76,7 +76,7 @@ static void send_wave(gx_server *srv, gx_wave *w, const char *thr)
         return;
     }
     srv->m.waves_sent++;
-    gx_summary_observe(&srv->m.cut, (double)(uv_hrtime() - w->t0_ns) / 1e9);
+    gx_metrics_summary_observe(&srv->m.cut, (double)(uv_hrtime() - w->t0_ns) / 1e9);
     /* After the last wave (everyone), experts who get room pull the task from their node's
      * copy of the queue: the wave comes again only seldom, in case a copy missed it. */
     long long wait = w->interval_ms;
@@ -95,19 +95,19 @@ static void on_cut(redisReply *r, void *priv)
     gx_wave *w = priv;
     if (!r || r->type != REDIS_REPLY_ARRAY || r->elements != 2 ||
         r->element[0]->type != REDIS_REPLY_STRING || r->element[1]->type != REDIS_REPLY_STRING) {
-        gx_wave_free(w); /* Redis went away: the lease brings it back */
+        gx_waves_free(w); /* Redis went away: the lease brings it back */
         return;
     }
     w->ver = atoll(r->element[0]->str);
     send_wave(w->srv, w, r->element[1]->str);
-    gx_wave_free(w);
+    gx_waves_free(w);
 }
 
-void gx_wave_cut(gx_wave *w)
+void gx_waves_cut(gx_wave *w)
 {
     if (w->size <= 0) { /* waves off: everyone at once */
         send_wave(w->srv, w, "-");
-        gx_wave_free(w);
+        gx_waves_free(w);
         return;
     }
     char key[300], own[120], at[24];
@@ -116,19 +116,19 @@ void gx_wave_cut(gx_wave *w)
     snprintf(at, sizeof(at), "%lld", (long long)(w->n + 1) * w->size - 1);
     const char *argv[] = {key, own, at};
     if (gx_redis_script(w->srv->redis, GX_SCRIPT_WAVE_CUT, on_cut, w, 2, 3, argv, NULL))
-        gx_wave_free(w);
+        gx_waves_free(w);
 }
 
-void gx_wave_drop(gx_server *srv, const char *task)
+void gx_waves_drop(gx_server *srv, const char *task)
 {
     gx_redis_cmd(srv->redis, NULL, NULL, "ZREM " GX_WAVES_KEY " %s", task);
 }
 
-void gx_wave_forget(gx_server *srv, const char *task, const char *brand, int tier,
+void gx_waves_forget(gx_server *srv, const char *task, const char *brand, int tier,
                     const char *topic, const char *lang)
 {
     char watch[300];
-    gx_wave_drop(srv, task);
+    gx_waves_drop(srv, task);
     gx_ranking_watch_key(watch, sizeof(watch), brand, tier, topic, lang);
     gx_redis_cmd(srv->redis, NULL, NULL, "ZREM %s %s", watch, task);
     gx_redis_cmd(srv->redis, NULL, NULL, "DEL gx:{b:%s}:decl:%s", brand, task);
@@ -151,7 +151,7 @@ void gx_waves_declined(gx_server *srv, const gx_waiting *w, const char *uid)
         return;
     char decl[200], ttl[24];
     wt->srv = srv;
-    gx_strlcpy(wt->task, w->task, sizeof(wt->task));
+    gx_str_copy(wt->task, w->task, sizeof(wt->task));
     gx_ranking_key(wt->rank, sizeof(wt->rank), w->brand, w->tier, w->topic, w->lang);
     gx_ranking_watch_key(wt->watch, sizeof(wt->watch), w->brand, w->tier, w->topic, w->lang);
     snprintf(decl, sizeof(decl), "gx:{b:%s}:decl:%s", w->brand, w->task);

@@ -10,7 +10,7 @@
 
 #define GX_QUEUE_MAX 4096 /* frames a socket may lag behind before it is closed */
 
-int gx_cvec_push(gx_cvec *v, gx_conn *c)
+int gx_conn_vec_push(gx_cvec *v, gx_conn *c)
 {
     if (v->n == v->cap) {
         int ncap = v->cap ? v->cap * 2 : 8;
@@ -24,7 +24,7 @@ int gx_cvec_push(gx_cvec *v, gx_conn *c)
     return 0;
 }
 
-void gx_cvec_free(gx_cvec *v)
+void gx_conn_vec_free(gx_cvec *v)
 {
     free(v->v);
     *v = (gx_cvec){0};
@@ -93,7 +93,7 @@ static int queue_grow(gx_conn *c)
 }
 
 /* Frames queued while the loop runs its callbacks go out together when it is done with them
- * (gx_net_flush): a socket that gets several at once (a chat.ack and the sender's own
+ * (gx_flush_all): a socket that gets several at once (a chat.ack and the sender's own
  * chat.message, offers in a burst) gets them in one write, one system call instead of one
  * each, and a socket that gets one is written at once without a writable request (which
  * would cost two epoll_ctl calls and a callback). */
@@ -115,7 +115,7 @@ void gx_conn_send(gx_conn *c, gx_buf *b)
     c->q[(c->qhead + c->qlen) % c->qcap] = gx_buf_ref(b);
     c->qlen++;
     c->net->m->frames_out++;
-    if (!c->dirty && !gx_cvec_push(&c->net->dirty, c)) {
+    if (!c->dirty && !gx_conn_vec_push(&c->net->dirty, c)) {
         c->dirty = true;
         gx_conn_ref(c);
     } else if (!c->dirty) {
@@ -188,7 +188,7 @@ static void ping(gx_conn *c, int64_t now)
     lws_callback_on_writable(c->wsi);
 }
 
-void gx_net_sweep(gx_net *net)
+void gx_conn_sweep(gx_net *net)
 {
     int64_t now = gx_now_ms(), hb = (int64_t)net->cfg->heartbeat_s * 1000;
     for (gx_conn *c = net->all; c; c = c->next) {

@@ -34,7 +34,7 @@ struct gx_flusher {
     size_t used;
 };
 
-int gx_flusher_start(gx_net *net, bool batched, unsigned helpers)
+int gx_flush_start(gx_net *net, bool batched, unsigned helpers)
 {
     gx_flusher *f = calloc(1, sizeof(*f));
     if (!f)
@@ -49,14 +49,14 @@ int gx_flusher_start(gx_net *net, bool batched, unsigned helpers)
     return 0;
 }
 
-bool gx_flusher_batched(const gx_net *net)
+bool gx_flush_batched(const gx_net *net)
 {
     return net->flusher && net->flusher->q;
 }
 
-void gx_flusher_free(gx_net *net)
+void gx_flush_free(gx_net *net)
 {
-    gx_cvec_free(&net->dirty); /* empty by now: the last iterations flushed it */
+    gx_conn_vec_free(&net->dirty); /* empty by now: the last iterations flushed it */
     free(net->wbuf);
     net->wbuf = NULL;
     gx_flusher *f = net->flusher;
@@ -133,7 +133,7 @@ static void frame_into(gx_conn *s, unsigned k, unsigned char *p)
     }
 }
 
-int gx_conn_write_queue(gx_conn *s)
+int gx_flush_conn(gx_conn *s)
 {
     size_t total;
     unsigned k = s->qlen ? batch_size(s, &total) : 0;
@@ -175,7 +175,7 @@ static void after_write(gx_conn *s)
 /* Writes what s has queued now when nothing stands in the way, through lws. */
 static void flush_one(gx_conn *s)
 {
-    if (writable_now(s) && gx_conn_write_queue(s) < 0) {
+    if (writable_now(s) && gx_flush_conn(s) < 0) {
         kill_later(s);
         return;
     }
@@ -251,9 +251,9 @@ static void stage(gx_net *net, gx_conn *s)
     f->n++;
 }
 
-void gx_net_flush(gx_net *net)
+void gx_flush_all(gx_net *net)
 {
-    bool batched = gx_flusher_batched(net);
+    bool batched = gx_flush_batched(net);
     while (net->dirty.n) {
         gx_cvec d = net->dirty; /* a write may queue more (never for these, but be sure) */
         net->dirty = (gx_cvec){0};
@@ -271,6 +271,6 @@ void gx_net_flush(gx_net *net)
             run_staged(net); /* before the references below go */
         for (int i = 0; i < d.n; i++)
             gx_conn_unref(d.v[i]);
-        gx_cvec_free(&d);
+        gx_conn_vec_free(&d);
     }
 }

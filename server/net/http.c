@@ -237,8 +237,8 @@ void gx_http_error(gx_http_req *r, int err, const char *fmt, ...)
     if (-err > 0 && -err < 10)
         r->net->m->errors[-err]++;
     gx_http_reply_json(
-        r, gx_http_status(err),
-        json_pack("{s:{s:s, s:s}}", "error", "code", gx_strerror(err), "message", msg));
+        r, gx_error_http_status(err),
+        json_pack("{s:{s:s, s:s}}", "error", "code", gx_error_code(err), "message", msg));
 }
 
 static int add_header(struct lws *wsi, const char *name, const char *value, unsigned char **p,

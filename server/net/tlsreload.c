@@ -24,7 +24,7 @@ static char *slurp(const char *path, size_t *len)
     return buf;
 }
 
-int gx_tls_reload(struct lws_context *ctx, const char *cert, const char *key)
+int gx_tlsreload(struct lws_context *ctx, const char *cert, const char *key)
 {
     size_t cl = 0, kl = 0;
     char *c = slurp(cert, &cl), *k = c ? slurp(key, &kl) : NULL;

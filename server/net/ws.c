@@ -126,7 +126,7 @@ static int on_writeable(gx_conn *c, struct lws *wsi)
             lws_callback_on_writable(wsi);
         return 0;
     }
-    if (gx_conn_write_queue(c) < 0)
+    if (gx_flush_conn(c) < 0)
         return -1;
     if (c->qlen || c->close_code)
         lws_callback_on_writable(wsi);

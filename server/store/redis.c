@@ -800,7 +800,7 @@ static void on_reply(redisAsyncContext *ac, void *reply, void *priv)
         retry_with_eval(call);
         return;
     }
-    gx_hist_observe(&r->st.latency, (double)(now_ns() - call->t0) / 1e9);
+    gx_metrics_hist_observe(&r->st.latency, (double)(now_ns() - call->t0) / 1e9);
     if (!rep || rep->type == REDIS_REPLY_ERROR) {
         r->st.errors++;
         if (rep)
@@ -878,7 +878,7 @@ static int script_cmd(gx_call *call, const char *sha, int nkeys, int argc, const
     av[2] = nk;
     ln[0] = 7;
     ln[1] = strlen(sha);
-    ln[2] = gx_u64_dec(nk, (uint64_t)nkeys);
+    ln[2] = gx_resp_u64_dec(nk, (uint64_t)nkeys);
     for (int i = 0; i < argc; i++) {
         av[i + 3] = argv[i];
         ln[i + 3] = lens ? lens[i] : strlen(argv[i]);

@@ -1,4 +1,4 @@
-/* Fuzzes the HTTP request side without a connection: gx_http_route (the route table, path
+/* Fuzzes the HTTP request side without a connection: gx_http_api_route (the route table, path
  * ids, admin and brand auth) and everything a handler reads before Redis (JSON bodies, field
  * checks, query arguments) on a server whose Redis is down, so each request must be answered
  * at once, with a status and, for JSON, a body that parses, and must leave no reference. */
@@ -116,7 +116,7 @@ int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
         r->body[r->blen] = '\0';
     }
 
-    gx_http_route(r);
+    gx_http_api_route(r);
 
     CHECK(r->replied && r->status >= 200 && r->status < 600);
     CHECK(r->resp || r->resplen == 0);

@@ -22,7 +22,7 @@ static size_t sign_raw(const char *text, size_t n, char *out)
 {
     unsigned char mac[32];
     memcpy(out, text, n);
-    gx_hmac_sha256(secret, sizeof(secret) - 1, out, n, mac);
+    gx_crypto_hmac_sha256(secret, sizeof(secret) - 1, out, n, mac);
     out[n] = '.';
     return n + 1 + gx_b64url_encode(mac, sizeof(mac), out + n + 1);
 }

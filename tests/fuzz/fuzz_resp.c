@@ -21,7 +21,7 @@
 
 static void use_reply(redisReply *r)
 {
-    int st = gx_script_status(r);
+    int st = gx_reply_status(r);
     CHECK(st == 0 || st == GX_ENOTFOUND || st == GX_EFORBIDDEN || st == GX_ECONFLICT ||
           st == GX_EBADREQ || st == GX_ECAPACITY || st == GX_EINTERNAL);
     for (size_t i = 0; i < 4; i++)

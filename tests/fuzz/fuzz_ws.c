@@ -1,7 +1,7 @@
 /* Fuzzes the bytes a WebSocket frame goes through: the load tester's own framing
  * (loadtest/client/wsframe.c) reading a stream of server frames and a handshake answer, and
  * the server's reading of an incoming text frame: gx_jr_flat checked against jansson (as
- * unit_jr does), then gx_check_frame and the field checks the handlers use (validate.c). */
+ * unit_jr does), then gx_validate_frame and the field checks the handlers use (validate.c). */
 #include <stdlib.h>
 #include <string.h>
 #include <jansson.h>
@@ -30,16 +30,16 @@ static void frame_json(const char *p, size_t n)
     const char *type, *ref, *v;
     char why[160];
     long l;
-    if (gx_check_frame(msg, &type, &ref, why, sizeof(why)))
-        CHECK(type && (!ref || gx_utf8_len(ref) <= 64));
+    if (gx_validate_frame(msg, &type, &ref, why, sizeof(why)))
+        CHECK(type && (!ref || gx_validate_utf8_len(ref) <= 64));
     /* the checks run on whatever parsed: handlers see only objects, but must not care */
-    if (gx_check_id(msg, "task", &v, why, sizeof(why)))
+    if (gx_validate_id(msg, "task", &v, why, sizeof(why)))
         CHECK(gx_id_valid(v));
-    if (gx_check_str(msg, "text", 1, 4000, false, &v, why, sizeof(why)))
-        CHECK(v && gx_utf8_len(v) >= 1 && gx_utf8_len(v) <= 4000);
-    if (gx_check_str(msg, "cid", 0, 64, true, &v, why, sizeof(why)))
-        CHECK(!v || gx_utf8_len(v) <= 64);
-    if (gx_check_int(msg, "limit", 1, 200, 50, true, &l, why, sizeof(why)))
+    if (gx_validate_str(msg, "text", 1, 4000, false, &v, why, sizeof(why)))
+        CHECK(v && gx_validate_utf8_len(v) >= 1 && gx_validate_utf8_len(v) <= 4000);
+    if (gx_validate_str(msg, "cid", 0, 64, true, &v, why, sizeof(why)))
+        CHECK(!v || gx_validate_utf8_len(v) <= 64);
+    if (gx_validate_int(msg, "limit", 1, 200, 50, true, &l, why, sizeof(why)))
         CHECK(l >= 1 && l <= 200);
     json_decref(fast);
     json_decref(slow);

@@ -337,7 +337,7 @@ bool hookrx_signed(const char *secret, const char *sig, const char *body)
     int n = snprintf(msg, 32, "%lld.", t);
     memcpy(msg + n, body, bl);
     unsigned char mac[32];
-    gx_hmac_sha256(secret, strlen(secret), msg, (size_t)n + bl, mac);
+    gx_crypto_hmac_sha256(secret, strlen(secret), msg, (size_t)n + bl, mac);
     free(msg);
     char hex[65];
     for (int i = 0; i < 32; i++)

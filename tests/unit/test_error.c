@@ -17,11 +17,11 @@ static void test_table(void **state)
                 {GX_ERATE, 429, "rate_limited"},   {GX_EUNAVAIL, 503, "unavailable"},
                 {GX_EINTERNAL, 500, "internal"}};
     for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
-        assert_string_equal(gx_strerror(want[i].err), want[i].code);
-        assert_int_equal(gx_http_status(want[i].err), want[i].http);
+        assert_string_equal(gx_error_code(want[i].err), want[i].code);
+        assert_int_equal(gx_error_http_status(want[i].err), want[i].http);
     }
-    assert_string_equal(gx_strerror(-99), "internal");
-    assert_int_equal(gx_http_status(-99), 500);
+    assert_string_equal(gx_error_code(-99), "internal");
+    assert_int_equal(gx_error_http_status(-99), 500);
 }
 
 int main(void)

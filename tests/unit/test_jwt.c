@@ -39,7 +39,7 @@ static char *craft(const char *header, const char *payload, const char *sig)
         return out;
     }
     unsigned char mac[32];
-    gx_hmac_sha256(SECRET, strlen(SECRET), out, o, mac);
+    gx_crypto_hmac_sha256(SECRET, strlen(SECRET), out, o, mac);
     out[o++] = '.';
     gx_b64url_encode(mac, 32, out + o);
     return out;
@@ -204,10 +204,10 @@ static void test_sign_refuses_bad_claims(void **state)
     assert_null(sign("a b", GX_ROLE_EXPERT, NULL, NOW + 60));
     assert_null(sign("c1", GX_ROLE_CUSTOMER, NULL, NOW + 60));
     assert_null(sign("c1", GX_ROLE_NONE, "acme", NOW + 60));
-    assert_string_equal(gx_role_name(GX_ROLE_STAFF), "staff");
-    assert_int_equal(gx_role_parse("customer"), GX_ROLE_CUSTOMER);
-    assert_int_equal(gx_role_parse("root"), GX_ROLE_NONE);
-    assert_int_equal(gx_role_parse(NULL), GX_ROLE_NONE);
+    assert_string_equal(gx_jwt_role_name(GX_ROLE_STAFF), "staff");
+    assert_int_equal(gx_jwt_role_parse("customer"), GX_ROLE_CUSTOMER);
+    assert_int_equal(gx_jwt_role_parse("root"), GX_ROLE_NONE);
+    assert_int_equal(gx_jwt_role_parse(NULL), GX_ROLE_NONE);
 }
 
 /* Rotation: tokens name their key (kid); the previous secret still verifies its tokens
@@ -263,19 +263,19 @@ static void test_uids(void **state)
 {
     (void)state;
     char u[GX_UID_MAX + 1];
-    gx_uid_make(u, GX_ROLE_EXPERT, "acme", "e1");
+    gx_jwt_uid_make(u, GX_ROLE_EXPERT, "acme", "e1");
     assert_string_equal(u, "e1");
-    gx_uid_make(u, GX_ROLE_CUSTOMER, "acme", "e1");
+    gx_jwt_uid_make(u, GX_ROLE_CUSTOMER, "acme", "e1");
     assert_string_equal(u, "c:acme:e1");
-    gx_uid_of(u, "staff", "beta", "e1");
+    gx_jwt_uid_of(u, "staff", "beta", "e1");
     assert_string_equal(u, "s:beta:e1");
-    gx_uid_of(u, "nobody", "beta", "e1");
+    gx_jwt_uid_of(u, "nobody", "beta", "e1");
     assert_string_equal(u, "");
-    gx_uid_make(u, GX_ROLE_CUSTOMER, "acme", "");
+    gx_jwt_uid_make(u, GX_ROLE_CUSTOMER, "acme", "");
     assert_string_equal(u, "");
-    assert_true(gx_uid_valid("e1") && gx_uid_valid("c:acme:e1") && gx_uid_valid("s:b:x"));
-    assert_false(gx_uid_valid("c:acme:") || gx_uid_valid("x:acme:e1") || gx_uid_valid("c::e1") ||
-                 gx_uid_valid("c:a:b:c") || gx_uid_valid(NULL));
+    assert_true(gx_jwt_uid_valid("e1") && gx_jwt_uid_valid("c:acme:e1") && gx_jwt_uid_valid("s:b:x"));
+    assert_false(gx_jwt_uid_valid("c:acme:") || gx_jwt_uid_valid("x:acme:e1") || gx_jwt_uid_valid("c::e1") ||
+                 gx_jwt_uid_valid("c:a:b:c") || gx_jwt_uid_valid(NULL));
     gx_claims c;
     char *t = sign("c1", GX_ROLE_CUSTOMER, "acme", NOW + 60);
     assert_int_equal(verify(t, &c), 0);

@@ -53,7 +53,7 @@ static void test_decimal(void **state)
     uint64_t v[] = {0, 9, 10, 99, 100, 123456789, UINT64_MAX};
     const char *want[] = {"0", "9", "10", "99", "100", "123456789", "18446744073709551615"};
     for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
-        size_t n = gx_u64_dec(out, v[i]);
+        size_t n = gx_resp_u64_dec(out, v[i]);
         assert_int_equal(n, strlen(want[i]));
         assert_memory_equal(out, want[i], n);
     }

@@ -42,7 +42,7 @@ static void test_document_matches_routes(void **state)
         fail_msg("openapi.json: %s (line %d)", e.text, e.line);
     assert_string_equal(json_string_value(json_object_get(doc, "openapi")), "3.0.3");
     json_t *served = json_object(), *documented = json_object();
-    gx_http_each_route(add_route, served);
+    gx_http_api_each_route(add_route, served);
     const char *path, *method;
     json_t *item, *op;
     json_object_foreach(json_object_get(doc, "paths"), path, item)

@@ -8,7 +8,7 @@
 #include <string.h>
 #include <cmocka.h>
 #include <jansson.h>
-#include "gigcx/admin.h"
+#include "gigcx/stats.h"
 #include "gigcx/metrics.h"
 
 static json_t *node(long long ts, int available, int bucket, int count)
@@ -45,7 +45,7 @@ static void test_sum(void **state)
     assert_int_equal(
         json_integer_value(json_object_get(json_object_get(sum, "counters"), "messages")), 20);
     double p50 = json_number_value(json_object_get(json_object_get(sum, "wait_ms"), "p50"));
-    assert_true(p50 == 1000.0 * gx_hist_bounds[12]);
+    assert_true(p50 == 1000.0 * gx_metrics_hist_bounds[12]);
     json_decref(sum);
     json_decref(flat);
 }

@@ -4,6 +4,7 @@
 #include <stddef.h>
 #include <string.h>
 #include <cmocka.h>
+#include "gigcx/keys.h"
 #include "gigcx/util.h"
 
 static void test_ids(void **state)
@@ -59,7 +60,7 @@ static void test_hashes(void **state)
 {
     (void)state;
     char hex[65];
-    gx_sha256_hex("abc", 3, hex);
+    gx_crypto_sha256_hex("abc", 3, hex);
     assert_string_equal(hex, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
     /* RFC 4231 test case 2 */
     unsigned char mac[32];
@@ -68,18 +69,18 @@ static void test_hashes(void **state)
                                     0x5a, 0x00, 0x3f, 0x08, 0x9d, 0x27, 0x39, 0x83,
                                     0x9d, 0xec, 0x58, 0xb9, 0x64, 0xec, 0x38, 0x43};
     const char *data = "what do ya want for nothing?";
-    gx_hmac_sha256("Jefe", 4, data, strlen(data), mac);
+    gx_crypto_hmac_sha256("Jefe", 4, data, strlen(data), mac);
     assert_memory_equal(mac, want, 32);
-    assert_true(gx_ct_equal("abc", "abc", 3));
-    assert_false(gx_ct_equal("abc", "abd", 3));
+    assert_true(gx_crypto_equal("abc", "abc", 3));
+    assert_false(gx_crypto_equal("abc", "abd", 3));
 }
 
 static void test_random_ids(void **state)
 {
     (void)state;
     char a[40], b[40];
-    assert_int_equal(gx_random_id(a, 24), 0);
-    assert_int_equal(gx_random_id(b, 24), 0);
+    assert_int_equal(gx_id_random(a, 24), 0);
+    assert_int_equal(gx_id_random(b, 24), 0);
     assert_true(gx_id_valid(a));
     assert_int_equal(strlen(a), 32);
     assert_string_not_equal(a, b);
@@ -90,17 +91,17 @@ static void test_copies_and_keys(void **state)
 {
     (void)state;
     char d[6];
-    gx_strlcpy(d, "abc", sizeof(d));
+    gx_str_copy(d, "abc", sizeof(d));
     assert_string_equal(d, "abc");
-    gx_strlcpy(d, "abcdefgh", sizeof(d)); /* cut short, still terminated */
+    gx_str_copy(d, "abcdefgh", sizeof(d)); /* cut short, still terminated */
     assert_string_equal(d, "abcde");
-    gx_strlcpy(d, "", sizeof(d));
+    gx_str_copy(d, "", sizeof(d));
     assert_string_equal(d, "");
     char k[96];
-    gx_task_key(k, sizeof(k), "T-1_x", "chat");
+    gx_keys_task(k, sizeof(k), "T-1_x", "chat");
     assert_string_equal(k, "gx:{t:T-1_x}:chat");
     char small[12];
-    gx_task_key(small, sizeof(small), "abcdefgh", "task"); /* too long: cut like snprintf */
+    gx_keys_task(small, sizeof(small), "abcdefgh", "task"); /* too long: cut like snprintf */
     assert_string_equal(small, "gx:{t:abcde");
 }
 
@@ -109,11 +110,11 @@ static void test_url_redacted(void **state)
 {
     (void)state;
     char b[128];
-    assert_string_equal(gx_url_redacted("redis://u:p@w@h:1/2", b, sizeof(b)), "redis://***@h:1/2");
-    assert_string_equal(gx_url_redacted("sentinel://:pw@a:1,b:2/m", b, sizeof(b)),
+    assert_string_equal(gx_str_url_redacted("redis://u:p@w@h:1/2", b, sizeof(b)), "redis://***@h:1/2");
+    assert_string_equal(gx_str_url_redacted("sentinel://:pw@a:1,b:2/m", b, sizeof(b)),
                         "sentinel://***@a:1,b:2/m");
-    assert_string_equal(gx_url_redacted("redis://h:6379", b, sizeof(b)), "redis://h:6379");
-    assert_string_equal(gx_url_redacted("unix:///run/r.sock", b, sizeof(b)), "unix:///run/r.sock");
+    assert_string_equal(gx_str_url_redacted("redis://h:6379", b, sizeof(b)), "redis://h:6379");
+    assert_string_equal(gx_str_url_redacted("unix:///run/r.sock", b, sizeof(b)), "unix:///run/r.sock");
 }
 
 int main(void)

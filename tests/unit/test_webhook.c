@@ -7,28 +7,28 @@
 #include <string.h>
 #include <cmocka.h>
 #include "gigcx/webhook.h"
-#include "gigcx/webhook_post.h"
+#include "gigcx/poster.h"
 #include "gigcx/outbox.h"
 
 static void test_url_accepted(void **state)
 {
     (void)state;
     gx_url u;
-    assert_int_equal(gx_url_parse("http://127.0.0.1:8080/hook?x=1", &u), 0);
+    assert_int_equal(gx_poster_url_parse("http://127.0.0.1:8080/hook?x=1", &u), 0);
     assert_false(u.tls);
     assert_string_equal(u.host, "127.0.0.1");
     assert_int_equal(u.port, 8080);
     assert_string_equal(u.path, "/hook?x=1");
     assert_string_equal(u.hosthdr, "127.0.0.1:8080");
-    assert_int_equal(gx_url_parse("https://hooks.example.com", &u), 0);
+    assert_int_equal(gx_poster_url_parse("https://hooks.example.com", &u), 0);
     assert_true(u.tls);
     assert_int_equal(u.port, 443);
     assert_string_equal(u.path, "/");
     assert_string_equal(u.hosthdr, "hooks.example.com"); /* default port: not in Host */
-    assert_int_equal(gx_url_parse("http://[::1]:9000/h", &u), 0);
+    assert_int_equal(gx_poster_url_parse("http://[::1]:9000/h", &u), 0);
     assert_string_equal(u.host, "::1");
     assert_string_equal(u.hosthdr, "[::1]:9000");
-    assert_int_equal(gx_url_parse("http://example.com?q", &u), 0);
+    assert_int_equal(gx_poster_url_parse("http://example.com?q", &u), 0);
     assert_string_equal(u.path, "/?q");
 }
 
@@ -60,14 +60,14 @@ static void test_url_refused(void **state)
     };
     gx_url u;
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
-        if (gx_url_parse(bad[i], &u) == 0)
+        if (gx_poster_url_parse(bad[i], &u) == 0)
             fail_msg("accepted %s", bad[i]);
     char longhost[400] = "http://";
     memset(longhost + 7, 'a', 300);
-    assert_int_equal(gx_url_parse(longhost, &u), -1);
+    assert_int_equal(gx_poster_url_parse(longhost, &u), -1);
     char longpath[700] = "http://a/";
     memset(longpath + 9, 'p', 600);
-    assert_int_equal(gx_url_parse(longpath, &u), -1);
+    assert_int_equal(gx_poster_url_parse(longpath, &u), -1);
 }
 
 static void test_signature(void **state)

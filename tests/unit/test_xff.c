@@ -9,7 +9,7 @@ static const char *client(const char *trusted, const char *peer, const char *xff
 {
     static char out[64];
     gx_cidrs c;
-    assert_int_equal(gx_cidrs_parse(&c, trusted), 0);
+    assert_int_equal(gx_xff_cidrs_parse(&c, trusted), 0);
     gx_xff_client(&c, peer, xff, out, sizeof(out));
     return out;
 }
@@ -18,16 +18,16 @@ static void test_parse(void **state)
 {
     (void)state;
     gx_cidrs c;
-    assert_int_equal(gx_cidrs_parse(&c, "10.0.0.0/8,127.0.0.1,::1/128,fd00::/8"), 0);
+    assert_int_equal(gx_xff_cidrs_parse(&c, "10.0.0.0/8,127.0.0.1,::1/128,fd00::/8"), 0);
     assert_int_equal(c.n, 4);
-    assert_true(gx_cidrs_has(&c, "10.200.3.4"));
-    assert_true(gx_cidrs_has(&c, "::ffff:127.0.0.1"));
-    assert_false(gx_cidrs_has(&c, "11.0.0.1"));
-    assert_true(gx_cidrs_has(&c, "fd12::1"));
-    assert_false(gx_cidrs_has(&c, "fe80::1"));
-    assert_int_equal(gx_cidrs_parse(&c, "10.0.0.0/33"), -1);
-    assert_int_equal(gx_cidrs_parse(&c, "nonsense"), -1);
-    assert_int_equal(gx_cidrs_parse(&c, "10.0.0.0/"), -1);
+    assert_true(gx_xff_cidrs_has(&c, "10.200.3.4"));
+    assert_true(gx_xff_cidrs_has(&c, "::ffff:127.0.0.1"));
+    assert_false(gx_xff_cidrs_has(&c, "11.0.0.1"));
+    assert_true(gx_xff_cidrs_has(&c, "fd12::1"));
+    assert_false(gx_xff_cidrs_has(&c, "fe80::1"));
+    assert_int_equal(gx_xff_cidrs_parse(&c, "10.0.0.0/33"), -1);
+    assert_int_equal(gx_xff_cidrs_parse(&c, "nonsense"), -1);
+    assert_int_equal(gx_xff_cidrs_parse(&c, "10.0.0.0/"), -1);
 }
 
 static void test_client(void **state)

@@ -31,6 +31,6 @@ void gx_gather_key(gx_gather *g, const char *cmd, const char *fmt, const char *i
 void gx_gather_finish(gx_gather *g);
 
 /* Field f of an HGETALL reply as gathered (a flat [k, v, ...] array), or NULL. */
-const char *gx_flat_field(json_t *flat, const char *f);
+const char *gx_gather_flat_field(json_t *flat, const char *f);
 
 #endif

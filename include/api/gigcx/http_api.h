@@ -1,4 +1,4 @@
-/* The REST API: the route table (gx_http_route, the transport's http_route hook) and what the
+/* The REST API: the route table (gx_http_api_route, the transport's http_route hook) and what the
  * route handlers share. */
 #ifndef GIGCX_HTTP_API_H
 #define GIGCX_HTTP_API_H
@@ -19,30 +19,38 @@ static inline gx_server *gx_req_srv(const gx_http_req *r)
  * object (kept in r->arg), or NULL after a 400 naming what is wrong; and fn run once the
  * bearer is known as the admin key (r->as_admin) or a brand's key (r->brand), after a 401
  * otherwise. */
-bool gx_http_is_admin(const gx_http_req *r);
-json_t *gx_http_body(gx_http_req *r);
-void gx_http_with_brand(gx_http_req *r, void (*fn)(gx_http_req *r));
+bool gx_http_api_is_admin(const gx_http_req *r);
+json_t *gx_http_api_body(gx_http_req *r);
+void gx_http_api_with_brand(gx_http_req *r, void (*fn)(gx_http_req *r));
 /* The person a token request names ({sub, role, brand?} in o), as the caller may name
  * them: the admin anyone, a brand its own customers and staff only (its brand filled in).
  * *brand is NULL for experts. false after answering 400 or 403. */
-bool gx_http_person(gx_http_req *r, json_t *o, bool admin, const char **sub, gx_role *role,
-                    const char **brand);
+bool gx_http_api_person(gx_http_req *r, json_t *o, bool admin, const char **sub, gx_role *role,
+                        const char **brand);
 
 /* The routes: answers r (the transport's http_route hook). */
-void gx_http_route(gx_http_req *r);
+void gx_http_api_route(gx_http_req *r);
 /* Calls fn for every route the server answers: method in lower case ("get") and the path
  * with "{}" where an id goes ("/api/v1/tasks/{}/transcript"). */
-void gx_http_each_route(void (*fn)(const char *method, const char *path, void *arg), void *arg);
+void gx_http_api_each_route(void (*fn)(const char *method, const char *path, void *arg), void *arg);
 /* GET /api/v1/tasks?status=&topic=&since=&limit=&cursor= (http_tasks.c). */
-void gx_http_list_tasks(gx_http_req *r);
+void gx_http_tasks_list(gx_http_req *r);
 /* POST /api/v1/tokens/revoke, DELETE /api/v1/experts/{id} (http_revoke.c). */
 void gx_http_revoke(gx_http_req *r);
-void gx_http_delete_expert(gx_http_req *r);
+void gx_http_revoke_delete_expert(gx_http_req *r);
 /* GET /api/v1/audit (http_audit.c). */
-void gx_http_get_audit(gx_http_req *r);
+void gx_http_audit_get(gx_http_req *r);
+/* GET /api/v1/admin/stats, /api/v1/brands[/{id}], /api/v1/experts[/{id}] (admin key checked
+ * by the router; r->id holds the id for the single-item forms). */
+void gx_http_admin_stats(gx_http_req *r);
+void gx_http_admin_brands(gx_http_req *r);
+void gx_http_admin_brand(gx_http_req *r);
+void gx_http_admin_experts(gx_http_req *r);
+void gx_http_admin_expert(gx_http_req *r);
+
 /* GET /api/v1/webhooks/deliveries?limit=&brand= (http_webhooks.c): the brand's latest
  * attempts, newest first. */
-void gx_webhook_get_deliveries(gx_http_req *r);
+void gx_http_webhooks_get(gx_http_req *r);
 /* POST /api/v1/admin/shed (http_shed.c): admin only, checked by the router. */
 void gx_http_shed(gx_http_req *r);
 

@@ -21,9 +21,9 @@ enum {
 };
 
 /* The contract's code string for err ("internal" for anything unknown). Never NULL. */
-const char *gx_strerror(int err);
+const char *gx_error_code(int err);
 
 /* The HTTP status that fits err (500 for anything unknown). */
-int gx_http_status(int err);
+int gx_error_http_status(int err);
 
 #endif

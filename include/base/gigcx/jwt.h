@@ -24,22 +24,22 @@ typedef struct {
     char name[128];            /* "" when absent; UTF-8, truncated on a char boundary */
     int64_t iat;               /* seconds */
     int64_t exp;               /* seconds */
-    char uid[GX_UID_MAX + 1];  /* filled by gx_jwt_verify (gx_uid_make) */
+    char uid[GX_UID_MAX + 1];  /* filled by gx_jwt_verify (gx_jwt_uid_make) */
 } gx_claims;
 
 /* Writes the uid of (role, brand, id) into out (at least GX_UID_MAX + 1 bytes); "" when
  * id is empty or the role is none. brand is ignored for experts. */
-void gx_uid_make(char *out, gx_role role, const char *brand, const char *id);
-/* The role named by a role word ("expert", "staff", "customer"), as gx_uid_make takes it
- * from a task's stored fields: gx_uid_of("staff", "acme", "bob") is "s:acme:bob". */
-void gx_uid_of(char *out, const char *role_word, const char *brand, const char *id);
-/* True for what gx_uid_make can produce from valid ids. */
-bool gx_uid_valid(const char *s);
+void gx_jwt_uid_make(char *out, gx_role role, const char *brand, const char *id);
+/* The role named by a role word ("expert", "staff", "customer"), as gx_jwt_uid_make takes it
+ * from a task's stored fields: gx_jwt_uid_of("staff", "acme", "bob") is "s:acme:bob". */
+void gx_jwt_uid_of(char *out, const char *role_word, const char *brand, const char *id);
+/* True for what gx_jwt_uid_make can produce from valid ids. */
+bool gx_jwt_uid_valid(const char *s);
 
 /* "expert" / "customer" / "staff" / NULL for GX_ROLE_NONE. */
-const char *gx_role_name(gx_role r);
+const char *gx_jwt_role_name(gx_role r);
 /* Parses a role name; GX_ROLE_NONE when unknown or NULL. */
-gx_role gx_role_parse(const char *s);
+gx_role gx_jwt_role_parse(const char *s);
 
 /* Signs claims with secret. Returns a malloc'd NUL-terminated token (caller frees) or NULL
  * when claims are invalid (sub or brand not an id, role none, customer/staff without brand). */

@@ -84,11 +84,11 @@ typedef struct {
 } gx_metrics;
 
 /* Upper bounds of the buckets, in seconds (the last bucket, +Inf, has none). */
-extern const double gx_hist_bounds[GX_HIST_BUCKETS];
+extern const double gx_metrics_hist_bounds[GX_HIST_BUCKETS];
 
 /* Adds one observation in seconds. */
-void gx_hist_observe(gx_hist *h, double v);
-void gx_summary_observe(gx_summary *s, double v);
+void gx_metrics_hist_observe(gx_hist *h, double v);
+void gx_metrics_summary_observe(gx_summary *s, double v);
 
 /* Renders every counter, plus process CPU and RSS, and the extra text (may be NULL), as
  * Prometheus exposition into a malloc'd string (caller frees). NULL on no memory. */

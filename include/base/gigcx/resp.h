@@ -8,7 +8,7 @@
 #include <stdint.h>
 
 /* Decimal digits of v into out (at least 20 bytes, no NUL); returns how many. */
-size_t gx_u64_dec(char *out, uint64_t v);
+size_t gx_resp_u64_dec(char *out, uint64_t v);
 
 /* One argument ("$len\r\n" arg "\r\n"): its size, and writing it (returns the size). */
 size_t gx_resp_bulk_size(size_t len);

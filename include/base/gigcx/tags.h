@@ -17,7 +17,7 @@ typedef struct {
 } gx_tags;
 
 /* The bit of word, numbered now if add and there is room; -1 when it has none. */
-int gx_tag_bit(gx_tags *t, const char *word, bool add);
+int gx_tags_bit(gx_tags *t, const char *word, bool add);
 /* The bits of the words of a ",a,b," list, numbering new ones; *spill when some word got
  * no bit (its owner is then checked with a substring search). */
 uint64_t gx_tags_mask(gx_tags *t, const char *csv, bool *spill);

@@ -20,8 +20,8 @@ typedef struct {
 } gx_cidrs;
 
 /* "10.0.0.0/8,127.0.0.1,::1/128": 0, or -1 on a malformed or excess entry. */
-int gx_cidrs_parse(gx_cidrs *c, const char *list);
-bool gx_cidrs_has(const gx_cidrs *c, const char *ip);
+int gx_xff_cidrs_parse(gx_cidrs *c, const char *list);
+bool gx_xff_cidrs_has(const gx_cidrs *c, const char *ip);
 /* The client: peer, unless peer is trusted and xff (may be NULL) names a hop; then the
  * rightmost address in xff that is not trusted (or its leftmost if all are). */
 void gx_xff_client(const gx_cidrs *trusted, const char *peer, const char *xff, char *out,

@@ -17,8 +17,8 @@ json_t *gx_chat_entry_json(const char *task, const redisReply *entry, gx_sid *id
  * oldest first (reverse = the reply is newest first). New reference. */
 json_t *gx_chat_entries(const char *task, const redisReply *r, bool reverse);
 
-void gx_on_chat_send(gx_session *s, json_t *msg, const char *ref);
-void gx_on_chat_typing(gx_session *s, json_t *msg, const char *ref);
-void gx_on_chat_history(gx_session *s, json_t *msg, const char *ref);
+void gx_chat_on_send(gx_session *s, json_t *msg, const char *ref);
+void gx_chat_on_typing(gx_session *s, json_t *msg, const char *ref);
+void gx_chat_on_history(gx_session *s, json_t *msg, const char *ref);
 
 #endif

@@ -7,10 +7,10 @@
 #include <jansson.h>
 #include "gigcx/session.h"
 
-void gx_on_offer_decline(gx_session *s, json_t *msg, const char *ref);
+void gx_decline_on_request(gx_session *s, json_t *msg, const char *ref);
 /* True when s declined this task (at this expiry, i.e. since it was last queued). */
-bool gx_declined_has(const gx_session *s, const char *task, long long expires);
+bool gx_decline_has(const gx_session *s, const char *task, long long expires);
 /* Reads the expert's declines kept in Redis; pulls wait until they are in. */
-void gx_declines_load(gx_session *s);
+void gx_decline_load(gx_session *s);
 
 #endif

@@ -8,18 +8,18 @@
 #include "gigcx/waves.h"
 
 /* hello.c: the first frame; token check, welcome, resume. */
-void gx_on_hello(gx_session *s, json_t *msg, const char *ref);
+void gx_hello_on_request(gx_session *s, json_t *msg, const char *ref);
 /* A published session number for user (another hello somewhere). */
 void gx_hello_on_session_event(gx_server *srv, const char *user, int64_t n);
 
 /* presence.c */
-void gx_on_presence_set(gx_session *s, json_t *msg, const char *ref);
+void gx_presence_on_set(gx_session *s, json_t *msg, const char *ref);
 /* Re-checks whether s should be listed for offers (available and below capacity). */
 void gx_presence_refresh(gx_session *s);
 /* Refreshes every local expert's heartbeat in Redis. */
 void gx_presence_heartbeat(gx_server *srv);
 
-/* offers.c */
+/* offer.c */
 /* Reads the task and publishes its offer: the first wave to experts, or to every staff
  * member when escalated. */
 void gx_offer_publish(gx_server *srv, const char *task);
@@ -40,17 +40,18 @@ int gx_offer_announce(gx_server *srv, const gx_wave *w, const char *thr, gx_redi
 void gx_offer_on_event(gx_server *srv, const char *payload, size_t len);
 
 /* queue_info.c: queue.get (why an expert's console is quiet) */
-void gx_on_queue_get(gx_session *s, json_t *msg, const char *ref);
+void gx_queue_info_on_get(gx_session *s, json_t *msg, const char *ref);
 
 /* claim.c */
-void gx_on_task_claim(gx_session *s, json_t *msg, const char *ref);
+void gx_claim_on_request(gx_session *s, json_t *msg, const char *ref);
 /* Frees the claims a task's entry still holds back (at exit). */
-void gx_claims_free(gx_tlocal *t);
+void gx_claim_free_all(gx_tlocal *t);
 /* Event payloads: "U\t<task>\t<origin>\t<freed>\n" + update, where freed "*" means every
  * expert or staff member holding the task lets go of it, "-" nobody; and
  * "W\t<task>\t<winner or ->\n" + offer.withdrawn. Caller frees; NULL on no memory. */
-char *gx_update_payload(const char *task, const char *origin, const char *freed, json_t *update);
-char *gx_withdraw_payload(const char *task, const char *winner, const char *reason);
+char *gx_claim_update_payload(const char *task, const char *origin, const char *freed,
+                              json_t *update);
+char *gx_claim_withdraw_payload(const char *task, const char *winner, const char *reason);
 
 /* tasks.c: open, release, resolve, escalate, cancel, rate, expiry sweep. */
 typedef struct {
@@ -66,19 +67,19 @@ typedef void (*gx_task_created_cb)(int rc, const char *task, const char *msg_id,
                                    bool replayed, void *priv);
 /* Creates a task for spec's brand, queues it and publishes its offer. Returns 0 (cb will be
  * called) or an error code (cb will not). */
-int gx_task_create(gx_server *srv, const gx_task_spec *spec, gx_task_created_cb cb, void *priv);
-void gx_on_task_open(gx_session *s, json_t *msg, const char *ref);
-void gx_on_task_transition(gx_session *s, json_t *msg, const char *ref, const char *action);
-void gx_on_task_rate(gx_session *s, json_t *msg, const char *ref);
+int gx_tasks_create(gx_server *srv, const gx_task_spec *spec, gx_task_created_cb cb, void *priv);
+void gx_tasks_on_open(gx_session *s, json_t *msg, const char *ref);
+void gx_tasks_on_transition(gx_session *s, json_t *msg, const char *ref, const char *action);
+void gx_tasks_on_rate(gx_session *s, json_t *msg, const char *ref);
 void gx_tasks_expire_sweep(gx_server *srv);
 /* Puts task back in its queue (or, for staff, the escalated queue) on behalf of user, its
  * assignee, who went silent. Returns 0 or an error code; a task no longer held is left. */
-int gx_task_release_for(gx_server *srv, const char *task, const char *user, gx_role role);
+int gx_tasks_release_for(gx_server *srv, const char *task, const char *user, gx_role role);
 /* Any node, every few seconds: experts and staff whose presence went stale past the grace
  * period lose their held tasks to the queue (absent.c). */
 void gx_absent_sweep(gx_server *srv);
 /* Marks s present now (at welcome; the heartbeat keeps it so). */
-void gx_presence_touch(gx_session *s);
+void gx_absent_touch(gx_session *s);
 void gx_tasks_positions(gx_server *srv);
 
 #endif

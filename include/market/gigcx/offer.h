@@ -1,4 +1,4 @@
-/* What the offer modules share (offers.c, backlog.c, pull.c): reading a task's offer
+/* What the offer modules share (offer.c, backlog.c, pull.c): reading a task's offer
  * fields, building its frame, and handing an offer to a session. */
 #ifndef GIGCX_OFFER_H
 #define GIGCX_OFFER_H
@@ -54,25 +54,25 @@ void gx_offer_hand(gx_session *s, gx_waiting *w);
 /* pull.c: s got room (a task ended, a claim lost, an offer withdrawn, capacity raised,
  * available again): before the loop waits, s is offered the waiting tasks whose wave
  * reached it, priority first, up to the spreading limit. Cheap when s has no room. */
-void gx_offer_room(gx_session *s);
+void gx_pull_room(gx_session *s);
 /* Sends s again the offers it still holds (going available: a client may have put them
  * away; offers are idempotent per task). */
-void gx_offer_resend_held(gx_session *s);
-/* Runs the pulls gx_offer_room asked for (main.c, once per loop iteration). */
-void gx_offer_pulls(gx_server *srv);
+void gx_pull_resend_held(gx_session *s);
+/* Runs the pulls gx_pull_room asked for (main.c, once per loop iteration). */
+void gx_pull_run(gx_server *srv);
 /* The subscriber was away: the copies of the queue may miss withdrawals; read them again. */
-void gx_offer_reseed(gx_server *srv);
+void gx_pull_reseed(gx_server *srv);
 /* True when every brand of s has its queue copied here (seeding those that have not). */
-bool gx_offer_seeded(gx_session *s);
+bool gx_pull_seeded(gx_session *s);
 
 /* backlog.c: reads the first max tasks of the given queues (merged by score) and their
  * offer fields; done gets them in queue order, a state NULL for a task withdrawn since
  * (or unreadable); failed when Redis did not answer. */
-typedef void (*gx_qread_done)(gx_server *srv, void *priv, bool failed, size_t n,
-                              const char *const *tasks, redisReply *const *states);
-void gx_qread(gx_server *srv, const char *const *queues, int nqueues, int max, gx_qread_done done,
-              void *priv);
+typedef void (*gx_backlog_qread_done)(gx_server *srv, void *priv, bool failed, size_t n,
+                                      const char *const *tasks, redisReply *const *states);
+void gx_backlog_qread(gx_server *srv, const char *const *queues, int nqueues, int max,
+                      gx_backlog_qread_done done, void *priv);
 /* Staff: sends s up to 50 escalated, unclaimed tasks of its brands. */
-void gx_offer_staff_backlog(gx_session *s);
+void gx_backlog_staff(gx_session *s);
 
 #endif

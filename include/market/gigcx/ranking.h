@@ -25,7 +25,7 @@ void gx_ranking_owner_key(char *buf, size_t cap, const char *brand);
 bool gx_ranking_moved_after(const gx_session *s, const char *brand, long long ver);
 
 /* Offers an expert may sit on, per task they still have room for, and still get new ones
- * (offers.c passes them over, pull.c stops): so that a burst of tasks spreads over many
+ * (offer.c passes them over, pull.c stops): so that a burst of tasks spreads over many
  * experts instead of piling onto the few best ones, who can claim only so many. */
 #define GX_PENDING_PER_SLOT 2
 

@@ -8,6 +8,7 @@
 #include <stdint.h>
 #include <jansson.h>
 #include <hiredis/hiredis.h>
+#include "gigcx/reply.h"
 #include "gigcx/session.h"
 #include "gigcx/validate.h"
 
@@ -23,32 +24,21 @@ typedef struct {
 } gx_req;
 
 /* NULL only when out of memory (then an internal error was sent). */
-gx_req *gx_req_new(gx_session *s, const char *ref, const char *task);
-void gx_req_free(gx_req *r);
-static inline const char *gx_req_ref(const gx_req *r)
+gx_req *gx_request_new(gx_session *s, const char *ref, const char *task);
+void gx_request_free(gx_req *r);
+static inline const char *gx_request_ref(const gx_req *r)
 {
     return r->has_ref ? r->ref : NULL;
 }
 /* Sends the error for a Redis call that could not be made (rc from gx_redis_*) and frees r. */
-void gx_req_fail(gx_req *r, int rc);
+void gx_request_fail(gx_req *r, int rc);
 
 /* Field getters: return the value, or NULL/-1 after sending bad_request naming the field.
  * An optional field that is absent gives def (strings: NULL with *present false). */
-const char *gx_field_id(gx_session *s, json_t *msg, const char *field, const char *ref);
-const char *gx_field_str(gx_session *s, json_t *msg, const char *field, size_t minchars,
-                         size_t maxchars, bool optional, const char *ref, bool *ok);
-bool gx_field_int(gx_session *s, json_t *msg, const char *field, long min, long max, long def,
-                  const char *ref, long *out);
-
-/* The first word of a script reply: 0 for "ok" or "dup", else the GX_E* it names;
- * GX_EUNAVAIL for no reply; GX_EINTERNAL for anything unexpected. */
-int gx_script_status(const redisReply *r);
-/* Element i of an array reply as a string, or "" when absent. */
-const char *gx_reply_str(const redisReply *r, size_t i);
-/* The value of field in an HGETALL reply, or NULL. */
-const char *gx_reply_field(const redisReply *r, const char *field);
-/* Keeps a reply alive past its callback (hiredis frees replies after it): the contents
- * move to a new reply the caller frees with freeReplyObject. NULL on no memory. */
-redisReply *gx_reply_steal(redisReply *r);
+const char *gx_request_field_id(gx_session *s, json_t *msg, const char *field, const char *ref);
+const char *gx_request_field_str(gx_session *s, json_t *msg, const char *field, size_t minchars,
+                                 size_t maxchars, bool optional, const char *ref, bool *ok);
+bool gx_request_field_int(gx_session *s, json_t *msg, const char *field, long min, long max,
+                          long def, const char *ref, long *out);
 
 #endif

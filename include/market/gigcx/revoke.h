@@ -25,6 +25,6 @@ int gx_revoke_brand(gx_server *srv, const char *brand, void (*cb)(redisReply *, 
  * token was issued before at_s. */
 void gx_revoke_on_event(gx_server *srv, const char *uid, int64_t at_s);
 /* True when a token issued at iat_s is revoked by either stored time (NULL: none). */
-bool gx_revoked(int64_t iat_s, const char *user_at, const char *brand_at);
+bool gx_revoke_applies(int64_t iat_s, const char *user_at, const char *brand_at);
 
 #endif

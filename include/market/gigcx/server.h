@@ -102,11 +102,11 @@ void gx_svec_del(gx_svec *v, int i);
 void gx_svec_free(gx_svec *v);
 
 /* The local entry of a task, created on demand (NULL only when out of memory). */
-gx_tlocal *gx_tlocal_get(gx_server *srv, const char *task, bool create);
+gx_tlocal *gx_server_task(gx_server *srv, const char *task, bool create);
 /* Frees the entry when no local session cares about the task any more. */
-void gx_tlocal_gc(gx_server *srv, gx_tlocal *t);
+void gx_server_task_gc(gx_server *srv, gx_tlocal *t);
 /* The local entry of a brand, created on demand (NULL only when out of memory). */
-gx_blocal *gx_blocal_get(gx_server *srv, const char *brand, bool create);
+gx_blocal *gx_server_brand(gx_server *srv, const char *brand, bool create);
 
 /* Frees the local indexes at exit (after every socket closed). */
 void gx_server_free_indexes(gx_server *srv);

@@ -27,14 +27,14 @@ typedef struct {
 
 /* Finds the wave's cut-off in the brand's ranking, sends the wave (gx_offer_announce) and
  * books the next. Takes w (heap). */
-void gx_wave_cut(gx_wave *w);
-void gx_wave_free(gx_wave *w);
+void gx_waves_cut(gx_wave *w);
+void gx_waves_free(gx_wave *w);
 /* The task left the queue: no more waves. */
-void gx_wave_drop(gx_server *srv, const char *task);
+void gx_waves_drop(gx_server *srv, const char *task);
 /* The same, with the watch of its cut-off and its declines (the task's brand, tier, topic
  * and language name them). */
-void gx_wave_forget(gx_server *srv, const char *task, const char *brand, int tier,
-                    const char *topic, const char *lang);
+void gx_waves_forget(gx_server *srv, const char *task, const char *brand, int tier,
+                     const char *topic, const char *lang);
 /* Nobody the task's waves reached can take it (a task id from rank_set.lua): the next wave
  * now. */
 void gx_waves_give_way(gx_server *srv, const redisReply *task);

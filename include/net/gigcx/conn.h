@@ -40,7 +40,7 @@ struct gx_conn {
     gx_buf **early; /* owned */
     int nearly;
 
-    /* liveness, checked by gx_net_sweep once a second (no per-socket lws timers: lws keeps
+    /* liveness, checked by gx_conn_sweep once a second (no per-socket lws timers: lws keeps
      * those in one sorted list, so each costs a walk of every other socket) */
     int64_t born_ms, rx_ms, ping_ms;
     bool ping_due; /* a ping waits for the writable callback */
@@ -75,6 +75,6 @@ int gx_conn_hold(gx_conn *c, const char *data, size_t len);
 void gx_conn_replay(gx_conn *c);
 
 /* Writes queued frames, several in one go; -1 when the write failed (flush.c). */
-int gx_conn_write_queue(gx_conn *c);
+int gx_flush_conn(gx_conn *c);
 
 #endif

@@ -54,23 +54,23 @@ struct gx_net {
 };
 
 /* push returns 0 or -1 (no memory). */
-int gx_cvec_push(gx_cvec *v, gx_conn *c);
-void gx_cvec_free(gx_cvec *v);
+int gx_conn_vec_push(gx_cvec *v, gx_conn *c);
+void gx_conn_vec_free(gx_cvec *v);
 
 /* Writes the frames connections queued during this loop iteration (the app calls it when the
  * loop is done with its callbacks and before it waits again). */
-void gx_net_flush(gx_net *net);
+void gx_flush_all(gx_net *net);
 /* Sets up the flushing above; batched: hand the sockets' writes of one iteration to the
- * kernel together through io_uring, when the kernel lets us (gx_flusher_batched says),
+ * kernel together through io_uring, when the kernel lets us (gx_flush_batched says),
  * with up to helpers threads sharing big batches. -1 when out of memory. */
-int gx_flusher_start(gx_net *net, bool batched, unsigned helpers);
-bool gx_flusher_batched(const gx_net *net);
+int gx_flush_start(gx_net *net, bool batched, unsigned helpers);
+bool gx_flush_batched(const gx_net *net);
 /* Frees the flusher and the write buffer (at exit, after the last flush). */
-void gx_flusher_free(gx_net *net);
+void gx_flush_free(gx_net *net);
 
 /* Once a second: closes sockets not greeted within hello_ms (4408), pings those quiet for a
  * heartbeat, and drops those silent for three. */
-void gx_net_sweep(gx_net *net);
+void gx_conn_sweep(gx_net *net);
 
 /* The lws protocol callback of the gigcx.v1 protocol (WebSocket and HTTP); the lws context's
  * user pointer is the gx_net. */

@@ -2,6 +2,11 @@
 #ifndef GIGCX_KEYS_H
 #define GIGCX_KEYS_H
 
+#include <stddef.h>
+
+/* "gx:{t:<task>}:<kind>", the key of one of a task's records (cut short to cap). */
+void gx_keys_task(char *out, size_t cap, const char *task, const char *kind);
+
 /* The webhook outbox. Its keys share one hash tag, so each hook script stays on one Cluster
  * slot. */
 #define GX_HOOK_DUE "gx:{wh}:due"   /* zset: event id -> when its next attempt is due (ms) */

@@ -13,7 +13,7 @@
 #include <strings.h>
 #include <openssl/x509.h>
 #include <libwebsockets.h>
-#include "gigcx/webhook_post.h"
+#include "gigcx/poster.h"
 
 #define GX_POST_PROTOCOL "gx-webhook"
 
@@ -90,7 +90,7 @@ static int parse_authority(const char *s, const char *e, gx_url *u)
     return 0;
 }
 
-int gx_url_parse(const char *url, gx_url *u)
+int gx_poster_url_parse(const char *url, gx_url *u)
 {
     memset(u, 0, sizeof(*u));
     if (!url)
@@ -158,7 +158,7 @@ static bool v6_private(const struct in6_addr *a)
            b[0] == 0xff;                              /* multicast */
 }
 
-bool gx_addr_private(const struct sockaddr *sa)
+bool gx_poster_addr_private(const struct sockaddr *sa)
 {
     if (sa->sa_family == AF_INET)
         return v4_private(ntohl(((const struct sockaddr_in *)sa)->sin_addr.s_addr));
@@ -167,7 +167,7 @@ bool gx_addr_private(const struct sockaddr *sa)
     return true; /* nothing else is POSTed to */
 }
 
-bool gx_host_private(const char *host)
+bool gx_poster_host_private(const char *host)
 {
     size_t n = strlen(host);
     struct in_addr v4;
@@ -286,7 +286,7 @@ static void on_resolved(uv_getaddrinfo_t *req, int status, struct addrinfo *res)
     else if (status == 0 && res && res->ai_family == AF_INET6)
         uv_ip6_name((const struct sockaddr_in6 *)res->ai_addr, ip, sizeof(ip));
     /* the address connected to is the one checked: a name cannot change it in between */
-    bool refused = ip[0] && q->p && !q->p->allow_private && gx_addr_private(res->ai_addr);
+    bool refused = ip[0] && q->p && !q->p->allow_private && gx_poster_addr_private(res->ai_addr);
     uv_freeaddrinfo(res);
     if (!q->ended && refused) {
         char why[192];
@@ -455,11 +455,11 @@ static gx_post *post_new(const char *const *headers, const char *body, size_t le
     return q;
 }
 
-int gx_post_send(gx_poster *p, const char *url, const char *const *headers, const char *body,
+int gx_poster_send(gx_poster *p, const char *url, const char *const *headers, const char *body,
                  size_t len, gx_post_cb cb, void *priv)
 {
     gx_url u;
-    if (!p || gx_url_parse(url, &u))
+    if (!p || gx_poster_url_parse(url, &u))
         return -1;
     gx_post *q = post_new(headers, body, len);
     if (!q)

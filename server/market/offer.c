@@ -11,6 +11,7 @@
 #include "gigcx/privacy.h"
 #include "gigcx/ranking.h"
 #include "gigcx/request.h"
+#include "gigcx/keys.h"
 #include "gigcx/util.h"
 #include "gigcx/waiting.h"
 
@@ -56,7 +57,7 @@ gx_offer_spec gx_offer_spec_of(const redisReply *r)
 int gx_offer_read(gx_server *srv, const char *task, gx_redis_cb cb, void *priv)
 {
     char key[96];
-    gx_task_key(key, sizeof(key), task, "task");
+    gx_keys_task(key, sizeof(key), task, "task");
     const char *argv[2 + O_N] = {"HMGET", key};
     memcpy(argv + 2, gx_offer_fields, sizeof(char *) * O_N);
     return gx_redis_argv(srv->redis, cb, priv, 2 + O_N, argv, NULL);
@@ -98,7 +99,7 @@ static void start_wave(gx_server *srv, const char *task, const gx_offer_spec *sp
     snprintf(w->brand, sizeof(w->brand), "%s", sp->brand);
     snprintf(w->lang, sizeof(w->lang), "%s", sp->lang);
     snprintf(w->topic, sizeof(w->topic), "%s", sp->topic);
-    gx_wave_cut(w);
+    gx_waves_cut(w);
 }
 
 void gx_offer_first_wave(gx_server *srv, const char *task, const gx_offer_spec *sp)
@@ -129,7 +130,7 @@ static void on_task_for_offer(redisReply *r, void *priv)
     if (queued)
         start_wave(p->srv, p->task, &sp, p->next ? atoi(gx_reply_str(r, O_WAVE)) + 1 : 0, p->t0_ns);
     else if (r && p->next)
-        gx_wave_forget(p->srv, p->task, sp.brand, atoi(sp.tier), sp.topic, sp.lang);
+        gx_waves_forget(p->srv, p->task, sp.brand, atoi(sp.tier), sp.topic, sp.lang);
     if (esc && !p->next)
         offer_staff(p, &sp);
     free(p);
@@ -165,7 +166,7 @@ int gx_offer_announce(gx_server *srv, const gx_wave *w, const char *thr, gx_redi
                  w->lang, w->topic, w->tier, w->task, thr, w->ver, w->prio, w->created, w->expires,
                  w->size, w->n, w->body) < 0)
         return GX_EINTERNAL;
-    gx_task_key(key, sizeof(key), w->task, "task");
+    gx_keys_task(key, sizeof(key), w->task, "task");
     snprintf(n, sizeof(n), "%d", w->n);
     const char *argv[] = {key, n, thr, payload};
     int rc = gx_redis_script(srv->redis, GX_SCRIPT_WAVE_PUB, cb, priv, 1, 4, argv, NULL);
@@ -190,8 +191,8 @@ static void needles(gx_server *srv, gx_needles *n, const char *lang, const char 
 {
     snprintf(n->lang, sizeof(n->lang), ",%s,", lang);
     snprintf(n->topic, sizeof(n->topic), ",%s,", topic);
-    n->lang_bit = gx_tag_bit(&srv->tags, lang, false);
-    n->topic_bit = gx_tag_bit(&srv->tags, topic, false);
+    n->lang_bit = gx_tags_bit(&srv->tags, lang, false);
+    n->topic_bit = gx_tags_bit(&srv->tags, topic, false);
     n->tier = tier;
     n->min = thr[0] && thr[0] != '-' ? strtod(thr, NULL) : -1;
 }
@@ -236,7 +237,7 @@ void gx_offer_give(gx_session *s, gx_tlocal *t, gx_buf *b, const gx_offer_key *k
 
 void gx_offer_hand(gx_session *s, gx_waiting *w)
 {
-    gx_tlocal *t = gx_tlocal_get(s->srv, w->task, true);
+    gx_tlocal *t = gx_server_task(s->srv, w->task, true);
     gx_offer_key k = {w->prio, w->created, w->expires};
     if (t)
         gx_offer_give(s, t, gx_privacy_frame(s, w->body, &w->masked, &w->tried), &k);
@@ -345,7 +346,7 @@ static void offer_experts(gx_server *srv, gx_svec *v, gx_tlocal *t, uint64_t mar
     int passed = 0;
     for (int i = 0; i < v->n; i++) {
         gx_session *s = v->v[i];
-        if (s->of_mark == mark || s->rank < n.min || gx_declined_has(s, f[5], fv->key.expires))
+        if (s->of_mark == mark || s->rank < n.min || gx_decline_has(s, f[5], fv->key.expires))
             continue; /* nothing to do here for those below the cut-off (fit: NO or BELOW) */
         int how = fit(s, &n);
         if (how == FIT_BUSY && displace(s, fv->key.prio))
@@ -364,7 +365,7 @@ static void offer_experts(gx_server *srv, gx_svec *v, gx_tlocal *t, uint64_t mar
     gx_best h = {.v = malloc(sizeof(gx_session *) * (size_t)passed), .cap = passed};
     for (int i = 0; h.v && i < v->n; i++)
         if (v->v[i]->of_mark != mark && fit(v->v[i], &n) == FIT_BELOW &&
-            !gx_declined_has(v->v[i], f[5], fv->key.expires))
+            !gx_decline_has(v->v[i], f[5], fv->key.expires))
             best_push(&h, v->v[i]);
     for (int i = 0; i < h.n; i++)
         offer_one(h.v[i], t, fv);
@@ -401,12 +402,12 @@ static void fan_out(gx_server *srv, char **f, int nf, const char *body, size_t b
         return;
     if (!staff)
         remember(srv, f, b);
-    gx_tlocal *was = gx_tlocal_get(srv, task, false);
+    gx_tlocal *was = gx_server_task(srv, task, false);
     if (was) /* offered again (requeued, escalated): claimable, whoever won it before */
         was->taken = false;
-    gx_blocal *bl = gx_blocal_get(srv, brand, false);
+    gx_blocal *bl = gx_server_brand(srv, brand, false);
     gx_svec *v = bl ? (staff ? &bl->staff : &bl->experts) : NULL;
-    gx_tlocal *t = v && v->n ? gx_tlocal_get(srv, task, true) : NULL;
+    gx_tlocal *t = v && v->n ? gx_server_task(srv, task, true) : NULL;
     if (!t) {
         gx_buf_unref(b);
         return;
@@ -423,7 +424,7 @@ static void fan_out(gx_server *srv, char **f, int nf, const char *body, size_t b
         offer_experts(srv, v, t, mark, f, &fv);
     gx_buf_unref(fv.masked);
     gx_buf_unref(b);
-    gx_tlocal_gc(srv, t);
+    gx_server_task_gc(srv, t);
 }
 
 static void withdraw(gx_server *srv, char **f, int nf, const char *body, size_t blen)
@@ -431,7 +432,7 @@ static void withdraw(gx_server *srv, char **f, int nf, const char *body, size_t 
     if (nf != 3)
         return;
     gx_waiting_drop(srv, f[1]);
-    gx_tlocal *t = gx_tlocal_get(srv, f[1], false);
+    gx_tlocal *t = gx_server_task(srv, f[1], false);
     if (t)
         t->withdrawals++;
     if (!t || !t->holders.n)
@@ -449,12 +450,12 @@ static void withdraw(gx_server *srv, char **f, int nf, const char *body, size_t 
         if (k >= 0)
             gx_held_del(s, k);
         gx_ranking_sync(s);
-        gx_offer_room(s); /* under the spreading limit again, maybe */
+        gx_pull_room(s); /* under the spreading limit again, maybe */
         gx_session_unref(s);
     }
     t->holders.n = 0;
     gx_buf_unref(b);
-    gx_tlocal_gc(srv, t);
+    gx_server_task_gc(srv, t);
 }
 
 void gx_offer_on_event(gx_server *srv, const char *payload, size_t len)
@@ -474,7 +475,7 @@ void gx_offer_on_event(gx_server *srv, const char *payload, size_t len)
     if (f[0][0] == 'O' || f[0][0] == 'E') {
         uint64_t t0 = uv_hrtime();
         fan_out(srv, f, nf, body, blen);
-        gx_summary_observe(&srv->m.route, (double)(uv_hrtime() - t0) / 1e9);
+        gx_metrics_summary_observe(&srv->m.route, (double)(uv_hrtime() - t0) / 1e9);
     } else if (f[0][0] == 'W')
         withdraw(srv, f, nf, body, blen);
 }
