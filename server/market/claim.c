@@ -106,9 +106,6 @@ static void claim_won(gx_req *q, redisReply *r)
         s->held++;
     if (!again)
         srv->m.claims[0]++;
-    if (s->who.role != GX_ROLE_STAFF)
-        gx_waves_forget(srv, q->task, gx_reply_str(r, 2), atoi(gx_reply_str(r, 8)),
-                       gx_reply_str(r, 3), gx_reply_str(r, 4));
     assigned_reply(q, r);
     if (!again)
         gx_outbox_emit(srv, gx_reply_str(r, 2), "task.assigned", q->task,

@@ -21,11 +21,6 @@
 #define GX_CUSTOMER_TASKS_MAX 20 /* tasks one customer socket may take part in */
 
 /* Sorted-set score: higher priority first, then older first. */
-static double queue_score(int priority, long long created_ms)
-{
-    return (double)(9 - priority) * 1e13 + (double)created_ms;
-}
-
 typedef struct {
     gx_server *srv;
     gx_task_created_cb cb;
@@ -321,38 +316,16 @@ static const char *withdraw_reason(const char *action)
 }
 
 /* Queue and index upkeep after a transition, from the script's reply. */
+/* What follows a transition outside Redis (the script moved the task's indexes): the next
+ * offer of a task back in a queue, and the brand's webhook event. */
 static void after_transition(gx_server *srv, const char *task, const char *action,
                              const redisReply *r)
 {
-    gx_redis *rd = srv->redis;
     const char *status = gx_reply_str(r, 1), *brand = gx_reply_str(r, 2);
-    const char *customer = gx_reply_str(r, 5), *prev = gx_reply_str(r, 6);
-    double score = queue_score(atoi(gx_reply_str(r, 3)), atoll(gx_reply_str(r, 4)));
-    if (prev[0])
-        gx_redis_cmd(rd, NULL, NULL, "SREM gx:u:%s:tasks %s", prev, task);
-    if (strcmp(status, "queued") == 0) { /* requeued: declines end, waves start again */
-        gx_redis_cmd(rd, NULL, NULL, "DEL gx:{b:%s}:decl:%s", brand, task);
-        gx_redis_cmd(rd, NULL, NULL, "ZADD gx:{b:%s}:q %.0f %s", brand, score, task);
-        gx_redis_cmd(rd, NULL, NULL, "ZADD gx:expiry %s %s", gx_reply_str(r, 7), task);
+    if (strcmp(status, "queued") == 0 || strcmp(status, "escalated") == 0)
         gx_offer_publish(srv, task);
-    } else if (strcmp(status, "escalated") == 0) { /* out of the experts' queue */
-        gx_waves_forget(srv, task, brand, atoi(gx_reply_str(r, 10)), gx_reply_str(r, 8),
-                       gx_reply_str(r, 9));
-        /* one that timed out in the queue leaves it (an expert's escalation already had) */
-        gx_redis_cmd(rd, NULL, NULL, "ZREM gx:{b:%s}:q %s", brand, task);
-        gx_redis_cmd(rd, NULL, NULL, "ZADD gx:{b:%s}:esc %.0f %s", brand, score, task);
-        gx_offer_publish(srv, task);
-    } else {
-        gx_waves_forget(srv, task, brand, atoi(gx_reply_str(r, 10)), gx_reply_str(r, 8),
-                       gx_reply_str(r, 9));
-        gx_redis_cmd(rd, NULL, NULL, "ZREM gx:{b:%s}:q %s", brand, task);
-        gx_redis_cmd(rd, NULL, NULL, "ZREM gx:{b:%s}:esc %s", brand, task);
-        gx_redis_cmd(rd, NULL, NULL, "ZREM gx:expiry %s", task);
-        if (strcmp(status, "resolved") != 0) /* a resolved task stays listed until rated */
-            gx_redis_cmd(rd, NULL, NULL, "SREM gx:u:%s:tasks %s", customer, task);
-    }
     gx_outbox_emit(srv, brand, gx_outbox_type_of(action), task,
-                    json_pack("{s:s}", "status", status));
+                   json_pack("{s:s}", "status", status));
 }
 
 static void on_transition(redisReply *r, void *priv)
@@ -400,9 +373,10 @@ static int run_transition(gx_server *srv, const char *task, const char *action, 
     const char *argv[] = {key,          action,
                           user,         role == GX_ROLE_NONE ? "system" : gx_jwt_role_name(role),
                           now,          update ? update : "",
-                          wd ? wd : "", note ? note : ""};
+                          wd ? wd : "", note ? note : "",
+                          task};
     int rc = update && (!reason || wd)
-                 ? gx_redis_script(srv->redis, GX_SCRIPT_TRANSITION, cb, priv, 1, 8, argv, NULL)
+                 ? gx_redis_script(srv->redis, GX_SCRIPT_TRANSITION, cb, priv, 1, 9, argv, NULL)
                  : GX_EINTERNAL;
     free(update);
     free(wd);
@@ -447,14 +421,6 @@ static void on_rated(redisReply *r, void *priv)
         gx_request_free(q);
         return;
     }
-    gx_redis *rd = q->s->srv->redis;
-    const char *expert = gx_reply_str(r, 1);
-    if (expert[0])
-        gx_redis_cmd(rd, NULL, NULL, "HINCRBY gx:expert:%s rating_sum %lld", expert,
-                     (long long)q->num);
-    if (expert[0])
-        gx_redis_cmd(rd, NULL, NULL, "HINCRBY gx:expert:%s rating_n 1", expert);
-    gx_redis_cmd(rd, NULL, NULL, "SREM gx:u:%s:tasks %s", q->s->who.uid, q->task);
     gx_outbox_emit(q->s->srv, gx_reply_str(r, 2), "task.rated", q->task,
                     json_pack("{s:I}", "score", (json_int_t)q->num));
     json_t *m = json_pack("{s:s, s:s}", "type", "task.rated", "task", q->task);
@@ -485,8 +451,8 @@ void gx_tasks_on_rate(gx_session *s, json_t *msg, const char *ref)
     gx_keys_task(key, sizeof(key), task, "task");
     snprintf(sc, sizeof(sc), "%ld", score);
     snprintf(now, sizeof(now), "%lld", (long long)gx_now_ms());
-    const char *argv[] = {key, s->who.uid, sc, comment ? comment : "", now};
-    int rc = gx_redis_script(s->srv->redis, GX_SCRIPT_RATE, on_rated, q, 1, 5, argv, NULL);
+    const char *argv[] = {key, s->who.uid, sc, comment ? comment : "", now, task};
+    int rc = gx_redis_script(s->srv->redis, GX_SCRIPT_RATE, on_rated, q, 1, 6, argv, NULL);
     if (rc)
         gx_request_fail(q, rc);
 }

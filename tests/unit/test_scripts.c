@@ -247,7 +247,25 @@ static redisReply *transition(const char *action, const char *user, const char *
                               const char *now)
 {
     return run(GX_SCRIPT_TRANSITION, 1, TK, action, user, role, now, "U\tT1\to\t*\n{}", "", "note",
-               NULL);
+               "T1", NULL);
+}
+
+/* field of hash key as a number (0 when absent). */
+static void expect_hash_int(const char *key, const char *field, long long want)
+{
+    redisReply *r = redisCommand(rc, "HGET %s %s", key, field);
+    assert_non_null(r);
+    assert_int_equal(r->type == REDIS_REPLY_STRING ? atoll(r->str) : 0, want);
+    freeReplyObject(r);
+}
+
+/* Whether T1 is in the sorted set or set key (a transition moves its indexes itself). */
+static bool listed(const char *cmd, const char *key)
+{
+    redisReply *r = redisCommand(rc, "%s %s T1", cmd, key);
+    bool in = r && ((r->type == REDIS_REPLY_INTEGER && r->integer) || r->type == REDIS_REPLY_STRING);
+    freeReplyObject(r);
+    return in;
 }
 
 static void test_transitions(void **state)
@@ -259,14 +277,22 @@ static void test_transitions(void **state)
     expect_word(transition("cancel", "e1", "expert", "5"), "forbidden");
     expect_word(claim("e1", "expert", ",acme,", ",en,", ",billing,", "1"), "ok");
     expect_word(transition("release", "e2", "expert", "5"), "forbidden");
+    assert_false(listed("ZSCORE", "gx:{b:acme}:q"));
+    assert_true(listed("SISMEMBER", "gx:u:e1:tasks"));
     redisReply *r = transition("release", "e1", "expert", "5");
     assert_string_equal(r->element[1]->str, "queued");
     freeReplyObject(r);
+    assert_true(listed("ZSCORE", "gx:{b:acme}:q")); /* back in its queue, expiring again */
+    assert_true(listed("ZSCORE", "gx:expiry"));
+    assert_false(listed("SISMEMBER", "gx:u:e1:tasks"));
     expect_word(transition("resolve", "e1", "expert", "6"), "conflict"); /* released it */
     expect_word(claim("e2", "expert", ",acme,", ",en,", ",billing,", "1"), "ok");
     r = transition("resolve", "e2", "expert", "7");
     assert_string_equal(r->element[1]->str, "resolved");
     freeReplyObject(r);
+    assert_false(listed("ZSCORE", "gx:{b:acme}:q"));
+    assert_false(listed("ZSCORE", "gx:expiry"));
+    assert_false(listed("SISMEMBER", "gx:u:e2:tasks"));
     expect_word(transition("resolve", "e2", "expert", "8"), "conflict");
     expect_word(transition("cancel", "c:other:c1", "customer", "9"), "forbidden");
     expect_word(transition("cancel", "c:acme:c1", "customer", "9"), "conflict");
@@ -287,15 +313,35 @@ static void test_rate_once(void **state)
 {
     (void)state;
     create_task(1);
-    expect_word(run(GX_SCRIPT_RATE, 1, TK, "c:acme:c1", "5", "", "1", NULL), "conflict");
+    expect_word(run(GX_SCRIPT_RATE, 1, TK, "c:acme:c1", "5", "", "1", "T1", NULL), "conflict");
     expect_word(claim("e1", "expert", ",acme,", ",en,", ",billing,", "1"), "ok");
     freeReplyObject(transition("resolve", "e1", "expert", "2"));
-    expect_word(run(GX_SCRIPT_RATE, 1, TK, "c:acme:c2", "5", "", "3", NULL), "forbidden");
-    expect_word(run(GX_SCRIPT_RATE, 1, TK, "c:other:c1", "5", "", "3", NULL), "forbidden");
-    redisReply *r = run(GX_SCRIPT_RATE, 1, TK, "c:acme:c1", "4", "great", "3", NULL);
+    expect_word(run(GX_SCRIPT_RATE, 1, TK, "c:acme:c2", "5", "", "3", "T1", NULL), "forbidden");
+    expect_word(run(GX_SCRIPT_RATE, 1, TK, "c:other:c1", "5", "", "3", "T1", NULL), "forbidden");
+    assert_true(listed("SISMEMBER", "gx:u:c:acme:c1:tasks")); /* listed until rated */
+    redisReply *r = run(GX_SCRIPT_RATE, 1, TK, "c:acme:c1", "4", "great", "3", "T1", NULL);
     assert_string_equal(r->element[1]->str, "e1");
     freeReplyObject(r);
-    expect_word(run(GX_SCRIPT_RATE, 1, TK, "c:acme:c1", "5", "", "4", NULL), "conflict");
+    assert_false(listed("SISMEMBER", "gx:u:c:acme:c1:tasks"));
+    expect_hash_int("gx:expert:e1", "rating_sum", 4);
+    expect_word(run(GX_SCRIPT_RATE, 1, TK, "c:acme:c1", "5", "", "4", "T1", NULL), "conflict");
+}
+
+/* A task an expert escalated and staff resolved: the rating is the staff's, not charged to
+ * the expert's reputation. */
+static void test_rate_charges_resolver(void **state)
+{
+    (void)state;
+    create_task(1);
+    expect_word(claim("e1", "expert", ",acme,", ",en,", ",billing,", "1"), "ok");
+    freeReplyObject(transition("escalate", "e1", "expert", "2"));
+    expect_word(claim("s1", "staff", ",acme,", "", "", "2"), "ok");
+    freeReplyObject(transition("resolve", "s:acme:s1", "staff", "3"));
+    redisReply *r = run(GX_SCRIPT_RATE, 1, TK, "c:acme:c1", "1", "", "4", "T1", NULL);
+    assert_string_equal(r->element[0]->str, "ok");
+    assert_string_equal(r->element[1]->str, "");
+    freeReplyObject(r);
+    expect_hash_int("gx:expert:e1", "rating_n", 0);
 }
 
 static void test_escalation_goes_to_staff(void **state)
@@ -626,6 +672,7 @@ int main(void)
         cmocka_unit_test_setup(test_transitions, flush),
         cmocka_unit_test_setup(test_expire_when_due, flush),
         cmocka_unit_test_setup(test_rate_once, flush),
+        cmocka_unit_test_setup(test_rate_charges_resolver, flush),
         cmocka_unit_test_setup(test_escalation_goes_to_staff, flush),
         cmocka_unit_test_setup(test_brand_keys, flush),
         cmocka_unit_test_setup(test_rank_set_ignores_older_sessions, flush),

@@ -57,6 +57,9 @@ redis.call('SADD', KEYS[3], ARGV[11])
 redis.call('ZREM', KEYS[4], ARGV[11])
 -- the brand's queue is named by the task, read above (one primary: docs/scaling.md)
 redis.call('ZREM', 'gx:{b:' .. brand .. '}:' .. (role == 'staff' and 'esc' or 'q'), ARGV[11])
+if role ~= 'staff' then
+    forget_waves(brand, ARGV[11], t[6], t[5], t[4])
+end
 redis.call('PUBLISH', 'gx:ev:offer', ARGV[10])
 redis.call('PUBLISH', 'gx:ev:task', ARGV[9])
 return reply('ok', newstatus)

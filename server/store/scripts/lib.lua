@@ -19,3 +19,12 @@ local function uid(role, brand, id)
     end
     return ''
 end
+
+-- A task that stops waiting leaves its waves: the due set, the watch set of its route (the
+-- rank set's twin, gx_ranking_watch_key) and its decline set (gx_waves_forget in C).
+local function forget_waves(brand, task, tier, topic, lang)
+    redis.call('ZREM', 'gx:waves', task)
+    redis.call('ZREM', 'gx:{b:' .. brand .. '}:rkw:' .. (tier or '1') .. ':' .. (topic or '') ..
+        ':' .. (lang or ''), task)
+    redis.call('DEL', 'gx:{b:' .. brand .. '}:decl:' .. task)
+end

@@ -1,7 +1,9 @@
--- Records the customer's one rating of a resolved task.
--- KEYS: task hash. ARGV: user (uid), score, comment, now ms.
--- Returns {"ok", expert id, brand} or {code}.
-local t = redis.call('HMGET', KEYS[1], 'status', 'customer', 'rating', 'expert', 'brand')
+-- Records the customer's one rating of a resolved task, and charges it to whoever resolved
+-- it: an expert's reputation figures (which order the waves) take it in the same script; a
+-- staff member's resolution charges no expert. The task leaves the customer's open tasks.
+-- KEYS: task hash. ARGV: user (uid), score, comment, now ms, task id.
+-- Returns {"ok", expert id charged or '', brand} or {code}.
+local t = redis.call('HMGET', KEYS[1], 'status', 'customer', 'rating', 'resolved_by', 'brand')
 if not t[1] then
     return {'not_found'}
 end
@@ -12,4 +14,12 @@ if t[1] ~= 'resolved' or t[3] then
     return {'conflict'}
 end
 redis.call('HSET', KEYS[1], 'rating', ARGV[2], 'rating_comment', ARGV[3], 'rated_at', ARGV[4])
-return {'ok', t[4] or '', t[5]}
+redis.call('SREM', 'gx:u:' .. ARGV[1] .. ':tasks', ARGV[5])
+-- experts' uids are their bare ids; customers' and staff's carry their role and brand
+local by = t[4] or ''
+if by == '' or string.find(by, ':', 1, true) then
+    return {'ok', '', t[5]}
+end
+redis.call('HINCRBY', 'gx:expert:' .. by, 'rating_sum', ARGV[2])
+redis.call('HINCRBY', 'gx:expert:' .. by, 'rating_n', 1)
+return {'ok', by, t[5]}

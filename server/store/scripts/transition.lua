@@ -1,8 +1,12 @@
 -- Moves a task between statuses for release, resolve, escalate, cancel, expire and timeout
 -- (a queue time-out the brand sends to its staff), checking
 -- who may do it, and publishes the status update (and the offer withdrawal) it causes.
+-- The task's indexes move with its status here, in the same script, so a crash can never
+-- leave a task in no queue, in two, or expiring forever: its queue (brand), its escalated
+-- queue, the expiry index, the wave due set and watch set, its decline set, and the task sets
+-- of its customer and of the assignee who lets go of it.
 -- KEYS: task hash. ARGV: action, user (uid), role, now ms, update payload, withdrawal payload
--- ('' for none), note (summary or reason).
+-- ('' for none), note (summary or reason), task id.
 -- Returns {"ok", new status, brand, priority, created_at, customer's uid, previous
 -- assignee's uid, expires_at, topic, language, tier} or {code}.
 local t = redis.call('HMGET', KEYS[1], 'status', 'customer', 'assignee', 'expert', 'staff',
@@ -73,5 +77,28 @@ end
 redis.call('PUBLISH', 'gx:ev:task', ARGV[5])
 local expires = redis.call('HGET', KEYS[1], 'expires_at')
 local route = redis.call('HMGET', KEYS[1], 'topic', 'language', 'tier')
+local task, brand = ARGV[8], t[6]
+local q, esc = 'gx:{b:' .. brand .. '}:q', 'gx:{b:' .. brand .. '}:esc'
+local score = string.format('%.0f', (9 - tonumber(t[7])) * 1e13 + tonumber(t[8]))
+if holder ~= '' then
+    redis.call('SREM', 'gx:u:' .. holder .. ':tasks', task)
+end
+if newstatus == 'queued' then -- requeued: declines end, waves start again
+    redis.call('DEL', 'gx:{b:' .. brand .. '}:decl:' .. task)
+    redis.call('ZADD', q, score, task)
+    redis.call('ZADD', 'gx:expiry', expires, task)
+else
+    forget_waves(brand, task, route[3], route[1], route[2])
+    redis.call('ZREM', q, task)
+    if newstatus == 'escalated' then
+        redis.call('ZADD', esc, score, task)
+    else
+        redis.call('ZREM', esc, task)
+        redis.call('ZREM', 'gx:expiry', task)
+        if newstatus ~= 'resolved' then -- a resolved task stays listed until rated
+            redis.call('SREM', 'gx:u:' .. customer .. ':tasks', task)
+        end
+    end
+end
 return {'ok', newstatus, t[6], t[7], t[8], customer, holder, expires, route[1] or '',
     route[2] or '', route[3] or '1'}
