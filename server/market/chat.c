@@ -125,9 +125,9 @@ void gx_chat_on_typing(gx_session *s, json_t *msg, const char *ref)
                           "role", gx_jwt_role_name(s->who.role), "name", s->who.name);
     char *body = json_dumps(t, JSON_COMPACT);
     json_decref(t);
+    const char *f[] = {task, s->who.uid};
     if (body)
-        gx_redis_cmd(s->srv->redis, NULL, NULL, "PUBLISH %s Y\t%s\t%s\n%s", GX_CH_TASK, task,
-                     s->who.uid, body);
+        gx_bus_publish(s->srv->redis, GX_CH_TASK, 'Y', f, 2, body);
     free(body);
 }
 
@@ -196,7 +196,8 @@ void gx_chat_on_history(gx_session *s, json_t *msg, const char *ref)
 {
     long limit;
     const char *task = gx_request_field_id(s, msg, "task", ref);
-    if (!task || !gx_request_field_int(s, msg, "limit", 1, GX_HISTORY_MAX, GX_HISTORY_DEFAULT, ref, &limit))
+    if (!task ||
+        !gx_request_field_int(s, msg, "limit", 1, GX_HISTORY_MAX, GX_HISTORY_DEFAULT, ref, &limit))
         return;
     json_t *jb = json_object_get(msg, "before");
     gx_sid before;

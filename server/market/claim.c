@@ -22,27 +22,6 @@
 #include "gigcx/util.h"
 #include "gigcx/outbox.h"
 
-/* "U\t<task>\t<origin>\t<freed user or ->\n" + a task.update frame. Caller frees. */
-char *gx_claim_update_payload(const char *task, const char *origin, const char *freed, json_t *update)
-{
-    char *body = json_dumps(update, JSON_COMPACT), *out = NULL;
-    if (body && asprintf(&out, "U\t%s\t%s\t%s\n%s", task, origin, freed ? freed : "-", body) < 0)
-        out = NULL;
-    free(body);
-    return out;
-}
-
-/* "W\t<task>\t<winner or ->\n" + an offer.withdrawn frame. Caller frees. */
-char *gx_claim_withdraw_payload(const char *task, const char *winner, const char *reason)
-{
-    char *out = NULL;
-    if (asprintf(&out,
-                 "W\t%s\t%s\n{\"type\":\"offer.withdrawn\",\"task\":\"%s\",\"reason\":\"%s\"}",
-                 task, winner ? winner : "-", task, reason) < 0)
-        return NULL;
-    return out;
-}
-
 #define GX_CLAIM_HISTORY_AT 9 /* the claim script's reply: 9 fields, then the history */
 
 /* The claims of one task held back while another of this node's is in Redis. */
@@ -109,9 +88,9 @@ static void claim_won(gx_req *q, redisReply *r)
     assigned_reply(q, r);
     if (!again)
         gx_outbox_emit(srv, gx_reply_str(r, 2), "task.assigned", q->task,
-                        json_pack("{s:s, s:{s:s, s:s, s:s}}", "status", gx_reply_str(r, 1),
-                                  "assignee", "id", s->who.sub, "name", s->who.name, "role",
-                                  gx_jwt_role_name(s->who.role)));
+                       json_pack("{s:s, s:{s:s, s:s, s:s}}", "status", gx_reply_str(r, 1),
+                                 "assignee", "id", s->who.sub, "name", s->who.name, "role",
+                                 gx_jwt_role_name(s->who.role)));
 }
 
 static void claim_lost(gx_req *q, int rc)
@@ -147,9 +126,10 @@ static int taken_verdict(const gx_session *s, const redisReply *won)
     const char *brand = gx_reply_str(won, 2);
     if (s->who.role == GX_ROLE_STAFF)
         return gx_str_csv_has(p->brands_csv, brand) ? GX_ECONFLICT : GX_EFORBIDDEN;
-    bool fits =
-        gx_str_csv_has(p->brands_csv, brand) && gx_str_csv_has(p->langs_csv, gx_reply_str(won, 4)) &&
-        gx_str_csv_has(p->skills_csv, gx_reply_str(won, 3)) && p->tier >= atoi(gx_reply_str(won, 8));
+    bool fits = gx_str_csv_has(p->brands_csv, brand) &&
+                gx_str_csv_has(p->langs_csv, gx_reply_str(won, 4)) &&
+                gx_str_csv_has(p->skills_csv, gx_reply_str(won, 3)) &&
+                p->tier >= atoi(gx_reply_str(won, 8));
     return fits ? GX_ECONFLICT : GX_EFORBIDDEN;
 }
 
@@ -212,8 +192,8 @@ static int send_claim(gx_req *q)
     bool staff = s->who.role == GX_ROLE_STAFF;
     json_t *u = json_pack("{s:s, s:s, s:s, s:{s:s}}", "type", "task.update", "task", task, "status",
                           staff ? "escalated" : "assigned", "expert", "name", s->who.name);
-    char *update = gx_claim_update_payload(task, s->origin, NULL, u);
-    char *wd = gx_claim_withdraw_payload(task, s->who.uid, "claimed");
+    char *update = gx_bus_update(task, s->origin, NULL, u);
+    char *wd = gx_bus_withdraw(task, s->who.uid, "claimed");
     json_decref(u);
     char key[96], chat[96], tier[8], now[24], held[160];
     gx_keys_task(key, sizeof(key), task, "task");

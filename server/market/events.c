@@ -11,34 +11,15 @@
 #include "gigcx/privacy.h"
 #include "gigcx/session.h"
 
-/* Splits the header line into at most max tab-separated fields of buf; returns the body. */
-static const char *header(const char *p, size_t len, char *buf, size_t cap, char **f, int max,
-                          int *n, size_t *blen)
+static void on_chat(gx_server *srv, const gx_bus_msg *m)
 {
-    const char *nl = memchr(p, '\n', len);
-    if (!nl || (size_t)(nl - p) >= cap)
-        return NULL;
-    size_t hl = (size_t)(nl - p);
-    memcpy(buf, p, hl);
-    buf[hl] = '\0';
-    *n = 0;
-    for (char *tok = buf; tok && *n < max;) {
-        f[(*n)++] = tok;
-        tok = strchr(tok, '\t');
-        if (tok)
-            *tok++ = '\0';
-    }
-    *blen = len - hl - 1;
-    return nl + 1;
-}
-
-static void on_chat(gx_server *srv, char **f, int nf, const char *body, size_t blen)
-{
+    char *const *f = m->f;
+    const char *body = m->body;
     gx_sid id;
-    gx_tlocal *t = nf == 3 ? gx_server_task(srv, f[1], false) : NULL;
+    gx_tlocal *t = m->n == 3 ? gx_server_task(srv, f[1], false) : NULL;
     if (!t || !t->members.n || gx_sid_parse(f[2], &id))
         return;
-    gx_buf *b = gx_buf_new(body, blen), *masked = NULL;
+    gx_buf *b = gx_buf_new(body, m->blen), *masked = NULL;
     bool tried = false;
     for (int i = 0; b && i < t->members.n; i++) {
         gx_session *s = t->members.v[i];
@@ -50,12 +31,14 @@ static void on_chat(gx_server *srv, char **f, int nf, const char *body, size_t b
     gx_buf_unref(b);
 }
 
-static void on_typing(gx_server *srv, char **f, int nf, const char *body, size_t blen)
+static void on_typing(gx_server *srv, const gx_bus_msg *m)
 {
-    gx_tlocal *t = nf == 3 ? gx_server_task(srv, f[1], false) : NULL;
+    char *const *f = m->f;
+    const char *body = m->body;
+    gx_tlocal *t = m->n == 3 ? gx_server_task(srv, f[1], false) : NULL;
     if (!t || !t->members.n)
         return;
-    gx_buf *b = gx_buf_new(body, blen), *masked = NULL;
+    gx_buf *b = gx_buf_new(body, m->blen), *masked = NULL;
     bool tried = false;
     for (int i = 0; b && i < t->members.n; i++) {
         gx_session *s = t->members.v[i];
@@ -66,13 +49,15 @@ static void on_typing(gx_server *srv, char **f, int nf, const char *body, size_t
     gx_buf_unref(b);
 }
 
-static void on_update(gx_server *srv, char **f, int nf, const char *body, size_t blen)
+static void on_update(gx_server *srv, const gx_bus_msg *m)
 {
-    gx_tlocal *t = nf == 4 ? gx_server_task(srv, f[1], false) : NULL;
+    char *const *f = m->f;
+    const char *body = m->body;
+    gx_tlocal *t = m->n == 4 ? gx_server_task(srv, f[1], false) : NULL;
     if (!t || !t->members.n)
         return;
     t->queued = strstr(body, "\"status\":\"queued\"") != NULL;
-    gx_buf *b = gx_buf_new(body, blen);
+    gx_buf *b = gx_buf_new(body, m->blen);
     char task[65];
     snprintf(task, sizeof(task), "%s", t->id);
     bool freed = strcmp(f[3], "*") == 0;
@@ -99,39 +84,26 @@ void gx_events_on_message(const char *channel, const char *payload, size_t len, 
         gx_offer_on_event(srv, payload, len);
         return;
     }
-    char buf[512], *f[6];
-    int nf;
-    size_t blen;
-    const char *body = header(payload, len, buf, sizeof(buf), f, 6, &nf, &blen);
-    if (strcmp(channel, GX_CH_SESS) == 0) {
-        /* "S\t<user>\t<n>" (a session number) and "R\t<user>\t<s>" (tokens revoked up
-         * to s) have no body line */
-        char line[160];
-        if (len >= sizeof(line))
-            return;
-        memcpy(line, payload, len);
-        line[len] = '\0';
-        char *user = strchr(line, '\t'), *n = user ? strchr(user + 1, '\t') : NULL;
-        if (!n)
-            return;
-        *n++ = '\0';
-        if (line[0] == 'R')
-            gx_revoke_on_event(srv, user + 1, atoll(n));
-        else
-            gx_hello_on_session_event(srv, user + 1, atoll(n));
+    gx_bus_msg m;
+    if (gx_bus_parse(payload, len, &m))
         return;
-    }
-    if (!body || nf < 1)
-        return;
-    switch (f[0][0]) {
+    switch (m.kind) {
+    case 'S': /* a session number: older sessions of the user close */
+        if (m.n == 3)
+            gx_hello_on_session_event(srv, m.f[1], atoll(m.f[2]));
+        break;
+    case 'R': /* the user's tokens are revoked up to a time */
+        if (m.n == 3)
+            gx_revoke_on_event(srv, m.f[1], atoll(m.f[2]));
+        break;
     case 'M':
-        on_chat(srv, f, nf, body, blen);
+        on_chat(srv, &m);
         break;
     case 'Y':
-        on_typing(srv, f, nf, body, blen);
+        on_typing(srv, &m);
         break;
     case 'U':
-        on_update(srv, f, nf, body, blen);
+        on_update(srv, &m);
         break;
     }
 }

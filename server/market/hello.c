@@ -101,8 +101,10 @@ static void on_session_number(redisReply *r, void *priv)
         } else {
             gx_hello_on_session_event(s->srv, s->who.uid, s->sess_no);
             gx_map_set(&s->srv->users, s->who.uid, s);
-            gx_redis_cmd(s->srv->redis, NULL, NULL, "PUBLISH %s S\t%s\t%lld", GX_CH_SESS,
-                         s->who.uid, (long long)s->sess_no);
+            char n[24];
+            snprintf(n, sizeof(n), "%lld", (long long)s->sess_no);
+            const char *f[] = {s->who.uid, n};
+            gx_bus_publish(s->srv->redis, GX_CH_SESS, 'S', f, 2, NULL);
         }
     }
     hello_unref(h);

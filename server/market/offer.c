@@ -112,9 +112,9 @@ static void offer_staff(gx_pub *p, const gx_offer_spec *sp)
 {
     json_t *o = gx_offer_json(p->task, sp, -1);
     char *body = o ? json_dumps(o, JSON_COMPACT) : NULL;
+    const char *f[] = {sp->brand, p->task};
     if (body)
-        gx_redis_cmd(p->srv->redis, NULL, NULL, "PUBLISH %s E\t%s\t%s\n%s", GX_CH_OFFER, sp->brand,
-                     p->task, body);
+        gx_bus_publish(p->srv->redis, GX_CH_OFFER, 'E', f, 2, body);
     p->srv->m.offers_published++;
     free(body);
     json_decref(o);
@@ -161,13 +161,20 @@ void gx_offer_next_wave(gx_server *srv, const char *task)
 
 int gx_offer_announce(gx_server *srv, const gx_wave *w, const char *thr, gx_redis_cb cb, void *priv)
 {
-    char *payload = NULL, key[96], n[16];
-    if (asprintf(&payload, "O\t%s\t%s\t%s\t%d\t%s\t%s\t%lld\t%d\t%lld\t%lld\t%ld\t%d\n%s", w->brand,
-                 w->lang, w->topic, w->tier, w->task, thr, w->ver, w->prio, w->created, w->expires,
-                 w->size, w->n, w->body) < 0)
+    char key[96], n[16], tier[16], ver[24], prio[16], created[24], expires[24], size[24];
+    snprintf(tier, sizeof(tier), "%d", w->tier);
+    snprintf(ver, sizeof(ver), "%lld", w->ver);
+    snprintf(prio, sizeof(prio), "%d", w->prio);
+    snprintf(created, sizeof(created), "%lld", w->created);
+    snprintf(expires, sizeof(expires), "%lld", w->expires);
+    snprintf(size, sizeof(size), "%ld", w->size);
+    snprintf(n, sizeof(n), "%d", w->n);
+    const char *f[GX_BUS_OFFER_FIELDS - 1] = {w->brand, w->lang, w->topic, tier,    w->task, thr,
+                                              ver,      prio,    created,  expires, size,    n};
+    char *payload = gx_bus_encode('O', f, GX_BUS_OFFER_FIELDS - 1, w->body);
+    if (!payload)
         return GX_EINTERNAL;
     gx_keys_task(key, sizeof(key), w->task, "task");
-    snprintf(n, sizeof(n), "%d", w->n);
     const char *argv[] = {key, n, thr, payload};
     int rc = gx_redis_script(srv->redis, GX_SCRIPT_WAVE_PUB, cb, priv, 1, 4, argv, NULL);
     free(payload);
@@ -241,23 +248,6 @@ void gx_offer_hand(gx_session *s, gx_waiting *w)
     gx_offer_key k = {w->prio, w->created, w->expires};
     if (t)
         gx_offer_give(s, t, gx_privacy_frame(s, w->body, &w->masked, &w->tried), &k);
-}
-
-/* Splits "A\tB\tC\n" header fields into f (at most max); returns the body after '\n'. */
-static const char *split_header(char *p, size_t len, char **f, int max, int *n)
-{
-    char *nl = memchr(p, '\n', len);
-    if (!nl)
-        return NULL;
-    *nl = '\0';
-    *n = 0;
-    for (char *tok = p; tok && *n < max;) {
-        f[(*n)++] = tok;
-        tok = strchr(tok, '\t');
-        if (tok)
-            *tok++ = '\0';
-    }
-    return nl + 1;
 }
 
 /* A wave's frame, and its tier-1 variant built for the first tier-1 expert. */
@@ -394,7 +384,7 @@ static void remember(gx_server *srv, char **f, gx_buf *b)
 static void fan_out(gx_server *srv, char **f, int nf, const char *body, size_t blen)
 {
     bool staff = f[0][0] == 'E';
-    if ((staff && nf != 3) || (!staff && nf != GX_OFFER_HEADER_FIELDS))
+    if ((staff && nf != 3) || (!staff && nf != GX_BUS_OFFER_FIELDS))
         return;
     const char *brand = f[1], *task = staff ? f[2] : f[5];
     gx_buf *b = gx_buf_new(body, blen);
@@ -460,22 +450,14 @@ static void withdraw(gx_server *srv, char **f, int nf, const char *body, size_t 
 
 void gx_offer_on_event(gx_server *srv, const char *payload, size_t len)
 {
-    char head[512];
-    const char *nl = memchr(payload, '\n', len);
-    if (!nl || (size_t)(nl - payload) >= sizeof(head))
+    gx_bus_msg m;
+    if (gx_bus_parse(payload, len, &m))
         return;
-    size_t hl = (size_t)(nl - payload) + 1;
-    memcpy(head, payload, hl);
-    char *f[GX_OFFER_HEADER_FIELDS];
-    int nf;
-    if (!split_header(head, hl, f, GX_OFFER_HEADER_FIELDS, &nf))
-        return;
-    const char *body = payload + hl;
-    size_t blen = len - hl;
-    if (f[0][0] == 'O' || f[0][0] == 'E') {
+    if (m.kind == 'O' || m.kind == 'E') {
         uint64_t t0 = uv_hrtime();
-        fan_out(srv, f, nf, body, blen);
+        fan_out(srv, m.f, m.n, m.body, m.blen);
         gx_metrics_summary_observe(&srv->m.route, (double)(uv_hrtime() - t0) / 1e9);
-    } else if (f[0][0] == 'W')
-        withdraw(srv, f, nf, body, blen);
+    } else if (m.kind == 'W') {
+        withdraw(srv, m.f, m.n, m.body, m.blen);
+    }
 }

@@ -13,8 +13,11 @@ int gx_revoke_user(gx_server *srv, const char *uid, bool this_second,
 {
     long long now = (long long)(gx_now_ms() / 1000) + (this_second ? 1 : 0);
     int rc = gx_redis_cmd(srv->redis, cb, priv, "SET gx:revoked:%s %lld", uid, now);
+    char at[24];
+    snprintf(at, sizeof(at), "%lld", now);
+    const char *f[] = {uid, at};
     if (!rc)
-        gx_redis_cmd(srv->redis, NULL, NULL, "PUBLISH %s R\t%s\t%lld", GX_CH_SESS, uid, now);
+        gx_bus_publish(srv->redis, GX_CH_SESS, 'R', f, 2, NULL);
     return rc;
 }
 

@@ -88,7 +88,7 @@ static void on_created(redisReply *r, void *priv)
         c->srv->m.tasks_created++;
         first_offer(c, r);
         gx_outbox_emit(c->srv, c->brand, "task.created", c->id,
-                        json_pack("{s:s}", "status", "queued"));
+                       json_pack("{s:s}", "status", "queued"));
     }
     long long rank = r->element[4]->integer;
     create_done(c, 0, rank >= 0 ? (int)rank + 1 : 0);
@@ -363,9 +363,9 @@ static int run_transition(gx_server *srv, const char *task, const char *action, 
 {
     json_t *u = json_pack("{s:s, s:s, s:s}", "type", "task.update", "task", task, "status",
                           target_status(action, role));
-    char *update = gx_claim_update_payload(task, origin, "*", u);
+    char *update = gx_bus_update(task, origin, "*", u);
     const char *reason = withdraw_reason(action);
-    char *wd = reason ? gx_claim_withdraw_payload(task, NULL, reason) : NULL;
+    char *wd = reason ? gx_bus_withdraw(task, NULL, reason) : NULL;
     json_decref(u);
     char key[96], now[24];
     gx_keys_task(key, sizeof(key), task, "task");
@@ -422,7 +422,7 @@ static void on_rated(redisReply *r, void *priv)
         return;
     }
     gx_outbox_emit(q->s->srv, gx_reply_str(r, 2), "task.rated", q->task,
-                    json_pack("{s:I}", "score", (json_int_t)q->num));
+                   json_pack("{s:I}", "score", (json_int_t)q->num));
     json_t *m = json_pack("{s:s, s:s}", "type", "task.rated", "task", q->task);
     gx_session_send_json(q->s, m, gx_request_ref(q));
     json_decref(m);

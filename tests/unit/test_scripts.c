@@ -154,7 +154,8 @@ static void test_create_stores_opening_message(void **state)
                          "ZSCORE " TALL " T1"};
     for (size_t i = 0; i < sizeof(idx) / sizeof(idx[0]); i++) {
         r = redisCommand(rc, idx[i]);
-        assert_true(r->type == REDIS_REPLY_STRING || (r->type == REDIS_REPLY_INTEGER && r->integer));
+        assert_true(r->type == REDIS_REPLY_STRING ||
+                    (r->type == REDIS_REPLY_INTEGER && r->integer));
         freeReplyObject(r);
     }
     /* another brand's or customer's request with that id is refused */
@@ -263,7 +264,8 @@ static void expect_hash_int(const char *key, const char *field, long long want)
 static bool listed(const char *cmd, const char *key)
 {
     redisReply *r = redisCommand(rc, "%s %s T1", cmd, key);
-    bool in = r && ((r->type == REDIS_REPLY_INTEGER && r->integer) || r->type == REDIS_REPLY_STRING);
+    bool in =
+        r && ((r->type == REDIS_REPLY_INTEGER && r->integer) || r->type == REDIS_REPLY_STRING);
     freeReplyObject(r);
     return in;
 }

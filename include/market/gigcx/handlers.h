@@ -46,12 +46,6 @@ void gx_queue_info_on_get(gx_session *s, json_t *msg, const char *ref);
 void gx_claim_on_request(gx_session *s, json_t *msg, const char *ref);
 /* Frees the claims a task's entry still holds back (at exit). */
 void gx_claim_free_all(gx_tlocal *t);
-/* Event payloads: "U\t<task>\t<origin>\t<freed>\n" + update, where freed "*" means every
- * expert or staff member holding the task lets go of it, "-" nobody; and
- * "W\t<task>\t<winner or ->\n" + offer.withdrawn. Caller frees; NULL on no memory. */
-char *gx_claim_update_payload(const char *task, const char *origin, const char *freed,
-                              json_t *update);
-char *gx_claim_withdraw_payload(const char *task, const char *winner, const char *reason);
 
 /* tasks.c: open, release, resolve, escalate, cancel, rate, expiry sweep. */
 typedef struct {

@@ -31,7 +31,6 @@ extern const char *const gx_offer_fields[O_N];
 
 /* The 'O' event's header fields: O, brand, language, topic, tier, task, cut-off, ranking
  * version, priority, created, expires, wave size, wave number (gx_offer_announce). */
-#define GX_OFFER_HEADER_FIELDS 13
 
 /* HMGETs the task's offer fields; cb gets the reply. 0 or an error code. */
 int gx_offer_read(gx_server *srv, const char *task, gx_redis_cb cb, void *priv);

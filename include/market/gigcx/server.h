@@ -8,6 +8,7 @@
 #include <stdint.h>
 #include <uv.h>
 #include <jansson.h>
+#include "gigcx/bus.h"
 #include "gigcx/config.h"
 #include "gigcx/map.h"
 #include "gigcx/metrics.h"
@@ -18,11 +19,6 @@
 struct lws_context;
 struct lws_vhost;
 struct gx_session;
-
-/* Redis channels every process subscribes to. */
-#define GX_CH_TASK "gx:ev:task"   /* chat messages, typing, status updates */
-#define GX_CH_OFFER "gx:ev:offer" /* new offers and withdrawals */
-#define GX_CH_SESS "gx:ev:sess"   /* one-session-per-expert takeovers */
 
 /* A growable array of session pointers. */
 typedef struct {
