@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "gigcx/keys.h"
 #include "gigcx/stats.h"
 #include "gigcx/error.h"
 #include "gigcx/gather.h"
@@ -28,13 +29,14 @@ static json_t *brand_json(gx_server *srv, const char *id, json_t *flat)
     json_t *conf = parsed(gx_gather_flat_field(flat, "config"), json_object());
     json_t *topics = json_object_get(conf, "topics");
     json_t *timeout = json_object_get(conf, "queue_timeout_s");
-    json_t *b = json_pack(
-        "{s:s, s:s, s:o, s:o, s:s, s:O, s:I}", "brand", id, "name",
-        gx_gather_flat_field(flat, "name") ?: "", "pay", parsed(gx_gather_flat_field(flat, "pay"), json_object()),
-        "widget_origins", parsed(gx_gather_flat_field(flat, "widget_origins"), json_array()), "widget_key",
-        gx_gather_flat_field(flat, "widget_key") ?: "", "topics", topics ? topics : json_object(),
-        "queue_timeout_s",
-        (json_int_t)(timeout ? json_integer_value(timeout) : srv->cfg->queue_timeout_s));
+    json_t *b =
+        json_pack("{s:s, s:s, s:o, s:o, s:s, s:O, s:I}", "brand", id, "name",
+                  gx_gather_flat_field(flat, "name") ?: "", "pay",
+                  parsed(gx_gather_flat_field(flat, "pay"), json_object()), "widget_origins",
+                  parsed(gx_gather_flat_field(flat, "widget_origins"), json_array()), "widget_key",
+                  gx_gather_flat_field(flat, "widget_key") ?: "", "topics",
+                  topics ? topics : json_object(), "queue_timeout_s",
+                  (json_int_t)(timeout ? json_integer_value(timeout) : srv->cfg->queue_timeout_s));
     json_t *rule = json_object_get(conf, "on_timeout");
     json_object_set_new(b, "on_timeout",
                         json_string(json_is_string(rule) ? json_string_value(rule) : "expire"));
@@ -174,22 +176,22 @@ static void get_one(gx_http_req *r, const char *fmt, const char *what, gx_shape 
 
 void gx_http_admin_brands(gx_http_req *r)
 {
-    list_all(r, "gx:brands", "gx:brand:%s", "brands", shape_brand);
+    list_all(r, GX_KEY_BRANDS, GX_KEY_BRAND, "brands", shape_brand);
 }
 
 void gx_http_admin_brand(gx_http_req *r)
 {
-    get_one(r, "gx:brand:%s", "brand", shape_brand);
+    get_one(r, GX_KEY_BRAND, "brand", shape_brand);
 }
 
 void gx_http_admin_experts(gx_http_req *r)
 {
-    list_all(r, "gx:experts", "gx:expert:%s", "experts", shape_expert);
+    list_all(r, GX_KEY_EXPERTS, GX_KEY_EXPERT, "experts", shape_expert);
 }
 
 void gx_http_admin_expert(gx_http_req *r)
 {
-    get_one(r, "gx:expert:%s", "expert", shape_expert);
+    get_one(r, GX_KEY_EXPERT, "expert", shape_expert);
 }
 
 /* ---- marketplace figures ---- */
@@ -247,9 +249,9 @@ static void stats_first_done(gx_gather *g)
     for (size_t i = 0; i < json_array_size(ids) && i < 200; i++) {
         const char *b = json_string_value(json_array_get(ids, i));
         char brand[96], q[96], esc[96];
-        snprintf(brand, sizeof(brand), "gx:brand:%s", b);
-        snprintf(q, sizeof(q), "gx:{b:%s}:q", b);
-        snprintf(esc, sizeof(esc), "gx:{b:%s}:esc", b);
+        snprintf(brand, sizeof(brand), GX_KEY_BRAND, b);
+        snprintf(q, sizeof(q), GX_KEY_QUEUE, b);
+        snprintf(esc, sizeof(esc), GX_KEY_ESC, b);
         const char *c0[] = {"HGET", brand, "name"}, *c1[] = {"ZCARD", q}, *c2[] = {"ZCARD", esc},
                    *c3[] = {"ZRANGE", q, "0", "99", "WITHSCORES"};
         gx_gather_cmd(next, 3, c0);
@@ -265,7 +267,7 @@ void gx_http_admin_stats(gx_http_req *r)
     gx_gather *g = gx_gather_new(r, stats_first_done);
     if (!g)
         return;
-    const char *c0[] = {"HGETALL", "gx:nodestats"}, *c1[] = {"SMEMBERS", "gx:brands"};
+    const char *c0[] = {"HGETALL", GX_KEY_NODESTATS}, *c1[] = {"SMEMBERS", GX_KEY_BRANDS};
     gx_gather_cmd(g, 2, c0);
     gx_gather_cmd(g, 2, c1);
     gx_gather_finish(g);

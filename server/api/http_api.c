@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <libwebsockets.h>
+#include "gigcx/keys.h"
 #include "gigcx/budget.h"
 #include "gigcx/audit.h"
 #include "gigcx/depth.h"
@@ -147,7 +148,8 @@ void gx_http_api_with_brand(gx_http_req *r, void (*fn)(gx_http_req *r))
     char hash[65];
     gx_crypto_sha256_hex(r->bearer, strlen(r->bearer), hash);
     r->next = fn;
-    int rc = gx_redis_cmd(gx_req_srv(r)->redis, on_brand_key, gx_http_ref(r), "GET gx:apikey:%s", hash);
+    int rc = gx_redis_cmd(gx_req_srv(r)->redis, on_brand_key, gx_http_ref(r), "GET " GX_KEY_APIKEY,
+                          hash);
     if (rc) {
         gx_http_unref(r);
         gx_http_error(r, rc, "storage unavailable");
@@ -170,8 +172,8 @@ static void get_readyz(gx_http_req *r)
 /* /livez: the process and its loop answer; nothing else is checked. */
 static void get_livez(gx_http_req *r)
 {
-    gx_http_reply_json(r, 200,
-                       json_pack("{s:s, s:s}", "status", "ok", "node", gx_req_srv(r)->cfg->node_id));
+    gx_http_reply_json(
+        r, 200, json_pack("{s:s, s:s}", "status", "ok", "node", gx_req_srv(r)->cfg->node_id));
 }
 
 static void reply_metrics(gx_http_req *r, const char *extra)
@@ -340,21 +342,21 @@ static void on_brand_put(redisReply *rep, void *priv)
         const char *key = json_string_value(json_object_get(r->arg, "_api_key"));
         char hash[65], ak[96], wk[96];
         gx_crypto_sha256_hex(key, strlen(key), hash);
-        snprintf(ak, sizeof(ak), "gx:apikey:%s", hash);
-        snprintf(wk, sizeof(wk), "gx:widgetkey:%s", gx_reply_str(rep, 1));
+        snprintf(ak, sizeof(ak), GX_KEY_APIKEY, hash);
+        snprintf(wk, sizeof(wk), GX_KEY_WIDGETKEY, gx_reply_str(rep, 1));
         gx_gather_cmd(g, 3, (const char *[]){"SET", ak, r->brand});
         gx_gather_cmd(g, 3, (const char *[]){"SET", wk, r->brand});
         if (gx_reply_str(rep, 2)[0])
-            gx_gather_key(g, "DEL", "gx:apikey:%s", gx_reply_str(rep, 2));
+            gx_gather_key(g, "DEL", GX_KEY_APIKEY, gx_reply_str(rep, 2));
         json_object_set_new(out, "api_key", json_string(key));
     }
     if (gx_reply_str(rep, 3)[0]) /* shown once, like the api key: when it was set */
         json_object_set_new(out, "webhook_secret", json_string(gx_reply_str(rep, 3)));
     if (created)
-        gx_gather_cmd(g, 3, (const char *[]){"SADD", "gx:brands", r->brand});
+        gx_gather_cmd(g, 3, (const char *[]){"SADD", GX_KEY_BRANDS, r->brand});
     if (rotated) { /* the old keys' tokens and widget sessions stop working */
         if (gx_reply_str(rep, 4)[0])
-            gx_gather_key(g, "DEL", "gx:widgetkey:%s", gx_reply_str(rep, 4));
+            gx_gather_key(g, "DEL", GX_KEY_WIDGETKEY, gx_reply_str(rep, 4));
         gx_revoke_brand(gx_req_srv(r), r->brand, NULL, NULL);
     }
     const char *act = created ? "brand.create" : rotated ? "brand.rotate_keys" : "brand.update";
@@ -381,7 +383,8 @@ static void put_brand(gx_http_req *r)
         return;
     }
     /* names are checked again where they resolve, at each delivery */
-    if (hook && hook[0] && !gx_req_srv(r)->cfg->webhook_allow_private && gx_poster_host_private(hook_url.host)) {
+    if (hook && hook[0] && !gx_req_srv(r)->cfg->webhook_allow_private &&
+        gx_poster_host_private(hook_url.host)) {
         gx_http_error(r, GX_EBADREQ,
                       "'webhook_url' may not point at a loopback, link-local or private address");
         return;
@@ -406,7 +409,7 @@ static void put_brand(gx_http_req *r)
     char *cf = json_dumps(conf, JSON_COMPACT);
     json_decref(conf);
     char key[96], now[24];
-    snprintf(key, sizeof(key), "gx:brand:%s", r->brand);
+    snprintf(key, sizeof(key), GX_KEY_BRAND, r->brand);
     snprintf(now, sizeof(now), "%lld", (long long)gx_now_ms());
     const char *argv[] = {key,
                           name,
@@ -419,8 +422,8 @@ static void put_brand(gx_http_req *r)
                           now,
                           cf ? cf : "{}",
                           secret};
-    int rc = gx_redis_script(gx_req_srv(r)->redis, GX_SCRIPT_BRAND_PUT, on_brand_put, gx_http_ref(r), 1,
-                             11, argv, NULL);
+    int rc = gx_redis_script(gx_req_srv(r)->redis, GX_SCRIPT_BRAND_PUT, on_brand_put,
+                             gx_http_ref(r), 1, 11, argv, NULL);
     free(pay);
     free(orig);
     free(cf);
@@ -457,8 +460,8 @@ static void on_expert_step(redisReply *rep, void *priv)
     } else {
         json_t *out = json_deep_copy(r->arg);
         json_object_set_new(out, "id", json_string(r->id));
-        gx_audit(gx_req_srv(r), NULL, "admin", p->existed ? "expert.update" : "expert.create", r->id,
-                 NULL);
+        gx_audit(gx_req_srv(r), NULL, "admin", p->existed ? "expert.update" : "expert.create",
+                 r->id, NULL);
         gx_http_reply_json(r, p->existed ? 200 : 201, out);
     }
     gx_http_unref(r);
@@ -486,7 +489,7 @@ static void put_expert(gx_http_req *r)
     char *la = json_dumps(json_object_get(clean, "languages"), JSON_COMPACT);
     char *br = json_dumps(json_object_get(clean, "brands"), JSON_COMPACT);
     char key[96], t[4], c[4];
-    snprintf(key, sizeof(key), "gx:expert:%s", r->id);
+    snprintf(key, sizeof(key), GX_KEY_EXPERT, r->id);
     snprintf(t, sizeof(t), "%ld", tier);
     snprintf(c, sizeof(c), "%ld", cap);
     gx_redis *rd = gx_req_srv(r)->redis;
@@ -501,7 +504,7 @@ static void put_expert(gx_http_req *r)
         int sent = 1;
         if (!gx_redis_argv(rd, on_expert_step, p, 14, hs, NULL))
             sent++;
-        if (sent == 2 && !gx_redis_cmd(rd, on_expert_step, p, "SADD gx:experts %s", r->id))
+        if (sent == 2 && !gx_redis_cmd(rd, on_expert_step, p, "SADD " GX_KEY_EXPERTS " %s", r->id))
             sent++;
         *p = (gx_expert_put){.r = gx_http_ref(r), .left = sent, .failed = sent < 3};
     }
@@ -515,7 +518,7 @@ static void put_expert(gx_http_req *r)
 /* ---- tokens ---- */
 
 bool gx_http_api_person(gx_http_req *r, json_t *o, bool admin, const char **sub, gx_role *role,
-                    const char **brand)
+                        const char **brand)
 {
     *sub = json_string_value(json_object_get(o, "sub"));
     *role = gx_jwt_role_parse(json_string_value(json_object_get(o, "role")));
@@ -588,7 +591,8 @@ static void issue_token(gx_http_req *r, bool admin)
         return;
     if (!admin && role == GX_ROLE_STAFF) { /* not for an expert's id: see on_staff_id */
         gx_str_copy(r->id, sub, sizeof(r->id));
-        if (gx_redis_cmd(gx_req_srv(r)->redis, on_staff_id, gx_http_ref(r), "EXISTS gx:expert:%s", sub)) {
+        if (gx_redis_cmd(gx_req_srv(r)->redis, on_staff_id, gx_http_ref(r), "EXISTS " GX_KEY_EXPERT,
+                         sub)) {
             gx_http_unref(r);
             gx_http_error(r, GX_EUNAVAIL, "storage unavailable");
         }
@@ -627,9 +631,9 @@ static void on_task_made(int rc, const char *task, const char *msg_id, int posit
     }
     json_t *cust = json_object_get(r->arg, "customer");
     int64_t exp;
-    char *tok =
-        mint(gx_req_srv(r), json_string_value(json_object_get(cust, "id")), GX_ROLE_CUSTOMER, r->brand,
-             json_string_value(json_object_get(cust, "name")), GX_TOKEN_TTL_DEFAULT, &exp);
+    char *tok = mint(gx_req_srv(r), json_string_value(json_object_get(cust, "id")),
+                     GX_ROLE_CUSTOMER, r->brand, json_string_value(json_object_get(cust, "name")),
+                     GX_TOKEN_TTL_DEFAULT, &exp);
     json_t *out = json_pack("{s:s, s:s, s:i, s:s?}", "task", task, "status", "queued", "position",
                             position, "customer_token", tok);
     if (replayed) /* the task an earlier request with this Idempotency-Key made */
@@ -657,8 +661,8 @@ static void create_task(gx_http_req *r)
         return;
     const char *cid = json_string_value(json_object_get(cust, "id"));
     const char *cname = json_string_value(json_object_get(cust, "name"));
-    if (!json_is_object(cust) || !gx_id_valid(cid) || (cname && gx_validate_utf8_len(cname) > 100) ||
-        (json_object_get(cust, "name") && !cname)) {
+    if (!json_is_object(cust) || !gx_id_valid(cid) ||
+        (cname && gx_validate_utf8_len(cname) > 100) || (json_object_get(cust, "name") && !cname)) {
         gx_http_error(r, GX_EBADREQ, "'customer' must be {\"id\": id, \"name\": string}");
         return;
     }
@@ -709,8 +713,8 @@ static void post_task(gx_http_req *r)
     snprintf(name, sizeof(name), "bt:%s", r->brand);
     if (r->as_admin)
         create_task(r); /* which refuses it: a task belongs to a brand's key */
-    else if (gx_budget_take(gx_req_srv(r)->redis, name, gx_req_srv(r)->cfg->brand_task_rate, 60, after_task_budget,
-                            gx_http_ref(r)))
+    else if (gx_budget_take(gx_req_srv(r)->redis, name, gx_req_srv(r)->cfg->brand_task_rate, 60,
+                            after_task_budget, gx_http_ref(r)))
         gx_http_unref(r);
 }
 
@@ -771,8 +775,8 @@ static void on_task_get(redisReply *rep, void *priv)
 
 static void get_task(gx_http_req *r)
 {
-    int rc =
-        gx_redis_cmd(gx_req_srv(r)->redis, on_task_get, gx_http_ref(r), "HGETALL gx:{t:%s}:task", r->id);
+    int rc = gx_redis_cmd(gx_req_srv(r)->redis, on_task_get, gx_http_ref(r), "HGETALL " GX_KEY_TASK,
+                          r->id);
     if (rc) {
         gx_http_unref(r);
         gx_http_error(r, rc, "storage unavailable");
@@ -829,13 +833,13 @@ static void get_transcript(gx_http_req *r)
     r->arg = json_pack("{s:I}", "limit", (json_int_t)limit);
     gx_redis *rd = gx_req_srv(r)->redis;
     int rc =
-        gx_redis_cmd(rd, on_transcript_owner, gx_http_ref(r), "HGET gx:{t:%s}:task brand", r->id);
+        gx_redis_cmd(rd, on_transcript_owner, gx_http_ref(r), "HGET " GX_KEY_TASK " brand", r->id);
     if (rc) {
         gx_http_unref(r);
         gx_http_error(r, rc, "storage unavailable");
         return;
     }
-    if (gx_redis_cmd(rd, on_transcript, gx_http_ref(r), "XRANGE gx:{t:%s}:chat %s%s + COUNT %ld",
+    if (gx_redis_cmd(rd, on_transcript, gx_http_ref(r), "XRANGE " GX_KEY_CHAT " %s%s + COUNT %ld",
                      r->id, after[0] ? "(" : "-", after, limit + 1))
         gx_http_unref(r);
 }
@@ -864,7 +868,8 @@ static void on_widget_brand(redisReply *rep, void *priv)
         gx_id_random(rnd, 12);
         snprintf(cid, sizeof(cid), "w_%s", rnd);
         int64_t exp;
-        char *tok = mint(gx_req_srv(r), cid, GX_ROLE_CUSTOMER, r->brand, "", GX_TOKEN_TTL_MAX, &exp);
+        char *tok =
+            mint(gx_req_srv(r), cid, GX_ROLE_CUSTOMER, r->brand, "", GX_TOKEN_TTL_MAX, &exp);
         snprintf(r->allow_origin, sizeof(r->allow_origin), "%s", r->origin);
         gx_http_reply_json(r, 201,
                            json_pack("{s:s?, s:{s:s, s:s}, s:s, s:I}", "token", tok, "customer",
@@ -881,7 +886,7 @@ static void after_brand_budget(bool ok, void *priv)
     if (!ok)
         gx_http_error(r, GX_ERATE, "this brand's widget sessions are over budget; try later");
     else if (gx_redis_cmd(gx_req_srv(r)->redis, on_widget_brand, gx_http_ref(r),
-                          "HMGET gx:brand:%s widget_origins", r->brand)) {
+                          "HMGET " GX_KEY_BRAND " widget_origins", r->brand)) {
         gx_http_unref(r);
         gx_http_error(r, GX_EUNAVAIL, "storage unavailable");
     }
@@ -899,8 +904,8 @@ static void on_widget_key(redisReply *rep, void *priv)
         snprintf(r->brand, sizeof(r->brand), "%s", rep->str);
         char name[96];
         snprintf(name, sizeof(name), "wb:%s", r->brand);
-        if (gx_budget_take(gx_req_srv(r)->redis, name, gx_req_srv(r)->cfg->widget_brand_rate, 60, after_brand_budget,
-                           gx_http_ref(r)))
+        if (gx_budget_take(gx_req_srv(r)->redis, name, gx_req_srv(r)->cfg->widget_brand_rate, 60,
+                           after_brand_budget, gx_http_ref(r)))
             gx_http_unref(r);
     }
     gx_http_unref(r);
@@ -914,8 +919,8 @@ static void after_ip_budget(bool ok, void *priv)
     const char *key = json_string_value(json_object_get(r->arg, "widget_key"));
     if (!ok) {
         gx_http_error(r, GX_ERATE, "too many widget sessions from this address; try later");
-    } else if (gx_redis_cmd(gx_req_srv(r)->redis, on_widget_key, gx_http_ref(r), "GET gx:widgetkey:%s",
-                            key)) {
+    } else if (gx_redis_cmd(gx_req_srv(r)->redis, on_widget_key, gx_http_ref(r),
+                            "GET " GX_KEY_WIDGETKEY, key)) {
         gx_http_unref(r);
         gx_http_error(r, GX_EUNAVAIL, "storage unavailable");
     }
@@ -935,8 +940,8 @@ static void post_widget_session(gx_http_req *r)
     char ip[64] = "", name[96];
     gx_http_client_ip(r, ip, sizeof(ip));
     snprintf(name, sizeof(name), "wip:%s", ip);
-    if (gx_budget_take(gx_req_srv(r)->redis, name, gx_req_srv(r)->cfg->widget_ip_rate, 60, after_ip_budget,
-                       gx_http_ref(r)))
+    if (gx_budget_take(gx_req_srv(r)->redis, name, gx_req_srv(r)->cfg->widget_ip_rate, 60,
+                       after_ip_budget, gx_http_ref(r)))
         gx_http_unref(r);
 }
 
@@ -1008,8 +1013,7 @@ static const struct {
     {GX_HTTP_GET, "/api/v1/tasks/", NULL, true, AUTH_BRAND, get_task},
     {GX_HTTP_POST, "/api/v1/widget/session", NULL, false, AUTH_NONE, post_widget_session},
     {GX_HTTP_OPTIONS, "/api/v1/widget/session", NULL, false, AUTH_NONE, options_widget_session},
-    {GX_HTTP_GET, "/api/v1/webhooks/deliveries", NULL, false, AUTH_BRAND,
-     gx_http_webhooks_get},
+    {GX_HTTP_GET, "/api/v1/webhooks/deliveries", NULL, false, AUTH_BRAND, gx_http_webhooks_get},
 };
 
 void gx_http_api_each_route(void (*fn)(const char *method, const char *path, void *arg), void *arg)

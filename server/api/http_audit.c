@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <libwebsockets.h>
+#include "gigcx/keys.h"
 #include "gigcx/audit.h"
 #include "gigcx/error.h"
 #include "gigcx/http_api.h"
@@ -39,8 +40,8 @@ void gx_http_audit_get(gx_http_req *r)
         gx_http_error(r, GX_EBADREQ, "'limit' must be 1 to %d and 'brand' an id", GX_AUDIT_KEEP);
         return;
     }
-    if (gx_redis_cmd(gx_req_srv(r)->redis, on_audit, gx_http_ref(r), "LRANGE gx:audit:%s 0 %ld", list,
-                     n - 1)) {
+    if (gx_redis_cmd(gx_req_srv(r)->redis, on_audit, gx_http_ref(r),
+                     "LRANGE " GX_KEY_AUDIT " 0 %ld", list, n - 1)) {
         gx_http_unref(r);
         gx_http_error(r, GX_EUNAVAIL, "storage unavailable");
     }

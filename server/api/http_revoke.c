@@ -4,6 +4,7 @@
  * answers only once Redis stored the revocation, and each is in the audit log. */
 #include <stdio.h>
 #include <string.h>
+#include "gigcx/keys.h"
 #include "gigcx/audit.h"
 #include "gigcx/error.h"
 #include "gigcx/http_api.h"
@@ -58,7 +59,7 @@ static void on_expert_deleted(redisReply *rep, void *priv)
     } else if (rep->integer == 0) {
         gx_http_error(r, GX_ENOTFOUND, "no expert '%s'", r->id);
     } else {
-        gx_redis_cmd(gx_req_srv(r)->redis, NULL, NULL, "SREM gx:experts %s", r->id);
+        gx_redis_cmd(gx_req_srv(r)->redis, NULL, NULL, "SREM " GX_KEY_EXPERTS " %s", r->id);
         gx_audit(gx_req_srv(r), NULL, "admin", "expert.delete", r->id, NULL);
         gx_http_reply_json(r, 200, json_pack("{s:s, s:b}", "id", r->id, "deleted", 1));
     }
@@ -70,7 +71,8 @@ void gx_http_revoke_delete_expert(gx_http_req *r)
     /* Revoked first, on the same connection: by the time the profile is gone, every node
      * has been told to close the expert's sessions, and no hello of its tokens passes. */
     if (gx_revoke_user(gx_req_srv(r), r->id, true, NULL, NULL) ||
-        gx_redis_cmd(gx_req_srv(r)->redis, on_expert_deleted, gx_http_ref(r), "DEL gx:expert:%s", r->id)) {
+        gx_redis_cmd(gx_req_srv(r)->redis, on_expert_deleted, gx_http_ref(r), "DEL " GX_KEY_EXPERT,
+                     r->id)) {
         gx_http_unref(r);
         gx_http_error(r, GX_EUNAVAIL, "storage unavailable; the expert was not deleted");
     }

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <libwebsockets.h>
+#include "gigcx/keys.h"
 #include "gigcx/error.h"
 #include "gigcx/gather.h"
 #include "gigcx/handlers.h"
@@ -26,13 +27,14 @@ static bool num(const char *s, long long *out)
 
 static json_t *task_row(const char *id, json_t *flat)
 {
-    json_t *t = json_pack(
-        "{s:s, s:s, s:s, s:s, s:i, s:I, s:{s:s, s:s}}", "task", id, "status",
-        gx_gather_flat_field(flat, "status") ?: "", "topic", gx_gather_flat_field(flat, "topic") ?: "",
-        "language", gx_gather_flat_field(flat, "language") ?: "", "priority",
-        atoi(gx_gather_flat_field(flat, "priority") ?: "0"), "created_at",
-        (json_int_t)atoll(gx_gather_flat_field(flat, "created_at") ?: "0"), "customer", "id",
-        gx_gather_flat_field(flat, "customer") ?: "", "name", gx_gather_flat_field(flat, "customer_name") ?: "");
+    json_t *t = json_pack("{s:s, s:s, s:s, s:s, s:i, s:I, s:{s:s, s:s}}", "task", id, "status",
+                          gx_gather_flat_field(flat, "status") ?: "", "topic",
+                          gx_gather_flat_field(flat, "topic") ?: "", "language",
+                          gx_gather_flat_field(flat, "language") ?: "", "priority",
+                          atoi(gx_gather_flat_field(flat, "priority") ?: "0"), "created_at",
+                          (json_int_t)atoll(gx_gather_flat_field(flat, "created_at") ?: "0"),
+                          "customer", "id", gx_gather_flat_field(flat, "customer") ?: "", "name",
+                          gx_gather_flat_field(flat, "customer_name") ?: "");
     const char *expert = gx_gather_flat_field(flat, "expert");
     if (expert && expert[0])
         json_object_set_new(t, "expert", json_pack("{s:s}", "id", expert));
@@ -99,7 +101,7 @@ static void index_done(gx_gather *g)
     }
     next->ctx = ctx;
     for (size_t i = 0; i < json_array_size(ids); i++)
-        gx_gather_key(next, "HGETALL", "gx:{t:%s}:task",
+        gx_gather_key(next, "HGETALL", GX_KEY_TASK,
                       json_string_value(json_array_get(json_array_get(ids, i), 0)));
     gx_gather_finish(next);
 }
@@ -152,7 +154,7 @@ void gx_http_tasks_list(gx_http_req *r)
     }
     g->ctx = ctx;
     char key[96], hi[24], lo[24], count[24];
-    snprintf(key, sizeof(key), "gx:{b:%s}:all", r->brand);
+    snprintf(key, sizeof(key), GX_KEY_ALL, r->brand);
     snprintf(hi, sizeof(hi), max_ms >= 0 ? "%lld" : "+inf", max_ms);
     snprintf(lo, sizeof(lo), "%lld", since_ms);
     snprintf(count, sizeof(count), "%ld", window);

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "gigcx/keys.h"
 #include "gigcx/dev.h"
 #include "gigcx/jwt.h"
 #include "gigcx/util.h"
@@ -43,7 +44,9 @@ void gx_dev_seed(gx_server *srv, int port)
     snprintf(origins, sizeof(origins), "[\"http://127.0.0.1:%d\",\"http://localhost:%d\"]", port,
              port);
     snprintf(now, sizeof(now), "%lld", (long long)gx_now_ms());
-    const char *argv[] = {"gx:brand:demo",
+    char brand_key[32];
+    snprintf(brand_key, sizeof(brand_key), GX_KEY_BRAND, "demo");
+    const char *argv[] = {brand_key,
                           "Demo Shop",
                           "{\"amount\":4.5,\"currency\":\"EUR\"}",
                           origins,
@@ -54,9 +57,9 @@ void gx_dev_seed(gx_server *srv, int port)
                           now,
                           "{\"topics\":{\"billing\":{\"tier\":1},\"refunds\":{\"tier\":2}}}"};
     gx_redis_script(rd, GX_SCRIPT_BRAND_PUT, NULL, NULL, 1, 10, argv, NULL);
-    gx_redis_cmd(rd, NULL, NULL, "SET gx:apikey:%s demo", hash);
-    gx_redis_cmd(rd, NULL, NULL, "SET gx:widgetkey:%s demo", wk);
-    gx_redis_cmd(rd, NULL, NULL, "SADD gx:brands demo");
+    gx_redis_cmd(rd, NULL, NULL, "SET " GX_KEY_APIKEY " demo", hash);
+    gx_redis_cmd(rd, NULL, NULL, "SET " GX_KEY_WIDGETKEY " demo", wk);
+    gx_redis_cmd(rd, NULL, NULL, "SADD " GX_KEY_BRANDS " demo");
     printf("\n== gigcx --dev ==\n");
     printf("admin key:        %s\n", srv->cfg->admin_key);
     printf("brand 'demo' key: %s\n", api_key);
@@ -67,7 +70,7 @@ void gx_dev_seed(gx_server *srv, int port)
     for (size_t i = 0; i < sizeof(experts) / sizeof(experts[0]); i++) {
         char tier[4];
         snprintf(tier, sizeof(tier), "%d", experts[i].tier);
-        const char *hs[] = {"HSET",      "gx:expert:x",
+        const char *hs[] = {"HSET",      "" /* the key, below */,
                             "name",      experts[i].name,
                             "skills",    "[\"general\",\"billing\",\"shipping\",\"refunds\"]",
                             "languages", "[\"en\",\"de\"]",
@@ -75,10 +78,10 @@ void gx_dev_seed(gx_server *srv, int port)
                             "brands",    "[\"demo\"]",
                             "capacity",  "3"};
         char key[80];
-        snprintf(key, sizeof(key), "gx:expert:%s", experts[i].id);
+        snprintf(key, sizeof(key), GX_KEY_EXPERT, experts[i].id);
         hs[1] = key;
         gx_redis_argv(rd, NULL, NULL, 14, hs, NULL);
-        gx_redis_cmd(rd, NULL, NULL, "SADD gx:experts %s", experts[i].id);
+        gx_redis_cmd(rd, NULL, NULL, "SADD " GX_KEY_EXPERTS " %s", experts[i].id);
         char *t = token(srv, experts[i].id, GX_ROLE_EXPERT, NULL, experts[i].name);
         printf("expert %-6s tier %d token: %s\n", experts[i].id, experts[i].tier, t ? t : "?");
         remember(srv, experts[i].id, experts[i].name, "expert", t);

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <libwebsockets.h>
+#include "gigcx/keys.h"
 #include "gigcx/redis.h"
 #include "gigcx/request.h"
 #include "gigcx/util.h"
@@ -239,8 +240,8 @@ static void deliver(gx_webhook *wh, const redisReply *r, size_t i, long long lea
     wh->busy++;
     wh->srv->m.hooks_inflight = wh->busy;
     if (!gx_id_valid(ev->brand) ||
-        gx_redis_cmd(wh->srv->redis, on_target, ev, "HMGET gx:brand:%s webhook_url webhook_secret",
-                     ev->brand)) {
+        gx_redis_cmd(wh->srv->redis, on_target, ev,
+                     "HMGET " GX_KEY_BRAND " webhook_url webhook_secret", ev->brand)) {
         wh->busy--; /* left to its lease */
         wh->srv->m.hooks_inflight = wh->busy;
         ev_free(ev);

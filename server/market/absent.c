@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "gigcx/keys.h"
 #include "gigcx/handlers.h"
 #include "gigcx/party.h"
 #include "gigcx/ranking.h"
@@ -44,11 +45,11 @@ static void on_tasks(redisReply *r, void *priv)
         *each = *a;
         snprintf(each->task, sizeof(each->task), "%s", task);
         if (gx_redis_cmd(a->srv->redis, on_holder, each,
-                         "HMGET gx:{t:%s}:task brand assignee assignee_role", task))
+                         "HMGET " GX_KEY_TASK " brand assignee assignee_role", task))
             free(each);
     }
-    gx_redis_cmd(a->srv->redis, NULL, NULL, "ZREM gx:presence %s", a->user);
-    gx_redis_cmd(a->srv->redis, NULL, NULL, "DEL gx:pres:%s", a->user);
+    gx_redis_cmd(a->srv->redis, NULL, NULL, "ZREM " GX_KEY_PRESENCE " %s", a->user);
+    gx_redis_cmd(a->srv->redis, NULL, NULL, "DEL " GX_KEY_PRES, a->user);
     if (gx_id_valid(a->user)) /* an expert: its node died with it in the rankings */
         gx_ranking_forget(a->srv, a->user);
     free(a);
@@ -66,7 +67,7 @@ static void on_stale(redisReply *r, void *priv)
             continue;
         a->srv = srv;
         snprintf(a->user, sizeof(a->user), "%s", user);
-        if (gx_redis_cmd(srv->redis, on_tasks, a, "SMEMBERS gx:u:%s:tasks", user))
+        if (gx_redis_cmd(srv->redis, on_tasks, a, "SMEMBERS " GX_KEY_USER_TASKS, user))
             free(a);
     }
 }
@@ -76,14 +77,14 @@ void gx_absent_sweep(gx_server *srv)
     /* never shorter than two heartbeats: connected experts' scores are that old at worst */
     long long grace = srv->cfg->expert_grace_s, beats = 2LL * srv->cfg->heartbeat_s + 1;
     long long stale = (long long)gx_now_ms() - (grace > beats ? grace : beats) * 1000;
-    gx_redis_cmd(srv->redis, on_stale, srv, "ZRANGEBYSCORE gx:presence -inf %lld LIMIT 0 %d", stale,
-                 GX_ABSENT_BATCH);
+    gx_redis_cmd(srv->redis, on_stale, srv,
+                 "ZRANGEBYSCORE " GX_KEY_PRESENCE " -inf %lld LIMIT 0 %d", stale, GX_ABSENT_BATCH);
 }
 
 void gx_absent_touch(gx_session *s)
 {
     if (s->who.role == GX_ROLE_CUSTOMER)
         return;
-    gx_redis_cmd(s->srv->redis, NULL, NULL, "ZADD gx:presence %lld %s", (long long)gx_now_ms(),
-                 s->who.uid);
+    gx_redis_cmd(s->srv->redis, NULL, NULL, "ZADD " GX_KEY_PRESENCE " %lld %s",
+                 (long long)gx_now_ms(), s->who.uid);
 }

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <jansson.h>
 #include <libwebsockets.h>
+#include "gigcx/keys.h"
 #include "gigcx/audit.h"
 #include "gigcx/logrl.h"
 #include "gigcx/util.h"
@@ -26,7 +27,7 @@ void gx_audit(gx_server *srv, const char *brand, const char *actor, const char *
     if (!s)
         return;
     const char *b = brand && brand[0] ? brand : "-";
-    gx_redis_cmd(srv->redis, on_pushed, NULL, "LPUSH gx:audit:%s %s", b, s);
-    gx_redis_cmd(srv->redis, NULL, NULL, "LTRIM gx:audit:%s 0 %d", b, GX_AUDIT_KEEP - 1);
+    gx_redis_cmd(srv->redis, on_pushed, NULL, "LPUSH " GX_KEY_AUDIT " %s", b, s);
+    gx_redis_cmd(srv->redis, NULL, NULL, "LTRIM " GX_KEY_AUDIT " 0 %d", b, GX_AUDIT_KEEP - 1);
     free(s);
 }

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "gigcx/keys.h"
 #include "gigcx/held.h"
 #include "gigcx/offer.h"
 #include "gigcx/privacy.h"
@@ -142,8 +143,8 @@ static void on_queue(redisReply *r, void *priv)
     ctx_unref(c);
 }
 
-void gx_backlog_qread(gx_server *srv, const char *const *queues, int nqueues, int max, gx_backlog_qread_done done,
-              void *priv)
+void gx_backlog_qread(gx_server *srv, const char *const *queues, int nqueues, int max,
+                      gx_backlog_qread_done done, void *priv)
 {
     gx_qread_ctx *c = calloc(1, sizeof(*c));
     if (!c) {
@@ -200,10 +201,11 @@ void gx_backlog_staff(gx_session *s)
     const char **argv = calloc((size_t)(n ? n : 1), sizeof(*argv));
     if (keys && argv) {
         for (int i = 0; i < n; i++) {
-            snprintf(keys[i], sizeof(keys[i]), "gx:{b:%s}:esc", s->prof.brands[i]);
+            snprintf(keys[i], sizeof(keys[i]), GX_KEY_ESC, s->prof.brands[i]);
             argv[i] = keys[i];
         }
-        gx_backlog_qread(s->srv, argv, n, GX_STAFF_BACKLOG_MAX, send_staff_backlog, gx_session_ref(s));
+        gx_backlog_qread(s->srv, argv, n, GX_STAFF_BACKLOG_MAX, send_staff_backlog,
+                         gx_session_ref(s));
     }
     free(keys);
     free(argv);

@@ -198,13 +198,13 @@ static int send_claim(gx_req *q)
     char key[96], chat[96], tier[8], now[24], held[160];
     gx_keys_task(key, sizeof(key), task, "task");
     gx_keys_task(chat, sizeof(chat), task, "chat");
-    snprintf(held, sizeof(held), "gx:u:%s:tasks", s->who.uid);
+    snprintf(held, sizeof(held), GX_KEY_USER_TASKS, s->who.uid);
     snprintf(tier, sizeof(tier), "%d", s->prof.tier);
     snprintf(now, sizeof(now), "%lld", (long long)gx_now_ms());
     const char *argv[] = {key,
                           chat,
                           held,
-                          "gx:expiry",
+                          GX_KEY_EXPIRY,
                           s->who.sub,
                           s->who.name,
                           gx_jwt_role_name(s->who.role),

@@ -1,4 +1,5 @@
 /* offer.decline (see decline.h). */
+#include "gigcx/keys.h"
 #include "gigcx/decline.h"
 #include <stdio.h>
 #include <stdlib.h>
@@ -47,9 +48,9 @@ void gx_decline_on_request(gx_session *s, json_t *msg, const char *ref)
     gx_server *srv = s->srv;
     long long expires = s->offers[i].expires;
     remember(s, task, expires);
-    gx_redis_cmd(srv->redis, NULL, NULL, "HSET gx:u:%s:declined %s %lld", s->who.uid, task,
+    gx_redis_cmd(srv->redis, NULL, NULL, "HSET " GX_KEY_USER_DECLINED " %s %lld", s->who.uid, task,
                  expires);
-    gx_redis_cmd(srv->redis, NULL, NULL, "EXPIRE gx:u:%s:declined %d", s->who.uid,
+    gx_redis_cmd(srv->redis, NULL, NULL, "EXPIRE " GX_KEY_USER_DECLINED " %d", s->who.uid,
                  GX_DECLINES_TTL_S);
     gx_held_withdraw(s, i, "declined", ref);
     srv->m.offers_declined++;
@@ -73,7 +74,7 @@ static void on_declines(redisReply *r, void *priv)
 
 void gx_decline_load(gx_session *s)
 {
-    if (gx_redis_cmd(s->srv->redis, on_declines, gx_session_ref(s), "HGETALL gx:u:%s:declined",
+    if (gx_redis_cmd(s->srv->redis, on_declines, gx_session_ref(s), "HGETALL " GX_KEY_USER_DECLINED,
                      s->who.uid)) {
         s->declines_loaded = true;
         gx_session_unref(s);

@@ -1,5 +1,6 @@
 /* Queue depths per brand (see depth.h): SMEMBERS of the brands, then one pipelined ZCARD
  * per queue; replies come in order, and the last one renders the text. */
+#include "gigcx/keys.h"
 #include "gigcx/depth.h"
 #include <stdio.h>
 #include <stdlib.h>
@@ -87,7 +88,7 @@ static void on_brands(redisReply *r, void *priv)
             break;
         *c = (gx_depth_call){d, &d->depth[i / 2][i % 2]};
         d->left++;
-        if (gx_redis_cmd(d->srv->redis, on_depth, c, "ZCARD gx:{b:%s}:%s", d->brand[i / 2],
+        if (gx_redis_cmd(d->srv->redis, on_depth, c, "ZCARD " GX_KEY_BRAND_QUEUE, d->brand[i / 2],
                          i % 2 ? "esc" : "q")) {
             d->left--;
             free(c);
@@ -110,7 +111,7 @@ void gx_depth_refresh(gx_server *srv)
         return;
     d->srv = srv;
     srv->depth_reading = true;
-    if (gx_redis_cmd(srv->redis, on_brands, d, "SMEMBERS gx:brands"))
+    if (gx_redis_cmd(srv->redis, on_brands, d, "SMEMBERS " GX_KEY_BRANDS))
         done(d);
 }
 

@@ -1,5 +1,6 @@
 /* Health (see health.h). Nothing here waits on Redis: the probe runs on the housekeeping
  * tick, and a check reads its last result. */
+#include "gigcx/keys.h"
 #include "gigcx/health.h"
 #include "gigcx/util.h"
 
@@ -19,7 +20,7 @@ void gx_health_probe(gx_server *srv)
         srv->seen_accept_pauses = srv->m.accept_pauses;
         srv->fds_short_ms = gx_now_ms();
     }
-    gx_redis_cmd(srv->redis, on_probe, srv, "SET gx:node:%s:probe %lld PX 60000", srv->cfg->node_id,
+    gx_redis_cmd(srv->redis, on_probe, srv, "SET " GX_KEY_PROBE " %lld PX 60000", srv->cfg->node_id,
                  (long long)gx_now_ms());
 }
 

@@ -246,7 +246,7 @@ static int standing(const gx_session *s, const redisReply *st)
 
 static void drop_stale(gx_session *s, const char *task)
 {
-    gx_redis_cmd(s->srv->redis, NULL, NULL, "SREM gx:u:%s:tasks %s", s->who.uid, task);
+    gx_redis_cmd(s->srv->redis, NULL, NULL, "SREM " GX_KEY_USER_TASKS " %s", s->who.uid, task);
 }
 
 static json_t *welcome_json(gx_session *s)
@@ -349,27 +349,27 @@ static int start_lookups(gx_hello *h)
     gx_redis *r = s->srv->redis;
     int rc = 0;
     h->refs++;
-    if ((rc = gx_redis_cmd(r, on_revocations, h, "MGET gx:revoked:%s gx:revoked:b:%s", s->who.uid,
-                           s->who.role == GX_ROLE_EXPERT ? "-" : s->who.brand))) {
+    if ((rc = gx_redis_cmd(r, on_revocations, h, "MGET " GX_KEY_REVOKED " " GX_KEY_REVOKED_BRAND,
+                           s->who.uid, s->who.role == GX_ROLE_EXPERT ? "-" : s->who.brand))) {
         h->refs--;
         return rc;
     }
     if (s->who.role != GX_ROLE_CUSTOMER) {
         h->refs++;
-        if ((rc = gx_redis_cmd(r, on_session_number, h, "INCR gx:sess:%s", s->who.uid))) {
+        if ((rc = gx_redis_cmd(r, on_session_number, h, "INCR " GX_KEY_SESS, s->who.uid))) {
             h->refs--;
             return rc;
         }
     }
     if (s->who.role == GX_ROLE_EXPERT) {
         h->refs++;
-        if ((rc = gx_redis_cmd(r, on_profile, h, "HGETALL gx:expert:%s", s->who.sub))) {
+        if ((rc = gx_redis_cmd(r, on_profile, h, "HGETALL " GX_KEY_EXPERT, s->who.sub))) {
             h->refs--;
             return rc;
         }
     }
     h->refs++;
-    if ((rc = gx_redis_cmd(r, on_task_list, h, "SMEMBERS gx:u:%s:tasks", s->who.uid)))
+    if ((rc = gx_redis_cmd(r, on_task_list, h, "SMEMBERS " GX_KEY_USER_TASKS, s->who.uid)))
         h->refs--;
     return rc;
 }

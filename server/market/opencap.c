@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "gigcx/keys.h"
 #include "gigcx/error.h"
 #include "gigcx/opencap.h"
 #include "gigcx/request.h"
@@ -70,7 +71,7 @@ static void on_members(redisReply *r, void *priv)
         if (!task || !gx_id_valid(task))
             continue;
         c->pending++;
-        if (gx_redis_cmd(c->s->srv->redis, on_status, c, "HGET gx:{t:%s}:task status", task)) {
+        if (gx_redis_cmd(c->s->srv->redis, on_status, c, "HGET " GX_KEY_TASK " status", task)) {
             c->pending--;
             c->failed = true;
             break;
@@ -96,6 +97,6 @@ void gx_opencap_check(gx_session *s, json_t *msg, const char *ref, gx_opencap_go
         gx_str_copy(c->ref, ref, sizeof(c->ref));
         c->has_ref = true;
     }
-    if (gx_redis_cmd(s->srv->redis, on_members, c, "SMEMBERS gx:u:%s:tasks", s->who.uid))
+    if (gx_redis_cmd(s->srv->redis, on_members, c, "SMEMBERS " GX_KEY_USER_TASKS, s->who.uid))
         done(c, GX_EUNAVAIL);
 }

@@ -151,7 +151,7 @@ static void on_brand(redisReply *r, void *priv)
         emit_free(e);
         return;
     }
-    if (gx_redis_cmd(e->srv->redis, on_task, e, "HGETALL gx:{t:%s}:task", e->task)) {
+    if (gx_redis_cmd(e->srv->redis, on_task, e, "HGETALL " GX_KEY_TASK, e->task)) {
         lost(e, "Redis unavailable");
         emit_free(e);
     }
@@ -172,7 +172,7 @@ void gx_outbox_emit(gx_server *srv, const char *brand, const char *type, const c
     snprintf(e->brand, sizeof(e->brand), "%s", brand);
     snprintf(e->type, sizeof(e->type), "%s", type);
     snprintf(e->task, sizeof(e->task), "%s", task);
-    if (gx_redis_cmd(srv->redis, on_brand, e, "HGET gx:brand:%s webhook_url", brand)) {
+    if (gx_redis_cmd(srv->redis, on_brand, e, "HGET " GX_KEY_BRAND " webhook_url", brand)) {
         lost(e, "Redis unavailable");
         emit_free(e);
     }

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "gigcx/keys.h"
 #include "gigcx/error.h"
 #include "gigcx/handlers.h"
 #include "gigcx/offer.h"
@@ -29,12 +30,12 @@ void gx_presence_refresh(gx_session *s)
 static void store_presence(gx_session *s)
 {
     gx_server *srv = s->srv;
-    gx_redis_cmd(srv->redis, NULL, NULL, "HSET gx:pres:%s status %s capacity %d node %s",
+    gx_redis_cmd(srv->redis, NULL, NULL, "HSET " GX_KEY_PRES " status %s capacity %d node %s",
                  s->who.uid, s->available ? "available" : "away", s->capacity, srv->cfg->node_id);
     /* for operators' eyes only: gone with the absent sweep, and a day after the last change
      * should the sweep never see the user again */
-    gx_redis_cmd(srv->redis, NULL, NULL, "EXPIRE gx:pres:%s %d", s->who.uid, GX_PRES_TTL_S);
-    gx_redis_cmd(srv->redis, NULL, NULL, "ZADD gx:presence %lld %s", (long long)gx_now_ms(),
+    gx_redis_cmd(srv->redis, NULL, NULL, "EXPIRE " GX_KEY_PRES " %d", s->who.uid, GX_PRES_TTL_S);
+    gx_redis_cmd(srv->redis, NULL, NULL, "ZADD " GX_KEY_PRESENCE " %lld %s", (long long)gx_now_ms(),
                  s->who.uid);
 }
 
@@ -46,8 +47,8 @@ void gx_presence_on_set(gx_session *s, json_t *msg, const char *ref)
         gx_session_error(s, GX_EBADREQ, ref, "'status' must be \"available\" or \"away\"");
         return;
     }
-    if (!gx_request_field_int(s, msg, "capacity", 1, 10, s->capacity ? s->capacity : s->prof.capacity, ref,
-                      &cap))
+    if (!gx_request_field_int(s, msg, "capacity", 1, 10,
+                              s->capacity ? s->capacity : s->prof.capacity, ref, &cap))
         return;
     bool was = s->available;
     /* The admin's capacity is a ceiling: an expert may take on less, never more. */
@@ -82,7 +83,7 @@ void gx_presence_heartbeat(gx_server *srv)
     if (!argv || !scores)
         goto out;
     argv[0] = "ZADD";
-    argv[1] = "gx:presence";
+    argv[1] = GX_KEY_PRESENCE;
     size_t i = 0;
     long long now = (long long)gx_now_ms();
     for (gx_session *s = gx_session_first(srv); s && i < n; s = gx_session_next(s)) {

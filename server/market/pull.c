@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "gigcx/keys.h"
 #include "gigcx/decline.h"
 #include "gigcx/held.h"
 #include "gigcx/offer.h"
@@ -175,7 +176,7 @@ static void seed(gx_server *srv, gx_blocal *b)
     sd->gen = srv->seed_gen;
     b->seed = GX_SEED_LOADING;
     char key[96];
-    snprintf(key, sizeof(key), "gx:{b:%s}:q", b->id);
+    snprintf(key, sizeof(key), GX_KEY_QUEUE, b->id);
     const char *keys[] = {key};
     gx_backlog_qread(srv, keys, 1, GX_SEED_MAX, on_seed, sd);
 }

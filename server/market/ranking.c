@@ -1,4 +1,5 @@
 /* The brands' wave rankings in Redis (see ranking.h). */
+#include "gigcx/keys.h"
 #include "gigcx/ranking.h"
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,18 +15,18 @@
 void gx_ranking_key(char *buf, size_t cap, const char *brand, int tier, const char *topic,
                     const char *lang)
 {
-    snprintf(buf, cap, "gx:{b:%s}:rk:%d:%s:%s", brand, tier, topic, lang);
+    snprintf(buf, cap, GX_KEY_RANK, brand, tier, topic, lang);
 }
 
 void gx_ranking_watch_key(char *buf, size_t cap, const char *brand, int tier, const char *topic,
                           const char *lang)
 {
-    snprintf(buf, cap, "gx:{b:%s}:rkw:%d:%s:%s", brand, tier, topic, lang);
+    snprintf(buf, cap, GX_KEY_RANK_WATCH, brand, tier, topic, lang);
 }
 
 void gx_ranking_owner_key(char *buf, size_t cap, const char *brand)
 {
-    snprintf(buf, cap, "gx:{b:%s}:rkown", brand);
+    snprintf(buf, cap, GX_KEY_RANK_OWNER, brand);
 }
 
 /* The next item of a ",a,b," list after *pos, copied into out; false at the end. */
@@ -238,7 +239,7 @@ void gx_ranking_outcome(gx_server *srv, const char *expert, bool resolved)
     k->srv = srv;
     snprintf(k->expert, sizeof(k->expert), "%s", expert);
     char key[96], now[24], keep[8];
-    snprintf(key, sizeof(key), "gx:expert:%s", expert);
+    snprintf(key, sizeof(key), GX_KEY_EXPERT, expert);
     snprintf(now, sizeof(now), "%lld", (long long)(gx_now_ms() / 1000));
     snprintf(keep, sizeof(keep), "%d", GX_RANK_RECENT);
     const char *argv[] = {key, resolved ? "1" : "0", now, keep};
@@ -276,7 +277,7 @@ static void on_forget_profile(redisReply *r, void *priv)
         free(k);
         return;
     }
-    if (gx_redis_cmd(k->srv->redis, on_forget_number, k, "GET gx:sess:%s", k->expert)) {
+    if (gx_redis_cmd(k->srv->redis, on_forget_number, k, "GET " GX_KEY_SESS, k->expert)) {
         freeReplyObject(k->profile);
         free(k);
     }
@@ -289,6 +290,6 @@ void gx_ranking_forget(gx_server *srv, const char *expert)
         return;
     k->srv = srv;
     snprintf(k->expert, sizeof(k->expert), "%s", expert);
-    if (gx_redis_cmd(srv->redis, on_forget_profile, k, "HGETALL gx:expert:%s", expert))
+    if (gx_redis_cmd(srv->redis, on_forget_profile, k, "HGETALL " GX_KEY_EXPERT, expert))
         free(k);
 }

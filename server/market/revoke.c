@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "gigcx/keys.h"
 #include "gigcx/error.h"
 #include "gigcx/revoke.h"
 #include "gigcx/session.h"
@@ -12,7 +13,7 @@ int gx_revoke_user(gx_server *srv, const char *uid, bool this_second,
                    void (*cb)(redisReply *, void *), void *priv)
 {
     long long now = (long long)(gx_now_ms() / 1000) + (this_second ? 1 : 0);
-    int rc = gx_redis_cmd(srv->redis, cb, priv, "SET gx:revoked:%s %lld", uid, now);
+    int rc = gx_redis_cmd(srv->redis, cb, priv, "SET " GX_KEY_REVOKED " %lld", uid, now);
     char at[24];
     snprintf(at, sizeof(at), "%lld", now);
     const char *f[] = {uid, at};
@@ -23,7 +24,7 @@ int gx_revoke_user(gx_server *srv, const char *uid, bool this_second,
 
 int gx_revoke_brand(gx_server *srv, const char *brand, void (*cb)(redisReply *, void *), void *priv)
 {
-    return gx_redis_cmd(srv->redis, cb, priv, "SET gx:revoked:b:%s %lld", brand,
+    return gx_redis_cmd(srv->redis, cb, priv, "SET " GX_KEY_REVOKED_BRAND " %lld", brand,
                         (long long)(gx_now_ms() / 1000));
 }
 

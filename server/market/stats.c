@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "gigcx/keys.h"
 #include "gigcx/stats.h"
 #include "gigcx/session.h"
 #include "gigcx/util.h"
@@ -40,7 +41,8 @@ void gx_stats_publish(gx_server *srv)
     char *s = json_dumps(j, JSON_COMPACT);
     json_decref(j);
     if (s)
-        gx_redis_cmd(srv->redis, NULL, NULL, "HSET gx:nodestats %s %s", srv->cfg->node_id, s);
+        gx_redis_cmd(srv->redis, NULL, NULL, "HSET " GX_KEY_NODESTATS " %s %s", srv->cfg->node_id,
+                     s);
     free(s);
 }
 

@@ -101,14 +101,14 @@ static void create_run(gx_create *c, const char *timeout)
     gx_keys_task(key, sizeof(key), c->id, "task");
     gx_keys_task(chat, sizeof(chat), c->id, "chat");
     gx_keys_task(cids, sizeof(cids), c->id, "cids");
-    snprintf(queue, sizeof(queue), "gx:{b:%s}:q", c->brand);
-    snprintf(mine, sizeof(mine), "gx:u:%s:tasks", c->customer_uid);
-    snprintf(all, sizeof(all), "gx:{b:%s}:all", c->brand);
+    snprintf(queue, sizeof(queue), GX_KEY_QUEUE, c->brand);
+    snprintf(mine, sizeof(mine), GX_KEY_USER_TASKS, c->customer_uid);
+    snprintf(all, sizeof(all), GX_KEY_ALL, c->brand);
     const char *argv[] = {key,
                           chat,
                           cids,
                           queue,
-                          "gx:expiry",
+                          GX_KEY_EXPIRY,
                           mine,
                           all,
                           c->id,
@@ -213,7 +213,7 @@ int gx_tasks_create(gx_server *srv, const gx_task_spec *sp, gx_task_created_cb c
         create_free(c);
         return GX_EINTERNAL;
     }
-    int rc = gx_redis_cmd(srv->redis, on_brand_for_create, c, "HGETALL gx:brand:%s", c->brand);
+    int rc = gx_redis_cmd(srv->redis, on_brand_for_create, c, "HGETALL " GX_KEY_BRAND, c->brand);
     if (rc)
         create_free(c);
     return rc;
@@ -471,7 +471,7 @@ static void on_expired(redisReply *r, void *priv)
     if (rc == 0)
         after_transition(e->srv, e->task, e->action, r);
     else if (rc == GX_ECONFLICT || rc == GX_ENOTFOUND) /* claimed, or gone: not ours to expire */
-        gx_redis_cmd(e->srv->redis, NULL, NULL, "ZREM gx:expiry %s", e->task);
+        gx_redis_cmd(e->srv->redis, NULL, NULL, "ZREM " GX_KEY_EXPIRY " %s", e->task);
     free(e);
 }
 
@@ -498,14 +498,15 @@ static void on_due(redisReply *r, void *priv)
         }
         e->srv = srv;
         snprintf(e->task, sizeof(e->task), "%s", r->element[i]->str);
-        if (gx_redis_cmd(srv->redis, on_timeout_rule, e, "HGET gx:{t:%s}:task on_timeout", e->task))
+        if (gx_redis_cmd(srv->redis, on_timeout_rule, e, "HGET " GX_KEY_TASK " on_timeout",
+                         e->task))
             free(e);
     }
 }
 
 void gx_tasks_expire_sweep(gx_server *srv)
 {
-    gx_redis_cmd(srv->redis, on_due, srv, "ZRANGEBYSCORE gx:expiry -inf %lld LIMIT 0 %d",
+    gx_redis_cmd(srv->redis, on_due, srv, "ZRANGEBYSCORE " GX_KEY_EXPIRY " -inf %lld LIMIT 0 %d",
                  (long long)gx_now_ms(), GX_SWEEP_BATCH);
 }
 
@@ -581,7 +582,7 @@ static void ask_rank(const char *key, void *val, void *arg)
         return;
     p->srv = srv;
     snprintf(p->task, sizeof(p->task), "%s", t->id);
-    if (gx_redis_cmd(srv->redis, on_rank, p, "ZRANK gx:{b:%s}:q %s", t->brand, t->id))
+    if (gx_redis_cmd(srv->redis, on_rank, p, "ZRANK " GX_KEY_QUEUE " %s", t->brand, t->id))
         free(p);
 }
 

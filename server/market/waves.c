@@ -4,6 +4,7 @@
  * task to its own eligible experts at or above it who do not hold it yet, so a wave costs
  * one small Redis read and one publish, whatever the number of experts or nodes. The
  * next wave's time lives in Redis (gx:waves), so a node that dies leaves it to another. */
+#include "gigcx/keys.h"
 #include "gigcx/waves.h"
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,7 +16,6 @@
 #include "gigcx/util.h"
 #include "gigcx/waiting.h"
 
-#define GX_WAVES_KEY "gx:waves"
 #define GX_WAVE_LEASE_MS 5000 /* a taken wave not sent by then is taken again */
 #define GX_WAVE_BATCH 200
 #define GX_WAVE_LAST_REPEAT_MS 60000
@@ -83,7 +83,7 @@ static void send_wave(gx_server *srv, gx_wave *w, const char *thr)
     if (thr[0] == '-' && wait < GX_WAVE_LAST_REPEAT_MS)
         wait = GX_WAVE_LAST_REPEAT_MS;
     long long now = (long long)gx_now_ms(), due = now + wait;
-    gx_redis_cmd(srv->redis, NULL, NULL, "ZADD " GX_WAVES_KEY " %lld %s", due, w->task);
+    gx_redis_cmd(srv->redis, NULL, NULL, "ZADD " GX_KEY_WAVES " %lld %s", due, w->task);
     gx_due_sooner(&srv->wave_tick, gx_waves_on_tick, gx_due_wait_ms(due, now, GX_WAVE_TICK_MS));
 }
 
@@ -121,17 +121,17 @@ void gx_waves_cut(gx_wave *w)
 
 void gx_waves_drop(gx_server *srv, const char *task)
 {
-    gx_redis_cmd(srv->redis, NULL, NULL, "ZREM " GX_WAVES_KEY " %s", task);
+    gx_redis_cmd(srv->redis, NULL, NULL, "ZREM " GX_KEY_WAVES " %s", task);
 }
 
 void gx_waves_forget(gx_server *srv, const char *task, const char *brand, int tier,
-                    const char *topic, const char *lang)
+                     const char *topic, const char *lang)
 {
     char watch[300];
     gx_waves_drop(srv, task);
     gx_ranking_watch_key(watch, sizeof(watch), brand, tier, topic, lang);
     gx_redis_cmd(srv->redis, NULL, NULL, "ZREM %s %s", watch, task);
-    gx_redis_cmd(srv->redis, NULL, NULL, "DEL gx:{b:%s}:decl:%s", brand, task);
+    gx_redis_cmd(srv->redis, NULL, NULL, "DEL " GX_KEY_DECL, brand, task);
 }
 
 void gx_waves_give_way(gx_server *srv, const redisReply *task)
@@ -154,7 +154,7 @@ void gx_waves_declined(gx_server *srv, const gx_waiting *w, const char *uid)
     gx_str_copy(wt->task, w->task, sizeof(wt->task));
     gx_ranking_key(wt->rank, sizeof(wt->rank), w->brand, w->tier, w->topic, w->lang);
     gx_ranking_watch_key(wt->watch, sizeof(wt->watch), w->brand, w->tier, w->topic, w->lang);
-    snprintf(decl, sizeof(decl), "gx:{b:%s}:decl:%s", w->brand, w->task);
+    snprintf(decl, sizeof(decl), GX_KEY_DECL, w->brand, w->task);
     long long left_s = (w->expires - (long long)gx_now_ms()) / 1000;
     snprintf(ttl, sizeof(ttl), "%lld", (left_s > 0 ? left_s : 0) + 60);
     const char *argv[] = {wt->rank, wt->watch, decl, w->task, uid, ttl};
@@ -187,9 +187,9 @@ void gx_waves_sweep(gx_server *srv)
     snprintf(now, sizeof(now), "%lld", (long long)gx_now_ms());
     snprintf(lease, sizeof(lease), "%d", GX_WAVE_LEASE_MS);
     snprintf(batch, sizeof(batch), "%d", GX_WAVE_BATCH);
-    const char *argv[] = {GX_WAVES_KEY, now, lease, batch};
+    const char *argv[] = {GX_KEY_WAVES, now, lease, batch};
     if (gx_redis_script(srv->redis, GX_SCRIPT_WAVE_DUE, on_due, srv, 1, 4, argv, NULL) == 0)
-        gx_redis_cmd(srv->redis, on_next_due, srv, "ZRANGE " GX_WAVES_KEY " 0 0 WITHSCORES");
+        gx_redis_cmd(srv->redis, on_next_due, srv, "ZRANGE " GX_KEY_WAVES " 0 0 WITHSCORES");
 }
 
 void gx_waves_on_tick(uv_timer_t *t)

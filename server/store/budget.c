@@ -2,6 +2,7 @@
  * expires two windows later; the INCR's reply says how many came before. */
 #include <stdio.h>
 #include <stdlib.h>
+#include "gigcx/keys.h"
 #include "gigcx/budget.h"
 #include "gigcx/util.h"
 
@@ -31,11 +32,11 @@ int gx_budget_take(gx_redis *redis, const char *name, int limit, int window_s,
         return -1;
     *b = (gx_budget){limit, cb, priv};
     long long w = (long long)(gx_now_ms() / 1000) / window_s;
-    if (gx_redis_cmd(redis, on_count, b, "INCR gx:bud:%s:%lld", name, w)) {
+    if (gx_redis_cmd(redis, on_count, b, "INCR " GX_KEY_BUDGET, name, w)) {
         free(b);
         cb(true, priv);
         return 0;
     }
-    gx_redis_cmd(redis, NULL, NULL, "EXPIRE gx:bud:%s:%lld %d", name, w, 2 * window_s);
+    gx_redis_cmd(redis, NULL, NULL, "EXPIRE " GX_KEY_BUDGET " %d", name, w, 2 * window_s);
     return 0;
 }
