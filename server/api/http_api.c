@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <libwebsockets.h>
+#include "gigcx/scripts.h"
 #include "gigcx/keys.h"
 #include "gigcx/budget.h"
 #include "gigcx/audit.h"
@@ -316,55 +317,30 @@ static json_t *brand_config(gx_http_req *r, json_t *o)
 }
 
 /* The brand's keys are stored: answer (ctx: {status, out}). */
-static void brand_put_done(gx_gather *g)
-{
-    gx_http_reply_json(g->r, (int)json_integer_value(json_object_get(g->ctx, "status")),
-                       json_incref(json_object_get(g->ctx, "out")));
-}
-
-/* brand_put's reply: the brand is stored; the keys that find it by its api and widget keys
- * are written next, and the answer (which shows the api key once) waits for them: a key
- * Redis did not take would be shown and then refused. */
+/* brand_put's reply: the brand and the keys that find it are stored, so the answer may show
+ * the api key (once). */
 static void on_brand_put(redisReply *rep, void *priv)
 {
     gx_http_req *r = priv;
-    const char *what = gx_reply_str(rep, 0);
-    gx_gather *g = rep && what[0] ? gx_gather_new(r, brand_put_done) : NULL;
-    if (!g) {
-        if (!rep || !what[0])
-            gx_http_error(r, GX_EUNAVAIL, "storage unavailable");
+    const char *what = gx_reply_str(rep, GX_BRAND_PUT_WORD);
+    if (!what[0]) {
+        gx_http_error(r, GX_EUNAVAIL, "storage unavailable");
         gx_http_unref(r);
         return;
     }
-    json_t *out = json_pack("{s:s, s:s}", "brand", r->brand, "widget_key", gx_reply_str(rep, 1));
+    json_t *out = json_pack("{s:s, s:s}", "brand", r->brand, "widget_key",
+                            gx_reply_str(rep, GX_BRAND_PUT_WIDGET_KEY));
     bool created = strcmp(what, "created") == 0, rotated = strcmp(what, "rotated") == 0;
-    if (created || rotated) {
-        const char *key = json_string_value(json_object_get(r->arg, "_api_key"));
-        char hash[65], ak[96], wk[96];
-        gx_crypto_sha256_hex(key, strlen(key), hash);
-        snprintf(ak, sizeof(ak), GX_KEY_APIKEY, hash);
-        snprintf(wk, sizeof(wk), GX_KEY_WIDGETKEY, gx_reply_str(rep, 1));
-        gx_gather_cmd(g, 3, (const char *[]){"SET", ak, r->brand});
-        gx_gather_cmd(g, 3, (const char *[]){"SET", wk, r->brand});
-        if (gx_reply_str(rep, 2)[0])
-            gx_gather_key(g, "DEL", GX_KEY_APIKEY, gx_reply_str(rep, 2));
-        json_object_set_new(out, "api_key", json_string(key));
-    }
-    if (gx_reply_str(rep, 3)[0]) /* shown once, like the api key: when it was set */
-        json_object_set_new(out, "webhook_secret", json_string(gx_reply_str(rep, 3)));
-    if (created)
-        gx_gather_cmd(g, 3, (const char *[]){"SADD", GX_KEY_BRANDS, r->brand});
-    if (rotated) { /* the old keys' tokens and widget sessions stop working */
-        if (gx_reply_str(rep, 4)[0])
-            gx_gather_key(g, "DEL", GX_KEY_WIDGETKEY, gx_reply_str(rep, 4));
-        gx_revoke_brand(gx_req_srv(r), r->brand, NULL, NULL);
-    }
+    if (created || rotated)
+        json_object_set(out, "api_key", json_object_get(r->arg, "_api_key"));
+    const char *secret = gx_reply_str(rep, GX_BRAND_PUT_SECRET);
+    if (secret[0]) /* shown once, like the api key: when it was set */
+        json_object_set_new(out, "webhook_secret", json_string(secret));
     const char *act = created ? "brand.create" : rotated ? "brand.rotate_keys" : "brand.update";
     gx_audit(gx_req_srv(r), r->brand, "admin", act, r->brand, NULL);
     gx_audit(gx_req_srv(r), NULL, "admin", act, r->brand, NULL);
     json_object_set(out, "name", json_object_get(r->arg, "name"));
-    g->ctx = json_pack("{s:i, s:o}", "status", created ? 201 : 200, "out", out);
-    gx_gather_finish(g);
+    gx_http_reply_json(r, created ? 201 : 200, out);
     gx_http_unref(r);
 }
 
@@ -421,9 +397,11 @@ static void put_brand(gx_http_req *r)
                           wk,
                           now,
                           cf ? cf : "{}",
-                          secret};
+                          secret,
+                          r->brand,
+                          "1"};
     int rc = gx_redis_script(gx_req_srv(r)->redis, GX_SCRIPT_BRAND_PUT, on_brand_put,
-                             gx_http_ref(r), 1, 11, argv, NULL);
+                             gx_http_ref(r), 1, 13, argv, NULL);
     free(pay);
     free(orig);
     free(cf);

@@ -55,11 +55,11 @@ void gx_dev_seed(gx_server *srv, int port)
                           hash,
                           wk,
                           now,
-                          "{\"topics\":{\"billing\":{\"tier\":1},\"refunds\":{\"tier\":2}}}"};
-    gx_redis_script(rd, GX_SCRIPT_BRAND_PUT, NULL, NULL, 1, 10, argv, NULL);
-    gx_redis_cmd(rd, NULL, NULL, "SET " GX_KEY_APIKEY " demo", hash);
-    gx_redis_cmd(rd, NULL, NULL, "SET " GX_KEY_WIDGETKEY " demo", wk);
-    gx_redis_cmd(rd, NULL, NULL, "SADD " GX_KEY_BRANDS " demo");
+                          "{\"topics\":{\"billing\":{\"tier\":1},\"refunds\":{\"tier\":2}}}",
+                          "",
+                          "demo",
+                          "0"};
+    gx_redis_script(rd, GX_SCRIPT_BRAND_PUT, NULL, NULL, 1, 13, argv, NULL);
     printf("\n== gigcx --dev ==\n");
     printf("admin key:        %s\n", srv->cfg->admin_key);
     printf("brand 'demo' key: %s\n", api_key);

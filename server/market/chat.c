@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "gigcx/scripts.h"
 #include "gigcx/audit.h"
 #include "gigcx/chat.h"
 #include "gigcx/party.h"
@@ -69,15 +70,15 @@ static void on_appended(redisReply *r, void *priv)
         gx_request_free(q);
         return;
     }
-    if (strcmp(gx_reply_str(r, 0), "ok") == 0)
+    if (strcmp(gx_reply_str(r, GX_REPLY_WORD), "ok") == 0)
         q->s->srv->m.chat_appended++;
     gx_jw w; /* one ack per message: written by hand (jw.h says why) */
     gx_jw_begin(&w, 192);
     gx_jw_str(&w, "type", "chat.ack");
     gx_jw_str(&w, "task", q->task);
     gx_jw_str(&w, "cid", q->str);
-    gx_jw_str(&w, "id", gx_reply_str(r, 1));
-    gx_jw_int(&w, "ts", atoll(gx_reply_str(r, 2)));
+    gx_jw_str(&w, "id", gx_reply_str(r, GX_APPEND_ID));
+    gx_jw_int(&w, "ts", atoll(gx_reply_str(r, GX_APPEND_TS)));
     if (gx_request_ref(q))
         gx_jw_str(&w, "ref", gx_request_ref(q));
     gx_buf *b = gx_jw_end(&w);

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "gigcx/scripts.h"
 #include "gigcx/audit.h"
 #include "gigcx/chat.h"
 #include "gigcx/privacy.h"
@@ -21,8 +22,6 @@
 #include "gigcx/keys.h"
 #include "gigcx/util.h"
 #include "gigcx/outbox.h"
-
-#define GX_CLAIM_HISTORY_AT 9 /* the claim script's reply: 9 fields, then the history */
 
 /* The claims of one task held back while another of this node's is in Redis. */
 struct gx_claimq {
@@ -36,14 +35,14 @@ static void settle(gx_server *srv, const char *task, const redisReply *won);
 static void assigned_reply(gx_req *q, redisReply *r)
 {
     gx_session *s = q->s;
-    json_t *pay = json_loads(gx_reply_str(r, 6), 0, NULL);
+    json_t *pay = json_loads(gx_reply_str(r, GX_CLAIM_PAY), 0, NULL);
     if (!json_is_object(pay)) {
         json_decref(pay);
         pay = json_object();
     }
     json_t *history = json_array();
     gx_sid last = {0, 0};
-    for (size_t i = GX_CLAIM_HISTORY_AT; i < r->elements; i++) {
+    for (size_t i = GX_CLAIM_HISTORY; i < r->elements; i++) {
         json_t *m = gx_chat_entry_json(q->task, r->element[i], &last);
         if (m)
             json_array_append_new(history, m);
@@ -60,15 +59,17 @@ static void assigned_reply(gx_req *q, redisReply *r)
         j->holds = true;
     json_t *a =
         json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:{s:s}, s:o, s:o}", "type", "task.assigned",
-                  "task", q->task, "status", gx_reply_str(r, 1), "brand", gx_reply_str(r, 2),
-                  "topic", gx_reply_str(r, 3), "language", gx_reply_str(r, 4), "customer", "name",
-                  gx_reply_str(r, 5), "history", history, "pay", pay);
-    if (gx_reply_str(r, 7)[0]) /* staff see why the task came to them */
-        json_object_set_new(a, "escalation_reason", json_string(gx_reply_str(r, 7)));
+                  "task", q->task, "status", gx_reply_str(r, GX_CLAIM_STATUS), "brand",
+                  gx_reply_str(r, GX_CLAIM_BRAND), "topic", gx_reply_str(r, GX_CLAIM_TOPIC),
+                  "language", gx_reply_str(r, GX_CLAIM_LANG), "customer", "name",
+                  gx_reply_str(r, GX_CLAIM_CUSTOMER_NAME), "history", history, "pay", pay);
+    if (gx_reply_str(r, GX_CLAIM_REASON)[0]) /* staff see why the task came to them */
+        json_object_set_new(a, "escalation_reason", json_string(gx_reply_str(r, GX_CLAIM_REASON)));
     if (gx_privacy_masked(s))
         gx_privacy_mask(a); /* history, and the customer's first name only */
     else                    /* tier 2 or staff: what tier 1 sees masked, seen as written */
-        gx_audit(s->srv, gx_reply_str(r, 2), s->who.uid, "task.view_unmasked", q->task, "claim");
+        gx_audit(s->srv, gx_reply_str(r, GX_CLAIM_BRAND), s->who.uid, "task.view_unmasked", q->task,
+                 "claim");
     gx_session_send_json(s, a, gx_request_ref(q));
     json_decref(a);
 }
@@ -79,7 +80,7 @@ static void claim_won(gx_req *q, redisReply *r)
     gx_server *srv = s->srv;
     /* "dup": the winner claims again after an unavailable (the replicas lagged): answered
      * as won, counted and announced once */
-    bool again = strcmp(gx_reply_str(r, 0), "dup") == 0;
+    bool again = strcmp(gx_reply_str(r, GX_REPLY_WORD), "dup") == 0;
     gx_join *j = gx_session_find_join(s, q->task);
     if (!again || !j || !j->holds)
         s->held++;
@@ -87,10 +88,10 @@ static void claim_won(gx_req *q, redisReply *r)
         srv->m.claims[0]++;
     assigned_reply(q, r);
     if (!again)
-        gx_outbox_emit(srv, gx_reply_str(r, 2), "task.assigned", q->task,
-                       json_pack("{s:s, s:{s:s, s:s, s:s}}", "status", gx_reply_str(r, 1),
-                                 "assignee", "id", s->who.sub, "name", s->who.name, "role",
-                                 gx_jwt_role_name(s->who.role)));
+        gx_outbox_emit(srv, gx_reply_str(r, GX_CLAIM_BRAND), "task.assigned", q->task,
+                       json_pack("{s:s, s:{s:s, s:s, s:s}}", "status",
+                                 gx_reply_str(r, GX_CLAIM_STATUS), "assignee", "id", s->who.sub,
+                                 "name", s->who.name, "role", gx_jwt_role_name(s->who.role)));
 }
 
 static void claim_lost(gx_req *q, int rc)
@@ -123,13 +124,13 @@ static void claim_end(gx_req *q)
 static int taken_verdict(const gx_session *s, const redisReply *won)
 {
     const gx_profile *p = &s->prof;
-    const char *brand = gx_reply_str(won, 2);
+    const char *brand = gx_reply_str(won, GX_CLAIM_BRAND);
     if (s->who.role == GX_ROLE_STAFF)
         return gx_str_csv_has(p->brands_csv, brand) ? GX_ECONFLICT : GX_EFORBIDDEN;
     bool fits = gx_str_csv_has(p->brands_csv, brand) &&
-                gx_str_csv_has(p->langs_csv, gx_reply_str(won, 4)) &&
-                gx_str_csv_has(p->skills_csv, gx_reply_str(won, 3)) &&
-                p->tier >= atoi(gx_reply_str(won, 8));
+                gx_str_csv_has(p->langs_csv, gx_reply_str(won, GX_CLAIM_LANG)) &&
+                gx_str_csv_has(p->skills_csv, gx_reply_str(won, GX_CLAIM_TOPIC)) &&
+                p->tier >= atoi(gx_reply_str(won, GX_CLAIM_TIER));
     return fits ? GX_ECONFLICT : GX_EFORBIDDEN;
 }
 

@@ -6,6 +6,7 @@
 #include <libwebsockets.h>
 #include <stdlib.h>
 #include <string.h>
+#include "gigcx/scripts.h"
 #include "gigcx/error.h"
 #include "gigcx/handlers.h"
 #include "gigcx/opencap.h"
@@ -60,8 +61,8 @@ static void first_offer(gx_create *c, redisReply *r)
                         .priority = c->prio,
                         .preview = c->preview,
                         .pay = c->pay,
-                        .created_at = gx_reply_str(r, 2),
-                        .expires_at = gx_reply_str(r, 3),
+                        .created_at = gx_reply_str(r, GX_CREATE_CREATED),
+                        .expires_at = gx_reply_str(r, GX_CREATE_EXPIRES),
                         .tier = c->tier,
                         .wave_k = c->wave_k,
                         .wave_t = c->wave_t};
@@ -74,15 +75,16 @@ static void on_created(redisReply *r, void *priv)
 {
     gx_create *c = priv;
     bool again = r && r->type == REDIS_REPLY_ARRAY && r->elements == 5 &&
-                 strcmp(gx_reply_str(r, 0), "exists") == 0;
+                 strcmp(gx_reply_str(r, GX_REPLY_WORD), "exists") == 0;
     int rc = again ? 0 : gx_reply_status(r);
-    if (rc || r->elements < 5 || r->element[4]->type != REDIS_REPLY_INTEGER) {
+    if (rc || r->elements < GX_CREATE_FIELDS ||
+        r->element[GX_CREATE_RANK]->type != REDIS_REPLY_INTEGER) {
         create_done(c, rc ? rc : GX_EINTERNAL, 0);
         return;
     }
-    snprintf(c->msg_id, sizeof(c->msg_id), "%s", gx_reply_str(r, 1));
-    c->created = atoll(gx_reply_str(r, 2));
-    c->expires = atoll(gx_reply_str(r, 3));
+    snprintf(c->msg_id, sizeof(c->msg_id), "%s", gx_reply_str(r, GX_CREATE_MSG_ID));
+    c->created = atoll(gx_reply_str(r, GX_CREATE_CREATED));
+    c->expires = atoll(gx_reply_str(r, GX_CREATE_EXPIRES));
     c->replayed = again;
     if (!again) {
         c->srv->m.tasks_created++;
@@ -90,7 +92,7 @@ static void on_created(redisReply *r, void *priv)
         gx_outbox_emit(c->srv, c->brand, "task.created", c->id,
                        json_pack("{s:s}", "status", "queued"));
     }
-    long long rank = r->element[4]->integer;
+    long long rank = r->element[GX_CREATE_RANK]->integer;
     create_done(c, 0, rank >= 0 ? (int)rank + 1 : 0);
 }
 
@@ -321,7 +323,7 @@ static const char *withdraw_reason(const char *action)
 static void after_transition(gx_server *srv, const char *task, const char *action,
                              const redisReply *r)
 {
-    const char *status = gx_reply_str(r, 1), *brand = gx_reply_str(r, 2);
+    const char *status = gx_reply_str(r, GX_TRANS_STATUS), *brand = gx_reply_str(r, GX_TRANS_BRAND);
     if (strcmp(status, "queued") == 0 || strcmp(status, "escalated") == 0)
         gx_offer_publish(srv, task);
     gx_outbox_emit(srv, brand, gx_outbox_type_of(action), task,
@@ -350,7 +352,7 @@ static void on_transition(redisReply *r, void *priv)
      * must already see the freed capacity. */
     gx_session_let_go(q->s, q->task);
     json_t *u = json_pack("{s:s, s:s, s:s}", "type", "task.update", "task", q->task, "status",
-                          gx_reply_str(r, 1));
+                          gx_reply_str(r, GX_TRANS_STATUS));
     gx_session_send_json(q->s, u, gx_request_ref(q));
     json_decref(u);
     gx_request_free(q);
@@ -421,7 +423,7 @@ static void on_rated(redisReply *r, void *priv)
         gx_request_free(q);
         return;
     }
-    gx_outbox_emit(q->s->srv, gx_reply_str(r, 2), "task.rated", q->task,
+    gx_outbox_emit(q->s->srv, gx_reply_str(r, GX_RATE_BRAND), "task.rated", q->task,
                    json_pack("{s:I}", "score", (json_int_t)q->num));
     json_t *m = json_pack("{s:s, s:s}", "type", "task.rated", "task", q->task);
     gx_session_send_json(q->s, m, gx_request_ref(q));

@@ -4,6 +4,7 @@
  * task to its own eligible experts at or above it who do not hold it yet, so a wave costs
  * one small Redis read and one publish, whatever the number of experts or nodes. The
  * next wave's time lives in Redis (gx:waves), so a node that dies leaves it to another. */
+#include "gigcx/scripts.h"
 #include "gigcx/keys.h"
 #include "gigcx/waves.h"
 #include <stdio.h>
@@ -94,12 +95,13 @@ static void on_cut(redisReply *r, void *priv)
 {
     gx_wave *w = priv;
     if (!r || r->type != REDIS_REPLY_ARRAY || r->elements != 2 ||
-        r->element[0]->type != REDIS_REPLY_STRING || r->element[1]->type != REDIS_REPLY_STRING) {
+        r->element[GX_WAVE_CUT_VERSION]->type != REDIS_REPLY_STRING ||
+        r->element[GX_WAVE_CUT_SCORE]->type != REDIS_REPLY_STRING) {
         gx_waves_free(w); /* Redis went away: the lease brings it back */
         return;
     }
-    w->ver = atoll(r->element[0]->str);
-    send_wave(w->srv, w, r->element[1]->str);
+    w->ver = atoll(r->element[GX_WAVE_CUT_VERSION]->str);
+    send_wave(w->srv, w, r->element[GX_WAVE_CUT_SCORE]->str);
     gx_waves_free(w);
 }
 

@@ -367,21 +367,33 @@ static void test_brand_keys(void **state)
 {
     (void)state;
     redisReply *r = run(GX_SCRIPT_BRAND_PUT, 1, "gx:brand:b", "B", "{}", "[]", "", "0", "h1", "w1",
-                        "1", "{}", NULL);
+                        "1", "{}", "", "b", "1", NULL);
     assert_string_equal(r->element[0]->str, "created");
     assert_string_equal(r->element[1]->str, "w1");
     freeReplyObject(r);
     r = run(GX_SCRIPT_BRAND_PUT, 1, "gx:brand:b", "B2", "{}", "[]", "", "0", "h2", "w2", "2", "{}",
-            NULL);
+            "", "b", "1", NULL);
     assert_string_equal(r->element[0]->str, "updated");
     assert_string_equal(r->element[1]->str, "w1");
     freeReplyObject(r);
     r = run(GX_SCRIPT_BRAND_PUT, 1, "gx:brand:b", "B2", "{}", "[]", "", "1", "h3", "w3", "3", "{}",
-            NULL);
+            "", "b", "1", NULL);
     assert_string_equal(r->element[0]->str, "rotated");
     assert_string_equal(r->element[2]->str, "h1");
     assert_string_equal(r->element[1]->str, "w3"); /* the widget key rotates too */
     assert_string_equal(r->element[4]->str, "w1");
+    freeReplyObject(r);
+    /* the keys that find the brand moved with it, in the same script */
+    r = redisCommand(
+        rc, "MGET gx:apikey:h3 gx:widgetkey:w3 gx:apikey:h1 gx:widgetkey:w1 gx:revoked:b:b");
+    assert_string_equal(r->element[0]->str, "b");
+    assert_string_equal(r->element[1]->str, "b");
+    assert_int_equal(r->element[2]->type, REDIS_REPLY_NIL);
+    assert_int_equal(r->element[3]->type, REDIS_REPLY_NIL);
+    assert_string_equal(r->element[4]->str, "0");
+    freeReplyObject(r);
+    r = redisCommand(rc, "SISMEMBER gx:brands b");
+    assert_int_equal(r->integer, 1);
     freeReplyObject(r);
 }
 
@@ -547,7 +559,7 @@ static const char *put_secret(const char *rotate, const char *secret, const char
 {
     static char out[64];
     redisReply *r = run(GX_SCRIPT_BRAND_PUT, 1, "gx:brand:s", "S", "{}", "[]", "http://x/h", rotate,
-                        "h", "w", "1", "{}", secret, NULL);
+                        "h", "w", "1", "{}", secret, "s", "1", NULL);
     assert_int_equal(r->elements, strcmp(r->element[0]->str, "rotated") == 0 ? 5 : 4);
     static char word[16];
     snprintf(word, sizeof(word), "%s", r->element[0]->str);

@@ -5,4 +5,48 @@
 extern const char *const gx_script_src[];   /* indexed by gx_script */
 extern const char *const gx_script_names[]; /* file names without .lua */
 
+/* Where each field sits in a script's reply (the script's header comment says the same). A
+ * reply that starts with a word ("ok", "dup", an error code) has it at 0 (gx_reply_status). */
+enum { GX_REPLY_WORD = 0 };
+enum { /* task_create.lua */
+       GX_CREATE_MSG_ID = 1,
+       GX_CREATE_CREATED,
+       GX_CREATE_EXPIRES,
+       GX_CREATE_RANK,
+       GX_CREATE_FIELDS
+};
+enum { /* claim.lua: then the last messages, oldest first */
+       GX_CLAIM_STATUS = 1,
+       GX_CLAIM_BRAND,
+       GX_CLAIM_TOPIC,
+       GX_CLAIM_LANG,
+       GX_CLAIM_CUSTOMER_NAME,
+       GX_CLAIM_PAY,
+       GX_CLAIM_REASON,
+       GX_CLAIM_TIER,
+       GX_CLAIM_HISTORY
+};
+enum { /* transition.lua */
+       GX_TRANS_STATUS = 1,
+       GX_TRANS_BRAND,
+       GX_TRANS_PRIORITY,
+       GX_TRANS_CREATED,
+       GX_TRANS_CUSTOMER,
+       GX_TRANS_HOLDER,
+       GX_TRANS_EXPIRES,
+       GX_TRANS_TOPIC,
+       GX_TRANS_LANG,
+       GX_TRANS_TIER
+};
+enum { GX_RATE_EXPERT = 1, GX_RATE_BRAND }; /* rate.lua */
+enum { GX_APPEND_ID = 1, GX_APPEND_TS };    /* chat_append.lua */
+enum {                                      /* brand_put.lua */
+       GX_BRAND_PUT_WORD = 0,               /* "created", "rotated" or "updated" */
+       GX_BRAND_PUT_WIDGET_KEY,
+       GX_BRAND_PUT_OLD_KEY_HASH,
+       GX_BRAND_PUT_SECRET,
+       GX_BRAND_PUT_OLD_WIDGET_KEY
+};
+enum { GX_WAVE_CUT_VERSION = 0, GX_WAVE_CUT_SCORE }; /* wave_cut.lua */
+
 #endif
