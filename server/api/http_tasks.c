@@ -8,7 +8,6 @@
 #include "gigcx/keys.h"
 #include "gigcx/error.h"
 #include "gigcx/gather.h"
-#include "gigcx/handlers.h"
 #include "gigcx/util.h"
 
 #define GX_LIST_DEFAULT 50

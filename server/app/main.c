@@ -19,7 +19,6 @@
 #include "gigcx/dev.h"
 #include "gigcx/due.h"
 #include "gigcx/embed.h"
-#include "gigcx/handlers.h"
 #include "gigcx/offer.h"
 #include "gigcx/health.h"
 #include "gigcx/http_api.h"
@@ -453,7 +452,8 @@ static int run(gx_main *m, uv_loop_t *loop)
     uv_signal_start(&m->sigusr2, on_sigusr2, SIGUSR2);
     char shown[600];
     lwsl_user("gigcxd %s listening on %s:%d (redis %s)\n", cfg->node_id, cfg->listen_host, m->port,
-              cfg->redis_url ? gx_str_url_redacted(cfg->redis_url, shown, sizeof(shown)) : "embedded");
+              cfg->redis_url ? gx_str_url_redacted(cfg->redis_url, shown, sizeof(shown))
+                             : "embedded");
     printf("gigcxd listening on http://%s:%d\n", cfg->listen_host, m->port);
     fflush(stdout);
     uv_run(loop, UV_RUN_DEFAULT);

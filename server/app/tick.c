@@ -3,7 +3,9 @@
 #include "gigcx/tick.h"
 #include "gigcx/stats.h"
 #include "gigcx/depth.h"
-#include "gigcx/handlers.h"
+#include "gigcx/absent.h"
+#include "gigcx/presence.h"
+#include "gigcx/tasks.h"
 #include "gigcx/health.h"
 
 typedef struct {

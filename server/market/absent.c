@@ -6,8 +6,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "gigcx/absent.h"
 #include "gigcx/keys.h"
-#include "gigcx/handlers.h"
+#include "gigcx/tasks.h"
 #include "gigcx/party.h"
 #include "gigcx/ranking.h"
 #include "gigcx/request.h"

@@ -11,12 +11,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "gigcx/claim.h"
 #include "gigcx/scripts.h"
 #include "gigcx/audit.h"
 #include "gigcx/chat.h"
 #include "gigcx/privacy.h"
 #include "gigcx/error.h"
-#include "gigcx/handlers.h"
+#include "gigcx/presence.h"
 #include "gigcx/held.h"
 #include "gigcx/request.h"
 #include "gigcx/keys.h"

@@ -5,7 +5,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "gigcx/handlers.h"
+#include "gigcx/claim.h"
+#include "gigcx/hello.h"
 #include "gigcx/offer.h"
 #include "gigcx/revoke.h"
 #include "gigcx/privacy.h"

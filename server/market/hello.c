@@ -5,9 +5,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <libwebsockets.h>
+#include "gigcx/hello.h"
 #include "gigcx/error.h"
 #include "gigcx/decline.h"
-#include "gigcx/handlers.h"
+#include "gigcx/absent.h"
 #include "gigcx/party.h"
 #include "gigcx/revoke.h"
 #include "gigcx/request.h"

@@ -4,9 +4,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "gigcx/presence.h"
 #include "gigcx/keys.h"
 #include "gigcx/error.h"
-#include "gigcx/handlers.h"
 #include "gigcx/offer.h"
 #include "gigcx/request.h"
 #include "gigcx/util.h"

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "gigcx/queue_info.h"
 #include "gigcx/decline.h"
 #include "gigcx/offer.h"
 #include "gigcx/ranking.h"

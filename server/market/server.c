@@ -3,7 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "gigcx/userlim.h"
-#include "gigcx/handlers.h"
+#include "gigcx/claim.h"
 #include "gigcx/server.h"
 #include "gigcx/stats.h"
 #include "gigcx/session.h"

@@ -6,9 +6,11 @@
 #include <libwebsockets.h>
 #include <stdlib.h>
 #include <string.h>
+#include "gigcx/tasks.h"
 #include "gigcx/scripts.h"
 #include "gigcx/error.h"
-#include "gigcx/handlers.h"
+#include "gigcx/claim.h"
+#include "gigcx/offer.h"
 #include "gigcx/opencap.h"
 #include "gigcx/pii.h"
 #include "gigcx/ranking.h"

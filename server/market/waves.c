@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "gigcx/due.h"
-#include "gigcx/handlers.h"
+#include "gigcx/offer.h"
 #include "gigcx/ranking.h"
 #include "gigcx/request.h"
 #include "gigcx/util.h"

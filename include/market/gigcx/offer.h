@@ -4,9 +4,29 @@
 #define GIGCX_OFFER_H
 
 #include <jansson.h>
-#include "gigcx/handlers.h"
+#include "gigcx/redis.h"
+#include "gigcx/waves.h"
 #include "gigcx/session.h"
 #include "gigcx/waiting.h"
+
+/* Reads the task and publishes its offer: the first wave to experts, or to every staff
+ * member when escalated. */
+void gx_offer_publish(gx_server *srv, const char *task);
+/* A task's offer, as strings (as Redis keeps them). */
+typedef struct {
+    const char *brand, *topic, *lang, *priority, *preview, *pay, *created_at, *expires_at, *tier,
+        *wave_k, *wave_t;
+} gx_offer_spec;
+/* The first wave of a task just created, from what its creator knows: no read of the task. */
+void gx_offer_first_wave(gx_server *srv, const char *task, const gx_offer_spec *sp);
+/* The next wave of a task still waiting (waves.c calls it when one is due). */
+void gx_offer_next_wave(gx_server *srv, const char *task);
+/* Publishes one wave, if the task still waits: to eligible experts scoring at least thr
+ * ("-" = all); cb gets wave_pub's reply (1: published). Returns 0 or an error code. */
+int gx_offer_announce(gx_server *srv, const gx_wave *w, const char *thr, gx_redis_cb cb,
+                      void *priv);
+/* Handlers for offer-channel events. */
+void gx_offer_on_event(gx_server *srv, const char *payload, size_t len);
 
 /* The fields gx_offer_read asks for, in this order. */
 enum {
