@@ -1018,7 +1018,7 @@ class Chat {
     const li = this.pending.get(cid);
     if (!li) return;
     this.pending.delete(cid);
-    li.classList.add('failed');
+    li.classList.replace('pending', 'failed'); // not "sending" any more: it will not go
     const tick = li.querySelector('.tick');
     tick.textContent = '⚠ not sent';
     tick.setAttribute('aria-label', `not sent: ${message || code}`);
