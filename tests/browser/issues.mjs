@@ -66,29 +66,38 @@ async function main() {
   const browser = await launch();
 
   /* ---- admin: webhook secret once, lower-case currency ---- */
-  await test('admin: a new brand shows its webhook secret once; "usd" is taken as USD', async () => {
-    const { ctx, page } = await newPage(browser, 'admin');
-    await page.goto(`${API}/admin/`);
-    await page.fill('#key', ADMIN_KEY);
-    await page.press('#key', 'Enter');
-    await page.click('#nav a[data-section="brands"]');
-    await page.fill('#b-id', 'hooky');
-    await page.fill('#b-name', 'Hooky Hats');
+  const { ctx: adminCtx, page: admin } = await newPage(browser, 'admin');
+  await admin.goto(`${API}/admin/`);
+  await admin.fill('#key', ADMIN_KEY);
+  await admin.press('#key', 'Enter');
+  await admin.click('#nav a[data-section="brands"]');
+  const saveBrand = async (page, id, currency) => {
+    await page.fill('#b-id', id);
+    await page.fill('#b-name', `Brand ${id}`);
     await page.fill('#b-amount', '3');
-    await page.fill('#b-currency', 'usd');
+    await page.fill('#b-currency', currency);
     await page.fill('#b-topics', 'billing');
     await page.click('#brand-form button[type="submit"]');
-    await page.waitForFunction(() => /Created brand hooky/.test(document.querySelector('#brand-result').textContent), null, { timeout: 4000 });
-    const secret = await page.textContent('#whsec');
-    assert(/^whsec_/.test(secret) && (await page.isVisible('#whsec-box')), `webhook secret shown: ${secret}`);
-    const b = await api(API, 'GET', '/api/v1/brands/hooky');
+    await page.waitForFunction((id) => new RegExp(`Created brand ${id}`).test(document.querySelector('#brand-result').textContent), id, { timeout: 3000 });
+  };
+
+  await test('admin: a lower-case currency ("usd") is sent as USD, not refused', async () => {
+    await saveBrand(admin, 'lower', 'usd');
+    const b = await api(API, 'GET', '/api/v1/brands/lower');
     assert(b.data?.pay?.currency === 'USD', `stored currency ${JSON.stringify(b.data?.pay)}`);
+  });
+
+  await test('admin: a new brand shows its webhook secret once, like the API key', async () => {
+    const page = admin;
+    await saveBrand(page, 'hooky', 'EUR');
+    const secret = await page.evaluate(() => document.querySelector('#whsec')?.textContent);
+    assert(/^whsec_/.test(secret) && (await page.isVisible('#whsec-box')), `webhook secret shown: ${secret}`);
     await page.fill('#b-name', 'Hooky Hats Ltd');
     await page.click('#brand-form button[type="submit"]');
     await page.waitForFunction(() => /Updated brand hooky/.test(document.querySelector('#brand-result').textContent));
     assert(await page.isHidden('#whsec-box'), 'the secret is shown again on an update');
-    await ctx.close();
   });
+  await adminCtx.close();
 
   /* ---- staff: an escalation (on queue time-out) has its own clock, no expert pay ---- */
   await test('staff console: an escalated offer does not count down from creation nor expire, shows no pay', async () => {
@@ -126,8 +135,11 @@ async function main() {
   await ex.waitForSelector('#conn[data-state="online"]');
   await ex.check('#available');
   await ex.waitForSelector('body[data-presence="available"]');
-  await ex.check('#sound');
-  await ex.check('#desktop');
+  const alerts = !!(await ex.$('#sound')); // (absent before the feature: the other tests still run)
+  if (alerts) {
+    await ex.check('#sound');
+    await ex.check('#desktop');
+  }
   const c1 = await customer(browser, shop, API, 'customer-1', 'My invoice is wrong.');
   const t1 = c1.task;
 
@@ -143,8 +155,8 @@ async function main() {
   });
 
   await test('offer: its keyboard focus ring is whole, not clipped by the scrolling list (WCAG 2.4.7)', async () => {
-    await ex.focus('#desktop');
-    await ex.keyboard.press('Tab');
+    await ex.focus('#capacity');
+    for (let i = 0; i < 4 && !(await ex.evaluate(() => document.activeElement.classList.contains('offer'))); i++) await ex.keyboard.press('Tab');
     const geo = await ex.evaluate(() => {
       const el = document.activeElement;
       const list = el.parentElement;
@@ -233,11 +245,12 @@ async function main() {
     await widgetSays(c2.page, /Waiting for an expert/);
   });
 
-  await test('resolve: asks first, sends the summary; the rating panel keeps the last message in view', async () => {
-    await ex.click(`#tab-${t1}`);
-    await say(ex, t1, 'Refund issued. Last message before we close.');
-    await c1.page.waitForFunction(([r]) => [...eval(r).querySelectorAll('.g p')].some((p) => /Refund issued/.test(p.textContent)), [root]);
-    await ex.click(`#panel-${t1} .act-resolve`);
+  if ((await c1.page.getAttribute(W, 'data-open')) !== 'true') await c1.page.click(`${W} button.l`); // (when a test above failed midway)
+  await ex.click(`#tab-${t1}`);
+  await say(ex, t1, 'Refund issued. Last message before we close.');
+  await c1.page.waitForFunction(([r]) => [...eval(r).querySelectorAll('.g p')].some((p) => /Refund issued/.test(p.textContent)), [root]);
+  const resolved = await test('resolve: asks first, sends the summary', async () => {
+    await ex.click(`#panel-${t1} .act-resolve`, { timeout: 3000 });
     await ex.waitForSelector(`#resolve-form-${t1}:not([hidden])`);
     assert((await ex.getAttribute(`#panel-${t1}`, 'data-status')) === 'assigned', 'resolved before confirming');
     await ex.fill(`#resolve-${t1}`, 'Double charge refunded');
@@ -245,6 +258,10 @@ async function main() {
     await ex.waitForSelector(`#panel-${t1}[data-status="resolved"]`);
     const frame = JSON.parse(sentFrames.find((f) => f.includes('"task.resolve"')));
     assert(frame.summary === 'Double charge refunded', `resolve frame ${JSON.stringify(frame)}`);
+  });
+  if (!resolved) await ex.click(`#panel-${t1} button:text-is("Resolve")`); // a console without the form
+
+  await test('widget: the rating panel keeps the expert’s last message in view', async () => {
     await c1.page.waitForSelector(`${W}[data-view="rate"]`);
     await sleep(200);
     const geo = await c1.page.evaluate(([r]) => {
