@@ -219,6 +219,7 @@ export async function startProxy(targetPort) {
       return Date.now();
     },
     thaw() {
+      if (!frozen) return;
       frozen = false;
       for (const p of pairs) p.c.destroy(), p.up.destroy();
       pairs.clear();

@@ -71,7 +71,10 @@ async function main() {
     const frozenAt = proxy.freeze();
     const lostAll = async (pages) =>
       Promise.all(pages.map((p) => p.waitForFunction(() => window.__lostAt > 0, null, { timeout: LIMIT_MS + 2000 }).then(() => p.evaluate(() => window.__lostAt))));
-    const [cLost, wLost] = await Promise.all([lostAll(consoles), lostAll(widgets)]);
+    const [cLost, wLost] = await Promise.all([lostAll(consoles), lostAll(widgets)]).catch((e) => {
+      proxy.thaw(); // the scenarios below need the network back
+      throw e;
+    });
     const cMs = cLost.map((t) => t - frozenAt);
     const wMs = wLost.map((t) => t - frozenAt);
     measured.console = { p50: pct(cMs, 50), p99: pct(cMs, 99), max: Math.max(...cMs), min: Math.min(...cMs) };
@@ -132,6 +135,7 @@ async function main() {
     await cu.waitForFunction(() => /Frieda/.test(document.querySelector('gigcx-widget').shadowRoot.querySelector('.s').textContent));
     await watchLost(ex, 'console');
     proxy.freeze();
+    setTimeout(() => proxy.thaw(), 30000).unref(); // whatever happens below
     // written into the void: it stays "…" and is sent again on reconnect
     await ex.fill(`#in-${task}`, 'Still checking, one moment.');
     await ex.press(`#in-${task}`, 'Enter');
