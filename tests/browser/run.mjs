@@ -767,6 +767,7 @@ async function main() {
     await page.waitForFunction(() => /queue|Warte|Waiting|help/.test(document.querySelector('gigcx-widget').shadowRoot.querySelector('.s').textContent));
     await page.screenshot({ path: path.join(OUT, 'widget-hostile.png') });
     await page.click(`${W} button.e`); // end the chat again
+    await page.click(`${W} .cf button.go`); // (it asks first)
     await page.waitForSelector(`${W}[data-view="done"]`);
     await ctx.close();
   });
