@@ -25,13 +25,15 @@
     en: {
       launch: 'Chat with us', close: 'Close chat', title: 'Chat with us', hi: 'Hi! How can we help you today?',
       ph: 'Write a message…', send: 'Send', unavailable: 'Sorry, chat is not available right now. Please try again later.',
-      connecting: 'Connecting…', reconnecting: 'Connection lost. Reconnecting…', waiting: 'Waiting for an expert…',
+      connecting: 'Connecting…', reconnecting: 'Connection lost, reconnecting…', waiting: 'Waiting for an expert…',
       queued: 'You are number {n} in the queue.', assigned: '{name} is here to help.', typing: '{name} is typing…',
       sending: 'sending', sent: 'delivered', ended: 'This chat has ended.', rate: 'How did we do?', stars: '{n} of 5 stars',
       comment: 'Anything to add? (optional)', submit: 'Send rating', thanks: 'Thank you for your feedback!',
       again: 'Start a new chat', cancelled: 'You ended this chat.', expired: 'Sorry, no one was available. Please try again later.',
       escalated: 'We are passing you to our team. Someone will be with you shortly.', end: 'End chat', you: 'You',
-      expert: 'Expert', error: 'Something went wrong. Please try again.', unread: 'new messages', message: 'Message'
+      expert: 'Expert', error: 'Something went wrong. Please try again.', unread: 'new messages', message: 'Message',
+      left: '{name} has left the chat. You are back in the queue; the next available expert will take over.',
+      sure: 'End this chat?', keep: 'Keep chatting', norate: 'Thank you! We could not record a rating for this chat.'
     },
     de: {
       launch: 'Chatten Sie mit uns', close: 'Chat schließen', title: 'Chatten Sie mit uns', hi: 'Hallo! Wie können wir helfen?',
@@ -42,7 +44,9 @@
       comment: 'Möchten Sie etwas ergänzen? (optional)', submit: 'Bewertung senden', thanks: 'Vielen Dank für Ihr Feedback!',
       again: 'Neuen Chat beginnen', cancelled: 'Sie haben diesen Chat beendet.', expired: 'Leider war niemand verfügbar. Bitte versuchen Sie es später.',
       escalated: 'Wir verbinden Sie mit unserem Team. Gleich ist jemand für Sie da.', end: 'Chat beenden', you: 'Sie',
-      expert: 'Expertin/Experte', error: 'Etwas ist schiefgelaufen. Bitte erneut versuchen.', unread: 'neue Nachrichten', message: 'Nachricht'
+      expert: 'Expertin/Experte', error: 'Etwas ist schiefgelaufen. Bitte erneut versuchen.', unread: 'neue Nachrichten', message: 'Nachricht',
+      left: '{name} hat den Chat verlassen. Sie sind wieder in der Warteschlange; die nächste freie Person übernimmt.',
+      sure: 'Chat beenden?', keep: 'Weiter chatten', norate: 'Vielen Dank! Ihre Bewertung konnte für diesen Chat nicht gespeichert werden.'
     }
   };
   var LANG = (D.lang || document.documentElement.lang || navigator.language || 'en').slice(0, 2).toLowerCase();
@@ -87,6 +91,8 @@
     '.st button[aria-checked=true]{color:#f0a700}' +
     '.r textarea{border:1px solid #0003;border-radius:10px;padding:8px;height:60px;resize:none}' +
     '.u{padding:24px;text-align:center;color:#5b6470}' +
+    '.cf{display:flex;gap:8px;align-items:center;padding:8px 10px;background:#fff4e5;border-top:1px solid #0002}.cf span{flex:1}' +
+    '.cf button{border-radius:8px;padding:6px 10px;border:1px solid #0003;background:#fff}.cf .go{background:var(--c);color:#fff;border:0}' +
     '.vh{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0)}' +
     '@media (max-width:480px){.p{right:0;bottom:0;width:100vw;height:100%;border-radius:0}.l[aria-expanded=true]{display:none}}';
 
@@ -141,14 +147,27 @@
   rateBox.hidden = true;
   var unavailable = attr(el('div', 'u', t('unavailable')), { role: 'alert' });
   unavailable.hidden = true;
-  [head, unavailable, log, typing, form, rateBox].forEach(function (n) { panel.appendChild(n); });
+  // "End chat" asks first: one slip of the finger would hang up on the expert
+  var confirmBar = attr(el('div', 'cf'), { role: 'alertdialog', 'aria-label': t('sure') });
+  var endYes = attr(el('button', 'go', t('end')), { type: 'button' });
+  var endNo = attr(el('button', null, t('keep')), { type: 'button' });
+  confirmBar.appendChild(el('span', null, t('sure')));
+  confirmBar.appendChild(endNo);
+  confirmBar.appendChild(endYes);
+  confirmBar.hidden = true;
+  [head, unavailable, log, typing, confirmBar, form, rateBox].forEach(function (n) { panel.appendChild(n); });
   wrap.appendChild(panel);
   wrap.appendChild(launcher);
   root.appendChild(wrap);
 
   /* ---- state ---- */
-  var sess = load(); // {t: token, x: expires ms, task, st: status, ex: expert name, rated}
-  var ws = null, online = false, attempt = 0, retryTimer = 0, opened = false, unread = 0;
+  // {t: token, x: expires ms, task, st: status, ex: expert name, rated, rd: newest message id
+  //  read, ask: the customer ended a chat with an expert (ask for a rating), norate}
+  var sess = load();
+  var ws = null, online = false, attempt = 0, retryTimer = 0, opened = false, unread = 0, titled = false;
+  // liveness (see lib/gxclient.js): any frame proves the line; ping a quiet one, give up on
+  // one silent past the deadline, and on a socket that never said welcome
+  var lastRx = 0, pingRef = '', pingAt = 0, openedAt = 0, liveTimer = 0;
   var ids = [], byId = {}, pend = {}, newest = null, position = 0, openFrame = null;
   var lastTyping = 0, typingTimer = 0, creating = null, view = 'start';
 
@@ -190,6 +209,7 @@
   }
   function setView(v) {
     view = v;
+    confirmBar.hidden = true;
     unavailable.hidden = v !== 'unavailable';
     log.hidden = v === 'unavailable';
     form.hidden = v !== 'start' && v !== 'chat';
@@ -264,14 +284,35 @@
         save();
         describe();
       }
-      if (live && (!opened || document.hidden)) {
-        unread++;
-        badge.hidden = false;
-        badge.textContent = unread;
-        launcher.setAttribute('aria-label', t('launch') + ' (' + unread + ' ' + t('unread') + ')');
+      // unread = not mine and newer than the newest message the customer saw (kept in the
+      // session, so a reload does not count again what was read before it)
+      if (!(sess && sess.rd && cmp(m.id, sess.rd) <= 0)) {
+        if (opened && !document.hidden) markRead();
+        else {
+          unread++;
+          showUnread();
+        }
       }
     }
     if (end || mine) toEnd();
+  }
+  function markRead() {
+    if (sess && newest && (!sess.rd || cmp(newest, sess.rd) > 0)) {
+      sess.rd = newest;
+      save();
+    }
+    unread = 0;
+    showUnread();
+  }
+  function showUnread() {
+    badge.hidden = !unread;
+    badge.textContent = unread;
+    launcher.setAttribute('aria-label', t('launch') + (unread ? ' (' + unread + ' ' + t('unread') + ')' : ''));
+    // the page's title says it too, for a customer in another tab: "(2) Shop"
+    if (!unread && !titled) return;
+    var bare = titled ? document.title.replace(/^\(\d+\) /, '') : document.title;
+    document.title = unread ? '(' + unread + ') ' + bare : bare;
+    titled = !!unread;
   }
   function sysLine(text) {
     var li = el('li', 'sys', text);
@@ -290,6 +331,9 @@
       return retry(0);
     }
     ws = sock;
+    openedAt = Date.now();
+    pingRef = '';
+    liveTimer = liveTimer || setInterval(checkLive, 500);
     describe();
     sock.onopen = function () {
       var hello = { type: 'hello', token: sess.t };
@@ -301,13 +345,15 @@
     };
     sock.onmessage = function (e) {
       if (sock !== ws) return;
+      lastRx = Date.now();
       var m;
       try {
         m = JSON.parse(e.data);
       } catch (err) {
         return;
       }
-      on(m);
+      if (m.ref && m.ref === pingRef) pingRef = ''; // our probe: answered (an unknown type's error)
+      else on(m);
     };
     sock.onclose = function (e) {
       if (sock !== ws) return;
@@ -324,6 +370,38 @@
       retry(e.code === 1008 ? 5000 : 0);
     };
   }
+  function checkLive() {
+    var now = Date.now();
+    if (!ws) return;
+    if (!online) {
+      if (now - openedAt > 10000) lost(); // no welcome: this socket goes nowhere
+    } else if (pingRef) {
+      if (now - pingAt > 3500) lost();
+    } else if (now - lastRx >= 3000 && ws.readyState === 1) {
+      pingRef = 'ping' + now;
+      pingAt = now;
+      ws.send(JSON.stringify({ type: 'ping', ref: pingRef }));
+    }
+  }
+  // Drop a dead socket without waiting for the browser to notice (minutes), and retry.
+  function lost() {
+    var s = ws;
+    if (!s) return;
+    s.onopen = s.onmessage = s.onclose = null;
+    try {
+      s.close(4000, 'lost');
+    } catch (e) {}
+    ws = null;
+    online = false;
+    retry(0);
+  }
+  addEventListener('offline', lost);
+  addEventListener('online', function () {
+    if (ws || !sess || !attempt) return; // only while waiting for a retry
+    clearTimeout(retryTimer);
+    attempt = Math.min(attempt, 1);
+    connect();
+  });
   function retry(floor) {
     attempt++;
     var base = Math.min(30000, 500 * Math.pow(2, Math.min(attempt - 1, 6)));
@@ -352,6 +430,10 @@
           openFrame = null;
           raw({ type: 'chat.history', task: found.task, limit: 200 });
         }
+        if (found.status === 'queued' && /assigned|escalated/.test(sess.st)) {
+          sysLine(t('left', { name: first(sess.ex) })); // our expert went while we were away
+          sess.ex = '';
+        } else if (found.status === 'escalated' && sess.st !== 'escalated') sysLine(t('escalated'));
         sess.st = found.status;
       } else if (sess.task && /^(queued|assigned|escalated)$/.test(sess.st)) {
         sess.st = sess.st === 'queued' ? 'expired' : 'resolved'; // it ended while we were away
@@ -367,21 +449,23 @@
       sess.task = m.task;
       sess.st = 'queued';
       sess.ex = '';
-      sess.rated = false;
+      sess.rated = sess.ask = sess.norate = false;
       position = m.position || 0;
       save();
       if (pend.open) stamp(pend.open.li, Date.now(), true);
       afterStatus();
     } else if (tp === 'task.update') {
       if (!sess || m.task !== sess.task) return;
+      var was = sess.st, who = sess.ex;
       if (m.expert && m.expert.name) sess.ex = m.expert.name;
       else if (m.status === 'escalated' || m.status === 'queued') sess.ex = ''; // someone new will come
       if (m.position) position = m.position;
-      var was = sess.st;
       sess.st = m.status;
       save();
-      if (was !== m.status && m.status === 'assigned') sysLine(t('assigned', { name: first(sess.ex) }));
+      // handovers are lines in the conversation: who left, who came
+      if (was !== m.status && m.status === 'queued' && /assigned|escalated/.test(was)) sysLine(t('left', { name: first(who) }));
       if (was !== m.status && m.status === 'escalated') sysLine(t('escalated'));
+      if (sess.ex && sess.ex !== who && /assigned|escalated/.test(m.status)) sysLine(t('assigned', { name: first(sess.ex) }));
       afterStatus();
     } else if (tp === 'chat.message') addMsg(m, true);
     else if (tp === 'chat.ack') {
@@ -425,6 +509,7 @@
           q.li.lastChild.textContent = '⚠ ' + t('error');
         }
       } else if (m.ref === 'rate' && m.code === 'conflict') {
+        sess.norate = sess.st !== 'resolved'; // this server rates resolved chats only
         sess.rated = true;
         save();
         afterStatus();
@@ -434,8 +519,9 @@
 
   function afterStatus() {
     var st = sess && sess.task ? sess.st : '';
-    if (st === 'resolved' && !sess.rated) buildRate();
-    else if (st === 'resolved' || st === 'cancelled' || st === 'expired') buildDone(st === 'resolved' ? t('thanks') : '');
+    var rateIt = st === 'resolved' || (st === 'cancelled' && sess.ask); // ended by either side
+    if (rateIt && !sess.rated) buildRate();
+    else if (st === 'resolved' || st === 'cancelled' || st === 'expired') buildDone(sess.norate ? t('norate') : rateIt ? t('thanks') : '');
     else if (view !== 'unavailable') setView(sess && sess.task ? 'chat' : 'start');
     describe();
   }
@@ -478,6 +564,7 @@
     rateBox.appendChild(stars);
     rateBox.appendChild(note);
     rateBox.appendChild(go);
+    toEnd(); // the box took room from the log: keep its last message in view
   }
   function buildDone(text) {
     setView('done');
@@ -488,7 +575,7 @@
       sess.task = null;
       sess.st = '';
       sess.ex = '';
-      sess.rated = false;
+      sess.rated = sess.ask = sess.norate = false;
       save();
       reset();
       setView('start');
@@ -496,6 +583,7 @@
       input.focus();
     };
     rateBox.appendChild(again);
+    toEnd();
   }
   function reset() {
     log.textContent = '';
@@ -579,11 +667,9 @@
     launcher.setAttribute('aria-expanded', String(show));
     host.setAttribute('data-open', String(show));
     if (show) {
-      unread = 0;
-      badge.hidden = true;
-      launcher.setAttribute('aria-label', t('launch'));
       ensureSession().then(function () { if (view !== 'unavailable') input.focus(); });
       toEnd();
+      markRead();
     } else launcher.focus();
   }
   launcher.onclick = function () { toggle(!opened); };
@@ -607,8 +693,23 @@
     }
   });
   endBtn.onclick = function () {
-    if (sess && sess.task) raw({ type: 'task.cancel', task: sess.task, ref: 'cancel' });
+    confirmBar.hidden = false;
+    endYes.focus();
   };
+  endNo.onclick = function () {
+    confirmBar.hidden = true;
+    input.focus();
+  };
+  endYes.onclick = function () {
+    confirmBar.hidden = true;
+    if (!sess || !sess.task) return;
+    sess.ask = !!sess.ex && /assigned|escalated/.test(sess.st); // someone helped: ask how it went
+    save();
+    raw({ type: 'task.cancel', task: sess.task, ref: 'cancel' });
+  };
+  document.addEventListener('visibilitychange', function () {
+    if (opened && !document.hidden) markRead();
+  });
   window.addEventListener('storage', function (e) {
     if (e.key !== STORE) return;
     var s = load();

@@ -379,10 +379,10 @@ async function saveBrand(ev) {
     const r = await api('PUT', `/api/v1/brands/${encodeURIComponent(id)}${$('b-rotate').checked ? '?rotate=1' : ''}`, body);
     res.className = 'result ok';
     res.textContent = `${r.status === 201 ? 'Created' : 'Updated'} brand ${r.data.brand}. Widget key: ${r.data.widget_key}.`;
-    const box = $('apikey-box');
-    box.hidden = !r.data.api_key;
-    $('apikey').textContent = r.data.api_key || '';
-    if (r.data.api_key) $('apikey-copy').focus();
+    // Both secrets come only in this reply (on creation or rotation): show each once.
+    showSecret('apikey', r.data.api_key);
+    showSecret('whsec', r.data.webhook_secret);
+    if (r.data.api_key || r.data.webhook_secret) $(r.data.api_key ? 'apikey-copy' : 'whsec-copy').focus();
     $('b-rotate').checked = false;
     loadBrands();
   } catch (e) {
@@ -392,17 +392,23 @@ async function saveBrand(ev) {
   }
 }
 
-async function copyKey() {
-  const text = $('apikey').textContent;
+function showSecret(id, value) {
+  $(`${id}-box`).hidden = !value;
+  $(id).textContent = value || '';
+  $(`${id}-copy`).textContent = 'Copy';
+}
+
+async function copySecret(id) {
+  const text = $(id).textContent;
   try {
     await navigator.clipboard.writeText(text);
-    $('apikey-copy').textContent = 'Copied';
+    $(`${id}-copy`).textContent = 'Copied';
   } catch {
     const range = document.createRange();
-    range.selectNodeContents($('apikey'));
+    range.selectNodeContents($(id));
     getSelection().removeAllRanges();
     getSelection().addRange(range);
-    $('apikey-copy').textContent = 'Selected: press Ctrl+C';
+    $(`${id}-copy`).textContent = 'Selected: press Ctrl+C';
   }
 }
 
@@ -564,7 +570,10 @@ $('signin-form').addEventListener('submit', (ev) => {
 $('signout').addEventListener('click', signOut);
 $('brand-form').addEventListener('submit', saveBrand);
 $('b-load').addEventListener('click', loadOneBrand);
-$('apikey-copy').addEventListener('click', copyKey);
+$('apikey-copy').addEventListener('click', () => copySecret('apikey'));
+$('whsec-copy').addEventListener('click', () => copySecret('whsec'));
+// ISO 4217 codes are upper case; let people type them either way
+$('b-currency').addEventListener('input', (ev) => (ev.target.value = ev.target.value.toUpperCase()));
 $('expert-form').addEventListener('submit', saveExpert);
 $('e-load').addEventListener('click', loadOneExpert);
 $('task-form').addEventListener('submit', lookupTask);

@@ -171,7 +171,7 @@ function connect() {
   client.connect();
 }
 
-function onState(client, { state, code, retryInMs }) {
+function onState(client, { state, code, retryInMs, lostAt }) {
   if (client !== S.client) return;
   clearInterval(reconnectTicker);
   document.body.dataset.conn = state;
@@ -181,14 +181,18 @@ function onState(client, { state, code, retryInMs }) {
       break;
     case 'online':
       setConn(state, 'Online');
+      $('conn').title = '';
       showBanner('');
       break;
     case 'reconnecting': {
+      // one steady line (a screen reader would repeat a countdown); the next try in the tooltip
+      S.lostAt = lostAt || S.lostAt || Date.now();
       const until = Date.now() + (retryInMs || 0);
       const tick = () => {
         const left = until - Date.now();
-        setConn(state, left > 900 ? `Reconnecting in ${Math.ceil(left / 1000)} s…` : 'Reconnecting…');
+        $('conn').title = left > 900 ? `Next try in ${Math.ceil(left / 1000)} s` : 'Trying now';
       };
+      setConn(state, 'Connection lost, reconnecting…');
       tick();
       if (retryInMs) reconnectTicker = setInterval(tick, 500);
       markOffersStale();
@@ -247,7 +251,12 @@ function onWelcome(w) {
       c.setStatus(t.status);
     }
   }
-  for (const c of S.chats.values()) if (!c.ended && !held.has(c.task)) c.setStatus('closed');
+  // A chat we held but the server no longer lists went back to the queue while we were
+  // away (the server gives an expert's chats to others after its grace period, 60 s by
+  // default). welcome says neither when nor why: what we know is the gap.
+  const gap = S.lostAt ? [S.lostAt, Date.now()] : null;
+  for (const c of S.chats.values()) if (!c.ended && !held.has(c.task)) c.takenBack(gap);
+  S.lostAt = 0;
   // Offers are stale after a gap: drop them; going available resends the backlog.
   clearOffers();
   sendPresence();
@@ -270,7 +279,7 @@ function onMessage(m) {
       break;
     case 'task.update': {
       const c = S.chats.get(m.task);
-      if (c) c.setStatus(m.status);
+      if (c) c.onUpdate(m);
       if (m.status !== 'queued' && S.offers.has(m.task) && !S.offers.get(m.task).claiming) withdrawOffer(m.task, m.status);
       break;
     }
@@ -362,6 +371,7 @@ function openOffers() {
 
 function updateOfferCount() {
   const n = openOffers();
+  updateTitle();
   $('offer-count').textContent = String(n);
   $('offers-empty').hidden = S.offers.size > 0;
   const was = S.quiet.open;
@@ -378,21 +388,28 @@ function addOffer(o) {
     return;
   }
   if (known) known.el.remove();
-  const label = `${o.topic} in ${String(o.language).toUpperCase()} for ${o.brand}, pays ${money(o.pay)}`;
+  const staff = isStaff();
+  // Staff are the brand's own employees: the crowd expert's pay is none of their business.
+  const label = `${o.topic} in ${String(o.language).toUpperCase()} for ${o.brand}${staff ? ', escalated' : `, pays ${money(o.pay)}`}`;
   const claim = h('button', { type: 'button', class: 'primary claim', text: 'Claim', 'aria-label': `Claim: ${label}` });
   const skip = h('button', { type: 'button', class: 'secondary decline', text: 'Skip', 'aria-label': `Skip: ${label}` });
   const countdown = h('time', { class: 'countdown' });
+  const waited = h('span', { class: 'waited' });
   const note = h('p', { class: 'note', role: 'status' });
-  const el = h('li', { class: 'offer', tabindex: '0', 'data-task': o.task, 'aria-keyshortcuts': 'Enter Delete', 'aria-label': `Offer: ${label}. Press Enter to claim, Delete to skip.` },
+  const handover = HANDOVER[o.handover];
+  const el = h('li', { class: 'offer', tabindex: '0', 'data-task': o.task, 'aria-keyshortcuts': 'Enter Delete', 'aria-label': `Offer: ${label}. Press Enter to claim${staff ? '' : ', Delete to skip'}.` },
     h('div', { class: 'top' },
       h('span', { class: 'brand', text: o.brand }),
       h('span', { class: 'chip topic', text: o.topic }),
       h('span', { class: 'chip lang', text: String(o.language).toUpperCase() }),
-      o.priority ? h('span', { class: 'chip prio', text: `priority ${o.priority}` }) : null),
+      o.priority ? h('span', { class: 'chip prio', text: `priority ${o.priority}` }) : null,
+      handover ? h('span', { class: 'chip handover', text: handover }) : null),
     h('p', { class: 'preview', text: o.preview || '' }),
-    h('div', { class: 'bottom' }, h('span', { class: 'pay', text: money(o.pay) }), countdown, skip, claim),
+    staff ? escalationInfo(o) : null,
+    h('div', { class: 'bottom' }, staff ? null : h('span', { class: 'pay', text: money(o.pay) }), countdown, staff ? null : skip, claim),
+    staff ? null : waited,
     note);
-  const entry = { offer: o, el, countdown, note, claiming: false, skipping: false, gone: false };
+  const entry = { offer: o, el, countdown, waited, note, staff, claiming: false, skipping: false, gone: false };
   S.offers.set(o.task, entry);
   claim.addEventListener('click', () => claimOffer(o.task));
   skip.addEventListener('click', () => skipOffer(o.task));
@@ -411,15 +428,46 @@ function addOffer(o) {
   sortOffers();
   updateOfferCount();
   announce(`New offer: ${label}.`);
+  notifyOffer(o, label);
+}
+
+// offer.handover is not in gigcx.v1 (yet): shown when a server sends it.
+const HANDOVER = { released: 'released by an expert', requeued: 'back in queue: its expert went silent' };
+
+/** Why a staff member is offered this task: the expert's reason and name, when the offer
+ *  carries them (gigcxd sends them with task.assigned; the offer may not have them). */
+function escalationInfo(o) {
+  const by = o.escalated_by?.name;
+  const reason = o.escalation_reason;
+  if (!by && !reason) return h('p', { class: 'esc-reason', text: 'Escalated; the reason shows once you claim it.' });
+  return h('p', { class: 'esc-reason' }, reason ? `Reason: ${reason}` : 'Escalated', by ? h('span', { class: 'esc-by', text: ` (by ${by})` }) : null);
+}
+
+function isStaff() {
+  return (S.client?.welcome?.role || S.claims?.role) === 'staff';
 }
 
 function tickOffer(entry, now) {
   if (entry.gone) return;
+  const o = entry.offer;
+  entry.waited.textContent = `Customer waiting ${mmss(now - o.created_at)}`;
+  if (entry.staff) return tickStaffOffer(entry, now);
   const left = entry.offer.expires_at - now;
   entry.countdown.textContent = left > 0 ? `${mmss(left)} left` : 'expired';
   entry.countdown.dateTime = new Date(entry.offer.expires_at).toISOString();
   entry.countdown.classList.toggle('soon', left < 60000);
   if (left <= 0) entry.el.querySelector('.claim').disabled = true;
+}
+
+/** An escalation has its own clock: it started when the task was escalated (the queue
+ *  time-out of expires_at is long past for a task escalated on time-out) and it does not
+ *  expire; it stays until someone takes it or the customer leaves. */
+function tickStaffOffer(entry, now) {
+  const o = entry.offer;
+  const since = o.escalated_at || o.created_at;
+  entry.countdown.textContent = o.escalated_at ? `escalated ${mmss(now - since)} ago` : `customer waiting ${mmss(now - since)}`;
+  entry.countdown.dateTime = new Date(since).toISOString();
+  entry.countdown.classList.remove('soon');
 }
 
 function setOfferButtons(entry, disabled) {
@@ -464,7 +512,7 @@ async function claimOffer(task) {
  *  this task to us again (until it is requeued). */
 async function skipOffer(task) {
   const entry = S.offers.get(task);
-  if (!entry || entry.gone || entry.claiming || entry.skipping) return;
+  if (!entry || entry.staff || entry.gone || entry.claiming || entry.skipping) return;
   if (!S.client?.online) {
     entry.note.textContent = 'Not connected; try again in a moment.';
     return;
@@ -535,7 +583,7 @@ function markOffersStale(drop = false) {
 setInterval(() => {
   const now = Date.now();
   for (const e of S.offers.values()) tickOffer(e, now);
-  for (const e of S.offers.values()) if (!e.gone && e.offer.expires_at <= now - 5000) withdrawOffer(e.offer.task, 'expired');
+  for (const e of S.offers.values()) if (!e.gone && !e.staff && e.offer.expires_at <= now - 5000) withdrawOffer(e.offer.task, 'expired');
 }, 1000);
 
 /* ------------------------------------------------------- why it is quiet */
@@ -642,6 +690,35 @@ function onAssigned(a) {
 
 /* ------------------------------------------------------------------ chats */
 
+// Web addresses in chat text become links. Built with DOM nodes (text stays text: nothing
+// here is ever parsed as HTML); only http(s) URLs that parse become links, they open in a
+// new tab without giving it a handle on this page (noopener) or telling it where the
+// click came from (noreferrer).
+const URL_RE = /\bhttps?:\/\/[^\s<>"']+/gi;
+
+function linkify(text) {
+  const out = [];
+  let at = 0;
+  for (const m of String(text || '').matchAll(URL_RE)) {
+    const raw = m[0].replace(/[.,;:!?)\]}'"]+$/, ''); // trailing punctuation ends the sentence, not the URL
+    const href = safeHref(raw);
+    if (!href) continue;
+    out.push(text.slice(at, m.index), h('a', { href, target: '_blank', rel: 'noopener noreferrer', text: raw }));
+    at = m.index + raw.length;
+  }
+  out.push(text.slice(at));
+  return out.filter((x) => x !== '');
+}
+
+function safeHref(raw) {
+  try {
+    const u = new URL(raw);
+    return u.protocol === 'http:' || u.protocol === 'https:' ? u.href : null;
+  } catch {
+    return null;
+  }
+}
+
 const ROLE_NAME = { customer: 'Customer', expert: 'Expert', staff: 'Staff' };
 
 const STATUS_TEXT = {
@@ -651,6 +728,7 @@ const STATUS_TEXT = {
   cancelled: 'The customer left',
   expired: 'Expired',
   queued: 'Released to the queue',
+  taken: 'Taken back',
   closed: 'Closed',
 };
 
@@ -683,19 +761,17 @@ class Chat {
     this.tab.addEventListener('keydown', (ev) => tabKeys(ev, t));
     this.meta = h('div', { class: 'meta' });
     this.statusPill = h('span', { class: 'status-pill' });
-    this.btnResolve = h('button', { type: 'button', class: 'secondary', text: 'Resolve', onclick: () => this.resolve() });
-    this.btnEscalate = h('button', { type: 'button', class: 'secondary', text: 'Escalate…', 'aria-expanded': 'false', onclick: () => this.toggleEscalate() });
-    this.btnRelease = h('button', { type: 'button', class: 'secondary danger', text: 'Release', onclick: () => this.release() });
+    // Each action opens a small form first: that is the confirmation, and where the
+    // optional release reason and resolve summary (both in the protocol) are written.
+    this.forms = {};
+    this.btnResolve = this.actionButton('resolve', 'Resolve…', 'secondary');
+    this.btnEscalate = this.actionButton('escalate', 'Escalate…', 'secondary');
+    this.btnRelease = this.actionButton('release', 'Release…', 'secondary danger');
     this.actions = h('div', { class: 'actions' }, this.btnResolve, this.btnEscalate, this.btnRelease);
-    this.reason = h('input', { type: 'text', id: `reason-${t}`, maxlength: '1000', required: true, autocomplete: 'off' });
-    this.escForm = h('form', { class: 'inline-form', hidden: true },
-      h('label', { for: `reason-${t}`, text: 'Reason for escalating' }), this.reason,
-      h('button', { type: 'submit', class: 'primary', text: 'Escalate' }),
-      h('button', { type: 'button', class: 'secondary', text: 'Cancel', onclick: () => this.toggleEscalate(false) }));
-    this.escForm.addEventListener('submit', (ev) => {
-      ev.preventDefault();
-      this.escalate();
-    });
+    this.summary = this.actionForm('resolve', 'Summary for the record (optional)', 'Resolve chat', () => this.resolve());
+    this.reason = this.actionForm('escalate', 'Reason for escalating', 'Escalate', () => this.escalate(), true);
+    this.releaseReason = this.actionForm('release', 'Why are you releasing it? (optional)', 'Release to the queue', () => this.release());
+    this.escForm = this.forms.escalate;
     this.notice = h('p', { class: 'notice', role: 'alert' });
     this.olderBtn = h('button', { type: 'button', class: 'secondary older', text: 'Load earlier messages', onclick: () => this.loadHistory(false) });
     this.list = h('ol', { class: 'msgs' });
@@ -723,9 +799,78 @@ class Chat {
       h('button', { type: 'button', class: 'secondary', text: 'Close tab', onclick: () => closeChat(t) }));
     this.panel = h('section', { role: 'tabpanel', class: 'panel', id: `panel-${t}`, 'aria-labelledby': `tab-${t}`, hidden: true, 'data-task': t },
       h('header', { class: 'chat-head' }, this.meta, this.statusPill, this.actions),
-      this.escForm, this.notice, this.log, this.typing, this.endedNote, this.composer);
+      this.forms.resolve, this.forms.escalate, this.forms.release, this.notice, this.log, this.typing, this.endedNote, this.composer);
     $('tabs').append(this.tab);
     $('panels').append(this.panel);
+  }
+
+  actionButton(kind, text, cls) {
+    return h('button', { type: 'button', class: `${cls} act-${kind}`, text, 'aria-expanded': 'false', 'aria-controls': `${kind}-form-${this.task}`, onclick: () => this.toggleForm(kind) });
+  }
+
+  /** An inline form: one text field, a confirm button and Cancel; returns the field. */
+  actionForm(kind, label, confirm, run, required = false) {
+    const id = `${kind === 'escalate' ? 'reason' : kind}-${this.task}`;
+    const field = h('input', { type: 'text', id, maxlength: '1000', required, autocomplete: 'off' });
+    const form = h('form', { class: `inline-form ${kind}-form`, id: `${kind}-form-${this.task}`, hidden: true },
+      h('label', { for: id, text: label }), field,
+      h('button', { type: 'submit', class: 'primary', text: confirm }),
+      h('button', { type: 'button', class: 'secondary', text: 'Cancel', onclick: () => this.toggleForm(kind, false) }));
+    form.addEventListener('submit', (ev) => {
+      ev.preventDefault();
+      run();
+    });
+    form.addEventListener('keydown', (ev) => {
+      if (ev.key === 'Escape') this.toggleForm(kind, false);
+    });
+    this.forms[kind] = form;
+    return field;
+  }
+
+  toggleForm(kind, show = this.forms[kind].hidden) {
+    for (const [k, f] of Object.entries(this.forms)) {
+      f.hidden = k !== kind || !show;
+      this.actions.querySelector(`.act-${k}`)?.setAttribute('aria-expanded', String(k === kind && show));
+    }
+    if (show) this.forms[kind].querySelector('input').focus();
+    else this.actions.querySelector(`.act-${kind}`).focus();
+  }
+
+  closeForms() {
+    for (const [k, f] of Object.entries(this.forms)) {
+      f.hidden = true;
+      this.actions.querySelector(`.act-${k}`)?.setAttribute('aria-expanded', 'false');
+    }
+  }
+
+  /** A line in the conversation saying who has the chat now (not a message). */
+  line(text) {
+    this.list.append(h('li', { class: 'handover-line', role: 'note', text }));
+    this.scrollToEnd();
+  }
+
+  /** task.update from the server: ours (the answer to an action) or the server's own. */
+  onUpdate(m) {
+    const me = S.client?.welcome?.name || S.claims?.name;
+    if (!this.ended && m.status === 'queued' && !this.releasing) return this.takenBack(null);
+    if (!this.ended && m.expert?.name && me && m.expert.name !== me && (m.status === 'assigned' || m.status === 'escalated')) {
+      const at = timeFmt.format(new Date());
+      this.endText = `Taken back at ${at}: ${m.expert.name} has this chat now.`;
+      this.line(`${m.expert.name} took over at ${at}.`);
+      return this.setStatus('taken');
+    }
+    this.setStatus(m.status);
+  }
+
+  /** The server gave this chat to the queue without our asking; gap = [lost, back] or null. */
+  takenBack(gap) {
+    const at = timeFmt.format(new Date());
+    this.endText = gap
+      ? `Taken back while you were disconnected (${timeFmt.format(new Date(gap[0]))}–${timeFmt.format(new Date(gap[1]))}): ` +
+        'a chat whose expert is gone longer than the grace period goes back to the queue for another expert.'
+      : `Taken back at ${at}: the chat went back to the queue for another expert.`;
+    this.line(gap ? 'Taken back while you were disconnected; back in the queue.' : `Taken back at ${at}; back in the queue.`);
+    this.setStatus('taken');
   }
 
   setMeta(info) {
@@ -761,9 +906,9 @@ class Chat {
     this.composer.hidden = this.ended;
     this.endedNote.hidden = !this.ended;
     if (this.ended) {
-      this.escForm.hidden = true;
+      this.closeForms();
       this.endedNote.querySelector('.ended-text').textContent =
-        status === 'escalated' ? 'Escalated to the brand’s staff. Thank you!' : `${STATUS_TEXT[status] || status}. This chat is read-only.`;
+        this.endText || (status === 'escalated' ? 'Escalated to the brand’s staff. Thank you!' : `${STATUS_TEXT[status] || status}. This chat is read-only.`);
       this.typing.textContent = '';
       if (!wasEnded) {
         announce(`Chat with ${this.customer || 'customer'}: ${STATUS_TEXT[status] || status}.`);
@@ -784,7 +929,7 @@ class Chat {
     const li = h('li', { class: `msg ${mine ? 'mine' : 'theirs'}${m.from?.role === 'staff' && !mine ? ' other-staff' : ''}` },
       h('div', { class: 'bubble' },
         h('span', { class: 'who', text: mine ? 'You' : m.from?.name || ROLE_NAME[m.from?.role] || '' }),
-        h('p', { class: 'text', text: m.text }),
+        h('p', { class: 'text' }, linkify(m.text)),
         h('span', { class: 'meta' }, h('time', { class: 'ts' }), h('span', { class: 'tick', 'aria-label': '' }))));
     if (m.id) li.dataset.id = m.id;
     if (m.cid) li.dataset.cid = m.cid;
@@ -873,7 +1018,7 @@ class Chat {
     const li = this.pending.get(cid);
     if (!li) return;
     this.pending.delete(cid);
-    li.classList.add('failed');
+    li.classList.replace('pending', 'failed'); // not "sending" any more: it will not go
     const tick = li.querySelector('.tick');
     tick.textContent = '⚠ not sent';
     tick.setAttribute('aria-label', `not sent: ${message || code}`);
@@ -956,13 +1101,6 @@ class Chat {
     updateTitle();
   }
 
-  toggleEscalate(show = this.escForm.hidden) {
-    this.escForm.hidden = !show;
-    this.btnEscalate.setAttribute('aria-expanded', String(show));
-    if (show) this.reason.focus();
-    else this.btnEscalate.focus();
-  }
-
   async act(frame, doneText) {
     this.notice.textContent = '';
     for (const b of this.actions.querySelectorAll('button')) b.disabled = true;
@@ -971,6 +1109,7 @@ class Chat {
       if (r.status) this.setStatus(r.status === 'queued' ? 'queued' : r.status);
       announce(doneText);
     } catch (e) {
+      if (!this.ended) this.endText = '';
       this.notice.textContent =
         e.code === 'conflict' ? 'This chat is no longer in a state for that.' : e.code === 'disconnected' ? 'Not connected; try again when back online.' : e.message;
     } finally {
@@ -979,10 +1118,21 @@ class Chat {
   }
 
   resolve() {
-    return this.act({ type: 'task.resolve' }, 'Chat resolved.');
+    const summary = this.summary.value.trim();
+    this.closeForms();
+    this.endText = `Resolved at ${timeFmt.format(new Date())}.${summary ? ` Summary: ${summary}` : ''}`;
+    return this.act({ type: 'task.resolve', ...(summary && { summary }) }, 'Chat resolved.');
   }
-  release() {
-    return this.act({ type: 'task.release' }, 'Chat released back to the queue.');
+  async release() {
+    const reason = this.releaseReason.value.trim();
+    this.closeForms();
+    this.endText = `You released this chat at ${timeFmt.format(new Date())}${reason ? ` (${reason})` : ''}; it is back in the queue.`;
+    this.releasing = true; // the task.update {queued} that answers is ours, not a take-back
+    try {
+      await this.act({ type: 'task.release', ...(reason && { reason }) }, 'Chat released back to the queue.');
+    } finally {
+      this.releasing = false;
+    }
   }
   escalate() {
     const reason = this.reason.value.trim();
@@ -991,8 +1141,7 @@ class Chat {
       this.reason.focus();
       return;
     }
-    this.escForm.hidden = true;
-    this.btnEscalate.setAttribute('aria-expanded', 'false');
+    this.closeForms();
     return this.act({ type: 'task.escalate', reason }, 'Chat escalated.');
   }
 
@@ -1044,6 +1193,8 @@ function activate(task, focus) {
   if (focus) (c.ended ? c.tab : c.input).focus();
 }
 
+/** Arrow keys, Home and End move the focus along the tabs without opening them (manual
+ *  activation): passing over a chat must not mark it read. Enter or Space opens it. */
 function tabKeys(ev, task) {
   const keys = [...S.chats.keys()];
   let i = keys.indexOf(task);
@@ -1053,14 +1204,108 @@ function tabKeys(ev, task) {
   else if (ev.key === 'End') i = keys.length - 1;
   else return;
   ev.preventDefault();
-  activate(keys[i], false);
-  S.chats.get(keys[i]).tab.focus();
+  for (const c of S.chats.values()) c.tab.tabIndex = -1;
+  const tab = S.chats.get(keys[i]).tab;
+  tab.tabIndex = 0;
+  tab.focus();
 }
 
+/** The tab says what waits: unread messages in brackets, then open offers; the favicon
+ *  carries the offer count for a tab among many. */
 function updateTitle() {
   let n = 0;
   for (const c of S.chats.values()) n += c.unread;
-  document.title = n ? `(${n}) gigcx console` : 'gigcx console';
+  const offers = openOffers();
+  document.title = `${n ? `(${n}) ` : ''}${offers ? `${offers} ${offers === 1 ? 'offer' : 'offers'} · ` : ''}gigcx console`;
+  drawFavicon(offers);
+}
+
+let faviconCount = -1;
+function drawFavicon(count) {
+  if (count === faviconCount) return;
+  faviconCount = count;
+  const link = $('favicon');
+  if (!link) return;
+  if (!count) {
+    link.href = 'data:,';
+    return;
+  }
+  const c = document.createElement('canvas');
+  c.width = c.height = 32;
+  const g = c.getContext('2d');
+  if (!g) return;
+  g.fillStyle = '#b42318';
+  g.beginPath();
+  g.arc(16, 16, 16, 0, 2 * Math.PI);
+  g.fill();
+  g.fillStyle = '#fff';
+  g.font = 'bold 20px sans-serif';
+  g.textAlign = 'center';
+  g.textBaseline = 'middle';
+  g.fillText(count > 9 ? '9+' : String(count), 16, 17);
+  link.href = c.toDataURL('image/png');
+  link.dataset.count = String(count);
+}
+
+/* ------------------------------------------------------- offer alerts */
+
+// Both alerts are opt-in (the checkboxes by presence). The sound needs an AudioContext made
+// during a click (browsers keep audio muted until the user has interacted), so it is made
+// when the box is ticked. Desktop notifications only when the browser permits them, and only
+// while the console is not in front: on screen, the list and the title say enough.
+let audio = null;
+
+function beep() {
+  if (!audio) return;
+  if (audio.state === 'suspended') audio.resume().catch(() => {});
+  const t = audio.currentTime;
+  const osc = audio.createOscillator();
+  const gain = audio.createGain();
+  osc.frequency.value = 880;
+  gain.gain.setValueAtTime(0.0001, t);
+  gain.gain.exponentialRampToValueAtTime(0.2, t + 0.02);
+  gain.gain.exponentialRampToValueAtTime(0.0001, t + 0.25);
+  osc.connect(gain).connect(audio.destination);
+  osc.start(t);
+  osc.stop(t + 0.3);
+}
+
+function notifyOffer(o, label) {
+  if (S.prefs.sound) beep();
+  if (!S.prefs.desktop || typeof Notification === 'undefined' || Notification.permission !== 'granted') return;
+  if (!document.hidden && document.hasFocus()) return;
+  try {
+    const n = new Notification('New offer', { body: `${label}\n${o.preview || ''}`.trim(), tag: `offer-${o.task}` });
+    n.onclick = () => {
+      window.focus();
+      S.offers.get(o.task)?.el.focus();
+      n.close();
+    };
+  } catch {}
+}
+
+function setSound(on) {
+  S.prefs.sound = on;
+  savePrefs();
+  if (!on) return;
+  try {
+    audio ||= new AudioContext();
+    beep(); // a sample, so the user knows what to listen for
+  } catch {
+    S.prefs.sound = false;
+    $('sound').checked = false;
+  }
+}
+
+async function setDesktop(on) {
+  S.prefs.desktop = false;
+  if (on && typeof Notification !== 'undefined') {
+    const p = Notification.permission === 'default' ? await Notification.requestPermission() : Notification.permission;
+    S.prefs.desktop = p === 'granted';
+    if (!S.prefs.desktop) showBanner('Desktop alerts are blocked for this site in your browser’s settings.', null, true);
+  }
+  $('desktop').checked = S.prefs.desktop;
+  savePrefs();
 }
 
 function updateComposerState() {
@@ -1070,8 +1315,9 @@ function updateComposerState() {
   }
   for (const e of S.offers.values()) {
     if (e.claiming || e.skipping || e.gone) continue;
-    e.el.querySelector('.claim').disabled = !online || e.offer.expires_at <= Date.now();
-    e.el.querySelector('.decline').disabled = !online;
+    e.el.querySelector('.claim').disabled = !online || (!e.staff && e.offer.expires_at <= Date.now());
+    const skip = e.el.querySelector('.decline');
+    if (skip) skip.disabled = !online;
   }
 }
 
@@ -1114,6 +1360,11 @@ function init() {
     savePrefs();
     sendPresence();
   });
+  $('sound').checked = false; // audio needs a click in this page first: ask again
+  S.prefs.sound = false;
+  $('desktop').checked = !!S.prefs.desktop && typeof Notification !== 'undefined' && Notification.permission === 'granted';
+  $('sound').addEventListener('change', () => setSound($('sound').checked));
+  $('desktop').addEventListener('change', () => setDesktop($('desktop').checked));
   $('capacity').addEventListener('change', () => {
     S.prefs.capacity = Number($('capacity').value);
     savePrefs();

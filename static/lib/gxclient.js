@@ -2,6 +2,14 @@
 // One socket to same-origin /ws, hello with resume, reconnect with backoff and jitter,
 // request/reply matching by `ref`, and an outbox of chat messages that is sent again
 // after a reconnect (the server deduplicates by cid, so a resend never doubles a message).
+//
+// Liveness: a socket whose network froze stays "open" for minutes (the server's pings
+// go nowhere and the browser only gives up at the TCP timeout). So the client checks for
+// itself: after LIVE.IDLE_MS without a frame it sends a `ping` with a ref and expects a
+// frame back within LIVE.DEADLINE_MS. gigcx.v1 has no ping frame; the contract answers any
+// unknown type with `error bad_request` carrying the ref, without touching storage, and a
+// future `pong` carrying the ref is taken just as well. Any frame proves the line is alive.
+// The browser's `offline` event drops the socket at once, `online` reconnects at once.
 
 export const CLOSE = Object.freeze({
   UNAUTHORIZED: 4401,
@@ -9,6 +17,13 @@ export const CLOSE = Object.freeze({
   REPLACED: 4409,
   ABUSE: 1008,
   GOING_AWAY: 1001,
+});
+
+export const LIVE = Object.freeze({
+  IDLE_MS: 3000, // quiet this long: ask
+  DEADLINE_MS: 3500, // no frame this long after asking: the connection is dead
+  TICK_MS: 500, // how often to look (worst case to "lost": IDLE + DEADLINE + 2 ticks)
+  HELLO_MS: 10000, // socket opened but no welcome this long: try again
 });
 
 /** Random id for cids and refs: 16 url-safe characters. */
@@ -71,11 +86,23 @@ export class GxClient extends EventTarget {
     this.pending = new Map(); // ref -> {resolve, reject, timer}
     this.outbox = new Map(); // cid -> chat.send frame, until chat.ack
     this.welcome = null;
+    this.lastRx = 0; // when the current socket last delivered a frame
+    this.pingRef = null; // the ref of the ping in flight
+    this.pingAt = 0;
+    this.pingSeq = 0;
+    this.openedAt = 0; // when the current socket was made (for the hello deadline)
+    this.lostAt = 0; // when the connection was last found lost (0 while online)
+    this.liveTimer = setInterval(() => this.checkLive(), LIVE.TICK_MS);
+    this.onOffline = () => this.lost('offline');
+    this.onOnline = () => this.state === 'reconnecting' && this.reconnectNow(true);
+    addEventListener('offline', this.onOffline);
+    addEventListener('online', this.onOnline);
   }
 
   setState(state, extra = {}) {
     this.state = state;
-    this.dispatchEvent(new CustomEvent('state', { detail: { state, ...extra } }));
+    const lost = state === 'reconnecting' ? { lostAt: this.lostAt } : {};
+    this.dispatchEvent(new CustomEvent('state', { detail: { state, ...lost, ...extra } }));
   }
 
   connect() {
@@ -90,6 +117,8 @@ export class GxClient extends EventTarget {
       return;
     }
     this.ws = ws;
+    this.openedAt = Date.now();
+    this.pingRef = null;
     ws.onopen = () => {
       const hello = { type: 'hello', token: this.token };
       const resume = this.resume();
@@ -103,6 +132,7 @@ export class GxClient extends EventTarget {
 
   onFrame(ws, data) {
     if (ws !== this.ws) return;
+    this.lastRx = Date.now();
     let msg;
     try {
       msg = JSON.parse(data);
@@ -110,8 +140,13 @@ export class GxClient extends EventTarget {
       return;
     }
     if (!msg || typeof msg.type !== 'string') return;
+    if (msg.ref && msg.ref === this.pingRef) {
+      this.pingRef = null; // our liveness probe: answered, nothing else to do
+      return;
+    }
     if (msg.type === 'welcome') {
       this.attempt = 0;
+      this.lostAt = 0;
       this.welcome = msg;
       this.setState('online');
       this.dispatchEvent(new CustomEvent('welcome', { detail: msg }));
@@ -141,6 +176,7 @@ export class GxClient extends EventTarget {
 
   onClose(ws, ev) {
     if (ws !== this.ws) return;
+    this.pingRef = null;
     this.ws = null;
     this.welcome = null;
     for (const [ref, p] of this.pending) {
@@ -157,8 +193,49 @@ export class GxClient extends EventTarget {
       this.setState('unauthorized', { code: ev.code, reason: ev.reason });
       return;
     }
+    this.lostAt ||= Date.now();
     this.scheduleReconnect(ev.code === CLOSE.ABUSE ? 5000 : 0);
     this.setState('reconnecting', { code: ev.code, reason: ev.reason, retryInMs: this.retryIn });
+  }
+
+  /** Called every tick: probes a quiet socket, gives up on one that stopped answering. */
+  checkLive() {
+    const ws = this.ws;
+    if (!ws || this.state === 'closed') return;
+    const now = Date.now();
+    if (!this.welcome) {
+      if (now - this.openedAt > LIVE.HELLO_MS) this.lost('no welcome');
+      return;
+    }
+    if (this.pingRef) {
+      if (now - this.pingAt > LIVE.DEADLINE_MS) this.lost('no answer');
+      return;
+    }
+    if (now - this.lastRx >= LIVE.IDLE_MS && ws.readyState === WebSocket.OPEN) this.ping();
+  }
+
+  ping() {
+    this.pingRef = `ping-${++this.pingSeq}`;
+    this.pingAt = Date.now();
+    this.ws.send(JSON.stringify({ type: 'ping', ref: this.pingRef }));
+  }
+
+  /**
+   * The connection is dead though the socket may not know it yet (frozen network, or the
+   * browser says offline): drop it without waiting for its close, and reconnect (with
+   * backoff; the browser's `online` event cuts the wait short).
+   */
+  lost(why) {
+    const ws = this.ws;
+    if (this.state === 'closed' || this.state === 'replaced' || this.state === 'unauthorized') return;
+    if (!ws && this.state === 'reconnecting') return; // already waiting to retry
+    if (ws) {
+      ws.onopen = ws.onmessage = ws.onclose = null;
+      try {
+        ws.close(4000, why); // frees the browser's side; the peer may never hear it
+      } catch {}
+    }
+    this.onClose(ws, { code: 0, reason: why });
   }
 
   scheduleReconnect(floorMs = 0) {
@@ -170,15 +247,20 @@ export class GxClient extends EventTarget {
     this.timer = setTimeout(() => this.connect(), this.retryIn);
   }
 
-  /** Reconnect now (e.g. the user clicked "retry" or took over from another tab). */
-  reconnectNow() {
-    if (this.ws) return;
+  /** Reconnect now (e.g. the user clicked "retry", took over from another tab, or the
+   *  browser is back online: then the backoff starts over). */
+  reconnectNow(fresh = false) {
+    if (this.ws || this.state === 'closed') return;
+    if (fresh) this.attempt = Math.min(this.attempt, 1);
     clearTimeout(this.timer);
     this.connect();
   }
 
   close() {
     clearTimeout(this.timer);
+    clearInterval(this.liveTimer);
+    removeEventListener('offline', this.onOffline);
+    removeEventListener('online', this.onOnline);
     this.setState('closed');
     if (this.ws) {
       const ws = this.ws;

@@ -430,7 +430,8 @@ async function main() {
   });
   if (taskD)
     await test('a freed slot pulls the queue: resolving the chat brings the waiting offer [needs server]', async () => {
-      await ella.click(`#panel-${taskC} button:text("Resolve")`);
+      await ella.click(`#panel-${taskC} .act-resolve`);
+      await ella.click(`#panel-${taskC} .resolve-form button[type="submit"]`);
       await ella.waitForSelector(`#panel-${taskC}[data-status="resolved"]`);
       await ella.waitForSelector(offerSel(taskD), { timeout: 5000 });
       await ella.waitForSelector('#quiet', { state: 'hidden' });

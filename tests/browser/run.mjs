@@ -579,7 +579,8 @@ async function main() {
 
   if (scenario)
     scenario = await test('expert resolves; the customer rates 5 stars', async () => {
-      await expert.click(`#panel-${task} button:text("Resolve")`);
+      await expert.click(`#panel-${task} .act-resolve`);
+      await expert.click(`#panel-${task} .resolve-form button[type="submit"]`);
       await expert.waitForSelector(`#panel-${task}[data-status="resolved"]`);
       await cust.waitForSelector(`${W}[data-view="rate"]`);
       await cust.screenshot({ path: path.join(OUT, 'widget-rating.png') });
@@ -631,7 +632,8 @@ async function main() {
       await c2.waitForFunction(() => /Sam/.test(document.querySelector('gigcx-widget').shadowRoot.querySelector('.s').textContent));
       await c2.waitForFunction(() => [...document.querySelector('gigcx-widget').shadowRoot.querySelectorAll('.g p')].some((p) => /Sam from/.test(p.textContent)));
       await staff.screenshot({ path: path.join(OUT, 'staff-console.png') });
-      await staff.click(`#panel-${t2} button:text("Resolve")`);
+      await staff.click(`#panel-${t2} .act-resolve`);
+      await staff.click(`#panel-${t2} .resolve-form button[type="submit"]`);
       await c2.waitForSelector(`${W}[data-view="rate"]`);
       await sctx.close();
       await ctx.close();
@@ -765,6 +767,7 @@ async function main() {
     await page.waitForFunction(() => /queue|Warte|Waiting|help/.test(document.querySelector('gigcx-widget').shadowRoot.querySelector('.s').textContent));
     await page.screenshot({ path: path.join(OUT, 'widget-hostile.png') });
     await page.click(`${W} button.e`); // end the chat again
+    await page.click(`${W} .cf button.go`); // (it asks first)
     await page.waitForSelector(`${W}[data-view="done"]`);
     await ctx.close();
   });
