@@ -71,6 +71,16 @@ static void on_cancel(gx_session *s, json_t *m, const char *ref)
 #define R_CUSTOMER (1 << GX_ROLE_CUSTOMER)
 #define R_STAFF (1 << GX_ROLE_STAFF)
 
+/* ping (an extension, docs/protocol.md): a client checking its own connection gets a pong,
+ * without any storage touched. */
+static void on_ping(gx_session *s, json_t *m, const char *ref)
+{
+    (void)m;
+    json_t *j = json_pack("{s:s, s:I}", "type", "pong", "ts", (json_int_t)gx_now_ms());
+    gx_session_send_json(s, j, ref);
+    json_decref(j);
+}
+
 static const struct {
     const char *type;
     gx_handler fn;
@@ -89,6 +99,7 @@ static const struct {
     {"chat.send", gx_chat_on_send, R_EXPERT | R_CUSTOMER | R_STAFF},
     {"chat.typing", gx_chat_on_typing, R_EXPERT | R_CUSTOMER | R_STAFF},
     {"chat.history", gx_chat_on_history, R_EXPERT | R_CUSTOMER | R_STAFF},
+    {"ping", on_ping, R_EXPERT | R_CUSTOMER | R_STAFF},
 };
 
 static void reject_unauthenticated(gx_session *s, const char *why)

@@ -19,7 +19,8 @@
 
 const char *const gx_offer_fields[] = {
     "brand",  "topic", "language", "priority", "preview",  "pay",    "created_at", "expires_at",
-    "status", "tier",  "assignee", "wave",     "wave_min", "wave_k", "wave_t"};
+    "status", "tier",  "assignee", "wave",     "wave_min", "wave_k", "wave_t",
+    "escalated_at", "escalation_reason", "escalated_by_name", "handover"};
 /* The offer frame for a task (new reference); wave < 0 for none. */
 json_t *gx_offer_json(const char *task, const gx_offer_spec *sp, int wave)
 {
@@ -35,6 +36,14 @@ json_t *gx_offer_json(const char *task, const gx_offer_spec *sp, int wave)
                           "expires_at", (json_int_t)atoll(sp->expires_at));
     if (o && wave >= 0)
         json_object_set_new(o, "wave", json_integer(wave));
+    if (o && sp->escalated_at && sp->escalated_at[0]) { /* staff: why it came to them */
+        json_object_set_new(o, "escalated_at", json_integer(atoll(sp->escalated_at)));
+        json_object_set_new(o, "escalation_reason", json_string(sp->escalation_reason));
+        if (sp->escalated_by && sp->escalated_by[0])
+            json_object_set_new(o, "escalated_by", json_pack("{s:s}", "name", sp->escalated_by));
+    } else if (o && sp->handover && sp->handover[0]) { /* back in the queue: released or not */
+        json_object_set_new(o, "handover", json_string(sp->handover));
+    }
     return o;
 }
 
@@ -51,7 +60,13 @@ gx_offer_spec gx_offer_spec_of(const redisReply *r)
                            .expires_at = gx_reply_str(r, O_EXPIRES),
                            .tier = gx_reply_str(r, O_TIER),
                            .wave_k = gx_reply_str(r, O_WAVE_K),
-                           .wave_t = gx_reply_str(r, O_WAVE_T)};
+                           .wave_t = gx_reply_str(r, O_WAVE_T),
+                           .escalated_at = strcmp(gx_reply_str(r, O_STATUS), "escalated") == 0
+                                               ? gx_reply_str(r, O_ESC_AT)
+                                               : "",
+                           .escalation_reason = gx_reply_str(r, O_ESC_REASON),
+                           .escalated_by = gx_reply_str(r, O_ESC_BY),
+                           .handover = gx_reply_str(r, O_HANDOVER)};
 }
 
 int gx_offer_read(gx_server *srv, const char *task, gx_redis_cb cb, void *priv)

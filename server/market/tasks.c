@@ -319,7 +319,6 @@ static const char *withdraw_reason(const char *action)
     return NULL;
 }
 
-/* Queue and index upkeep after a transition, from the script's reply. */
 /* What follows a transition outside Redis (the script moved the task's indexes): the next
  * offer of a task back in a queue, and the brand's webhook event. */
 static void after_transition(gx_server *srv, const char *task, const char *action,
@@ -355,6 +354,8 @@ static void on_transition(redisReply *r, void *priv)
     gx_session_let_go(q->s, q->task);
     json_t *u = json_pack("{s:s, s:s, s:s}", "type", "task.update", "task", q->task, "status",
                           gx_reply_str(r, GX_TRANS_STATUS));
+    if (strcmp(q->str, "release") == 0) /* their own release, as everyone else hears it */
+        json_object_set_new(u, "reason", json_string("released"));
     gx_session_send_json(q->s, u, gx_request_ref(q));
     json_decref(u);
     gx_request_free(q);
@@ -367,6 +368,12 @@ static int run_transition(gx_server *srv, const char *task, const char *action, 
 {
     json_t *u = json_pack("{s:s, s:s, s:s}", "type", "task.update", "task", task, "status",
                           target_status(action, role));
+    /* a release says whose doing it was: the expert's, or the server's for a silent one */
+    const char *handover = strcmp(action, "release") != 0 ? ""
+                           : strcmp(origin, "-") == 0    ? "requeued"
+                                                         : "released";
+    if (handover[0])
+        json_object_set_new(u, "reason", json_string(handover));
     char *update = gx_bus_update(task, origin, "*", u);
     const char *reason = withdraw_reason(action);
     char *wd = reason ? gx_bus_withdraw(task, NULL, reason) : NULL;
@@ -378,9 +385,9 @@ static int run_transition(gx_server *srv, const char *task, const char *action, 
                           user,         role == GX_ROLE_NONE ? "system" : gx_jwt_role_name(role),
                           now,          update ? update : "",
                           wd ? wd : "", note ? note : "",
-                          task};
+                          task,         handover};
     int rc = update && (!reason || wd)
-                 ? gx_redis_script(srv->redis, GX_SCRIPT_TRANSITION, cb, priv, 1, 9, argv, NULL)
+                 ? gx_redis_script(srv->redis, GX_SCRIPT_TRANSITION, cb, priv, 1, 10, argv, NULL)
                  : GX_EINTERNAL;
     free(update);
     free(wd);

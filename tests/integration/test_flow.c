@@ -264,9 +264,11 @@ static void test_release_reoffers_and_cancel_withdraws(void **state)
     json_t *u = gxt_must(e1, "task.update", 3000);
     assert_string_equal(gxt_str(u, "status"), "queued");
     assert_string_equal(gxt_str(u, "ref"), "rel");
+    assert_string_equal(gxt_str(u, "reason"), "released"); /* the expert's doing, not a cut */
     json_decref(u);
     json_t *again = gxt_must(e2, "offer", 3000); /* back in the queue, offered again */
     assert_string_equal(gxt_str(again, "task"), task);
+    assert_string_equal(gxt_str(again, "handover"), "released");
     json_decref(again);
     json_decref(gxt_must(e1, "offer", 3000));
     gxt_send(e1, "{s:s, s:s}", "type", "task.cancel", "task", task);
@@ -348,7 +350,16 @@ static void test_open_over_socket_and_escalate_to_staff(void **state)
     json_decref(eu);
     json_t *so = gxt_must(sf, "offer", 3000);
     assert_string_equal(gxt_str(so, "task"), task);
+    /* staff see the escalation's own clock, its reason and who escalated */
+    assert_true(json_integer_value(json_object_get(so, "escalated_at")) >=
+                json_integer_value(json_object_get(so, "created_at")));
+    assert_string_equal(gxt_str(so, "escalation_reason"), "over limit");
+    assert_non_null(json_object_get(so, "escalated_by"));
     json_decref(so);
+    gxt_send(sf, "{s:s, s:s}", "type", "ping", "ref", "pg"); /* liveness, no storage */
+    json_t *pong = gxt_must(sf, "pong", 3000);
+    assert_string_equal(gxt_str(pong, "ref"), "pg");
+    json_decref(pong);
     gxt_send(sf, "{s:s, s:s}", "type", "task.claim", "task", task);
     json_t *sa = gxt_must(sf, "task.assigned", 3000);
     assert_true(json_array_size(json_object_get(sa, "history")) >= 1);

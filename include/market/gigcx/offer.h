@@ -16,6 +16,9 @@ void gx_offer_publish(gx_server *srv, const char *task);
 typedef struct {
     const char *brand, *topic, *lang, *priority, *preview, *pay, *created_at, *expires_at, *tier,
         *wave_k, *wave_t;
+    /* NULL or "" when absent: an escalation's time, reason and expert (staff offers), and
+     * how a task came back to the queue ("released", "requeued") */
+    const char *escalated_at, *escalation_reason, *escalated_by, *handover;
 } gx_offer_spec;
 /* The first wave of a task just created, from what its creator knows: no read of the task. */
 void gx_offer_first_wave(gx_server *srv, const char *task, const gx_offer_spec *sp);
@@ -45,6 +48,10 @@ enum {
     O_WAVE_MIN,
     O_WAVE_K,
     O_WAVE_T,
+    O_ESC_AT,
+    O_ESC_REASON,
+    O_ESC_BY,
+    O_HANDOVER,
     O_N
 };
 extern const char *const gx_offer_fields[O_N];

@@ -6,11 +6,13 @@
 -- queue, the expiry index, the wave due set and watch set, its decline set, and the task sets
 -- of its customer and of the assignee who lets go of it.
 -- KEYS: task hash. ARGV: action, user (uid), role, now ms, update payload, withdrawal payload
--- ('' for none), note (summary or reason), task id.
+-- ('' for none), note (summary or reason), task id, handover of a release ('released' by the
+-- expert, 'requeued' by the server for one gone silent).
 -- Returns {"ok", new status, brand, priority, created_at, customer's uid, previous
 -- assignee's uid, expires_at, topic, language, tier} or {code}.
 local t = redis.call('HMGET', KEYS[1], 'status', 'customer', 'assignee', 'expert', 'staff',
-    'brand', 'priority', 'created_at', 'expires_at', 'timeout_ms', 'assignee_role')
+    'brand', 'priority', 'created_at', 'expires_at', 'timeout_ms', 'assignee_role',
+    'assignee_name')
 if not t[1] then
     return {'not_found'}
 end
@@ -35,7 +37,7 @@ elseif action == 'expire' or action == 'timeout' then
     end
     if action == 'timeout' then -- the brand's staff take what no expert claimed
         newstatus = 'escalated'
-        fields = {'escalation_reason', ARGV[7]}
+        fields = {'escalation_reason', ARGV[7], 'escalated_by_name', ''}
     else
         newstatus = 'expired'
     end
@@ -52,7 +54,7 @@ else
     end
     if action == 'release' then
         newstatus = role == 'staff' and 'escalated' or 'queued'
-        fields = {'expires_at', now + tonumber(t[10])}
+        fields = {'expires_at', now + tonumber(t[10]), 'handover', ARGV[9] or 'released'}
     elseif action == 'resolve' then
         newstatus = 'resolved'
         fields = {'summary', ARGV[7], 'resolved_by', user}
@@ -61,7 +63,7 @@ else
             return {'forbidden'}
         end
         newstatus = 'escalated'
-        fields = {'escalation_reason', ARGV[7]}
+        fields = {'escalation_reason', ARGV[7], 'escalated_by_name', t[12] or ''}
     else
         return {'bad_request'}
     end
