@@ -574,9 +574,9 @@ int gxlt_report_html(FILE *f, json_t *r)
                 (long long)json_integer_value(v), json_integer_value(v) ? "fail" : "pass",
                 json_integer_value(v) ? "FAIL" : "pass");
     static const char *const parts[][2] = {{"server", "Server"}, {"tester", "Load tester"}};
-    for (size_t i = 0; i < sizeof(parts) / sizeof(parts[0]); i++) {
-        fprintf(f, "</table><h2>%s</h2><table>", parts[i][1]);
-        json_object_foreach(json_object_get(r, parts[i][0]), k, v) if (json_is_number(v))
+    for (size_t pi = 0; pi < sizeof(parts) / sizeof(parts[0]); pi++) {
+        fprintf(f, "</table><h2>%s</h2><table>", parts[pi][1]);
+        json_object_foreach(json_object_get(r, parts[pi][0]), k, v) if (json_is_number(v))
             fprintf(f, "<tr><td>%s</td><td>%.2f</td></tr>", k, json_number_value(v));
     }
     fprintf(f, "</table><h2>Counts</h2><table>");

@@ -280,12 +280,12 @@ static void test_topic_sla_and_pay(void **state)
 static void test_leftovers_stay_quiet(void **state)
 {
     (void)state;
-    char *key = gxt_brand(&env, "quiet");
+    char *qkey = gxt_brand(&env, "quiet");
     set_waves("quiet", 1, 1);
     for (int i = 0; i < 10; i++) {
         char c[16];
         snprintf(c, sizeof(c), "q%d", i);
-        json_decref(gxt_task(&env, 0, key, c, "nobody covers this", 0));
+        json_decref(gxt_task(&env, 0, qkey, c, "nobody covers this", 0));
     }
     usleep(500000);
     long long w0 = gxt_metric(&env, 0, "gigcx_offer_waves_total");
@@ -293,7 +293,7 @@ static void test_leftovers_stay_quiet(void **state)
     long long w1 = gxt_metric(&env, 0, "gigcx_offer_waves_total");
     print_message("%lld waves in 3 s for 10 tasks nobody can take (1 s interval)\n", w1 - w0);
     assert_true(w1 - w0 <= 2);
-    free(key);
+    free(qkey);
 }
 
 int main(void)
