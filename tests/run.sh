@@ -19,4 +19,4 @@ echo "== release build =="
 run_tree build-test -DCMAKE_BUILD_TYPE=RelWithDebInfo
 echo "== ASan+UBSan build =="
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-  run_tree build-asan -DCMAKE_BUILD_TYPE=Debug -DGX_SANITIZE=ON
+  run_tree build-asan -DCMAKE_BUILD_TYPE=Debug -DGX_SANITIZE=ON -DGX_DEBUG_ASSERT=ON

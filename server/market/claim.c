@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "gigcx/assert.h"
 #include "gigcx/claim.h"
 #include "gigcx/scripts.h"
 #include "gigcx/audit.h"
@@ -114,6 +115,7 @@ static void claim_lost(gx_req *q, int rc)
 static void claim_end(gx_req *q)
 {
     gx_session *s = q->s;
+    gx_assert(s->claiming > 0); /* the gate's count: every claim in flight ends once */
     s->claiming--;
     gx_metrics_hist_observe(&s->srv->m.claim_time, (double)(uv_hrtime() - q->t0_ns) / 1e9);
     gx_presence_refresh(s);
@@ -143,6 +145,7 @@ static void send_or_fail(gx_req *q)
         return;
     if (q->num == 1) /* the task's claim in Redis that never got there: nothing held yet */
         settle(q->s->srv, q->task, NULL);
+    gx_assert(q->s->claiming > 0);
     q->s->claiming--;
     gx_presence_refresh(q->s);
     gx_request_fail(q, rc);
@@ -266,6 +269,7 @@ void gx_claim_on_request(gx_session *s, json_t *msg, const char *ref)
     if (!q)
         return;
     s->claiming++;
+    gx_debug_assert(s->held + s->claiming <= cap); /* the gate: never past capacity */
     gx_presence_refresh(s);
     gx_tlocal *t = gx_server_task(s->srv, task, true);
     if (t && t->claims && hold(t->claims, q) == 0)

@@ -1,6 +1,7 @@
 /* Growable arrays of session pointers (server.h). */
 #include <stdlib.h>
 #include <string.h>
+#include "gigcx/assert.h"
 #include "gigcx/server.h"
 
 int gx_svec_push(gx_svec *v, struct gx_session *s)
@@ -19,6 +20,7 @@ int gx_svec_push(gx_svec *v, struct gx_session *s)
 
 void gx_svec_del(gx_svec *v, int i)
 {
+    gx_debug_assert(i >= 0 && i < v->n);
     v->v[i] = v->v[--v->n];
 }
 
