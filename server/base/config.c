@@ -4,6 +4,7 @@
  * config_file.c's; no socket is opened here. */
 #include <stddef.h>
 #include <stdio.h>
+#include <sys/stat.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -426,7 +427,23 @@ int gx_config_finish(gx_config *cfg, char *err, size_t errlen)
     }
     if (!cfg->node_id)
         default_node_id(cfg);
+#ifdef GX_STATIC_INSTALLED
+    gx_config_static_default(cfg, GX_STATIC_INSTALLED);
+#endif
     return cfg->node_id ? 0 : -1;
+}
+
+void gx_config_static_default(gx_config *cfg, const char *installed)
+{
+    struct stat st;
+    if (!cfg->static_dir || strcmp(cfg->static_dir, "static") != 0 ||
+        (stat("static", &st) == 0 && S_ISDIR(st.st_mode)))
+        return;
+    char *dir = stat(installed, &st) == 0 && S_ISDIR(st.st_mode) ? strdup(installed) : NULL;
+    if (dir) {
+        free(cfg->static_dir);
+        cfg->static_dir = dir;
+    }
 }
 
 void gx_config_usage(FILE *out, const char *argv0)

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/stat.h>
 #include <cmocka.h>
 #include "gigcx/config.h"
 
@@ -303,6 +304,39 @@ static void test_usage_lists_everything(void **state)
     free(text);
 }
 
+/* The default --static finds the installed clients from a directory without its own; a
+ * --static given, or a static/ in the working directory, stays. */
+static void test_static_fallback(void **state)
+{
+    (void)state;
+    char tmp[] = "/tmp/gxt-static-XXXXXX", inst[64], here[4096], err[256];
+    assert_non_null(mkdtemp(tmp));
+    assert_non_null(getcwd(here, sizeof(here)));
+    snprintf(inst, sizeof(inst), "%s/share", tmp);
+    assert_int_equal(mkdir(inst, 0700), 0);
+    assert_int_equal(chdir(tmp), 0); /* no static/ here */
+    gx_config c;
+    char *argv[] = {"gigcxd", NULL};
+    assert_int_equal(parse(&c, argv, NULL, err), 0);
+    gx_config_static_default(&c, inst);
+    assert_string_equal(c.static_dir, inst);
+    gx_config_free(&c);
+    char *given[] = {"gigcxd", "--static", "mine", NULL};
+    assert_int_equal(parse(&c, given, NULL, err), 0);
+    gx_config_static_default(&c, inst);
+    assert_string_equal(c.static_dir, "mine");
+    gx_config_free(&c);
+    assert_int_equal(mkdir("static", 0700), 0); /* a checkout: its own clients win */
+    assert_int_equal(parse(&c, argv, NULL, err), 0);
+    gx_config_static_default(&c, inst);
+    assert_string_equal(c.static_dir, "static");
+    gx_config_free(&c);
+    assert_int_equal(chdir(here), 0);
+    char rm[128];
+    snprintf(rm, sizeof(rm), "rm -rf %s", tmp);
+    assert_int_equal(system(rm), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -315,6 +349,7 @@ int main(void)
         cmocka_unit_test(test_file_precedence),
         cmocka_unit_test(test_file_errors),
         cmocka_unit_test(test_usage_lists_everything),
+        cmocka_unit_test(test_static_fallback),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

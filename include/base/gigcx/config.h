@@ -64,6 +64,11 @@ int gx_config_parse(gx_config *cfg, int argc, char **argv, char **envp, char *er
 /* Checks what parse cannot: secret and admin key present unless dev (dev generates them
  * when absent), TLS cert and key both or neither. Returns 0 or -1 with err filled. */
 int gx_config_finish(gx_config *cfg, char *err, size_t errlen);
+/* The default --static ("static", relative to the working directory) falls back to the
+ * installed clients (installed: the package's share directory) when the working directory
+ * has none, so an installed gigcxd serves its clients from anywhere. A --static given, or
+ * a working directory with its own static/, is kept. gx_config_finish calls it. */
+void gx_config_static_default(gx_config *cfg, const char *installed);
 
 /* Writes --help: every flag with its env twin, default and meaning. */
 void gx_config_usage(FILE *out, const char *argv0);
