@@ -279,6 +279,13 @@ static void join_task(gx_session *s, const char *task, const char *last, json_t 
     }
 }
 
+/* A task hello joins once welcome is out, or refuses (resumed without taking part). */
+typedef struct {
+    const char *task, *last;
+    json_t *resume_at; /* the client's last id, or NULL when it did not resume the task */
+    bool holds, deny;
+} gx_later;
+
 static void finish(gx_hello *h)
 {
     gx_session *s = h->s;
@@ -299,8 +306,10 @@ static void finish(gx_hello *h)
     if (s->who.role == GX_ROLE_EXPERT)
         gx_decline_load(s); /* pulls wait for them: a declined task is not offered again */
     json_t *w = welcome_json(s), *list = json_object_get(w, "tasks");
-    json_t *later = json_array(); /* tasks joined after welcome is queued */
-    for (size_t i = 0; i < h->nstates; i++) {
+    /* tasks joined (or refused) once welcome is queued; strings borrowed from h */
+    gx_later *later = calloc(h->nstates ? h->nstates : 1, sizeof(*later));
+    size_t nlater = 0;
+    for (size_t i = 0; later && i < h->nstates; i++) {
         const char *task = json_string_value(json_array_get(h->tasks, i));
         const redisReply *st = h->states[i];
         json_t *resume_at = json_object_get(h->resume, task);
@@ -316,31 +325,27 @@ static void finish(gx_hello *h)
             drop_stale(s, task);
             continue;
         }
-        /* A held task counts against capacity from the first moment of the session. */
-        bool holds = standing_now == 2 && s->who.role != GX_ROLE_CUSTOMER;
-        if (standing_now || !resume_at)
-            json_array_append_new(later, json_pack("{s:s, s:s, s:b}", "task", task, "last",
-                                                   gx_reply_str(st, F_LAST), "holds", holds));
-        else
-            json_array_append_new(later, json_pack("{s:s, s:b}", "task", task, "deny", 1));
+        later[nlater++] = (gx_later){
+            .task = task,
+            .last = gx_reply_str(st, F_LAST),
+            .resume_at = resume_at,
+            /* a held task counts against capacity from the first moment of the session */
+            .holds = standing_now == 2 && s->who.role != GX_ROLE_CUSTOMER,
+            .deny = !standing_now && resume_at,
+        };
     }
     s->state = GX_SS_READY;
     s->c.greeted = true;
     gx_absent_touch(s);
     gx_session_send_json(s, w, ref);
     json_decref(w);
-    size_t i;
-    json_t *t;
-    json_array_foreach(later, i, t)
-    {
-        const char *task = json_string_value(json_object_get(t, "task"));
-        if (json_object_get(t, "deny"))
-            gx_session_error(s, GX_EFORBIDDEN, ref, "cannot resume task %s", task);
+    for (size_t i = 0; i < nlater; i++) {
+        if (later[i].deny)
+            gx_session_error(s, GX_EFORBIDDEN, ref, "cannot resume task %s", later[i].task);
         else
-            join_task(s, task, json_string_value(json_object_get(t, "last")),
-                      json_object_get(h->resume, task), json_is_true(json_object_get(t, "holds")));
+            join_task(s, later[i].task, later[i].last, later[i].resume_at, later[i].holds);
     }
-    json_decref(later);
+    free(later);
     gx_conn_replay(&s->c);
 }
 
