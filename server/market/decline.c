@@ -16,23 +16,34 @@
 
 bool gx_decline_has(const gx_session *s, const char *task, long long expires)
 {
-    for (int i = 0; i < s->ndeclined; i++)
-        if (s->declined[i].expires == expires && strcmp(s->declined[i].task, task) == 0)
+    int64_t now = 0;
+    for (int i = 0; i < s->ndeclined; i++) {
+        const gx_declined *d = &s->declined[i];
+        if (d->expires != expires || strcmp(d->task, task) != 0)
+            continue;
+        if (!d->until_ms || d->until_ms > (now ? now : (now = gx_now_ms())))
             return true;
+    }
     return false;
 }
 
 /* Keeps the decline in the session's ring (the oldest goes when it is full). */
-static void remember(gx_session *s, const char *task, long long expires)
+static void remember(gx_session *s, const char *task, long long expires, int64_t until_ms)
 {
     if (!s->declined && !(s->declined = calloc(GX_DECLINED_MAX, sizeof(*s->declined))))
         return;
     gx_declined *d = &s->declined[s->declined_next];
     gx_str_copy(d->task, task, sizeof(d->task));
     d->expires = expires;
+    d->until_ms = until_ms;
     s->declined_next = (s->declined_next + 1) % GX_DECLINED_MAX;
     if (s->ndeclined < GX_DECLINED_MAX)
         s->ndeclined++;
+}
+
+void gx_decline_hold_back(gx_session *s, const char *task, long long expires)
+{
+    remember(s, task, expires, gx_now_ms() + GX_RELEASE_HOLD_MS);
 }
 
 void gx_decline_on_request(gx_session *s, json_t *msg, const char *ref)
@@ -47,7 +58,7 @@ void gx_decline_on_request(gx_session *s, json_t *msg, const char *ref)
     }
     gx_server *srv = s->srv;
     long long expires = s->offers[i].expires;
-    remember(s, task, expires);
+    remember(s, task, expires, 0);
     gx_redis_cmd(srv->redis, NULL, NULL, "HSET " GX_KEY_USER_DECLINED " %s %lld", s->who.uid, task,
                  expires);
     gx_redis_cmd(srv->redis, NULL, NULL, "EXPIRE " GX_KEY_USER_DECLINED " %d", s->who.uid,
@@ -66,7 +77,7 @@ static void on_declines(redisReply *r, void *priv)
     gx_session *s = priv;
     for (size_t i = 0; r && r->type == REDIS_REPLY_ARRAY && i + 1 < r->elements; i += 2)
         if (r->element[i]->type == REDIS_REPLY_STRING && gx_id_valid(r->element[i]->str))
-            remember(s, r->element[i]->str, atoll(r->element[i + 1]->str));
+            remember(s, r->element[i]->str, atoll(r->element[i + 1]->str), 0);
     s->declines_loaded = true; /* without Redis, none: the claim script still decides */
     gx_pull_room(s);
     gx_session_unref(s);

@@ -10,6 +10,7 @@
 #include "gigcx/scripts.h"
 #include "gigcx/error.h"
 #include "gigcx/claim.h"
+#include "gigcx/decline.h"
 #include "gigcx/offer.h"
 #include "gigcx/opencap.h"
 #include "gigcx/pii.h"
@@ -346,6 +347,8 @@ static void on_transition(redisReply *r, void *priv)
         gx_request_free(q);
         return;
     }
+    if (strcmp(q->str, "release") == 0 && q->s->who.role == GX_ROLE_EXPERT)
+        gx_decline_hold_back(q->s, q->task, atoll(gx_reply_str(r, GX_TRANS_EXPIRES)));
     after_transition(q->s->srv, q->task, q->str, r);
     if (q->s->who.role == GX_ROLE_EXPERT) /* resolve, release or escalate: their task ended */
         gx_ranking_outcome(q->s->srv, q->s->who.sub, strcmp(q->str, "resolve") == 0);
@@ -370,8 +373,8 @@ static int run_transition(gx_server *srv, const char *task, const char *action, 
                           target_status(action, role));
     /* a release says whose doing it was: the expert's, or the server's for a silent one */
     const char *handover = strcmp(action, "release") != 0 ? ""
-                           : strcmp(origin, "-") == 0    ? "requeued"
-                                                         : "released";
+                           : strcmp(origin, "-") == 0     ? "requeued"
+                                                          : "released";
     if (handover[0])
         json_object_set_new(u, "reason", json_string(handover));
     char *update = gx_bus_update(task, origin, "*", u);

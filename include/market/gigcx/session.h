@@ -63,6 +63,7 @@ typedef struct {
 typedef struct {
     char task[65];
     long long expires;
+    int64_t until_ms; /* 0: until requeued; else a release's hold-back ends then */
 } gx_declined;
 
 #define GX_DECLINED_MAX 64 /* the latest declines an expert's session remembers */
