@@ -382,6 +382,22 @@ static void test_open_over_socket_and_escalate_to_staff(void **state)
     assert_non_null(strstr(text, "Boss here"));
     free(text);
     json_decref(hist);
+    /* a staff release offers the task to the brand's staff again at once */
+    char *st2 = gxt_token(&env, "boss2", "staff", "acme");
+    gxt_conn *sf2 = gxt_login(&env, 0, st2, NULL, NULL);
+    gxt_send(sf2, "{s:s, s:s}", "type", "presence.set", "status", "available");
+    json_decref(gxt_must(sf2, "presence", 3000));
+    gxt_send(sf, "{s:s, s:s, s:s}", "type", "task.release", "task", task, "ref", "sr");
+    json_t *su = gxt_must(sf, "task.update", 3000);
+    assert_string_equal(gxt_str(su, "status"), "escalated");
+    json_decref(su);
+    json_t *again = gxt_must(sf2, "offer", 3000);
+    assert_string_equal(gxt_str(again, "task"), task);
+    json_decref(again);
+    gxt_send(sf2, "{s:s, s:s}", "type", "task.claim", "task", task);
+    json_decref(gxt_must(sf2, "task.assigned", 3000));
+    free(st2);
+    gxt_close(sf2);
     json_decref(cr);
     free(ct);
     free(st);
