@@ -166,8 +166,11 @@ static void get_readyz(gx_http_req *r)
     const char *why = gx_health_unready(gx_req_srv(r));
     json_t *o = json_pack("{s:s, s:s, s:b}", "status", why ? "unavailable" : "ok", "node",
                           gx_req_srv(r)->cfg->node_id, "dev", gx_req_srv(r)->cfg->dev);
-    if (why)
+    if (why) { /* the reason, and the API's error shape beside it */
         json_object_set_new(o, "reason", json_string(why));
+        json_object_set_new(o, "error",
+                            json_pack("{s:s, s:s}", "code", "unavailable", "message", why));
+    }
     gx_http_reply_json(r, why ? 503 : 200, o);
 }
 

@@ -51,6 +51,11 @@ static void test_redis_restart(void **state)
 
     gxt_redis_stop(&env);
     assert_true(health_becomes(503, 5000));
+    json_t *hz = NULL; /* the reason, in the API's error shape too */
+    assert_int_equal(gxt_http(&env, 0, "GET", "/healthz", NULL, NULL, NULL, &hz), 503);
+    assert_string_equal(gxt_str(json_object_get(hz, "error"), "code"), "unavailable");
+    assert_non_null(gxt_str(hz, "reason"));
+    json_decref(hz);
     send_text(cu, task, "during", "d");
     json_t *err = gxt_must(cu, "error", 5000);
     assert_string_equal(gxt_str(err, "code"), "unavailable");
