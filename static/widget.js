@@ -33,7 +33,8 @@
       escalated: 'We are passing you to our team. Someone will be with you shortly.', end: 'End chat', you: 'You',
       expert: 'Expert', error: 'Something went wrong. Please try again.', unread: 'new messages', message: 'Message',
       left: '{name} has left the chat. You are back in the queue; the next available expert will take over.',
-      sure: 'End this chat?', keep: 'Keep chatting', norate: 'Thank you! We could not record a rating for this chat.'
+      sure: 'End this chat?', keep: 'Keep chatting', norate: 'Thank you! We could not record a rating for this chat.',
+      nobody: 'Sorry, nobody is available for this right now. Please try again later.'
     },
     de: {
       launch: 'Chatten Sie mit uns', close: 'Chat schließen', title: 'Chatten Sie mit uns', hi: 'Hallo! Wie können wir helfen?',
@@ -46,7 +47,8 @@
       escalated: 'Wir verbinden Sie mit unserem Team. Gleich ist jemand für Sie da.', end: 'Chat beenden', you: 'Sie',
       expert: 'Expertin/Experte', error: 'Etwas ist schiefgelaufen. Bitte erneut versuchen.', unread: 'neue Nachrichten', message: 'Nachricht',
       left: '{name} hat den Chat verlassen. Sie sind wieder in der Warteschlange; die nächste freie Person übernimmt.',
-      sure: 'Chat beenden?', keep: 'Weiter chatten', norate: 'Vielen Dank! Ihre Bewertung konnte für diesen Chat nicht gespeichert werden.'
+      sure: 'Chat beenden?', keep: 'Weiter chatten', norate: 'Vielen Dank! Ihre Bewertung konnte für diesen Chat nicht gespeichert werden.',
+      nobody: 'Leider ist dafür gerade niemand verfügbar. Bitte versuchen Sie es später.'
     }
   };
   var LANG = (D.lang || document.documentElement.lang || navigator.language || 'en').slice(0, 2).toLowerCase();
@@ -492,15 +494,8 @@
       save();
       afterStatus();
     } else if (tp === 'error') {
-      if (m.ref === 'open') {
-        openFrame = null;
-        if (pend.open) {
-          pend.open.li.remove();
-          input.value = pend.open.text;
-          delete pend.open;
-        }
-        sysLine(t('error'));
-      } else if (m.ref && pend[m.ref]) {
+      if (m.ref === 'open') unopened(t('error'));
+      else if (m.ref && pend[m.ref]) {
         var q = pend[m.ref];
         if (m.code === 'rate_limited' || m.code === 'unavailable') setTimeout(function () { if (pend[q.f.cid]) raw(q.f); }, 800);
         else {
@@ -635,6 +630,25 @@
     return creating;
   }
 
+  // Is anyone there for TOPIC in LANG? No only when the server says so (topic or language
+  // unknown, nobody online); when the question fails (older server, 429, network) task.open decides.
+  function anyone() {
+    var q = '?widget_key=' + encodeURIComponent(KEY) + '&topic=' + encodeURIComponent(TOPIC) + '&language=' + encodeURIComponent(LANG);
+    return fetch(ORIGIN + '/api/v1/widget/availability' + q, { credentials: 'omit' })
+      .then(function (r) { return r.ok ? r.json() : null; })
+      .then(function (j) { return !j || (j.topic_known && j.language_known && j.online > 0); }, function () { return true; });
+  }
+  // the chat was not opened: the text goes back into the box, and why
+  function unopened(why) {
+    openFrame = null;
+    if (pend.open) {
+      pend.open.li.remove();
+      input.value = pend.open.text;
+      delete pend.open;
+    }
+    sysLine(why);
+  }
+
   function submit() {
     var text = input.value.trim();
     if (!text) return;
@@ -647,8 +661,13 @@
       log.appendChild(li);
       pend.open = { li: li, text: text };
       setView('chat');
-      openFrame = { type: 'task.open', topic: TOPIC, language: LANG, text: text, ref: 'open' };
-      ensureSession().then(function (ok) { if (ok) raw(openFrame); });
+      var f = { type: 'task.open', topic: TOPIC, language: LANG, text: text, ref: 'open' };
+      anyone().then(function (yes) {
+        host.setAttribute('data-nobody', String(!yes));
+        if (!yes) return unopened(t('nobody'));
+        openFrame = f;
+        ensureSession().then(function (ok) { if (ok && openFrame) raw(openFrame); });
+      });
     } else {
       var cid = rid();
       var f = { type: 'chat.send', task: sess.task, text: text, cid: cid, ref: cid };

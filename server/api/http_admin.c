@@ -40,6 +40,8 @@ static json_t *brand_json(gx_server *srv, const char *id, json_t *flat)
     json_t *rule = json_object_get(conf, "on_timeout");
     json_object_set_new(b, "on_timeout",
                         json_string(json_is_string(rule) ? json_string_value(rule) : "expire"));
+    json_t *langs = json_object_get(conf, "languages"); /* declared: taken without experts */
+    json_object_set_new(b, "languages", json_is_array(langs) ? json_incref(langs) : json_array());
     json_t *waves = json_object_get(conf, "waves");
     json_object_set_new(b, "waves",
                         json_is_object(waves)

@@ -283,7 +283,8 @@ static bool valid_topic(gx_http_req *r, const char *id, json_t *v)
     return !pay || valid_pay(r, pay);
 }
 
-/* topics (valid_topic), queue_timeout_s: 1..86400, on_timeout, waves; all optional. */
+/* topics (valid_topic), languages (ids), queue_timeout_s: 1..86400, on_timeout, waves; all
+ * optional. The topics and languages declared are taken even when no expert covers them. */
 static json_t *brand_config(gx_http_req *r, json_t *o)
 {
     json_t *topics = json_object_get(o, "topics"), *v;
@@ -298,6 +299,9 @@ static json_t *brand_config(gx_http_req *r, json_t *o)
         if (!valid_topic(r, k, v))
             return NULL;
     }
+    json_t *langs = json_object_get(o, "languages");
+    if (langs && !id_array(r, o, "languages"))
+        return NULL;
     if (!int_field(r, o, "queue_timeout_s", 1, 86400, 0, &timeout))
         return NULL;
     json_t *on_timeout = json_object_get(o, "on_timeout");
@@ -317,6 +321,8 @@ static json_t *brand_config(gx_http_req *r, json_t *o)
         json_object_set_new(conf, "queue_timeout_s", json_integer(timeout));
     if (rule)
         json_object_set_new(conf, "on_timeout", json_string(rule));
+    if (langs)
+        json_object_set(conf, "languages", langs);
     return conf;
 }
 
@@ -417,8 +423,10 @@ static void put_brand(gx_http_req *r)
 
 /* ---- admin: experts ---- */
 
-/* An expert put is three pipelined commands (EXISTS, HSET, SADD); it is answered once all
- * are in, and as stored only when Redis took both writes. */
+/* An expert put is pipelined commands (EXISTS, HSET, SADD, then per brand the SADDs of its
+ * coverage: GX_KEY_SKILLS and GX_KEY_LANGS); it is answered once all are in, and as stored
+ * only when Redis took every write. Coverage only grows: a skill an expert drops stays
+ * covered for the brand (the task is then taken and waits, as before). */
 typedef struct {
     gx_http_req *r; /* a reference */
     int left, seen;
@@ -448,6 +456,23 @@ static void on_expert_step(redisReply *rep, void *priv)
     }
     gx_http_unref(r);
     free(p);
+}
+
+/* SADD of ids (an array of at most 100) to a brand's coverage set fmt; true when sent. An
+ * empty array sends nothing (and is false). */
+static bool cover(gx_redis *rd, gx_expert_put *p, const char *fmt, const char *brand, json_t *ids)
+{
+    const char *argv[2 + 100];
+    char key[128];
+    size_t n = json_array_size(ids);
+    if (!n || n > 100)
+        return false;
+    snprintf(key, sizeof(key), fmt, brand);
+    argv[0] = "SADD";
+    argv[1] = key;
+    for (size_t i = 0; i < n; i++)
+        argv[2 + i] = json_string_value(json_array_get(ids, i));
+    return gx_redis_argv(rd, on_expert_step, p, (int)(2 + n), argv, NULL) == 0;
 }
 
 static void put_expert(gx_http_req *r)
@@ -488,7 +513,24 @@ static void put_expert(gx_http_req *r)
             sent++;
         if (sent == 2 && !gx_redis_cmd(rd, on_expert_step, p, "SADD " GX_KEY_EXPERTS " %s", r->id))
             sent++;
-        *p = (gx_expert_put){.r = gx_http_ref(r), .left = sent, .failed = sent < 3};
+        bool all = sent == 3;
+        json_t *brands = json_object_get(clean, "brands"), *b;
+        size_t i;
+        json_array_foreach(brands, i, b)
+        {
+            static const char *const fmts[] = {GX_KEY_SKILLS, GX_KEY_LANGS};
+            static const char *const fields[] = {"skills", "languages"};
+            for (int k = 0; k < 2; k++) {
+                json_t *ids = json_object_get(clean, fields[k]);
+                if (!json_array_size(ids))
+                    continue;
+                if (all && cover(rd, p, fmts[k], json_string_value(b), ids))
+                    sent++;
+                else
+                    all = false;
+            }
+        }
+        *p = (gx_expert_put){.r = gx_http_ref(r), .left = sent, .failed = !all};
     }
     free(sk);
     free(la);
@@ -602,10 +644,10 @@ static void on_task_made(int rc, const char *task, const char *msg_id, int posit
                          void *priv)
 {
     gx_http_req *r = priv;
-    (void)msg_id;
     if (rc) {
         gx_http_error(r, rc, "%s",
-                      rc == GX_ENOTFOUND   ? "brand not found"
+                      rc == GX_ENOTFOUND            ? "brand not found"
+                      : rc == GX_EBADREQ && *msg_id ? msg_id /* the topic or language refused */
                       : rc == GX_ECONFLICT ? "this Idempotency-Key made a task for another customer"
                                            : "could not create");
         gx_http_unref(r);
@@ -940,6 +982,200 @@ static void options_widget_session(gx_http_req *r)
     gx_http_reply_json(r, 204, NULL);
 }
 
+/* ---- widget availability ---- */
+
+/* GET /api/v1/widget/availability?widget_key=&topic=&language=: whether the brand takes
+ * tasks on the topic and language (declared or covered, as task creation decides) and how
+ * many of its experts could take one now: the experts in the rank set of the topic's tier
+ * (GX_KEY_RANK: available with a free slot; a vanished node's stay until the absent sweep).
+ * Budgeted like widget sessions, under names of its own. Five pipelined commands. */
+enum { AV_BRAND, AV_SKILL, AV_LANG, AV_RANK1, AV_RANK2, AV_N };
+
+typedef struct gx_avail gx_avail;
+typedef struct {
+    gx_avail *a;
+    int i;
+} gx_avail_step;
+struct gx_avail {
+    gx_http_req *r; /* a reference */
+    gx_avail_step step[AV_N];
+    int left;
+    bool failed, origin_ok, topic_declared, lang_declared;
+    int tier;
+    long long n[AV_N]; /* the integer replies */
+};
+
+static void avail_answer(gx_avail *a)
+{
+    gx_http_req *r = a->r;
+    if (a->failed) {
+        gx_http_error(r, GX_EUNAVAIL, "storage unavailable");
+    } else if (!a->origin_ok) {
+        snprintf(r->allow_origin, sizeof(r->allow_origin), "%s", r->origin);
+        gx_http_error(r, GX_EFORBIDDEN, "origin not allowed for this widget");
+    } else {
+        bool topic = a->topic_declared || a->n[AV_SKILL] > 0;
+        bool lang = a->lang_declared || a->n[AV_LANG] > 0;
+        long long online = topic && lang ? a->n[a->tier == 2 ? AV_RANK2 : AV_RANK1] : 0;
+        snprintf(r->allow_origin, sizeof(r->allow_origin), "%s", r->origin);
+        gx_http_reply_json(r, 200,
+                           json_pack("{s:b, s:b, s:I}", "topic_known", topic, "language_known",
+                                     lang, "online", (json_int_t)online));
+    }
+    gx_http_unref(r);
+    free(a);
+}
+
+/* The brand's widget_origins and config: is the page allowed, what does the brand declare. */
+static void avail_brand(gx_avail *a, redisReply *rep)
+{
+    gx_http_req *r = a->r;
+    const char *topic = json_string_value(json_object_get(r->arg, "topic"));
+    const char *lang = json_string_value(json_object_get(r->arg, "language"));
+    const char *origins = gx_reply_str(rep, 0), *config = gx_reply_str(rep, 1);
+    json_t *list = json_loads(origins[0] ? origins : "[]", 0, NULL), *v;
+    size_t i;
+    /* a same-origin GET carries no Origin: the key alone then (it is public anyway) */
+    a->origin_ok = !r->origin[0];
+    json_array_foreach(list, i, v) a->origin_ok =
+        a->origin_ok || (json_is_string(v) && strcmp(json_string_value(v), r->origin) == 0);
+    json_decref(list);
+    json_t *conf = json_loads(config[0] ? config : "{}", 0, NULL);
+    json_t *t = json_object_get(json_object_get(conf, "topics"), topic);
+    a->topic_declared = t != NULL;
+    a->tier = (int)json_integer_value(json_object_get(t, "tier"));
+    json_array_foreach(json_object_get(conf, "languages"), i, v) a->lang_declared =
+        a->lang_declared || (json_is_string(v) && strcmp(json_string_value(v), lang) == 0);
+    json_decref(conf);
+}
+
+static void on_avail_step(redisReply *rep, void *priv)
+{
+    gx_avail_step *st = priv;
+    gx_avail *a = st->a;
+    if (st->i == AV_BRAND) {
+        if (!rep || rep->type != REDIS_REPLY_ARRAY || rep->elements != 2)
+            a->failed = true;
+        else
+            avail_brand(a, rep);
+    } else if (rep && rep->type == REDIS_REPLY_INTEGER) {
+        a->n[st->i] = rep->integer;
+    } else {
+        a->failed = true;
+    }
+    if (--a->left == 0)
+        avail_answer(a);
+}
+
+static void after_avail_brand_budget(bool ok, void *priv)
+{
+    gx_http_req *r = priv;
+    const char *topic = json_string_value(json_object_get(r->arg, "topic"));
+    const char *lang = json_string_value(json_object_get(r->arg, "language"));
+    gx_avail *a = ok ? calloc(1, sizeof(*a)) : NULL;
+    if (!ok) {
+        gx_http_error(r, GX_ERATE, "this brand's widget is over budget; try later");
+    } else if (!a) {
+        gx_http_error(r, GX_EINTERNAL, "out of memory");
+    } else {
+        gx_redis *rd = gx_req_srv(r)->redis;
+        char k1[300], k2[300];
+        snprintf(k1, sizeof(k1), GX_KEY_RANK, r->brand, 1, topic, lang);
+        snprintf(k2, sizeof(k2), GX_KEY_RANK, r->brand, 2, topic, lang);
+        for (int i = 0; i < AV_N; i++)
+            a->step[i] = (gx_avail_step){.a = a, .i = i};
+        int sent = 0;
+        bool all = !gx_redis_cmd(rd, on_avail_step, &a->step[AV_BRAND],
+                                 "HMGET " GX_KEY_BRAND " widget_origins config", r->brand);
+        sent += all;
+        if (all && !gx_redis_cmd(rd, on_avail_step, &a->step[AV_SKILL],
+                                 "SISMEMBER " GX_KEY_SKILLS " %s", r->brand, topic))
+            sent++;
+        else
+            all = false;
+        if (all && !gx_redis_cmd(rd, on_avail_step, &a->step[AV_LANG],
+                                 "SISMEMBER " GX_KEY_LANGS " %s", r->brand, lang))
+            sent++;
+        else
+            all = false;
+        if (all && !gx_redis_cmd(rd, on_avail_step, &a->step[AV_RANK1], "ZCARD %s", k1))
+            sent++;
+        else
+            all = false;
+        if (all && !gx_redis_cmd(rd, on_avail_step, &a->step[AV_RANK2], "ZCARD %s", k2))
+            sent++;
+        else
+            all = false;
+        if (!sent) {
+            free(a);
+            gx_http_error(r, GX_EUNAVAIL, "storage unavailable");
+        } else {
+            a->r = gx_http_ref(r);
+            a->left = sent;
+            a->failed = !all;
+        }
+    }
+    gx_http_unref(r);
+}
+
+static void on_avail_key(redisReply *rep, void *priv)
+{
+    gx_http_req *r = priv;
+    if (!rep) {
+        gx_http_error(r, GX_EUNAVAIL, "storage unavailable");
+    } else if (rep->type != REDIS_REPLY_STRING || !gx_id_valid(rep->str)) {
+        gx_http_error(r, GX_EFORBIDDEN, "unknown widget key");
+    } else {
+        snprintf(r->brand, sizeof(r->brand), "%s", rep->str);
+        char name[96];
+        snprintf(name, sizeof(name), "wab:%s", r->brand);
+        if (gx_budget_take(gx_req_srv(r)->redis, name, gx_req_srv(r)->cfg->widget_brand_rate, 60,
+                           after_avail_brand_budget, gx_http_ref(r)))
+            gx_http_unref(r);
+    }
+    gx_http_unref(r);
+}
+
+static void after_avail_ip_budget(bool ok, void *priv)
+{
+    gx_http_req *r = priv;
+    const char *key = json_string_value(json_object_get(r->arg, "widget_key"));
+    if (!ok) {
+        gx_http_error(r, GX_ERATE, "too many widget requests from this address; try later");
+    } else if (gx_redis_cmd(gx_req_srv(r)->redis, on_avail_key, gx_http_ref(r),
+                            "GET " GX_KEY_WIDGETKEY, key)) {
+        gx_http_unref(r);
+        gx_http_error(r, GX_EUNAVAIL, "storage unavailable");
+    }
+    gx_http_unref(r);
+}
+
+static void get_widget_availability(gx_http_req *r)
+{
+    char key[132] = "", topic[72] = "", lang[72] = "";
+    gx_http_query(r, "widget_key=", key, sizeof(key));
+    gx_http_query(r, "topic=", topic, sizeof(topic));
+    gx_http_query(r, "language=", lang, sizeof(lang));
+    if (strlen(key) > 128 || !gx_id_valid(key + (strncmp(key, "gxw_", 4) ? 0 : 4))) {
+        gx_http_error(r, GX_EBADREQ, "'widget_key' is required");
+        return;
+    }
+    if (!gx_id_valid(topic) || !gx_id_valid(lang)) {
+        gx_http_error(r, GX_EBADREQ, "'topic' and 'language' must be ids ([A-Za-z0-9_-]{1,64})");
+        return;
+    }
+    json_decref(r->arg);
+    r->arg = json_pack("{s:s, s:s, s:s}", "widget_key", key, "topic", topic, "language", lang);
+    char ip[64] = "", name[96];
+    gx_http_client_ip(r, ip, sizeof(ip));
+    snprintf(name, sizeof(name), "wai:%s", ip);
+    if (!r->arg)
+        gx_http_error(r, GX_EINTERNAL, "out of memory");
+    else if (gx_budget_take(gx_req_srv(r)->redis, name, gx_req_srv(r)->cfg->widget_ip_rate, 60,
+                            after_avail_ip_budget, gx_http_ref(r)))
+        gx_http_unref(r);
+}
+
 /* ---- --dev only ---- */
 
 static void get_dev_users(gx_http_req *r)
@@ -995,6 +1231,7 @@ static const struct {
     {GX_HTTP_GET, "/api/v1/tasks/", NULL, true, AUTH_BRAND, get_task},
     {GX_HTTP_POST, "/api/v1/widget/session", NULL, false, AUTH_NONE, post_widget_session},
     {GX_HTTP_OPTIONS, "/api/v1/widget/session", NULL, false, AUTH_NONE, options_widget_session},
+    {GX_HTTP_GET, "/api/v1/widget/availability", NULL, false, AUTH_NONE, get_widget_availability},
     {GX_HTTP_GET, "/api/v1/webhooks/deliveries", NULL, false, AUTH_BRAND, gx_http_webhooks_get},
 };
 

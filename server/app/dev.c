@@ -87,6 +87,9 @@ void gx_dev_seed(gx_server *srv, int port)
         remember(srv, experts[i].id, experts[i].name, "expert", t);
         free(t);
     }
+    /* the demo brand's coverage, as PUT /api/v1/experts writes it (tasks need it) */
+    gx_redis_cmd(rd, NULL, NULL, "SADD " GX_KEY_SKILLS " general billing shipping refunds", "demo");
+    gx_redis_cmd(rd, NULL, NULL, "SADD " GX_KEY_LANGS " en de", "demo");
     char *st = token(srv, "sam", GX_ROLE_STAFF, "demo", "Sam (Demo staff)");
     char *ct = token(srv, "dana", GX_ROLE_CUSTOMER, "demo", "Dana Customer");
     printf("staff  sam   token: %s\ncustomer dana token: %s\n\n", st ? st : "?", ct ? ct : "?");

@@ -39,6 +39,14 @@ typedef struct {
     long long created, expires;
     bool replayed;            /* an earlier request with its Idempotency-Key made the task */
     bool escalate_on_timeout; /* the brand sends unclaimed tasks to its staff, not to expiry */
+    /* the brand read: its hash and its coverage, pipelined; the last reply goes on */
+    int left;                           /* replies still to come */
+    int brand_rc;                       /* what reading the brand hash found wrong, or 0 */
+    bool unsent;                        /* a command of the read could not be sent */
+    bool topic_declared, lang_declared; /* in the brand's config.topics / config.languages */
+    int topic_covered, lang_covered;    /* SISMEMBER of the coverage sets: 1, 0, or -1 */
+    char timeout[24];
+    char why[200]; /* for the caller when the task is refused */
 } gx_create;
 
 static void create_free(gx_create *c)
@@ -52,7 +60,7 @@ static void create_free(gx_create *c)
 
 static void create_done(gx_create *c, int rc, int position)
 {
-    c->cb(rc, rc ? NULL : c->id, c->msg_id, position, c->replayed, c->priv);
+    c->cb(rc, rc ? NULL : c->id, rc ? c->why : c->msg_id, position, c->replayed, c->priv);
     create_free(c);
 }
 
@@ -138,21 +146,83 @@ static void create_run(gx_create *c, const char *timeout)
         create_done(c, rc, 0);
 }
 
-/* The brand decides the pay, the tier a topic needs and how long a task may wait. */
-static void on_brand_for_create(redisReply *r, void *priv)
+/* Whether a's array holds the string v. */
+static bool array_has(json_t *a, const char *v)
 {
-    gx_create *c = priv;
-    if (!r || r->type != REDIS_REPLY_ARRAY) {
+    size_t i;
+    json_t *x;
+    json_array_foreach(a, i, x)
+    {
+        if (json_is_string(x) && strcmp(json_string_value(x), v) == 0)
+            return true;
+    }
+    return false;
+}
+
+/* Every reply of the brand read is in: refuse a task nobody can take, or make it. A topic
+ * (language) is known when the brand declares it in config.topics (config.languages) or an
+ * expert of the brand was put with it (GX_KEY_SKILLS, GX_KEY_LANGS). */
+static void create_go(gx_create *c)
+{
+    if (c->unsent || c->brand_rc) {
+        create_done(c, c->brand_rc ? c->brand_rc : GX_EUNAVAIL, 0);
+        return;
+    }
+    if (c->topic_covered < 0 || c->lang_covered < 0) {
         create_done(c, GX_EUNAVAIL, 0);
         return;
     }
+    const char *field = !c->topic_declared && !c->topic_covered ? "topic"
+                        : !c->lang_declared && !c->lang_covered ? "language"
+                                                                : NULL;
+    if (field) {
+        snprintf(c->why, sizeof(c->why),
+                 "'%s' \"%s\" is unknown to this brand: no expert of it covers it and the brand "
+                 "does not declare it (config.%s)",
+                 field, field[0] == 't' ? c->topic : c->language,
+                 field[0] == 't' ? "topics" : "languages");
+        create_done(c, GX_EBADREQ, 0);
+        return;
+    }
+    create_run(c, c->timeout);
+}
+
+static void create_step(gx_create *c)
+{
+    if (--c->left == 0)
+        create_go(c);
+}
+
+static void on_topic_covered(redisReply *r, void *priv)
+{
+    gx_create *c = priv;
+    c->topic_covered = r && r->type == REDIS_REPLY_INTEGER ? (r->integer != 0) : -1;
+    create_step(c);
+}
+
+static void on_lang_covered(redisReply *r, void *priv)
+{
+    gx_create *c = priv;
+    c->lang_covered = r && r->type == REDIS_REPLY_INTEGER ? (r->integer != 0) : -1;
+    create_step(c);
+}
+
+/* The brand decides the pay, the tier a topic needs and how long a task may wait. */
+static void read_brand(gx_create *c, redisReply *r)
+{
+    if (!r || r->type != REDIS_REPLY_ARRAY) {
+        c->brand_rc = GX_EUNAVAIL;
+        return;
+    }
     if (r->elements == 0) {
-        create_done(c, GX_ENOTFOUND, 0);
+        c->brand_rc = GX_ENOTFOUND;
         return;
     }
     json_t *conf =
         json_loads(gx_reply_field(r, "config") ? gx_reply_field(r, "config") : "{}", 0, NULL);
     json_t *topic = json_object_get(json_object_get(conf, "topics"), c->topic);
+    c->topic_declared = topic != NULL;
+    c->lang_declared = array_has(json_object_get(conf, "languages"), c->language);
     json_int_t tier = json_integer_value(json_object_get(topic, "tier"));
     /* a topic's own SLA and pay win over the brand's */
     json_int_t timeout_s = json_integer_value(json_object_get(topic, "sla_s"));
@@ -170,20 +240,23 @@ static void on_brand_for_create(redisReply *r, void *priv)
     snprintf(c->wave_t, sizeof(c->wave_t), "%lld",
              (t ? (long long)json_integer_value(t) : GX_WAVE_INTERVAL_DEFAULT) * 1000LL);
     json_decref(conf);
-    char timeout[24];
     snprintf(c->tier, sizeof(c->tier), "%d", tier == 2 ? 2 : 1);
     snprintf(c->prio, sizeof(c->prio), "%d", c->priority);
-    snprintf(timeout, sizeof(timeout), "%lld",
+    snprintf(c->timeout, sizeof(c->timeout), "%lld",
              (long long)(timeout_s > 0 ? timeout_s : c->srv->cfg->queue_timeout_s) * 1000);
     /* never cut inside an e-mail, phone, card or IBAN: tier 1 gets the preview masked */
     gx_pii_prefix(c->text, GX_PREVIEW_CHARS, c->preview, sizeof(c->preview));
     c->pay = strdup(pay ? pay : "{}");
     free(topic_pay);
-    if (!c->pay) {
-        create_done(c, GX_EINTERNAL, 0);
-        return;
-    }
-    create_run(c, timeout);
+    if (!c->pay)
+        c->brand_rc = GX_EINTERNAL;
+}
+
+static void on_brand_for_create(redisReply *r, void *priv)
+{
+    gx_create *c = priv;
+    read_brand(c, r);
+    create_step(c);
 }
 
 /* The task id an Idempotency-Key stands for, within its brand: the same 16 characters
@@ -218,10 +291,25 @@ int gx_tasks_create(gx_server *srv, const gx_task_spec *sp, gx_task_created_cb c
         create_free(c);
         return GX_EINTERNAL;
     }
-    int rc = gx_redis_cmd(srv->redis, on_brand_for_create, c, "HGETALL " GX_KEY_BRAND, c->brand);
-    if (rc)
+    /* one pipelined read: the coverage first, the brand hash last (its reply goes on) */
+    int rc = gx_redis_cmd(srv->redis, on_topic_covered, c, "SISMEMBER " GX_KEY_SKILLS " %s",
+                          c->brand, c->topic);
+    if (rc) {
         create_free(c);
-    return rc;
+        return rc;
+    }
+    c->left = 1;
+    if (gx_redis_cmd(srv->redis, on_lang_covered, c, "SISMEMBER " GX_KEY_LANGS " %s", c->brand,
+                     c->language) == 0)
+        c->left++;
+    else
+        c->unsent = true;
+    if (!c->unsent &&
+        gx_redis_cmd(srv->redis, on_brand_for_create, c, "HGETALL " GX_KEY_BRAND, c->brand) == 0)
+        c->left++;
+    else
+        c->unsent = true;
+    return 0; /* the last reply calls cb, with GX_EUNAVAIL when a command was not sent */
 }
 
 /* task.open over the socket: the customer's brand comes from the token. */
@@ -233,7 +321,9 @@ static void on_opened(int rc, const char *task, const char *msg_id, int position
     gx_session *s = q->s;
     if (rc) {
         gx_session_error(s, rc, gx_request_ref(q), "%s",
-                         rc == GX_ENOTFOUND ? "brand not found" : "could not open the task");
+                         rc == GX_ENOTFOUND            ? "brand not found"
+                         : rc == GX_EBADREQ && *msg_id ? msg_id /* the reason */
+                                                       : "could not open the task");
         gx_request_free(q);
         return;
     }

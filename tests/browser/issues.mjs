@@ -101,7 +101,7 @@ async function main() {
 
   /* ---- staff: an escalation (on queue time-out) has its own clock, no expert pay ---- */
   await test('staff console: an escalated offer does not count down from creation nor expire, shows no pay', async () => {
-    const b = await api(API, 'PUT', '/api/v1/brands/esc', { name: 'Esc Co', pay: { amount: 7, currency: 'EUR' }, widget_origins: [], topics: { billing: { tier: 1 } }, queue_timeout_s: 1, on_timeout: 'escalate' });
+    const b = await api(API, 'PUT', '/api/v1/brands/esc', { name: 'Esc Co', pay: { amount: 7, currency: 'EUR' }, widget_origins: [], topics: { billing: { tier: 1 } }, languages: ['en'], queue_timeout_s: 1, on_timeout: 'escalate' });
     assert(b.status === 201 && b.data.api_key, `brand esc: ${b.status}`);
     const tok = await api(API, 'POST', '/api/v1/tokens', { sub: 'stella', role: 'staff', brand: 'esc', name: 'Stella Staff' });
     const { ctx, page } = await newPage(browser, 'staff');

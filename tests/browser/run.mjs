@@ -171,6 +171,7 @@ function startShop(port, apiOrigin) {
     '/shop.html': withWidget(),
     '/hostile.html': withWidget('  <link rel="stylesheet" href="/hostile.css">\n'),
     '/de.html': withWidget().replace('<html lang="en">', '<html lang="de">').replace('data-widget-key=', 'data-lang="de" data-color="#7a5b3a" data-widget-key='),
+    '/gifts.html': withWidget().replace('data-topic="billing"', 'data-topic="gifts"'),
     '/plain.html': demo.replace(/\s*<script src="\/widget\.js"[^>]*><\/script>/, ''),
   };
   const hostileCss = `
@@ -750,6 +751,13 @@ async function main() {
 
   /* ---- hostile host CSS ---- */
   await test('widget survives hostile page CSS and still works', async () => {
+    // someone must be online for the chat to open (the widget asks first): bob
+    const { ctx: bobCtx, page: bob } = await newPage('bob');
+    await bob.goto(`${API}/expert/`);
+    await bob.click('#demo-list button[data-user="bob"]');
+    await bob.waitForSelector('#conn[data-state="online"]');
+    await bob.check('#available');
+    await bob.waitForSelector('body[data-presence="available"]');
     const { ctx, page } = await newPage('hostile');
     await page.goto(`${SHOP}/hostile.html`);
     await page.waitForSelector(`${W}[data-ready="true"]`, { state: 'attached' });
@@ -770,6 +778,7 @@ async function main() {
     await page.click(`${W} .cf button.go`); // (it asks first)
     await page.waitForSelector(`${W}[data-view="done"]`);
     await ctx.close();
+    await bobCtx.close();
   });
 
   await test('widget speaks German with data-lang="de"', async () => {
@@ -781,6 +790,29 @@ async function main() {
     await page.click(`${W} button.l`);
     const ph = await page.getAttribute(`${W} textarea`, 'placeholder');
     assert(/Nachricht/.test(ph), `placeholder ${ph}`);
+    await ctx.close();
+  });
+
+  await test('widget on a topic nobody covers says so and opens no chat', async () => {
+    const { ctx, page } = await newPage('gifts');
+    let opened = 0;
+    page.on('websocket', (ws) => ws.on('framesent', (f) => { if (/"task\.open"/.test(f.payload)) opened++; }));
+    await page.goto(`${SHOP}/gifts.html`);
+    await page.waitForSelector(`${W}[data-ready="true"]`);
+    await page.click(`${W} button.l`);
+    await page.fill(`${W} textarea`, 'Do you gift-wrap?');
+    await page.press(`${W} textarea`, 'Enter');
+    await page.waitForSelector(`${W}[data-nobody="true"]`);
+    const line = await page.evaluate(() => [...document.querySelector('gigcx-widget').shadowRoot.querySelectorAll('.g .sys')].map((l) => l.textContent).join('|'));
+    assert(/nobody is available/.test(line), `shows: ${line}`);
+    const kept = await page.inputValue(`${W} textarea`);
+    assert(kept === 'Do you gift-wrap?', `the text is not back in the box: ${kept}`);
+    const stored = await page.evaluate(() => JSON.parse(localStorage.getItem('gigcx.widget.gxw_demo') || '{}').task || null);
+    assert(!stored && !opened, `a task was opened: ${stored} (${opened} task.open)`);
+    // the server refuses it too, whatever a client does
+    const r = await fetch(`${API}/api/v1/widget/availability?widget_key=gxw_demo&topic=gifts&language=en`, { headers: { origin: SHOP }, signal: AbortSignal.timeout(5000) });
+    const j = await r.json();
+    assert(r.status === 200 && j.topic_known === false && j.online === 0, `availability: ${r.status} ${JSON.stringify(j)}`);
     await ctx.close();
   });
 

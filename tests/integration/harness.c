@@ -626,8 +626,10 @@ char *gxt_brand(gxt_env *env, const char *brand)
     char path[128];
     snprintf(path, sizeof(path), "/api/v1/brands/%s?rotate=1", brand);
     json_t *out = admin(env, "PUT", path,
-                        json_pack("{s:s, s:{s:f, s:s}, s:[s]}", "name", brand, "pay", "amount", 5.0,
-                                  "currency", "EUR", "widget_origins", "http://127.0.0.1:9"),
+                        /* declares what gxt_task asks for: a task may come before its experts */
+                        json_pack("{s:s, s:{s:f, s:s}, s:[s], s:{s:{}}, s:[s]}", "name", brand,
+                                  "pay", "amount", 5.0, "currency", "EUR", "widget_origins",
+                                  "http://127.0.0.1:9", "topics", "billing", "languages", "en"),
                         201);
     char *key = strdup(json_string_value(json_object_get(out, "api_key")));
     json_decref(out);

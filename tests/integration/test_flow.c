@@ -495,6 +495,8 @@ static json_t *timeout_brand(const char *brand, const char *rule, char **key)
     snprintf(path, sizeof(path), "/api/v1/brands/%s?rotate=1", brand);
     snprintf(body, sizeof(body),
              "{\"name\":\"%s\",\"pay\":{\"amount\":1,\"currency\":\"EUR\"},"
+             /* the tasks' topic: declared, no expert covers it yet */
+             "\"topics\":{\"billing\":{}},\"languages\":[\"en\"],"
              "\"queue_timeout_s\":1,\"on_timeout\":\"%s\"}",
              brand, rule);
     json_t *out;

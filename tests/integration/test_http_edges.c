@@ -328,7 +328,8 @@ static int put_hook(const char *brand, const char *url)
     char path[96], body[512];
     snprintf(path, sizeof(path), "/api/v1/brands/%s", brand);
     snprintf(body, sizeof(body),
-             "{\"name\":\"h\",\"pay\":{\"amount\":1,\"currency\":\"EUR\"},\"webhook_url\":\"%s\"}",
+             "{\"name\":\"h\",\"pay\":{\"amount\":1,\"currency\":\"EUR\"},"
+             "\"topics\":{\"billing\":{}},\"languages\":[\"en\"],\"webhook_url\":\"%s\"}",
              url);
     return gxt_http(&env, 0, "PUT", path, GXT_ADMIN, NULL, body, NULL);
 }
@@ -379,7 +380,8 @@ static void test_webhook_private_at_delivery(void **state)
     json_t *out = NULL;
     char body[512];
     snprintf(body, sizeof(body),
-             "{\"name\":\"h\",\"pay\":{\"amount\":1,\"currency\":\"EUR\"},\"webhook_url\":\"%s\"}",
+             "{\"name\":\"h\",\"pay\":{\"amount\":1,\"currency\":\"EUR\"},"
+             "\"topics\":{\"billing\":{}},\"languages\":[\"en\"],\"webhook_url\":\"%s\"}",
              url);
     int st =
         gxt_http(&env, 0, "PUT", "/api/v1/brands/hookdns?rotate=1", GXT_ADMIN, NULL, body, &out);

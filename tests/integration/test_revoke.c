@@ -213,7 +213,8 @@ static void test_budgets(void **state)
     (void)state;
     json_t *out = NULL;
     const char *brand = "{\"name\":\"Bud\",\"pay\":{\"amount\":5,\"currency\":\"EUR\"},"
-                        "\"widget_origins\":[\"http://127.0.0.1:9\"]}";
+                        "\"widget_origins\":[\"http://127.0.0.1:9\"],"
+                        "\"topics\":{\"billing\":{}},\"languages\":[\"en\"]}";
     assert_int_equal(gxt_http(&env, 0, "PUT", "/api/v1/brands/bud", GXT_ADMIN, NULL, brand, &out),
                      201);
     char *key = strdup(gxt_str(out, "api_key")), body[128];

@@ -24,7 +24,9 @@ static char *brand(const char *id, int size, int interval_s)
     snprintf(path, sizeof(path), "/api/v1/brands/%s", id);
     snprintf(body, sizeof(body),
              "{\"name\":\"%s\",\"pay\":{\"amount\":5,\"currency\":\"EUR\"},"
-             "\"widget_origins\":[],\"waves\":{\"size\":%d,\"interval_s\":%d}}",
+             "\"widget_origins\":[],"
+             "\"topics\":{\"billing\":{}},\"languages\":[\"en\"],"
+             "\"waves\":{\"size\":%d,\"interval_s\":%d}}",
              id, size, interval_s);
     assert_int_equal(gxt_http(&env, 0, "PUT", path, GXT_ADMIN, NULL, body, NULL), 200);
     return key;

@@ -25,7 +25,9 @@ static void set_waves(const char *brand, int size, int interval_s)
     snprintf(path, sizeof(path), "/api/v1/brands/%s", brand);
     snprintf(body, sizeof(body),
              "{\"name\":\"%s\",\"pay\":{\"amount\":5,\"currency\":\"EUR\"},"
-             "\"widget_origins\":[],\"waves\":{\"size\":%d,\"interval_s\":%d}}",
+             "\"widget_origins\":[],"
+             "\"topics\":{\"billing\":{}},\"languages\":[\"en\"],"
+             "\"waves\":{\"size\":%d,\"interval_s\":%d}}",
              brand, size, interval_s);
     assert_int_equal(gxt_http(&env, 0, "PUT", path, GXT_ADMIN, NULL, body, NULL), 200);
 }

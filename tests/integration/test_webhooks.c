@@ -35,6 +35,9 @@ static json_t *put_brand(const char *id, int queue_timeout_s, bool rotate)
                           "EUR", "webhook_url", url);
     if (queue_timeout_s)
         json_object_set_new(b, "queue_timeout_s", json_integer(queue_timeout_s));
+    /* the tasks' topic and language, taken before any expert covers them */
+    json_object_set_new(b, "topics", json_pack("{s:{}}", "billing"));
+    json_object_set_new(b, "languages", json_pack("[s]", "en"));
     char *s = json_dumps(b, JSON_COMPACT);
     json_decref(b);
     json_t *out;

@@ -14,8 +14,10 @@ typedef struct {
     const char *idem_key; /* Idempotency-Key (1..GX_IDEM_MAX visible ASCII), or NULL */
 } gx_task_spec;
 #define GX_IDEM_MAX 128
-/* Called once with 0 and the task, or an error code (task NULL); replayed: an earlier
- * request with the same Idempotency-Key made it, and this one made nothing new. */
+/* Called once with 0 and the task, or an error code (task NULL; msg_id is then the reason
+ * for the caller, or "": GX_EBADREQ names the topic or language nobody of the brand covers
+ * and the brand does not declare); replayed: an earlier request with the same
+ * Idempotency-Key made it, and this one made nothing new. */
 typedef void (*gx_task_created_cb)(int rc, const char *task, const char *msg_id, int position,
                                    bool replayed, void *priv);
 /* Creates a task for spec's brand, queues it and publishes its offer. Returns 0 (cb will be

@@ -27,6 +27,10 @@
                                 way */
 #define GX_KEY_RANK_OWNER                                                                          \
     "gx:{b:%s}:rkown"                /* hash: expert -> the session number that last ranked them */
+#define GX_KEY_SKILLS                                                                              \
+    "gx:{b:%s}:skills" /* set: every skill (topic) an expert of the brand was ever put with */
+#define GX_KEY_LANGS                                                                               \
+    "gx:{b:%s}:langs" /* set: every language an expert of the brand was ever put with */
 #define GX_KEY_BRAND "gx:brand:%s"   /* hash: a brand's settings and keys (untagged) */
 #define GX_KEY_BRANDS "gx:brands"    /* set: every brand id */
 #define GX_KEY_EXPERT "gx:expert:%s" /* hash: an expert's profile and reputation figures */
