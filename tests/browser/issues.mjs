@@ -214,6 +214,26 @@ async function main() {
     assert(!(await text.evaluate((p) => p.querySelector('b'))), 'HTML from the customer was parsed');
   });
 
+  await test('widget links: http(s) links in both sides\' messages open in a new tab (noopener noreferrer), as in the console; text never parsed as HTML', async () => {
+    const text = 'Track it at https://shop.example/track?id=7&x=1, or (https://help.example/faq). Not javascript:alert(1) nor ftp://files.example nor <i>it</i> <a href="https://evil.example">x</a>';
+    await say(ex, t1, text);
+    await c1.page.waitForFunction(([r, t]) => [...eval(r).querySelectorAll('.g li:not(.me) p')].some((p) => p.textContent === t), [root, text]);
+    const inWidget = await c1.page.evaluate(([r, t]) => {
+      const p = [...eval(r).querySelectorAll('.g p')].filter((p) => p.textContent === t).pop();
+      const links = [...p.querySelectorAll('a')].map((a) => ({ href: a.getAttribute('href'), rel: a.rel, target: a.target, text: a.textContent }));
+      return { links, markup: !!p.querySelector('i, b') };
+    }, [root, text]);
+    const inConsole = await ex.locator(`#panel-${t1} .msg .text`).last().evaluate((p) => [...p.querySelectorAll('a')].map((a) => ({ href: a.getAttribute('href'), rel: a.rel, target: a.target, text: a.textContent })));
+    const hrefs = inWidget.links.map((l) => l.href);
+    assert(JSON.stringify(hrefs) === JSON.stringify(['https://shop.example/track?id=7&x=1', 'https://help.example/faq', 'https://evil.example/']), `widget links ${JSON.stringify(inWidget.links)}`);
+    assert(inWidget.links.every((l) => l.rel === 'noopener noreferrer' && l.target === '_blank'), `widget link attributes ${JSON.stringify(inWidget.links)}`);
+    assert(JSON.stringify(inWidget.links) === JSON.stringify(inConsole), `the widget links ${JSON.stringify(inWidget.links)}, the console ${JSON.stringify(inConsole)}`);
+    assert(!inWidget.markup, 'HTML from the expert was parsed in the widget');
+    // the customer's own message of the test above, in the widget
+    const own = await c1.page.evaluate(([r]) => [...eval(r).querySelectorAll('.g li.me p')].filter((p) => /^See /.test(p.textContent)).pop()?.querySelectorAll('a').length, [root]);
+    assert(own === 2, `the customer's own message holds ${own} links`);
+  });
+
   // a conversation long enough to scroll
   for (let i = 1; i <= 14; i++) await say(ex, t1, `Step ${i} of checking your invoice.`);
   await c1.page.waitForFunction(([r]) => [...eval(r).querySelectorAll('.g p')].some((p) => p.textContent === 'Step 14 of checking your invoice.'), [root]);
