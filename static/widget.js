@@ -81,7 +81,7 @@
     '.g li.me{align-self:flex-end;align-items:flex-end}' +
     '.g p{background:#fff;border:1px solid #0001;border-radius:12px;padding:7px 10px;white-space:pre-wrap;overflow-wrap:anywhere}' +
     '.g li.me p{background:var(--c);color:#fff;border-color:transparent}' +
-    '.g li.pend p{opacity:.7}.g small{font-size:11px;color:#5b6470;padding:1px 4px}' +
+    '.g a{color:inherit;text-decoration:underline}.g li.pend p{opacity:.7}.g small{font-size:11px;color:#5b6470;padding:1px 4px}' +
     '.g .sys{align-self:center;max-width:100%;text-align:center;font-size:12.5px;color:#5b6470}' +
     '.y{font-size:12px;color:#5b6470;font-style:italic;padding:2px 12px;min-height:20px;background:#f6f7f9}' +
     '.f{display:flex;gap:8px;padding:10px;border-top:1px solid #0002;background:#fff;align-items:flex-end}' +
@@ -236,11 +236,39 @@
   function msgEl(m, mine) {
     var li = el('li', mine ? 'me' : '');
     if (!mine) li.appendChild(el('small', null, first(m.from && m.from.name)));
-    li.appendChild(el('p', null, m.text));
+    li.appendChild(linkify(el('p'), m.text));
     var meta = el('small');
     li.appendChild(meta);
     stamp(li, m.ts, !!m.id || !mine);
     return li;
+  }
+  /* Web addresses in chat text become links, by the rules of the expert console's linkify
+   * (static/expert/console.js; a classic script on other sites' pages cannot import its
+   * module): DOM nodes only, never parsed as HTML; only http(s) URLs that parse; a new tab
+   * with no handle on the brand's page (noopener) that is not told where it came from. */
+  function linkify(p, text) {
+    var re = /\bhttps?:\/\/[^\s<>"']+/gi, at = 0, m, raw, href;
+    text = text == null ? '' : String(text);
+    while ((m = re.exec(text))) {
+      raw = m[0].replace(/[.,;:!?)\]}'"]+$/, ''); // trailing punctuation ends the sentence
+      if (!(href = safeHref(raw))) continue;
+      addText(p, text.slice(at, m.index));
+      p.appendChild(attr(el('a', null, raw), { href: href, target: '_blank', rel: 'noopener noreferrer' }));
+      at = m.index + raw.length;
+    }
+    addText(p, text.slice(at));
+    return p;
+  }
+  function addText(p, s) {
+    if (s) p.appendChild(document.createTextNode(s));
+  }
+  function safeHref(raw) {
+    try {
+      var u = new URL(raw);
+      return u.protocol === 'http:' || u.protocol === 'https:' ? u.href : null;
+    } catch (e) {
+      return null;
+    }
   }
   function stamp(li, ts, ok) {
     var meta = li.lastChild;

@@ -1108,6 +1108,7 @@ class Chat {
       const r = await S.client.request({ ...frame, task: this.task });
       if (r.status) this.setStatus(r.status === 'queued' ? 'queued' : r.status);
       announce(doneText);
+      return r;
     } catch (e) {
       if (!this.ended) this.endText = '';
       this.notice.textContent =
@@ -1128,11 +1129,21 @@ class Chat {
     this.closeForms();
     this.endText = `You released this chat at ${timeFmt.format(new Date())}${reason ? ` (${reason})` : ''}; it is back in the queue.`;
     this.releasing = true; // the task.update {queued} that answers is ours, not a take-back
+    const staff = isStaff();
     try {
-      await this.act({ type: 'task.release', ...(reason && { reason }) }, 'Chat released back to the queue.');
+      const done = await this.act({ type: 'task.release', ...(reason && { reason }) }, staff ? 'Chat released to the brand’s staff.' : 'Chat released back to the queue.');
+      if (done && staff) this.releasedByStaff();
     } finally {
       this.releasing = false;
     }
+  }
+  /** A staff release leaves the task "escalated", a status that looks live to staff, but the
+   *  chat is no longer this member's (the server refuses their messages) and goes to the
+   *  brand's other staff: close the tab rather than keep a composer that can only fail. */
+  releasedByStaff() {
+    closeChat(this.task);
+    if (!S.active) $('available').focus(); // the focus was on the form that just went away
+    pollQueue(true); // a slot came free: is anything waiting?
   }
   escalate() {
     const reason = this.reason.value.trim();

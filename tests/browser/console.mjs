@@ -7,148 +7,10 @@
 //   cd tests/browser && npm ci && node console.mjs
 //   env: GIGCXD=path/to/gigcxd (default: newest ../../build*/server/gigcxd)
 //        CHROMIUM=/usr/bin/chromium   HEADED=1 (watch it)   KEEP=1 (keep the temp dir)
-import { chromium } from 'playwright-core';
-import { spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import fs from 'node:fs';
-import net from 'node:net';
-import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { OUT, STEP_MS, api, assert, check, healthz, launch, newPage as libPage, problems, run, sleep, startGigcxd, test, watchFailures, watchOrigins } from './lib.mjs';
 
-const HERE = path.dirname(fileURLToPath(import.meta.url));
-const ROOT = path.resolve(HERE, '../..');
-const OUT = path.join(HERE, 'out');
-const ADMIN_KEY = `adm_${randomBytes(12).toString('hex')}`;
-const SECRET = randomBytes(24).toString('hex');
-const STEP_MS = 10000; // default bound of every single wait
 const TOTAL_MS = 120000; // the whole run, whatever happens
-
-/* ------------------------------------------------------------ reporting */
-
-let passed = 0;
-let failed = 0;
-const failures = [];
-const t0 = Date.now();
-
-function ok(name) {
-  passed++;
-  console.log(`  ok    ${name}`);
-}
-function fail(name, err) {
-  failed++;
-  let msg = err instanceof Error ? err.message.split('\n')[0] : String(err);
-  const at = err instanceof Error && (err.stack || '').split('\n').find((l) => l.includes('console.mjs:'));
-  if (at) msg += ` (at console.mjs:${at.split('console.mjs:')[1].replace(/\)$/, '')})`;
-  failures.push(`${name}: ${msg}`);
-  console.log(`  FAIL  ${name}: ${msg}`);
-}
-function check(name, cond, detail = '') {
-  if (cond) ok(name);
-  else fail(name, detail || 'condition not met');
-  return !!cond;
-}
-async function test(name, fn) {
-  try {
-    await fn();
-    ok(name);
-    return true;
-  } catch (e) {
-    fail(name, e);
-    return false;
-  }
-}
-function assert(cond, msg) {
-  if (!cond) throw new Error(msg);
-}
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-
-/* ----------------------------------------------------------- processes */
-
-function findServer() {
-  if (process.env.GIGCXD) return path.resolve(process.env.GIGCXD);
-  const cands = fs
-    .readdirSync(ROOT)
-    .filter((d) => d.startsWith('build'))
-    .map((d) => path.join(ROOT, d, 'server', 'gigcxd'))
-    .filter((p) => fs.existsSync(p))
-    .sort((a, b) => fs.statSync(b).mtimeMs - fs.statSync(a).mtimeMs);
-  if (!cands.length) throw new Error('no gigcxd found: build it (cmake) or set GIGCXD');
-  return cands[0];
-}
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.unref();
-    s.on('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-const cleanups = [];
-async function cleanup() {
-  for (const fn of cleanups.reverse()) {
-    try {
-      await fn();
-    } catch {}
-  }
-  cleanups.length = 0;
-}
-
-/** gigcxd as in production: no --dev, so no demo data and no /api/v1/dev routes. */
-async function startGigcxd(bin, port, dataDir) {
-  const log = fs.createWriteStream(path.join(OUT, 'gigcxd-console.log'));
-  const child = spawn(bin, ['--listen', `127.0.0.1:${port}`, '--data', dataDir, '--admin-key', ADMIN_KEY, '--secret', SECRET, '--log-level', 'warn', '--drain-s', '0'], {
-    cwd: ROOT,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  cleanups.push(
-    () =>
-      new Promise((resolve) => {
-        if (child.exitCode != null) return resolve();
-        const timer = setTimeout(() => {
-          child.kill('SIGKILL');
-          resolve();
-        }, 5000);
-        child.once('exit', () => {
-          clearTimeout(timer);
-          resolve();
-        });
-        child.kill('SIGTERM');
-      }),
-  );
-  let spawnError = null;
-  child.on('error', (e) => (spawnError = e));
-  child.stdout.pipe(log);
-  child.stderr.pipe(log);
-  const deadline = Date.now() + 15000;
-  for (;;) {
-    if (spawnError) throw new Error(`cannot start ${bin}: ${spawnError.message}`);
-    if (child.exitCode != null) throw new Error(`gigcxd exited with ${child.exitCode}; see out/gigcxd-console.log`);
-    if (Date.now() > deadline) throw new Error('gigcxd was not healthy within 15 s');
-    const r = await fetch(`http://127.0.0.1:${port}/healthz`, { signal: AbortSignal.timeout(1000) }).catch(() => null);
-    if (r && r.status === 200) return r.json();
-    await sleep(50);
-  }
-}
-
-async function api(base, method, p, body, key = ADMIN_KEY) {
-  const r = await fetch(base + p, {
-    method,
-    headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
-    body: body ? JSON.stringify(body) : undefined,
-    signal: AbortSignal.timeout(5000),
-  });
-  let data = null;
-  try {
-    data = await r.json();
-  } catch {}
-  return { status: r.status, data };
-}
 
 /** The wave order's last tie-break (docs/protocol.md, "Offer waves"): FNV-1a of the id. */
 function tieBreak(id) {
@@ -158,22 +20,6 @@ function tieBreak(id) {
 }
 
 /* -------------------------------------------------------------- browser */
-
-const problems = [];
-function watch(page, name, origin) {
-  page.on('console', (m) => {
-    if (m.type() === 'error') problems.push(`${name}: console error: ${m.text()}`);
-  });
-  page.on('pageerror', (e) => problems.push(`${name}: page error: ${e.message}`));
-  page.on('requestfailed', (r) => problems.push(`${name}: request failed: ${r.url()} ${r.failure()?.errorText || ''}`));
-  page.on('response', (r) => {
-    if (r.status() >= 400) problems.push(`${name}: ${r.status()} for ${r.url()}`);
-  });
-  page.on('request', (r) => {
-    const u = new URL(r.url());
-    if (u.protocol !== 'data:' && u.origin !== origin) problems.push(`${name}: request to a foreign origin: ${r.url()}`);
-  });
-}
 
 // Test-only instrumentation: every frame the console's sockets send and receive.
 const FRAME_SPY = () => {
@@ -201,14 +47,8 @@ const FRAME_SPY = () => {
 /* ------------------------------------------------------------------ main */
 
 async function main() {
-  fs.mkdirSync(OUT, { recursive: true });
-  const bin = findServer();
-  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'gigcx-console-'));
-  cleanups.push(() => !process.env.KEEP && fs.rmSync(tmp, { recursive: true, force: true }));
-  const port = await freePort();
-  const API = `http://127.0.0.1:${port}`;
-  console.log(`gigcxd: ${path.relative(ROOT, bin)}  api ${API} (production: no --dev)`);
-  const health = await startGigcxd(bin, port, tmp);
+  const { origin: API } = await startGigcxd('console', [], { dev: false });
+  const health = await (await healthz(API)).json();
   check('/healthz says dev: false', health.dev === false, JSON.stringify(health));
 
   // Two brands: acme offers to everyone at once (default waves), wavy one expert per wave
@@ -242,15 +82,12 @@ async function main() {
     return r.data.task;
   }
 
-  const headless = !process.env.HEADED;
-  const browser = await chromium.launch({ executablePath: process.env.CHROMIUM || '/usr/bin/chromium', args: ['--no-sandbox'], headless });
-  cleanups.push(() => browser.close());
+  const browser = await launch();
+  /** A page that records frames (FRAME_SPY) and must load cleanly from the server's origin alone. */
   async function newPage(name, viewport = { width: 1280, height: 800 }) {
-    const ctx = await browser.newContext({ viewport });
-    ctx.setDefaultTimeout(STEP_MS);
-    await ctx.addInitScript(FRAME_SPY);
-    const page = await ctx.newPage();
-    watch(page, name, API);
+    const { ctx, page } = await libPage(browser, name, { viewport, init: FRAME_SPY });
+    watchFailures(page, name);
+    watchOrigins(page, name, new Set([API]));
     return { ctx, page };
   }
   async function signIn(page, token) {
@@ -460,28 +297,4 @@ async function main() {
   check('no console errors, page errors, failed requests or error responses', problems.length === 0, problems.slice(0, 10).join('\n        '));
 }
 
-// Never leave a gigcxd behind: on a signal or a closed pipe, clean up and go.
-for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'])
-  process.on(sig, async () => {
-    await Promise.race([cleanup(), sleep(5000)]);
-    process.exit(130);
-  });
-process.stdout.on('error', () => {});
-
-const watchdog = setTimeout(async () => {
-  console.log(`\nFAIL: the run took longer than ${TOTAL_MS / 1000} s`);
-  await Promise.race([cleanup(), sleep(3000)]);
-  process.exit(1);
-}, TOTAL_MS);
-
-try {
-  await main();
-} catch (e) {
-  fail('setup', e);
-}
-await Promise.race([cleanup(), sleep(8000)]);
-clearTimeout(watchdog);
-if (failures.length) console.log(`\nfailures:\n  ${failures.join('\n  ')}`);
-console.log(`\n${((Date.now() - t0) / 1000).toFixed(1)} s`);
-console.log(`${passed} passed, ${failed} failed`);
-process.exit(failed ? 1 : 0);
+await run('console.mjs', TOTAL_MS, main);

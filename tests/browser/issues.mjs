@@ -7,7 +7,7 @@
 //   cd tests/browser && npm ci && node issues.mjs        (CTest: browser_issues)
 //   env: GIGCXD, CHROMIUM, HEADED=1, KEEP=1
 import path from 'node:path';
-import { ADMIN_KEY, OUT, W, api, assert, check, launch, newPage, problems, run, shadowTexts, sleep, startGigcxd, startShop, test } from './lib.mjs';
+import { ADMIN_KEY, OUT, W, api, assert, check, launch, newPage, openConsole, problems, run, shadowTexts, sleep, startGigcxd, startShop, test } from './lib.mjs';
 
 const root = "document.querySelector('gigcx-widget').shadowRoot";
 
@@ -35,6 +35,16 @@ const ALERT_SPY = () => {
   };
   document.hasFocus = () => false;
 };
+
+/** A staff member of brand with a console of their own, signed in and available. */
+async function staffConsole(browser, apiOrigin, sub, brand) {
+  const tok = await api(apiOrigin, 'POST', '/api/v1/tokens', { sub, role: 'staff', brand, name: `${sub[0].toUpperCase()}${sub.slice(1)} Staff` });
+  assert(tok.data?.token, `staff token for ${sub}: ${tok.status}`);
+  const { ctx, page } = await openConsole(browser, apiOrigin, tok.data.token, sub);
+  await page.check('#available');
+  await page.waitForSelector('body[data-presence="available"]');
+  return { ctx, page };
+}
 
 /** A customer on the shop with the panel open who writes `text` (opens a task). */
 async function customer(browser, shop, apiOrigin, name, text) {
@@ -103,12 +113,7 @@ async function main() {
   await test('staff console: an escalated offer does not count down from creation nor expire, shows no pay', async () => {
     const b = await api(API, 'PUT', '/api/v1/brands/esc', { name: 'Esc Co', pay: { amount: 7, currency: 'EUR' }, widget_origins: [], topics: { billing: { tier: 1 } }, languages: ['en'], queue_timeout_s: 1, on_timeout: 'escalate' });
     assert(b.status === 201 && b.data.api_key, `brand esc: ${b.status}`);
-    const tok = await api(API, 'POST', '/api/v1/tokens', { sub: 'stella', role: 'staff', brand: 'esc', name: 'Stella Staff' });
-    const { ctx, page } = await newPage(browser, 'staff');
-    await page.addInitScript((t) => sessionStorage.setItem('gigcx.console.token', t), tok.data.token);
-    await page.goto(`${API}/expert/`);
-    await page.waitForSelector('#conn[data-state="online"]');
-    await page.check('#available');
+    const { ctx, page } = await staffConsole(browser, API, 'stella', 'esc');
     const t = await api(API, 'POST', '/api/v1/tasks', { customer: { id: 'c1', name: 'Cora Client' }, topic: 'billing', language: 'en', text: 'I want a manager.' }, b.data.api_key);
     assert(t.status === 201, `task: ${t.status}`);
     const offer = page.locator(`.offer[data-task="${t.data.task}"]`);
@@ -123,6 +128,28 @@ async function main() {
     await sleep(5000); // the old console dropped "expired" offers 5 s after expires_at
     assert(!(await offer.getAttribute('class')).includes('gone'), 'the escalated offer was withdrawn as expired');
     await ctx.close();
+  });
+
+  /* ---- staff: a release closes the chat tab; the brand's other staff get the offer ---- */
+  await test('staff console: Release closes the chat tab at once; a second staff console gets the offer', async () => {
+    const b = await api(API, 'PUT', '/api/v1/brands/relay', { name: 'Relay Co', pay: { amount: 7, currency: 'EUR' }, widget_origins: [], topics: { billing: { tier: 1 } }, queue_timeout_s: 1, on_timeout: 'escalate' });
+    assert(b.status === 201 && b.data.api_key, `brand relay: ${b.status}`);
+    const rita = await staffConsole(browser, API, 'rita', 'relay');
+    const otto = await staffConsole(browser, API, 'otto', 'relay');
+    const t = await api(API, 'POST', '/api/v1/tasks', { customer: { id: 'c2', name: 'Remi Client' }, topic: 'billing', language: 'en', text: 'Nobody answers.' }, b.data.api_key);
+    assert(t.status === 201, `task: ${t.status}`);
+    const task = t.data.task;
+    await rita.page.locator(`.offer[data-task="${task}"] .claim`).click({ timeout: 8000 }); // escalated after 1 s
+    await rita.page.waitForSelector(`#panel-${task}[data-status="escalated"]:not([hidden]) .composer:not([hidden])`);
+    await otto.page.waitForSelector(`.offer[data-task="${task}"]`, { state: 'detached' }); // claimed, gone
+    await rita.page.click(`#panel-${task} .act-release`);
+    await rita.page.fill(`#release-${task}`, 'Needs someone from billing');
+    await rita.page.click(`#release-form-${task} button[type="submit"]`);
+    await rita.page.waitForSelector(`#tab-${task}`, { state: 'detached', timeout: 3000 });
+    assert(await rita.page.isHidden(`#panel-${task}`), 'the released chat\'s panel is still there');
+    await otto.page.waitForSelector(`.offer[data-task="${task}"]:not(.gone) .claim`, { timeout: 5000 });
+    await rita.ctx.close();
+    await otto.ctx.close();
   });
 
   /* ---- the expert console and customers ---- */
@@ -185,6 +212,26 @@ async function main() {
     assert(links.length === 2 && links.every((l) => l.text === l.href.replace(/\/$/, '') || l.text === l.href) && !links.some((l) => /javascript/.test(l.href)), `links: ${JSON.stringify(links)}`);
     assert(links[0].href === 'https://shop.example/orders/42?x=1' && links[0].rel === 'noopener noreferrer' && links[0].target === '_blank', `link ${JSON.stringify(links[0])}`);
     assert(!(await text.evaluate((p) => p.querySelector('b'))), 'HTML from the customer was parsed');
+  });
+
+  await test('widget links: http(s) links in both sides\' messages open in a new tab (noopener noreferrer), as in the console; text never parsed as HTML', async () => {
+    const text = 'Track it at https://shop.example/track?id=7&x=1, or (https://help.example/faq). Not javascript:alert(1) nor ftp://files.example nor <i>it</i> <a href="https://evil.example">x</a>';
+    await say(ex, t1, text);
+    await c1.page.waitForFunction(([r, t]) => [...eval(r).querySelectorAll('.g li:not(.me) p')].some((p) => p.textContent === t), [root, text]);
+    const inWidget = await c1.page.evaluate(([r, t]) => {
+      const p = [...eval(r).querySelectorAll('.g p')].filter((p) => p.textContent === t).pop();
+      const links = [...p.querySelectorAll('a')].map((a) => ({ href: a.getAttribute('href'), rel: a.rel, target: a.target, text: a.textContent }));
+      return { links, markup: !!p.querySelector('i, b') };
+    }, [root, text]);
+    const inConsole = await ex.locator(`#panel-${t1} .msg .text`).last().evaluate((p) => [...p.querySelectorAll('a')].map((a) => ({ href: a.getAttribute('href'), rel: a.rel, target: a.target, text: a.textContent })));
+    const hrefs = inWidget.links.map((l) => l.href);
+    assert(JSON.stringify(hrefs) === JSON.stringify(['https://shop.example/track?id=7&x=1', 'https://help.example/faq', 'https://evil.example/']), `widget links ${JSON.stringify(inWidget.links)}`);
+    assert(inWidget.links.every((l) => l.rel === 'noopener noreferrer' && l.target === '_blank'), `widget link attributes ${JSON.stringify(inWidget.links)}`);
+    assert(JSON.stringify(inWidget.links) === JSON.stringify(inConsole), `the widget links ${JSON.stringify(inWidget.links)}, the console ${JSON.stringify(inConsole)}`);
+    assert(!inWidget.markup, 'HTML from the expert was parsed in the widget');
+    // the customer's own message of the test above, in the widget
+    const own = await c1.page.evaluate(([r]) => [...eval(r).querySelectorAll('.g li.me p')].filter((p) => /^See /.test(p.textContent)).pop()?.querySelectorAll('a').length, [root]);
+    assert(own === 2, `the customer's own message holds ${own} links`);
   });
 
   // a conversation long enough to scroll

@@ -1,5 +1,7 @@
-// Shared pieces of liveness.mjs and issues.mjs: reporting, a gigcxd of their own, a shop
-// page on another origin, a TCP proxy whose network can be frozen, and Chromium.
+// Shared pieces of the browser tests (run.mjs, console.mjs, liveness.mjs, issues.mjs):
+// reporting, a gigcxd of their own, a shop page on another origin, a TCP proxy whose network
+// can be frozen, and Chromium. Each test is its own process, so ADMIN_KEY is the key of the
+// gigcxd that process started.
 import { chromium } from 'playwright-core';
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -22,7 +24,7 @@ export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 /* ------------------------------------------------------------ reporting */
 
-const R = { passed: 0, failed: 0, failures: [], t0: Date.now(), file: 'lib.mjs' };
+const R = { passed: 0, failed: 0, failures: [], skipped: [], t0: Date.now(), file: 'lib.mjs' };
 
 export function ok(name) {
   R.passed++;
@@ -35,6 +37,11 @@ export function fail(name, err) {
   if (at) msg += ` (at ${R.file}:${at.split(`${R.file}:`)[1].replace(/\)$/, '')})`;
   R.failures.push(`${name}: ${msg}`);
   console.log(`  FAIL  ${name}: ${msg}`);
+}
+/** A check that cannot run against this server (not a failure; listed at the end). */
+export function skip(name, why) {
+  R.skipped.push(`${name}: ${why}`);
+  console.log(`  skip  ${name}: ${why}`);
 }
 export function check(name, cond, detail = '') {
   if (cond) ok(name);
@@ -76,7 +83,15 @@ async function cleanup() {
 }
 
 function findServer() {
-  if (process.env.GIGCXD) return path.resolve(process.env.GIGCXD);
+  if (process.env.GIGCXD) {
+    const p = path.resolve(process.env.GIGCXD);
+    try {
+      fs.accessSync(p, fs.constants.X_OK);
+    } catch {
+      throw new Error(`GIGCXD=${process.env.GIGCXD}: not an executable file`);
+    }
+    return p;
+  }
   const cands = fs
     .readdirSync(ROOT)
     .filter((d) => d.startsWith('build'))
@@ -99,39 +114,54 @@ export function freePort() {
   });
 }
 
-/** gigcxd --dev (demo brand, alice, bob, carol, staff sam) on a free port; extra flags. */
-export async function startGigcxd(name, extra = []) {
+/**
+ * gigcxd on a free port of 127.0.0.1 with a fresh data directory; its log in out/gigcxd-NAME.log.
+ * dev (the default) adds --dev (demo brand, alice, bob, carol, staff sam) and waits for its
+ * seeding; dev: false is a production server (no demo data, no /api/v1/dev routes), ready
+ * once /healthz answers 200. extra: more flags.
+ */
+export async function startGigcxd(name, extra = [], { dev = true } = {}) {
   fs.mkdirSync(OUT, { recursive: true });
   const bin = findServer();
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), `gigcx-${name}-`));
   onCleanup(() => !process.env.KEEP && fs.rmSync(dataDir, { recursive: true, force: true }));
   const port = await freePort();
+  const origin = `http://127.0.0.1:${port}`;
   const log = fs.createWriteStream(path.join(OUT, `gigcxd-${name}.log`));
-  const args = ['--dev', '--listen', `127.0.0.1:${port}`, '--data', dataDir, '--admin-key', ADMIN_KEY, '--secret', SECRET, '--log-level', 'warn', '--drain-s', '0', ...extra];
+  const args = [...(dev ? ['--dev'] : []), '--listen', `127.0.0.1:${port}`, '--data', dataDir, '--admin-key', ADMIN_KEY, '--secret', SECRET, '--log-level', 'warn', '--drain-s', '0', ...extra];
   const child = spawn(bin, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
-  onCleanup(
-    () =>
-      new Promise((resolve) => {
-        if (child.exitCode != null) return resolve();
-        const timer = setTimeout(() => (child.kill('SIGKILL'), resolve()), 5000);
-        child.once('exit', () => (clearTimeout(timer), resolve()));
-        child.kill('SIGTERM');
-      }),
-  );
+  onCleanup(() => stopChild(child));
   let out = '';
   let spawnError = null;
   child.on('error', (e) => (spawnError = e));
   child.stdout.on('data', (d) => ((out += d), log.write(d)));
   child.stderr.on('data', (d) => log.write(d));
+  // --dev prints its demo tokens once seeded; a production server is ready when healthy.
+  const ready = dev ? async () => /customer dana token/.test(out) : async () => (await healthz(origin))?.status === 200;
   const deadline = Date.now() + 15000;
-  while (!/customer dana token/.test(out)) {
+  while (!(await ready())) {
     if (spawnError) throw new Error(`cannot start ${bin}: ${spawnError.message}`);
     if (child.exitCode != null) throw new Error(`gigcxd exited with ${child.exitCode}; see out/gigcxd-${name}.log`);
-    if (Date.now() > deadline) throw new Error('gigcxd did not finish its --dev seeding within 15 s');
+    if (Date.now() > deadline) throw new Error(dev ? 'gigcxd did not finish its --dev seeding within 15 s' : 'gigcxd was not healthy within 15 s');
     await sleep(50);
   }
-  console.log(`gigcxd: ${path.relative(ROOT, bin)} on 127.0.0.1:${port} ${extra.join(' ')}`);
-  return { port, origin: `http://127.0.0.1:${port}` };
+  console.log(`gigcxd: ${path.relative(ROOT, bin)} on 127.0.0.1:${port}${dev ? '' : ' (production: no --dev)'} ${extra.join(' ')}`);
+  return { port, origin };
+}
+
+/** SIGTERM, and SIGKILL if it has not gone within 5 s: no gigcxd outlives its test. */
+function stopChild(child) {
+  return new Promise((resolve) => {
+    if (child.exitCode != null) return resolve();
+    const timer = setTimeout(() => (child.kill('SIGKILL'), resolve()), 5000);
+    child.once('exit', () => (clearTimeout(timer), resolve()));
+    child.kill('SIGTERM');
+  });
+}
+
+/** GET /healthz; null while nothing answers. */
+export function healthz(origin) {
+  return fetch(`${origin}/healthz`, { signal: AbortSignal.timeout(1000) }).catch(() => null);
 }
 
 export async function api(base, method, p, body, key = ADMIN_KEY) {
@@ -157,11 +187,28 @@ export async function makeExpert(base, id, name) {
   return t.data.token;
 }
 
+/** The demo shop's page as a brand would serve it: its widget tag loads widget.js from apiOrigin. */
+export function shopHtml(apiOrigin, demo = fs.readFileSync(path.join(STATIC, 'demo', 'index.html'), 'utf8')) {
+  return demo.replace('src="/widget.js"', `src="${apiOrigin}/widget.js"`);
+}
+
+/** An HTTP server on host:port, closed at clean-up; null when that address cannot be had. */
+export function listenHttp(handler, port, host) {
+  return new Promise((resolve) => {
+    const server = http.createServer(handler);
+    server.once('error', () => resolve(null));
+    server.listen(port, host, () => {
+      onCleanup(() => new Promise((r) => (server.closeAllConnections?.(), server.close(() => r()))));
+      resolve(server);
+    });
+  });
+}
+
 /** The brand's shop on its own origin: /shop.html?api=ORIGIN loads the widget from ORIGIN. */
 export async function startShop() {
   const demo = fs.readFileSync(path.join(STATIC, 'demo', 'index.html'), 'utf8');
   const port = await freePort();
-  const server = http.createServer((req, res) => {
+  const server = await listenHttp((req, res) => {
     const url = new URL(req.url, 'http://x');
     if (url.pathname === '/demo.css') {
       res.writeHead(200, { 'content-type': 'text/css' });
@@ -173,10 +220,9 @@ export async function startShop() {
     }
     const apiOrigin = new URL(url.searchParams.get('api')).origin;
     res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' });
-    res.end(demo.replace('src="/widget.js"', `src="${apiOrigin}/widget.js"`));
-  });
-  await new Promise((r) => server.listen(port, '127.0.0.1', r));
-  onCleanup(() => new Promise((r) => (server.closeAllConnections?.(), server.close(() => r()))));
+    res.end(shopHtml(apiOrigin, demo));
+  }, port, '127.0.0.1');
+  if (!server) throw new Error(`the shop cannot listen on 127.0.0.1:${port}`);
   return `http://127.0.0.1:${port}`;
 }
 
@@ -237,16 +283,45 @@ export async function launch() {
   return browser;
 }
 
-/** A page in a fresh context; its console errors and page errors are recorded (allow: regexps). */
-export async function newPage(browser, name, { viewport = { width: 1280, height: 800 }, allow = [], ctx = null } = {}) {
+/**
+ * A page in a fresh context (or in ctx); its console errors (but those matching allow) and page
+ * errors are recorded. init: a function run in every page of the context before its scripts
+ * (test-only instrumentation such as a socket spy).
+ */
+export async function newPage(browser, name, { viewport = { width: 1280, height: 800 }, allow = [], ctx = null, init = null } = {}) {
   ctx ||= await browser.newContext({ viewport });
   ctx.setDefaultTimeout(STEP_MS);
+  if (init) await ctx.addInitScript(init);
   const page = await ctx.newPage();
   page.on('console', (m) => {
     if (m.type() === 'error' && !allow.some((re) => re.test(m.text()))) problems.push(`${name}: console error: ${m.text()}`);
   });
   page.on('pageerror', (e) => problems.push(`${name}: page error: ${e.message}`));
   return { ctx, page };
+}
+
+/**
+ * Records requests to an origin not in origins (a Set), and with wsHost WebSockets to any
+ * other host: a client must talk to no one but the test's local servers.
+ */
+export function watchOrigins(page, name, origins, wsHost = null) {
+  page.on('request', (r) => {
+    const u = new URL(r.url());
+    if (u.protocol === 'data:' || u.protocol === 'blob:') return; // the page's own
+    if (!origins.has(u.origin)) problems.push(`${name}: request to a foreign origin: ${r.url()}`);
+  });
+  if (wsHost)
+    page.on('websocket', (ws) => {
+      if (new URL(ws.url()).host !== wsHost) problems.push(`${name}: WebSocket to a foreign host: ${ws.url()}`);
+    });
+}
+
+/** Records failed requests and error responses (>= 400): for a page that must load cleanly. */
+export function watchFailures(page, name) {
+  page.on('requestfailed', (r) => problems.push(`${name}: request failed: ${r.url()} ${r.failure()?.errorText || ''}`));
+  page.on('response', (r) => {
+    if (r.status() >= 400) problems.push(`${name}: ${r.status()} for ${r.url()}`);
+  });
 }
 
 /** The console signed in with a token (as if pasted: the token goes in sessionStorage). */
@@ -262,14 +337,20 @@ export async function openConsole(browser, origin, token, name, opts = {}) {
 export const shadowTexts = (page, sel) =>
   page.evaluate((sel) => [...document.querySelector('gigcx-widget').shadowRoot.querySelectorAll(sel)].map((e) => e.textContent), sel);
 
-/** Runs main under a time cap, cleans up, prints the summary and exits. */
-export async function run(file, totalMs, main) {
+/**
+ * Runs main under a time cap, cleans up, prints the summary and exits. After the clean-up it
+ * calls what main returned (a function, when main got that far) and report (always), so
+ * measurements print after the servers' shutdown noise.
+ */
+export async function run(file, totalMs, main, report = null) {
   R.file = file;
+  // Never leave a gigcxd behind: on a signal or a closed pipe, clean up and go.
   for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'])
     process.on(sig, async () => {
       await Promise.race([cleanup(), sleep(5000)]);
       process.exit(130);
     });
+  process.stdout.on('error', () => {});
   const watchdog = setTimeout(async () => {
     console.log(`\nFAIL: the run took longer than ${totalMs / 1000} s`);
     await Promise.race([cleanup(), sleep(3000)]);
@@ -283,9 +364,15 @@ export async function run(file, totalMs, main) {
   }
   await Promise.race([cleanup(), sleep(8000)]);
   clearTimeout(watchdog);
-  if (after) after();
+  if (typeof after === 'function') after();
+  report?.();
+  summary();
+  process.exit(R.failed ? 1 : 0);
+}
+
+function summary() {
+  if (R.skipped.length) console.log(`\nskipped (server support missing):\n  ${R.skipped.join('\n  ')}`);
   if (R.failures.length) console.log(`\nfailures:\n  ${R.failures.join('\n  ')}`);
   console.log(`\n${((Date.now() - R.t0) / 1000).toFixed(1)} s`);
-  console.log(`${R.passed} passed, ${R.failed} failed`);
-  process.exit(R.failed ? 1 : 0);
+  console.log(`${R.passed} passed, ${R.failed} failed${R.skipped.length ? `, ${R.skipped.length} skipped` : ''}`);
 }

@@ -6,166 +6,20 @@
 //   cd tests/browser && npm ci && node run.mjs
 //   env: GIGCXD=path/to/gigcxd (default: newest ../../build-*/server/gigcxd)
 //        CHROMIUM=/usr/bin/chromium   HEADED=1 (watch it)   KEEP=1 (keep the temp dir)
-import { chromium } from 'playwright-core';
-import { spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
-import http from 'node:http';
-import net from 'node:net';
-import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import zlib from 'node:zlib';
+import { ADMIN_KEY, OUT, ROOT, STATIC, W, api, assert, check, fail, freePort, launch, listenHttp, newPage as libPage, pct, problems, run, shadowTexts, shopHtml, skip, sleep, startGigcxd, test, watchOrigins } from './lib.mjs';
 
-const HERE = path.dirname(fileURLToPath(import.meta.url));
-const ROOT = path.resolve(HERE, '../..');
-const OUT = path.join(HERE, 'out');
-const STATIC = path.join(ROOT, 'static');
-const ADMIN_KEY = `adm_${randomBytes(12).toString('hex')}`;
-const SECRET = randomBytes(24).toString('hex');
-const STEP_MS = 10000; // default bound of every single wait
 const TOTAL_MS = 110000; // the whole run, whatever happens
-
-/* ------------------------------------------------------------ reporting */
-
-let passed = 0;
-let failed = 0;
-const failures = [];
-const skipped = [];
 const measures = {};
-const t0 = Date.now();
-
-function ok(name) {
-  passed++;
-  console.log(`  ok    ${name}`);
-}
-function fail(name, err) {
-  failed++;
-  let msg = err instanceof Error ? err.message.split('\n')[0] : String(err);
-  const at = err instanceof Error && (err.stack || '').split('\n').find((l) => l.includes('run.mjs:'));
-  if (at) msg += ` (at run.mjs:${at.split('run.mjs:')[1].replace(/\)$/, '')})`;
-  failures.push(`${name}: ${msg}`);
-  console.log(`  FAIL  ${name}: ${msg}`);
-}
-function skip(name, why) {
-  skipped.push(`${name}: ${why}`);
-  console.log(`  skip  ${name}: ${why}`);
-}
-function check(name, cond, detail = '') {
-  if (cond) ok(name);
-  else fail(name, detail || 'condition not met');
-  return !!cond;
-}
-/** Runs one test; returns false (and records it) when it throws. */
-async function test(name, fn) {
-  try {
-    await fn();
-    ok(name);
-    return true;
-  } catch (e) {
-    fail(name, e);
-    return false;
-  }
-}
-function assert(cond, msg) {
-  if (!cond) throw new Error(msg);
-}
-function pct(arr, p) {
-  const s = [...arr].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.max(0, Math.ceil((p / 100) * s.length) - 1))];
-}
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 /* ----------------------------------------------------------- processes */
-
-function findServer() {
-  if (process.env.GIGCXD) {
-    const p = path.resolve(process.env.GIGCXD);
-    try {
-      fs.accessSync(p, fs.constants.X_OK);
-    } catch {
-      throw new Error(`GIGCXD=${process.env.GIGCXD}: not an executable file`);
-    }
-    return p;
-  }
-  const cands = fs
-    .readdirSync(ROOT)
-    .filter((d) => d.startsWith('build'))
-    .map((d) => path.join(ROOT, d, 'server', 'gigcxd'))
-    .filter((p) => fs.existsSync(p))
-    .sort((a, b) => fs.statSync(b).mtimeMs - fs.statSync(a).mtimeMs);
-  if (!cands.length) throw new Error('no gigcxd found: build it (cmake) or set GIGCXD');
-  return cands[0];
-}
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.unref();
-    s.on('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-const cleanups = [];
-async function cleanup() {
-  for (const fn of cleanups.reverse()) {
-    try {
-      await fn();
-    } catch {}
-  }
-  cleanups.length = 0;
-}
-
-async function startGigcxd(bin, port, dataDir) {
-  const log = fs.createWriteStream(path.join(OUT, 'gigcxd.log'));
-  const child = spawn(bin, ['--dev', '--listen', `127.0.0.1:${port}`, '--data', dataDir, '--admin-key', ADMIN_KEY, '--secret', SECRET, '--log-level', 'warn', '--drain-s', '0'], {
-    cwd: ROOT,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  cleanups.push(
-    () =>
-      new Promise((resolve) => {
-        if (child.exitCode != null) return resolve();
-        const timer = setTimeout(() => {
-          child.kill('SIGKILL');
-          resolve();
-        }, 5000);
-        child.once('exit', () => {
-          clearTimeout(timer);
-          resolve();
-        });
-        child.kill('SIGTERM');
-      }),
-  );
-  let out = '';
-  let spawnError = null;
-  child.on('error', (e) => (spawnError = e));
-  child.stdout.on('data', (d) => {
-    out += d;
-    log.write(d);
-  });
-  child.stderr.on('data', (d) => log.write(d));
-  const deadline = Date.now() + 15000;
-  while (!/customer dana token/.test(out)) {
-    if (spawnError) throw new Error(`cannot start ${bin}: ${spawnError.message}`);
-    if (child.exitCode != null) throw new Error(`gigcxd exited with ${child.exitCode}; see out/gigcxd.log`);
-    if (Date.now() > deadline) throw new Error('gigcxd did not finish its --dev seeding within 15 s');
-    await sleep(50);
-  }
-  return child;
-}
 
 /** The brand's shop (and its hostile and unlisted twins) on other origins. */
 function startShop(port, apiOrigin) {
   const demo = fs.readFileSync(path.join(STATIC, 'demo', 'index.html'), 'utf8');
-  const withWidget = (extraHead = '') =>
-    demo
-      .replace('src="/widget.js"', `src="${apiOrigin}/widget.js"`)
-      .replace('</head>', `${extraHead}</head>`);
+  const withWidget = (extraHead = '') => shopHtml(apiOrigin, demo).replace('</head>', `${extraHead}</head>`);
   const pages = {
     '/': withWidget(),
     '/shop.html': withWidget(),
@@ -210,52 +64,10 @@ gigcx-widget * { display: none !important; }
     res.end(body);
   };
   // "localhost" may resolve to either loopback address: answer on both (::1 if present).
-  const listen = (host) =>
-    new Promise((resolve) => {
-      const server = http.createServer(handler);
-      server.once('error', () => resolve(null));
-      server.listen(port, host, () => {
-        cleanups.push(() => new Promise((r) => (server.closeAllConnections?.(), server.close(() => r()))));
-        resolve(server);
-      });
-    });
-  return Promise.all([listen('127.0.0.1'), listen('::1')]);
-}
-
-async function api(base, method, p, body, key = ADMIN_KEY) {
-  const r = await fetch(base + p, {
-    method,
-    headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
-    body: body ? JSON.stringify(body) : undefined,
-    signal: AbortSignal.timeout(5000),
-  });
-  let data = null;
-  try {
-    data = await r.json();
-  } catch {}
-  return { status: r.status, data };
+  return Promise.all([listenHttp(handler, port, '127.0.0.1'), listenHttp(handler, port, '::1')]);
 }
 
 /* -------------------------------------------------------------- browser */
-
-const problems = [];
-function watch(page, name, { allowedOrigins, apiHost, allowConsole = [] }) {
-  page.on('console', (m) => {
-    if (m.type() !== 'error') return;
-    if (allowConsole.some((re) => re.test(m.text()))) return;
-    problems.push(`${name}: console error: ${m.text()}`);
-  });
-  page.on('pageerror', (e) => problems.push(`${name}: page error: ${e.message}`));
-  page.on('request', (r) => {
-    const u = new URL(r.url());
-    if (u.protocol === 'data:' || u.protocol === 'blob:') return;
-    if (!allowedOrigins.has(u.origin)) problems.push(`${name}: request to a foreign origin: ${r.url()}`);
-  });
-  page.on('websocket', (ws) => {
-    const u = new URL(ws.url());
-    if (u.host !== apiHost) problems.push(`${name}: WebSocket to a foreign host: ${ws.url()}`);
-  });
-}
 
 // Test-only instrumentation: a registry of the page's sockets, so a test can cut one
 // (a dropped connection) and hold the reconnect back for a moment.
@@ -275,17 +87,11 @@ const SOCKET_SPY = () => {
 /* ------------------------------------------------------------------ main */
 
 async function main() {
-  fs.mkdirSync(OUT, { recursive: true });
-  const bin = findServer();
-  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'gigcx-browser-'));
-  cleanups.push(() => !process.env.KEEP && fs.rmSync(tmp, { recursive: true, force: true }));
-  const [apiPort, shopPort, badPort] = [await freePort(), await freePort(), await freePort()];
-  const API = `http://127.0.0.1:${apiPort}`;
+  const { port: apiPort, origin: API } = await startGigcxd('clients');
+  const [shopPort, badPort] = [await freePort(), await freePort()];
   const SHOP = `http://localhost:${shopPort}`;
   const BAD = `http://localhost:${badPort}`;
-  console.log(`gigcxd: ${path.relative(ROOT, bin)}  api ${API}  shop ${SHOP}  unlisted ${BAD}`);
-
-  await startGigcxd(bin, apiPort, tmp);
+  console.log(`shop ${SHOP}  unlisted ${BAD}`);
   await startShop(shopPort, API);
   await startShop(badPort, API);
 
@@ -317,24 +123,18 @@ async function main() {
     fail('dashboard lists the --dev experts', 'GET /api/v1/experts does not list alice, bob, carol');
   if (!haveStats) fail('dashboard live figures', `GET /api/v1/admin/stats answers ${statsProbe.status}`);
 
-  const headless = !process.env.HEADED;
-  const browser = await chromium.launch({ executablePath: process.env.CHROMIUM || '/usr/bin/chromium', args: ['--no-sandbox'], headless });
-  cleanups.push(() => browser.close());
+  const browser = await launch();
   const allowed = new Set([API, SHOP, BAD]);
   const apiHost = `127.0.0.1:${apiPort}`;
+  /** A page that talks to the test's origins only; spy: SOCKET_SPY. */
   async function newPage(name, { viewport = { width: 1280, height: 800 }, spy = false, allowConsole = [] } = {}) {
-    const ctx = await browser.newContext({ viewport });
-    ctx.setDefaultTimeout(STEP_MS);
-    if (spy) await ctx.addInitScript(SOCKET_SPY);
-    const page = await ctx.newPage();
     // Without the endpoints the dashboard's probes are 404s, which Chromium logs.
     const admin404 = haveStats ? [] : [/Failed to load resource: the server responded with a status of 40[14]/];
-    watch(page, name, { allowedOrigins: allowed, apiHost, allowConsole: [...allowConsole, ...(name === 'admin' ? admin404 : [])] });
+    const allow = [...allowConsole, ...(name === 'admin' ? admin404 : [])];
+    const { ctx, page } = await libPage(browser, name, { viewport, allow, init: spy ? SOCKET_SPY : null });
+    watchOrigins(page, name, allowed, apiHost);
     return { ctx, page };
   }
-  const W = 'gigcx-widget';
-  const shadowTexts = (page, sel) =>
-    page.evaluate((sel) => [...document.querySelector('gigcx-widget').shadowRoot.querySelectorAll(sel)].map((e) => e.textContent), sel);
 
   /* ---- close codes: does a server close frame reach a browser with its code? ---- */
   let closeCodesOk = false;
@@ -861,39 +661,20 @@ async function main() {
   check('no console errors, page errors or requests to other hosts', problems.length === 0, problems.slice(0, 10).join('\n        '));
 }
 
-// Never leave a gigcxd behind: on a signal or a closed pipe, clean up and go.
-for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'])
-  process.on(sig, async () => {
-    await Promise.race([cleanup(), sleep(5000)]);
-    process.exit(130);
-  });
-process.stdout.on('error', () => {});
-
-const watchdog = setTimeout(async () => {
-  console.log(`\nFAIL: the run took longer than ${TOTAL_MS / 1000} s`);
-  await Promise.race([cleanup(), sleep(3000)]);
-  process.exit(1);
-}, TOTAL_MS);
-
-try {
-  await main();
-} catch (e) {
-  fail('setup', e);
+/** The measurements, printed after the run and kept in out/measures.json. */
+function report() {
+  const m = measures;
+  console.log('\nmeasured:');
+  console.log(`  widget.js               ${m.widget_bytes} bytes, ${m.widget_gzip_bytes} bytes gzip -9`);
+  if (m.widget_ready_ms != null) {
+    console.log(`  page load -> widget ready  ${m.widget_ready_ms} ms from navigation start (widget.js downloaded at ${m.widget_downloaded_ms} ms,`);
+    console.log(`                             DOMContentLoaded at ${m.dom_content_loaded_ms} ms; script start -> launcher drawn ${m.widget_script_to_ready_ms} ms)`);
+  }
+  if (m.latency_p50_ms != null)
+    console.log(`  customer send -> painted in console, 100 msgs: p50 ${m.latency_p50_ms} ms, p99 ${m.latency_p99_ms} ms, max ${m.latency_max_ms} ms`);
+  fs.mkdirSync(OUT, { recursive: true });
+  fs.writeFileSync(path.join(OUT, 'measures.json'), JSON.stringify(m, null, 2) + '\n');
+  console.log(`screenshots in ${path.relative(ROOT, OUT)}/`);
 }
-await Promise.race([cleanup(), sleep(8000)]);
-clearTimeout(watchdog);
 
-console.log('\nmeasured:');
-console.log(`  widget.js               ${measures.widget_bytes} bytes, ${measures.widget_gzip_bytes} bytes gzip -9`);
-if (measures.widget_ready_ms != null) {
-  console.log(`  page load -> widget ready  ${measures.widget_ready_ms} ms from navigation start (widget.js downloaded at ${measures.widget_downloaded_ms} ms,`);
-  console.log(`                             DOMContentLoaded at ${measures.dom_content_loaded_ms} ms; script start -> launcher drawn ${measures.widget_script_to_ready_ms} ms)`);
-}
-if (measures.latency_p50_ms != null)
-  console.log(`  customer send -> painted in console, 100 msgs: p50 ${measures.latency_p50_ms} ms, p99 ${measures.latency_p99_ms} ms, max ${measures.latency_max_ms} ms`);
-fs.writeFileSync(path.join(OUT, 'measures.json'), JSON.stringify(measures, null, 2) + '\n');
-if (skipped.length) console.log(`\nskipped (server support missing):\n  ${skipped.join('\n  ')}`);
-if (failures.length) console.log(`\nfailures:\n  ${failures.join('\n  ')}`);
-console.log(`\n${((Date.now() - t0) / 1000).toFixed(1)} s; screenshots in ${path.relative(ROOT, OUT)}/`);
-console.log(`${passed} passed, ${failed} failed${skipped.length ? `, ${skipped.length} skipped` : ''}`);
-process.exit(failed ? 1 : 0);
+await run('run.mjs', TOTAL_MS, main, report);
