@@ -380,8 +380,6 @@ void gx_session_let_go(gx_session *s, const char *task)
     gx_presence_refresh(s);
 }
 
-#define GX_HELLO_DEADLINE_MS 10000
-
 /* Pings go out from the writable callback (lws takes control frames only there). */
 static void ping(gx_session *s, int64_t now)
 {
@@ -396,8 +394,8 @@ void gx_sessions_sweep(gx_server *srv)
     for (gx_session *s = srv->all; s; s = s->next) {
         if (!gx_session_live(s) || s->close_code || s->close_sent)
             continue;
-        if (s->state < GX_SS_READY && now - s->born_ms >= GX_HELLO_DEADLINE_MS) {
-            gx_session_close(s, 4408, "no hello within 10 s", false);
+        if (s->state < GX_SS_READY && now - s->born_ms >= srv->cfg->hello_timeout_ms) {
+            gx_session_close(s, 4408, "no hello in time", false);
         } else if (now - s->rx_ms > 3 * hb) { /* silent for three pings: the peer is gone */
             s->hung_up = true;
             lws_set_timeout(s->wsi, PENDING_TIMEOUT_KILLED_BY_PARENT, LWS_TO_KILL_ASYNC);
