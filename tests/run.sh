@@ -1,22 +1,134 @@
 #!/usr/bin/env bash
-# The whole test suite: unit and integration tests, built twice (release, and ASan+UBSan),
-# each tree run through CTest. Exits non-zero if anything fails.
+# The whole test suite: unit, integration, load, browser and fault tests, built twice
+# (release, and ASan+UBSan), each tree run through CTest, plus sendq's threads under TSan
+# (unit_sendq_tsan, release tree). Exits non-zero if anything fails.
+#
+# Most tests wait on servers, timers and browsers rather than on the CPU, so the two trees
+# overlap: while one tree runs its browser and load tests (RUN_SERIAL, one at a time, and
+# never beside the other tree's), the other builds or runs its unit and integration tests
+# (ctest -j2); the fault tests (tests/faults.sh) run last in each. Each stream's output goes
+# to a log in its tree and is printed when the stream ends; the times of every phase are
+# printed at the end. GX_SUITE_SERIAL=1 runs everything one phase after the other instead.
+# ccache is used when installed (.ci/deps installs it).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 jobs=$(nproc 2>/dev/null || echo 2)
+[ "$jobs" -gt 2 ] || jobs=2
 # The browser tests drive Debian's Chromium through playwright-core (pinned in the lock file).
 if [ ! -d tests/browser/node_modules/playwright-core ]; then
   (cd tests/browser && npm ci --no-audit --no-fund --loglevel=error)
 fi
-run_tree() {
-  local dir=$1; shift
-  cmake -S . -B "$dir" "$@" >/dev/null
-  cmake --build "$dir" -j "$jobs"
-  ctest --test-dir "$dir" --output-on-failure --timeout 300 -j 2 -LE faults
-  bash tests/faults.sh "$dir" # Redis failover and restart, a drain through HAProxy, no fds
+launcher=()
+if command -v ccache >/dev/null 2>&1; then
+  launcher=(-DCMAKE_C_COMPILER_LAUNCHER=ccache)
+  # hits across clones in other folders (CI clones afresh): paths relative to the checkout
+  export CCACHE_BASEDIR=${CCACHE_BASEDIR:-$PWD} CCACHE_NOHASHDIR=${CCACHE_NOHASHDIR:-1}
+fi
+with_asan_env() {
+  (
+    export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+    "$@"
+  )
 }
-echo "== release build =="
-run_tree build-test -DCMAKE_BUILD_TYPE=RelWithDebInfo
-echo "== ASan+UBSan build =="
-ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-  run_tree build-asan -DCMAKE_BUILD_TYPE=Debug -DGX_SANITIZE=ON -DGX_DEBUG_ASSERT=ON
+rel=build-test
+asan=build-asan
+
+times=$(mktemp)
+t_start=$(date +%s.%N)
+# phase NAME CMD...: runs CMD, notes how long it took (and whether it failed).
+phase() {
+  local name=$1 t0 rc=0
+  shift
+  t0=$(date +%s.%N)
+  "$@" || rc=$?
+  printf '%s\t%s\t%s\t%s\n' "$name" "$t0" "$(date +%s.%N)" "$rc" >>"$times"
+  return $rc
+}
+ctest_in() { # ctest_in DIR ARGS...
+  local dir=$1
+  shift
+  ctest --test-dir "$dir" --output-on-failure --timeout 300 "$@"
+}
+# stream NAME LOG CMD...: a phase run in the background, its output in LOG; the caller waits.
+stream() {
+  local name=$1 log=$2
+  shift 2
+  ("$@") >"$log" 2>&1 &
+  pids+=($!)
+  names+=("$name")
+  logs+=("$log")
+}
+# finish: waits for every stream, prints their logs in order, fails if one failed.
+finish() {
+  local bad=0 i
+  for i in "${!pids[@]}"; do
+    if ! wait "${pids[$i]}"; then
+      bad=1
+      echo "== ${names[$i]}: FAILED" >&2
+    fi
+    echo "== ${names[$i]} (log: ${logs[$i]})"
+    cat "${logs[$i]}"
+  done
+  pids=() names=() logs=()
+  return $bad
+}
+pids=() names=() logs=()
+
+report() {
+  local end
+  end=$(date +%s.%N)
+  echo "== phase times (s; phases in one stage overlap)"
+  awk -F'\t' -v t0="$t_start" '{ printf "  %-44s %7.1f  at %6.1f%s\n", $1, $3 - $2, $2 - t0,
+         ($4 != 0 ? "  FAILED" : "") }' "$times"
+  awk -v a="$t_start" -v b="$end" 'BEGIN { printf "  %-44s %7.1f\n", "total", b - a }'
+}
+trap 'report; rm -f "$times"' EXIT
+
+echo "== configure"
+phase "configure release" cmake -S . -B $rel -DCMAKE_BUILD_TYPE=RelWithDebInfo "${launcher[@]}" >/dev/null
+phase "configure asan" cmake -S . -B $asan -DCMAKE_BUILD_TYPE=Debug -DGX_SANITIZE=ON -DGX_DEBUG_ASSERT=ON "${launcher[@]}" >/dev/null
+# Every test carries one of the labels the stages below select: one without would never run.
+unlabeled=$(ctest --test-dir $rel -N -LE 'unit|integration|browser|load|faults' | sed -n 's/^Total Tests: //p')
+if [ "$unlabeled" != 0 ]; then
+  ctest --test-dir $rel -N -LE 'unit|integration|browser|load|faults' >&2
+  echo "tests/run.sh: $unlabeled test(s) without a label (unit, integration, browser, load, faults)" >&2
+  exit 1
+fi
+echo "== build release"
+phase "build release" cmake --build $rel -j "$jobs"
+
+if [ "${GX_SUITE_SERIAL:-0}" = 1 ]; then
+  phase "ctest release -LE faults" ctest_in $rel -j 2 -LE faults
+  phase "faults release" bash tests/faults.sh $rel
+  phase "build asan" cmake --build $asan -j "$jobs"
+  phase "ctest asan -LE faults" with_asan_env ctest_in $asan -j 2 -LE faults
+  phase "faults asan" with_asan_env bash tests/faults.sh $asan
+  exit 0
+fi
+
+# Stage 1: release's browser and load tests; meanwhile the ASan tree is built (niced, so the
+# tests keep their CPU) and runs its unit and integration tests.
+asan_build_and_tests() {
+  phase "build asan (niced)" nice -n 10 cmake --build $asan -j "$jobs"
+  phase "ctest asan -L unit|integration" with_asan_env ctest_in $asan -j 2 -L 'unit|integration'
+}
+echo "== stage 1: release browser+load | asan build, unit+integration"
+stream "release: browser, load" $rel/suite-serial.log \
+  phase "ctest release -L browser|load" ctest_in $rel -L 'browser|load'
+stream "asan: build, unit, integration" $asan/suite-parallel.log asan_build_and_tests
+finish
+
+# Stage 2: ASan's browser and load tests, then its fault tests; meanwhile release's unit,
+# integration and fault tests.
+asan_serial_and_faults() {
+  phase "ctest asan -L browser|load" with_asan_env ctest_in $asan -L 'browser|load'
+  phase "faults asan" with_asan_env bash tests/faults.sh $asan
+}
+release_tests_and_faults() {
+  phase "ctest release -L unit|integration" ctest_in $rel -j 2 -L 'unit|integration'
+  phase "faults release" bash tests/faults.sh $rel
+}
+echo "== stage 2: asan browser+load, faults | release unit+integration, faults"
+stream "asan: browser, load, faults" $asan/suite-serial.log asan_serial_and_faults
+stream "release: unit, integration, faults" $rel/suite-parallel.log release_tests_and_faults
+finish

@@ -33,7 +33,6 @@
 #include "gigcx/tlsreload.h"
 #include "gigcx/webhook.h"
 
-#define GX_HELLO_MS 10000    /* a socket has this long to say hello (4408 after) */
 #define GX_DRAIN_MS 3000     /* longest wait for sockets to flush on shutdown */
 #define GX_DRAIN_TICK_MS 100 /* how often the drain window looks at the clock */
 
@@ -260,7 +259,7 @@ static void wire_net(gx_server *srv)
     srv->net.app = srv;
     srv->net.cfg = srv->cfg;
     srv->net.m = &srv->m;
-    srv->net.hello_ms = GX_HELLO_MS;
+    srv->net.hello_ms = srv->cfg->hello_timeout_ms;
 }
 
 static const struct lws_protocols protocols[] = {

@@ -57,6 +57,10 @@ static const gx_opt opts[] = {
      F(log_level), 0, 0},
     {"--heartbeat", "GIGCX_HEARTBEAT", "SECONDS", "20",
      "WebSocket ping interval; a peer silent for 3 is dropped", T_INT, F(heartbeat_s), 1, 300},
+    {"--hello-timeout", "GIGCX_HELLO_TIMEOUT", "MS", "10000",
+     "a socket that has not sent a valid hello this long after it opened is closed (4408); "
+     "checked once a second",
+     T_INT, F(hello_timeout_ms), 100, 600000},
     {"--queue-timeout", "GIGCX_QUEUE_TIMEOUT", "SECONDS", "900",
      "how long a task waits unclaimed, for brands that set none", T_INT, F(queue_timeout_s), 1,
      86400},

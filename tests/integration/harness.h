@@ -143,4 +143,16 @@ json_t *gxt_task(gxt_env *env, int node, const char *apikey, const char *custome
  * Fills out[i] with each reply (owned). */
 void gxt_task_burst(gxt_env *env, int node, const char *apikey, int n, json_t **out);
 
+/* Runs a test file's cases (tests, n of them, with the group fixtures). CTest runs some files
+ * a second time through gxclient's own framing (GXT_OWN_FRAMING=1); that run is about the
+ * client library, so it runs only the cases named in own (NULL-terminated): those whose
+ * frames, pings and closes go through the client's framing. A name in own that matches no
+ * case fails the run. Needs <setjmp.h>, <stdarg.h>, <stddef.h> and <cmocka.h> first. */
+#ifdef cmocka_unit_test
+int gxt_run_cases(const char *group, const struct CMUnitTest *tests, size_t n,
+                  const char *const *own, CMFixtureFunction setup, CMFixtureFunction teardown);
+#define GXT_RUN_CASES(tests, own, setup, teardown)                                                \
+    gxt_run_cases(#tests, tests, sizeof(tests) / sizeof((tests)[0]), own, setup, teardown)
+#endif
+
 #endif

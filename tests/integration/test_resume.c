@@ -173,5 +173,10 @@ int main(void)
         cmocka_unit_test(test_resume_after_drop),
         cmocka_unit_test(test_customer_second_tab),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    /* the rerun through gxclient's own framing (GXT_OWN_FRAMING=1): only these */
+    static const char *const own[] = {
+        "test_resume_after_drop",
+        "test_customer_second_tab",
+        NULL};
+    return GXT_RUN_CASES(tests, own, setup, teardown);
 }

@@ -31,6 +31,7 @@ static void test_defaults(void **state)
     assert_null(c.redis_url);
     assert_string_equal(c.data_dir, "./gigcx-data");
     assert_int_equal(c.heartbeat_s, 20);
+    assert_int_equal(c.hello_timeout_ms, 10000);
     assert_int_equal(c.queue_timeout_s, 900);
     assert_int_equal(c.log_level, 2);
     assert_int_equal(c.max_sockets, 32768);
@@ -67,6 +68,8 @@ static void test_flags_both_forms(void **state)
                     "--heartbeat",
                     "5",
                     "--queue-timeout=60",
+                    "--hello-timeout",
+                    "1500",
                     "--max-sockets=20000",
                     "--coalesce-us=0",
                     "--send-threads=0",
@@ -81,6 +84,7 @@ static void test_flags_both_forms(void **state)
     assert_int_equal(c.log_level, 3);
     assert_int_equal(c.heartbeat_s, 5);
     assert_int_equal(c.queue_timeout_s, 60);
+    assert_int_equal(c.hello_timeout_ms, 1500);
     assert_int_equal(c.max_sockets, 20000);
     assert_int_equal(c.coalesce_us, 0);
     assert_int_equal(c.send_threads, 0);
@@ -121,6 +125,7 @@ static void test_bad_values(void **state)
                  {"--node-id", "a b", "--node-id"},
                  {"--log-level", "loud", "--log-level"},
                  {"--heartbeat", "0", "--heartbeat"},
+                 {"--hello-timeout", "10", "--hello-timeout"},
                  {"--coalesce-us", "-1", "--coalesce-us"},
                  {"--queue-timeout", "x", "--queue-timeout"},
                  {"--bogus", "1", "--bogus"},

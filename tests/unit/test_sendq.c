@@ -1,6 +1,6 @@
 /* Batched sends (server/sendq.c): every queued send completes inside gx_sendq_run, a full
  * socket answers -EAGAIN at once instead of waiting, a partial send says how much went, a
- * closed peer says -EPIPE, and the queue refuses more than its depth. Skipped where the
+ * closed peer says -EPIPE, and the queue refuses more than its depth. Skipped (77) where the
  * kernel offers no io_uring (gigcxd then sends one system call each). */
 #include <errno.h>
 #include <setjmp.h>
@@ -208,6 +208,12 @@ static void test_shared_batch(void **state)
 
 int main(void)
 {
+    gx_sendq *probe = gx_sendq_new(4, 0);
+    if (!probe) { /* every case would skip: CTest reports the test as skipped (77) */
+        fprintf(stderr, "no io_uring here: skipped\n");
+        return 77;
+    }
+    gx_sendq_free(probe);
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_sends_arrive_in_order, setup, teardown),
         cmocka_unit_test_setup_teardown(test_full_socket_answers_eagain, setup, teardown),

@@ -27,6 +27,7 @@ typedef struct {
     char *metrics_key;     /* owned; NULL = /metrics is open, else it needs this bearer key */
     int log_level;         /* 0 error, 1 warn, 2 info, 3 debug; default 2 */
     int heartbeat_s;       /* ping interval, default 20 */
+    int hello_timeout_ms;  /* --hello-timeout: a socket without a hello is closed after it */
     int queue_timeout_s;   /* default offer/queue time-out for brands that set none, default 900 */
     int ws_rate;           /* frames per second per socket (flood control), default 50 */
     int coalesce_us;       /* --coalesce-us: the loop's wait window under load (coalesce.h) */
