@@ -132,7 +132,7 @@ async function main() {
 
   /* ---- staff: a release closes the chat tab; the brand's other staff get the offer ---- */
   await test('staff console: Release closes the chat tab at once; a second staff console gets the offer', async () => {
-    const b = await api(API, 'PUT', '/api/v1/brands/relay', { name: 'Relay Co', pay: { amount: 7, currency: 'EUR' }, widget_origins: [], topics: { billing: { tier: 1 } }, queue_timeout_s: 1, on_timeout: 'escalate' });
+    const b = await api(API, 'PUT', '/api/v1/brands/relay', { name: 'Relay Co', pay: { amount: 7, currency: 'EUR' }, widget_origins: [], topics: { billing: { tier: 1 } }, languages: ['en'], queue_timeout_s: 1, on_timeout: 'escalate' });
     assert(b.status === 201 && b.data.api_key, `brand relay: ${b.status}`);
     const rita = await staffConsole(browser, API, 'rita', 'relay');
     const otto = await staffConsole(browser, API, 'otto', 'relay');

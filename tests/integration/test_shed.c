@@ -77,7 +77,7 @@ static void test_half_of_forty_close_over_the_window(void **state)
     assert_string_equal(gxt_str(json_object_get(out, "error"), "code"), "conflict");
     json_decref(out);
 
-    assert_int_equal(watch(t0, 3000), N / 2);
+    assert_int_equal(watch(t0, 6000), N / 2); /* a 2 s window, and slack for a loaded ASan run */
     int64_t first = 1 << 30, last = 0;
     int experts = 0;
     for (int i = 0; i < N; i++)
