@@ -56,6 +56,9 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
     cfg = (gx_config){.admin_key = ADMIN_KEY, .secret = "fuzz-secret", .node_id = "fuzz"};
     srv.cfg = &cfg;
     srv.loop = uv_default_loop();
+    srv.net.app = &srv; /* what a request reaches the marketplace through (net.h) */
+    srv.net.cfg = &cfg;
+    srv.net.m = &srv.m;
     /* never connects (no such socket, and the loop never runs): every command is refused */
     srv.redis = gx_redis_new(srv.loop, "unix:///nonexistent/gigcx-fuzz.sock", channels, &hooks);
     CHECK(srv.redis && !gx_redis_up(srv.redis));
@@ -87,7 +90,7 @@ int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
     CHECK(r);
     r->refs = 1;
     r->wsi = (struct lws *)&fake_wsi;
-    r->srv = &srv;
+    r->net = &srv.net;
     r->method = methods[(data[0] & 7) % 5];
     char uri[sizeof(r->path) + sizeof(query)];
     p = line(p, e, uri, sizeof(uri));
