@@ -904,22 +904,30 @@ static void on_widget_brand(redisReply *rep, void *priv)
     gx_http_unref(r);
 }
 
-static void after_brand_budget(bool ok, void *priv)
+/* A widget call, anonymous but for its widget key, is budgeted per address and per brand
+ * (every process together), so a script that forges Origin headers cannot call without
+ * bound: the address's budget, then the key's brand, then the brand's budget. */
+typedef struct {
+    const char *ip_budget, *brand_budget; /* budget name prefixes */
+    const char *ip_over, *brand_over;     /* what a 429 says */
+    void (*next)(gx_http_req *r);         /* within both budgets: r->brand is the key's */
+} gx_widget_gate;
+
+static void gate_after_brand(bool ok, void *priv)
 {
     gx_http_req *r = priv;
+    const gx_widget_gate *g = r->ctx;
     if (!ok)
-        gx_http_error(r, GX_ERATE, "this brand's widget sessions are over budget; try later");
-    else if (gx_redis_cmd(gx_req_srv(r)->redis, on_widget_brand, gx_http_ref(r),
-                          "HMGET " GX_KEY_BRAND " widget_origins", r->brand)) {
-        gx_http_unref(r);
-        gx_http_error(r, GX_EUNAVAIL, "storage unavailable");
-    }
+        gx_http_error(r, GX_ERATE, "%s", g->brand_over);
+    else
+        g->next(r);
     gx_http_unref(r);
 }
 
-static void on_widget_key(redisReply *rep, void *priv)
+static void gate_on_key(redisReply *rep, void *priv)
 {
     gx_http_req *r = priv;
+    const gx_widget_gate *g = r->ctx;
     if (!rep) {
         gx_http_error(r, GX_EUNAVAIL, "storage unavailable");
     } else if (rep->type != REDIS_REPLY_STRING || !gx_id_valid(rep->str)) {
@@ -927,29 +935,54 @@ static void on_widget_key(redisReply *rep, void *priv)
     } else {
         snprintf(r->brand, sizeof(r->brand), "%s", rep->str);
         char name[96];
-        snprintf(name, sizeof(name), "wb:%s", r->brand);
+        snprintf(name, sizeof(name), "%s%s", g->brand_budget, r->brand);
         if (gx_budget_take(gx_req_srv(r)->redis, name, gx_req_srv(r)->cfg->widget_brand_rate, 60,
-                           after_brand_budget, gx_http_ref(r)))
+                           gate_after_brand, gx_http_ref(r)))
             gx_http_unref(r);
     }
     gx_http_unref(r);
 }
 
-/* Anonymous sessions are budgeted per address and per brand (every process together), so
- * a script that forges Origin headers cannot mint customers without bound. */
-static void after_ip_budget(bool ok, void *priv)
+static void gate_after_ip(bool ok, void *priv)
 {
     gx_http_req *r = priv;
+    const gx_widget_gate *g = r->ctx;
     const char *key = json_string_value(json_object_get(r->arg, "widget_key"));
     if (!ok) {
-        gx_http_error(r, GX_ERATE, "too many widget sessions from this address; try later");
-    } else if (gx_redis_cmd(gx_req_srv(r)->redis, on_widget_key, gx_http_ref(r),
+        gx_http_error(r, GX_ERATE, "%s", g->ip_over);
+    } else if (gx_redis_cmd(gx_req_srv(r)->redis, gate_on_key, gx_http_ref(r),
                             "GET " GX_KEY_WIDGETKEY, key)) {
         gx_http_unref(r);
         gx_http_error(r, GX_EUNAVAIL, "storage unavailable");
     }
     gx_http_unref(r);
 }
+
+/* Starts g's steps for r, whose r->arg holds "widget_key". */
+static void widget_gate(gx_http_req *r, const gx_widget_gate *g)
+{
+    char ip[64] = "", name[96];
+    gx_http_client_ip(r, ip, sizeof(ip));
+    snprintf(name, sizeof(name), "%s%s", g->ip_budget, ip);
+    r->ctx = g;
+    if (gx_budget_take(gx_req_srv(r)->redis, name, gx_req_srv(r)->cfg->widget_ip_rate, 60,
+                       gate_after_ip, gx_http_ref(r)))
+        gx_http_unref(r);
+}
+
+/* Within the widget budgets: the brand's origins decide whether this page may open one. */
+static void widget_session_next(gx_http_req *r)
+{
+    if (gx_redis_cmd(gx_req_srv(r)->redis, on_widget_brand, gx_http_ref(r),
+                     "HMGET " GX_KEY_BRAND " widget_origins", r->brand)) {
+        gx_http_unref(r);
+        gx_http_error(r, GX_EUNAVAIL, "storage unavailable");
+    }
+}
+
+static const gx_widget_gate session_gate = {
+    "wip:", "wb:", "too many widget sessions from this address; try later",
+    "this brand's widget sessions are over budget; try later", widget_session_next};
 
 static void post_widget_session(gx_http_req *r)
 {
@@ -961,12 +994,7 @@ static void post_widget_session(gx_http_req *r)
         gx_http_error(r, GX_EBADREQ, "'widget_key' is required");
         return;
     }
-    char ip[64] = "", name[96];
-    gx_http_client_ip(r, ip, sizeof(ip));
-    snprintf(name, sizeof(name), "wip:%s", ip);
-    if (gx_budget_take(gx_req_srv(r)->redis, name, gx_req_srv(r)->cfg->widget_ip_rate, 60,
-                       after_ip_budget, gx_http_ref(r)))
-        gx_http_unref(r);
+    widget_gate(r, &session_gate);
 }
 
 /* CORS preflight for the one endpoint browsers call from brands' pages. Which origins may
@@ -1067,15 +1095,13 @@ static void on_avail_step(redisReply *rep, void *priv)
         avail_answer(a);
 }
 
-static void after_avail_brand_budget(bool ok, void *priv)
+/* Within the widget budgets: the two rank sets' sizes, read together. */
+static void avail_next(gx_http_req *r)
 {
-    gx_http_req *r = priv;
     const char *topic = json_string_value(json_object_get(r->arg, "topic"));
     const char *lang = json_string_value(json_object_get(r->arg, "language"));
-    gx_avail *a = ok ? calloc(1, sizeof(*a)) : NULL;
-    if (!ok) {
-        gx_http_error(r, GX_ERATE, "this brand's widget is over budget; try later");
-    } else if (!a) {
+    gx_avail *a = calloc(1, sizeof(*a));
+    if (!a) {
         gx_http_error(r, GX_EINTERNAL, "out of memory");
     } else {
         gx_redis *rd = gx_req_srv(r)->redis;
@@ -1115,40 +1141,11 @@ static void after_avail_brand_budget(bool ok, void *priv)
             a->failed = !all;
         }
     }
-    gx_http_unref(r);
 }
 
-static void on_avail_key(redisReply *rep, void *priv)
-{
-    gx_http_req *r = priv;
-    if (!rep) {
-        gx_http_error(r, GX_EUNAVAIL, "storage unavailable");
-    } else if (rep->type != REDIS_REPLY_STRING || !gx_id_valid(rep->str)) {
-        gx_http_error(r, GX_EFORBIDDEN, "unknown widget key");
-    } else {
-        snprintf(r->brand, sizeof(r->brand), "%s", rep->str);
-        char name[96];
-        snprintf(name, sizeof(name), "wab:%s", r->brand);
-        if (gx_budget_take(gx_req_srv(r)->redis, name, gx_req_srv(r)->cfg->widget_brand_rate, 60,
-                           after_avail_brand_budget, gx_http_ref(r)))
-            gx_http_unref(r);
-    }
-    gx_http_unref(r);
-}
-
-static void after_avail_ip_budget(bool ok, void *priv)
-{
-    gx_http_req *r = priv;
-    const char *key = json_string_value(json_object_get(r->arg, "widget_key"));
-    if (!ok) {
-        gx_http_error(r, GX_ERATE, "too many widget requests from this address; try later");
-    } else if (gx_redis_cmd(gx_req_srv(r)->redis, on_avail_key, gx_http_ref(r),
-                            "GET " GX_KEY_WIDGETKEY, key)) {
-        gx_http_unref(r);
-        gx_http_error(r, GX_EUNAVAIL, "storage unavailable");
-    }
-    gx_http_unref(r);
-}
+static const gx_widget_gate avail_gate = {
+    "wai:", "wab:", "too many widget requests from this address; try later",
+    "this brand's widget is over budget; try later", avail_next};
 
 static void get_widget_availability(gx_http_req *r)
 {
@@ -1166,14 +1163,10 @@ static void get_widget_availability(gx_http_req *r)
     }
     json_decref(r->arg);
     r->arg = json_pack("{s:s, s:s, s:s}", "widget_key", key, "topic", topic, "language", lang);
-    char ip[64] = "", name[96];
-    gx_http_client_ip(r, ip, sizeof(ip));
-    snprintf(name, sizeof(name), "wai:%s", ip);
     if (!r->arg)
         gx_http_error(r, GX_EINTERNAL, "out of memory");
-    else if (gx_budget_take(gx_req_srv(r)->redis, name, gx_req_srv(r)->cfg->widget_ip_rate, 60,
-                            after_avail_ip_budget, gx_http_ref(r)))
-        gx_http_unref(r);
+    else
+        widget_gate(r, &avail_gate);
 }
 
 /* ---- --dev only ---- */

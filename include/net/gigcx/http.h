@@ -55,6 +55,7 @@ typedef struct gx_http_req {
     char id[65];
     json_t *arg;                         /* owned parsed body */
     void (*next)(struct gx_http_req *r); /* continuation after an async auth check */
+    const void *ctx;                     /* borrowed: what a handler's chain of steps shares */
 } gx_http_req;
 
 /* Per-connection lws user data of the gigcx.v1 protocol (WebSocket and HTTP share it). */
