@@ -12,8 +12,8 @@
 #include "gigcx/metrics.h"
 #include "gigcx/util.h"
 
-const double gx_metrics_hist_bounds[GX_HIST_BUCKETS] = {0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1,
-                                                0.25,  0.5,    1,     2.5,  10,    60,   300};
+const double gx_metrics_hist_bounds[GX_HIST_BUCKETS] = {
+    0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 10, 60, 300};
 
 void gx_metrics_hist_observe(gx_hist *h, double v)
 {
@@ -69,7 +69,8 @@ static void hist(gx_text *t, const char *name, const char *help, const gx_hist *
     uint64_t cum = 0;
     for (int i = 0; i < GX_HIST_BUCKETS; i++) {
         cum += h->counts[i];
-        put(t, "%s_bucket{le=\"%g\"} %llu\n", name, gx_metrics_hist_bounds[i], (unsigned long long)cum);
+        put(t, "%s_bucket{le=\"%g\"} %llu\n", name, gx_metrics_hist_bounds[i],
+            (unsigned long long)cum);
     }
     cum += h->counts[GX_HIST_BUCKETS];
     put(t, "%s_bucket{le=\"+Inf\"} %llu\n%s_sum %.6f\n%s_count %llu\n", name,

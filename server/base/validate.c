@@ -25,8 +25,8 @@ bool gx_validate_id(json_t *obj, const char *field, const char **out, char *why,
     return true;
 }
 
-bool gx_validate_str(json_t *obj, const char *field, size_t minchars, size_t maxchars, bool optional,
-                  const char **out, char *why, size_t whylen)
+bool gx_validate_str(json_t *obj, const char *field, size_t minchars, size_t maxchars,
+                     bool optional, const char **out, char *why, size_t whylen)
 {
     json_t *j = json_object_get(obj, field);
     *out = NULL;
@@ -45,7 +45,7 @@ bool gx_validate_str(json_t *obj, const char *field, size_t minchars, size_t max
 }
 
 bool gx_validate_int(json_t *obj, const char *field, long min, long max, long def, bool optional,
-                  long *out, char *why, size_t whylen)
+                     long *out, char *why, size_t whylen)
 {
     json_t *j = json_object_get(obj, field);
     if (!j && optional) {

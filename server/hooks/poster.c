@@ -456,7 +456,7 @@ static gx_post *post_new(const char *const *headers, const char *body, size_t le
 }
 
 int gx_poster_send(gx_poster *p, const char *url, const char *const *headers, const char *body,
-                 size_t len, gx_post_cb cb, void *priv)
+                   size_t len, gx_post_cb cb, void *priv)
 {
     gx_url u;
     if (!p || gx_poster_url_parse(url, &u))

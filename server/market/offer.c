@@ -17,10 +17,25 @@
 
 #define GX_BACKLOG_MAX 50
 
-const char *const gx_offer_fields[] = {
-    "brand",  "topic", "language", "priority", "preview",  "pay",    "created_at", "expires_at",
-    "status", "tier",  "assignee", "wave",     "wave_min", "wave_k", "wave_t",
-    "escalated_at", "escalation_reason", "escalated_by_name", "handover"};
+const char *const gx_offer_fields[] = {"brand",
+                                       "topic",
+                                       "language",
+                                       "priority",
+                                       "preview",
+                                       "pay",
+                                       "created_at",
+                                       "expires_at",
+                                       "status",
+                                       "tier",
+                                       "assignee",
+                                       "wave",
+                                       "wave_min",
+                                       "wave_k",
+                                       "wave_t",
+                                       "escalated_at",
+                                       "escalation_reason",
+                                       "escalated_by_name",
+                                       "handover"};
 /* The offer frame for a task (new reference); wave < 0 for none. */
 json_t *gx_offer_json(const char *task, const gx_offer_spec *sp, int wave)
 {

@@ -53,7 +53,7 @@ const char *gx_request_field_id(gx_session *s, json_t *msg, const char *field, c
 }
 
 const char *gx_request_field_str(gx_session *s, json_t *msg, const char *field, size_t minchars,
-                         size_t maxchars, bool optional, const char *ref, bool *ok)
+                                 size_t maxchars, bool optional, const char *ref, bool *ok)
 {
     const char *v;
     char why[160];
@@ -63,8 +63,8 @@ const char *gx_request_field_str(gx_session *s, json_t *msg, const char *field, 
     return v;
 }
 
-bool gx_request_field_int(gx_session *s, json_t *msg, const char *field, long min, long max, long def,
-                  const char *ref, long *out)
+bool gx_request_field_int(gx_session *s, json_t *msg, const char *field, long min, long max,
+                          long def, const char *ref, long *out)
 {
     char why[160];
     if (gx_validate_int(msg, field, min, max, def, true, out, why, sizeof(why)))

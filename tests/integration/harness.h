@@ -151,7 +151,7 @@ void gxt_task_burst(gxt_env *env, int node, const char *apikey, int n, json_t **
 #ifdef cmocka_unit_test
 int gxt_run_cases(const char *group, const struct CMUnitTest *tests, size_t n,
                   const char *const *own, CMFixtureFunction setup, CMFixtureFunction teardown);
-#define GXT_RUN_CASES(tests, own, setup, teardown)                                                \
+#define GXT_RUN_CASES(tests, own, setup, teardown)                                                 \
     gxt_run_cases(#tests, tests, sizeof(tests) / sizeof((tests)[0]), own, setup, teardown)
 #endif
 

@@ -353,14 +353,13 @@ int main(void)
         cmocka_unit_test(test_bad_rest),
     };
     /* the rerun through gxclient's own framing (GXT_OWN_FRAMING=1): only these */
-    static const char *const own[] = {
-        "test_before_hello",
-        "test_vanishing_connections",
-        "test_bad_tokens",
-        "test_no_hello_closes_4408",
-        "test_bad_frames_after_hello",
-        "test_huge_and_binary_frames",
-        "test_flood_is_limited_then_closed",
-        NULL};
+    static const char *const own[] = {"test_before_hello",
+                                      "test_vanishing_connections",
+                                      "test_bad_tokens",
+                                      "test_no_hello_closes_4408",
+                                      "test_bad_frames_after_hello",
+                                      "test_huge_and_binary_frames",
+                                      "test_flood_is_limited_then_closed",
+                                      NULL};
     return GXT_RUN_CASES(tests, own, setup, teardown);
 }

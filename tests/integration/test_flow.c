@@ -657,10 +657,8 @@ int main(void)
         cmocka_unit_test(test_queue_timeout_expires_or_escalates),
     };
     /* the rerun through gxclient's own framing (GXT_OWN_FRAMING=1): only these */
-    static const char *const own[] = {
-        "test_offer_claim_chat_resolve_rate",
-        "test_frames_sent_together_arrive_whole",
-        "test_slow_reader_gets_everything_in_order",
-        NULL};
+    static const char *const own[] = {"test_offer_claim_chat_resolve_rate",
+                                      "test_frames_sent_together_arrive_whole",
+                                      "test_slow_reader_gets_everything_in_order", NULL};
     return GXT_RUN_CASES(tests, own, setup, teardown);
 }

@@ -90,8 +90,6 @@ int main(void)
         cmocka_unit_test(test_silent_expert_task_requeued),
     };
     /* the rerun through gxclient's own framing (GXT_OWN_FRAMING=1): only these */
-    static const char *const own[] = {
-        "test_silent_peer_dropped_live_one_kept",
-        NULL};
+    static const char *const own[] = {"test_silent_peer_dropped_live_one_kept", NULL};
     return GXT_RUN_CASES(tests, own, setup, teardown);
 }

@@ -174,9 +174,6 @@ int main(void)
         cmocka_unit_test(test_customer_second_tab),
     };
     /* the rerun through gxclient's own framing (GXT_OWN_FRAMING=1): only these */
-    static const char *const own[] = {
-        "test_resume_after_drop",
-        "test_customer_second_tab",
-        NULL};
+    static const char *const own[] = {"test_resume_after_drop", "test_customer_second_tab", NULL};
     return GXT_RUN_CASES(tests, own, setup, teardown);
 }

@@ -119,17 +119,13 @@ static void test_bad_values(void **state)
     char err[256];
     struct {
         char *a, *b, *names;
-    } cases[] = {{"--listen", "nohost", "--listen"},
-                 {"--listen", "h:99999", "--listen"},
-                 {"--redis", "http://x", "--redis"},
-                 {"--node-id", "a b", "--node-id"},
-                 {"--log-level", "loud", "--log-level"},
-                 {"--heartbeat", "0", "--heartbeat"},
-                 {"--hello-timeout", "10", "--hello-timeout"},
-                 {"--coalesce-us", "-1", "--coalesce-us"},
-                 {"--queue-timeout", "x", "--queue-timeout"},
-                 {"--bogus", "1", "--bogus"},
-                 {"--max-sockets", "10", "--max-sockets"}};
+    } cases[] = {
+        {"--listen", "nohost", "--listen"},           {"--listen", "h:99999", "--listen"},
+        {"--redis", "http://x", "--redis"},           {"--node-id", "a b", "--node-id"},
+        {"--log-level", "loud", "--log-level"},       {"--heartbeat", "0", "--heartbeat"},
+        {"--hello-timeout", "10", "--hello-timeout"}, {"--coalesce-us", "-1", "--coalesce-us"},
+        {"--queue-timeout", "x", "--queue-timeout"},  {"--bogus", "1", "--bogus"},
+        {"--max-sockets", "10", "--max-sockets"}};
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         gx_config c;
         char *argv[] = {"gigcxd", cases[i].a, cases[i].b, NULL};

@@ -273,9 +273,11 @@ static void test_uids(void **state)
     assert_string_equal(u, "");
     gx_jwt_uid_make(u, GX_ROLE_CUSTOMER, "acme", "");
     assert_string_equal(u, "");
-    assert_true(gx_jwt_uid_valid("e1") && gx_jwt_uid_valid("c:acme:e1") && gx_jwt_uid_valid("s:b:x"));
-    assert_false(gx_jwt_uid_valid("c:acme:") || gx_jwt_uid_valid("x:acme:e1") || gx_jwt_uid_valid("c::e1") ||
-                 gx_jwt_uid_valid("c:a:b:c") || gx_jwt_uid_valid(NULL));
+    assert_true(gx_jwt_uid_valid("e1") && gx_jwt_uid_valid("c:acme:e1") &&
+                gx_jwt_uid_valid("s:b:x"));
+    assert_false(gx_jwt_uid_valid("c:acme:") || gx_jwt_uid_valid("x:acme:e1") ||
+                 gx_jwt_uid_valid("c::e1") || gx_jwt_uid_valid("c:a:b:c") ||
+                 gx_jwt_uid_valid(NULL));
     gx_claims c;
     char *t = sign("c1", GX_ROLE_CUSTOMER, "acme", NOW + 60);
     assert_int_equal(verify(t, &c), 0);

@@ -110,11 +110,13 @@ static void test_url_redacted(void **state)
 {
     (void)state;
     char b[128];
-    assert_string_equal(gx_str_url_redacted("redis://u:p@w@h:1/2", b, sizeof(b)), "redis://***@h:1/2");
+    assert_string_equal(gx_str_url_redacted("redis://u:p@w@h:1/2", b, sizeof(b)),
+                        "redis://***@h:1/2");
     assert_string_equal(gx_str_url_redacted("sentinel://:pw@a:1,b:2/m", b, sizeof(b)),
                         "sentinel://***@a:1,b:2/m");
     assert_string_equal(gx_str_url_redacted("redis://h:6379", b, sizeof(b)), "redis://h:6379");
-    assert_string_equal(gx_str_url_redacted("unix:///run/r.sock", b, sizeof(b)), "unix:///run/r.sock");
+    assert_string_equal(gx_str_url_redacted("unix:///run/r.sock", b, sizeof(b)),
+                        "unix:///run/r.sock");
 }
 
 int main(void)

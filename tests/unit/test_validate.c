@@ -49,7 +49,8 @@ static void test_strings(void **state)
     char why[160];
     const char *v;
     json_t *j = J("{\"text\":\"h\\u00e9llo\",\"empty\":\"\",\"nul\":\"a\\u0000b\",\"num\":1}");
-    assert_true(gx_validate_str(j, "text", 1, 5, false, &v, why, sizeof(why))); /* 5 chars, 6 bytes */
+    assert_true(
+        gx_validate_str(j, "text", 1, 5, false, &v, why, sizeof(why))); /* 5 chars, 6 bytes */
     assert_false(gx_validate_str(j, "text", 1, 4, false, &v, why, sizeof(why)));
     assert_false(gx_validate_str(j, "empty", 1, 4000, false, &v, why, sizeof(why)));
     assert_false(gx_validate_str(j, "nul", 0, 10, false, &v, why, sizeof(why)));

@@ -37,7 +37,7 @@ void gx_crypto_sha256_hex(const void *data, size_t n, char out[65]);
 
 /* HMAC-SHA256 of data with key into out (32 bytes). */
 void gx_crypto_hmac_sha256(const void *key, size_t keylen, const void *data, size_t n,
-                    unsigned char out[32]);
+                           unsigned char out[32]);
 
 /* Constant-time comparison of n bytes: true when equal. */
 bool gx_crypto_equal(const void *a, const void *b, size_t n);

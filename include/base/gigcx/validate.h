@@ -10,10 +10,10 @@
 /* Each returns true and sets *out when field is acceptable; false with why filled otherwise.
  * An absent optional field is acceptable: *out is NULL (strings) or def (integers). */
 bool gx_validate_id(json_t *obj, const char *field, const char **out, char *why, size_t whylen);
-bool gx_validate_str(json_t *obj, const char *field, size_t minchars, size_t maxchars, bool optional,
-                  const char **out, char *why, size_t whylen);
+bool gx_validate_str(json_t *obj, const char *field, size_t minchars, size_t maxchars,
+                     bool optional, const char **out, char *why, size_t whylen);
 bool gx_validate_int(json_t *obj, const char *field, long min, long max, long def, bool optional,
-                  long *out, char *why, size_t whylen);
+                     long *out, char *why, size_t whylen);
 /* A whole request frame: an object with a string type and, if present, a ref string of at
  * most 64 characters. */
 bool gx_validate_frame(json_t *msg, const char **type, const char **ref, char *why, size_t whylen);

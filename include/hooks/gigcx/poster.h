@@ -60,7 +60,7 @@ void gx_poster_allow_private(gx_poster *p, bool allow);
  * pairs (copied; names without the colon). Returns 0 (cb will be called), or -1 for a URL
  * gx_poster_url_parse refuses or no memory (cb will not). */
 int gx_poster_send(gx_poster *p, const char *url, const char *const *headers, const char *body,
-                 size_t len, gx_post_cb cb, void *priv);
+                   size_t len, gx_post_cb cb, void *priv);
 
 /* POSTs started and not yet ended. */
 int gx_poster_inflight(const gx_poster *p);

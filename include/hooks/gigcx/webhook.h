@@ -14,7 +14,6 @@
 
 typedef struct gx_webhook gx_webhook;
 
-
 #define GX_HOOK_LOG_MAX 200                /* attempts kept per brand */
 #define GX_HOOK_INFLIGHT_MAX 32            /* deliveries one node runs at once */
 #define GX_HOOK_RETRY_CAP_MS (3600 * 1000) /* the longest wait between two attempts */
@@ -39,6 +38,5 @@ void gx_webhook_signature(const char *secret, long long t, const char *body, siz
 /* How long to wait after failed attempt number attempt (1-based): min_ms doubled per earlier
  * attempt, at most GX_HOOK_RETRY_CAP_MS. */
 int64_t gx_webhook_backoff_ms(int64_t min_ms, int attempt);
-
 
 #endif

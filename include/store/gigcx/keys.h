@@ -15,8 +15,9 @@
 #define GX_KEY_ESC                                                                                 \
     "gx:{b:%s}:esc" /* zset: a brand's escalated tasks with no staff assignee, same score */
 #define GX_KEY_BRAND_QUEUE "gx:{b:%s}:%s" /* either of the two above: brand, "q" or "esc" */
-#define GX_KEY_ALL "gx:{b:%s}:all" /* zset: every task of a brand by creation (the REST listing)   \
-                                    */
+#define GX_KEY_ALL                                                                                 \
+    "gx:{b:%s}:all" /* zset: every task of a brand by creation (the REST listing)                  \
+                     */
 #define GX_KEY_DECL                                                                                \
     "gx:{b:%s}:decl:%s" /* set: the experts who declined a brand's task in its waves */
 #define GX_KEY_RANK                                                                                \
@@ -26,16 +27,16 @@
     "gx:{b:%s}:rkw:%d:%s:%s" /* zset: the waiting tasks watching that ranking, for waves that give \
                                 way */
 #define GX_KEY_RANK_OWNER                                                                          \
-    "gx:{b:%s}:rkown"                /* hash: expert -> the session number that last ranked them */
+    "gx:{b:%s}:rkown" /* hash: expert -> the session number that last ranked them */
 #define GX_KEY_SKILLS                                                                              \
     "gx:{b:%s}:skills" /* set: every skill (topic) an expert of the brand was ever put with */
 #define GX_KEY_LANGS                                                                               \
     "gx:{b:%s}:langs" /* set: every language an expert of the brand was ever put with */
-#define GX_KEY_BRAND "gx:brand:%s"   /* hash: a brand's settings and keys (untagged) */
-#define GX_KEY_BRANDS "gx:brands"    /* set: every brand id */
-#define GX_KEY_EXPERT "gx:expert:%s" /* hash: an expert's profile and reputation figures */
-#define GX_KEY_EXPERTS "gx:experts"  /* set: every expert id */
-#define GX_KEY_APIKEY "gx:apikey:%s" /* string: SHA-256 of a brand API key -> the brand */
+#define GX_KEY_BRAND "gx:brand:%s"         /* hash: a brand's settings and keys (untagged) */
+#define GX_KEY_BRANDS "gx:brands"          /* set: every brand id */
+#define GX_KEY_EXPERT "gx:expert:%s"       /* hash: an expert's profile and reputation figures */
+#define GX_KEY_EXPERTS "gx:experts"        /* set: every expert id */
+#define GX_KEY_APIKEY "gx:apikey:%s"       /* string: SHA-256 of a brand API key -> the brand */
 #define GX_KEY_WIDGETKEY "gx:widgetkey:%s" /* string: a widget key -> the brand */
 #define GX_KEY_NODESTATS "gx:nodestats"    /* hash: node id -> its figures as JSON, every second */
 #define GX_KEY_AUDIT                                                                               \
@@ -52,7 +53,8 @@
 #define GX_KEY_SESS "gx:sess:%s"  /* string: a user's last session number (INCR at hello) */
 #define GX_KEY_REVOKED_BRAND                                                                       \
     "gx:revoked:b:%s" /* string: unix seconds every token of a brand is revoked up to */
-#define GX_KEY_REVOKED "gx:revoked:%s"  /* string: unix seconds a user's tokens are revoked up to  \
+#define GX_KEY_REVOKED                                                                             \
+    "gx:revoked:%s"                     /* string: unix seconds a user's tokens are revoked up to  \
                                          */
 #define GX_KEY_PROBE "gx:node:%s:probe" /* string: a node's last write probe (ms), PX 60 s */
 #define GX_KEY_BUDGET "gx:bud:%s:%lld"  /* string: uses of a budget (name, window number) */
