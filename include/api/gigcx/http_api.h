@@ -9,6 +9,9 @@
 #include "gigcx/jwt.h"
 #include "gigcx/server.h"
 
+#define GX_TOKEN_TTL_DEFAULT (24 * 3600)
+#define GX_TOKEN_TTL_MAX (30 * 24 * 3600)
+
 /* The marketplace a request is for. */
 static inline gx_server *gx_req_srv(const gx_http_req *r)
 {
@@ -28,6 +31,10 @@ void gx_http_api_with_brand(gx_http_req *r, void (*fn)(gx_http_req *r));
 bool gx_http_api_person(gx_http_req *r, json_t *o, bool admin, const char **sub, gx_role *role,
                         const char **brand);
 
+/* A signed token for sub (role, brand, display name), valid ttl seconds; *exp_ms its expiry.
+ * Heap string, or NULL. */
+char *gx_http_api_mint(gx_server *srv, const char *sub, gx_role role, const char *brand,
+                       const char *name, long ttl, int64_t *exp_ms);
 /* The routes: answers r (the transport's http_route hook). */
 void gx_http_api_route(gx_http_req *r);
 /* Calls fn for every route the server answers: method in lower case ("get") and the path
@@ -51,6 +58,11 @@ void gx_http_admin_expert(gx_http_req *r);
 /* GET /api/v1/webhooks/deliveries?limit=&brand= (http_webhooks.c): the brand's latest
  * attempts, newest first. */
 void gx_http_webhooks_get(gx_http_req *r);
+/* The widget's anonymous routes (http_widget.c): POST /api/v1/widget/session, its OPTIONS
+ * preflight, GET /api/v1/widget/availability. */
+void gx_http_widget_session(gx_http_req *r);
+void gx_http_widget_preflight(gx_http_req *r);
+void gx_http_widget_availability(gx_http_req *r);
 /* POST /api/v1/admin/shed (http_shed.c): admin only, checked by the router. */
 void gx_http_shed(gx_http_req *r);
 
