@@ -198,12 +198,14 @@ void gx_http_admin_expert(gx_http_req *r)
 
 /* ---- marketplace figures ---- */
 
-#define GX_PER_BRAND 4 /* HGET name, ZCARD q, ZCARD esc, ZRANGE q 0 99 WITHSCORES */
+/* HGET name, ZCARD q, ZCARD esc, ZRANGE q 0 99 WITHSCORES, ZRANGE esc 0 99 WITHSCORES */
+#define GX_PER_BRAND 5
 
-/* The oldest creation time among queued tasks: scores are (9 - priority) * 1e13 + ms. */
-static long long oldest_created(json_t *withscores)
+/* The oldest creation time among waiting tasks (queued, or escalated and waiting for staff),
+ * from at most 100 of each set's first (highest priority) members: scores are
+ * (9 - priority) * 1e13 + ms. oldest is the earliest so far (0: none). */
+static long long oldest_created(json_t *withscores, long long oldest)
 {
-    long long oldest = 0;
     for (size_t i = 1; i < json_array_size(withscores); i += 2) {
         long long c = (long long)(atof(json_string_value(json_array_get(withscores, i)) ?: "0")) %
                       10000000000000LL;
@@ -220,14 +222,16 @@ static void stats_done(gx_gather *g)
     for (size_t i = 0; i < json_array_size(ids); i++) {
         json_t *rep = g->replies;
         size_t at = i * GX_PER_BRAND;
-        long long oldest = oldest_created(json_array_get(rep, at + 3));
+        long long oldest_esc = oldest_created(json_array_get(rep, at + 4), 0);
+        long long oldest = oldest_created(json_array_get(rep, at + 3), oldest_esc);
         json_array_append_new(
-            rows, json_pack("{s:s, s:s, s:I, s:I, s:I}", "brand",
+            rows, json_pack("{s:s, s:s, s:I, s:I, s:I, s:I}", "brand",
                             json_string_value(json_array_get(ids, i)), "name",
                             json_string_value(json_array_get(rep, at)) ?: "", "queued",
                             json_integer_value(json_array_get(rep, at + 1)), "escalated",
                             json_integer_value(json_array_get(rep, at + 2)), "oldest_wait_ms",
-                            (json_int_t)(oldest ? now - oldest : 0)));
+                            (json_int_t)(oldest ? now - oldest : 0), "oldest_escalated_wait_ms",
+                            (json_int_t)(oldest_esc ? now - oldest_esc : 0)));
     }
     json_t *out = json_incref(json_object_get(g->ctx, "sum"));
     json_object_set_new(out, "brands", rows);
@@ -255,11 +259,13 @@ static void stats_first_done(gx_gather *g)
         snprintf(q, sizeof(q), GX_KEY_QUEUE, b);
         snprintf(esc, sizeof(esc), GX_KEY_ESC, b);
         const char *c0[] = {"HGET", brand, "name"}, *c1[] = {"ZCARD", q}, *c2[] = {"ZCARD", esc},
-                   *c3[] = {"ZRANGE", q, "0", "99", "WITHSCORES"};
+                   *c3[] = {"ZRANGE", q, "0", "99", "WITHSCORES"},
+                   *c4[] = {"ZRANGE", esc, "0", "99", "WITHSCORES"};
         gx_gather_cmd(next, 3, c0);
         gx_gather_cmd(next, 2, c1);
         gx_gather_cmd(next, 2, c2);
         gx_gather_cmd(next, 5, c3);
+        gx_gather_cmd(next, 5, c4);
     }
     gx_gather_finish(next);
 }

@@ -53,6 +53,7 @@ static void assigned_reply(gx_req *q, redisReply *r)
         json_t *first = json_array_get(history, 0);
         double wait = (double)(gx_now_ms() - json_integer_value(json_object_get(first, "ts")));
         gx_metrics_hist_observe(&s->srv->m.queue_wait, wait / 1000.0);
+        gx_waithist_observe(&s->srv->m.wait_fine, wait / 1000.0);
     }
     gx_join *j = gx_session_join(s, q->task);
     if (j && gx_sid_cmp(last, j->last) > 0)

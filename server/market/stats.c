@@ -27,8 +27,8 @@ void gx_stats_publish(gx_server *srv)
     }
     const gx_metrics *m = &srv->m;
     json_t *wait = json_array();
-    for (int i = 0; i <= GX_HIST_BUCKETS; i++)
-        json_array_append_new(wait, json_integer((json_int_t)m->queue_wait.counts[i]));
+    for (int i = 0; i <= GX_WAITHIST_BUCKETS; i++)
+        json_array_append_new(wait, json_integer((json_int_t)m->wait_fine.counts[i]));
     json_t *j = json_pack(
         "{s:I, s:{s:i, s:i, s:i}, s:{s:I, s:I, s:I}, s:{s:I, s:I, s:I, s:I, s:I}, s:o}", "ts",
         (json_int_t)gx_now_ms(), "experts", "available", avail, "away", away, "busy", busy,
@@ -37,7 +37,7 @@ void gx_stats_publish(gx_server *srv)
         "counters", "tasks_created", (json_int_t)m->tasks_created, "offers",
         (json_int_t)m->offers_sent, "claims_won", (json_int_t)m->claims[0], "claims_lost",
         (json_int_t)(m->claims[1] + m->claims[2]), "messages", (json_int_t)m->chat_appended,
-        "wait_buckets", wait);
+        "wait_fine", wait);
     char *s = json_dumps(j, JSON_COMPACT);
     json_decref(j);
     if (s)
@@ -62,28 +62,13 @@ static void add_ints(json_t *into, json_t *from)
     }
 }
 
-/* The queue-wait percentile from summed bucket counts: the bucket's upper bound in ms
- * (for the +Inf bucket, the last bound: the histogram knows no more). */
-static double wait_pct(const uint64_t *counts, double p)
-{
-    uint64_t n = 0, seen = 0;
-    for (int i = 0; i <= GX_HIST_BUCKETS; i++)
-        n += counts[i];
-    for (int i = 0; i <= GX_HIST_BUCKETS && n; i++) {
-        seen += counts[i];
-        if ((double)seen >= p / 100.0 * (double)n)
-            return 1000.0 * gx_metrics_hist_bounds[i < GX_HIST_BUCKETS ? i : GX_HIST_BUCKETS - 1];
-    }
-    return 0;
-}
-
 json_t *gx_stats_sum(json_t *flat, int64_t now, int *nodes)
 {
     json_t *sum = json_pack("{s:{s:i, s:i, s:i}, s:{s:i, s:i, s:i}, s:{s:i, s:i, s:i, s:i, s:i}}",
                             "experts", "available", 0, "away", 0, "busy", 0, "connections",
                             "expert", 0, "customer", 0, "staff", 0, "counters", "tasks_created", 0,
                             "offers", 0, "claims_won", 0, "claims_lost", 0, "messages", 0);
-    uint64_t wait[GX_HIST_BUCKETS + 1] = {0};
+    uint64_t wait[GX_WAITHIST_BUCKETS + 1] = {0};
     *nodes = 0;
     for (size_t i = 0; i + 1 < json_array_size(flat); i += 2) {
         const char *text = json_string_value(json_array_get(flat, i + 1));
@@ -92,14 +77,14 @@ json_t *gx_stats_sum(json_t *flat, int64_t now, int *nodes)
         if (json_is_object(n) && now - ts <= GX_STATS_FRESH_MS) {
             (*nodes)++;
             add_ints(sum, n);
-            json_t *w = json_object_get(n, "wait_buckets");
-            for (size_t b = 0; b < json_array_size(w) && b <= GX_HIST_BUCKETS; b++)
+            json_t *w = json_object_get(n, "wait_fine");
+            for (size_t b = 0; b < json_array_size(w) && b <= GX_WAITHIST_BUCKETS; b++)
                 wait[b] += (uint64_t)json_integer_value(json_array_get(w, b));
         }
         json_decref(n);
     }
-    json_object_set_new(
-        sum, "wait_ms",
-        json_pack("{s:f, s:f}", "p50", wait_pct(wait, 50), "p99", wait_pct(wait, 99)));
+    json_object_set_new(sum, "wait_ms",
+                        json_pack("{s:f, s:f}", "p50", 1000.0 * gx_waithist_pct(wait, 50), "p99",
+                                  1000.0 * gx_waithist_pct(wait, 99)));
     return sum;
 }

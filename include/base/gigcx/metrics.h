@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "gigcx/accept_errno.h"
+#include "gigcx/waithist.h"
 #include "gigcx/wsclose.h"
 
 #define GX_HIST_BUCKETS 14
@@ -64,6 +65,7 @@ typedef struct {
     uint64_t send_batches_shared; /* of those, batches shared with --send-threads helpers */
     uint64_t sends_short;         /* of which the kernel took less than all: lws keeps the rest */
     gx_hist queue_wait;           /* seconds from created to claimed */
+    gx_waithist wait_fine;        /* the same waits, for the dashboard (waithist.h) */
     gx_hist claim_time;           /* seconds from claim request to reply */
     gx_summary route; /* seconds this node spent choosing (and queueing) one wave's offers */
     gx_summary cut;   /* seconds from reading a task to publishing its wave */
