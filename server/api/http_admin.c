@@ -24,7 +24,7 @@ static json_t *parsed(const char *s, json_t *fallback)
     return j;
 }
 
-static json_t *brand_json(gx_server *srv, const char *id, json_t *flat)
+json_t *gx_http_admin_brand_json(gx_server *srv, const char *id, json_t *flat)
 {
     json_t *conf = parsed(gx_gather_flat_field(flat, "config"), json_object());
     json_t *topics = json_object_get(conf, "topics");
@@ -55,7 +55,7 @@ static json_t *brand_json(gx_server *srv, const char *id, json_t *flat)
     return b;
 }
 
-static json_t *expert_json(const char *id, json_t *flat)
+json_t *gx_http_admin_expert_json(const char *id, json_t *flat)
 {
     long long sum = atoll(gx_gather_flat_field(flat, "rating_sum") ?: "0"),
               n = atoll(gx_gather_flat_field(flat, "rating_n") ?: "0");
@@ -66,6 +66,8 @@ static json_t *expert_json(const char *id, json_t *flat)
                           atoi(gx_gather_flat_field(flat, "tier") ?: "1"), "brands",
                           parsed(gx_gather_flat_field(flat, "brands"), json_array()), "capacity",
                           atoi(gx_gather_flat_field(flat, "capacity") ?: "3"));
+    const char *active = gx_gather_flat_field(flat, "active");
+    json_object_set_new(e, "active", json_boolean(!active || strcmp(active, "0") != 0));
     if (n > 0)
         json_object_set_new(
             e, "rating",
@@ -103,13 +105,13 @@ typedef json_t *(*gx_shape)(gx_gather *g, const char *id, json_t *flat);
 
 static json_t *shape_brand(gx_gather *g, const char *id, json_t *flat)
 {
-    return brand_json(gx_req_srv(g->r), id, flat);
+    return gx_http_admin_brand_json(gx_req_srv(g->r), id, flat);
 }
 
 static json_t *shape_expert(gx_gather *g, const char *id, json_t *flat)
 {
     (void)g;
-    return expert_json(id, flat);
+    return gx_http_admin_expert_json(id, flat);
 }
 
 /* Second stage of a listing: ctx = {ids, key fmt, list name, shape}; one HGETALL per id. */

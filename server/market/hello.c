@@ -296,6 +296,11 @@ static void finish(gx_hello *h)
         reject(s, "token revoked");
         return;
     }
+    const char *active = h->profile ? gx_reply_field(h->profile, "active") : NULL;
+    if (s->who.role == GX_ROLE_EXPERT && active && strcmp(active, "0") == 0) {
+        reject(s, "expert deactivated"); /* PATCH active:false; a fresh token is no way back */
+        return;
+    }
     if (h->failed) {
         gx_session_error(s, GX_EUNAVAIL, ref, "storage unavailable; reconnect later");
         gx_session_close(s, 1011, "storage unavailable", true);
