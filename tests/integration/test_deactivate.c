@@ -79,6 +79,16 @@ static void test_deactivate_mid_chat(void **state)
            strcmp(gxt_str(u, "status"), "assigned") != 0)
         json_decref(u);
     json_decref(u);
+    assert_int_equal(gxt_http(&env, 0, "GET", "/api/v1/experts", GXT_ADMIN, NULL, NULL, &out), 200);
+    size_t i;
+    json_t *row, *live = NULL;
+    json_array_foreach(json_object_get(out, "experts"), i,
+                       row) if (strcmp(gxt_str(row, "id"), "dx2") == 0) live =
+        json_object_get(row, "live");
+    assert_string_equal(gxt_str(live, "state"), "online");
+    assert_int_equal(json_integer_value(json_object_get(live, "held")), 1);
+    assert_int_equal(json_integer_value(json_object_get(live, "capacity")), 2);
+    json_decref(out);
 
     gxt_conn *again = gxt_ws(&env, 0, "gigcx.v1");
     gxt_send(again, "{s:s, s:s}", "type", "hello", "token", old);
