@@ -88,6 +88,7 @@ static void patch(gx_http_req *r, const char *fmt, const char *const *ro, gx_gat
     const char *bad = p ? read_only(p, ro) : NULL;
     if (!p)
         return;
+    r->rotate = false; /* keys rotate through PUT ?rotate=1 only */
     if (bad) {
         gx_http_error(r, GX_EBADREQ, "'%s' cannot be patched", bad);
         return;

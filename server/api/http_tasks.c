@@ -147,8 +147,12 @@ void gx_http_tasks_list(gx_http_req *r)
         json_object_set_new(ctx, "status", json_string(status));
     if (gx_http_query(r, "topic=", topic, sizeof(topic)))
         json_object_set_new(ctx, "topic", json_string(topic));
-    if (gx_http_query(r, "q=", q, sizeof(q)) && q[0]) /* longer than 100: not a filter */
-        json_object_set_new(ctx, "q", json_string(q));
+    if (gx_http_query(r, "q=", q, sizeof(q)) && q[0] && /* longer than 100: not a filter */
+        json_object_set_new(ctx, "q", json_string(q))) {
+        json_decref(ctx);
+        gx_http_error(r, GX_EBADREQ, "'q' must be UTF-8 text");
+        return;
+    }
     long long limit = GX_LIST_DEFAULT, since_ms = 0, max_ms = -1;
     bool ok = (!gx_http_query(r, "limit=", limit_s, sizeof(limit_s)) || num(limit_s, &limit)) &&
               (!gx_http_query(r, "since=", since, sizeof(since)) || num(since, &since_ms));

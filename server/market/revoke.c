@@ -31,8 +31,10 @@ int gx_revoke_deactivate(gx_server *srv, const char *id, void (*cb)(redisReply *
     char at_s[24];
     snprintf(at_s, sizeof(at_s), "%lld", at);
     const char *f[] = {id, at_s, "deactivated"};
-    if (!rc)
+    if (!rc) { /* then the plain form, for nodes that know no reason (a rolling upgrade) */
         gx_bus_publish(srv->redis, GX_CH_SESS, 'R', f, 3, NULL);
+        gx_bus_publish(srv->redis, GX_CH_SESS, 'R', f, 2, NULL);
+    }
     return rc;
 }
 

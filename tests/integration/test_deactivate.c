@@ -92,6 +92,10 @@ static void test_deactivate_mid_chat(void **state)
 
     gxt_conn *again = gxt_ws(&env, 0, "gigcx.v1");
     gxt_send(again, "{s:s, s:s}", "type", "hello", "token", old);
+    json_t *err = gxt_must(again, "error", 3000);
+    assert_string_equal(gxt_str(err, "code"), "unauthenticated");
+    assert_string_equal(gxt_str(err, "message"), "expert deactivated");
+    json_decref(err);
     assert_int_equal(gxt_wait_close(again, 3000), 4401);
     gxt_close(again);
     assert_int_equal(mint_expert("dx1"), 409);
@@ -171,6 +175,8 @@ static void test_task_search(void **state)
         200);
     assert_int_equal(json_array_size(json_object_get(out, "tasks")), 0);
     json_decref(out);
+    assert_int_equal(
+        gxt_http(&env, 0, "GET", "/api/v1/tasks?q=%FF%FE", env.api_key, NULL, NULL, NULL), 400);
     json_decref(t);
 }
 
