@@ -1,11 +1,11 @@
 // Chromium tests of the admin dashboard against a production gigcxd (no --dev): the admin
 // deactivates an expert mid-chat (the expert's console is signed out, the chat goes back to
 // the queue and another expert is offered it), and the task list's search finds the task and
-// opens its transcript.
+// opens its transcript; reactivation and an invitation the console accepts.
 //
 //   cd tests/browser && npm ci && node admin.mjs
 //   env: GIGCXD=path/to/gigcxd   CHROMIUM=/usr/bin/chromium   HEADED=1   KEEP=1
-import { ADMIN_KEY, api, assert, launch, newPage, openConsole, problems, run, startGigcxd, test } from './lib.mjs';
+import { ADMIN_KEY, api, assert, launch, newPage, openConsole, problems, run, sleep, startGigcxd, test } from './lib.mjs';
 
 const TOTAL_MS = 60000;
 
@@ -66,6 +66,17 @@ async function main() {
     await adm.fill('#f-q', 'nobody-like-this');
     await adm.click('#tasks-filter button[type="submit"]');
     await adm.waitForSelector(`tr[data-task="${task}"]`, { state: 'detached' });
+  });
+  await test('Reactivate and Invite: a fresh token and the console link, and the console takes it', async () => {
+    await sleep(1100); // tokens of the deactivation's second stay revoked
+    await adm.goto(`${API}/admin/#experts`);
+    await adm.click('tr[data-expert="ann"] button[data-action="reactivate"]');
+    await adm.waitForSelector('tr[data-expert="ann"] button[data-action="deactivate"]');
+    await adm.click('tr[data-expert="ann"] button:text("Invite")');
+    await adm.waitForSelector('#invite-box:not([hidden])');
+    assert((await adm.getAttribute('#invite-link', 'href')) === `${API}/expert/`, 'console link');
+    const token = await adm.textContent('#invite');
+    await openConsole(browser, API, token, 'ann-again');
   });
   await test('no console or page errors', async () => assert(!problems.length, problems.join('; ')));
 }

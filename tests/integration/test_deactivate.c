@@ -177,6 +177,18 @@ static void test_task_search(void **state)
     json_decref(out);
     assert_int_equal(
         gxt_http(&env, 0, "GET", "/api/v1/tasks?q=%FF%FE", env.api_key, NULL, NULL, NULL), 400);
+    /* another brand's key finds nothing of acme's, whatever it names */
+    char *other = gxt_brand(&env, "other");
+    snprintf(path, sizeof(path), "/api/v1/tasks?brand=acme&q=%s", gxt_str(t, "task"));
+    assert_int_equal(gxt_http(&env, 0, "GET", path, other, NULL, NULL, &out), 200);
+    assert_int_equal(json_array_size(json_object_get(out, "tasks")), 0);
+    json_decref(out);
+    snprintf(path, sizeof(path), "/api/v1/tasks/%s/transcript", gxt_str(t, "task"));
+    assert_int_equal(gxt_http(&env, 0, "GET", path, other, NULL, NULL, NULL), 404);
+    assert_int_equal(gxt_http(&env, 0, "POST", "/api/v1/tokens", other, NULL,
+                              "{\"sub\":\"px\",\"role\":\"expert\"}", NULL),
+                     403);
+    free(other);
     json_decref(t);
 }
 
