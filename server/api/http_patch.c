@@ -12,7 +12,8 @@
 #include "gigcx/gather.h"
 #include "gigcx/keys.h"
 
-/* RFC 7396: null removes a member, an object merges into an object, anything else replaces. */
+/* RFC 7396: null removes a member, an object merges into the member (an empty object when
+ * the member is absent or not an object, so its nulls vanish), anything else replaces. */
 static void merge(json_t *target, json_t *patch)
 {
     const char *k;
@@ -20,12 +21,17 @@ static void merge(json_t *target, json_t *patch)
     json_object_foreach(patch, k, v)
     {
         json_t *cur = json_object_get(target, k);
-        if (json_is_null(v))
+        if (json_is_null(v)) {
             json_object_del(target, k);
-        else if (json_is_object(v) && json_is_object(cur))
+        } else if (json_is_object(v)) {
+            if (!json_is_object(cur)) {
+                cur = json_object();
+                json_object_set_new(target, k, cur);
+            }
             merge(cur, v);
-        else
+        } else {
             json_object_set_new(target, k, json_deep_copy(v));
+        }
     }
 }
 

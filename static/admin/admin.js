@@ -413,9 +413,12 @@ async function saveBrand(ev) {
     topics[t] = c;
   }
   const editing = loadedBrand && loadedBrand.id === id && !$('b-rotate').checked;
-  // a merge patch replaces a topic's object member by member: send each whole, and null
-  // for a topic taken off the list
-  if (editing) for (const t of loadedBrand.topics) if (!(t in topics)) topics[t] = null;
+  // a merge patch changes a topic's object member by member: null for each setting the line
+  // leaves out, and for a topic taken off the list
+  if (editing) {
+    for (const c of Object.values(topics)) for (const k of ['tier', 'sla_s', 'pay']) if (!(k in c)) c[k] = null;
+    for (const t of loadedBrand.topics) if (!(t in topics)) topics[t] = null;
+  }
   const waves = {};
   if ($('b-wave-size').value !== '') waves.size = Number($('b-wave-size').value);
   if ($('b-wave-interval').value !== '') waves.interval_s = Number($('b-wave-interval').value);
@@ -433,6 +436,8 @@ async function saveBrand(ev) {
   const timeout = Number($('b-timeout').value);
   if (timeout || editing) body.queue_timeout_s = timeout || null;
   const res = $('brand-result');
+  res.className = 'result';
+  res.textContent = 'Saving…';
   try {
     const r = editing
       ? await api('PATCH', `/api/v1/brands/${encodeURIComponent(id)}`, body)

@@ -78,6 +78,27 @@ async function main() {
     const token = await adm.textContent('#invite');
     await openConsole(browser, API, token, 'ann-again');
   });
+  await test('the brand form edits every setting through PATCH; webhook deliveries open', async () => {
+    await adm.goto(`${API}/admin/#brands`);
+    await adm.click('tr[data-brand="acme"] button:text("Edit")');
+    await adm.fill('#b-topics', 'billing tier=2 sla=120 pay=7.50 EUR\nreturns');
+    await adm.selectOption('#b-on-timeout', 'escalate');
+    await adm.fill('#b-wave-size', '2');
+    await adm.fill('#b-languages', 'en, de');
+    await adm.click('#brand-form button[type="submit"]');
+    await adm.waitForFunction(() => /Updated brand acme/.test(document.querySelector('#brand-result').textContent));
+    let got = (await api(API, 'GET', '/api/v1/brands/acme')).data;
+    const want = { tier: 2, sla_s: 120, pay: { amount: 7.5, currency: 'EUR' } };
+    assert(JSON.stringify(got.topics.billing) === JSON.stringify(want), `billing ${JSON.stringify(got.topics)}`);
+    assert(got.on_timeout === 'escalate' && got.waves.size === 2 && got.languages.join() === 'en,de', JSON.stringify(got));
+    await adm.fill('#b-topics', 'billing tier=2');
+    await adm.click('#brand-form button[type="submit"]');
+    await adm.waitForFunction(() => /Updated brand acme/.test(document.querySelector('#brand-result').textContent));
+    got = (await api(API, 'GET', '/api/v1/brands/acme')).data;
+    assert(JSON.stringify(got.topics) === '{"billing":{"tier":2}}', `topics ${JSON.stringify(got.topics)}`);
+    await adm.click('tr[data-brand="acme"] button:text("Deliveries")');
+    await adm.waitForFunction(() => /No deliveries yet/.test(document.querySelector('#delivery-list').textContent));
+  });
   await test('no console or page errors', async () => assert(!problems.length, problems.join('; ')));
 }
 

@@ -149,9 +149,28 @@ static void test_patch_validation(void **state)
                          json_object_get(json_object_get(out, "topics"), "billing"), "tier")),
                      2);
     json_decref(out);
+    /* nulls in an object for a member that is not there yet vanish (RFC 7396) */
+    assert_int_equal(patch("/api/v1/brands/acme", GXT_ADMIN,
+                           "{\"topics\":{\"refunds\":{\"tier\":null,\"sla_s\":30},"
+                           "\"billing\":{\"sla_s\":null}}}",
+                           &out),
+                     200);
+    json_decref(out);
+    assert_int_equal(gxt_http(&env, 0, "GET", "/api/v1/brands/acme", GXT_ADMIN, NULL, NULL, &out),
+                     200);
+    json_t *topics = json_object_get(out, "topics");
+    assert_int_equal(
+        json_integer_value(json_object_get(json_object_get(topics, "refunds"), "sla_s")), 30);
+    assert_null(json_object_get(json_object_get(topics, "refunds"), "tier"));
+    assert_null(json_object_get(json_object_get(topics, "billing"), "sla_s"));
+    assert_int_equal(
+        json_integer_value(json_object_get(json_object_get(topics, "billing"), "tier")), 2);
+    json_decref(out);
     /* back as it was, for the other cases (null removes the topic) */
     assert_int_equal(patch("/api/v1/brands/acme", GXT_ADMIN,
-                           "{\"on_timeout\":\"expire\",\"topics\":{\"billing\":null}}", NULL),
+                           "{\"on_timeout\":\"expire\",\"topics\":{\"billing\":null,"
+                           "\"refunds\":null}}",
+                           NULL),
                      200);
 }
 
