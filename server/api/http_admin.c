@@ -24,7 +24,7 @@ static json_t *parsed(const char *s, json_t *fallback)
     return j;
 }
 
-static json_t *brand_json(gx_server *srv, const char *id, json_t *flat)
+json_t *gx_http_admin_brand_json(gx_server *srv, const char *id, json_t *flat)
 {
     json_t *conf = parsed(gx_gather_flat_field(flat, "config"), json_object());
     json_t *topics = json_object_get(conf, "topics");
@@ -55,7 +55,7 @@ static json_t *brand_json(gx_server *srv, const char *id, json_t *flat)
     return b;
 }
 
-static json_t *expert_json(const char *id, json_t *flat)
+json_t *gx_http_admin_expert_json(const char *id, json_t *flat)
 {
     long long sum = atoll(gx_gather_flat_field(flat, "rating_sum") ?: "0"),
               n = atoll(gx_gather_flat_field(flat, "rating_n") ?: "0");
@@ -66,6 +66,8 @@ static json_t *expert_json(const char *id, json_t *flat)
                           atoi(gx_gather_flat_field(flat, "tier") ?: "1"), "brands",
                           parsed(gx_gather_flat_field(flat, "brands"), json_array()), "capacity",
                           atoi(gx_gather_flat_field(flat, "capacity") ?: "3"));
+    const char *active = gx_gather_flat_field(flat, "active");
+    json_object_set_new(e, "active", json_boolean(!active || strcmp(active, "0") != 0));
     if (n > 0)
         json_object_set_new(
             e, "rating",
@@ -103,24 +105,51 @@ typedef json_t *(*gx_shape)(gx_gather *g, const char *id, json_t *flat);
 
 static json_t *shape_brand(gx_gather *g, const char *id, json_t *flat)
 {
-    return brand_json(gx_req_srv(g->r), id, flat);
+    return gx_http_admin_brand_json(gx_req_srv(g->r), id, flat);
 }
 
 static json_t *shape_expert(gx_gather *g, const char *id, json_t *flat)
 {
     (void)g;
-    return expert_json(id, flat);
+    return gx_http_admin_expert_json(id, flat);
 }
 
-/* Second stage of a listing: ctx = {ids, key fmt, list name, shape}; one HGETALL per id. */
+/* An expert's live state from what presence keeps in Redis (replies at live[0..2]: HMGET
+ * status capacity of gx:pres, ZSCORE in gx:presence, SCARD of its held tasks). A heartbeat
+ * older than two pings reads as offline: a closed socket shows so within that time. */
+static json_t *live_state(gx_server *srv, json_t *replies, size_t at)
+{
+    json_t *pres = json_array_get(replies, at);
+    const char *status = json_string_value(json_array_get(pres, 0));
+    const char *cap = json_string_value(json_array_get(pres, 1));
+    const char *beat = json_string_value(json_array_get(replies, at + 1));
+    long long fresh = (2LL * srv->cfg->heartbeat_s + 1) * 1000;
+    bool on = beat && (long long)gx_now_ms() - atoll(beat) <= fresh;
+    const char *state = !on                                          ? "offline"
+                        : status && strcmp(status, "available") == 0 ? "online"
+                                                                     : "away";
+    return json_pack("{s:s, s:I, s:i}", "state", state, "held",
+                     json_integer_value(json_array_get(replies, at + 2)), "capacity",
+                     cap ? atoi(cap) : 0);
+}
+
+/* Second stage of a listing: ctx = {ids, key fmt, list name, shape, live?}; one HGETALL per
+ * id, and with live three more (live_state). */
 static void list_done(gx_gather *g)
 {
     json_t *ids = json_object_get(g->ctx, "ids"), *rows = json_array();
     gx_shape shape = (gx_shape)(uintptr_t)json_integer_value(json_object_get(g->ctx, "shape"));
+    bool live = json_is_true(json_object_get(g->ctx, "live"));
+    size_t stride = live ? 4 : 1;
     for (size_t i = 0; i < json_array_size(ids); i++) {
-        json_t *flat = json_array_get(g->replies, i);
-        if (json_array_size(flat))
-            json_array_append_new(rows, shape(g, json_string_value(json_array_get(ids, i)), flat));
+        json_t *flat = json_array_get(g->replies, i * stride);
+        if (!json_array_size(flat))
+            continue;
+        json_t *row = shape(g, json_string_value(json_array_get(ids, i)), flat);
+        if (live)
+            json_object_set_new(row, "live",
+                                live_state(gx_req_srv(g->r), g->replies, i * stride + 1));
+        json_array_append_new(rows, row);
     }
     gx_http_reply_json(
         g->r, 200, json_pack("{s:o}", json_string_value(json_object_get(g->ctx, "list")), rows));
@@ -137,8 +166,22 @@ static void members_done(gx_gather *g)
     next->ctx = json_deep_copy(g->ctx);
     json_object_set_new(next->ctx, "ids", ids);
     const char *fmt = json_string_value(json_object_get(g->ctx, "fmt"));
-    for (size_t i = 0; i < json_array_size(ids); i++)
-        gx_gather_key(next, "HGETALL", fmt, json_string_value(json_array_get(ids, i)));
+    bool live = json_is_true(json_object_get(g->ctx, "live"));
+    for (size_t i = 0; i < json_array_size(ids); i++) {
+        const char *id = json_string_value(json_array_get(ids, i));
+        gx_gather_key(next, "HGETALL", fmt, id);
+        if (!live)
+            continue;
+        char pres[96], tasks[96];
+        snprintf(pres, sizeof(pres), GX_KEY_PRES, id);
+        snprintf(tasks, sizeof(tasks), GX_KEY_USER_TASKS, id);
+        const char *hm[] = {"HMGET", pres, "status", "capacity"};
+        const char *zs[] = {"ZSCORE", GX_KEY_PRESENCE, id};
+        const char *sc[] = {"SCARD", tasks};
+        gx_gather_cmd(next, 4, hm);
+        gx_gather_cmd(next, 3, zs);
+        gx_gather_cmd(next, 2, sc);
+    }
     gx_gather_finish(next);
 }
 
@@ -148,8 +191,8 @@ static void list_all(gx_http_req *r, const char *set, const char *fmt, const cha
     gx_gather *g = gx_gather_new(r, members_done);
     if (!g)
         return;
-    g->ctx = json_pack("{s:s, s:s, s:I}", "fmt", fmt, "list", list, "shape",
-                       (json_int_t)(uintptr_t)shape);
+    g->ctx = json_pack("{s:s, s:s, s:I, s:b}", "fmt", fmt, "list", list, "shape",
+                       (json_int_t)(uintptr_t)shape, "live", shape == shape_expert);
     const char *argv[] = {"SMEMBERS", set};
     gx_gather_cmd(g, 2, argv);
     gx_gather_finish(g);

@@ -352,7 +352,7 @@ static void on_brand_put(redisReply *rep, void *priv)
     gx_http_unref(r);
 }
 
-static void put_brand(gx_http_req *r)
+void gx_http_api_put_brand(gx_http_req *r)
 {
     bool ok;
     json_t *o = gx_http_api_body(r);
@@ -429,16 +429,16 @@ typedef struct {
     gx_http_req *r; /* a reference */
     int left, seen;
     bool failed;
-    long long existed;
+    bool existed, was_active; /* from the first reply, HMGET name active */
 } gx_expert_put;
 
 static void on_expert_step(redisReply *rep, void *priv)
 {
     gx_expert_put *p = priv;
-    if (!rep || rep->type != REDIS_REPLY_INTEGER)
+    if (!rep || rep->type == REDIS_REPLY_ERROR)
         p->failed = true;
-    else if (p->seen == 0) /* EXISTS, answered before HSET runs: created or updated */
-        p->existed = rep->integer;
+    else if (p->seen == 0) /* HMGET name active, answered before HSET: created or updated */
+        gx_http_patch_before(rep, &p->existed, &p->was_active);
     p->seen++;
     if (--p->left > 0)
         return;
@@ -450,6 +450,7 @@ static void on_expert_step(redisReply *rep, void *priv)
         json_object_set_new(out, "id", json_string(r->id));
         gx_audit(gx_req_srv(r), NULL, "admin", p->existed ? "expert.update" : "expert.create",
                  r->id, NULL);
+        gx_http_patch_after_put(r, out, p->existed, p->was_active);
         gx_http_reply_json(r, p->existed ? 200 : 201, out);
     }
     gx_http_unref(r);
@@ -473,20 +474,27 @@ static bool cover(gx_redis *rd, gx_expert_put *p, const char *fmt, const char *b
     return gx_redis_argv(rd, on_expert_step, p, (int)(2 + n), argv, NULL) == 0;
 }
 
-static void put_expert(gx_http_req *r)
+void gx_http_api_put_expert(gx_http_req *r)
 {
     bool ok;
     long tier, cap;
     json_t *o = gx_http_api_body(r);
     const char *name = o ? str_field(r, o, "name", 1, 200, false, &ok) : NULL;
+    json_t *active = o ? json_object_get(o, "active") : NULL;
     if (!name || !id_array(r, o, "skills") || !id_array(r, o, "languages") ||
         !id_array(r, o, "brands") || !int_field(r, o, "tier", 1, 2, 1, &tier) ||
         !int_field(r, o, "capacity", 1, 10, 3, &cap))
         return;
+    if (active && !json_is_boolean(active)) {
+        gx_http_error(r, GX_EBADREQ, "'active' must be true or false");
+        return;
+    }
     json_t *clean =
         json_pack("{s:s, s:O, s:O, s:i, s:O, s:i}", "name", name, "skills",
                   json_object_get(o, "skills"), "languages", json_object_get(o, "languages"),
                   "tier", (int)tier, "brands", json_object_get(o, "brands"), "capacity", (int)cap);
+    if (active) /* absent: the stored state stays (a new expert is active) */
+        json_object_set(clean, "active", active);
     json_decref(r->arg);
     r->arg = clean;
     name = json_string_value(json_object_get(clean, "name"));
@@ -498,20 +506,26 @@ static void put_expert(gx_http_req *r)
     snprintf(t, sizeof(t), "%ld", tier);
     snprintf(c, sizeof(c), "%ld", cap);
     gx_redis *rd = gx_req_srv(r)->redis;
-    const char *ex[] = {"EXISTS", key};
-    const char *hs[] = {"HSET", key,    "name", name,     "skills", sk,         "languages",
-                        la,     "tier", t,      "brands", br,       "capacity", c};
+    const char *ex[] = {"HMGET", key, "name", "active"};
+    const char *hs[] = {"HSET",     key, "name",      name,
+                        "skills",   sk,  "languages", la,
+                        "tier",     t,   "brands",    br,
+                        "capacity", c,   "active",    json_is_false(active) ? "0" : "1"};
     gx_expert_put *p = sk && la && br ? calloc(1, sizeof(*p)) : NULL;
-    int rc = p ? gx_redis_argv(rd, on_expert_step, p, 2, ex, NULL) : GX_EINTERNAL;
+    int rc = p ? gx_redis_argv(rd, on_expert_step, p, 4, ex, NULL) : GX_EINTERNAL;
     if (rc) {
         free(p);
     } else { /* once sent, each command's reply comes (NULL when the connection drops) */
         int sent = 1;
-        if (!gx_redis_argv(rd, on_expert_step, p, 14, hs, NULL))
+        if (!gx_redis_argv(rd, on_expert_step, p, active ? 16 : 14, hs, NULL))
             sent++;
         if (sent == 2 && !gx_redis_cmd(rd, on_expert_step, p, "SADD " GX_KEY_EXPERTS " %s", r->id))
             sent++;
-        bool all = sent == 3;
+        /* deactivating: the revocation is one of the writes the answer waits for */
+        if (sent == 3 && json_is_false(active) &&
+            !gx_revoke_deactivate(gx_req_srv(r), r->id, on_expert_step, p))
+            sent++;
+        bool all = sent == (json_is_false(active) ? 4 : 3);
         json_t *brands = json_object_get(clean, "brands"), *b;
         size_t i;
         json_array_foreach(brands, i, b)
@@ -598,6 +612,22 @@ static void on_staff_id(redisReply *rep, void *priv)
     gx_http_unref(r);
 }
 
+/* A deactivated expert (active "0") gets no token: it would only be refused at hello. */
+static void on_expert_active(redisReply *rep, void *priv)
+{
+    gx_http_req *r = priv;
+    json_t *ttl = json_object_get(r->arg, "ttl_s");
+    if (!rep || rep->type == REDIS_REPLY_ERROR)
+        gx_http_error(r, GX_EUNAVAIL, "storage unavailable");
+    else if (rep->type == REDIS_REPLY_STRING && strcmp(rep->str, "0") == 0)
+        gx_http_error(r, GX_ECONFLICT, "expert '%s' is deactivated; reactivate them first", r->id);
+    else
+        sign_reply(r, r->id, GX_ROLE_EXPERT, NULL,
+                   json_string_value(json_object_get(r->arg, "name")),
+                   ttl ? (long)json_integer_value(ttl) : GX_TOKEN_TTL_DEFAULT);
+    gx_http_unref(r);
+}
+
 static void issue_token(gx_http_req *r, bool admin)
 {
     bool ok;
@@ -615,6 +645,15 @@ static void issue_token(gx_http_req *r, bool admin)
         gx_str_copy(r->id, sub, sizeof(r->id));
         if (gx_redis_cmd(gx_req_srv(r)->redis, on_staff_id, gx_http_ref(r), "EXISTS " GX_KEY_EXPERT,
                          sub)) {
+            gx_http_unref(r);
+            gx_http_error(r, GX_EUNAVAIL, "storage unavailable");
+        }
+        return;
+    }
+    if (role == GX_ROLE_EXPERT) { /* not for a deactivated expert: see on_expert_active */
+        gx_str_copy(r->id, sub, sizeof(r->id));
+        if (gx_redis_cmd(gx_req_srv(r)->redis, on_expert_active, gx_http_ref(r),
+                         "HGET " GX_KEY_EXPERT " active", sub)) {
             gx_http_unref(r);
             gx_http_error(r, GX_EUNAVAIL, "storage unavailable");
         }
@@ -906,11 +945,13 @@ static const struct {
     {GX_HTTP_GET, "/api/v1/admin/stats", NULL, false, AUTH_ADMIN, gx_http_admin_stats},
     {GX_HTTP_POST, "/api/v1/admin/shed", NULL, false, AUTH_ADMIN, gx_http_shed},
     {GX_HTTP_GET, "/api/v1/brands", NULL, false, AUTH_ADMIN, gx_http_admin_brands},
-    {GX_HTTP_PUT, "/api/v1/brands/", NULL, true, AUTH_ADMIN, put_brand},
+    {GX_HTTP_PUT, "/api/v1/brands/", NULL, true, AUTH_ADMIN, gx_http_api_put_brand},
     {GX_HTTP_GET, "/api/v1/brands/", NULL, true, AUTH_ADMIN, gx_http_admin_brand},
     {GX_HTTP_GET, "/api/v1/experts", NULL, false, AUTH_ADMIN, gx_http_admin_experts},
-    {GX_HTTP_PUT, "/api/v1/experts/", NULL, true, AUTH_ADMIN, put_expert},
+    {GX_HTTP_PUT, "/api/v1/experts/", NULL, true, AUTH_ADMIN, gx_http_api_put_expert},
     {GX_HTTP_GET, "/api/v1/experts/", NULL, true, AUTH_ADMIN, gx_http_admin_expert},
+    {GX_HTTP_PATCH, "/api/v1/experts/", NULL, true, AUTH_ADMIN, gx_http_patch_expert},
+    {GX_HTTP_PATCH, "/api/v1/brands/", NULL, true, AUTH_ADMIN, gx_http_patch_brand},
     {GX_HTTP_POST, "/api/v1/tokens", NULL, false, AUTH_ANY, post_token},
     {GX_HTTP_POST, "/api/v1/tokens/revoke", NULL, false, AUTH_BRAND, gx_http_revoke},
     {GX_HTTP_DELETE, "/api/v1/experts/", NULL, true, AUTH_ADMIN, gx_http_revoke_delete_expert},
@@ -928,11 +969,9 @@ static const struct {
 
 void gx_http_api_each_route(void (*fn)(const char *method, const char *path, void *arg), void *arg)
 {
-    static const char *const names[] = {[GX_HTTP_GET] = "get",
-                                        [GX_HTTP_POST] = "post",
-                                        [GX_HTTP_PUT] = "put",
-                                        [GX_HTTP_OPTIONS] = "options",
-                                        [GX_HTTP_DELETE] = "delete"};
+    static const char *const names[] = {
+        [GX_HTTP_GET] = "get",         [GX_HTTP_POST] = "post",     [GX_HTTP_PUT] = "put",
+        [GX_HTTP_OPTIONS] = "options", [GX_HTTP_DELETE] = "delete", [GX_HTTP_PATCH] = "patch"};
     for (size_t i = 0; i < sizeof(routes) / sizeof(routes[0]); i++) {
         char path[160];
         snprintf(path, sizeof(path), "%s%s%s", routes[i].prefix, routes[i].id ? "{}" : "",

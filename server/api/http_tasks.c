@@ -1,6 +1,8 @@
 /* GET /api/v1/tasks: a brand's tasks, newest first, filtered by status, topic and creation
- * time, in pages with an opaque cursor. Reads the brand's creation index, then the task
+ * time, and by text (?q=: task id, customer id or name, a substring without case), in pages
+ * with an opaque cursor. Reads the brand's creation index, then the task
  * hashes of a window of candidates, pipelined, and filters them here. */
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -40,13 +42,37 @@ static json_t *task_row(const char *id, json_t *flat)
     return t;
 }
 
-static bool wanted(json_t *flat, json_t *ctx)
+/* needle in hay, ASCII letters compared without case (other bytes as they are). */
+static bool contains_nocase(const char *hay, const char *needle)
+{
+    size_t n = strlen(needle);
+    for (; hay && *hay; hay++) {
+        size_t i = 0;
+        while (i < n && hay[i] &&
+               tolower((unsigned char)hay[i]) == tolower((unsigned char)needle[i]))
+            i++;
+        if (i == n)
+            return true;
+    }
+    return n == 0;
+}
+
+/* ?q= matches the task id, the customer's id or the customer's name. */
+static bool matches(json_t *flat, const char *id, const char *q)
+{
+    return !q || contains_nocase(id, q) ||
+           contains_nocase(gx_gather_flat_field(flat, "customer"), q) ||
+           contains_nocase(gx_gather_flat_field(flat, "customer_name"), q);
+}
+
+static bool wanted(json_t *flat, const char *id, json_t *ctx)
 {
     const char *status = json_string_value(json_object_get(ctx, "status"));
     const char *topic = json_string_value(json_object_get(ctx, "topic"));
     return json_array_size(flat) &&
            (!status || strcmp(gx_gather_flat_field(flat, "status") ?: "", status) == 0) &&
-           (!topic || strcmp(gx_gather_flat_field(flat, "topic") ?: "", topic) == 0);
+           (!topic || strcmp(gx_gather_flat_field(flat, "topic") ?: "", topic) == 0) &&
+           matches(flat, id, json_string_value(json_object_get(ctx, "q")));
 }
 
 /* The cursor names the last task of a page by creation time and id: "<ms>.<task>". */
@@ -58,7 +84,7 @@ static void list_done(gx_gather *g)
     for (i = 0; i < json_array_size(ids) && json_array_size(rows) < limit; i++) {
         json_t *flat = json_array_get(g->replies, i);
         const char *id = json_string_value(json_array_get(json_array_get(ids, i), 0));
-        if (wanted(flat, g->ctx))
+        if (wanted(flat, id, g->ctx))
             json_array_append_new(rows, task_row(id, flat));
         snprintf(next, sizeof(next), "%lld.%s",
                  (long long)json_integer_value(json_array_get(json_array_get(ids, i), 1)), id);
@@ -107,7 +133,7 @@ static void index_done(gx_gather *g)
 
 void gx_http_tasks_list(gx_http_req *r)
 {
-    char status[24], topic[72], since[24], limit_s[24], cursor[96], brand[65];
+    char status[24], topic[72], since[24], limit_s[24], cursor[96], brand[65], q[101];
     json_t *ctx = json_object();
     if (r->as_admin) { /* the admin names the brand */
         if (!gx_http_query(r, "brand=", brand, sizeof(brand)) || !gx_id_valid(brand)) {
@@ -121,6 +147,12 @@ void gx_http_tasks_list(gx_http_req *r)
         json_object_set_new(ctx, "status", json_string(status));
     if (gx_http_query(r, "topic=", topic, sizeof(topic)))
         json_object_set_new(ctx, "topic", json_string(topic));
+    if (gx_http_query(r, "q=", q, sizeof(q)) && q[0] && /* longer than 100: not a filter */
+        json_object_set_new(ctx, "q", json_string(q))) {
+        json_decref(ctx);
+        gx_http_error(r, GX_EBADREQ, "'q' must be UTF-8 text");
+        return;
+    }
     long long limit = GX_LIST_DEFAULT, since_ms = 0, max_ms = -1;
     bool ok = (!gx_http_query(r, "limit=", limit_s, sizeof(limit_s)) || num(limit_s, &limit)) &&
               (!gx_http_query(r, "since=", since, sizeof(since)) || num(since, &since_ms));

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "gigcx/absent.h"
+#include "gigcx/error.h"
 #include "gigcx/keys.h"
 #include "gigcx/tasks.h"
 #include "gigcx/party.h"
@@ -80,6 +81,19 @@ void gx_absent_sweep(gx_server *srv)
     long long stale = (long long)gx_now_ms() - (grace > beats ? grace : beats) * 1000;
     gx_redis_cmd(srv->redis, on_stale, srv,
                  "ZRANGEBYSCORE " GX_KEY_PRESENCE " -inf %lld LIMIT 0 %d", stale, GX_ABSENT_BATCH);
+}
+
+int gx_absent_release_now(gx_server *srv, const char *user)
+{
+    gx_absent *a = calloc(1, sizeof(*a));
+    if (!a)
+        return GX_EINTERNAL;
+    a->srv = srv;
+    snprintf(a->user, sizeof(a->user), "%s", user);
+    int rc = gx_redis_cmd(srv->redis, on_tasks, a, "SMEMBERS " GX_KEY_USER_TASKS, user);
+    if (rc)
+        free(a);
+    return rc;
 }
 
 void gx_absent_touch(gx_session *s)

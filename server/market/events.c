@@ -93,9 +93,9 @@ void gx_events_on_message(const char *channel, const char *payload, size_t len, 
         if (m.n == 3)
             gx_hello_on_session_event(srv, m.f[1], atoll(m.f[2]));
         break;
-    case 'R': /* the user's tokens are revoked up to a time */
-        if (m.n == 3)
-            gx_revoke_on_event(srv, m.f[1], atoll(m.f[2]));
+    case 'R': /* the user's tokens are revoked up to a time; a 4th field says why */
+        if (m.n == 3 || m.n == 4)
+            gx_revoke_on_event(srv, m.f[1], atoll(m.f[2]), m.n == 4 ? m.f[3] : NULL);
         break;
     case 'M':
         on_chat(srv, &m);

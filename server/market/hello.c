@@ -292,6 +292,12 @@ static void finish(gx_hello *h)
     const char *ref = h->has_ref ? h->ref : NULL;
     if (!gx_session_live(s))
         return;
+    /* before the revocation, which a deactivation also wrote: this says why */
+    const char *active = h->profile ? gx_reply_field(h->profile, "active") : NULL;
+    if (s->who.role == GX_ROLE_EXPERT && active && strcmp(active, "0") == 0) {
+        reject(s, "expert deactivated"); /* PATCH active:false; a fresh token is no way back */
+        return;
+    }
     if (h->revoked) {
         reject(s, "token revoked");
         return;

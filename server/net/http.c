@@ -57,9 +57,10 @@ static int method_of(struct lws *wsi)
     static const struct {
         enum lws_token_indexes tok;
         int method;
-    } methods[] = {{WSI_TOKEN_GET_URI, GX_HTTP_GET},   {WSI_TOKEN_POST_URI, GX_HTTP_POST},
-                   {WSI_TOKEN_PUT_URI, GX_HTTP_PUT},   {WSI_TOKEN_OPTIONS_URI, GX_HTTP_OPTIONS},
-                   {WSI_TOKEN_HEAD_URI, GX_HTTP_HEAD}, {WSI_TOKEN_DELETE_URI, GX_HTTP_DELETE}};
+    } methods[] = {{WSI_TOKEN_GET_URI, GX_HTTP_GET},    {WSI_TOKEN_POST_URI, GX_HTTP_POST},
+                   {WSI_TOKEN_PUT_URI, GX_HTTP_PUT},    {WSI_TOKEN_OPTIONS_URI, GX_HTTP_OPTIONS},
+                   {WSI_TOKEN_HEAD_URI, GX_HTTP_HEAD},  {WSI_TOKEN_DELETE_URI, GX_HTTP_DELETE},
+                   {WSI_TOKEN_PATCH_URI, GX_HTTP_PATCH}};
     for (size_t i = 0; i < sizeof(methods) / sizeof(methods[0]); i++)
         if (lws_hdr_total_length(wsi, methods[i].tok))
             return methods[i].method;

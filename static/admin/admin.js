@@ -1,5 +1,7 @@
 // gigcx admin dashboard: live figures (polled every 2 s, sparklines of the last 5 minutes),
-// brands and experts (create/edit through PUT), task look-up with transcript.
+// brands (create through PUT, edit through PATCH, webhook deliveries), experts (live state,
+// deactivate/reactivate/delete, console invitations), the task list (filters, search) and
+// a task's transcript.
 // Endpoints that a server does not have yet (404) are shown as "not available".
 import { $, h } from '../lib/dom.js';
 
@@ -109,6 +111,17 @@ function route() {
   }
   if (name === 'brands') loadBrands();
   if (name === 'experts') loadExperts();
+  if (name === 'tasks' && !$('f-brand').value) loadBrandChoices();
+}
+
+/* The task list's brand choices (and a first brand to list), quietly: the field is typed too. */
+async function loadBrandChoices() {
+  try {
+    const { data } = await api('GET', '/api/v1/brands');
+    const list = data?.brands || [];
+    $('f-brands').replaceChildren(...list.map((b) => h('option', { value: b.brand })));
+    if (!$('f-brand').value && list.length) $('f-brand').value = list[0].brand;
+  } catch {}
 }
 window.addEventListener('hashchange', () => {
   route();
@@ -311,8 +324,13 @@ async function loadBrands() {
           h('td', { class: 'num', text: b.pay ? `${b.pay.amount} ${b.pay.currency}` : '' }),
           h('td', {}, h('code', { text: b.widget_key || '' })),
           h('td', { text: (b.widget_origins || []).join(', ') }),
-          h('td', {}, h('button', { type: 'button', class: 'secondary', text: 'Edit', 'aria-label': `Edit brand ${b.brand}`, onclick: () => fillBrand(b) })))),
+          h('td', { class: 'actions' },
+            h('button', { type: 'button', class: 'secondary', text: 'Edit', 'aria-label': `Edit brand ${b.brand}`, onclick: () => fillBrand(b) }),
+            h('button', { type: 'button', class: 'secondary', text: 'Deliveries', 'aria-label': `Webhook deliveries of ${b.brand}`, onclick: () => loadDeliveries(b.brand) }),
+            h('button', { type: 'button', class: 'secondary', text: 'Tasks', 'aria-label': `Tasks of ${b.brand}`, onclick: () => showBrandTasks(b.brand) })))),
     );
+    $('f-brands').replaceChildren(...list.map((b) => h('option', { value: b.brand })));
+    if (!$('f-brand').value && list.length) $('f-brand').value = list[0].brand;
     if (!list.length) $('brand-list').replaceChildren(h('tr', {}, h('td', { colspan: '6', class: 'empty', text: 'No brands yet.' })));
   } catch (e) {
     if (e.status === 401) return onUnauthorized();
@@ -330,14 +348,44 @@ function fillBrand(b) {
   $('b-timeout').value = b.queue_timeout_s || '';
   $('b-origins').value = (b.widget_origins || []).join('\n');
   $('b-webhook').value = b.webhook_url || '';
-  $('b-topics').value = Object.entries(b.topics || {})
-    .map(([t, c]) => (c && c.tier === 2 ? `${t}=2` : t))
-    .join('\n');
+  $('b-topics').value = Object.entries(b.topics || {}).map(([t, c]) => topicLine(t, c)).join('\n');
+  $('b-languages').value = (b.languages || []).join(', ');
+  $('b-on-timeout').value = b.on_timeout === 'escalate' ? 'escalate' : 'expire';
+  $('b-wave-size').value = b.waves?.size ?? '';
+  $('b-wave-interval').value = b.waves?.interval_s ?? '';
+  loadedBrand = { id: b.brand, topics: Object.keys(b.topics || {}) };
   $('b-rotate').checked = false;
   $('apikey-box').hidden = true;
   $('brand-result').textContent = `Editing ${b.brand}.`;
   $('brand-result').className = 'result';
   $('b-name').focus();
+}
+
+/* The brand a save edits (PATCH) rather than creates (PUT), with the topics it had: a topic
+ * taken off the list is sent as null, which is how a merge patch removes it. */
+let loadedBrand = null;
+
+function topicLine(t, c = {}) {
+  const parts = [t];
+  if (c.tier === 2) parts.push('tier=2');
+  if (c.sla_s) parts.push(`sla=${c.sla_s}`);
+  if (c.pay) parts.push(`pay=${c.pay.amount} ${c.pay.currency}`);
+  return parts.join(' ');
+}
+
+/** One line of the topics box: "billing tier=2 sla=300 pay=7.50 EUR" (or the older "billing=2"). */
+function parseTopic(line) {
+  const old = line.match(/^([A-Za-z0-9_-]+)\s*[=:]\s*([12])$/);
+  if (old) return [old[1], { tier: Number(old[2]) }];
+  const name = line.split(/\s+/)[0];
+  const c = {};
+  const tier = line.match(/\btier\s*=\s*([12])\b/);
+  const sla = line.match(/\bsla(?:_s)?\s*=\s*(\d+)\b/);
+  const pay = line.match(/\bpay\s*=\s*([\d.]+)\s*([A-Za-z]{3})\b/);
+  if (tier) c.tier = Number(tier[1]);
+  if (sla) c.sla_s = Number(sla[1]);
+  if (pay) c.pay = { amount: Number(pay[1]), currency: pay[2].toUpperCase() };
+  return [name, c];
 }
 
 async function loadOneBrand() {
@@ -360,23 +408,41 @@ async function saveBrand(ev) {
   if (!form.reportValidity()) return;
   const id = $('b-id').value.trim();
   const topics = {};
-  for (const line of lines($('b-topics').value)) {
-    const [t, tier] = line.split(/\s*[=:]\s*/);
-    topics[t] = { tier: tier === '2' ? 2 : 1 };
+  for (const line of lines($('b-topics').value.replace(/,/g, ' '))) {
+    const [t, c] = parseTopic(line);
+    topics[t] = c;
   }
+  const editing = loadedBrand && loadedBrand.id === id && !$('b-rotate').checked;
+  // a merge patch changes a topic's object member by member: null for each setting the line
+  // leaves out, and for a topic taken off the list
+  if (editing) {
+    for (const c of Object.values(topics)) for (const k of ['tier', 'sla_s', 'pay']) if (!(k in c)) c[k] = null;
+    for (const t of loadedBrand.topics) if (!(t in topics)) topics[t] = null;
+  }
+  const waves = {};
+  if ($('b-wave-size').value !== '') waves.size = Number($('b-wave-size').value);
+  if ($('b-wave-interval').value !== '') waves.interval_s = Number($('b-wave-interval').value);
   const body = {
     name: $('b-name').value.trim(),
     pay: { amount: Number($('b-amount').value), currency: $('b-currency').value.trim().toUpperCase() },
     widget_origins: lines($('b-origins').value).map((o) => o.replace(/\/+$/, '')),
+    languages: commaList($('b-languages').value),
+    on_timeout: $('b-on-timeout').value,
     topics,
   };
+  if (Object.keys(waves).length || editing) body.waves = editing ? { size: waves.size ?? null, interval_s: waves.interval_s ?? null } : waves;
   const hook = $('b-webhook').value.trim();
-  if (hook) body.webhook_url = hook;
+  if (hook || editing) body.webhook_url = hook || null;
   const timeout = Number($('b-timeout').value);
-  if (timeout) body.queue_timeout_s = timeout;
+  if (timeout || editing) body.queue_timeout_s = timeout || null;
   const res = $('brand-result');
+  res.className = 'result';
+  res.textContent = 'Saving…';
   try {
-    const r = await api('PUT', `/api/v1/brands/${encodeURIComponent(id)}${$('b-rotate').checked ? '?rotate=1' : ''}`, body);
+    const r = editing
+      ? await api('PATCH', `/api/v1/brands/${encodeURIComponent(id)}`, body)
+      : await api('PUT', `/api/v1/brands/${encodeURIComponent(id)}${$('b-rotate').checked ? '?rotate=1' : ''}`, body);
+    loadedBrand = { id, topics: Object.keys(topics).filter((t) => topics[t]) };
     res.className = 'result ok';
     res.textContent = `${r.status === 201 ? 'Created' : 'Updated'} brand ${r.data.brand}. Widget key: ${r.data.widget_key}.`;
     // Both secrets come only in this reply (on creation or rotation): show each once.
@@ -431,14 +497,100 @@ async function loadExperts() {
           h('td', { text: (x.brands || []).join(', ') }),
           h('td', { class: 'num', text: String(x.capacity ?? '') }),
           h('td', { class: 'num', text: x.rating == null ? '–' : typeof x.rating === 'object' ? fmtNum(x.rating.avg ?? x.rating.score) : fmtNum(Number(x.rating)) }),
-          h('td', {}, h('button', { type: 'button', class: 'secondary', text: 'Edit', 'aria-label': `Edit expert ${x.id}`, onclick: () => fillExpert(x) })))),
+          h('td', { 'data-field': 'state', text: stateText(x) }),
+          h('td', { class: 'actions' },
+            h('button', { type: 'button', class: 'secondary', text: 'Edit', 'aria-label': `Edit expert ${x.id}`, onclick: () => fillExpert(x) }),
+            x.active === false
+              ? h('button', { type: 'button', class: 'secondary', text: 'Reactivate', 'data-action': 'reactivate', 'aria-label': `Reactivate expert ${x.id}`, onclick: () => setActive(x, true) })
+              : h('button', { type: 'button', class: 'danger', text: 'Deactivate', 'data-action': 'deactivate', 'aria-label': `Deactivate expert ${x.id}`, onclick: () => setActive(x, false) }),
+            h('button', { type: 'button', class: 'secondary', text: 'Invite', 'aria-label': `Invite expert ${x.id}`, disabled: x.active === false, onclick: () => inviteExpert(x) }),
+            h('button', { type: 'button', class: 'danger', text: 'Delete', 'data-action': 'delete', 'aria-label': `Delete expert ${x.id}`, onclick: () => deleteExpert(x) })))),
     );
-    if (!list.length) $('expert-list').replaceChildren(h('tr', {}, h('td', { colspan: '9', class: 'empty', text: 'No experts yet.' })));
+    if (!list.length) $('expert-list').replaceChildren(h('tr', {}, h('td', { colspan: '10', class: 'empty', text: 'No experts yet.' })));
   } catch (e) {
     if (e.status === 401) return onUnauthorized();
     err.hidden = false;
     err.textContent = e.status === 404 ? 'The expert list is not available on this server. You can still create or update an expert by id.' : `Could not load experts: ${e.message}`;
     $('expert-list').replaceChildren();
+  }
+}
+
+function stateText(x) {
+  if (x.active === false) return 'Deactivated';
+  const l = x.live;
+  if (!l) return '';
+  const state = { online: 'Online', away: 'Away', offline: 'Offline' }[l.state] || l.state;
+  return l.state === 'offline' ? state : `${state} · ${l.held}/${l.capacity || x.capacity} chats`;
+}
+
+function actionResult(text, bad = false) {
+  $('expert-action').className = bad ? 'result bad' : 'result ok';
+  $('expert-action').textContent = text;
+}
+
+async function setActive(x, active) {
+  const ask = active
+    ? `Reactivate ${x.name || x.id}? New invitations will work again.`
+    : `Deactivate ${x.name || x.id}? They are signed out at once, their open chats go back to the queue, and their tokens stop working.`;
+  if (!confirm(ask)) return;
+  try {
+    await api('PATCH', `/api/v1/experts/${encodeURIComponent(x.id)}`, { active });
+    actionResult(`${active ? 'Reactivated' : 'Deactivated'} ${x.id}.`);
+  } catch (e) {
+    if (e.status === 401) return onUnauthorized();
+    actionResult(`Not changed: ${e.message}`, true);
+  }
+  loadExperts();
+}
+
+async function deleteExpert(x) {
+  if (!confirm(`Delete ${x.name || x.id}? Their profile goes and they are signed out; this cannot be undone.`)) return;
+  try {
+    await api('DELETE', `/api/v1/experts/${encodeURIComponent(x.id)}`);
+    actionResult(`Deleted ${x.id}.`);
+  } catch (e) {
+    if (e.status === 401) return onUnauthorized();
+    actionResult(`Not deleted: ${e.message}`, true);
+  }
+  loadExperts();
+}
+
+function inviteExpert(x) {
+  $('i-role').value = 'expert';
+  $('i-sub').value = x.id;
+  $('i-brand').value = '';
+  $('i-name').value = x.name || '';
+  $('invite-form').requestSubmit();
+}
+
+/* An invitation is a token and the console's address: the console signs in with a pasted
+ * token (it takes none from its URL). */
+async function invite(ev) {
+  ev.preventDefault();
+  if (!$('invite-form').reportValidity()) return;
+  const role = $('i-role').value;
+  const body = { sub: $('i-sub').value.trim(), role, ttl_s: Math.max(1, Number($('i-days').value) || 1) * 86400 };
+  const name = $('i-name').value.trim();
+  if (name) body.name = name;
+  if (role === 'staff') body.brand = $('i-brand').value.trim();
+  const res = $('invite-result');
+  $('invite-box').hidden = true;
+  try {
+    const { data } = await api('POST', '/api/v1/tokens', body);
+    const link = `${location.origin}/expert/`;
+    $('invite-link').href = link;
+    $('invite-link').textContent = link;
+    $('invite-exp').textContent = new Date(data.expires_at).toLocaleString();
+    $('invite').textContent = data.token;
+    $('invite-copy').textContent = 'Copy';
+    $('invite-box').hidden = false;
+    res.className = 'result ok';
+    res.textContent = `Invitation for ${body.sub} (${role}) made.`;
+    $('invite-copy').focus();
+  } catch (e) {
+    if (e.status === 401) return onUnauthorized();
+    res.className = 'result bad';
+    res.textContent = `No invitation: ${e.message}`;
   }
 }
 
@@ -523,6 +675,77 @@ function fieldText(k, v) {
   return String(v);
 }
 
+/* The task list: GET /api/v1/tasks with the filters, a page at a time (next_cursor). */
+let taskCursor = null;
+
+async function listTasks(ev, more = false) {
+  ev?.preventDefault();
+  if (!$('tasks-filter').reportValidity()) return;
+  const q = new URLSearchParams({ brand: $('f-brand').value.trim(), limit: '50' });
+  for (const [k, el] of [['status', 'f-status'], ['topic', 'f-topic'], ['q', 'f-q']]) if ($(el).value.trim()) q.set(k, $(el).value.trim());
+  if ($('f-since').value) q.set('since', String(new Date($('f-since').value).getTime()));
+  if (more && taskCursor) q.set('cursor', taskCursor);
+  $('tasks-error').textContent = '';
+  try {
+    const { data } = await api('GET', `/api/v1/tasks?${q}`);
+    const rows = (data?.tasks || []).map((t) =>
+      h('tr', { 'data-task': t.task },
+        h('td', { text: new Date(t.created_at).toLocaleString() }),
+        h('td', {}, h('code', { text: t.task })),
+        h('td', { text: t.status }),
+        h('td', { text: t.topic }),
+        h('td', { text: [t.customer?.name, t.customer?.id && `(${t.customer.id})`].filter(Boolean).join(' ') }),
+        h('td', { text: t.expert?.id || '' }),
+        h('td', {}, h('button', { type: 'button', class: 'secondary', text: 'Transcript', 'aria-label': `Transcript of ${t.task}`, onclick: () => showTask(t.task) }))));
+    if (more) $('task-list').append(...rows);
+    else $('task-list').replaceChildren(...rows);
+    if (!more && !rows.length) $('task-list').replaceChildren(h('tr', {}, h('td', { colspan: '7', class: 'empty', text: 'No tasks match.' })));
+    taskCursor = data?.next_cursor || null;
+    $('tasks-more').hidden = !taskCursor;
+  } catch (e) {
+    if (e.status === 401) return onUnauthorized();
+    $('tasks-error').textContent = `Could not list tasks: ${e.message}`;
+  }
+}
+
+function showBrandTasks(brand) {
+  $('f-brand').value = brand;
+  location.hash = '#tasks';
+  listTasks();
+}
+
+function showTask(id) {
+  $('t-id').value = id;
+  $('task-form').requestSubmit();
+}
+
+/* ---------------------------------------------------- webhook deliveries */
+
+async function loadDeliveries(brand) {
+  $('deliveries').hidden = false;
+  $('deliveries-h').textContent = `Webhook deliveries of ${brand}`;
+  try {
+    const { data } = await api('GET', `/api/v1/webhooks/deliveries?brand=${encodeURIComponent(brand)}`);
+    const list = data?.deliveries || [];
+    $('delivery-list').replaceChildren(
+      ...list.map((d) =>
+        h('tr', {},
+          h('td', { text: new Date(d.at).toLocaleString() }),
+          h('td', { text: d.type || d.event }),
+          h('td', {}, h('code', { text: d.task || '' })),
+          h('td', { class: 'num', text: String(d.attempt ?? '') }),
+          h('td', { class: 'num', text: String(d.status || '–') }),
+          h('td', { text: [d.outcome, d.error].filter(Boolean).join(': ') }),
+          h('td', { class: 'num', text: d.duration_ms == null ? '' : `${d.duration_ms} ms` }))),
+    );
+    if (!list.length) $('delivery-list').replaceChildren(h('tr', {}, h('td', { colspan: '7', class: 'empty', text: 'No deliveries yet.' })));
+  } catch (e) {
+    if (e.status === 401) return onUnauthorized();
+    $('delivery-list').replaceChildren(h('tr', {}, h('td', { colspan: '7', class: 'empty', text: `Could not load deliveries: ${e.message}` })));
+  }
+  $('deliveries').scrollIntoView({ block: 'nearest' });
+}
+
 async function lookupTask(ev) {
   ev.preventDefault();
   if (!$('task-form').reportValidity()) return;
@@ -577,6 +800,10 @@ $('b-currency').addEventListener('input', (ev) => (ev.target.value = ev.target.v
 $('expert-form').addEventListener('submit', saveExpert);
 $('e-load').addEventListener('click', loadOneExpert);
 $('task-form').addEventListener('submit', lookupTask);
+$('tasks-filter').addEventListener('submit', (ev) => listTasks(ev));
+$('tasks-more').addEventListener('click', () => listTasks(null, true));
+$('invite-form').addEventListener('submit', invite);
+$('invite-copy').addEventListener('click', () => copySecret('invite'));
 
 if (adminKey) signIn(adminKey);
 else showSignIn('');

@@ -77,12 +77,13 @@ static const char *line(const char *p, const char *e, char *out, size_t cap)
     return nl ? nl + 1 : e;
 }
 
-/* Byte 0: the method (bits 0-2), the admin key as bearer (bit 3), an Origin (bit 4). Then
- * lines: the path with an optional ?query, the bearer (unless the admin key), and the body. */
+/* Byte 0: the method (bits 0-2: GET POST PUT OPTIONS other DELETE PATCH, 7 is GET), the admin key
+ * as bearer (bit 3), an Origin (bit 4). Then lines: the path with an optional ?query, the bearer
+ * (unless the admin key), and the body. */
 int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
 {
-    static const int methods[] = {GX_HTTP_GET, GX_HTTP_POST, GX_HTTP_PUT, GX_HTTP_OPTIONS,
-                                  GX_HTTP_OTHER};
+    static const int methods[] = {GX_HTTP_GET,   GX_HTTP_POST,   GX_HTTP_PUT,  GX_HTTP_OPTIONS,
+                                  GX_HTTP_OTHER, GX_HTTP_DELETE, GX_HTTP_PATCH};
     if (size < 1)
         return 0;
     const char *p = (const char *)data + 1, *e = (const char *)data + size;
@@ -91,7 +92,7 @@ int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
     r->refs = 1;
     r->wsi = (struct lws *)&fake_wsi;
     r->net = &srv.net;
-    r->method = methods[(data[0] & 7) % 5];
+    r->method = methods[(data[0] & 7) % 7];
     char uri[sizeof(r->path) + sizeof(query)];
     p = line(p, e, uri, sizeof(uri));
     char *q = strchr(uri, '?');

@@ -5,6 +5,7 @@
 
 #include <stdbool.h>
 #include <jansson.h>
+#include <hiredis/hiredis.h>
 #include "gigcx/http.h"
 #include "gigcx/jwt.h"
 #include "gigcx/server.h"
@@ -35,12 +36,29 @@ bool gx_http_api_person(gx_http_req *r, json_t *o, bool admin, const char **sub,
  * Heap string, or NULL. */
 char *gx_http_api_mint(gx_server *srv, const char *sub, gx_role role, const char *brand,
                        const char *name, long ttl, int64_t *exp_ms);
+/* PUT /api/v1/brands/{id} and /api/v1/experts/{id} (http_api.c): the body is r->body; PATCH
+ * (http_patch.c) hands them the merged record. */
+void gx_http_api_put_brand(gx_http_req *r);
+void gx_http_api_put_expert(gx_http_req *r);
+/* PATCH /api/v1/experts/{id} and /api/v1/brands/{id} (http_patch.c): a JSON merge patch on
+ * the stored record, validated and stored as a PUT of the result; 404 for an unknown id. */
+void gx_http_patch_expert(gx_http_req *r);
+void gx_http_patch_brand(gx_http_req *r);
+/* An expert put's first reply (HMGET name active): whether it existed and was active. */
+void gx_http_patch_before(const redisReply *rep, bool *existed, bool *was_active);
+/* An expert put was stored (out: the answer, completed with active): a change of active is
+ * audited, and a deactivation hands the expert's held tasks back to the queue at once. */
+void gx_http_patch_after_put(gx_http_req *r, json_t *out, bool existed, bool was_active);
+/* The admin's view of a stored brand or expert (an HGETALL as gathered: [k, v, ...]); new
+ * references (http_admin.c). */
+json_t *gx_http_admin_brand_json(gx_server *srv, const char *id, json_t *flat);
+json_t *gx_http_admin_expert_json(const char *id, json_t *flat);
 /* The routes: answers r (the transport's http_route hook). */
 void gx_http_api_route(gx_http_req *r);
 /* Calls fn for every route the server answers: method in lower case ("get") and the path
  * with "{}" where an id goes ("/api/v1/tasks/{}/transcript"). */
 void gx_http_api_each_route(void (*fn)(const char *method, const char *path, void *arg), void *arg);
-/* GET /api/v1/tasks?status=&topic=&since=&limit=&cursor= (http_tasks.c). */
+/* GET /api/v1/tasks?status=&topic=&since=&q=&limit=&cursor= (http_tasks.c). */
 void gx_http_tasks_list(gx_http_req *r);
 /* POST /api/v1/tokens/revoke, DELETE /api/v1/experts/{id} (http_revoke.c). */
 void gx_http_revoke(gx_http_req *r);

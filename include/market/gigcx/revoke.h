@@ -17,13 +17,18 @@
  * GX_E* code when the command could not be sent. */
 int gx_revoke_user(gx_server *srv, const char *uid, bool this_second,
                    void (*cb)(redisReply *, void *), void *priv);
+/* An expert's deactivation: every token of expert id issued up to this second is revoked
+ * (cb gets the write's reply) and its sessions everywhere close with 4401 "expert
+ * deactivated". Returns 0 or a GX_E* code when the command could not be sent. */
+int gx_revoke_deactivate(gx_server *srv, const char *id, void (*cb)(redisReply *, void *),
+                         void *priv);
 /* The same for every customer and staff token of brand (a rotated key), checked at hello;
  * live sessions are left alone. */
 int gx_revoke_brand(gx_server *srv, const char *brand, void (*cb)(redisReply *, void *),
                     void *priv);
 /* A revocation published by any process: closes this process's sessions of uid whose
- * token was issued before at_s. */
-void gx_revoke_on_event(gx_server *srv, const char *uid, int64_t at_s);
+ * token was issued before at_s; why (NULL, or "deactivated") picks the close reason. */
+void gx_revoke_on_event(gx_server *srv, const char *uid, int64_t at_s, const char *why);
 /* True when a token issued at iat_s is revoked by either stored time (NULL: none). */
 bool gx_revoke_applies(int64_t iat_s, const char *user_at, const char *brand_at);
 

@@ -22,6 +22,7 @@ enum {
     GX_HTTP_OPTIONS,
     GX_HTTP_HEAD,
     GX_HTTP_DELETE,
+    GX_HTTP_PATCH,
     GX_HTTP_OTHER
 };
 

@@ -11,7 +11,9 @@
  *                    E     brand, task                                    offer (escalated)
  *                    W     task, winner uid or -                          offer.withdrawn
  *   GX_CH_SESS       S     uid, session number                            -
- *                    R     uid, unix seconds tokens are revoked up to     - */
+ *                    R     uid, unix seconds tokens are revoked up to,    -
+ *                          then optionally why ("deactivated": an expert's
+ *                          deactivation, named in the close reason) */
 #ifndef GIGCX_BUS_H
 #define GIGCX_BUS_H
 

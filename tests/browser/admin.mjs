@@ -1,0 +1,105 @@
+// Chromium tests of the admin dashboard against a production gigcxd (no --dev): the admin
+// deactivates an expert mid-chat (the expert's console is signed out, the chat goes back to
+// the queue and another expert is offered it), and the task list's search finds the task and
+// opens its transcript; reactivation and an invitation the console accepts.
+//
+//   cd tests/browser && npm ci && node admin.mjs
+//   env: GIGCXD=path/to/gigcxd   CHROMIUM=/usr/bin/chromium   HEADED=1   KEEP=1
+import { ADMIN_KEY, api, assert, launch, newPage, openConsole, problems, run, sleep, startGigcxd, test } from './lib.mjs';
+
+const TOTAL_MS = 60000;
+
+async function main() {
+  const { origin: API } = await startGigcxd('admin', [], { dev: false });
+  const b = await api(API, 'PUT', '/api/v1/brands/acme', { name: 'Acme', pay: { amount: 5, currency: 'EUR' }, widget_origins: [] });
+  assert(b.status === 201, `PUT brand: ${b.status}`);
+  const tokens = {};
+  for (const id of ['ann', 'bob']) {
+    const e = await api(API, 'PUT', `/api/v1/experts/${id}`, { name: id, skills: ['billing'], languages: ['en'], tier: 1, brands: ['acme'], capacity: 2 });
+    assert(e.status === 201, `PUT expert ${id}: ${e.status}`);
+    tokens[id] = (await api(API, 'POST', '/api/v1/tokens', { sub: id, role: 'expert', name: id })).data.token;
+  }
+  const browser = await launch();
+  // the refused reconnection of a deactivated expert is expected in its console's log
+  const { page: ann } = await openConsole(browser, API, tokens.ann, 'ann', { allow: [/WebSocket/] });
+  const { page: bob } = await openConsole(browser, API, tokens.bob, 'bob');
+  const offer = (t) => `.offer[data-task="${t}"]`;
+
+  const made = await api(API, 'POST', '/api/v1/tasks', { customer: { id: 'zq1', name: 'Zoe Quinn' }, topic: 'billing', language: 'en', text: 'my invoice is wrong' }, b.data.api_key);
+  const task = made.data?.task;
+  const claimed = await test('ann claims the chat in her console', async () => {
+    await ann.check('#available');
+    await ann.click(`${offer(task)} button.claim`);
+    await ann.waitForSelector(`.tab[data-task="${task}"]`);
+    await bob.check('#available');
+    await bob.waitForSelector('body[data-presence="available"]');
+  });
+  if (!claimed) return;
+
+  const { page: adm } = await newPage(browser, 'admin');
+  adm.on('dialog', (d) => d.accept()); // the confirmation
+  await adm.goto(`${API}/admin/#experts`);
+  await adm.fill('#key', ADMIN_KEY);
+  await adm.click('#signin-form button[type="submit"]');
+  await test('the expert list shows ann online with one chat', async () => {
+    await adm.waitForSelector('#experts:not([hidden])');
+    await adm.waitForFunction(() => /Online · 1\/2/.test(document.querySelector('tr[data-expert="ann"] [data-field="state"]')?.textContent || ''));
+  });
+  await test('Deactivate: ann is signed out, the chat is offered to bob', async () => {
+    await adm.click('tr[data-expert="ann"] button[data-action="deactivate"]');
+    await adm.waitForSelector('tr[data-expert="ann"] button[data-action="reactivate"]');
+    assert((await adm.textContent('tr[data-expert="ann"] [data-field="state"]')) === 'Deactivated', 'state');
+    await ann.waitForSelector('#signin:not([hidden])');
+    assert(/refused/.test(await ann.textContent('#signin-error')), 'no sign-out message');
+    await bob.waitForSelector(offer(task));
+    const t = await api(API, 'GET', `/api/v1/tasks/${task}`);
+    assert(t.data?.status === 'queued', `task status ${t.data?.status}`);
+  });
+  await test('the task list finds the task by customer name and opens its transcript', async () => {
+    await adm.goto(`${API}/admin/#tasks`);
+    await adm.fill('#f-brand', 'acme');
+    await adm.fill('#f-q', 'zoe');
+    await adm.click('#tasks-filter button[type="submit"]');
+    await adm.click(`tr[data-task="${task}"] button`);
+    await adm.waitForSelector('#task-view:not([hidden])');
+    assert(/my invoice is wrong/.test(await adm.textContent('#transcript')), 'transcript');
+    await adm.fill('#f-q', 'nobody-like-this');
+    await adm.click('#tasks-filter button[type="submit"]');
+    await adm.waitForSelector(`tr[data-task="${task}"]`, { state: 'detached' });
+  });
+  await test('Reactivate and Invite: a fresh token and the console link, and the console takes it', async () => {
+    await sleep(1100); // tokens of the deactivation's second stay revoked
+    await adm.goto(`${API}/admin/#experts`);
+    await adm.click('tr[data-expert="ann"] button[data-action="reactivate"]');
+    await adm.waitForSelector('tr[data-expert="ann"] button[data-action="deactivate"]');
+    await adm.click('tr[data-expert="ann"] button:text("Invite")');
+    await adm.waitForSelector('#invite-box:not([hidden])');
+    assert((await adm.getAttribute('#invite-link', 'href')) === `${API}/expert/`, 'console link');
+    const token = await adm.textContent('#invite');
+    await openConsole(browser, API, token, 'ann-again');
+  });
+  await test('the brand form edits every setting through PATCH; webhook deliveries open', async () => {
+    await adm.goto(`${API}/admin/#brands`);
+    await adm.click('tr[data-brand="acme"] button:text("Edit")');
+    await adm.fill('#b-topics', 'billing tier=2 sla=120 pay=7.50 EUR\nreturns');
+    await adm.selectOption('#b-on-timeout', 'escalate');
+    await adm.fill('#b-wave-size', '2');
+    await adm.fill('#b-languages', 'en, de');
+    await adm.click('#brand-form button[type="submit"]');
+    await adm.waitForFunction(() => /Updated brand acme/.test(document.querySelector('#brand-result').textContent));
+    let got = (await api(API, 'GET', '/api/v1/brands/acme')).data;
+    const want = { tier: 2, sla_s: 120, pay: { amount: 7.5, currency: 'EUR' } };
+    assert(JSON.stringify(got.topics.billing) === JSON.stringify(want), `billing ${JSON.stringify(got.topics)}`);
+    assert(got.on_timeout === 'escalate' && got.waves.size === 2 && got.languages.join() === 'en,de', JSON.stringify(got));
+    await adm.fill('#b-topics', 'billing tier=2');
+    await adm.click('#brand-form button[type="submit"]');
+    await adm.waitForFunction(() => /Updated brand acme/.test(document.querySelector('#brand-result').textContent));
+    got = (await api(API, 'GET', '/api/v1/brands/acme')).data;
+    assert(JSON.stringify(got.topics) === '{"billing":{"tier":2}}', `topics ${JSON.stringify(got.topics)}`);
+    await adm.click('tr[data-brand="acme"] button:text("Deliveries")');
+    await adm.waitForFunction(() => /No deliveries yet/.test(document.querySelector('#delivery-list').textContent));
+  });
+  await test('no console or page errors', async () => assert(!problems.length, problems.join('; ')));
+}
+
+run('admin.mjs', TOTAL_MS, main);
