@@ -11,6 +11,7 @@
 #include "gigcx/revoke.h"
 #include "gigcx/privacy.h"
 #include "gigcx/session.h"
+#include "gigcx/supervise.h"
 
 static void on_chat(gx_server *srv, const gx_bus_msg *m)
 {
@@ -62,13 +63,14 @@ static void on_update(gx_server *srv, const gx_bus_msg *m)
     char task[65];
     snprintf(task, sizeof(task), "%s", t->id);
     bool freed = strcmp(f[3], "*") == 0;
+    const char *keep = f[3][0] == '~' ? f[3] + 1 : NULL; /* a take-over: all but the new one */
     /* Collect first: letting go changes the member list we iterate. */
     gx_svec todo = {0};
     for (int i = 0; i < t->members.n; i++) {
         gx_session *s = t->members.v[i];
         if (strcmp(s->origin, f[2]) != 0)
             gx_session_send(s, b);
-        if (freed && s->who.role != GX_ROLE_CUSTOMER)
+        if ((freed || (keep && strcmp(s->who.uid, keep) != 0)) && s->who.role != GX_ROLE_CUSTOMER)
             gx_svec_push(&todo, s);
     }
     for (int i = 0; i < todo.n; i++)
@@ -105,6 +107,9 @@ void gx_events_on_message(const char *channel, const char *payload, size_t len, 
         break;
     case 'U':
         on_update(srv, &m);
+        break;
+    case 'N': /* a whisper: staff and experts only */
+        gx_supervise_on_note_event(srv, &m);
         break;
     }
 }

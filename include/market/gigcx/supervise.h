@@ -1,0 +1,28 @@
+/* Staff supervision of their brand's live chats: the list (live.list), watching one
+ * read-only (chat.watch, chat.unwatch), internal notes to its expert (chat.whisper,
+ * whisper.c) and taking it over (task.takeover, takeover.c). Only staff of the task's
+ * brand; docs/protocol.md has the frames. */
+#ifndef GIGCX_SUPERVISE_H
+#define GIGCX_SUPERVISE_H
+
+#include <jansson.h>
+#include "gigcx/bus.h"
+#include "gigcx/session.h"
+
+#define GX_WATCH_MAX 20       /* chats one staff socket watches at once */
+#define GX_LIVE_LIST_SCAN 500 /* the brand's newest tasks live.list looks among */
+#define GX_WHISPER_MAX 2000   /* characters of a whisper */
+#define GX_NOTES_KEEP 1000    /* whispers kept per task (about) */
+
+void gx_supervise_on_list(gx_session *s, json_t *msg, const char *ref);
+void gx_supervise_on_watch(gx_session *s, json_t *msg, const char *ref);
+void gx_supervise_on_unwatch(gx_session *s, json_t *msg, const char *ref);
+/* A stored notes stream entry as a chat.whisper frame (new reference), or NULL. */
+json_t *gx_supervise_note_json(const char *task, const redisReply *e);
+/* The bus's "N" (a whisper): delivered to the task's local members but its customers. */
+void gx_supervise_on_note_event(gx_server *srv, const gx_bus_msg *m);
+
+void gx_whisper_on_request(gx_session *s, json_t *msg, const char *ref);
+void gx_takeover_on_request(gx_session *s, json_t *msg, const char *ref);
+
+#endif
