@@ -73,8 +73,11 @@ static void on_update(gx_server *srv, const gx_bus_msg *m)
         if ((freed || (keep && strcmp(s->who.uid, keep) != 0)) && s->who.role != GX_ROLE_CUSTOMER)
             gx_svec_push(&todo, s);
     }
-    for (int i = 0; i < todo.n; i++)
+    for (int i = 0; i < todo.n; i++) {
         gx_session_let_go(todo.v[i], task);
+        if (freed) /* the chat is no longer live: its watchers stop too */
+            gx_supervise_stop(todo.v[i], task);
+    }
     gx_svec_free(&todo);
     gx_buf_unref(b);
 }

@@ -159,6 +159,13 @@ void gx_supervise_on_unwatch(gx_session *s, json_t *msg, const char *ref)
     json_decref(out);
 }
 
+void gx_supervise_stop(gx_session *s, const char *task)
+{
+    gx_join *j = gx_session_find_join(s, task);
+    if (j && j->watching)
+        gx_session_leave(s, task);
+}
+
 void gx_supervise_on_note_event(gx_server *srv, const gx_bus_msg *m)
 {
     gx_tlocal *t = m->n == 3 ? gx_server_task(srv, m->f[1], false) : NULL;

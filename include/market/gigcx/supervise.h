@@ -17,6 +17,9 @@
 void gx_supervise_on_list(gx_session *s, json_t *msg, const char *ref);
 void gx_supervise_on_watch(gx_session *s, json_t *msg, const char *ref);
 void gx_supervise_on_unwatch(gx_session *s, json_t *msg, const char *ref);
+/* s stops watching task (no-op when it does not watch it): the chat ended or left its
+ * assignee, so it is no longer live. */
+void gx_supervise_stop(gx_session *s, const char *task);
 /* A stored notes stream entry as a chat.whisper frame (new reference), or NULL. */
 json_t *gx_supervise_note_json(const char *task, const redisReply *e);
 /* The bus's "N" (a whisper): delivered to the task's local members but its customers. */
