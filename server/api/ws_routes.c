@@ -109,6 +109,7 @@ static const struct {
     {"chat.watch", gx_supervise_on_watch, R_STAFF},
     {"chat.unwatch", gx_supervise_on_unwatch, R_STAFF},
     {"chat.whisper", gx_whisper_on_request, R_STAFF},
+    {"chat.notes", gx_whisper_on_notes, R_EXPERT | R_STAFF},
     {"task.takeover", gx_takeover_on_request, R_STAFF},
 };
 

@@ -99,3 +99,43 @@ void gx_whisper_on_request(gx_session *s, json_t *msg, const char *ref)
         whisper_free(w);
     }
 }
+
+static void on_notes(redisReply *r, void *priv)
+{
+    gx_req *q = priv;
+    int rc = gx_reply_status(r);
+    if (rc) {
+        gx_session_error(q->s, rc, gx_request_ref(q), "%s",
+                         rc == GX_ENOTFOUND    ? "no such task"
+                         : rc == GX_EFORBIDDEN ? "not your task"
+                                               : "storage unavailable; try again");
+        gx_request_free(q);
+        return;
+    }
+    json_t *notes = json_array();
+    for (size_t i = 1; i < r->elements; i++) {
+        json_t *n = gx_supervise_note_json(q->task, r->element[i]);
+        if (n)
+            json_array_append_new(notes, n);
+    }
+    json_t *out =
+        json_pack("{s:s, s:s, s:o}", "type", "chat.notes", "task", q->task, "whispers", notes);
+    gx_session_send_json(q->s, out, gx_request_ref(q));
+    json_decref(out);
+    gx_request_free(q);
+}
+
+void gx_whisper_on_notes(gx_session *s, json_t *msg, const char *ref)
+{
+    const char *task = gx_request_field_id(s, msg, "task", ref);
+    gx_req *q = task ? gx_request_new(s, ref, task) : NULL;
+    if (!q)
+        return;
+    char key[96], notes[96];
+    gx_keys_task(key, sizeof(key), task, "task");
+    gx_keys_task(notes, sizeof(notes), task, "notes");
+    const char *argv[] = {key, notes, s->who.uid, gx_jwt_role_name(s->who.role), s->who.brand};
+    int rc = gx_redis_script(s->srv->redis, GX_SCRIPT_NOTES, on_notes, q, 2, 5, argv, NULL);
+    if (rc)
+        gx_request_fail(q, rc);
+}

@@ -691,6 +691,7 @@ function onAssigned(a) {
   for (const m of a.history || []) c.addMessage(m, false);
   c.hasMore = (a.history || []).length >= 200;
   c.renderOlderButton();
+  c.loadNotes();
   c.scrollToEnd();
   activate(a.task, true);
   announce(`Chat started with ${c.customer || 'the customer'}.`);
@@ -894,6 +895,14 @@ class Chat {
     this.list.insertBefore(li, this.list.querySelector('.msg.pending'));
     this.scrollToEnd();
     if (S.active !== this.task) announce(`Internal note from ${m.from?.name || 'staff'}.`);
+  }
+
+  /** The whispers of this chat so far (chat.notes); an older server's refusal is ignored. */
+  async loadNotes() {
+    try {
+      const r = await S.client.request({ type: 'chat.notes', task: this.task });
+      for (const w of r.whispers || []) this.addWhisper(w);
+    } catch {}
   }
 
   /** The server gave this chat to the queue without our asking; gap = [lost, back] or null. */
@@ -1108,6 +1117,7 @@ class Chat {
         if (!this.customer && m.from?.role === 'customer' && m.from.name) this.setMeta({ customer: { name: m.from.name } });
       }
       this.hasMore = msgs.length >= HISTORY_PAGE;
+      if (initial) this.loadNotes(); // whispers sent while we were away
       if (initial) this.scrollToEnd();
       else this.log.scrollTop = prevTop + (this.log.scrollHeight - prevHeight);
     } catch (e) {

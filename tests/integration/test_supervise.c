@@ -205,6 +205,15 @@ static void test_watch_whisper_take_over(void **state)
     json_decref(gxt_must(st, "chat.whisper", 3000));
     gxt_pump(&env, 300);
     customer_never_whispered(cu, task);
+    /* the notes so far: for the assignee (after a reconnect), never the customer or others */
+    gxt_send(e, "{s:s, s:s}", "type", "chat.notes", "task", task);
+    json_t *n = gxt_must(e, "chat.notes", 3000);
+    assert_int_equal(json_array_size(json_object_get(n, "whispers")), 1);
+    json_decref(n);
+    gxt_send(cu, "{s:s, s:s}", "type", "chat.notes", "task", task);
+    assert_string_equal(gxt_error_code(cu, 3000), "forbidden");
+    gxt_send(stranger, "{s:s, s:s}", "type", "chat.notes", "task", task);
+    assert_string_equal(gxt_error_code(stranger, 3000), "forbidden");
 
     /* take over: the staff member holds it, the expert lets go, the customer is told */
     gxt_send(st, "{s:s, s:s}", "type", "task.takeover", "task", task);

@@ -25,6 +25,8 @@ json_t *gx_supervise_note_json(const char *task, const redisReply *e);
 /* The bus's "N" (a whisper): delivered to the task's local members but its customers. */
 void gx_supervise_on_note_event(gx_server *srv, const gx_bus_msg *m);
 
+/* chat.notes {task}: the whispers so far, for the assignee or staff of the brand. */
+void gx_whisper_on_notes(gx_session *s, json_t *msg, const char *ref);
 void gx_whisper_on_request(gx_session *s, json_t *msg, const char *ref);
 void gx_takeover_on_request(gx_session *s, json_t *msg, const char *ref);
 

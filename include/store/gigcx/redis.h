@@ -51,6 +51,7 @@ typedef enum {
     GX_SCRIPT_WHISPER,
     GX_SCRIPT_TAKEOVER,
     GX_SCRIPT_LIVE_LIST,
+    GX_SCRIPT_NOTES,
     GX_SCRIPT_COUNT
 } gx_script;
 
