@@ -174,7 +174,10 @@ void gx_supervise_on_note_event(gx_server *srv, const gx_bus_msg *m)
     gx_buf *b = gx_buf_new(m->body, m->blen);
     for (int i = 0; b && i < t->members.n; i++) {
         gx_session *s = t->members.v[i];
-        if (s->who.role != GX_ROLE_CUSTOMER) /* never to a customer: an internal note */
+        gx_join *j = gx_session_find_join(s, t->id);
+        /* never to a customer, nor to a former participant who only resumed the chat: the
+         * holder and the watchers */
+        if (s->who.role != GX_ROLE_CUSTOMER && j && (j->holds || j->watching))
             gx_session_send(s, b);
     }
     gx_buf_unref(b);

@@ -22,7 +22,7 @@ void gx_supervise_on_unwatch(gx_session *s, json_t *msg, const char *ref);
 void gx_supervise_stop(gx_session *s, const char *task);
 /* A stored notes stream entry as a chat.whisper frame (new reference), or NULL. */
 json_t *gx_supervise_note_json(const char *task, const redisReply *e);
-/* The bus's "N" (a whisper): delivered to the task's local members but its customers. */
+/* The bus's "N" (a whisper): delivered to the task's local holder and watchers only. */
 void gx_supervise_on_note_event(gx_server *srv, const gx_bus_msg *m);
 
 /* chat.notes {task}: the whispers so far, for the assignee or staff of the brand. */
