@@ -111,6 +111,7 @@ static const struct {
     {"chat.whisper", gx_whisper_on_request, R_STAFF},
     {"chat.notes", gx_whisper_on_notes, R_EXPERT | R_STAFF},
     {"task.takeover", gx_takeover_on_request, R_STAFF},
+    {"task.reassign", gx_reassign_on_request, R_STAFF},
 };
 
 static void reject_unauthenticated(gx_session *s, const char *why)

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "gigcx/claim.h"
+#include "gigcx/decline.h"
 #include "gigcx/hello.h"
 #include "gigcx/offer.h"
 #include "gigcx/revoke.h"
@@ -73,7 +74,11 @@ static void on_update(gx_server *srv, const gx_bus_msg *m)
         if ((freed || (keep && strcmp(s->who.uid, keep) != 0)) && s->who.role != GX_ROLE_CUSTOMER)
             gx_svec_push(&todo, s);
     }
+    bool reassigned = freed && strstr(body, "\"reason\":\"reassigned\"") != NULL;
     for (int i = 0; i < todo.n; i++) {
+        gx_join *j = gx_session_find_join(todo.v[i], task);
+        if (reassigned && j && j->holds) /* staff sent it to another expert */
+            gx_decline_reassigned(todo.v[i], task);
         gx_session_let_go(todo.v[i], task);
         if (freed) /* the chat is no longer live: its watchers stop too */
             gx_supervise_stop(todo.v[i], task);

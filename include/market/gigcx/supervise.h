@@ -1,6 +1,7 @@
 /* Staff supervision of their brand's live chats: the list (live.list), watching one
  * read-only (chat.watch, chat.unwatch), internal notes to its expert (chat.whisper,
- * whisper.c) and taking it over (task.takeover, takeover.c). Only staff of the task's
+ * whisper.c), taking it over (task.takeover, takeover.c) and sending it back to the queue
+ * for another expert (task.reassign, reassign.c). Only staff of the task's
  * brand; docs/protocol.md has the frames. */
 #ifndef GIGCX_SUPERVISE_H
 #define GIGCX_SUPERVISE_H
@@ -29,5 +30,6 @@ void gx_supervise_on_note_event(gx_server *srv, const gx_bus_msg *m);
 void gx_whisper_on_notes(gx_session *s, json_t *msg, const char *ref);
 void gx_whisper_on_request(gx_session *s, json_t *msg, const char *ref);
 void gx_takeover_on_request(gx_session *s, json_t *msg, const char *ref);
+void gx_reassign_on_request(gx_session *s, json_t *msg, const char *ref);
 
 #endif

@@ -52,6 +52,7 @@ typedef enum {
     GX_SCRIPT_TAKEOVER,
     GX_SCRIPT_LIVE_LIST,
     GX_SCRIPT_NOTES,
+    GX_SCRIPT_REASSIGN,
     GX_SCRIPT_COUNT
 } gx_script;
 
