@@ -863,6 +863,7 @@ class Chat {
   onUpdate(m) {
     const me = S.client?.welcome?.name || S.claims?.name;
     if (!this.ended && m.reason === 'taken_over' && m.expert?.name !== me) return this.takenOver(m.expert?.name);
+    if (!this.ended && m.status === 'queued' && m.reason === 'reassigned') return this.reassigned();
     if (!this.ended && m.status === 'queued' && !this.releasing) return this.takenBack(null);
     if (!this.ended && m.expert?.name && me && m.expert.name !== me && (m.status === 'assigned' || m.status === 'escalated')) {
       const at = timeFmt.format(new Date());
@@ -882,6 +883,14 @@ class Chat {
     $('banner').dataset.reason = 'taken_over';
     announce(`${who} took over your chat with ${customer}.`, true);
     pollQueue(true);
+  }
+
+  /** The brand's staff sent this chat to another expert: read-only, with a note. */
+  reassigned() {
+    const at = timeFmt.format(new Date());
+    this.endText = `Reassigned at ${at}: the brand’s staff sent this chat to another expert.`;
+    this.line(`Reassigned by the brand’s staff at ${at}.`);
+    this.setStatus('taken');
   }
 
   /** An internal note from the brand's staff: shown apart, never sent to the customer. */

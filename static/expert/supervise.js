@@ -1,7 +1,8 @@
 // Staff supervision in the console: the brand's live chats (live.list), watching one
 // read-only (chat.watch: its history and live messages, seen as written), whispering to its
-// expert (chat.whisper: an internal note the customer never sees) and taking it over
-// (task.takeover: the chat then opens as one's own tab, through task.assigned).
+// expert (chat.whisper: an internal note the customer never sees), taking it over
+// (task.takeover: the chat then opens as one's own tab, through task.assigned) and sending
+// it back to the queue for another expert (task.reassign).
 import { $, h } from '../lib/dom.js';
 
 const timeFmt = new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute: '2-digit' });
@@ -100,6 +101,19 @@ async function whisper(ev) {
   }
 }
 
+/** Back to the queue for another expert (not the one who has it now). */
+async function reassign() {
+  if (!W.task) return;
+  const task = W.task;
+  try {
+    await W.client.request({ type: 'task.reassign', task });
+    line('event', '', 'Reassigned: back in the queue for another expert.');
+    refresh();
+  } catch (e) {
+    $('watch-error').textContent = e.code === 'conflict' ? 'Only a chat an expert holds can be reassigned.' : `Could not reassign: ${e.message}`;
+  }
+}
+
 async function takeOver() {
   if (!W.task) return;
   try {
@@ -113,5 +127,6 @@ export function initSupervise() {
   $('live-refresh').addEventListener('click', refresh);
   $('whisper-form').addEventListener('submit', whisper);
   $('takeover').addEventListener('click', takeOver);
+  $('reassign').addEventListener('click', reassign);
   $('unwatch').addEventListener('click', stop);
 }
