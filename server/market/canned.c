@@ -89,7 +89,7 @@ static int brands_of(const gx_session *s, const char **out, int cap)
 static void on_listed(redisReply *r, void *priv)
 {
     gx_req *q = priv;
-    if (gx_reply_status(r)) {
+    if (gx_reply_status(r) || r->elements <= GX_CANNED_LIST_MINE) {
         gx_request_fail(q, GX_EUNAVAIL);
         return;
     }

@@ -11,7 +11,9 @@ const W = { client: null, task: null, ids: new Set() };
 export function showSupervise(role, client) {
   W.client = client;
   $('live-pane').hidden = role !== 'staff';
-  if (role === 'staff') refresh();
+  if (role !== 'staff') return;
+  refresh();
+  if (W.task) watch(W.task); // watching is per socket: a new connection asks again
 }
 
 async function refresh() {
@@ -46,6 +48,7 @@ function line(cls, who, text, ts) {
 
 async function watch(task) {
   if (W.task && W.task !== task) W.client.send({ type: 'chat.unwatch', task: W.task });
+  $('watch').hidden = true;
   W.task = task;
   W.ids = new Set();
   $('watch-log').replaceChildren();
@@ -54,6 +57,7 @@ async function watch(task) {
   try {
     r = await W.client.request({ type: 'chat.watch', task });
   } catch (e) {
+    if (e.code !== 'disconnected') W.task = null; // nothing to watch again after a reconnect
     $('watch-error').textContent = e.code === 'conflict' ? 'That chat has ended.' : e.message;
     return;
   }
