@@ -1,8 +1,9 @@
 // Chromium test of canned responses and staff supervision in the console: "/" opens the
 // picker (the brand's and one's own responses, filtered as typed; Enter inserts, Escape
 // closes), a staff member of the brand watches a live chat and whispers to its expert (the
-// expert sees the note marked internal; the customer's widget never gets it), then takes the
-// chat over (the expert's tab closes with the reason, the customer is told).
+// expert sees the note marked internal; the customer's widget never gets it), takes the
+// chat over (the expert's tab closes with the reason, the customer is told), and reassigns
+// another expert's chat to the queue (the expert's tab says so; no offer back to them).
 //
 //   cd tests/browser && npm ci && node staff.mjs
 //   env: GIGCXD=path/to/gigcxd (default: newest ../../build*/server/gigcxd)
@@ -113,6 +114,26 @@ async function main() {
     await sam.press(`#in-${task}`, 'Enter');
     await step('the customer gets the staff message', cu.waitForFunction((r) => eval(r).textContent.includes('Sam here'), root));
     assert(!got.some((f) => f.includes('voucher')), 'a whisper reached the widget');
+  });
+
+  await test('staff: reassign sends an expert’s chat back to the queue; the expert’s tab says so and the offer does not come back to them', async () => {
+    const { page: cu2 } = await newPage(browser, 'customer-2');
+    await cu2.goto(`${shop}/shop.html?api=${encodeURIComponent(API)}`);
+    await cu2.waitForSelector(`${W}[data-ready="true"]`);
+    await cu2.click(`${W} button.l`);
+    await cu2.fill(`${W} textarea`, 'Wrong size delivered.');
+    await cu2.press(`${W} textarea`, 'Enter');
+    await cu2.waitForFunction(() => JSON.parse(localStorage.getItem('gigcx.widget.gxw_demo') || '{}').task);
+    const task2 = await cu2.evaluate(() => JSON.parse(localStorage.getItem('gigcx.widget.gxw_demo')).task);
+    await ex.click(`.offer[data-task="${task2}"] .claim`);
+    await ex.waitForSelector(`#panel-${task2}:not([hidden])`);
+    await sam.click('#live-refresh');
+    await sam.click(`.live-item[data-task="${task2}"] .live-watch`);
+    await step('watching the second chat', sam.waitForFunction(() => /Wrong size/.test(document.querySelector('#watch-log').textContent)));
+    await sam.click('#reassign');
+    await step('the expert’s tab says so', ex.waitForFunction((t) => /Reassigned/.test(document.querySelector(`#panel-${t}`).textContent), task2));
+    await sleep(800);
+    assert(!(await ex.$(`.offer[data-task="${task2}"]`)), 'the reassigned chat was offered to the same expert again');
     assert(!problems.length, problems.join('; '));
   });
 }
