@@ -8,6 +8,7 @@
 #include "gigcx/audit.h"
 #include "gigcx/error.h"
 #include "gigcx/keys.h"
+#include "gigcx/privacy.h"
 #include "gigcx/request.h"
 #include "gigcx/scripts.h"
 #include "gigcx/sid.h"
@@ -171,14 +172,16 @@ void gx_supervise_on_note_event(gx_server *srv, const gx_bus_msg *m)
     gx_tlocal *t = m->n == 3 ? gx_server_task(srv, m->f[1], false) : NULL;
     if (!t || !t->members.n)
         return;
-    gx_buf *b = gx_buf_new(m->body, m->blen);
+    gx_buf *b = gx_buf_new(m->body, m->blen), *masked = NULL;
+    bool tried = false;
     for (int i = 0; b && i < t->members.n; i++) {
         gx_session *s = t->members.v[i];
         gx_join *j = gx_session_find_join(s, t->id);
         /* never to a customer, nor to a former participant who only resumed the chat: the
-         * holder and the watchers */
+         * holder and the watchers; a tier-1 expert gets it masked, like the chat */
         if (s->who.role != GX_ROLE_CUSTOMER && j && (j->holds || j->watching))
-            gx_session_send(s, b);
+            gx_session_send(s, gx_privacy_frame(s, b, &masked, &tried));
     }
+    gx_buf_unref(masked);
     gx_buf_unref(b);
 }

@@ -6,6 +6,7 @@
 #include <string.h>
 #include "gigcx/error.h"
 #include "gigcx/keys.h"
+#include "gigcx/privacy.h"
 #include "gigcx/request.h"
 #include "gigcx/scripts.h"
 #include "gigcx/sid.h"
@@ -115,6 +116,8 @@ static void on_notes(redisReply *r, void *priv)
     json_t *notes = json_array();
     for (size_t i = 1; i < r->elements; i++) {
         json_t *n = gx_supervise_note_json(q->task, r->element[i]);
+        if (n && gx_privacy_masked(q->s)) /* staff write notes freely: tier 1 sees them masked */
+            gx_privacy_mask(n);
         if (n)
             json_array_append_new(notes, n);
     }

@@ -14,7 +14,7 @@
 static const char *const extra[] = {"--ws-rate", "1000", "--user-rate", "1000", NULL};
 GXT_FIXTURES(1, extra)
 
-#define WHISPER "internal: offer the refund, it is within policy"
+#define WHISPER "internal: offer the refund; her address is ann.lee@example.com"
 
 static int put_brand_canned(const char *canned)
 {
@@ -198,17 +198,22 @@ static void test_watch_whisper_take_over(void **state)
     /* the whisper: to the expert and the watcher, never to the customer */
     gxt_send(st, "{s:s, s:s, s:s}", "type", "chat.whisper", "task", task, "text", WHISPER);
     json_decref(gxt_must(st, "chat.whispered", 3000));
-    json_t *ew = gxt_must(e, "chat.whisper", 3000);
-    assert_string_equal(gxt_str(ew, "text"), WHISPER);
+    json_t *ew = gxt_must(e, "chat.whisper", 3000); /* a tier-1 expert: masked */
+    assert_non_null(strstr(gxt_str(ew, "text"), "offer the refund"));
+    assert_null(strstr(gxt_str(ew, "text"), "ann.lee@example.com"));
     assert_true(json_is_true(json_object_get(ew, "internal")));
     json_decref(ew);
-    json_decref(gxt_must(st, "chat.whisper", 3000));
+    ew = gxt_must(st, "chat.whisper", 3000); /* staff: as written */
+    assert_string_equal(gxt_str(ew, "text"), WHISPER);
+    json_decref(ew);
     gxt_pump(&env, 300);
     customer_never_whispered(cu, task);
     /* the notes so far: for the assignee (after a reconnect), never the customer or others */
     gxt_send(e, "{s:s, s:s}", "type", "chat.notes", "task", task);
     json_t *n = gxt_must(e, "chat.notes", 3000);
     assert_int_equal(json_array_size(json_object_get(n, "whispers")), 1);
+    assert_null(
+        strstr(gxt_str(json_array_get(json_object_get(n, "whispers"), 0), "text"), "ann.lee"));
     json_decref(n);
     gxt_send(cu, "{s:s, s:s}", "type", "chat.notes", "task", task);
     assert_string_equal(gxt_error_code(cu, 3000), "forbidden");
