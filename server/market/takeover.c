@@ -45,6 +45,8 @@ static void assigned(gx_req *q, redisReply *r)
 #undef F
     gx_session_send_json(s, a, gx_request_ref(q));
     json_decref(a);
+    /* the history as written, as after a staff claim */
+    gx_audit(s->srv, s->who.brand, s->who.uid, "task.view_unmasked", q->task, "take_over");
     gx_presence_refresh(s);
 }
 
