@@ -398,7 +398,10 @@ static void put_brand(gx_http_req *r)
     json_t *origins = json_object_get(o, "widget_origins");
     char *orig = origins ? json_dumps(origins, JSON_COMPACT) : strdup("[]");
     char *cf = json_dumps(conf, JSON_COMPACT);
-    char *cn = canned && json_array_size(canned) ? json_dumps(canned, JSON_COMPACT) : strdup("");
+    /* "=": no canned in the body, they stay (a form that knows nothing of them keeps them) */
+    char *cn = !canned                   ? strdup("=")
+               : json_array_size(canned) ? json_dumps(canned, JSON_COMPACT)
+                                         : strdup("");
     json_decref(conf);
     char key[96], now[24];
     snprintf(key, sizeof(key), GX_KEY_BRAND, r->brand);
@@ -416,7 +419,7 @@ static void put_brand(gx_http_req *r)
                           secret,
                           r->brand,
                           "1",
-                          cn ? cn : ""};
+                          cn ? cn : "="};
     int rc = gx_redis_script(gx_req_srv(r)->redis, GX_SCRIPT_BRAND_PUT, on_brand_put,
                              gx_http_ref(r), 1, 14, argv, NULL);
     free(cn);

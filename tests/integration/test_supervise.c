@@ -16,14 +16,14 @@ GXT_FIXTURES(1, extra)
 
 #define WHISPER "internal: offer the refund; her address is ann.lee@example.com"
 
+/* PUT of brand canny with canned (NULL: without the member). */
 static int put_brand_canned(const char *canned)
 {
     char body[8192];
     snprintf(body, sizeof(body),
              "{\"name\":\"Canny\",\"pay\":{\"amount\":5,\"currency\":\"EUR\"},"
-             "\"widget_origins\":[],\"topics\":{\"billing\":{}},\"languages\":[\"en\"],"
-             "\"canned\":%s}",
-             canned);
+             "\"widget_origins\":[],\"topics\":{\"billing\":{}},\"languages\":[\"en\"]%s%s}",
+             canned ? ",\"canned\":" : "", canned ? canned : "");
     return gxt_http(&env, 0, "PUT", "/api/v1/brands/canny", GXT_ADMIN, NULL, body, NULL);
 }
 
@@ -50,6 +50,8 @@ static void test_brand_canned_checked(void **state)
     strcat(big, "]");
     assert_int_equal(put_brand_canned(big), 400);
     /* what was refused changed nothing: the first one is still there */
+    /* and a PUT without canned (a form that knows nothing of them) keeps them */
+    assert_int_equal(put_brand_canned(NULL), 200);
     gxt_expert(&env, "cx1", "canny", 2);
     gxt_conn *e = login("cx1", "expert", NULL);
     gxt_send(e, "{s:s}", "type", "canned.list");
@@ -58,6 +60,11 @@ static void test_brand_canned_checked(void **state)
     assert_int_equal(json_array_size(b), 1);
     assert_string_equal(gxt_str(json_array_get(b, 0), "text"), "Hello, how can I help?");
     assert_int_equal(json_array_size(json_object_get(l, "mine")), 0);
+    json_decref(l);
+    assert_int_equal(put_brand_canned("[]"), 200); /* [] removes them */
+    gxt_send(e, "{s:s}", "type", "canned.list");
+    l = gxt_must(e, "canned.list", 3000);
+    assert_int_equal(json_array_size(json_object_get(l, "brand")), 0);
     json_decref(l);
     gxt_close(e);
 }
