@@ -15,6 +15,7 @@
 #include "gigcx/revoke.h"
 #include "gigcx/error.h"
 #include "gigcx/tasks.h"
+#include "gigcx/canned.h"
 #include "gigcx/http_api.h"
 #include "gigcx/jwt.h"
 #include "gigcx/request.h"
@@ -373,6 +374,12 @@ void gx_http_api_put_brand(gx_http_req *r)
                       "'webhook_url' may not point at a loopback, link-local or private address");
         return;
     }
+    char why[160];
+    json_t *canned = json_object_get(o, "canned");
+    if (canned && !gx_canned_check(canned, why, sizeof(why))) {
+        gx_http_error(r, GX_EBADREQ, "%s", why);
+        return;
+    }
     json_t *conf = brand_config(r, o);
     if (!conf)
         return;
@@ -391,6 +398,10 @@ void gx_http_api_put_brand(gx_http_req *r)
     json_t *origins = json_object_get(o, "widget_origins");
     char *orig = origins ? json_dumps(origins, JSON_COMPACT) : strdup("[]");
     char *cf = json_dumps(conf, JSON_COMPACT);
+    /* "=": no canned in the body, they stay (a form that knows nothing of them keeps them) */
+    char *cn = !canned                   ? strdup("=")
+               : json_array_size(canned) ? json_dumps(canned, JSON_COMPACT)
+                                         : strdup("");
     json_decref(conf);
     char key[96], now[24];
     snprintf(key, sizeof(key), GX_KEY_BRAND, r->brand);
@@ -407,9 +418,11 @@ void gx_http_api_put_brand(gx_http_req *r)
                           cf ? cf : "{}",
                           secret,
                           r->brand,
-                          "1"};
+                          "1",
+                          cn ? cn : "="};
     int rc = gx_redis_script(gx_req_srv(r)->redis, GX_SCRIPT_BRAND_PUT, on_brand_put,
-                             gx_http_ref(r), 1, 13, argv, NULL);
+                             gx_http_ref(r), 1, 14, argv, NULL);
+    free(cn);
     free(pay);
     free(orig);
     free(cf);

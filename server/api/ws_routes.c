@@ -3,6 +3,7 @@
  * every whole frame to gx_ws_routes_frame. */
 #include <stdlib.h>
 #include <string.h>
+#include "gigcx/canned.h"
 #include "gigcx/chat.h"
 #include "gigcx/decline.h"
 #include "gigcx/error.h"
@@ -14,6 +15,7 @@
 #include "gigcx/jr.h"
 #include "gigcx/request.h"
 #include "gigcx/session.h"
+#include "gigcx/supervise.h"
 #include "gigcx/userlim.h"
 #include "gigcx/util.h"
 #include "gigcx/ws_routes.h"
@@ -100,6 +102,16 @@ static const struct {
     {"chat.typing", gx_chat_on_typing, R_EXPERT | R_CUSTOMER | R_STAFF},
     {"chat.history", gx_chat_on_history, R_EXPERT | R_CUSTOMER | R_STAFF},
     {"ping", on_ping, R_EXPERT | R_CUSTOMER | R_STAFF},
+    {"canned.list", gx_canned_on_list, R_EXPERT | R_STAFF},
+    {"canned.save", gx_canned_on_save, R_EXPERT | R_STAFF},
+    {"canned.delete", gx_canned_on_delete, R_EXPERT | R_STAFF},
+    {"live.list", gx_supervise_on_list, R_STAFF},
+    {"chat.watch", gx_supervise_on_watch, R_STAFF},
+    {"chat.unwatch", gx_supervise_on_unwatch, R_STAFF},
+    {"chat.whisper", gx_whisper_on_request, R_STAFF},
+    {"chat.notes", gx_whisper_on_notes, R_EXPERT | R_STAFF},
+    {"task.takeover", gx_takeover_on_request, R_STAFF},
+    {"task.reassign", gx_reassign_on_request, R_STAFF},
 };
 
 static void reject_unauthenticated(gx_session *s, const char *why)

@@ -118,7 +118,8 @@ void gx_chat_on_typing(gx_session *s, json_t *msg, const char *ref)
     const char *task = gx_request_field_id(s, msg, "task", ref);
     if (!task)
         return;
-    if (!gx_session_find_join(s, task)) {
+    gx_join *j = gx_session_find_join(s, task);
+    if (!j || j->watching) { /* a supervisor watches silently */
         gx_session_error(s, GX_EFORBIDDEN, ref, "not a participant of this task");
         return;
     }

@@ -19,7 +19,8 @@ bool gx_decline_has(const gx_session *s, const char *task, long long expires)
     int64_t now = 0;
     for (int i = 0; i < s->ndeclined; i++) {
         const gx_declined *d = &s->declined[i];
-        if (d->expires != expires || strcmp(d->task, task) != 0)
+        /* -1: any expiry (a reassignment whose new expiry is not read yet) */
+        if ((d->expires != expires && d->expires != -1) || strcmp(d->task, task) != 0)
             continue;
         if (!d->until_ms || d->until_ms > (now ? now : (now = gx_now_ms())))
             return true;
@@ -44,6 +45,12 @@ static void remember(gx_session *s, const char *task, long long expires, int64_t
 void gx_decline_hold_back(gx_session *s, const char *task, long long expires)
 {
     remember(s, task, expires, gx_now_ms() + GX_RELEASE_HOLD_MS);
+}
+
+void gx_decline_reassigned(gx_session *s, const char *task)
+{
+    remember(s, task, -1, gx_now_ms() + GX_RELEASE_HOLD_MS);
+    gx_decline_load(s);
 }
 
 void gx_decline_on_request(gx_session *s, json_t *msg, const char *ref)

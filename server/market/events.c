@@ -6,11 +6,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include "gigcx/claim.h"
+#include "gigcx/decline.h"
 #include "gigcx/hello.h"
 #include "gigcx/offer.h"
 #include "gigcx/revoke.h"
 #include "gigcx/privacy.h"
 #include "gigcx/session.h"
+#include "gigcx/supervise.h"
 
 static void on_chat(gx_server *srv, const gx_bus_msg *m)
 {
@@ -62,17 +64,25 @@ static void on_update(gx_server *srv, const gx_bus_msg *m)
     char task[65];
     snprintf(task, sizeof(task), "%s", t->id);
     bool freed = strcmp(f[3], "*") == 0;
+    const char *keep = f[3][0] == '~' ? f[3] + 1 : NULL; /* a take-over: all but the new one */
     /* Collect first: letting go changes the member list we iterate. */
     gx_svec todo = {0};
     for (int i = 0; i < t->members.n; i++) {
         gx_session *s = t->members.v[i];
         if (strcmp(s->origin, f[2]) != 0)
             gx_session_send(s, b);
-        if (freed && s->who.role != GX_ROLE_CUSTOMER)
+        if ((freed || (keep && strcmp(s->who.uid, keep) != 0)) && s->who.role != GX_ROLE_CUSTOMER)
             gx_svec_push(&todo, s);
     }
-    for (int i = 0; i < todo.n; i++)
+    bool reassigned = freed && strstr(body, "\"reason\":\"reassigned\"") != NULL;
+    for (int i = 0; i < todo.n; i++) {
+        gx_join *j = gx_session_find_join(todo.v[i], task);
+        if (reassigned && j && j->holds) /* staff sent it to another expert */
+            gx_decline_reassigned(todo.v[i], task);
         gx_session_let_go(todo.v[i], task);
+        if (freed) /* the chat is no longer live: its watchers stop too */
+            gx_supervise_stop(todo.v[i], task);
+    }
     gx_svec_free(&todo);
     gx_buf_unref(b);
 }
@@ -105,6 +115,9 @@ void gx_events_on_message(const char *channel, const char *payload, size_t len, 
         break;
     case 'U':
         on_update(srv, &m);
+        break;
+    case 'N': /* a whisper: staff and experts only */
+        gx_supervise_on_note_event(srv, &m);
         break;
     }
 }

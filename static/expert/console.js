@@ -3,6 +3,8 @@
 // is built with createElement and text goes in through textContent only.
 import { GxClient, compareIds, decodeToken, randomId } from '../lib/gxclient.js';
 import { $, h } from '../lib/dom.js';
+import { attachCanned, initCannedPanel, loadCanned } from './canned.js';
+import { initSupervise, onSuperviseMessage, showSupervise } from './supervise.js';
 
 const TOKEN_KEY = 'gigcx.console.token';
 const PREFS_KEY = 'gigcx.console.prefs';
@@ -260,10 +262,13 @@ function onWelcome(w) {
   // Offers are stale after a gap: drop them; going available resends the backlog.
   clearOffers();
   sendPresence();
+  loadCanned(S.client);
+  showSupervise(w.role, S.client);
   if (!S.active && S.chats.size) activate(S.chats.keys().next().value, false);
 }
 
 function onMessage(m) {
+  if (onSuperviseMessage(m)) return; // a chat this staff member watches, not one of ours
   switch (m.type) {
     case 'presence':
       onPresence(m);
@@ -285,6 +290,9 @@ function onMessage(m) {
     }
     case 'chat.message':
       S.chats.get(m.task)?.addMessage(m, true);
+      break;
+    case 'chat.whisper':
+      S.chats.get(m.task)?.addWhisper(m);
       break;
     case 'chat.ack':
       S.chats.get(m.task)?.confirm(m.cid, m.id, m.ts);
@@ -683,6 +691,7 @@ function onAssigned(a) {
   for (const m of a.history || []) c.addMessage(m, false);
   c.hasMore = (a.history || []).length >= 200;
   c.renderOlderButton();
+  c.loadNotes();
   c.scrollToEnd();
   activate(a.task, true);
   announce(`Chat started with ${c.customer || 'the customer'}.`);
@@ -781,6 +790,9 @@ class Chat {
     });
     this.typing = h('p', { class: 'typing', 'aria-live': 'polite' });
     this.input = h('textarea', { id: `in-${t}`, rows: '2', maxlength: '4000', placeholder: 'Write a message… (Enter sends, Shift+Enter for a new line)' });
+    this.sendBtn = h('button', { type: 'submit', class: 'primary', text: 'Send' });
+    this.composer = h('form', { class: 'composer' }, h('label', { for: `in-${t}`, class: 'vh', text: 'Message' }), this.input, this.sendBtn);
+    attachCanned(this.input, this.composer); // first: Enter on a chosen response inserts it
     this.input.addEventListener('keydown', (ev) => {
       if (ev.key === 'Enter' && !ev.shiftKey && !ev.isComposing) {
         ev.preventDefault();
@@ -788,8 +800,6 @@ class Chat {
       }
     });
     this.input.addEventListener('input', () => this.typed());
-    this.sendBtn = h('button', { type: 'submit', class: 'primary', text: 'Send' });
-    this.composer = h('form', { class: 'composer' }, h('label', { for: `in-${t}`, class: 'vh', text: 'Message' }), this.input, this.sendBtn);
     this.composer.addEventListener('submit', (ev) => {
       ev.preventDefault();
       this.send();
@@ -852,6 +862,8 @@ class Chat {
   /** task.update from the server: ours (the answer to an action) or the server's own. */
   onUpdate(m) {
     const me = S.client?.welcome?.name || S.claims?.name;
+    if (!this.ended && m.reason === 'taken_over' && m.expert?.name !== me) return this.takenOver(m.expert?.name);
+    if (!this.ended && m.status === 'queued' && m.reason === 'reassigned') return this.reassigned();
     if (!this.ended && m.status === 'queued' && !this.releasing) return this.takenBack(null);
     if (!this.ended && m.expert?.name && me && m.expert.name !== me && (m.status === 'assigned' || m.status === 'escalated')) {
       const at = timeFmt.format(new Date());
@@ -860,6 +872,46 @@ class Chat {
       return this.setStatus('taken');
     }
     this.setStatus(m.status);
+  }
+
+  /** A staff member of the brand took the chat over: the tab closes, a banner says who. */
+  takenOver(name) {
+    const who = name || 'A staff member';
+    const customer = this.customer || 'the customer';
+    closeChat(this.task);
+    showBanner(`${who} (staff) took over your chat with ${customer}.`, null, false);
+    $('banner').dataset.reason = 'taken_over';
+    announce(`${who} took over your chat with ${customer}.`, true);
+    pollQueue(true);
+  }
+
+  /** The brand's staff sent this chat to another expert: read-only, with a note. */
+  reassigned() {
+    const at = timeFmt.format(new Date());
+    this.endText = `Reassigned at ${at}: the brand’s staff sent this chat to another expert.`;
+    this.line(`Reassigned by the brand’s staff at ${at}.`);
+    this.setStatus('taken');
+  }
+
+  /** An internal note from the brand's staff: shown apart, never sent to the customer. */
+  addWhisper(m) {
+    if (!m?.id || this.list.querySelector(`.msg.whisper[data-wid="${CSS.escape(m.id)}"]`)) return;
+    const li = h('li', { class: 'msg whisper', 'data-wid': m.id, role: 'note' },
+      h('div', { class: 'bubble' },
+        h('span', { class: 'who', text: `Internal note from ${m.from?.name || 'staff'} · the customer cannot see this` }),
+        h('p', { class: 'text' }, linkify(m.text)),
+        h('span', { class: 'meta' }, h('time', { class: 'ts', text: m.ts ? timeFmt.format(new Date(m.ts)) : '' }))));
+    this.list.insertBefore(li, this.list.querySelector('.msg.pending'));
+    this.scrollToEnd();
+    if (S.active !== this.task) announce(`Internal note from ${m.from?.name || 'staff'}.`);
+  }
+
+  /** The whispers of this chat so far (chat.notes); an older server's refusal is ignored. */
+  async loadNotes() {
+    try {
+      const r = await S.client.request({ type: 'chat.notes', task: this.task });
+      for (const w of r.whispers || []) this.addWhisper(w);
+    } catch {}
   }
 
   /** The server gave this chat to the queue without our asking; gap = [lost, back] or null. */
@@ -1074,6 +1126,7 @@ class Chat {
         if (!this.customer && m.from?.role === 'customer' && m.from.name) this.setMeta({ customer: { name: m.from.name } });
       }
       this.hasMore = msgs.length >= HISTORY_PAGE;
+      if (initial) this.loadNotes(); // whispers sent while we were away
       if (initial) this.scrollToEnd();
       else this.log.scrollTop = prevTop + (this.log.scrollHeight - prevHeight);
     } catch (e) {
@@ -1381,6 +1434,8 @@ function init() {
     savePrefs();
     sendPresence();
   });
+  initCannedPanel();
+  initSupervise();
   loadDemoAccounts();
   const token = storedToken();
   if (token) signIn(token, !!localStorage.getItem(TOKEN_KEY));

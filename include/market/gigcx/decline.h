@@ -15,6 +15,10 @@ bool gx_decline_has(const gx_session *s, const char *task, long long expires);
  * session: another session of the expert may be offered it at once. */
 #define GX_RELEASE_HOLD_MS 15000
 void gx_decline_hold_back(gx_session *s, const char *task, long long expires);
+/* Staff reassigned a task s held (task.reassign): not offered to s again until requeued.
+ * The new expiry is in Redis only, so it is held back whatever the expiry at once, and
+ * the declines are read again to know it. */
+void gx_decline_reassigned(gx_session *s, const char *task);
 /* Reads the expert's declines kept in Redis; pulls wait until they are in. */
 void gx_decline_load(gx_session *s);
 

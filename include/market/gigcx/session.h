@@ -25,6 +25,7 @@ typedef struct {
     gx_sid last;      /* highest message id delivered to this session */
     bool holds;       /* an expert or staff member holding the task (counted in held) */
     bool catching_up; /* a stream read is in flight; live messages wait in pending */
+    bool watching;    /* staff supervising the chat read-only (supervise.h) */
     gx_buf **pending; /* owned refs, in arrival order */
     gx_sid *pending_ids;
     int npending, cappending;

@@ -7,6 +7,8 @@
  *   GX_CH_TASK       M     task, stream id                                chat.message
  *                    Y     task, sender uid                               chat.typing
  *                    U     task, origin session or -, * (holders let go) or -   task.update
+ *                          (or ~uid: every holder but uid lets go, a take-over)
+ *                    N     task, note id (a staff whisper; never to customers)    chat.whisper
  *   GX_CH_OFFER      O     GX_BUS_OFFER_FIELDS - 1 (gx_bus_offer)         offer
  *                    E     brand, task                                    offer (escalated)
  *                    W     task, winner uid or -                          offer.withdrawn

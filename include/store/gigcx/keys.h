@@ -8,8 +8,9 @@
  * other words ("HGETALL " GX_KEY_EXPERT). Lua scripts build some of them too (claim.lua,
  * transition.lua, rate.lua and lib.lua name the brand's and users' keys from a task's
  * fields); docs/redis-keys.md says who writes and reads each. */
-#define GX_KEY_TASK "gx:{t:%s}:task" /* hash: a task (docs/redis-keys.md lists its fields) */
-#define GX_KEY_CHAT "gx:{t:%s}:chat" /* stream: a task's chat, one entry per message */
+#define GX_KEY_TASK "gx:{t:%s}:task"   /* hash: a task (docs/redis-keys.md lists its fields) */
+#define GX_KEY_CHAT "gx:{t:%s}:chat"   /* stream: a task's chat, one entry per message */
+#define GX_KEY_NOTES "gx:{t:%s}:notes" /* stream: a task's internal notes (staff whispers) */
 #define GX_KEY_QUEUE                                                                               \
     "gx:{b:%s}:q" /* zset: a brand's waiting tasks by (9 - priority) * 1e13 + created ms */
 #define GX_KEY_ESC                                                                                 \
@@ -46,6 +47,8 @@
 #define GX_KEY_PRESENCE "gx:presence" /* zset: uid -> last heartbeat (ms), swept for the absent */
 #define GX_KEY_USER_TASKS                                                                          \
     "gx:u:%s:tasks" /* set: a customer's open tasks, an expert's or staff member's held ones */
+#define GX_KEY_USER_CANNED                                                                         \
+    "gx:u:%s:canned" /* hash: id -> a user's personal canned response {title, text} as JSON */
 #define GX_KEY_USER_DECLINED                                                                       \
     "gx:u:%s:declined"            /* hash: task -> its expires_at, what an expert declined */
 #define GX_KEY_EXPIRY "gx:expiry" /* zset: waiting task -> expires_at (ms) */

@@ -47,6 +47,26 @@ enum {                                      /* brand_put.lua */
        GX_BRAND_PUT_SECRET,
        GX_BRAND_PUT_OLD_WIDGET_KEY
 };
-enum { GX_WAVE_CUT_VERSION = 0, GX_WAVE_CUT_SCORE }; /* wave_cut.lua */
+enum { GX_WAVE_CUT_VERSION = 0, GX_WAVE_CUT_SCORE };     /* wave_cut.lua */
+enum { GX_CANNED_LIST_MINE = 1, GX_CANNED_LIST_BRANDS }; /* canned_list.lua */
+enum { /* watch.lua: then the notes, oldest first */
+       GX_WATCH_STATUS = 1,
+       GX_WATCH_TOPIC,
+       GX_WATCH_LANG,
+       GX_WATCH_CUSTOMER_NAME,
+       GX_WATCH_ASSIGNEE_NAME,
+       GX_WATCH_ASSIGNEE_ROLE,
+       GX_WATCH_NOTES
+};
+enum { GX_WHISPER_ID = 1 }; /* whisper.lua */
+enum {                      /* takeover.lua: then the last messages, oldest first */
+       GX_TAKEOVER_BRAND = 1,
+       GX_TAKEOVER_TOPIC,
+       GX_TAKEOVER_LANG,
+       GX_TAKEOVER_CUSTOMER_NAME,
+       GX_TAKEOVER_HOLDER,
+       GX_TAKEOVER_HISTORY
+};
+enum { GX_LIVE_LIST_FIELDS = 9 }; /* live_list.lua: per chat, after "ok" */
 
 #endif

@@ -8,7 +8,8 @@
 -- revokes every token of the brand issued until now.
 -- KEYS: brand hash. ARGV: name, pay json, widget origins json, webhook url, rotate,
 -- new api key hash, new widget key, now ms, config json, new signing secret, brand id,
--- '1' when a rotation revokes the brand's tokens (the API's; not --dev's seed at start-up).
+-- '1' when a rotation revokes the brand's tokens (the API's; not --dev's seed at start-up),
+-- the brand's canned responses as JSON ('' removes them; '=' or absent leaves them as they are).
 -- Returns {"created"|"rotated"|"updated", widget key, old api key hash, signing secret if it
 -- was set now else '', old widget key when rotated else ''}.
 local exists = redis.call('EXISTS', KEYS[1]) == 1
@@ -17,6 +18,11 @@ local secret = ARGV[10] or ''
 local had_secret = redis.call('HEXISTS', KEYS[1], 'webhook_secret') == 1
 redis.call('HSET', KEYS[1], 'name', ARGV[1], 'pay', ARGV[2], 'widget_origins', ARGV[3],
     'webhook_url', ARGV[4], 'updated_at', ARGV[8], 'config', ARGV[9])
+if ARGV[13] == '' then
+    redis.call('HDEL', KEYS[1], 'canned')
+elseif ARGV[13] and ARGV[13] ~= '=' then
+    redis.call('HSET', KEYS[1], 'canned', ARGV[13])
+end
 local function set_secret()
     if secret == '' then
         return ''
