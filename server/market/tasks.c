@@ -20,6 +20,7 @@
 #include "gigcx/util.h"
 #include "gigcx/outbox.h"
 #include "gigcx/offline.h"
+#include "gigcx/validate.h"
 
 #define GX_PREVIEW_CHARS 280
 #define GX_SWEEP_BATCH 100
@@ -365,14 +366,24 @@ static void open_now(gx_session *s, json_t *msg, const char *ref)
     if (!q)
         return;
     json_int_t prio = json_integer_value(json_object_get(msg, "priority"));
+    /* the widget's pre-chat form: a name for a customer whose token has none, and an e-mail
+     * (personal data: masked for tier 1 like the rest) */
+    json_t *meta = json_object_get(msg, "meta");
+    const char *pname = json_string_value(json_object_get(meta, "name"));
+    const char *pmail = json_string_value(json_object_get(meta, "email"));
+    if (s->who.name[0] || !pname || gx_validate_utf8_len(pname) > 100)
+        pname = s->who.name;
+    if (pmail && (strlen(pmail) > 254 || !strchr(pmail, '@')))
+        pmail = NULL;
     gx_task_spec sp = {.brand = s->who.brand,
                        .topic = json_string_value(json_object_get(msg, "topic")),
                        .language = json_string_value(json_object_get(msg, "language")),
                        .text = json_string_value(json_object_get(msg, "text")),
                        .customer_id = s->who.sub,
-                       .customer_name = s->who.name,
+                       .customer_name = pname,
+                       .email = pmail,
                        .priority = (int)prio,
-                       .meta = json_object_get(msg, "meta")};
+                       .meta = meta};
     int rc = gx_tasks_create(s->srv, &sp, on_opened, q);
     if (rc)
         gx_request_fail(q, rc);

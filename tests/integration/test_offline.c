@@ -276,6 +276,35 @@ static void test_rate_after_customer_ends(void **state)
     gxt_close(e);
 }
 
+/* The pre-chat form's name and e-mail (task.open meta) name an anonymous widget customer; the
+ * e-mail reaches a tier-1 expert masked. */
+static void test_prechat(void **state)
+{
+    (void)state;
+    char body[160];
+    json_t *s;
+    snprintf(body, sizeof(body), "{\"widget_key\":\"%s\"}", wkey);
+    assert_int_equal(gxt_http(&env, 0, "POST", "/api/v1/widget/session", NULL, ORIGIN, body, &s),
+                     201);
+    gxt_conn *cu = gxt_login(&env, 0, gxt_str(s, "token"), NULL, NULL);
+    json_decref(s);
+    gxt_send(cu, "{s:s, s:s, s:s, s:s, s:{s:s, s:s}}", "type", "task.open", "topic", "billing",
+             "language", "en", "text", "hi", "meta", "name", "Pia Pre", "email", "pia@example.com");
+    json_t *c = gxt_must(cu, "task.created", 3000);
+    gxt_conn *e = expert("pre1", 3);
+    json_t *a;
+    claim(e, gxt_str(c, "task"), &a);
+    json_t *who = json_object_get(a, "customer");
+    assert_string_equal(gxt_str(who, "name"), "Pia");
+    assert_null(strstr(gxt_str(who, "email"), "pia@"));
+    assert_true(gxt_str(who, "email")[0] != '\0');
+    assert_null(json_object_get(a, "offline"));
+    json_decref(a);
+    json_decref(c);
+    gxt_close(e);
+    gxt_close(cu);
+}
+
 /* The address budget is the widget session's: spent, the offline form gets 429. */
 static void test_budget(void **state)
 {
@@ -294,6 +323,7 @@ int main(void)
         cmocka_unit_test(test_offline_message_and_reply),
         cmocka_unit_test(test_gate_refusals),
         cmocka_unit_test(test_rate_after_customer_ends),
+        cmocka_unit_test(test_prechat),
         cmocka_unit_test(test_budget),
     };
     return GXT_RUN_CASES(tests, NULL, setup, teardown);
