@@ -164,7 +164,18 @@ static void test_online_apart_from_free(void **state)
     a = availability();
     assert_int_equal(json_integer_value(json_object_get(a, "available")), 0);
     json_decref(a);
+    /* available again, then the console closes: not online any more */
+    gxt_send(e, "{s:s, s:s}", "type", "presence.set", "status", "available");
+    json_decref(gxt_must(e, "presence", 3000));
+    gxt_pump(&env, 200);
+    a = availability();
+    assert_int_equal(json_integer_value(json_object_get(a, "available")), 1);
+    json_decref(a);
     gxt_close(e);
+    gxt_pump(&env, 300);
+    a = availability();
+    assert_int_equal(json_integer_value(json_object_get(a, "available")), 0);
+    json_decref(a);
 }
 
 static int offline_post(const char *key, const char *origin, const char *email, json_t **out)
