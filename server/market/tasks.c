@@ -80,7 +80,8 @@ static void first_offer(gx_create *c, redisReply *r)
                         .expires_at = gx_reply_str(r, GX_CREATE_EXPIRES),
                         .tier = c->tier,
                         .wave_k = c->wave_k,
-                        .wave_t = c->wave_t};
+                        .wave_t = c->wave_t,
+                        .offline = c->offline ? "1" : ""};
     gx_offer_first_wave(c->srv, c->id, &sp);
 }
 

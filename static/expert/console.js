@@ -403,7 +403,8 @@ function addOffer(o) {
       h('span', { class: 'chip topic', text: o.topic }),
       h('span', { class: 'chip lang', text: String(o.language).toUpperCase() }),
       o.priority ? h('span', { class: 'chip prio', text: `priority ${o.priority}` }) : null,
-      handover ? h('span', { class: 'chip handover', text: handover }) : null),
+      handover ? h('span', { class: 'chip handover', text: handover }) : null,
+      o.offline ? h('span', { class: 'chip offline', text: 'offline message' }) : null), // answered by e-mail
     h('p', { class: 'preview', text: o.preview || '' }),
     staff ? escalationInfo(o) : null,
     h('div', { class: 'bottom' }, staff ? null : h('span', { class: 'pay', text: money(o.pay) }), countdown, staff ? null : skip, claim),

@@ -69,7 +69,8 @@ async function main() {
   const { page: ex } = await openConsole(browser, API, tok, 'console');
   await ex.check('#available');
   await test('console: the offline message is labelled, answered and resolved; the webhook carries the reply', async () => {
-    await ex.locator(`.offer[data-task="${task}"] .claim`).click({ timeout: 8000 });
+    await ex.locator(`.offer[data-task="${task}"] .chip.offline`).waitFor({ timeout: 8000 });
+    await ex.locator(`.offer[data-task="${task}"] .claim`).click();
     await ex.waitForSelector(`#panel-${task}[data-offline="true"]`);
     const label = await ex.locator(`#panel-${task} .offline`).innerText();
     assert(/Offline message/.test(label) && !/olga@example\.com/.test(label), `label: ${label}`); // tier 1: masked

@@ -121,12 +121,15 @@ static gxt_conn *expert(const char *id, int capacity)
     return c;
 }
 
-/* Waits for task's offer and claims it; *assigned gets the task.assigned. */
+/* Waits for task's offer and claims it; *assigned gets the task.assigned. An offer says
+ * whether the task is an offline message. */
+static bool offered_offline;
 static void claim(gxt_conn *e, const char *task, json_t **assigned)
 {
     for (;;) {
         json_t *o = gxt_must(e, "offer", 5000);
         bool mine = strcmp(gxt_str(o, "task"), task) == 0;
+        offered_offline = json_is_true(json_object_get(o, "offline"));
         json_decref(o);
         if (mine)
             break;
@@ -230,6 +233,7 @@ static void test_offline_message_and_reply(void **state)
     gxt_conn *e = expert("off1", 3);
     json_t *a;
     claim(e, task, &a);
+    assert_true(offered_offline);
     assert_true(json_is_true(json_object_get(a, "offline")));
     const char *em = gxt_str(json_object_get(a, "customer"), "email");
     assert_null(strstr(em, "ann.lee"));
