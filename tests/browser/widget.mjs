@@ -1,7 +1,7 @@
 // The widget as a support operation uses it, on a gigcxd --dev of its own: an offline message
 // left when nobody is online, answered later in the console, its reply in the brand's webhook;
 // an identified customer (data-token) who finds the chat the brand opened over the API; the
-// rating asked for after the customer ends the chat.
+// rating asked for after the customer ends the chat; the pre-chat form; closed hours.
 //
 //   cd tests/browser && npm ci && node widget.mjs        (CTest: browser_widget)
 //   env: GIGCXD, CHROMIUM, HEADED=1, KEEP=1
@@ -103,6 +103,32 @@ async function main() {
     await inWidget(ida, "return /Thank you for your feedback/.test(R.querySelector('.r').textContent)");
     const e = await event('task.rated', (x) => x.task === t.data.task);
     assert(e.data.score === 4 && e.data.status === 'cancelled', JSON.stringify(e.data));
+  });
+
+  /* ---- the brand's settings: pre-chat form, then closed hours ---- */
+  const brand = (extra) => api(API, 'PUT', '/api/v1/brands/demo', { name: 'Demo Shop', pay: { amount: 4.5, currency: 'EUR' }, widget_origins: [shop], topics: { billing: { tier: 1 } }, webhook_url: `http://127.0.0.1:${hookPort}/hook`, ...extra });
+  assert((await brand({ widget: { prechat: true } })).status === 200, 'prechat brand');
+  await test('widget: the pre-chat form names the customer for the expert', async () => {
+    const { page: p } = await newPage(browser, 'prechat');
+    await p.goto(`${shop}/pre`);
+    await p.click(`${W} button.l`);
+    await p.fill(`${W} .f textarea`, 'Can I change my order?');
+    await p.press(`${W} .f textarea`, 'Enter');
+    await p.fill(`${W} input[name="name"]`, 'Pia Pre');
+    await p.fill(`${W} input[name="email"]`, 'pia@example.com');
+    await p.click(`${W} .r .go`);
+    await ex.locator('.offer', { hasText: 'Can I change my order?' }).locator('.claim').click({ timeout: 8000 });
+    await ex.waitForFunction(() => [...document.querySelectorAll('.panel .meta strong, .panel strong')].some((x) => x.textContent === 'Pia'), null, { timeout: 5000 });
+  });
+  assert((await brand({ business_hours: { utc_offset: '+00:00' } })).status === 200, 'closed brand');
+  await test('widget: outside business hours the offline form says the brand is closed', async () => {
+    const { page: p } = await newPage(browser, 'closed');
+    await p.goto(`${shop}/closed`);
+    await p.click(`${W} button.l`);
+    await p.fill(`${W} .f textarea`, 'Hello?');
+    await p.press(`${W} .f textarea`, 'Enter');
+    await p.waitForSelector(`${W}[data-view="offline"]`);
+    await inWidget(p, "return /closed/.test(R.querySelector('.r strong').textContent)");
   });
 }
 
