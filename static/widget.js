@@ -1,6 +1,8 @@
 /* gigcx customer chat widget. One tag on a brand's page:
  *   <script src="https://HOST/widget.js" data-widget-key="gxw_..." async></script>
- * Optional: data-color="#2454d6", data-lang="en|de", data-topic="billing".
+ * Optional: data-color="#2454d6", data-lang="en|de", data-topic="billing", data-token="<customer token
+ * the brand minted>" (or GigCX.identify(token) later): an identified customer, who finds the
+ * chats the brand opened for them.
  * Draws a launcher and a chat panel inside a shadow root (the page's CSS cannot reach in,
  * ours cannot leak out), talks gigcx.v1 to the server the script came from, keeps its
  * customer token in localStorage per widget key so a reload or a second tab carries on. */
@@ -34,7 +36,11 @@
       expert: 'Expert', error: 'Something went wrong. Please try again.', unread: 'new messages', message: 'Message',
       left: '{name} has left the chat. You are back in the queue; the next available expert will take over.',
       sure: 'End this chat?', keep: 'Keep chatting', norate: 'Thank you! We could not record a rating for this chat.',
-      nobody: 'Sorry, nobody is available for this right now. Please try again later.'
+      nobody: 'Sorry, nobody is available for this right now. Please try again later.',
+      offline: 'Nobody is online right now. Leave us a message and we will answer by e-mail.',
+      closed: 'We are closed right now. Leave us a message and we will answer by e-mail.',
+      name: 'Your name', email: 'Your e-mail', leave: 'Send message', got: 'Thank you! We will answer by e-mail.',
+      pre: 'Before we start, who are you?', go: 'Start chat'
     },
     de: {
       launch: 'Chatten Sie mit uns', close: 'Chat schließen', title: 'Chatten Sie mit uns', hi: 'Hallo! Wie können wir helfen?',
@@ -48,7 +54,11 @@
       expert: 'Expertin/Experte', error: 'Etwas ist schiefgelaufen. Bitte erneut versuchen.', unread: 'neue Nachrichten', message: 'Nachricht',
       left: '{name} hat den Chat verlassen. Sie sind wieder in der Warteschlange; die nächste freie Person übernimmt.',
       sure: 'Chat beenden?', keep: 'Weiter chatten', norate: 'Vielen Dank! Ihre Bewertung konnte für diesen Chat nicht gespeichert werden.',
-      nobody: 'Leider ist dafür gerade niemand verfügbar. Bitte versuchen Sie es später.'
+      nobody: 'Leider ist dafür gerade niemand verfügbar. Bitte versuchen Sie es später.',
+      offline: 'Gerade ist niemand online. Hinterlassen Sie uns eine Nachricht, wir antworten per E-Mail.',
+      closed: 'Wir haben gerade geschlossen. Hinterlassen Sie uns eine Nachricht, wir antworten per E-Mail.',
+      name: 'Ihr Name', email: 'Ihre E-Mail', leave: 'Nachricht senden', got: 'Vielen Dank! Wir antworten per E-Mail.',
+      pre: 'Bevor es losgeht: Wer sind Sie?', go: 'Chat starten'
     }
   };
   var LANG = (D.lang || document.documentElement.lang || navigator.language || 'en').slice(0, 2).toLowerCase();
@@ -91,7 +101,7 @@
     '.r{padding:14px;border-top:1px solid #0002;display:flex;flex-direction:column;gap:10px;background:#fff}' +
     '.st{display:flex;gap:4px}.st button{font-size:28px;line-height:1;color:#c3c8cf;width:40px;height:40px;border-radius:8px}' +
     '.st button[aria-checked=true]{color:#f0a700}' +
-    '.r textarea{border:1px solid #0003;border-radius:10px;padding:8px;height:60px;resize:none}' +
+    '.r input,.r textarea{border:1px solid #0003;border-radius:10px;padding:8px;resize:none}.r textarea{height:60px}' +
     '.u{padding:24px;text-align:center;color:#5b6470}' +
     '.cf{display:flex;gap:8px;align-items:center;padding:8px 10px;background:#fff4e5;border-top:1px solid #0002}.cf span{flex:1}' +
     '.cf button{border-radius:8px;padding:6px 10px;border:1px solid #0003;background:#fff}.cf .go{background:var(--c);color:#fff;border:0}' +
@@ -595,11 +605,13 @@
     if (text) rateBox.appendChild(attr(el('strong', null, text), { role: 'status' }));
     var again = attr(el('button', 'n', t('again')), { type: 'button' });
     again.onclick = function () {
-      sess.task = null;
-      sess.st = '';
-      sess.ex = '';
-      sess.rated = sess.ask = sess.norate = false;
-      save();
+      if (sess) {
+        sess.task = null;
+        sess.st = '';
+        sess.ex = '';
+        sess.rated = sess.ask = sess.norate = false;
+        save();
+      }
       reset();
       setView('start');
       describe();
@@ -658,13 +670,63 @@
     return creating;
   }
 
-  // Is anyone there for TOPIC in LANG? No only when the server says so (topic or language
-  // unknown, nobody online); when the question fails (older server, 429, network) task.open decides.
+  // Is anyone there for TOPIC in LANG? 'nobody' (topic or language unknown), 'closed' (outside
+  // business hours) or 'offline' (no expert online, busy or not) only when the server says so;
+  // when the question fails (older server, 429, network) task.open decides. pre: ask who first.
+  var pre = false;
   function anyone() {
     var q = '?widget_key=' + encodeURIComponent(KEY) + '&topic=' + encodeURIComponent(TOPIC) + '&language=' + encodeURIComponent(LANG);
     return fetch(ORIGIN + '/api/v1/widget/availability' + q, { credentials: 'omit' })
       .then(function (r) { return r.ok ? r.json() : null; })
-      .then(function (j) { return !j || (j.topic_known && j.language_known && j.online > 0); }, function () { return true; });
+      .then(function (j) {
+        if (!j) return 'yes';
+        pre = j.prechat;
+        if (!j.topic_known || !j.language_known) return 'nobody';
+        if (j.open === false) return 'closed';
+        return (j.available != null ? j.available : j.online) > 0 ? 'yes' : 'offline';
+      }, function () { return 'yes'; });
+  }
+  // A small form in the lower box: fields (name, e-mail, and the message when text is a
+  // string), then done(values) on its button.
+  function ask(title, text, label, done) {
+    setView('done');
+    rateBox.textContent = '';
+    rateBox.appendChild(el('strong', null, title));
+    var nm = attr(el('input'), { maxlength: '100', autocomplete: 'name', placeholder: t('name'), 'aria-label': t('name'), name: 'name' });
+    var em = attr(el('input'), { type: 'email', maxlength: '254', autocomplete: 'email', placeholder: t('email'), 'aria-label': t('email'), name: 'email' });
+    var tx = attr(el('textarea'), { maxlength: '4000', 'aria-label': t('message'), name: 'text' });
+    var go = attr(el('button', 'go', label), { type: 'button' });
+    tx.value = text || '';
+    go.onclick = function () {
+      var v = { name: nm.value.trim(), email: em.value.trim(), text: tx.value.trim() };
+      if (!/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(v.email)) return em.focus();
+      if (text != null && !v.text) return tx.focus();
+      go.disabled = true;
+      done(v, go);
+    };
+    [nm, em].concat(text != null ? [tx] : [], [go]).forEach(function (n) { rateBox.appendChild(n); });
+    nm.focus();
+  }
+  // nobody to chat with: an offline message, answered by e-mail through the brand
+  function offlineForm(text, why) {
+    if (pend.open) pend.open.li.remove();
+    delete pend.open;
+    ask(t(why), text, t('leave'), function (v, go) {
+      v.widget_key = KEY;
+      v.topic = TOPIC;
+      v.language = LANG;
+      fetch(ORIGIN + '/api/v1/widget/offline', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(v), credentials: 'omit' })
+        .then(function (r) {
+          if (!r.ok) throw r;
+          buildDone(t('got'));
+          host.setAttribute('data-view', 'sent');
+        })
+        .catch(function () {
+          go.disabled = false;
+          status(t('error'));
+        });
+    });
+    host.setAttribute('data-view', 'offline');
   }
   // the chat was not opened: the text goes back into the box, and why
   function unopened(why) {
@@ -690,11 +752,22 @@
       pend.open = { li: li, text: text };
       setView('chat');
       var f = { type: 'task.open', topic: TOPIC, language: LANG, text: text, ref: 'open' };
-      anyone().then(function (yes) {
-        host.setAttribute('data-nobody', String(!yes));
-        if (!yes) return unopened(t('nobody'));
-        openFrame = f;
-        ensureSession().then(function (ok) { if (ok && openFrame) raw(openFrame); });
+      anyone().then(function (v) {
+        host.setAttribute('data-nobody', String(v !== 'yes'));
+        if (v === 'nobody') return unopened(t('nobody'));
+        if (v !== 'yes') return offlineForm(text, v);
+        var open = function () {
+          setView('chat');
+          openFrame = f;
+          ensureSession().then(function (ok) { if (ok && openFrame) raw(openFrame); });
+        };
+        if (!pre || sess && sess.who) return open();
+        // the brand asks who is writing: it comes with the chat as meta {name, email}
+        ask(t('pre'), null, t('go'), function (w) {
+          f.meta = w;
+          delete w.text;
+          ensureSession().then(function () { if (sess) sess.who = 1; open(); });
+        });
       });
     } else {
       var cid = rid();
@@ -779,9 +852,35 @@
     }
   });
 
+  // An identified customer: a token the brand minted for its own customer id. Their open chats
+  // (also those the brand opened over the API) come with welcome.
+  function identify(tok) {
+    var p;
+    try {
+      p = JSON.parse(atob(String(tok).split('.')[1].replace(/-/g, '+').replace(/_/g, '/')));
+    } catch (e) {
+      return false;
+    }
+    if (sess && sess.t === tok) return true;
+    if (ws) {
+      var old = ws;
+      ws = null;
+      online = false;
+      old.close();
+    }
+    sess = { t: tok, x: (p.exp || 0) * 1000, task: null, st: '', ex: '', who: 1 };
+    save();
+    reset();
+    connect();
+    return true;
+  }
+  window.GigCX = window.GigCX || {};
+  window.GigCX.identify = identify;
+
   function mount() {
     (document.body || document.documentElement).appendChild(host);
     setView('start');
+    if (D.token) identify(D.token);
     if (sess) {
       afterStatus();
       if (sess.task) connect();

@@ -322,6 +322,10 @@ static json_t *brand_config(gx_http_req *r, json_t *o)
         json_object_set_new(conf, "on_timeout", json_string(rule));
     if (langs)
         json_object_set(conf, "languages", langs);
+    if (!gx_http_widget_config(r, o, conf)) { /* business hours, offline, pre-chat */
+        json_decref(conf);
+        return NULL;
+    }
     return conf;
 }
 
@@ -977,6 +981,8 @@ static const struct {
     {GX_HTTP_OPTIONS, "/api/v1/widget/session", NULL, false, AUTH_NONE, gx_http_widget_preflight},
     {GX_HTTP_GET, "/api/v1/widget/availability", NULL, false, AUTH_NONE,
      gx_http_widget_availability},
+    {GX_HTTP_POST, "/api/v1/widget/offline", NULL, false, AUTH_NONE, gx_http_widget_offline},
+    {GX_HTTP_OPTIONS, "/api/v1/widget/offline", NULL, false, AUTH_NONE, gx_http_widget_preflight},
     {GX_HTTP_GET, "/api/v1/webhooks/deliveries", NULL, false, AUTH_BRAND, gx_http_webhooks_get},
 };
 

@@ -8,7 +8,10 @@
 #include "gigcx/budget.h"
 #include "gigcx/error.h"
 #include "gigcx/http_api.h"
+#include "gigcx/hours.h"
 #include "gigcx/jwt.h"
+#include "gigcx/tasks.h"
+#include "gigcx/validate.h"
 #include "gigcx/reply.h"
 #include "gigcx/util.h"
 
@@ -161,7 +164,7 @@ void gx_http_widget_preflight(gx_http_req *r)
  * many of its experts could take one now: the experts in the rank set of the topic's tier
  * (GX_KEY_RANK: available with a free slot; a vanished node's stay until the absent sweep).
  * Budgeted like widget sessions, under names of its own. Five pipelined commands. */
-enum { AV_BRAND, AV_SKILL, AV_LANG, AV_RANK1, AV_RANK2, AV_N };
+enum { AV_BRAND, AV_SKILL, AV_LANG, AV_RANK1, AV_RANK2, AV_ONLINE, AV_N };
 
 typedef struct gx_avail gx_avail;
 typedef struct {
@@ -172,7 +175,7 @@ struct gx_avail {
     gx_http_req *r; /* a reference */
     gx_avail_step step[AV_N];
     int left;
-    bool failed, origin_ok, topic_declared, lang_declared;
+    bool failed, origin_ok, topic_declared, lang_declared, open, prechat;
     int tier;
     long long n[AV_N]; /* the integer replies */
 };
@@ -190,9 +193,12 @@ static void avail_answer(gx_avail *a)
         bool lang = a->lang_declared || a->n[AV_LANG] > 0;
         long long online = topic && lang ? a->n[a->tier == 2 ? AV_RANK2 : AV_RANK1] : 0;
         snprintf(r->allow_origin, sizeof(r->allow_origin), "%s", r->origin);
+        /* online keeps its meaning (a free slot now); available counts the busy too */
         gx_http_reply_json(r, 200,
-                           json_pack("{s:b, s:b, s:I}", "topic_known", topic, "language_known",
-                                     lang, "online", (json_int_t)online));
+                           json_pack("{s:b, s:b, s:I, s:I, s:I, s:b, s:b}", "topic_known", topic,
+                                     "language_known", lang, "online", (json_int_t)online, "free",
+                                     (json_int_t)online, "available", (json_int_t)a->n[AV_ONLINE],
+                                     "open", a->open, "prechat", a->prechat));
     }
     gx_http_unref(r);
     free(a);
@@ -215,6 +221,9 @@ static void avail_brand(gx_avail *a, redisReply *rep)
     json_t *conf = json_loads(config[0] ? config : "{}", 0, NULL);
     json_t *t = json_object_get(json_object_get(conf, "topics"), topic);
     a->topic_declared = t != NULL;
+    json_t *hours = json_object_get(conf, "business_hours");
+    a->open = !hours || gx_hours_open(hours, gx_now_ms()); /* no hours: always open */
+    a->prechat = json_is_true(json_object_get(json_object_get(conf, "widget"), "prechat"));
     a->tier = (int)json_integer_value(json_object_get(t, "tier"));
     json_array_foreach(json_object_get(conf, "languages"), i, v) a->lang_declared =
         a->lang_declared || (json_is_string(v) && strcmp(json_string_value(v), lang) == 0);
@@ -276,6 +285,12 @@ static void avail_next(gx_http_req *r)
             sent++;
         else
             all = false;
+        /* online, busy or not, and still heartbeating (the absent sweep clears the dead) */
+        if (all && !gx_redis_cmd(rd, on_avail_step, &a->step[AV_ONLINE],
+                                 "ZINTERCARD 2 " GX_KEY_ONLINE " " GX_KEY_PRESENCE, r->brand))
+            sent++;
+        else
+            all = false;
         if (!sent) {
             free(a);
             gx_http_error(r, GX_EUNAVAIL, "storage unavailable");
@@ -311,4 +326,148 @@ void gx_http_widget_availability(gx_http_req *r)
         gx_http_error(r, GX_EINTERNAL, "out of memory");
     else
         widget_gate(r, &avail_gate);
+}
+
+/* ---- the widget's brand settings ---- */
+
+bool gx_http_widget_config(gx_http_req *r, json_t *o, json_t *conf)
+{
+    char why[240];
+    long secs;
+    json_t *hours = json_object_get(o, "business_hours"), *w = json_object_get(o, "widget");
+    json_t *prechat = json_object_get(w, "prechat");
+    if (hours && !json_is_null(hours) && !gx_hours_valid(hours, why, sizeof(why))) {
+        gx_http_error(r, GX_EBADREQ, "%s", why);
+        return false;
+    }
+    if ((w && !json_is_object(w)) || (prechat && !json_is_boolean(prechat)) ||
+        json_object_size(w) > (prechat ? 1u : 0u)) {
+        gx_http_error(r, GX_EBADREQ, "'widget' must be {\"prechat\": boolean}");
+        return false;
+    }
+    if (!gx_validate_int(o, "offline_timeout_s", 60, 30 * 86400, 0, true, &secs, why,
+                         sizeof(why))) {
+        gx_http_error(r, GX_EBADREQ, "%s", why);
+        return false;
+    }
+    if (hours && !json_is_null(hours))
+        json_object_set(conf, "business_hours", hours);
+    if (prechat)
+        json_object_set_new(conf, "widget", json_pack("{s:b}", "prechat", json_is_true(prechat)));
+    if (secs)
+        json_object_set_new(conf, "offline_timeout_s", json_integer(secs));
+    return true;
+}
+
+/* ---- offline messages ---- */
+
+/* A plausible address, not a proof: 3..254 visible ASCII characters, one '@' with text
+ * before it and a dot in the domain after it. */
+static bool email_ok(const char *e)
+{
+    size_t n = e ? strlen(e) : 0;
+    const char *at = e ? strchr(e, '@') : NULL;
+    if (n < 3 || n > 254 || !at || at == e || strchr(at + 1, '@') || !strchr(at + 1, '.'))
+        return false;
+    for (size_t i = 0; i < n; i++)
+        if (e[i] <= ' ' || e[i] > '~')
+            return false;
+    return at[1] != '.' && e[n - 1] != '.';
+}
+
+static void on_offline_made(int rc, const char *task, const char *msg_id, int position,
+                            bool replayed, void *priv)
+{
+    gx_http_req *r = priv;
+    (void)replayed;
+    (void)position;
+    snprintf(r->allow_origin, sizeof(r->allow_origin), "%s", r->origin);
+    if (rc)
+        gx_http_error(r, rc, "%s",
+                      rc == GX_EBADREQ && *msg_id ? msg_id : "could not record the message");
+    else
+        gx_http_reply_json(r, 201, json_pack("{s:s, s:s}", "task", task, "status", "queued"));
+    gx_http_unref(r);
+}
+
+/* The page is one of the brand's origins: the message becomes an offline task. */
+static void on_offline_brand(redisReply *rep, void *priv)
+{
+    gx_http_req *r = priv;
+    const char *origins = gx_reply_str(rep, 0);
+    json_t *list = json_loads(origins[0] ? origins : "[]", 0, NULL), *v;
+    size_t i;
+    bool allowed = false;
+    json_array_foreach(list, i, v) allowed =
+        allowed ||
+        (r->origin[0] && json_is_string(v) && strcmp(json_string_value(v), r->origin) == 0);
+    json_decref(list);
+    char rnd[24], cid[32];
+    const json_t *o = r->arg;
+    if (!rep) {
+        gx_http_error(r, GX_EUNAVAIL, "storage unavailable");
+    } else if (!allowed) {
+        snprintf(r->allow_origin, sizeof(r->allow_origin), "%s", r->origin);
+        gx_http_error(r, GX_EFORBIDDEN, "origin not allowed for this widget");
+    } else if (gx_id_random(rnd, 12)) {
+        gx_http_error(r, GX_EINTERNAL, "out of memory");
+    } else {
+        snprintf(cid, sizeof(cid), "o_%s", rnd);
+        const char *name = json_string_value(json_object_get(o, "name"));
+        gx_task_spec sp = {.brand = r->brand,
+                           .topic = json_string_value(json_object_get(o, "topic")),
+                           .language = json_string_value(json_object_get(o, "language")),
+                           .text = json_string_value(json_object_get(o, "text")),
+                           .customer_id = cid,
+                           .customer_name = name ? name : "",
+                           .email = json_string_value(json_object_get(o, "email")),
+                           .offline = true};
+        int rc = gx_tasks_create(gx_req_srv(r), &sp, on_offline_made, gx_http_ref(r));
+        if (rc) {
+            gx_http_unref(r);
+            gx_http_error(r, rc, "could not record the message");
+        }
+    }
+    gx_http_unref(r);
+}
+
+static void offline_next(gx_http_req *r)
+{
+    if (gx_redis_cmd(gx_req_srv(r)->redis, on_offline_brand, gx_http_ref(r),
+                     "HMGET " GX_KEY_BRAND " widget_origins", r->brand)) {
+        gx_http_unref(r);
+        gx_http_error(r, GX_EUNAVAIL, "storage unavailable");
+    }
+}
+
+/* The widget session's budgets (the same names): a message costs what a chat costs. */
+static const gx_widget_gate offline_gate = {
+    "wip:", "wb:", "too many widget sessions from this address; try later",
+    "this brand's widget sessions are over budget; try later", offline_next};
+
+void gx_http_widget_offline(gx_http_req *r)
+{
+    json_t *o = gx_http_api_body(r);
+    if (!o)
+        return;
+    const char *key = json_string_value(json_object_get(o, "widget_key"));
+    const char *topic = json_string_value(json_object_get(o, "topic"));
+    const char *lang = json_string_value(json_object_get(o, "language"));
+    const char *email = json_string_value(json_object_get(o, "email"));
+    const char *name = json_string_value(json_object_get(o, "name"));
+    const char *text = json_string_value(json_object_get(o, "text"));
+    json_t *jn = json_object_get(o, "name");
+    if (!key || strlen(key) > 128 || !gx_id_valid(key + (strncmp(key, "gxw_", 4) ? 0 : 4))) {
+        gx_http_error(r, GX_EBADREQ, "'widget_key' is required");
+    } else if (!gx_id_valid(topic) || !gx_id_valid(lang)) {
+        gx_http_error(r, GX_EBADREQ, "'topic' and 'language' must be ids ([A-Za-z0-9_-]{1,64})");
+    } else if (!email_ok(email)) {
+        gx_http_error(r, GX_EBADREQ, "'email' must be an e-mail address (at most 254 characters)");
+    } else if ((jn && !name) || (name && gx_validate_utf8_len(name) > 100)) {
+        gx_http_error(r, GX_EBADREQ, "'name' must be a string of at most 100 characters");
+    } else if (!text || !gx_validate_utf8_len(text) || gx_validate_utf8_len(text) > 4000) {
+        gx_http_error(r, GX_EBADREQ, "'text' must be 1..4000 characters");
+    } else {
+        widget_gate(r, &offline_gate);
+    }
 }

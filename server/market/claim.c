@@ -17,6 +17,7 @@
 #include "gigcx/audit.h"
 #include "gigcx/chat.h"
 #include "gigcx/privacy.h"
+#include "gigcx/pii.h"
 #include "gigcx/error.h"
 #include "gigcx/presence.h"
 #include "gigcx/held.h"
@@ -33,6 +34,22 @@ struct gx_claimq {
 
 static int send_claim(gx_req *q);
 static void settle(gx_server *srv, const char *task, const redisReply *won);
+
+/* An offline message (offline.h) says so, with the customer's e-mail: masked for tier 1. */
+static void offline_fields(json_t *a, const redisReply *r, bool masked)
+{
+    const char *email = gx_reply_str(r, GX_CLAIM_EMAIL);
+    if (strcmp(gx_reply_str(r, GX_CLAIM_OFFLINE), "1") == 0)
+        json_object_set_new(a, "offline", json_true());
+    if (!email[0])
+        return;
+    char *m = masked ? gx_pii_mask(email, strlen(email), NULL) : NULL;
+    json_object_set_new(json_object_get(a, "customer"), "email",
+                        json_string(m        ? m
+                                    : masked ? "[email]"
+                                             : email));
+    free(m);
+}
 
 static void assigned_reply(gx_req *q, redisReply *r)
 {
@@ -68,6 +85,7 @@ static void assigned_reply(gx_req *q, redisReply *r)
                   gx_reply_str(r, GX_CLAIM_CUSTOMER_NAME), "history", history, "pay", pay);
     if (gx_reply_str(r, GX_CLAIM_REASON)[0]) /* staff see why the task came to them */
         json_object_set_new(a, "escalation_reason", json_string(gx_reply_str(r, GX_CLAIM_REASON)));
+    offline_fields(a, r, gx_privacy_masked(s));
     if (gx_privacy_masked(s))
         gx_privacy_mask(a); /* history, and the customer's first name only */
     else                    /* tier 2 or staff: what tier 1 sees masked, seen as written */

@@ -35,7 +35,8 @@ const char *const gx_offer_fields[] = {"brand",
                                        "escalated_at",
                                        "escalation_reason",
                                        "escalated_by_name",
-                                       "handover"};
+                                       "handover",
+                                       "offline"};
 /* The offer frame for a task (new reference); wave < 0 for none. */
 json_t *gx_offer_json(const char *task, const gx_offer_spec *sp, int wave)
 {
@@ -59,6 +60,8 @@ json_t *gx_offer_json(const char *task, const gx_offer_spec *sp, int wave)
     } else if (o && sp->handover && sp->handover[0]) { /* back in the queue: released or not */
         json_object_set_new(o, "handover", json_string(sp->handover));
     }
+    if (o && sp->offline && strcmp(sp->offline, "1") == 0) /* nobody waits on the line */
+        json_object_set_new(o, "offline", json_true());
     return o;
 }
 
@@ -81,7 +84,8 @@ gx_offer_spec gx_offer_spec_of(const redisReply *r)
                                                : "",
                            .escalation_reason = gx_reply_str(r, O_ESC_REASON),
                            .escalated_by = gx_reply_str(r, O_ESC_BY),
-                           .handover = gx_reply_str(r, O_HANDOVER)};
+                           .handover = gx_reply_str(r, O_HANDOVER),
+                           .offline = gx_reply_str(r, O_OFFLINE)};
 }
 
 int gx_offer_read(gx_server *srv, const char *task, gx_redis_cb cb, void *priv)

@@ -76,6 +76,13 @@ static json_t *event_data(const char *type, const redisReply *t, json_t *given)
     if (prio)
         json_object_set_new(d, "priority", json_integer(atoi(prio)));
     put_person(d, "customer", t, "customer", NULL, NULL);
+    const char *offline = gx_reply_field(t, "offline");
+    if (offline && strcmp(offline, "1") == 0) { /* the brand answers it by e-mail: whom to */
+        json_object_set_new(d, "offline", json_true());
+        json_t *c = json_object_get(d, "customer");
+        put_str(c, "name", gx_reply_field(t, "customer_name"));
+        put_str(c, "email", gx_reply_field(t, "customer_email"));
+    }
     put_person(d, "assignee", t, "assignee", "assignee_name", "assignee_role");
     put_person(d, "expert", t, "expert", NULL, NULL);
     put_person(d, "staff", t, "staff", NULL, NULL);

@@ -27,6 +27,22 @@ void gx_presence_refresh(gx_session *s)
         gx_session_unlist_available(s);
 }
 
+/* The brands' sets of experts online, busy or not, for the widget's availability: read there
+ * together with GX_KEY_PRESENCE, so an expert whose node died stops counting at the absent
+ * sweep. */
+static void store_online(gx_session *s, bool on)
+{
+    if (s->who.role != GX_ROLE_EXPERT)
+        return;
+    for (int i = 0; i < s->prof.nbrands; i++)
+        if (on)
+            gx_redis_cmd(s->srv->redis, NULL, NULL, "ZADD " GX_KEY_ONLINE " %lld %s",
+                         s->prof.brands[i], (long long)gx_now_ms(), s->who.uid);
+        else
+            gx_redis_cmd(s->srv->redis, NULL, NULL, "ZREM " GX_KEY_ONLINE " %s", s->prof.brands[i],
+                         s->who.uid);
+}
+
 static void store_presence(gx_session *s)
 {
     gx_server *srv = s->srv;
@@ -37,6 +53,13 @@ static void store_presence(gx_session *s)
     gx_redis_cmd(srv->redis, NULL, NULL, "EXPIRE " GX_KEY_PRES " %d", s->who.uid, GX_PRES_TTL_S);
     gx_redis_cmd(srv->redis, NULL, NULL, "ZADD " GX_KEY_PRESENCE " %lld %s", (long long)gx_now_ms(),
                  s->who.uid);
+    store_online(s, s->available);
+}
+
+void gx_presence_gone(gx_session *s)
+{
+    if (s->available) /* an expert who closed the console is not online, whatever it said */
+        store_online(s, false);
 }
 
 void gx_presence_on_set(gx_session *s, json_t *msg, const char *ref)

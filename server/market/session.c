@@ -56,8 +56,10 @@ void gx_session_closed(gx_conn *c)
         gx_session_leave(s, s->joins[0].task);
     if (s->user_flood)
         gx_userlim_detach(&srv->limits, s->who.uid);
-    if (s->who.uid[0] && gx_map_get(&srv->users, s->who.uid) == s)
+    if (s->who.uid[0] && gx_map_get(&srv->users, s->who.uid) == s) {
+        gx_presence_gone(s);
         gx_map_del(&srv->users, s->who.uid);
+    }
     s->state = GX_SS_CLOSED;
 }
 

@@ -19,6 +19,8 @@
 #include "gigcx/keys.h"
 #include "gigcx/util.h"
 #include "gigcx/outbox.h"
+#include "gigcx/offline.h"
+#include "gigcx/validate.h"
 
 #define GX_PREVIEW_CHARS 280
 #define GX_SWEEP_BATCH 100
@@ -31,7 +33,8 @@ typedef struct {
     void *priv;
     char id[24], brand[65], topic[65], language[65], customer[65];
     char customer_uid[GX_UID_MAX + 1]; /* the customer's key: c:<brand>:<id> */
-    char *text, *customer_name, *meta;
+    char *text, *customer_name, *meta, *email;
+    bool offline;
     char *pay, preview[GX_PREVIEW_CHARS * 4 + 8]; /* for the first offer */
     char tier[8], prio[8], wave_k[24], wave_t[24];
     int priority;
@@ -53,6 +56,7 @@ static void create_free(gx_create *c)
 {
     free(c->text);
     free(c->customer_name);
+    free(c->email);
     free(c->meta);
     free(c->pay);
     free(c);
@@ -76,7 +80,8 @@ static void first_offer(gx_create *c, redisReply *r)
                         .expires_at = gx_reply_str(r, GX_CREATE_EXPIRES),
                         .tier = c->tier,
                         .wave_k = c->wave_k,
-                        .wave_t = c->wave_t};
+                        .wave_t = c->wave_t,
+                        .offline = c->offline ? "1" : ""};
     gx_offer_first_wave(c->srv, c->id, &sp);
 }
 
@@ -102,6 +107,9 @@ static void on_created(redisReply *r, void *priv)
         first_offer(c, r);
         gx_outbox_emit(c->srv, c->brand, "task.created", c->id,
                        json_pack("{s:s}", "status", "queued"));
+        if (c->offline) /* the brand may acknowledge it by e-mail: the message goes with it */
+            gx_outbox_emit(c->srv, c->brand, "task.offline_message", c->id,
+                           json_pack("{s:s}", "message", c->text));
     }
     long long rank = r->element[GX_CREATE_RANK]->integer;
     create_done(c, 0, rank >= 0 ? (int)rank + 1 : 0);
@@ -139,8 +147,10 @@ static void create_run(gx_create *c, const char *timeout)
                           c->preview,
                           c->wave_k,
                           c->wave_t,
-                          c->escalate_on_timeout ? "escalate" : ""};
-    int rc = gx_redis_script_durable(c->srv->redis, GX_SCRIPT_TASK_CREATE, on_created, c, 7, 23,
+                          c->escalate_on_timeout ? "escalate" : "",
+                          c->email ? c->email : "",
+                          c->offline ? "1" : ""};
+    int rc = gx_redis_script_durable(c->srv->redis, GX_SCRIPT_TASK_CREATE, on_created, c, 7, 25,
                                      argv, NULL);
     if (rc)
         create_done(c, rc, 0);
@@ -228,6 +238,11 @@ static void read_brand(gx_create *c, redisReply *r)
     json_int_t timeout_s = json_integer_value(json_object_get(topic, "sla_s"));
     if (timeout_s <= 0)
         timeout_s = json_integer_value(json_object_get(conf, "queue_timeout_s"));
+    if (c->offline) { /* answered later, by e-mail: a long wait of its own */
+        timeout_s = json_integer_value(json_object_get(conf, "offline_timeout_s"));
+        if (timeout_s <= 0)
+            timeout_s = GX_OFFLINE_TIMEOUT_DEFAULT_S;
+    }
     json_t *tpay = json_object_get(topic, "pay");
     char *topic_pay = tpay ? json_dumps(tpay, JSON_COMPACT) : NULL;
     const char *pay = topic_pay ? topic_pay : gx_reply_field(r, "pay");
@@ -286,7 +301,9 @@ int gx_tasks_create(gx_server *srv, const gx_task_spec *sp, gx_task_created_cb c
     c->text = strdup(sp->text);
     c->customer_name = strdup(sp->customer_name ? sp->customer_name : "");
     c->meta = sp->meta ? json_dumps(sp->meta, JSON_COMPACT) : NULL;
-    if (!c->text || !c->customer_name ||
+    c->email = sp->email ? strdup(sp->email) : NULL;
+    c->offline = sp->offline;
+    if (!c->text || !c->customer_name || (sp->email && !c->email) ||
         (sp->idem_key ? idem_id(c->id, c->brand, sp->idem_key) : gx_id_random(c->id, 12))) {
         create_free(c);
         return GX_EINTERNAL;
@@ -350,14 +367,24 @@ static void open_now(gx_session *s, json_t *msg, const char *ref)
     if (!q)
         return;
     json_int_t prio = json_integer_value(json_object_get(msg, "priority"));
+    /* the widget's pre-chat form: a name for a customer whose token has none, and an e-mail
+     * (personal data: masked for tier 1 like the rest) */
+    json_t *meta = json_object_get(msg, "meta");
+    const char *pname = json_string_value(json_object_get(meta, "name"));
+    const char *pmail = json_string_value(json_object_get(meta, "email"));
+    if (s->who.name[0] || !pname || gx_validate_utf8_len(pname) > 100)
+        pname = s->who.name;
+    if (pmail && (strlen(pmail) > 254 || !strchr(pmail, '@')))
+        pmail = NULL;
     gx_task_spec sp = {.brand = s->who.brand,
                        .topic = json_string_value(json_object_get(msg, "topic")),
                        .language = json_string_value(json_object_get(msg, "language")),
                        .text = json_string_value(json_object_get(msg, "text")),
                        .customer_id = s->who.sub,
-                       .customer_name = s->who.name,
+                       .customer_name = pname,
+                       .email = pmail,
                        .priority = (int)prio,
-                       .meta = json_object_get(msg, "meta")};
+                       .meta = meta};
     int rc = gx_tasks_create(s->srv, &sp, on_opened, q);
     if (rc)
         gx_request_fail(q, rc);
@@ -420,6 +447,8 @@ static void after_transition(gx_server *srv, const char *task, const char *actio
         gx_offer_publish(srv, task);
     gx_outbox_emit(srv, brand, gx_outbox_type_of(action), task,
                    json_pack("{s:s}", "status", status));
+    if (strcmp(action, "resolve") == 0)
+        gx_offline_resolved(srv, brand, task);
 }
 
 static void on_transition(redisReply *r, void *priv)
@@ -517,11 +546,13 @@ static void on_rated(redisReply *r, void *priv)
     gx_req *q = priv;
     int rc = gx_reply_status(r);
     if (rc) {
-        gx_session_error(q->s, rc, gx_request_ref(q), "%s",
-                         rc == GX_ECONFLICT    ? "only a resolved task can be rated, once"
-                         : rc == GX_ENOTFOUND  ? "no such task"
-                         : rc == GX_EFORBIDDEN ? "not your task"
-                                               : "storage unavailable; try again");
+        gx_session_error(
+            q->s, rc, gx_request_ref(q), "%s",
+            rc == GX_ECONFLICT
+                ? "only a resolved task, or one ended while an expert had it, can be rated, once"
+            : rc == GX_ENOTFOUND  ? "no such task"
+            : rc == GX_EFORBIDDEN ? "not your task"
+                                  : "storage unavailable; try again");
         gx_request_free(q);
         return;
     }

@@ -411,7 +411,8 @@ function addOffer(o) {
       h('span', { class: 'chip topic', text: o.topic }),
       h('span', { class: 'chip lang', text: String(o.language).toUpperCase() }),
       o.priority ? h('span', { class: 'chip prio', text: `priority ${o.priority}` }) : null,
-      handover ? h('span', { class: 'chip handover', text: handover }) : null),
+      handover ? h('span', { class: 'chip handover', text: handover }) : null,
+      o.offline ? h('span', { class: 'chip offline', text: 'offline message' }) : null), // answered by e-mail
     h('p', { class: 'preview', text: o.preview || '' }),
     staff ? escalationInfo(o) : null,
     h('div', { class: 'bottom' }, staff ? null : h('span', { class: 'pay', text: money(o.pay) }), countdown, staff ? null : skip, claim),
@@ -932,12 +933,16 @@ class Chat {
     if (info.pay) this.pay = info.pay;
     if (info.customer?.name) this.customer = info.customer.name;
     if (info.escalation_reason) this.escReason = info.escalation_reason;
+    // offline message (widget form): nobody waits on the line; the brand e-mails the replies
+    if (info.offline) this.offline = info.customer?.email || 'the customer';
+    if (this.offline) this.panel.dataset.offline = 'true';
     const name = this.customer || 'Customer';
     this.tabLabel.textContent = `${name} · ${this.topic || ''}`;
     this.meta.replaceChildren(
       h('strong', { text: name }),
       ` · ${this.brand || ''} · ${this.topic || ''}${this.language ? ' · ' + this.language.toUpperCase() : ''}${this.pay ? ' · ' + money(this.pay) : ''}`,
       ...(this.escReason ? [h('div', { class: 'reason', text: `Escalated: ${this.escReason}` })] : []),
+      ...(this.offline ? [h('div', { class: 'reason offline', text: `Offline message: the customer is not connected. Your replies are sent by e-mail to ${this.offline} when you resolve.` })] : []),
     );
     this.log.setAttribute('aria-label', `Messages with ${name}`);
     this.input.setAttribute('aria-label', `Message to ${name}`);

@@ -17,9 +17,10 @@ static int verdict(gx_role role, const char *brands, const char *langs, const ch
     s.prof.langs_csv = (char *)langs;
     s.prof.skills_csv = (char *)skills;
     s.prof.tier = tier;
-    /* word, status, brand, topic, language, customer name, pay, reason, tier */
-    const char *v[GX_CLAIM_HISTORY] = {"ok",  "assigned", "acme", "billing", "en",
-                                       "Ann", "{}",       "",     "2"};
+    /* word, status, brand, topic, language, customer name, pay, reason, tier, offline,
+     * e-mail */
+    const char *v[GX_CLAIM_HISTORY] = {"ok", "assigned", "acme", "billing", "en", "Ann",
+                                       "{}", "",         "2",    "",        ""};
     gxt_fake_reply f;
     return taken_verdict(&s, gxt_fake(&f, GX_CLAIM_HISTORY, v));
 }

@@ -177,7 +177,8 @@ static void test_claim_eligibility(void **state)
     assert_string_equal(r->element[1]->str, "assigned");
     assert_string_equal(r->element[5]->str, "Ann Lee");
     assert_string_equal(r->element[8]->str, "2"); /* the task's tier */
-    assert_int_equal(r->elements, 10);            /* 9 fields + the opening message */
+    assert_string_equal(r->element[9]->str, "");  /* not an offline message */
+    assert_int_equal(r->elements, 12);            /* 11 fields + the opening message */
     freeReplyObject(r);
 }
 

@@ -81,6 +81,11 @@ void gx_http_webhooks_get(gx_http_req *r);
 void gx_http_widget_session(gx_http_req *r);
 void gx_http_widget_preflight(gx_http_req *r);
 void gx_http_widget_availability(gx_http_req *r);
+/* POST /api/v1/widget/offline: an offline message, through the widget session's gate. */
+void gx_http_widget_offline(gx_http_req *r);
+/* The widget's brand settings from a brand PUT body o into conf: business_hours (hours.h),
+ * offline_timeout_s, widget {prechat}. False when one is invalid (r answered). */
+bool gx_http_widget_config(gx_http_req *r, json_t *o, json_t *conf);
 /* POST /api/v1/admin/shed (http_shed.c): admin only, checked by the router. */
 void gx_http_shed(gx_http_req *r);
 

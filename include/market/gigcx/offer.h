@@ -19,6 +19,7 @@ typedef struct {
     /* NULL or "" when absent: an escalation's time, reason and expert (staff offers), and
      * how a task came back to the queue ("released", "requeued") */
     const char *escalated_at, *escalation_reason, *escalated_by, *handover;
+    const char *offline; /* "1" for an offline message (offline.h), else NULL or "" */
 } gx_offer_spec;
 /* The first wave of a task just created, from what its creator knows: no read of the task. */
 void gx_offer_first_wave(gx_server *srv, const char *task, const gx_offer_spec *sp);
@@ -52,6 +53,7 @@ enum {
     O_ESC_REASON,
     O_ESC_BY,
     O_HANDOVER,
+    O_OFFLINE,
     O_N
 };
 extern const char *const gx_offer_fields[O_N];

@@ -12,7 +12,10 @@ typedef struct {
     int priority;
     json_t *meta;         /* borrowed, may be NULL */
     const char *idem_key; /* Idempotency-Key (1..GX_IDEM_MAX visible ASCII), or NULL */
+    const char *email;    /* the customer's e-mail (personal data), or NULL */
+    bool offline; /* an offline message: nobody is chatting; waits config.offline_timeout_s */
 } gx_task_spec;
+#define GX_OFFLINE_TIMEOUT_DEFAULT_S (7 * 86400)
 #define GX_IDEM_MAX 128
 /* Called once with 0 and the task, or an error code (task NULL; msg_id is then the reason
  * for the caller, or "": GX_EBADREQ names the topic or language nobody of the brand covers

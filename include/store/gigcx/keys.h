@@ -29,6 +29,8 @@
                                 way */
 #define GX_KEY_RANK_OWNER                                                                          \
     "gx:{b:%s}:rkown" /* hash: expert -> the session number that last ranked them */
+#define GX_KEY_ONLINE                                                                              \
+    "gx:{b:%s}:on" /* zset: the brand's experts who said available (busy or not) -> when (ms) */
 #define GX_KEY_SKILLS                                                                              \
     "gx:{b:%s}:skills" /* set: every skill (topic) an expert of the brand was ever put with */
 #define GX_KEY_LANGS                                                                               \

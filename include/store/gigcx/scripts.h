@@ -24,6 +24,8 @@ enum { /* claim.lua: then the last messages, oldest first */
        GX_CLAIM_PAY,
        GX_CLAIM_REASON,
        GX_CLAIM_TIER,
+       GX_CLAIM_OFFLINE, /* "1" for an offline message (offline.h), else "" */
+       GX_CLAIM_EMAIL,   /* the customer's e-mail, or "" */
        GX_CLAIM_HISTORY
 };
 enum { /* transition.lua */

@@ -5,11 +5,12 @@
 -- role, ",brands,", ",languages,", ",skills,", tier, now ms, status update payload,
 -- withdrawal payload, task id.
 -- Returns {"ok", status, brand, topic, language, customer name, pay, escalation reason,
--- tier, history...}, the same with "dup" for the winner's own claim again (one answered
+-- tier, offline ("1" or ""), customer e-mail, history...}, the same with "dup" for the winner's own claim again (one answered
 -- unavailable while the replicas lagged: --redis-wait), or {code}. (The node answers claims
 -- it held back with the brand, topic, language and tier: claim.c.)
 local t = redis.call('HMGET', KEYS[1], 'status', 'assignee', 'brand', 'language', 'topic',
-    'tier', 'customer_name', 'pay', 'escalation_reason', 'assignee_role')
+    'tier', 'customer_name', 'pay', 'escalation_reason', 'assignee_role', 'offline',
+    'customer_email')
 if not t[1] then
     return {'not_found'}
 end
@@ -17,7 +18,8 @@ local function has(list, v)
     return string.find(list, ',' .. v .. ',', 1, true) ~= nil
 end
 local function reply(word, newstatus)
-    local out = {word, newstatus, t[3], t[5], t[4], t[7], t[8], t[9] or '', t[6] or '0'}
+    local out = {word, newstatus, t[3], t[5], t[4], t[7], t[8], t[9] or '', t[6] or '0',
+        t[11] or '', t[12] or ''}
     local hist = redis.call('XREVRANGE', KEYS[2], '+', '-', 'COUNT', 200)
     for i = #hist, 1, -1 do
         out[#out + 1] = hist[i]

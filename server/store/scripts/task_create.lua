@@ -5,7 +5,7 @@
 -- KEYS: task hash, chat stream, cid index, brand queue, expiry index, customer's task set,
 -- brand listing. ARGV: id, brand, topic, language, priority, customer id, customer name,
 -- text, required tier, queue timeout ms, pay json, meta json, preview, wave size, wave
--- interval ms, on_timeout ("escalate" or "").
+-- interval ms, on_timeout ("escalate" or ""), customer e-mail (or ""), offline ("1" or "").
 -- Returns {"ok", message id, created_at, expires_at, queue rank}; for an id that exists,
 -- {"exists", message id, created_at, expires_at, queue rank or -1} when it is this brand's
 -- and this customer's, else {"conflict"}.
@@ -33,6 +33,12 @@ redis.call('HSET', KEYS[1], 'id', ARGV[1], 'brand', ARGV[2], 'topic', ARGV[3],
     'expires_at', expires, 'last_id', id)
 if ARGV[16] == 'escalate' then
     redis.call('HSET', KEYS[1], 'on_timeout', 'escalate')
+end
+if (ARGV[17] or '') ~= '' then
+    redis.call('HSET', KEYS[1], 'customer_email', ARGV[17])
+end
+if ARGV[18] == '1' then
+    redis.call('HSET', KEYS[1], 'offline', '1')
 end
 -- higher priority first, then older first (tasks.c queue_score)
 local score = (9 - tonumber(ARGV[5])) * 1e13 + ts
