@@ -48,6 +48,14 @@ json_t *gx_http_admin_brand_json(gx_server *srv, const char *id, json_t *flat)
                             ? json_incref(waves)
                             : json_pack("{s:i, s:i}", "size", GX_WAVE_SIZE_DEFAULT, "interval_s",
                                         GX_WAVE_INTERVAL_DEFAULT));
+    /* Optional settings, shown when set, so a PATCH (applied to what GET shows) keeps them. */
+    static const char *const optional[] = {"business_hours", "widget", "offline_timeout_s"};
+    for (size_t i = 0; i < sizeof(optional) / sizeof(*optional); i++) {
+        json_t *v = json_object_get(conf, optional[i]);
+        if (v)
+            json_object_set(b, optional[i], v);
+    }
+    json_object_set_new(b, "canned", parsed(gx_gather_flat_field(flat, "canned"), json_array()));
     const char *hook = gx_gather_flat_field(flat, "webhook_url");
     if (hook && hook[0])
         json_object_set_new(b, "webhook_url", json_string(hook));

@@ -174,6 +174,41 @@ static void test_patch_validation(void **state)
                      200);
 }
 
+/* A PATCH is applied to what GET shows: settings GET left out were lost by the PUT it makes.
+ * Business hours, the widget's pre-chat, the offline time-out and canned responses stay. */
+static void test_patch_keeps_settings(void **state)
+{
+    (void)state;
+    json_t *out = NULL;
+    assert_int_equal(patch("/api/v1/brands/acme", GXT_ADMIN,
+                           "{\"business_hours\":{\"utc_offset\":\"+01:00\","
+                           "\"mon\":[[\"09:00\",\"17:00\"]]},\"widget\":{\"prechat\":true},"
+                           "\"offline_timeout_s\":3600,\"canned\":[{\"title\":\"Hi\","
+                           "\"text\":\"Hello there\"}]}",
+                           NULL),
+                     200);
+    assert_int_equal(patch("/api/v1/brands/acme", GXT_ADMIN, "{\"name\":\"Acme 2\"}", NULL), 200);
+    assert_int_equal(gxt_http(&env, 0, "GET", "/api/v1/brands/acme", GXT_ADMIN, NULL, NULL, &out),
+                     200);
+    assert_string_equal(gxt_str(out, "name"), "Acme 2");
+    assert_string_equal(gxt_str(json_object_get(out, "business_hours"), "utc_offset"), "+01:00");
+    assert_true(json_is_true(json_object_get(json_object_get(out, "widget"), "prechat")));
+    assert_int_equal(json_integer_value(json_object_get(out, "offline_timeout_s")), 3600);
+    assert_string_equal(gxt_str(json_array_get(json_object_get(out, "canned"), 0), "text"),
+                        "Hello there");
+    json_decref(out);
+    assert_int_equal(patch("/api/v1/brands/acme", GXT_ADMIN,
+                           "{\"business_hours\":null,\"widget\":null,\"offline_timeout_s\":null,"
+                           "\"canned\":[]}",
+                           NULL),
+                     200);
+    assert_int_equal(gxt_http(&env, 0, "GET", "/api/v1/brands/acme", GXT_ADMIN, NULL, NULL, &out),
+                     200);
+    assert_null(json_object_get(out, "business_hours"));
+    assert_int_equal(json_array_size(json_object_get(out, "canned")), 0);
+    json_decref(out);
+}
+
 static void test_task_search(void **state)
 {
     (void)state;
@@ -216,6 +251,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_deactivate_mid_chat),
         cmocka_unit_test(test_patch_validation),
+        cmocka_unit_test(test_patch_keeps_settings),
         cmocka_unit_test(test_task_search),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
