@@ -212,6 +212,7 @@ static void get_metrics(gx_http_req *r)
 
 /* ---- admin: brands ---- */
 
+/* pay is {amount, currency}; a lower-case currency ("eur") is taken and stored upper-case. */
 static bool valid_pay(gx_http_req *r, json_t *pay)
 {
     json_t *amount = json_object_get(pay, "amount");
@@ -220,13 +221,28 @@ static bool valid_pay(gx_http_req *r, json_t *pay)
     bool ok = json_is_object(pay) && json_object_size(pay) == 2 && json_is_number(amount) &&
               json_number_value(amount) >= 0 && json_number_value(amount) < 1e6 && cur &&
               strlen(cur) == 3;
-    for (int i = 0; ok && i < 3; i++)
-        ok = cur[i] >= 'A' && cur[i] <= 'Z';
+    char up[4] = {0};
+    for (int i = 0; ok && i < 3; i++) {
+        up[i] = (char)(cur[i] >= 'a' && cur[i] <= 'z' ? cur[i] - 'a' + 'A' : cur[i]);
+        ok = up[i] >= 'A' && up[i] <= 'Z';
+    }
     if (!ok)
         gx_http_error(r, GX_EBADREQ,
                       "'pay' must be {\"amount\": number >= 0, \"currency\": \"EUR\"-style code} "
                       "and nothing else");
+    else
+        json_object_set_new(pay, "currency", json_string(up));
     return ok;
+}
+
+/* The body names only known members (o is an object); else 400 naming the first unknown. */
+static bool known_fields(gx_http_req *r, json_t *o, const char *const *known)
+{
+    char why[400];
+    if (gx_validate_known(o, known, why, sizeof(why)))
+        return true;
+    gx_http_error(r, GX_EBADREQ, "%s", why);
+    return false;
 }
 
 static bool valid_url(const char *s)
@@ -360,7 +376,26 @@ static void on_brand_put(redisReply *rep, void *priv)
 void gx_http_api_put_brand(gx_http_req *r)
 {
     bool ok;
+    /* brand and widget_key are what GET shows: a GET, edited, may be PUT back (both ignored) */
+    static const char *const known[] = {"name",
+                                        "pay",
+                                        "widget_origins",
+                                        "webhook_url",
+                                        "topics",
+                                        "languages",
+                                        "queue_timeout_s",
+                                        "on_timeout",
+                                        "waves",
+                                        "canned",
+                                        "business_hours",
+                                        "widget",
+                                        "offline_timeout_s",
+                                        "brand",
+                                        "widget_key",
+                                        NULL};
     json_t *o = gx_http_api_body(r);
+    if (o && !known_fields(r, o, known))
+        return;
     const char *name = o ? str_field(r, o, "name", 1, 200, false, &ok) : NULL;
     const char *hook = name ? str_field(r, o, "webhook_url", 0, 500, true, &ok) : NULL;
     if (!name || !ok || !valid_pay(r, json_object_get(o, "pay")) || !valid_origins(r, o))
@@ -491,11 +526,41 @@ static bool cover(gx_redis *rd, gx_expert_put *p, const char *fmt, const char *b
     return gx_redis_argv(rd, on_expert_step, p, (int)(2 + n), argv, NULL) == 0;
 }
 
+static void put_expert_write(gx_http_req *r);
+
+/* SMISMEMBER gx:brands <the expert's brands>: the first unknown one is refused (400). */
+static void on_expert_brands(redisReply *rep, void *priv)
+{
+    gx_http_req *r = priv;
+    json_t *brands = json_object_get(r->arg, "brands");
+    size_t unknown = 0;
+    if (!rep || rep->type != REDIS_REPLY_ARRAY || rep->elements != json_array_size(brands)) {
+        gx_http_error(r, GX_EUNAVAIL, "storage unavailable");
+        gx_http_unref(r);
+        return;
+    }
+    while (unknown < rep->elements && rep->element[unknown]->type == REDIS_REPLY_INTEGER &&
+           rep->element[unknown]->integer == 1)
+        unknown++;
+    if (unknown < rep->elements)
+        gx_http_error(r, GX_EBADREQ, "no brand '%s': create it first (PUT /api/v1/brands/{id})",
+                      json_string_value(json_array_get(brands, unknown)));
+    else
+        put_expert_write(r);
+    gx_http_unref(r);
+}
+
 void gx_http_api_put_expert(gx_http_req *r)
 {
     bool ok;
     long tier, cap;
+    /* id, rating and live are what GET shows: a GET, edited, may be PUT back (all ignored) */
+    static const char *const known[] = {"name",   "skills",   "languages", "tier",
+                                        "brands", "capacity", "active",    "id",
+                                        "rating", "live",     NULL};
     json_t *o = gx_http_api_body(r);
+    if (o && !known_fields(r, o, known))
+        return;
     const char *name = o ? str_field(r, o, "name", 1, 200, false, &ok) : NULL;
     json_t *active = o ? json_object_get(o, "active") : NULL;
     if (!name || !id_array(r, o, "skills") || !id_array(r, o, "languages") ||
@@ -514,7 +579,31 @@ void gx_http_api_put_expert(gx_http_req *r)
         json_object_set(clean, "active", active);
     json_decref(r->arg);
     r->arg = clean;
-    name = json_string_value(json_object_get(clean, "name"));
+    /* every brand named must exist: an expert on a misspelt brand would wait for nothing */
+    json_t *brands = json_object_get(clean, "brands");
+    const char *argv[2 + 100] = {"SMISMEMBER", GX_KEY_BRANDS};
+    size_t n = json_array_size(brands);
+    if (!n) { /* an expert of no brand yet: nothing to check */
+        put_expert_write(r);
+        return;
+    }
+    for (size_t i = 0; i < n; i++)
+        argv[2 + i] = json_string_value(json_array_get(brands, i));
+    int rc = gx_redis_argv(gx_req_srv(r)->redis, on_expert_brands, gx_http_ref(r), (int)(2 + n),
+                           argv, NULL);
+    if (rc) {
+        gx_http_unref(r);
+        gx_http_error(r, rc, "storage unavailable");
+    }
+}
+
+/* The expert's writes, once its brands are known to exist (r->arg: the checked body). */
+static void put_expert_write(gx_http_req *r)
+{
+    json_t *clean = r->arg, *active = json_object_get(clean, "active");
+    long tier = (long)json_integer_value(json_object_get(clean, "tier"));
+    long cap = (long)json_integer_value(json_object_get(clean, "capacity"));
+    const char *name = json_string_value(json_object_get(clean, "name"));
     char *sk = json_dumps(json_object_get(clean, "skills"), JSON_COMPACT);
     char *la = json_dumps(json_object_get(clean, "languages"), JSON_COMPACT);
     char *br = json_dumps(json_object_get(clean, "brands"), JSON_COMPACT);

@@ -70,8 +70,12 @@ void gx_http_revoke_delete_expert(gx_http_req *r)
 {
     /* Revoked first, on the same connection: by the time the profile is gone, every node
      * has been told to close the expert's sessions, and no hello of its tokens passes. */
-    if (gx_revoke_user(gx_req_srv(r), r->id, true, NULL, NULL) ||
-        gx_redis_cmd(gx_req_srv(r)->redis, on_expert_deleted, gx_http_ref(r), "DEL " GX_KEY_EXPERT,
+    if (gx_revoke_user(gx_req_srv(r), r->id, true, NULL, NULL)) {
+        gx_http_error(r, GX_EUNAVAIL, "storage unavailable; the expert was not deleted");
+        return;
+    }
+    /* the reference is the callback's: dropped here only when it will never be called */
+    if (gx_redis_cmd(gx_req_srv(r)->redis, on_expert_deleted, gx_http_ref(r), "DEL " GX_KEY_EXPERT,
                      r->id)) {
         gx_http_unref(r);
         gx_http_error(r, GX_EUNAVAIL, "storage unavailable; the expert was not deleted");

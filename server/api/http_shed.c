@@ -16,16 +16,12 @@
  * not shed the default instead of what was meant. */
 static bool known_fields(gx_http_req *r, json_t *o)
 {
-    const char *k;
-    json_t *v;
-    json_object_foreach(o, k, v)
-    {
-        if (strcmp(k, "share") && strcmp(k, "count") && strcmp(k, "over_s")) {
-            gx_http_error(r, GX_EBADREQ, "unknown field '%.40s': expected share, count, over_s", k);
-            return false;
-        }
-    }
-    return true;
+    static const char *const known[] = {"share", "count", "over_s", NULL};
+    char why[200];
+    if (gx_validate_known(o, known, why, sizeof(why)))
+        return true;
+    gx_http_error(r, GX_EBADREQ, "%s", why);
+    return false;
 }
 
 /* How many to shed: share in (0, 1] of the sockets, or count of them (at least 1); exactly

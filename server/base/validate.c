@@ -80,3 +80,22 @@ bool gx_validate_frame(json_t *msg, const char **type, const char **ref, char *w
     }
     return true;
 }
+
+bool gx_validate_known(json_t *obj, const char *const *known, char *why, size_t whylen)
+{
+    const char *k;
+    json_t *v;
+    json_object_foreach(obj, k, v)
+    {
+        size_t i = 0;
+        while (known[i] && strcmp(known[i], k) != 0)
+            i++;
+        if (known[i])
+            continue;
+        int n = snprintf(why, whylen, "unknown field '%.40s': expected", k);
+        for (i = 0; known[i] && n > 0 && (size_t)n < whylen; i++)
+            n += snprintf(why + n, whylen - (size_t)n, "%s %s", i ? "," : "", known[i]);
+        return false;
+    }
+    return true;
+}

@@ -209,6 +209,75 @@ static void test_patch_keeps_settings(void **state)
     json_decref(out);
 }
 
+static int put(const char *path, const char *body, json_t **out)
+{
+    return gxt_http(&env, 0, "PUT", path, GXT_ADMIN, NULL, body, out);
+}
+
+/* A misspelt field is refused, not stored or ignored while the default applies; an expert on
+ * a brand that does not exist is refused; a lower-case currency is taken, stored upper-case. */
+static void test_put_refusals(void **state)
+{
+    (void)state;
+    json_t *out = NULL;
+    assert_int_equal(put("/api/v1/brands/fresh",
+                         "{\"name\":\"Fresh\",\"pay\":{\"amount\":3,\"currency\":\"eur\"},"
+                         "\"webhookUrl\":\"http://127.0.0.1:9/h\"}",
+                         &out),
+                     400);
+    assert_non_null(
+        strstr(gxt_str(json_object_get(out, "error"), "message"), "unknown field 'webhookUrl'"));
+    json_decref(out);
+    assert_int_equal(put("/api/v1/brands/fresh",
+                         "{\"name\":\"Fresh\",\"pay\":{\"amount\":3,\"currency\":\"eur\"},"
+                         "\"topics\":{\"general\":{\"pay\":{\"amount\":1,\"currency\":\"usd\"}}}}",
+                         NULL),
+                     201);
+    assert_int_equal(gxt_http(&env, 0, "GET", "/api/v1/brands/fresh", GXT_ADMIN, NULL, NULL, &out),
+                     200);
+    assert_string_equal(gxt_str(json_object_get(out, "pay"), "currency"), "EUR");
+    json_t *tp = json_object_get(json_object_get(json_object_get(out, "topics"), "general"), "pay");
+    assert_string_equal(gxt_str(tp, "currency"), "USD");
+    /* what GET shows goes back through PUT as it is */
+    char *again = json_dumps(out, JSON_COMPACT);
+    json_decref(out);
+    assert_int_equal(put("/api/v1/brands/fresh", again, NULL), 200);
+    free(again);
+    assert_int_equal(put("/api/v1/brands/fresh",
+                         "{\"name\":\"F\",\"pay\":{\"amount\":3,"
+                         "\"currency\":\"e1r\"}}",
+                         NULL),
+                     400);
+
+    assert_int_equal(put("/api/v1/experts/nx",
+                         "{\"name\":\"Nx\",\"skills\":[\"general\"],\"languages\":[\"en\"],"
+                         "\"brands\":[\"fresh\",\"no-such-brand\"]}",
+                         &out),
+                     400);
+    assert_non_null(
+        strstr(gxt_str(json_object_get(out, "error"), "message"), "no brand 'no-such-brand'"));
+    json_decref(out);
+    assert_int_equal(gxt_http(&env, 0, "GET", "/api/v1/experts/nx", GXT_ADMIN, NULL, NULL, NULL),
+                     404); /* nothing of it stored */
+    assert_int_equal(put("/api/v1/experts/nx",
+                         "{\"name\":\"Nx\",\"skills\":[],\"languages\":[],\"brands\":[],"
+                         "\"capcity\":2}",
+                         &out),
+                     400);
+    assert_non_null(
+        strstr(gxt_str(json_object_get(out, "error"), "message"), "unknown field 'capcity'"));
+    json_decref(out);
+    assert_int_equal(put("/api/v1/experts/nx",
+                         "{\"name\":\"Nx\",\"skills\":[\"general\"],\"languages\":[\"en\"],"
+                         "\"brands\":[\"fresh\",\"acme\"]}",
+                         &out),
+                     201);
+    char *back = json_dumps(out, JSON_COMPACT); /* the answer, with its id, PUT back */
+    json_decref(out);
+    assert_int_equal(put("/api/v1/experts/nx", back, NULL), 200);
+    free(back);
+}
+
 static void test_task_search(void **state)
 {
     (void)state;
@@ -249,9 +318,8 @@ static void test_task_search(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_deactivate_mid_chat),
-        cmocka_unit_test(test_patch_validation),
-        cmocka_unit_test(test_patch_keeps_settings),
+        cmocka_unit_test(test_deactivate_mid_chat),  cmocka_unit_test(test_patch_validation),
+        cmocka_unit_test(test_patch_keeps_settings), cmocka_unit_test(test_put_refusals),
         cmocka_unit_test(test_task_search),
     };
     return cmocka_run_group_tests(tests, setup, teardown);

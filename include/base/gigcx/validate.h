@@ -18,6 +18,11 @@ bool gx_validate_int(json_t *obj, const char *field, long min, long max, long de
  * most 64 characters. */
 bool gx_validate_frame(json_t *msg, const char **type, const char **ref, char *why, size_t whylen);
 
+/* Every member of obj is named in known (NULL-terminated): a misspelt "webhookUrl" must be
+ * refused, not stored or ignored while the default applies. why names the first unknown
+ * member and lists the known ones. */
+bool gx_validate_known(json_t *obj, const char *const *known, char *why, size_t whylen);
+
 /* Number of UTF-8 code points in s (NUL-terminated, valid UTF-8 as jansson guarantees). */
 size_t gx_validate_utf8_len(const char *s);
 
