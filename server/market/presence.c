@@ -80,8 +80,10 @@ void gx_presence_on_set(gx_session *s, json_t *msg, const char *ref)
         s->capacity = 1;
     s->available = strcmp(status, "available") == 0;
     gx_presence_refresh(s);
-    json_t *reply = json_pack("{s:s, s:s, s:i, s:i}", "type", "presence", "status", status,
-                              "capacity", s->capacity, "active", s->held);
+    /* max_capacity: the ceiling, so a client can say why a higher choice did not hold */
+    json_t *reply = json_pack("{s:s, s:s, s:i, s:i, s:i}", "type", "presence", "status", status,
+                              "capacity", s->capacity, "active", s->held, "max_capacity",
+                              s->prof.capacity < 1 ? 1 : s->prof.capacity);
     gx_session_send_json(s, reply, ref);
     json_decref(reply);
     store_presence(s);

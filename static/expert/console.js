@@ -327,7 +327,13 @@ function onPresence(p) {
   $('offers-empty').textContent = avail ? 'No offers right now. New ones appear here.' : 'No offers. Set yourself available to receive them.';
   if (p.capacity) {
     S.capacity = p.capacity;
+    if (p.max_capacity) S.maxCapacity = p.max_capacity;
     fillCapacity(p.capacity); // the server may lower it to the admin's ceiling
+    const lowered = S.prefs.capacity && S.maxCapacity && S.prefs.capacity > S.maxCapacity;
+    $('capacity-note').hidden = !lowered;
+    $('capacity-note').textContent = lowered
+      ? `Your limit is ${S.maxCapacity} chats at a time, set by your administrator.`
+      : '';
   }
   renderActive();
   // Offers held stay when going away: the server keeps them ours (and withdraws them when
@@ -341,11 +347,14 @@ function renderActive() {
   $('active').textContent = `${n} of ${S.capacity || '?'} active`;
 }
 
+// Options up to the ceiling the server told us (10 until it has).
 function fillCapacity(value) {
   const sel = $('capacity');
-  if (sel.options.length !== 10) {
-    sel.replaceChildren(...Array.from({ length: 10 }, (_, i) => h('option', { value: String(i + 1), text: String(i + 1) })));
+  const max = S.maxCapacity || 10;
+  if (sel.options.length !== max) {
+    sel.replaceChildren(...Array.from({ length: max }, (_, i) => h('option', { value: String(i + 1), text: String(i + 1) })));
   }
+  sel.title = S.maxCapacity ? `At most ${max}, set by your administrator` : '';
   sel.value = String(value);
 }
 

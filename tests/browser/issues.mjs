@@ -2,7 +2,8 @@
 // gigcxd --dev of their own: escalations on their own clock in the staff console (and no
 // pay), the webhook secret shown once, lower-case currency, the widget's unread badge after
 // a reload, the offer's focus ring, the rating panel and the last message, arrow keys over
-// chat tabs, offer alerts, safe links, release/resolve forms, handover lines, End chat.
+// chat tabs, offer alerts, safe links, release/resolve forms, handover lines, End chat, the
+// console's capacity ceiling.
 //
 //   cd tests/browser && npm ci && node issues.mjs        (CTest: browser_issues)
 //   env: GIGCXD, CHROMIUM, HEADED=1, KEEP=1
@@ -150,6 +151,26 @@ async function main() {
     await otto.page.waitForSelector(`.offer[data-task="${task}"]:not(.gone) .claim`, { timeout: 5000 });
     await rita.ctx.close();
     await otto.ctx.close();
+  });
+
+  /* ---- capacity: the admin's ceiling is offered, and a lowered choice says why ---- */
+  await test('console capacity: offers no more than the admin\'s limit; a saved higher choice says why it was lowered', async () => {
+    const e = await api(API, 'PUT', '/api/v1/experts/capped', { name: 'Cap Ped', skills: ['billing'], languages: ['en'], tier: 1, brands: ['demo'], capacity: 2 });
+    assert(e.status === 201 || e.status === 200, `expert capped: ${e.status}`);
+    const tok = await api(API, 'POST', '/api/v1/tokens', { sub: 'capped', role: 'expert' }, ADMIN_KEY);
+    const { ctx, page } = await newPage(browser, 'capped');
+    await page.addInitScript(() => localStorage.setItem('gigcx.console.prefs', JSON.stringify({ available: true, capacity: 5 })));
+    await page.addInitScript((t) => sessionStorage.setItem('gigcx.console.token', t), tok.data.token);
+    await page.goto(`${API}/expert/`);
+    await page.waitForSelector('body[data-presence="available"]');
+    await page.waitForSelector('#capacity-note:not([hidden])');
+    const opts = await page.$$eval('#capacity option', (o) => o.map((x) => x.value));
+    assert(opts.join() === '1,2', `capacity options: ${opts}`);
+    assert((await page.inputValue('#capacity')) === '2', 'the capacity shown is not the one that applies');
+    assert(/limit is 2/.test(await page.textContent('#capacity-note')), 'no word on the limit');
+    await page.selectOption('#capacity', '1');
+    await page.waitForSelector('#capacity-note', { state: 'hidden' });
+    await ctx.close();
   });
 
   /* ---- the expert console and customers ---- */
