@@ -677,10 +677,12 @@ function fieldText(k, v) {
 
 /* The task list: GET /api/v1/tasks with the filters, a page at a time (next_cursor). */
 let taskCursor = null;
+let taskListSeq = 0; // only the latest listing may fill the table: answers can come out of order
 
 async function listTasks(ev, more = false) {
   ev?.preventDefault();
   if (!$('tasks-filter').reportValidity()) return;
+  const seq = ++taskListSeq;
   const q = new URLSearchParams({ brand: $('f-brand').value.trim(), limit: '50' });
   for (const [k, el] of [['status', 'f-status'], ['topic', 'f-topic'], ['q', 'f-q']]) if ($(el).value.trim()) q.set(k, $(el).value.trim());
   if ($('f-since').value) q.set('since', String(new Date($('f-since').value).getTime()));
@@ -688,6 +690,7 @@ async function listTasks(ev, more = false) {
   $('tasks-error').textContent = '';
   try {
     const { data } = await api('GET', `/api/v1/tasks?${q}`);
+    if (seq !== taskListSeq) return;
     const rows = (data?.tasks || []).map((t) =>
       h('tr', { 'data-task': t.task },
         h('td', { text: new Date(t.created_at).toLocaleString() }),

@@ -138,8 +138,9 @@ static void test_cluster_gauges_are_labelled(void **state)
     json_decref(gxt_task(&env, 0, env.api_key, "mc1", "a task to count", 0));
     const char *depth = "gigcx_queue_depth{brand=\"acme\",queue=\"experts\",scope=\"cluster\"}";
     long long n = -1;
-    for (int i = 0; i < 60 && (n = gxt_metric(&env, 0, depth)) < 1; i++)
-        gxt_pump(&env, 50); /* read by the housekeeping tick, once a second */
+    /* read by the housekeeping tick, once a second: 10 s allows for a loaded ASan run */
+    for (int i = 0; i < 200 && (n = gxt_metric(&env, 0, depth)) < 1; i++)
+        gxt_pump(&env, 50);
     assert_true(n >= 1);
     const char *text = page();
     assert_non_null(strstr(text, "\ngigcx_webhook_outbox_depth{scope=\"cluster\"} "));
