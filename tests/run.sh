@@ -4,11 +4,12 @@
 # (unit_sendq_tsan, release tree). Exits non-zero if anything fails.
 #
 # Most tests wait on servers, timers and browsers rather than on the CPU, so the two trees
-# overlap: while one tree runs its browser and load tests (RUN_SERIAL, one at a time, and
-# never beside the other tree's), the other builds or runs its unit and integration tests
-# (ctest -j2); the fault tests (tests/faults.sh) run last in each. Each stream's output goes
-# to a log in its tree and is printed when the stream ends; the times of every phase are
-# printed at the end. GX_SUITE_SERIAL=1 runs everything one phase after the other instead.
+# overlap in two streams: the ASan tree's build, browser tests (RUN_SERIAL, one at a time)
+# and fault tests; beside it, the release tree's build, load, unit, integration (ctest -j2)
+# and fault tests, then the ASan tree's unit, integration and load tests. The browser tests
+# run in the ASan tree only (the same code as release, with memory errors caught). Each
+# stream's output goes to a log in its tree and is printed when the stream ends; the times
+# of every phase are printed at the end. GX_SUITE_SERIAL=1 runs one phase after the other.
 # ccache is used when installed (.ci/deps installs it).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -94,11 +95,9 @@ if [ "$unlabeled" != 0 ]; then
   echo "tests/run.sh: $unlabeled test(s) without a label (unit, integration, browser, load, faults)" >&2
   exit 1
 fi
-echo "== build release"
-phase "build release" cmake --build $rel -j "$jobs"
-
 if [ "${GX_SUITE_SERIAL:-0}" = 1 ]; then
-  phase "ctest release -LE faults" ctest_in $rel -j 2 -LE faults
+  phase "build release" cmake --build $rel -j "$jobs"
+  phase "ctest release -LE faults|browser" ctest_in $rel -j 2 -LE 'faults|browser'
   phase "faults release" bash tests/faults.sh $rel
   phase "build asan" cmake --build $asan -j "$jobs"
   phase "ctest asan -LE faults" with_asan_env ctest_in $asan -j 2 -LE faults
@@ -106,29 +105,40 @@ if [ "${GX_SUITE_SERIAL:-0}" = 1 ]; then
   exit 0
 fi
 
-# Stage 1: release's browser and load tests; meanwhile the ASan tree is built (niced, so the
-# tests keep their CPU) and runs its unit and integration tests.
-asan_build_and_tests() {
-  phase "build asan (niced)" nice -n 10 cmake --build $asan -j "$jobs"
-  phase "ctest asan -L unit|integration" with_asan_env ctest_in $asan -j 2 -L 'unit|integration'
+# The browser tests run in the ASan tree only: the same server code as release, with memory
+# errors caught, and Chromium's time is the suite's longest serial stretch. The release tree
+# keeps the timing-sensitive load tests, unit, integration and faults.
+#
+# Stream 1: the ASan build, its browser tests (RUN_SERIAL: one Chromium scenario at a time),
+# its fault tests. Stream 2, beside it: the release build, its load, unit, integration and
+# fault tests, then ASan's unit and integration tests.
+asan_serial() {
+  local ok=1
+  phase "build asan" cmake --build $asan -j "$jobs" || ok=0
+  [ $ok = 1 ] && touch "$asan/.built" || touch "$asan/.failed"
+  [ $ok = 1 ] || return 1
+  phase "ctest asan -L browser" with_asan_env ctest_in $asan -L browser || ok=0
+  phase "faults asan" with_asan_env bash tests/faults.sh $asan || ok=0
+  [ $ok = 1 ]
 }
-echo "== stage 1: release browser+load | asan build, unit+integration"
-stream "release: browser, load" $rel/suite-serial.log \
-  phase "ctest release -L browser|load" ctest_in $rel -L 'browser|load'
-stream "asan: build, unit, integration" $asan/suite-parallel.log asan_build_and_tests
-finish
-
-# Stage 2: ASan's browser and load tests, then its fault tests; meanwhile release's unit,
-# integration and fault tests.
-asan_serial_and_faults() {
-  phase "ctest asan -L browser|load" with_asan_env ctest_in $asan -L 'browser|load'
-  phase "faults asan" with_asan_env bash tests/faults.sh $asan
+release_then_asan_parallel() {
+  local ok=1 i
+  phase "build release (niced)" nice -n 5 cmake --build $rel -j "$jobs" || return 1
+  phase "ctest release -L load" ctest_in $rel -L load || ok=0
+  phase "ctest release -L unit|integration" ctest_in $rel -j 2 -L 'unit|integration' || ok=0
+  phase "faults release" bash tests/faults.sh $rel || ok=0
+  # the other stream starts with the ASan build: wait for it (bounded) if it is not done
+  for i in $(seq 1 900); do
+    [ -e "$asan/.built" ] || [ -e "$asan/.failed" ] && break
+    sleep 1
+  done
+  [ -e "$asan/.built" ] || return 1
+  phase "ctest asan -L unit|integration|load" with_asan_env ctest_in $asan -j 2 -L 'unit|integration|load' || ok=0
+  [ $ok = 1 ]
 }
-release_tests_and_faults() {
-  phase "ctest release -L unit|integration" ctest_in $rel -j 2 -L 'unit|integration'
-  phase "faults release" bash tests/faults.sh $rel
-}
-echo "== stage 2: asan browser+load, faults | release unit+integration, faults"
-stream "asan: browser, load, faults" $asan/suite-serial.log asan_serial_and_faults
-stream "release: unit, integration, faults" $rel/suite-parallel.log release_tests_and_faults
+rm -f "$asan/.built" "$asan/.failed"
+echo "== asan build, browser, faults | release build, load, unit+integration, faults; asan unit+integration+load"
+stream "asan: build, browser, faults" $asan/suite-serial.log asan_serial
+stream "release: build, load, unit, integration, faults; asan: unit, integration, load" \
+  $rel/suite-parallel.log release_then_asan_parallel
 finish

@@ -32,7 +32,7 @@ fail() {
 }
 
 # --- the package
-(cd "$GX_BUILD_DIR" && timeout 40 "$CPACK" -G DEB -B "$dir/pkg") >"$dir/cpack.log" 2>&1 ||
+(cd "$GX_BUILD_DIR" && timeout 150 "$CPACK" -G DEB -B "$dir/pkg") >"$dir/cpack.log" 2>&1 ||
   fail "cpack -G DEB"
 debs=("$dir"/pkg/*.deb)
 if [ ${#debs[@]} -ne 1 ] || [ ! -f "${debs[0]}" ]; then fail "expected one .deb: ${debs[*]}"; fi
