@@ -311,17 +311,22 @@ async function main() {
     await expect(401, A, 'GET', '/api/v1/tasks/{task}/transcript', { params: { task } });
     await expect(405, A, 'POST', '/api/v1/tasks/{task}/transcript', { params: { task }, key: brandKey, body: {} });
 
-    // the production server's budget of one task a minute
+    // the production server's budgets of one a minute (fixed windows: a third call is in the
+    // second's window when the first two straddle a minute's turn)
     const b = await expect(201, B, 'PUT', '/api/v1/brands/{brand}', { params: { brand: 'tight' }, key: admin, body: { name: 'Tight', pay: { amount: 1, currency: 'EUR' }, topics: { billing: {} }, languages: ['en'], widget_origins: [SHOP] } });
-    await expect(201, B, 'POST', '/api/v1/tasks', { key: b.data.api_key, body: t });
-    await expect(429, B, 'POST', '/api/v1/tasks', { key: b.data.api_key, body: t });
-    // the widget's budget of one call a minute per address
     const o = { Origin: SHOP };
-    await expect(201, B, 'POST', '/api/v1/widget/session', { body: { widget_key: b.data.widget_key }, headers: o });
-    await expect(429, B, 'POST', '/api/v1/widget/session', { body: { widget_key: b.data.widget_key }, headers: o });
-    await expect(429, B, 'POST', '/api/v1/widget/offline', { body: { widget_key: b.data.widget_key, topic: 'billing', language: 'en', email: 'cy@acme.test', text: 'hi' }, headers: o });
-    await expect(200, B, 'GET', '/api/v1/widget/availability', { query: `widget_key=${b.data.widget_key}&topic=billing&language=en`, headers: o });
-    await expect(429, B, 'GET', '/api/v1/widget/availability', { query: `widget_key=${b.data.widget_key}&topic=billing&language=en`, headers: o });
+    const wk = b.data.widget_key;
+    const budgeted = [
+      ['POST', '/api/v1/tasks', { key: b.data.api_key, body: t }],
+      ['POST', '/api/v1/widget/session', { body: { widget_key: wk }, headers: o }],
+      ['POST', '/api/v1/widget/offline', { body: { widget_key: wk, topic: 'billing', language: 'en', email: 'cy@acme.test', text: 'hi' }, headers: o }],
+      ['GET', '/api/v1/widget/availability', { query: `widget_key=${wk}&topic=billing&language=en`, headers: o }],
+    ];
+    for (const [method, template, opts] of budgeted) {
+      const got = [];
+      for (let i = 0; i < 3 && !got.includes(429); i++) got.push((await call(B, method, template, opts)).status);
+      assert(got.includes(429) && got.every((st) => st === 429 || st < 300), `${method} ${template} over budget: ${got}`);
+    }
   });
 
   await test('the widget: session, preflight, availability, offline message; 400 403 405 413', async () => {
