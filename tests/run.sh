@@ -15,8 +15,11 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 jobs=$(nproc 2>/dev/null || echo 2)
 [ "$jobs" -gt 2 ] || jobs=2
-# The browser tests drive Debian's Chromium through playwright-core (pinned in the lock file).
-if [ ! -d tests/browser/node_modules/playwright-core ]; then
+# The browser tests drive Debian's Chromium through playwright-core; openapi.mjs validates with
+# @seriousme/openapi-schema-validator and ajv (all pinned in the lock file). Installed again
+# when the lock file is newer than what npm last installed (a package added).
+lock=tests/browser/package-lock.json installed=tests/browser/node_modules/.package-lock.json
+if [ ! -d tests/browser/node_modules/playwright-core ] || [ ! -f "$installed" ] || [ "$lock" -nt "$installed" ]; then
   (cd tests/browser && npm ci --no-audit --no-fund --loglevel=error)
 fi
 launcher=()

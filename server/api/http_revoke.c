@@ -23,9 +23,11 @@ static void on_revoked(redisReply *rep, void *priv)
         const char *role = json_string_value(json_object_get(a, "role"));
         const char *brand = json_string_value(json_object_get(a, "brand"));
         gx_audit(gx_req_srv(r), brand, r->as_admin ? "admin" : "brand", "tokens.revoke", sub, role);
-        gx_http_reply_json(r, 200,
-                           json_pack("{s:s, s:s, s:s?, s:I}", "sub", sub, "role", role, "brand",
-                                     brand, "revoked_at", (json_int_t)(gx_now_ms() / 1000)));
+        json_t *out = json_pack("{s:s, s:s, s:I}", "sub", sub, "role", role, "revoked_at",
+                                (json_int_t)(gx_now_ms() / 1000));
+        if (brand) /* an expert belongs to no brand: no member, rather than null */
+            json_object_set_new(out, "brand", json_string(brand));
+        gx_http_reply_json(r, 200, out);
     }
     gx_http_unref(r);
 }

@@ -118,9 +118,10 @@ export function freePort() {
  * gigcxd on a free port of 127.0.0.1 with a fresh data directory; its log in out/gigcxd-NAME.log.
  * dev (the default) adds --dev (demo brand, alice, bob, carol, staff sam) and waits for its
  * seeding; dev: false is a production server (no demo data, no /api/v1/dev routes), ready
- * once /healthz answers 200. extra: more flags.
+ * once /healthz answers 200 (with live: once /livez does, for a server that is not to be healthy,
+ * such as one whose Redis is unreachable). extra: more flags.
  */
-export async function startGigcxd(name, extra = [], { dev = true } = {}) {
+export async function startGigcxd(name, extra = [], { dev = true, live = false } = {}) {
   fs.mkdirSync(OUT, { recursive: true });
   const bin = findServer();
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), `gigcx-${name}-`));
@@ -137,12 +138,16 @@ export async function startGigcxd(name, extra = [], { dev = true } = {}) {
   child.stdout.on('data', (d) => ((out += d), log.write(d)));
   child.stderr.on('data', (d) => log.write(d));
   // --dev prints its demo tokens once seeded; a production server is ready when healthy.
-  const ready = dev ? async () => /customer dana token/.test(out) : async () => (await healthz(origin))?.status === 200;
+  const ready = dev
+    ? async () => /customer dana token/.test(out)
+    : live
+      ? async () => (await fetch(`${origin}/livez`, { signal: AbortSignal.timeout(1000) }).catch(() => null))?.status === 200
+      : async () => (await healthz(origin))?.status === 200;
   const deadline = Date.now() + 15000;
   while (!(await ready())) {
     if (spawnError) throw new Error(`cannot start ${bin}: ${spawnError.message}`);
     if (child.exitCode != null) throw new Error(`gigcxd exited with ${child.exitCode}; see out/gigcxd-${name}.log`);
-    if (Date.now() > deadline) throw new Error(dev ? 'gigcxd did not finish its --dev seeding within 15 s' : 'gigcxd was not healthy within 15 s');
+    if (Date.now() > deadline) throw new Error(dev ? 'gigcxd did not finish its --dev seeding within 15 s' : `gigcxd was not ${live ? 'live' : 'healthy'} within 15 s`);
     await sleep(50);
   }
   console.log(`gigcxd: ${path.relative(ROOT, bin)} on 127.0.0.1:${port}${dev ? '' : ' (production: no --dev)'} ${extra.join(' ')}`);

@@ -68,10 +68,64 @@ static void test_document_matches_routes(void **state)
     json_decref(doc);
 }
 
+/* Every operation says which keys it takes (security; [] when public), lists 405 (its path
+ * with another method) and 503 (storage down, or shutting down), and every response is a
+ * $ref to components/responses or has a typed schema (or no body, as 204). The bodies
+ * themselves are checked against a live server by tests/browser/openapi.mjs. */
+static void test_every_operation_typed(void **state)
+{
+    (void)state;
+    json_error_t e;
+    json_t *doc = json_load_file(GX_OPENAPI_FILE, 0, &e);
+    assert_non_null(doc);
+    json_t *shared = json_object_get(json_object_get(doc, "components"), "responses");
+    json_t *bare = json_pack("{s:s}", "type", "object");
+    const char *path, *method, *status, *ctype;
+    json_t *item, *op, *resp, *media;
+    json_object_foreach(json_object_get(doc, "paths"), path, item)
+    {
+        json_object_foreach(item, method, op)
+        {
+            if (strcmp(method, "parameters") == 0)
+                continue;
+            json_t *responses = json_object_get(op, "responses");
+            if (!json_is_array(json_object_get(op, "security")))
+                fail_msg("%s %s: no security", method, path);
+            if (!json_object_get(responses, "405") || !json_object_get(responses, "503"))
+                fail_msg("%s %s: 405 or 503 not listed", method, path);
+            json_object_foreach(responses, status, resp)
+            {
+                const char *ref = json_string_value(json_object_get(resp, "$ref"));
+                if (ref) {
+                    const char *pre = "#/components/responses/";
+                    if (strncmp(ref, pre, strlen(pre)) != 0 ||
+                        !json_object_get(shared, ref + strlen(pre)))
+                        fail_msg("%s %s %s: no such response %s", method, path, status, ref);
+                    continue;
+                }
+                json_t *content = json_object_get(resp, "content");
+                if (!content && strcmp(status, "204") != 0)
+                    fail_msg("%s %s %s: no body described", method, path, status);
+                json_object_foreach(content, ctype, media)
+                {
+                    json_t *schema = json_object_get(media, "schema");
+                    if (!json_object_get(schema, "$ref") && !json_object_get(schema, "type"))
+                        fail_msg("%s %s %s: untyped %s", method, path, status, ctype);
+                    if (json_equal(schema, bare))
+                        fail_msg("%s %s %s: a bare object", method, path, status);
+                }
+            }
+        }
+    }
+    json_decref(bare);
+    json_decref(doc);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_document_matches_routes),
+        cmocka_unit_test(test_every_operation_typed),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
