@@ -17,9 +17,11 @@
 
 /* ---- widget session ---- */
 
-static void on_widget_brand(redisReply *rep, void *priv)
+/* rep: HMGET widget_origins of the brand. True when the page's Origin is one of them;
+ * otherwise answers (503 without a reply, 403 for another origin) and returns false. CORS
+ * lets the page read either answer, so the widget can tell a refusal from an outage. */
+static bool origin_allowed(gx_http_req *r, redisReply *rep)
 {
-    gx_http_req *r = priv;
     const char *origins = gx_reply_str(rep, 0);
     json_t *list = json_loads(origins[0] ? origins : "[]", 0, NULL), *v;
     size_t i;
@@ -28,20 +30,24 @@ static void on_widget_brand(redisReply *rep, void *priv)
         allowed ||
         (r->origin[0] && json_is_string(v) && strcmp(json_string_value(v), r->origin) == 0);
     json_decref(list);
-    if (!rep) {
+    snprintf(r->allow_origin, sizeof(r->allow_origin), "%s", r->origin);
+    if (!rep)
         gx_http_error(r, GX_EUNAVAIL, "storage unavailable");
-    } else if (!allowed) {
-        /* CORS lets the page read the refusal, so the widget can tell it from an outage */
-        snprintf(r->allow_origin, sizeof(r->allow_origin), "%s", r->origin);
+    else if (!allowed)
         gx_http_error(r, GX_EFORBIDDEN, "origin not allowed for this widget");
-    } else {
+    return rep && allowed;
+}
+
+static void on_widget_brand(redisReply *rep, void *priv)
+{
+    gx_http_req *r = priv;
+    if (origin_allowed(r, rep)) {
         char rnd[24], cid[32];
         gx_id_random(rnd, 12);
         snprintf(cid, sizeof(cid), "w_%s", rnd);
         int64_t exp;
         char *tok = gx_http_api_mint(gx_req_srv(r), cid, GX_ROLE_CUSTOMER, r->brand, "",
                                      GX_TOKEN_TTL_MAX, &exp);
-        snprintf(r->allow_origin, sizeof(r->allow_origin), "%s", r->origin);
         gx_http_reply_json(r, 201,
                            json_pack("{s:s?, s:{s:s, s:s}, s:s, s:I}", "token", tok, "customer",
                                      "id", cid, "name", "", "brand", r->brand, "expires_at",
@@ -117,19 +123,30 @@ static void widget_gate(gx_http_req *r, const gx_widget_gate *g)
         gx_http_unref(r);
 }
 
-/* Within the widget budgets: the brand's origins decide whether this page may open one. */
-static void widget_session_next(gx_http_req *r)
+/* Reads the brand's widget origins for cb (which holds a reference to r). */
+static void read_origins(gx_http_req *r, gx_redis_cb cb)
 {
-    if (gx_redis_cmd(gx_req_srv(r)->redis, on_widget_brand, gx_http_ref(r),
+    if (gx_redis_cmd(gx_req_srv(r)->redis, cb, gx_http_ref(r),
                      "HMGET " GX_KEY_BRAND " widget_origins", r->brand)) {
         gx_http_unref(r);
         gx_http_error(r, GX_EUNAVAIL, "storage unavailable");
     }
 }
 
-static const gx_widget_gate session_gate = {
-    "wip:", "wb:", "too many widget sessions from this address; try later",
-    "this brand's widget sessions are over budget; try later", widget_session_next};
+/* Within the widget budgets: the brand's origins decide whether this page may open one. */
+static void widget_session_next(gx_http_req *r)
+{
+    read_origins(r, on_widget_brand);
+}
+
+/* The widget session's budgets; an offline message uses the same (it costs what a chat does). */
+#define GX_WIDGET_GATE(next)                                                                       \
+    {                                                                                              \
+        "wip:", "wb:", "too many widget sessions from this address; try later",                    \
+            "this brand's widget sessions are over budget; try later", next                        \
+    }
+
+static const gx_widget_gate session_gate = GX_WIDGET_GATE(widget_session_next);
 
 void gx_http_widget_session(gx_http_req *r)
 {
@@ -394,21 +411,10 @@ static void on_offline_made(int rc, const char *task, const char *msg_id, int po
 static void on_offline_brand(redisReply *rep, void *priv)
 {
     gx_http_req *r = priv;
-    const char *origins = gx_reply_str(rep, 0);
-    json_t *list = json_loads(origins[0] ? origins : "[]", 0, NULL), *v;
-    size_t i;
-    bool allowed = false;
-    json_array_foreach(list, i, v) allowed =
-        allowed ||
-        (r->origin[0] && json_is_string(v) && strcmp(json_string_value(v), r->origin) == 0);
-    json_decref(list);
     char rnd[24], cid[32];
     const json_t *o = r->arg;
-    if (!rep) {
-        gx_http_error(r, GX_EUNAVAIL, "storage unavailable");
-    } else if (!allowed) {
-        snprintf(r->allow_origin, sizeof(r->allow_origin), "%s", r->origin);
-        gx_http_error(r, GX_EFORBIDDEN, "origin not allowed for this widget");
+    if (!origin_allowed(r, rep)) {
+        /* answered */
     } else if (gx_id_random(rnd, 12)) {
         gx_http_error(r, GX_EINTERNAL, "out of memory");
     } else {
@@ -433,17 +439,10 @@ static void on_offline_brand(redisReply *rep, void *priv)
 
 static void offline_next(gx_http_req *r)
 {
-    if (gx_redis_cmd(gx_req_srv(r)->redis, on_offline_brand, gx_http_ref(r),
-                     "HMGET " GX_KEY_BRAND " widget_origins", r->brand)) {
-        gx_http_unref(r);
-        gx_http_error(r, GX_EUNAVAIL, "storage unavailable");
-    }
+    read_origins(r, on_offline_brand);
 }
 
-/* The widget session's budgets (the same names): a message costs what a chat costs. */
-static const gx_widget_gate offline_gate = {
-    "wip:", "wb:", "too many widget sessions from this address; try later",
-    "this brand's widget sessions are over budget; try later", offline_next};
+static const gx_widget_gate offline_gate = GX_WIDGET_GATE(offline_next);
 
 void gx_http_widget_offline(gx_http_req *r)
 {
