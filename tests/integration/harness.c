@@ -406,6 +406,16 @@ gxt_conn *gxt_login(gxt_env *env, int node, const char *token, json_t *resume, j
     return t;
 }
 
+gxt_conn *gxt_available(gxt_env *env, int node, const char *id)
+{
+    char *tok = gxt_token(env, id, "expert", NULL);
+    gxt_conn *c = gxt_login(env, node, tok, NULL, NULL);
+    free(tok);
+    gxt_send(c, "{s:s, s:s}", "type", "presence.set", "status", "available");
+    json_decref(gxt_must(c, "presence", 3000));
+    return c;
+}
+
 void gxt_send_raw(gxt_conn *c, const char *text, size_t len)
 {
     if (!c->c || gxc_send(c->c, text, len))

@@ -96,6 +96,8 @@ gxt_conn *gxt_ws(gxt_env *env, int node, const char *protocol);
 /* gxt_ws + hello {token, resume} + the welcome (returned in *welcome when not NULL).
  * Takes the reference to resume. */
 gxt_conn *gxt_login(gxt_env *env, int node, const char *token, json_t *resume, json_t **welcome);
+/* An expert (already PUT) signed in on node with a fresh token and set available. */
+gxt_conn *gxt_available(gxt_env *env, int node, const char *id);
 /* Sends a JSON text built like json_pack, or raw text. */
 void gxt_send(gxt_conn *c, const char *fmt, ...);
 void gxt_send_raw(gxt_conn *c, const char *text, size_t len);

@@ -29,12 +29,7 @@ static int mint_expert(const char *id)
 
 static gxt_conn *available(const char *id)
 {
-    char *tok = gxt_token(&env, id, "expert", NULL);
-    gxt_conn *c = gxt_login(&env, 0, tok, NULL, NULL);
-    free(tok);
-    gxt_send(c, "{s:s, s:s}", "type", "presence.set", "status", "available");
-    json_decref(gxt_must(c, "presence", 3000));
-    return c;
+    return gxt_available(&env, 0, id);
 }
 
 static bool audited(const char *action, const char *target)

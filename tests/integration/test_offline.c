@@ -113,12 +113,7 @@ static void test_business_hours(void **state)
 static gxt_conn *expert(const char *id, int capacity)
 {
     gxt_expert(&env, id, "acme", capacity);
-    char *tok = gxt_token(&env, id, "expert", NULL);
-    gxt_conn *c = gxt_login(&env, 0, tok, NULL, NULL);
-    free(tok);
-    gxt_send(c, "{s:s, s:s}", "type", "presence.set", "status", "available");
-    json_decref(gxt_must(c, "presence", 3000));
-    return c;
+    return gxt_available(&env, 0, id);
 }
 
 /* Waits for task's offer and claims it; *assigned gets the task.assigned. An offer says

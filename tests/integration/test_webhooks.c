@@ -139,12 +139,7 @@ static const char *data_str(json_t *ev, const char *k)
 static gxt_conn *expert(const char *id)
 {
     gxt_expert(&env, id, "acme", 3);
-    char *tok = gxt_token(&env, id, "expert", NULL);
-    gxt_conn *c = gxt_login(&env, 0, tok, NULL, NULL);
-    free(tok);
-    gxt_send(c, "{s:s, s:s}", "type", "presence.set", "status", "available");
-    json_decref(gxt_must(c, "presence", 3000));
-    return c;
+    return gxt_available(&env, 0, id);
 }
 
 static void claim(gxt_conn *e, const char *task)
