@@ -99,6 +99,8 @@ async function main() {
   const widgetSrc = fs.readFileSync(path.join(STATIC, 'widget.js'));
   measures.widget_bytes = widgetSrc.length;
   measures.widget_gzip_bytes = zlib.gzipSync(widgetSrc, { level: 9 }).length;
+  // A budget, not a timing: one script tag on every page of the brand's site.
+  check('widget.js stays under 15 KB gzipped', measures.widget_gzip_bytes < 15 * 1024, `${measures.widget_gzip_bytes} bytes`);
 
   // The brand allows the shop's origin (and keeps its keys: no ?rotate).
   await test('admin PUT /api/v1/brands/demo adds the shop origin to widget_origins', async () => {
