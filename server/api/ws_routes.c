@@ -23,21 +23,15 @@
 #define GX_STRIKES_MAX 20         /* rate-limited frames within a window before a 1008 close */
 #define GX_STRIKE_WINDOW_MS 10000 /* so a client that backs off is never closed for old bursts */
 
-/* A user's rate over all its sockets: never below one socket's. */
-static double user_rate(const gx_config *cfg)
-{
-    return cfg->user_rate > cfg->ws_rate ? cfg->user_rate : cfg->ws_rate;
-}
-
 /* The socket's and the user's token buckets (sustained rate, bursts of twice that): false
  * (and an error, or a close for repeat offenders) when either is empty. */
 static bool rate_ok(gx_session *s, const char *ref)
 {
     int64_t now = gx_now_ms();
     const gx_config *cfg = s->srv->cfg;
-    double ur = user_rate(cfg);
+    double ur = gx_userlim_rate(cfg->ws_rate, cfg->user_rate);
     if (gx_bucket_take(&s->flood, cfg->ws_rate, 2.0 * cfg->ws_rate, now) &&
-        (!s->user_flood || gx_bucket_take(&s->user_flood->b, ur, 2.0 * ur, now)))
+        (!s->user_flood || gx_userlim_take(s->user_flood, ur, now)))
         return true;
     if (now - s->strike_ms > GX_STRIKE_WINDOW_MS) {
         s->strike_ms = now;
@@ -146,7 +140,7 @@ static void hello(gx_session *s, json_t *msg, const char *ref)
     gx_hello_on_request(s, msg, ref);
     if (s->state != GX_SS_AUTHING || s->user_flood)
         return;
-    double burst = 2.0 * user_rate(s->srv->cfg);
+    double burst = 2.0 * gx_userlim_rate(s->srv->cfg->ws_rate, s->srv->cfg->user_rate);
     s->user_flood = gx_userlim_attach(&s->srv->limits, s->who.uid, burst, gx_now_ms());
 }
 

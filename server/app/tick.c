@@ -1,5 +1,5 @@
 /* The housekeeping tick (tick.h): each module's sweep with how often it runs. Any node may run
- * any of them: they read and write Redis, never only this node's memory. */
+ * any of them: they read and write Redis (userrate shares this node's counts of busy users). */
 #include "gigcx/tick.h"
 #include "gigcx/stats.h"
 #include "gigcx/depth.h"
@@ -7,6 +7,7 @@
 #include "gigcx/presence.h"
 #include "gigcx/tasks.h"
 #include "gigcx/health.h"
+#include "gigcx/userrate.h"
 
 typedef struct {
     void (*fn)(gx_server *srv);
@@ -19,6 +20,7 @@ static const gx_sweep sweeps[] = {
     {gx_depth_refresh, 5, 1}, /* /metrics shows the last of these, never waiting on Redis */
     {gx_stats_publish, 1, 0},      {gx_tasks_positions, 2, 0},
     {gx_presence_heartbeat, 0, 0}, {gx_absent_sweep, 2, 1},
+    {gx_userrate_share, 1, 0}, /* a busy user's frames across processes */
 };
 
 void gx_tick(gx_server *srv)

@@ -63,6 +63,8 @@
                                          */
 #define GX_KEY_PROBE "gx:node:%s:probe" /* string: a node's last write probe (ms), PX 60 s */
 #define GX_KEY_BUDGET "gx:bud:%s:%lld"  /* string: uses of a budget (name, window number) */
+#define GX_KEY_USER_RATE                                                                           \
+    "gx:rl:%s:%lld" /* string: frames a busy user sent in one second, every process together */
 
 /* "gx:{t:<task>}:<kind>", the key of one of a task's records (cut short to cap). */
 void gx_keys_task(char *out, size_t cap, const char *task, const char *kind);
