@@ -2,7 +2,8 @@
 // docs/screenshots/: the expert console (two offers waiting, a chat with a whisper, the
 // canned-response picker open), the staff console watching that chat, the widget on the
 // demo shop mid-conversation (with its handover lines), the widget's offline form outside
-// business hours, the admin dashboard's live figures and its task list with a transcript.
+// business hours, the rating asked for once the chat is resolved, the admin dashboard's live
+// figures and its task list with a transcript.
 // Not a test (not in CTest): run it by hand after a client changes how it looks.
 //
 //   cd tests/browser && npm ci && GIGCXD=../../build/server/gigcxd node screenshots.mjs
@@ -272,6 +273,18 @@ async function main() {
     await shot(adm, 'admin-tasks', { fullPage: true, upTo: '#task-view' });
   });
 
+  await test('widget-rating.png: Alice resolves the chat; Dana rates it', async () => {
+    await alice.bringToFront();
+    await alice.click(`#panel-${task} .act-resolve`);
+    await alice.fill(`#resolve-${task}`, 'Double charge refunded, voucher given');
+    await alice.click(`#resolve-form-${task} button[type="submit"]`);
+    await dana.waitForSelector(`${W}[data-view="rate"]`);
+    await dana.click(`${W} .st button[data-score="5"]`);
+    await dana.fill(`${W} .r textarea`, 'Quick and friendly, thanks Alice!');
+    await dana.locator(`${W} .r textarea`).blur();
+    await shot(dana, 'widget-rating', { clip: { x: 520, y: 0, width: 760, height: 800 } });
+  });
+
   const left = problems.filter((p) => !/WebSocket/.test(p));
   assert(!left.length, left.join('; '));
   return () => {
@@ -280,4 +293,4 @@ async function main() {
   };
 }
 
-run('screenshots.mjs', 120000, main);
+run('screenshots.mjs', 150000, main);
