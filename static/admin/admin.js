@@ -749,6 +749,12 @@ async function loadDeliveries(brand) {
   $('deliveries').scrollIntoView({ block: 'nearest' });
 }
 
+/** A sender's name; a customer's messages may come without one (an anonymous widget customer
+ *  named only by the pre-chat form): the task's customer then. */
+function sender(from, task) {
+  return from?.name || (from?.role === 'customer' && task?.customer?.name) || from?.role || '';
+}
+
 async function lookupTask(ev) {
   ev.preventDefault();
   if (!$('task-form').reportValidity()) return;
@@ -774,7 +780,7 @@ async function lookupTask(ev) {
     $('transcript').replaceChildren(
       ...msgs.map((m) =>
         h('li', { class: m.from?.role || '' },
-          h('div', { class: 'hdr', text: `${new Date(m.ts).toLocaleTimeString()} · ${m.from?.name || m.from?.role || ''} (${m.from?.role || '?'})` }),
+          h('div', { class: 'hdr', text: `${new Date(m.ts).toLocaleTimeString()} · ${sender(m.from, t)} (${m.from?.role || '?'})` }),
           h('p', { class: 'txt', text: m.text }))),
     );
     if (!msgs.length) $('transcript').replaceChildren(h('li', { class: 'empty', text: 'No messages.' }));

@@ -31,10 +31,20 @@ export function attachCanned(input, composer) {
   const list = h('ul', { class: 'canned-pick', role: 'listbox', 'aria-label': 'Canned responses', hidden: true });
   composer.prepend(list);
   const st = { open: false, at: 0, rows: [] };
+  // The picker lies over the end of the conversation: while it is open the log gets that
+  // much room below its last message, so the message being answered stays in view above it.
+  const makeRoom = (on) => {
+    const log = composer.closest('.panel')?.querySelector('.log');
+    if (!log) return;
+    const atEnd = log.scrollHeight - log.scrollTop - log.clientHeight < 40;
+    log.style.paddingBottom = on ? `${list.offsetHeight + 12}px` : ''; // CSSOM: fine under the CSP
+    if (atEnd) log.scrollTop = log.scrollHeight;
+  };
   const close = () => {
     st.open = false;
     list.hidden = true;
     input.removeAttribute('aria-activedescendant');
+    makeRoom(false);
   };
   const render = () => {
     st.rows = matches(input.value.slice(1));
@@ -53,6 +63,7 @@ export function attachCanned(input, composer) {
     );
     list.hidden = false;
     st.open = true;
+    makeRoom(true);
   };
   const insert = (c) => {
     input.value = c.text;

@@ -991,10 +991,16 @@ class Chat {
     return !!m.from && m.from.role === role && (!name || !m.from.name || m.from.name === name);
   }
 
+  /** A sender's name; a customer's messages may come without one (an anonymous widget
+   *  customer named only by the pre-chat form): the chat's customer, as its tab says. */
+  who(from) {
+    return from?.name || (from?.role === 'customer' && this.customer) || ROLE_NAME[from?.role] || '';
+  }
+
   renderMsg(m, mine) {
     const li = h('li', { class: `msg ${mine ? 'mine' : 'theirs'}${m.from?.role === 'staff' && !mine ? ' other-staff' : ''}` },
       h('div', { class: 'bubble' },
-        h('span', { class: 'who', text: mine ? 'You' : m.from?.name || ROLE_NAME[m.from?.role] || '' }),
+        h('span', { class: 'who', text: mine ? 'You' : this.who(m.from) }),
         h('p', { class: 'text' }, linkify(m.text)),
         h('span', { class: 'meta' }, h('time', { class: 'ts' }), h('span', { class: 'tick', 'aria-label': '' }))));
     if (m.id) li.dataset.id = m.id;

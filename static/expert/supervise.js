@@ -6,7 +6,8 @@
 import { $, h } from '../lib/dom.js';
 
 const timeFmt = new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute: '2-digit' });
-const W = { client: null, task: null, ids: new Set() };
+const W = { client: null, task: null, ids: new Set(), names: new Map() };
+const ROLE_NAME = { customer: 'Customer', expert: 'Expert', staff: 'Staff' };
 
 export function showSupervise(role, client) {
   W.client = client;
@@ -26,6 +27,7 @@ async function refresh() {
     return;
   }
   const chats = Array.isArray(r.chats) ? r.chats : [];
+  for (const c of chats) if (c.customer?.name) W.names.set(c.task, c.customer.name);
   $('live-list').replaceChildren(
     ...chats.map((c) =>
       h('li', { class: 'live-item', 'data-task': c.task },
@@ -34,6 +36,12 @@ async function refresh() {
   );
   $('live-empty').textContent = 'No live chats right now.';
   $('live-empty').hidden = chats.length > 0;
+}
+
+/** A sender's name; a customer's messages may come without one (an anonymous widget
+ *  customer named only by the pre-chat form): the watched chat's customer then. */
+function sender(from) {
+  return from?.name || (from?.role === 'customer' && W.names.get(W.task)) || ROLE_NAME[from?.role] || from?.role || '';
 }
 
 function line(cls, who, text, ts) {
@@ -63,6 +71,7 @@ async function watch(task) {
   }
   $('watch').hidden = false;
   $('watch').dataset.task = task;
+  if (r.customer?.name) W.names.set(task, r.customer.name);
   $('watch-title').textContent = `Watching ${r.customer?.name || 'customer'} with ${r.assignee?.name || 'expert'} · ${r.topic}`;
   for (const w of r.whispers || []) onSuperviseMessage(w);
   $('whisper-text').focus();
@@ -81,7 +90,7 @@ export function onSuperviseMessage(m) {
     if (W.ids.has(`${m.type}:${m.id}`)) return true;
     W.ids.add(`${m.type}:${m.id}`);
     const internal = m.type === 'chat.whisper';
-    line(internal ? 'whisper' : m.from?.role || '', `${internal ? 'Internal note · ' : ''}${m.from?.name || m.from?.role || ''}`, m.text, m.ts);
+    line(internal ? 'whisper' : m.from?.role || '', `${internal ? 'Internal note · ' : ''}${sender(m.from)}`, m.text, m.ts);
   } else if (m.type === 'task.update') {
     line('event', '', `Status: ${m.status}${m.expert?.name ? ` (${m.expert.name})` : ''}`);
   } else if (m.type === 'task.assigned') {
