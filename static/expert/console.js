@@ -1039,7 +1039,13 @@ class Chat {
   takenBackFor(t, text) {
     this.endText = `${text} This chat is read-only.`;
     this.panel.dataset.takenReason = String(t.reason || '');
-    this.line(text);
+    const why = {
+      disconnected: 'you were disconnected for too long',
+      deactivated: 'your account was deactivated',
+      reassigned: 'reassigned by the brand’s staff',
+      taken_over: `taken over by ${t.by?.name || 'a staff member'} (staff)`,
+    }[t.reason];
+    this.line(`Taken back at ${whenText(t.at)}${why ? `: ${why}` : ''}.`);
     this.setStatus('taken');
   }
 
