@@ -1,8 +1,9 @@
 /* Experts who went silent: a connected expert's node refreshes its presence score every
  * heartbeat; when the score is older than the grace period (the socket is gone, or its
  * node died), any node puts the expert's held tasks back in the queue, history kept, and
- * forgets the presence. Two nodes sweeping at once is harmless: the release script lets
- * only the assignee's task go, once. */
+ * forgets the presence. The release notes each task for the expert's next welcome
+ * (taken_back, reason "disconnected", or "deactivated" for gx_absent_release_now). Two nodes
+ * sweeping at once is harmless: the release script lets only the assignee's task go, once. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,7 +22,8 @@
 typedef struct {
     gx_server *srv;
     char user[GX_UID_MAX + 1];
-    char task[65]; /* for the per-task step */
+    char task[65];   /* for the per-task step */
+    const char *why; /* for the user's next welcome: "disconnected" or "deactivated" (static) */
 } gx_absent;
 
 /* The task's holder: released, as its role, while it is still the silent user. */
@@ -32,7 +34,7 @@ static void on_holder(redisReply *r, void *priv)
                         .assignee = gx_reply_str(r, 1),
                         .assignee_role = gx_reply_str(r, 2)};
     if (r && gx_party_of(a->user, &p) == GX_PARTY_ASSIGNEE)
-        gx_tasks_release_for(a->srv, a->task, a->user, gx_jwt_role_parse(p.assignee_role));
+        gx_tasks_release_for(a->srv, a->task, a->user, gx_jwt_role_parse(p.assignee_role), a->why);
     free(a);
 }
 
@@ -68,6 +70,7 @@ static void on_stale(redisReply *r, void *priv)
         if (!a)
             continue;
         a->srv = srv;
+        a->why = "disconnected";
         snprintf(a->user, sizeof(a->user), "%s", user);
         if (gx_redis_cmd(srv->redis, on_tasks, a, "SMEMBERS " GX_KEY_USER_TASKS, user))
             free(a);
@@ -89,6 +92,7 @@ int gx_absent_release_now(gx_server *srv, const char *user)
     if (!a)
         return GX_EINTERNAL;
     a->srv = srv;
+    a->why = "deactivated";
     snprintf(a->user, sizeof(a->user), "%s", user);
     int rc = gx_redis_cmd(srv->redis, on_tasks, a, "SMEMBERS " GX_KEY_USER_TASKS, user);
     if (rc)

@@ -1,5 +1,6 @@
-/* hello: token check, the one-session-per-expert rule, welcome with the user's open tasks,
- * and resume (every missed message, in order, before any live one).
+/* hello: token check, the one-session-per-expert rule, welcome with the user's open tasks
+ * (and, for experts and staff, the chats taken back from them since: taken_back), and resume
+ * (every missed message, in order, before any live one).
  * Two Redis round trips: the user's records, then the state of each of their tasks. */
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,6 +11,7 @@
 #include "gigcx/decline.h"
 #include "gigcx/absent.h"
 #include "gigcx/party.h"
+#include "gigcx/privacy.h"
 #include "gigcx/revoke.h"
 #include "gigcx/request.h"
 #include "gigcx/keys.h"
@@ -24,6 +26,7 @@ typedef struct {
     bool has_ref;
     json_t *resume;      /* owned: task -> last id the client holds */
     redisReply *profile; /* owned HGETALL of the expert, or NULL */
+    redisReply *taken;   /* owned LRANGE of the user's taken-back notes, or NULL */
     json_t *tasks;       /* owned: task ids to look at */
     redisReply **states; /* owned HMGET replies, one per task */
     size_t nstates, got;
@@ -40,6 +43,8 @@ static void hello_unref(gx_hello *h)
     json_decref(h->tasks);
     if (h->profile)
         freeReplyObject(h->profile);
+    if (h->taken)
+        freeReplyObject(h->taken);
     for (size_t i = 0; i < h->nstates; i++)
         if (h->states[i])
             freeReplyObject(h->states[i]);
@@ -135,6 +140,16 @@ static void on_profile(redisReply *r, void *priv)
 }
 
 static void finish(gx_hello *h);
+
+/* The notes of chats taken back (lib.lua note_taken). Not having them is no reason to refuse
+ * the hello: welcome then goes without taken_back, and the notes wait for the next one. */
+static void on_taken(redisReply *r, void *priv)
+{
+    gx_hello *h = priv;
+    if (r && r->type == REDIS_REPLY_ARRAY && r->elements)
+        h->taken = gx_reply_steal(r);
+    hello_unref(h);
+}
 
 /* Sent first, so its reply is in before the task list's: finish() sees the verdict. */
 static void on_revocations(redisReply *r, void *priv)
@@ -250,6 +265,61 @@ static void drop_stale(gx_session *s, const char *task)
     gx_redis_cmd(s->srv->redis, NULL, NULL, "SREM " GX_KEY_USER_TASKS " %s", s->who.uid, task);
 }
 
+/* One note of a chat taken back, as welcome.taken_back shows it to s: {task, reason, at,
+ * customer?:{name}, by?:{name}} (the customer's name masked for tier 1, as in task.assigned),
+ * or NULL when the note is not one. */
+static json_t *taken_item(gx_session *s, const redisReply *note)
+{
+    if (!note || note->type != REDIS_REPLY_STRING)
+        return NULL;
+    json_t *n = json_loadb(note->str, note->len, 0, NULL);
+    const char *task = json_string_value(json_object_get(n, "task"));
+    const char *reason = json_string_value(json_object_get(n, "reason"));
+    const char *at = json_string_value(json_object_get(n, "at"));
+    const char *customer = json_string_value(json_object_get(n, "customer"));
+    const char *by = json_string_value(json_object_get(n, "by"));
+    json_t *item = NULL;
+    if (task && gx_id_valid(task) && reason && reason[0]) {
+        item = json_pack("{s:s, s:s, s:I}", "task", task, "reason", reason, "at",
+                         (json_int_t)(at ? strtoll(at, NULL, 10) : 0));
+        if (customer && customer[0])
+            json_object_set_new(item, "customer", json_pack("{s:s}", "name", customer));
+        if (by && by[0])
+            json_object_set_new(item, "by", json_pack("{s:s}", "name", by));
+        if (gx_privacy_masked(s))
+            gx_privacy_mask(item); /* the customer's first name only */
+    }
+    json_decref(n);
+    return item;
+}
+
+/* welcome.taken_back: the notes read at hello, oldest first (the list is newest first). */
+static void add_taken(gx_session *s, json_t *w, const redisReply *taken)
+{
+    if (!taken || taken->type != REDIS_REPLY_ARRAY || !taken->elements)
+        return;
+    json_t *list = json_array();
+    for (size_t i = taken->elements; i-- > 0;) {
+        json_t *item = taken_item(s, taken->element[i]);
+        if (item)
+            json_array_append_new(list, item);
+    }
+    if (json_array_size(list))
+        json_object_set_new(w, "taken_back", list);
+    else
+        json_decref(list);
+}
+
+/* Read once: the notes welcome carried go (exactly those: one written meanwhile stays for
+ * the next welcome). */
+static void forget_taken(gx_session *s, const redisReply *taken)
+{
+    for (size_t i = 0; taken && taken->type == REDIS_REPLY_ARRAY && i < taken->elements; i++)
+        if (taken->element[i]->type == REDIS_REPLY_STRING)
+            gx_redis_cmd(s->srv->redis, NULL, NULL, "LREM " GX_KEY_USER_TAKEN " 1 %b", s->who.uid,
+                         taken->element[i]->str, taken->element[i]->len);
+}
+
 static json_t *welcome_json(gx_session *s)
 {
     json_t *w = json_pack("{s:s, s:s, s:s, s:s, s:s, s:i, s:[]}", "type", "welcome", "user",
@@ -312,6 +382,8 @@ static void finish(gx_hello *h)
     if (s->who.role == GX_ROLE_EXPERT)
         gx_decline_load(s); /* pulls wait for them: a declined task is not offered again */
     json_t *w = welcome_json(s), *list = json_object_get(w, "tasks");
+    if (s->who.role != GX_ROLE_CUSTOMER)
+        add_taken(s, w, h->taken);
     /* tasks joined (or refused) once welcome is queued; strings borrowed from h */
     gx_later *later = calloc(h->nstates ? h->nstates : 1, sizeof(*later));
     size_t nlater = 0;
@@ -345,6 +417,7 @@ static void finish(gx_hello *h)
     gx_absent_touch(s);
     gx_session_send_json(s, w, ref);
     json_decref(w);
+    forget_taken(s, h->taken);
     for (size_t i = 0; i < nlater; i++) {
         if (later[i].deny)
             gx_session_error(s, GX_EFORBIDDEN, ref, "cannot resume task %s", later[i].task);
@@ -376,6 +449,15 @@ static int start_lookups(gx_hello *h)
     if (s->who.role == GX_ROLE_EXPERT) {
         h->refs++;
         if ((rc = gx_redis_cmd(r, on_profile, h, "HGETALL " GX_KEY_EXPERT, s->who.sub))) {
+            h->refs--;
+            return rc;
+        }
+    }
+    /* before the task list: its reply is in when finish() runs */
+    if (s->who.role != GX_ROLE_CUSTOMER) {
+        h->refs++;
+        if ((rc = gx_redis_cmd(r, on_taken, h, "LRANGE " GX_KEY_USER_TAKEN " 0 %d", s->who.uid,
+                               GX_TAKEN_MAX - 1))) {
             h->refs--;
             return rc;
         }

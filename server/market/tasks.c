@@ -485,8 +485,8 @@ static void on_transition(redisReply *r, void *priv)
 
 /* Runs the transition script for action on task; cb gets the reply. */
 static int run_transition(gx_server *srv, const char *task, const char *action, const char *user,
-                          gx_role role, const char *origin, const char *note, gx_redis_cb cb,
-                          void *priv)
+                          gx_role role, const char *origin, const char *note, const char *taken,
+                          gx_redis_cb cb, void *priv)
 {
     json_t *u = json_pack("{s:s, s:s, s:s}", "type", "task.update", "task", task, "status",
                           target_status(action, role));
@@ -503,13 +503,19 @@ static int run_transition(gx_server *srv, const char *task, const char *action, 
     char key[96], now[24];
     gx_keys_task(key, sizeof(key), task, "task");
     snprintf(now, sizeof(now), "%lld", (long long)gx_now_ms());
-    const char *argv[] = {key,          action,
-                          user,         role == GX_ROLE_NONE ? "system" : gx_jwt_role_name(role),
-                          now,          update ? update : "",
-                          wd ? wd : "", note ? note : "",
-                          task,         handover};
+    const char *argv[] = {key,
+                          action,
+                          user,
+                          role == GX_ROLE_NONE ? "system" : gx_jwt_role_name(role),
+                          now,
+                          update ? update : "",
+                          wd ? wd : "",
+                          note ? note : "",
+                          task,
+                          handover,
+                          taken ? taken : ""};
     int rc = update && (!reason || wd)
-                 ? gx_redis_script(srv->redis, GX_SCRIPT_TRANSITION, cb, priv, 1, 10, argv, NULL)
+                 ? gx_redis_script(srv->redis, GX_SCRIPT_TRANSITION, cb, priv, 1, 11, argv, NULL)
                  : GX_EINTERNAL;
     free(update);
     free(wd);
@@ -535,7 +541,7 @@ void gx_tasks_on_transition(gx_session *s, json_t *msg, const char *ref, const c
     if (!q)
         return;
     snprintf(q->str, sizeof(q->str), "%s", action);
-    int rc = run_transition(s->srv, task, action, s->who.uid, s->who.role, s->origin, note,
+    int rc = run_transition(s->srv, task, action, s->who.uid, s->who.role, s->origin, note, NULL,
                             on_transition, q);
     if (rc)
         gx_request_fail(q, rc);
@@ -617,8 +623,8 @@ static void on_timeout_rule(redisReply *r, void *priv)
     bool escalate = r && r->type == REDIS_REPLY_STRING && strcmp(r->str, "escalate") == 0;
     const char *action = escalate ? "timeout" : "expire";
     snprintf(e->action, sizeof(e->action), "%s", action);
-    if (run_transition(e->srv, e->task, action, "", GX_ROLE_NONE, "-", "queue time-out", on_expired,
-                       e))
+    if (run_transition(e->srv, e->task, action, "", GX_ROLE_NONE, "-", "queue time-out", NULL,
+                       on_expired, e))
         free(e);
 }
 
@@ -665,7 +671,8 @@ static void on_released(redisReply *r, void *priv)
     free(e);
 }
 
-int gx_tasks_release_for(gx_server *srv, const char *task, const char *user, gx_role role)
+int gx_tasks_release_for(gx_server *srv, const char *task, const char *user, gx_role role,
+                         const char *why)
 {
     gx_releasing *e = calloc(1, sizeof(*e));
     if (!e)
@@ -674,7 +681,7 @@ int gx_tasks_release_for(gx_server *srv, const char *task, const char *user, gx_
     e->role = role;
     snprintf(e->task, sizeof(e->task), "%s", task);
     snprintf(e->user, sizeof(e->user), "%s", user);
-    int rc = run_transition(srv, task, "release", user, role, "-", "assignee went silent",
+    int rc = run_transition(srv, task, "release", user, role, "-", "assignee went silent", why,
                             on_released, e);
     if (rc)
         free(e);

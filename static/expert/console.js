@@ -7,6 +7,7 @@ import { attachCanned, initCannedPanel, loadCanned } from './canned.js';
 import { initSupervise, onSuperviseMessage, showSupervise } from './supervise.js';
 
 const TOKEN_KEY = 'gigcx.console.token';
+const TAKEN_KEY = 'gigcx.console.taken'; // notices of chats taken back, until dismissed
 const PREFS_KEY = 'gigcx.console.prefs';
 const HISTORY_PAGE = 50;
 const TYPING_SEND_MS = 2500; // at most one chat.typing per chat per this long
@@ -47,6 +48,8 @@ const S = {
   active: null,
   presence: null, // the server's word: 'available' | 'away', null until it spoke
   quiet: { timer: 0, busy: false, again: false, unsupported: false, open: 0 }, // queue.get
+  taken: [], // notices of chats taken back: {task, reason, text}, until dismissed
+  toldLive: new Set(), // tasks whose take-back this page already said as it happened
 };
 
 function loadPrefs() {
@@ -70,6 +73,7 @@ function storeToken(token, remember) {
 function forgetToken() {
   sessionStorage.removeItem(TOKEN_KEY);
   localStorage.removeItem(TOKEN_KEY);
+  sessionStorage.removeItem(TAKEN_KEY);
 }
 
 /* ---------------------------------------------------------------- sign in */
@@ -138,6 +142,7 @@ function signIn(token, remember) {
   $('who-name').textContent = claims.name || claims.sub;
   $('who-role').textContent = claims.role || 'expert';
   $('token').value = '';
+  loadTakenNotices();
   connect();
   $('available').focus();
 }
@@ -253,11 +258,14 @@ function onWelcome(w) {
       c.setStatus(t.status);
     }
   }
-  // A chat we held but the server no longer lists went back to the queue while we were
-  // away (the server gives an expert's chats to others after its grace period, 60 s by
-  // default). welcome says neither when nor why: what we know is the gap.
+  // Chats the server took from us while we were away, with when and why (welcome.taken_back,
+  // said once): a notice each, and the chat's tab, when still shown, read-only with the reason.
+  const told = onTakenBack(w.taken_back, held);
+  // A chat we held but the server no longer lists, and welcome.taken_back does not name (an
+  // older server), went back to the queue while we were away (the server gives an expert's
+  // chats to others after its grace period, 60 s by default): what we know is the gap.
   const gap = S.lostAt ? [S.lostAt, Date.now()] : null;
-  for (const c of S.chats.values()) if (!c.ended && !held.has(c.task)) c.takenBack(gap);
+  for (const c of S.chats.values()) if (!c.ended && !held.has(c.task) && !told.has(c.task)) c.takenBack(gap);
   S.lostAt = 0;
   // Offers are stale after a gap: drop them; going available resends the backlog.
   clearOffers();
@@ -265,6 +273,95 @@ function onWelcome(w) {
   loadCanned(S.client);
   showSupervise(w.role, S.client);
   if (!S.active && S.chats.size) activate(S.chats.keys().next().value, false);
+}
+
+/* ------------------------------------------------------------- taken back */
+
+const dayTimeFmt = new Intl.DateTimeFormat(undefined, { weekday: 'short', hour: '2-digit', minute: '2-digit' });
+function whenText(at) {
+  const d = new Date(at || Date.now());
+  return d.toDateString() === new Date().toDateString() ? timeFmt.format(d) : dayTimeFmt.format(d);
+}
+
+/** What the expert is told about one welcome.taken_back item. */
+function takenText(t, name) {
+  const at = whenText(t.at);
+  const chat = `Your chat with ${name}`;
+  const queue = isStaff() ? 'the brand’s staff' : 'the queue';
+  switch (t.reason) {
+    case 'disconnected':
+      return `${chat} was given back to ${queue} at ${at} because you were disconnected for too long.`;
+    case 'deactivated':
+      return `${chat} was given back to ${queue} at ${at} because your account was deactivated.`;
+    case 'reassigned':
+      return `${chat} was reassigned to another expert by the brand’s staff at ${at}.`;
+    case 'taken_over':
+      return `${chat} was taken over by ${t.by?.name || 'a staff member'} (staff) at ${at}.`;
+    default:
+      return `${chat} was taken back at ${at}.`;
+  }
+}
+
+/** welcome.taken_back: returns the tasks it names (the gap guess is not needed for those). */
+function onTakenBack(list, held) {
+  const told = new Set();
+  for (const t of Array.isArray(list) ? list : []) {
+    if (!t || typeof t.task !== 'string' || held.has(t.task)) continue; // ours again since
+    told.add(t.task);
+    const c = S.chats.get(t.task);
+    const text = takenText(t, t.customer?.name || c?.customer || 'a customer');
+    if (c && (!c.ended || c.status === 'taken')) c.takenBackFor(t, text);
+    // said already as it happened (a reassign or take-over while we were here)
+    if (S.toldLive.has(t.task)) continue;
+    addTakenNotice({ task: t.task, reason: String(t.reason || ''), text });
+  }
+  return told;
+}
+
+function addTakenNotice(n) {
+  S.taken = S.taken.filter((x) => x.task !== n.task).concat(n);
+  saveTakenNotices();
+  renderTakenNotices();
+  announce(n.text, true);
+}
+
+function dismissTakenNotice(task) {
+  const i = S.taken.findIndex((x) => x.task === task);
+  S.taken = S.taken.filter((x) => x.task !== task);
+  saveTakenNotices();
+  renderTakenNotices();
+  // focus stays in the list while notices are left, else goes back to the page
+  const buttons = $('taken-notices').querySelectorAll('button');
+  (buttons[Math.min(i, buttons.length - 1)] || $('main')).focus();
+}
+
+function saveTakenNotices() {
+  try {
+    if (S.taken.length) sessionStorage.setItem(TAKEN_KEY, JSON.stringify({ user: S.claims?.sub, role: S.claims?.role, notices: S.taken }));
+    else sessionStorage.removeItem(TAKEN_KEY);
+  } catch {}
+}
+
+/** The notices not yet dismissed in this tab (the server says each once): after a reload too. */
+function loadTakenNotices() {
+  S.taken = [];
+  try {
+    const saved = JSON.parse(sessionStorage.getItem(TAKEN_KEY) || 'null');
+    if (saved && saved.user === S.claims?.sub && saved.role === S.claims?.role && Array.isArray(saved.notices))
+      S.taken = saved.notices.filter((n) => n && typeof n.task === 'string' && typeof n.text === 'string');
+  } catch {}
+  renderTakenNotices();
+}
+
+function renderTakenNotices() {
+  const ul = $('taken-notices');
+  ul.replaceChildren(
+    ...S.taken.map((n) =>
+      h('li', { class: 'taken-notice', 'data-task': n.task, 'data-reason': n.reason || '' },
+        h('span', { class: 'taken-text', text: n.text }),
+        h('button', { type: 'button', class: 'secondary', text: 'Dismiss', 'aria-label': `Dismiss: ${n.text}`, onclick: () => dismissTakenNotice(n.task) }))),
+  );
+  ul.hidden = S.taken.length === 0;
 }
 
 function onMessage(m) {
@@ -886,6 +983,7 @@ class Chat {
 
   /** A staff member of the brand took the chat over: the tab closes, a banner says who. */
   takenOver(name) {
+    S.toldLive.add(this.task);
     const who = name || 'A staff member';
     const customer = this.customer || 'the customer';
     closeChat(this.task);
@@ -897,6 +995,7 @@ class Chat {
 
   /** The brand's staff sent this chat to another expert: read-only, with a note. */
   reassigned() {
+    S.toldLive.add(this.task);
     const at = timeFmt.format(new Date());
     this.endText = `Reassigned at ${at}: the brand’s staff sent this chat to another expert.`;
     this.line(`Reassigned by the brand’s staff at ${at}.`);
@@ -926,12 +1025,27 @@ class Chat {
 
   /** The server gave this chat to the queue without our asking; gap = [lost, back] or null. */
   takenBack(gap) {
+    if (!gap) S.toldLive.add(this.task); // seen as it happened
     const at = timeFmt.format(new Date());
     this.endText = gap
       ? `Taken back while you were disconnected (${timeFmt.format(new Date(gap[0]))}–${timeFmt.format(new Date(gap[1]))}): ` +
         'a chat whose expert is gone longer than the grace period goes back to the queue for another expert.'
       : `Taken back at ${at}: the chat went back to the queue for another expert.`;
     this.line(gap ? 'Taken back while you were disconnected; back in the queue.' : `Taken back at ${at}; back in the queue.`);
+    this.setStatus('taken');
+  }
+
+  /** welcome.taken_back named this chat: read-only, saying when and why. */
+  takenBackFor(t, text) {
+    this.endText = `${text} This chat is read-only.`;
+    this.panel.dataset.takenReason = String(t.reason || '');
+    const why = {
+      disconnected: 'you were disconnected for too long',
+      deactivated: 'your account was deactivated',
+      reassigned: 'reassigned by the brand’s staff',
+      taken_over: `taken over by ${t.by?.name || 'a staff member'} (staff)`,
+    }[t.reason];
+    this.line(`Taken back at ${whenText(t.at)}${why ? `: ${why}` : ''}.`);
     this.setStatus('taken');
   }
 
@@ -1406,6 +1520,9 @@ function updateComposerState() {
 }
 
 function resetDesk() {
+  S.taken = [];
+  S.toldLive.clear();
+  renderTakenNotices();
   for (const c of S.chats.values()) c.destroy();
   S.chats.clear();
   S.active = null;

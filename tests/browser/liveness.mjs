@@ -2,8 +2,9 @@
 // freezes (a TCP proxy that stops forwarding and hides the server's hang-ups, or the
 // browser going offline). Each client must notice by itself ("Connection lost,
 // reconnecting…" within 10 s), resume when the network returns, and say what happened
-// meanwhile: the expert that the chat was taken back, and when and why; the customer that
-// the expert is gone and they are back in the queue.
+// meanwhile: the expert that the chat was taken back, and when and why (welcome.taken_back:
+// a notice until dismissed, the tab read-only with the reason); the customer that the
+// expert is gone and they are back in the queue.
 //
 //   cd tests/browser && npm ci && node liveness.mjs      (CTest: browser_liveness)
 //   env: GIGCXD, CHROMIUM, HEADED=1, KEEP=1, TRIES (clients of each kind frozen at once, 20)
@@ -155,13 +156,30 @@ async function main() {
     proxy.thaw();
     await ex.waitForSelector('#conn[data-state="online"]', { timeout: 15000 });
     await ex.waitForSelector(`#panel-${task}[data-status="taken"]`);
+    // welcome.taken_back says when and why: the tab turns read-only with it, and a notice
+    // above the chats says it until dismissed
+    const said = /Your chat with .+ was given back to the queue at [^.]*\d:\d\d[^.]* because you were disconnected for too long\./;
     const note = await ex.textContent(`#panel-${task} .ended-text`);
-    assert(/Taken back while you were disconnected \([^()]*\d:\d\d[^()]*–[^()]*\d:\d\d[^()]*\)/.test(note) && /grace period/.test(note), `expert note: ${note}`);
+    assert(said.test(note) && /read-only/.test(note), `expert note: ${note}`);
+    assert((await ex.getAttribute(`#panel-${task}`, 'data-taken-reason')) === 'disconnected', 'panel does not say why');
     assert(/Taken back/.test(await ex.textContent(`#tab-${task}`)) || (await ex.getAttribute(`#panel-${task} .status-pill`, 'data-status')) === 'taken', 'tab does not say taken');
+    const notice = ex.locator(`#taken-notices .taken-notice[data-task="${task}"]`);
+    await notice.waitFor();
+    const noticeText = await notice.locator('.taken-text').textContent();
+    assert(said.test(noticeText), `expert notice: ${noticeText}`);
     // the message written while frozen is not left at "…"
     await ex.waitForFunction((t) => !document.querySelector(`#panel-${t} .msg.pending`), task, { timeout: 5000 });
     await ex.screenshot({ path: path.join(OUT, 'expert-taken-back.png') });
     await cu.screenshot({ path: path.join(OUT, 'widget-back-in-queue.png') });
+    // said once by the server, kept by the console until dismissed (a reload keeps it too)
+    await ex.reload();
+    await ex.waitForSelector('#conn[data-state="online"]', { timeout: 15000 });
+    await notice.waitFor();
+    await notice.getByRole('button', { name: /Dismiss/ }).click();
+    await ex.waitForSelector('#taken-notices', { state: 'hidden' });
+    await ex.reload();
+    await ex.waitForSelector('#conn[data-state="online"]', { timeout: 15000 });
+    assert((await ex.locator('#taken-notices .taken-notice').count()) === 0, 'a dismissed notice came back');
   });
 
   check('no console errors or page errors', problems.length === 0, problems.slice(0, 10).join('\n        '));

@@ -302,6 +302,70 @@ static void test_transitions(void **state)
     expect_word(chat("e2", "expert", "late", "after resolve"), "conflict");
 }
 
+/* A release the server makes for an absent holder, with why (ARGV[10]) or without. */
+static redisReply *release_why(const char *user, const char *now, const char *why)
+{
+    return run(GX_SCRIPT_TRANSITION, 1, TK, "release", user, "expert", now, "U\tT1\to\t*\n{}", "",
+               "assignee went silent", "T1", "requeued", why, NULL);
+}
+
+static long long llen(const char *key)
+{
+    redisReply *r = redisCommand(rc, "LLEN %s", key);
+    long long n = r->type == REDIS_REPLY_INTEGER ? r->integer : -1;
+    freeReplyObject(r);
+    return n;
+}
+
+/* Chats taken from their holder are noted for the holder's next welcome: the server's
+ * releases with a reason, reassign and take-over; at most 20, for a week; a key that cannot
+ * take the note never stops the move. The expert's own release notes nothing. */
+static void test_taken_notes(void **state)
+{
+    (void)state;
+    create_task(1);
+    expect_word(claim("e1", "expert", ",acme,", ",en,", ",billing,", "1"), "ok");
+    expect_word(transition("release", "e1", "expert", "5"), "ok"); /* their own: no note */
+    assert_int_equal(llen("gx:u:e1:taken"), 0);
+    expect_word(claim("e1", "expert", ",acme,", ",en,", ",billing,", "1"), "ok");
+    expect_word(release_why("e1", "1764950000123", "disconnected"), "ok");
+    redisReply *r = redisCommand(rc, "LINDEX gx:u:e1:taken 0");
+    assert_int_equal(r->type, REDIS_REPLY_STRING);
+    assert_non_null(strstr(r->str, "\"reason\":\"disconnected\""));
+    assert_non_null(strstr(r->str, "\"task\":\"T1\""));
+    assert_non_null(strstr(r->str, "\"at\":\"1764950000123\""));
+    assert_non_null(strstr(r->str, "\"customer\":\"Ann Lee\""));
+    freeReplyObject(r);
+    r = redisCommand(rc, "TTL gx:u:e1:taken");
+    assert_true(r->integer > 600000 && r->integer <= 604800);
+    freeReplyObject(r);
+    for (int i = 0; i < 25; i++) {
+        expect_word(claim("e1", "expert", ",acme,", ",en,", ",billing,", "1"), "ok");
+        expect_word(release_why("e1", "6", "deactivated"), "ok");
+    }
+    assert_int_equal(llen("gx:u:e1:taken"), 20);
+    /* reassign and take-over note it too */
+    expect_word(claim("e2", "expert", ",acme,", ",en,", ",billing,", "1"), "ok");
+    expect_word(run(GX_SCRIPT_REASSIGN, 1, TK, "acme", "7", "U\tT1\to\t*\n{}", "T1", NULL), "ok");
+    expect_word(claim("e2", "expert", ",acme,", ",en,", ",billing,", "1"), "ok");
+    freeReplyObject(run(GX_SCRIPT_TAKEOVER, 3, TK, TC, "gx:u:s:acme:s1:tasks", "s1", "Sam", "acme",
+                        "8", "U\tT1\to\t~s:acme:s1\n{}", "T1", NULL));
+    r = redisCommand(rc, "LRANGE gx:u:e2:taken 0 -1");
+    assert_int_equal(r->elements, 2);
+    assert_non_null(strstr(r->element[0]->str, "\"reason\":\"taken_over\""));
+    assert_non_null(strstr(r->element[0]->str, "\"by\":\"Sam\""));
+    assert_non_null(strstr(r->element[1]->str, "\"reason\":\"reassigned\""));
+    freeReplyObject(r);
+    /* a key of another type: no note, and the task still goes back */
+    freeReplyObject(redisCommand(rc, "SET gx:u:s:acme:s1:taken x"));
+    freeReplyObject(redisCommand(rc, "HSET " TK " assignee_role staff"));
+    r = run(GX_SCRIPT_TRANSITION, 1, TK, "release", "s:acme:s1", "staff", "9", "U\tT1\to\t*\n{}",
+            "", "assignee went silent", "T1", "requeued", "disconnected", NULL);
+    assert_string_equal(r->element[0]->str, "ok");
+    assert_string_equal(r->element[1]->str, "escalated");
+    freeReplyObject(r);
+}
+
 static void test_expire_when_due(void **state)
 {
     (void)state;
@@ -685,6 +749,7 @@ int main(void)
         cmocka_unit_test_setup(test_claim_wins_once, flush),
         cmocka_unit_test_setup(test_chat_rules_and_dedup, flush),
         cmocka_unit_test_setup(test_transitions, flush),
+        cmocka_unit_test_setup(test_taken_notes, flush),
         cmocka_unit_test_setup(test_expire_when_due, flush),
         cmocka_unit_test_setup(test_rate_once, flush),
         cmocka_unit_test_setup(test_rate_charges_resolver, flush),

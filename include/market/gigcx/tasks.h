@@ -31,8 +31,11 @@ void gx_tasks_on_transition(gx_session *s, json_t *msg, const char *ref, const c
 void gx_tasks_on_rate(gx_session *s, json_t *msg, const char *ref);
 void gx_tasks_expire_sweep(gx_server *srv);
 /* Puts task back in its queue (or, for staff, the escalated queue) on behalf of user, its
- * assignee, who went silent. Returns 0 or an error code; a task no longer held is left. */
-int gx_tasks_release_for(gx_server *srv, const char *task, const char *user, gx_role role);
+ * assignee, who went silent. why ("disconnected", "deactivated") is noted for the user's next
+ * welcome (welcome.taken_back, hello.c); NULL notes nothing. Returns 0 or an error code; a task
+ * no longer held is left. */
+int gx_tasks_release_for(gx_server *srv, const char *task, const char *user, gx_role role,
+                         const char *why);
 void gx_tasks_positions(gx_server *srv);
 
 #endif

@@ -52,7 +52,11 @@
 #define GX_KEY_USER_CANNED                                                                         \
     "gx:u:%s:canned" /* hash: id -> a user's personal canned response {title, text} as JSON */
 #define GX_KEY_USER_DECLINED                                                                       \
-    "gx:u:%s:declined"            /* hash: task -> its expires_at, what an expert declined */
+    "gx:u:%s:declined" /* hash: task -> its expires_at, what an expert declined */
+#define GX_KEY_USER_TAKEN                                                                          \
+    "gx:u:%s:taken" /* list: chats taken back from a user, JSON, newest first (lib.lua note_taken) \
+                     */
+#define GX_TAKEN_MAX 20 /* what note_taken keeps of it (LTRIM), and what one welcome reads */
 #define GX_KEY_EXPIRY "gx:expiry" /* zset: waiting task -> expires_at (ms) */
 #define GX_KEY_WAVES "gx:waves"   /* zset: task -> when its next offer wave is due (ms) */
 #define GX_KEY_SESS "gx:sess:%s"  /* string: a user's last session number (INCR at hello) */

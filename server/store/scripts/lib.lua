@@ -28,3 +28,22 @@ local function forget_waves(brand, task, tier, topic, lang)
         ':' .. (lang or ''), task)
     redis.call('DEL', 'gx:{b:' .. brand .. '}:decl:' .. task)
 end
+
+-- A chat taken from its holder without their asking (gone past the grace period,
+-- deactivated, reassigned or taken over by staff): noted in the holder's gx:u:<uid>:taken,
+-- newest first, at most 20, for a week, so their next welcome says when and why (hello.c).
+-- Called last, through pcall: a note that cannot be written never undoes the move itself.
+local function note_taken(holder, task, reason, now, customer_name, by_name)
+    if not holder or holder == '' or not reason or reason == '' then
+        return
+    end
+    local key = 'gx:u:' .. holder .. ':taken'
+    local ok, rec = pcall(cjson.encode, {task = task, reason = reason, at = tostring(now),
+        customer = customer_name or '', by = by_name or ''})
+    if not ok then
+        return
+    end
+    redis.pcall('LPUSH', key, rec)
+    redis.pcall('LTRIM', key, 0, 19)
+    redis.pcall('EXPIRE', key, 604800)
+end

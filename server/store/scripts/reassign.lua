@@ -2,11 +2,12 @@
 -- another expert: the task is requeued as on a release (fresh queue time-out, the brand's
 -- queue, the expiry index), the expert's task set loses it, and the expert is recorded as
 -- having declined it at the new expiry (the brand's decline set and the expert's declines),
--- so it is not offered to them again until it is requeued once more.
+-- so it is not offered to them again until it is requeued once more. The expert's next
+-- welcome says so (note_taken, lib.lua).
 -- KEYS: task hash. ARGV: the staff member's brand, now ms, update payload, task id.
 -- Returns {"ok", new expires_at, the expert's id} or {code}.
 local t = redis.call('HMGET', KEYS[1], 'brand', 'status', 'assignee', 'assignee_role',
-    'priority', 'created_at', 'timeout_ms')
+    'priority', 'created_at', 'timeout_ms', 'customer_name')
 if not t[1] then
     return {'not_found'}
 end
@@ -31,4 +32,5 @@ redis.call('EXPIRE', decl, math.floor(tonumber(t[7]) / 1000) + 60)
 redis.call('HSET', 'gx:u:' .. expert .. ':declined', task, expires)
 redis.call('EXPIRE', 'gx:u:' .. expert .. ':declined', 86400)
 redis.call('PUBLISH', 'gx:ev:task', ARGV[3])
+note_taken(expert, task, 'reassigned', now, t[8])
 return {'ok', tostring(expires), expert}

@@ -7,12 +7,13 @@
 -- of its customer and of the assignee who lets go of it.
 -- KEYS: task hash. ARGV: action, user (uid), role, now ms, update payload, withdrawal payload
 -- ('' for none), note (summary or reason), task id, handover of a release ('released' by the
--- expert, 'requeued' by the server for one gone silent).
+-- expert, 'requeued' by the server for one gone silent), why the server took it back for the
+-- holder's next welcome ('disconnected', 'deactivated'; '' or absent: not noted).
 -- Returns {"ok", new status, brand, priority, created_at, customer's uid, previous
 -- assignee's uid, expires_at, topic, language, tier} or {code}.
 local t = redis.call('HMGET', KEYS[1], 'status', 'customer', 'assignee', 'expert', 'staff',
     'brand', 'priority', 'created_at', 'expires_at', 'timeout_ms', 'assignee_role',
-    'assignee_name')
+    'assignee_name', 'customer_name')
 if not t[1] then
     return {'not_found'}
 end
@@ -101,6 +102,9 @@ else
             redis.call('SREM', 'gx:u:' .. customer .. ':tasks', task)
         end
     end
+end
+if action == 'release' then -- the server's own release: the holder hears why at welcome
+    note_taken(holder, task, ARGV[10], now, t[13])
 end
 return {'ok', newstatus, t[6], t[7], t[8], customer, holder, expires, route[1] or '',
     route[2] or '', route[3] or '1'}
