@@ -18,16 +18,8 @@ static void on_reassigned(redisReply *r, void *priv)
 {
     gx_req *q = priv;
     gx_session *s = q->s;
-    int rc = gx_reply_status(r);
-    if (rc) {
-        gx_session_error(s, rc, gx_request_ref(q), "%s",
-                         rc == GX_ENOTFOUND    ? "no such task"
-                         : rc == GX_EFORBIDDEN ? "not a task of your brand"
-                         : rc == GX_ECONFLICT  ? "only a chat an expert holds can be reassigned"
-                                               : "storage unavailable; try again");
-        gx_request_free(q);
+    if (gx_supervise_refused(q, r, "only a chat an expert holds can be reassigned"))
         return;
-    }
     gx_offer_publish(s->srv, q->task); /* back in the queue: offered again, in waves */
     gx_audit(s->srv, s->who.brand, s->who.uid, "task.reassign", q->task, gx_reply_str(r, 2));
     json_t *u = json_pack("{s:s, s:s, s:s, s:s}", "type", "task.update", "task", q->task, "status",

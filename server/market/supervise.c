@@ -82,22 +82,28 @@ static int watching(const gx_session *s)
     return n;
 }
 
+bool gx_supervise_refused(gx_req *q, redisReply *r, const char *conflict)
+{
+    int rc = gx_reply_status(r);
+    if (!rc)
+        return false;
+    gx_session_error(q->s, rc, gx_request_ref(q), "%s",
+                     rc == GX_ENOTFOUND    ? "no such task"
+                     : rc == GX_EFORBIDDEN ? "not a task of your brand"
+                     : rc == GX_ECONFLICT  ? conflict
+                                           : "storage unavailable; try again");
+    gx_request_free(q);
+    return true;
+}
+
 /* Allowed: the watcher joins (so live messages come), then reads the chat from its start
  * (catch-up: no gap, no duplicate) after the reply that carries the whispers so far. */
 static void on_watch(redisReply *r, void *priv)
 {
     gx_req *q = priv;
     gx_session *s = q->s;
-    int rc = gx_reply_status(r);
-    if (rc) {
-        gx_session_error(s, rc, gx_request_ref(q), "%s",
-                         rc == GX_ENOTFOUND    ? "no such task"
-                         : rc == GX_EFORBIDDEN ? "not a task of your brand"
-                         : rc == GX_ECONFLICT  ? "the chat is not live"
-                                               : "storage unavailable; try again");
-        gx_request_free(q);
+    if (gx_supervise_refused(q, r, "the chat is not live"))
         return;
-    }
     gx_join *j = gx_session_find_join(s, q->task);
     if (!j && gx_session_live(s) && (j = gx_session_join(s, q->task)))
         j->watching = true;

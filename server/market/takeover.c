@@ -54,16 +54,8 @@ static void on_taken(redisReply *r, void *priv)
 {
     gx_req *q = priv;
     gx_session *s = q->s;
-    int rc = gx_reply_status(r);
-    if (rc) {
-        gx_session_error(s, rc, gx_request_ref(q), "%s",
-                         rc == GX_ENOTFOUND    ? "no such task"
-                         : rc == GX_EFORBIDDEN ? "not a task of your brand"
-                         : rc == GX_ECONFLICT  ? "the chat is not live, or is yours already"
-                                               : "storage unavailable; try again");
-        gx_request_free(q);
+    if (gx_supervise_refused(q, r, "the chat is not live, or is yours already"))
         return;
-    }
     if (gx_session_live(s))
         assigned(q, r);
     const char *brand = gx_reply_str(r, GX_TAKEOVER_BRAND);

@@ -7,6 +7,8 @@
 #define GIGCX_SUPERVISE_H
 
 #include <jansson.h>
+#include <stdbool.h>
+#include "gigcx/request.h"
 #include "gigcx/bus.h"
 #include "gigcx/session.h"
 
@@ -21,6 +23,9 @@ void gx_supervise_on_unwatch(gx_session *s, json_t *msg, const char *ref);
 /* s stops watching task (no-op when it does not watch it): the chat ended or left its
  * assignee, so it is no longer live. */
 void gx_supervise_stop(gx_session *s, const char *task);
+/* A supervision script's verdict on q: when r is a refusal, tells the client why (conflict:
+ * the verb's own sentence), frees q and returns true. */
+bool gx_supervise_refused(gx_req *q, redisReply *r, const char *conflict);
 /* A stored notes stream entry as a chat.whisper frame (new reference), or NULL. */
 json_t *gx_supervise_note_json(const char *task, const redisReply *e);
 /* The bus's "N" (a whisper): delivered to the task's local holder and watchers only. */
