@@ -47,3 +47,19 @@ local function note_taken(holder, task, reason, now, customer_name, by_name)
     redis.pcall('LTRIM', key, 0, 19)
     redis.pcall('EXPIRE', key, 604800)
 end
+
+-- Why a staff member may not act on a task as a live chat of their brand (watch, whisper),
+-- or nil when they may: it exists, is of their brand, and is assigned or escalated to
+-- someone.
+local function live_chat_refusal(brand, status, holder, caller_brand)
+    if not brand then
+        return 'not_found'
+    end
+    if brand ~= caller_brand then
+        return 'forbidden'
+    end
+    if (status ~= 'assigned' and status ~= 'escalated') or not holder or holder == '' then
+        return 'conflict'
+    end
+    return nil
+end

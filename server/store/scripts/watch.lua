@@ -5,14 +5,9 @@
 -- notes...} (notes as XRANGE entries, oldest first, the latest 200) or {code}.
 local t = redis.call('HMGET', KEYS[1], 'brand', 'status', 'topic', 'language', 'customer_name',
     'assignee_name', 'assignee_role', 'assignee')
-if not t[1] then
-    return {'not_found'}
-end
-if t[1] ~= ARGV[1] then
-    return {'forbidden'}
-end
-if (t[2] ~= 'assigned' and t[2] ~= 'escalated') or not t[8] or t[8] == '' then
-    return {'conflict'}
+local refusal = live_chat_refusal(t[1], t[2], t[8], ARGV[1])
+if refusal then
+    return {refusal}
 end
 local out = {'ok', t[2], t[3] or '', t[4] or '', t[5] or '', t[6] or '', t[7] or ''}
 local notes = redis.call('XREVRANGE', KEYS[2], '+', '-', 'COUNT', 200)

@@ -3,14 +3,9 @@
 -- KEYS: task hash, notes stream. ARGV: the staff member's brand, uid, name, text, most kept.
 -- Returns {"ok", note id} or {code}.
 local t = redis.call('HMGET', KEYS[1], 'brand', 'status', 'assignee')
-if not t[1] then
-    return {'not_found'}
-end
-if t[1] ~= ARGV[1] then
-    return {'forbidden'}
-end
-if (t[2] ~= 'assigned' and t[2] ~= 'escalated') or not t[3] or t[3] == '' then
-    return {'conflict'}
+local refusal = live_chat_refusal(t[1], t[2], t[3], ARGV[1])
+if refusal then
+    return {refusal}
 end
 local id = redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[5], '*', 'u', ARGV[2], 'n', ARGV[3],
     'x', ARGV[4])
