@@ -8,6 +8,7 @@
 #include "gigcx/tasks.h"
 #include "gigcx/health.h"
 #include "gigcx/userrate.h"
+#include "gigcx/retention.h"
 
 typedef struct {
     void (*fn)(gx_server *srv);
@@ -20,7 +21,8 @@ static const gx_sweep sweeps[] = {
     {gx_depth_refresh, 5, 1}, /* /metrics shows the last of these, never waiting on Redis */
     {gx_stats_publish, 1, 0},      {gx_tasks_positions, 2, 0},
     {gx_presence_heartbeat, 0, 0}, {gx_absent_sweep, 2, 1},
-    {gx_userrate_share, 1, 0}, /* a busy user's frames across processes */
+    {gx_userrate_share, 1, 0},  /* a busy user's frames across processes */
+    {gx_retention_sweep, 1, 0}, /* paces itself: retention.c */
 };
 
 void gx_tick(gx_server *srv)

@@ -120,6 +120,10 @@ static const gx_opt opts[] = {
     {"--chat-max-messages", "GIGCX_CHAT_MAX_MESSAGES", "N", "2000",
      "messages one task's chat may hold; past it chat.send gets capacity; 0 = no limit", T_INT,
      F(chat_max_messages), 0, 1000000},
+    {"--task-retention", "GIGCX_TASK_RETENTION", "SECONDS", "0",
+     "finished tasks (resolved, cancelled, expired) and their chats are deleted this long "
+     "after they ended or were rated; 0 = kept forever",
+     T_INT, F(task_retention_s), 0, 315360000},
     {"--customer-open-max", "GIGCX_CUSTOMER_OPEN_MAX", "N", "5",
      "open tasks one customer may have at once (task.open gets capacity past it); 0 = no limit",
      T_INT, F(customer_open_max), 0, 10000},

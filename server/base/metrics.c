@@ -267,6 +267,9 @@ char *gx_metrics_render(const gx_metrics *m, const gx_redis_counters *rc, const 
     counter(&t, "gigcx_shed_sockets_total",
             "Sockets closed (1001) to move load to other nodes: POST /api/v1/admin/shed, SIGUSR2.",
             m->shed_sockets);
+    counter(&t, "gigcx_tasks_purged_total",
+            "Finished tasks this node deleted past --task-retention, with their chats.",
+            m->tasks_purged);
     counter(&t, "gigcx_waiting_full_total",
             "Waiting tasks left out of this node's copy of the queue because it was full.",
             m->waiting_full);

@@ -38,6 +38,7 @@ typedef struct {
     int webhook_max_age_s;    /* a webhook event is given up this long after it happened */
     int webhook_timeout_s;    /* one webhook POST, connect to status line, default 10 */
     int chat_max_messages;    /* --chat-max-messages: messages one task's chat may hold */
+    int task_retention_s;     /* --task-retention: finished tasks kept this long; 0 = forever */
     int customer_open_max;    /* --customer-open-max: open tasks one customer may have */
     int drain_s;              /* --drain-s: the shutdown's drain window */
     bool max_sockets_given;  /* --max-sockets was set (not the default): beyond the limit, refuse */

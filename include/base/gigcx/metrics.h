@@ -81,6 +81,7 @@ typedef struct {
     /* operations */
     uint64_t accept_errors[GX_ACCEPT_ERRNO_SLOTS]; /* listener.c: failed accept()s by errno */
     uint64_t ws_closes[GX_WSCLOSE_BY_COUNT][GX_WSCLOSE_SLOTS]; /* ws.c: by who, close code */
+    uint64_t tasks_purged; /* retention.c: finished tasks deleted past --task-retention */
     uint64_t shed_sockets; /* shed.c: sockets closed to move load to other nodes */
     double start_s;        /* unix time the process started (main.c) */
 } gx_metrics;
