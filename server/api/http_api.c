@@ -16,6 +16,7 @@
 #include "gigcx/error.h"
 #include "gigcx/tasks.h"
 #include "gigcx/canned.h"
+#include "gigcx/coverage.h"
 #include "gigcx/http_api.h"
 #include "gigcx/jwt.h"
 #include "gigcx/request.h"
@@ -503,6 +504,7 @@ static void on_expert_step(redisReply *rep, void *priv)
         gx_audit(gx_req_srv(r), NULL, "admin", p->existed ? "expert.update" : "expert.create",
                  r->id, NULL);
         gx_http_patch_after_put(r, out, p->existed, p->was_active);
+        gx_coverage_touch(gx_req_srv(r)); /* a skill dropped leaves the brand's coverage */
         gx_http_reply_json(r, p->existed ? 200 : 201, out);
     }
     gx_http_unref(r);

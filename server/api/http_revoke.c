@@ -6,6 +6,7 @@
 #include <string.h>
 #include "gigcx/keys.h"
 #include "gigcx/audit.h"
+#include "gigcx/coverage.h"
 #include "gigcx/error.h"
 #include "gigcx/http_api.h"
 #include "gigcx/jwt.h"
@@ -62,6 +63,7 @@ static void on_expert_deleted(redisReply *rep, void *priv)
         gx_http_error(r, GX_ENOTFOUND, "no expert '%s'", r->id);
     } else {
         gx_redis_cmd(gx_req_srv(r)->redis, NULL, NULL, "SREM " GX_KEY_EXPERTS " %s", r->id);
+        gx_coverage_touch(gx_req_srv(r)); /* what only they covered is no longer covered */
         gx_audit(gx_req_srv(r), NULL, "admin", "expert.delete", r->id, NULL);
         gx_http_reply_json(r, 200, json_pack("{s:s, s:b}", "id", r->id, "deleted", 1));
     }

@@ -9,6 +9,7 @@
 #include "gigcx/health.h"
 #include "gigcx/userrate.h"
 #include "gigcx/retention.h"
+#include "gigcx/coverage.h"
 
 typedef struct {
     void (*fn)(gx_server *srv);
@@ -23,6 +24,7 @@ static const gx_sweep sweeps[] = {
     {gx_presence_heartbeat, 0, 0}, {gx_absent_sweep, 2, 1},
     {gx_userrate_share, 1, 0},  /* a busy user's frames across processes */
     {gx_retention_sweep, 1, 0}, /* paces itself: retention.c */
+    {gx_coverage_sweep, 1, 0},  /* at once after a change here, else once a minute */
 };
 
 void gx_tick(gx_server *srv)

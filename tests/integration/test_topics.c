@@ -4,7 +4,9 @@
  *   bad_request naming the field, error bad_request over the socket. Taken once an expert
  *   covers it, or once the brand declares it.
  * - GET /api/v1/widget/availability: topic_known, language_known and online (the experts
- *   available with a free slot), with the widget key; refused from a foreign Origin. */
+ *   available with a free slot), with the widget key; refused from a foreign Origin.
+ * - Coverage shrinks too: a skill an expert drops, a deactivated or deleted expert no
+ *   longer covers anything (coverage.lua, a second after the change). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -186,12 +188,59 @@ static void test_availability(void **state)
     free(tok);
 }
 
+/* Polls POST until it answers want (the coverage rebuild runs at the next tick). */
+static void post_until(const char *topic, int want)
+{
+    char msg[256];
+    int64_t end = gxt_now_ms() + 5000;
+    int st;
+    while ((st = post(topic, "en", msg, sizeof(msg))) != want && gxt_now_ms() < end)
+        gxt_pump(&env, 200);
+    if (st != want)
+        fail_msg("%s: %d, not %d (%s)", topic, st, want, msg);
+}
+
+static void put_tq(const char *fields)
+{
+    char body[256];
+    snprintf(body, sizeof(body), "{\"name\":\"Q\",\"languages\":[\"en\"],\"brands\":[\"tq\"],%s}",
+             fields);
+    assert_true(
+        gxt_http(&env, 0, "PUT", "/api/v1/experts/tqx", GXT_ADMIN, NULL, body, NULL) / 100 == 2);
+}
+
+static void test_coverage_shrinks(void **state)
+{
+    (void)state;
+    char *tp_key = key;
+    key = gxt_brand(&env, "tq"); /* post() posts with key */
+    put_tq("\"skills\":[\"gifts\",\"wraps\"]");
+    post_until("gifts", 201);
+    /* the expert drops gifts: wraps stays covered, gifts is refused (gxt_brand declares billing) */
+    put_tq("\"skills\":[\"wraps\"]");
+    post_until("gifts", 400);
+    post_until("wraps", 201);
+    /* deactivated: covers nothing; active again: at once */
+    put_tq("\"skills\":[\"wraps\"],\"active\":false");
+    post_until("wraps", 400);
+    put_tq("\"skills\":[\"wraps\"],\"active\":true");
+    char msg[256];
+    assert_int_equal(post("wraps", "en", msg, sizeof(msg)), 201);
+    /* deleted */
+    assert_int_equal(
+        gxt_http(&env, 0, "DELETE", "/api/v1/experts/tqx", GXT_ADMIN, NULL, NULL, NULL), 200);
+    post_until("wraps", 400);
+    free(key);
+    key = tp_key;
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_rest_refuses_what_nobody_covers),
         cmocka_unit_test(test_socket_refuses_what_nobody_covers),
         cmocka_unit_test(test_availability),
+        cmocka_unit_test(test_coverage_shrinks),
     };
     int rc = cmocka_run_group_tests(tests, setup, teardown);
     free(key);

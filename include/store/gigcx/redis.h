@@ -54,6 +54,7 @@ typedef enum {
     GX_SCRIPT_NOTES,
     GX_SCRIPT_REASSIGN,
     GX_SCRIPT_TASK_PURGE,
+    GX_SCRIPT_COVERAGE,
     GX_SCRIPT_COUNT
 } gx_script;
 
