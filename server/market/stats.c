@@ -10,6 +10,9 @@
 #include "gigcx/util.h"
 
 #define GX_STATS_FRESH_MS 10000 /* a node silent this long is gone (or partitioned) */
+#define GX_STATS_GONE_MS                                                                           \
+    600000 /* a node silent this long leaves the hash (a restart names a                           \
+              new node: host-pid) */
 
 void gx_stats_publish(gx_server *srv)
 {
@@ -44,6 +47,31 @@ void gx_stats_publish(gx_server *srv)
         gx_redis_cmd(srv->redis, NULL, NULL, "HSET " GX_KEY_NODESTATS " %s %s", srv->cfg->node_id,
                      s);
     free(s);
+}
+
+static void on_nodestats(redisReply *r, void *priv)
+{
+    gx_server *srv = priv;
+    if (!r || r->type != REDIS_REPLY_ARRAY)
+        return;
+    int64_t now = gx_now_ms();
+    for (size_t i = 0; i + 1 < r->elements; i += 2) {
+        const redisReply *k = r->element[i], *v = r->element[i + 1];
+        if (k->type != REDIS_REPLY_STRING || v->type != REDIS_REPLY_STRING)
+            continue;
+        json_t *j = json_loads(v->str, 0, NULL);
+        int64_t ts = (int64_t)json_integer_value(json_object_get(j, "ts"));
+        json_decref(j);
+        if (now - ts > GX_STATS_GONE_MS) /* HDEL then HSET by a node back meanwhile: rewritten
+                                            within a second */
+            gx_redis_cmd(srv->redis, NULL, NULL, "HDEL " GX_KEY_NODESTATS " %b", k->str,
+                         (size_t)k->len);
+    }
+}
+
+void gx_stats_forget_gone(gx_server *srv)
+{
+    gx_redis_cmd(srv->redis, on_nodestats, srv, "HGETALL " GX_KEY_NODESTATS);
 }
 
 /* Adds every integer of from into into, recursively, by key. */

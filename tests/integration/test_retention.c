@@ -1,13 +1,15 @@
 /* Retention (--task-retention): a finished task (resolved, cancelled) goes, with its chat and
  * every index entry, once the retention has passed since it ended; a task still open stays
  * however old it is; the brand's listing and the customer's task set let go of the deleted
- * ones, and /metrics counts them. */
+ * ones, and /metrics counts them. The dashboard's per-node figures (gx:nodestats) forget a
+ * node silent for 10 minutes (node ids of past processes). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <cmocka.h>
 #include "harness.h"
 
@@ -98,9 +100,39 @@ static void test_finished_tasks_go_open_ones_stay(void **state)
     free(tok);
 }
 
+/* Wall-clock milliseconds, as nodes stamp their figures. */
+static long long wall_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Before the node starts: a node gone an hour ago, and one silent for a minute. */
+static void stale_nodes(gxt_env *e)
+{
+    char cmd[200];
+    snprintf(cmd, sizeof(cmd), "HSET gx:nodestats ghost '{\"ts\":%lld}' quiet '{\"ts\":%lld}'",
+             wall_ms() - 3600000, wall_ms() - 60000);
+    free(gxt_redis(e, cmd));
+}
+
+static void test_gone_nodes_leave_the_stats(void **state)
+{
+    (void)state;
+    int64_t end = gxt_now_ms() + 10000; /* the tick's first pass, 3 s after start */
+    while (redis_int("HEXISTS gx:nodestats %s", "ghost") && gxt_now_ms() < end)
+        gxt_pump(&env, 250);
+    assert_int_equal(redis_int("HEXISTS gx:nodestats %s", "ghost"), 0);
+    assert_int_equal(redis_int("HEXISTS gx:nodestats %s", "quiet"), 1);
+    assert_int_equal(redis_int("HEXISTS gx:nodestats %s", "node1"), 1);
+}
+
 int main(void)
 {
+    gxt_prepare = stale_nodes;
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_gone_nodes_leave_the_stats),
         cmocka_unit_test(test_finished_tasks_go_open_ones_stay),
     };
     return GXT_RUN_CASES(tests, NULL, setup, teardown);
