@@ -53,6 +53,7 @@ typedef enum {
     GX_SCRIPT_LIVE_LIST,
     GX_SCRIPT_NOTES,
     GX_SCRIPT_REASSIGN,
+    GX_SCRIPT_WORK_LIST,
     GX_SCRIPT_COUNT
 } gx_script;
 
