@@ -18,6 +18,7 @@
 #include "gigcx/supervise.h"
 #include "gigcx/userlim.h"
 #include "gigcx/util.h"
+#include "gigcx/work.h"
 #include "gigcx/ws_routes.h"
 
 #define GX_STRIKES_MAX 20         /* rate-limited frames within a window before a 1008 close */
@@ -106,6 +107,7 @@ static const struct {
     {"chat.notes", gx_whisper_on_notes, R_EXPERT | R_STAFF},
     {"task.takeover", gx_takeover_on_request, R_STAFF},
     {"task.reassign", gx_reassign_on_request, R_STAFF},
+    {"work.list", gx_work_on_list, R_EXPERT | R_STAFF},
 };
 
 static void reject_unauthenticated(gx_session *s, const char *why)

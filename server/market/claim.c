@@ -219,16 +219,18 @@ static int send_claim(gx_req *q)
     char *update = gx_bus_update(task, s->origin, NULL, u);
     char *wd = gx_bus_withdraw(task, s->who.uid, "claimed");
     json_decref(u);
-    char key[96], chat[96], tier[8], now[24], held[160];
+    char key[96], chat[96], tier[8], now[24], held[160], work[160];
     gx_keys_task(key, sizeof(key), task, "task");
     gx_keys_task(chat, sizeof(chat), task, "chat");
     snprintf(held, sizeof(held), GX_KEY_USER_TASKS, s->who.uid);
+    snprintf(work, sizeof(work), GX_KEY_USER_WORK, s->who.uid);
     snprintf(tier, sizeof(tier), "%d", s->prof.tier);
     snprintf(now, sizeof(now), "%lld", (long long)gx_now_ms());
     const char *argv[] = {key,
                           chat,
                           held,
                           GX_KEY_EXPIRY,
+                          work,
                           s->who.sub,
                           s->who.name,
                           gx_jwt_role_name(s->who.role),
@@ -241,7 +243,7 @@ static int send_claim(gx_req *q)
                           wd ? wd : "",
                           task};
     int rc = update && wd ? gx_redis_script_durable(s->srv->redis, GX_SCRIPT_CLAIM, on_claimed, q,
-                                                    4, 15, argv, NULL)
+                                                    5, 16, argv, NULL)
                           : GX_EINTERNAL;
     if (!rc)
         s->srv->claims_out++;

@@ -82,14 +82,16 @@ void gx_takeover_on_request(gx_session *s, json_t *msg, const char *ref)
     snprintf(freed, sizeof(freed), "~%s", s->who.uid);
     char *update = gx_bus_update(task, s->origin, freed, u);
     json_decref(u);
-    char key[96], chat[96], held[160], now[24];
+    char key[96], chat[96], held[160], work[160], now[24];
     gx_keys_task(key, sizeof(key), task, "task");
     gx_keys_task(chat, sizeof(chat), task, "chat");
     snprintf(held, sizeof(held), GX_KEY_USER_TASKS, s->who.uid);
+    snprintf(work, sizeof(work), GX_KEY_USER_WORK, s->who.uid);
     snprintf(now, sizeof(now), "%lld", (long long)gx_now_ms());
     const char *argv[] = {
-        key, chat, held, s->who.sub, s->who.name, s->who.brand, now, update ? update : "", task};
-    int rc = update ? gx_redis_script_durable(s->srv->redis, GX_SCRIPT_TAKEOVER, on_taken, q, 3, 9,
+        key, chat, held, work, s->who.sub, s->who.name, s->who.brand, now, update ? update : "",
+        task};
+    int rc = update ? gx_redis_script_durable(s->srv->redis, GX_SCRIPT_TAKEOVER, on_taken, q, 4, 10,
                                               argv, NULL)
                     : GX_EINTERNAL;
     free(update);

@@ -5,6 +5,7 @@ import { GxClient, compareIds, decodeToken, randomId } from '../lib/gxclient.js'
 import { $, h } from '../lib/dom.js';
 import { attachCanned, initCannedPanel, loadCanned } from './canned.js';
 import { initSupervise, onSuperviseMessage, showSupervise } from './supervise.js';
+import { initWork, showWork } from './work.js';
 
 const TOKEN_KEY = 'gigcx.console.token';
 const TAKEN_KEY = 'gigcx.console.taken'; // notices of chats taken back, until dismissed
@@ -272,6 +273,7 @@ function onWelcome(w) {
   sendPresence();
   loadCanned(S.client);
   showSupervise(w.role, S.client);
+  showWork(w.role, S.client);
   if (!S.active && S.chats.size) activate(S.chats.keys().next().value, false);
 }
 
@@ -1573,6 +1575,7 @@ function init() {
   });
   initCannedPanel();
   initSupervise();
+  initWork();
   loadDemoAccounts();
   const token = storedToken();
   if (token) signIn(token, !!localStorage.getItem(TOKEN_KEY));

@@ -204,7 +204,7 @@ async function main() {
 
   await test('offer: its keyboard focus ring is whole, not clipped by the scrolling list (WCAG 2.4.7)', async () => {
     await ex.focus('#capacity');
-    for (let i = 0; i < 4 && !(await ex.evaluate(() => document.activeElement.classList.contains('offer'))); i++) await ex.keyboard.press('Tab');
+    for (let i = 0; i < 6 && !(await ex.evaluate(() => document.activeElement.classList.contains('offer'))); i++) await ex.keyboard.press('Tab');
     const geo = await ex.evaluate(() => {
       const el = document.activeElement;
       const list = el.parentElement;

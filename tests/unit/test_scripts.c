@@ -124,10 +124,11 @@ static void create_task(int tier)
 static redisReply *claim(const char *user, const char *role, const char *brands, const char *langs,
                          const char *skills, const char *tier)
 {
-    char held[64];
+    char held[64], work[64];
     snprintf(held, sizeof(held), "gx:u:%s:tasks", user);
-    return run(GX_SCRIPT_CLAIM, 4, TK, TC, held, "gx:expiry", user, "Eve", role, brands, langs,
-               skills, tier, "1000", "U\tT1\to\t-\n{}", "W\tT1\tx\n{}", "T1", NULL);
+    snprintf(work, sizeof(work), "gx:u:%s:work", user);
+    return run(GX_SCRIPT_CLAIM, 5, TK, TC, held, "gx:expiry", work, user, "Eve", role, brands,
+               langs, skills, tier, "1000", "U\tT1\to\t-\n{}", "W\tT1\tx\n{}", "T1", NULL);
 }
 
 static void test_create_stores_opening_message(void **state)
@@ -205,12 +206,22 @@ static void test_claim_wins_once(void **state)
     r = redisCommand(rc, "ZSCORE gx:expiry T1");
     assert_int_equal(r->type, REDIS_REPLY_NIL);
     freeReplyObject(r);
+    /* the claim goes in the claimer's "My work" index (claimed at ms), which expires */
+    r = redisCommand(rc, "ZSCORE gx:u:e1:work T1");
+    assert_string_equal(r->str, "1000");
+    freeReplyObject(r);
+    r = redisCommand(rc, "TTL gx:u:e1:work");
+    assert_true(r->integer > 3000000 && r->integer <= 3024000);
+    freeReplyObject(r);
+    r = redisCommand(rc, "EXISTS gx:u:e2:work"); /* the loser's claim wrote nothing */
+    assert_int_equal(r->integer, 0);
+    freeReplyObject(r);
     r = redisCommand(rc, "ZSCORE " TQ " T1"); /* out of the brand's queue, in the script */
     assert_int_equal(r->type, REDIS_REPLY_NIL);
     freeReplyObject(r);
-    expect_word(run(GX_SCRIPT_CLAIM, 4, "gx:{t:nope}:task", "gx:{t:nope}:chat", "gx:u:e1:tasks",
-                    "gx:expiry", "e1", "E", "expert", ",acme,", ",en,", ",billing,", "1", "0", "u",
-                    "w", "nope", NULL),
+    expect_word(run(GX_SCRIPT_CLAIM, 5, "gx:{t:nope}:task", "gx:{t:nope}:chat", "gx:u:e1:tasks",
+                    "gx:expiry", "gx:u:e1:work", "e1", "E", "expert", ",acme,", ",en,", ",billing,",
+                    "1", "0", "u", "w", "nope", NULL),
                 "not_found");
 }
 
@@ -348,8 +359,9 @@ static void test_taken_notes(void **state)
     expect_word(claim("e2", "expert", ",acme,", ",en,", ",billing,", "1"), "ok");
     expect_word(run(GX_SCRIPT_REASSIGN, 1, TK, "acme", "7", "U\tT1\to\t*\n{}", "T1", NULL), "ok");
     expect_word(claim("e2", "expert", ",acme,", ",en,", ",billing,", "1"), "ok");
-    freeReplyObject(run(GX_SCRIPT_TAKEOVER, 3, TK, TC, "gx:u:s:acme:s1:tasks", "s1", "Sam", "acme",
-                        "8", "U\tT1\to\t~s:acme:s1\n{}", "T1", NULL));
+    freeReplyObject(run(GX_SCRIPT_TAKEOVER, 4, TK, TC, "gx:u:s:acme:s1:tasks",
+                        "gx:u:s:acme:s1:work", "s1", "Sam", "acme", "8", "U\tT1\to\t~s:acme:s1\n{}",
+                        "T1", NULL));
     r = redisCommand(rc, "LRANGE gx:u:e2:taken 0 -1");
     assert_int_equal(r->elements, 2);
     assert_non_null(strstr(r->element[0]->str, "\"reason\":\"taken_over\""));
@@ -363,6 +375,36 @@ static void test_taken_notes(void **state)
             "", "assignee went silent", "T1", "requeued", "disconnected", NULL);
     assert_string_equal(r->element[0]->str, "ok");
     assert_string_equal(r->element[1]->str, "escalated");
+    freeReplyObject(r);
+}
+
+/* The "My work" index keeps the newest 1000 claims; work_list.lua reads them back newest
+ * first from a time on, with their task's fields (hashes that are gone left out). */
+static void test_work_index(void **state)
+{
+    (void)state;
+    create_task(1);
+    const char *fill = "for k = 0, 1004 do redis.call('ZADD', KEYS[1], k - 2000, 'old' .. k) end";
+    freeReplyObject(redisCommand(rc, "EVAL %s 1 gx:u:e1:work", fill));
+    expect_word(claim("e1", "expert", ",acme,", ",en,", ",billing,", "1"), "ok");
+    redisReply *r = redisCommand(rc, "ZCARD gx:u:e1:work");
+    assert_int_equal(r->integer, 1000);
+    freeReplyObject(r);
+    r = redisCommand(rc, "ZSCORE gx:u:e1:work old0"); /* the oldest went */
+    assert_int_equal(r->type, REDIS_REPLY_NIL);
+    freeReplyObject(r);
+    r = run(GX_SCRIPT_WORK_LIST, 1, "gx:u:e1:work", "900", "5", NULL);
+    assert_string_equal(r->element[0]->str, "ok");
+    assert_int_equal(r->elements, 1 + GX_WORK_FIELDS); /* T1 only: the "old" ones have no hash */
+    assert_string_equal(r->element[1 + GX_WORK_TASK]->str, "T1");
+    assert_string_equal(r->element[1 + GX_WORK_CLAIMED_AT]->str, "1000");
+    assert_string_equal(r->element[1 + GX_WORK_STATUS]->str, "assigned");
+    assert_string_equal(r->element[1 + GX_WORK_ASSIGNEE]->str, "e1");
+    assert_string_equal(r->element[1 + GX_WORK_CUSTOMER_NAME]->str, "Ann Lee");
+    assert_string_equal(r->element[1 + GX_WORK_RESOLVED_BY]->str, "");
+    freeReplyObject(r);
+    r = run(GX_SCRIPT_WORK_LIST, 1, "gx:u:e1:work", "1001", "5", NULL); /* since after it */
+    assert_int_equal(r->elements, 1);
     freeReplyObject(r);
 }
 
@@ -750,6 +792,7 @@ int main(void)
         cmocka_unit_test_setup(test_chat_rules_and_dedup, flush),
         cmocka_unit_test_setup(test_transitions, flush),
         cmocka_unit_test_setup(test_taken_notes, flush),
+        cmocka_unit_test_setup(test_work_index, flush),
         cmocka_unit_test_setup(test_expire_when_due, flush),
         cmocka_unit_test_setup(test_rate_once, flush),
         cmocka_unit_test_setup(test_rate_charges_resolver, flush),

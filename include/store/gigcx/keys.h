@@ -57,6 +57,9 @@
     "gx:u:%s:taken" /* list: chats taken back from a user, JSON, newest first (lib.lua note_taken) \
                      */
 #define GX_TAKEN_MAX 20 /* what note_taken keeps of it (LTRIM), and what one welcome reads */
+#define GX_KEY_USER_WORK                                                                           \
+    "gx:u:%s:work" /* zset: task -> when the user claimed it (ms), newest 1000, 35 days (lib.lua   \
+                      note_work) */
 #define GX_KEY_EXPIRY "gx:expiry" /* zset: waiting task -> expires_at (ms) */
 #define GX_KEY_WAVES "gx:waves"   /* zset: task -> when its next offer wave is due (ms) */
 #define GX_KEY_SESS "gx:sess:%s"  /* string: a user's last session number (INCR at hello) */

@@ -55,6 +55,7 @@ typedef enum {
     GX_SCRIPT_REASSIGN,
     GX_SCRIPT_TASK_PURGE,
     GX_SCRIPT_COVERAGE,
+    GX_SCRIPT_WORK_LIST,
     GX_SCRIPT_COUNT
 } gx_script;
 

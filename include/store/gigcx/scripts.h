@@ -70,5 +70,32 @@ enum {                      /* takeover.lua: then the last messages, oldest firs
        GX_TAKEOVER_HISTORY
 };
 enum { GX_LIVE_LIST_FIELDS = 9 }; /* live_list.lua: per chat, after "ok" */
+enum {                            /* work_list.lua: per task, after "ok" */
+       GX_WORK_TASK = 0,
+       GX_WORK_CLAIMED_AT,
+       GX_WORK_BRAND,
+       GX_WORK_TOPIC,
+       GX_WORK_LANG,
+       GX_WORK_CUSTOMER_NAME,
+       GX_WORK_STATUS,
+       GX_WORK_ASSIGNEE,
+       GX_WORK_ASSIGNEE_ROLE,
+       GX_WORK_EXPERT, /* the last expert who held it */
+       GX_WORK_STAFF,  /* the last staff member who held it */
+       GX_WORK_RESOLVED_BY,
+       GX_WORK_ESCALATED_BY_NAME, /* "" when the queue time-out sent it to staff */
+       GX_WORK_PAY,
+       GX_WORK_RATING,
+       GX_WORK_RATING_COMMENT,
+       GX_WORK_SUMMARY,
+       GX_WORK_RESOLVED_AT,
+       GX_WORK_ESCALATED_AT,
+       GX_WORK_CANCELLED_AT,
+       GX_WORK_EXPIRED_AT,
+       GX_WORK_RELEASED_AT,
+       GX_WORK_TAKEN_OVER_AT,
+       GX_WORK_TAKEN_OVER_FROM,
+       GX_WORK_FIELDS
+};
 
 #endif

@@ -1,7 +1,8 @@
 -- The one place a task gets an owner: succeeds only if the claimer is eligible and the task
 -- is claimable and unowned, so exactly one claim ever wins, whichever node sent it.
 -- Everything a claim changes happens here, so a lost reply leaves nothing half done.
--- KEYS: task hash, chat stream, the claimer's task set, the expiry index. ARGV: user, name,
+-- KEYS: task hash, chat stream, the claimer's task set, the expiry index, the claimer's work
+-- index (note_work, lib.lua). ARGV: user, name,
 -- role, ",brands,", ",languages,", ",skills,", tier, now ms, status update payload,
 -- withdrawal payload, task id.
 -- Returns {"ok", status, brand, topic, language, customer name, pay, escalation reason,
@@ -56,6 +57,7 @@ end
 redis.call('HSET', KEYS[1], 'status', newstatus, 'assignee', ARGV[1], 'assignee_name', ARGV[2],
     'assignee_role', role, 'assigned_at', ARGV[8], role, ARGV[1])
 redis.call('SADD', KEYS[3], ARGV[11])
+note_work(KEYS[5], ARGV[11], ARGV[8])
 redis.call('ZREM', KEYS[4], ARGV[11])
 -- the brand's queue is named by the task, read above (one primary: docs/scaling.md)
 redis.call('ZREM', 'gx:{b:' .. brand .. '}:' .. (role == 'staff' and 'esc' or 'q'), ARGV[11])

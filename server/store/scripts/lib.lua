@@ -63,3 +63,12 @@ local function live_chat_refusal(brand, status, holder, caller_brand)
     end
     return nil
 end
+
+-- A task the user claimed (or took over), for their "My work" list (work.list, work.c): the
+-- user's gx:u:<uid>:work zset, task -> claimed-at ms, the newest 1000 (GX_WORK_KEEP) kept,
+-- for 35 days (GX_WORK_TTL_S) after the latest claim: the list reaches back 31 days at most.
+local function note_work(key, task, now)
+    redis.call('ZADD', key, now, task)
+    redis.call('ZREMRANGEBYRANK', key, 0, -1001)
+    redis.call('EXPIRE', key, 3024000)
+end

@@ -2,7 +2,8 @@
 -- task is then escalated, as staff's tasks are), the previous holder's task set loses it,
 -- the staff member's gains it, and the update goes out (the previous holder lets go; their
 -- next welcome says so: note_taken, lib.lua).
--- KEYS: task hash, chat stream, the staff member's task set. ARGV: staff id, name, brand,
+-- KEYS: task hash, chat stream, the staff member's task set, their work index (note_work,
+-- lib.lua). ARGV: staff id, name, brand,
 -- now ms, update payload, task id.
 -- Returns {"ok", brand, topic, language, customer name, previous holder's uid, history...}
 -- (the latest 200 messages, oldest first) or {code}.
@@ -24,6 +25,7 @@ redis.call('HSET', KEYS[1], 'status', 'escalated', 'assignee', ARGV[1], 'assigne
     'taken_over_from', holder)
 redis.call('SREM', 'gx:u:' .. holder .. ':tasks', ARGV[6])
 redis.call('SADD', KEYS[3], ARGV[6])
+note_work(KEYS[4], ARGV[6], ARGV[4])
 redis.call('PUBLISH', 'gx:ev:task', ARGV[5])
 note_taken(holder, ARGV[6], 'taken_over', ARGV[4], t[7], ARGV[2])
 local out = {'ok', t[1], t[5] or '', t[6] or '', t[7] or '', holder}
