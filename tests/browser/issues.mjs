@@ -8,7 +8,7 @@
 //   cd tests/browser && npm ci && node issues.mjs        (CTest: browser_issues)
 //   env: GIGCXD, CHROMIUM, HEADED=1, KEEP=1
 import path from 'node:path';
-import { ADMIN_KEY, OUT, W, api, assert, check, launch, newPage, openConsole, problems, run, shadowTexts, sleep, startGigcxd, startShop, test } from './lib.mjs';
+import { ADMIN_KEY, OUT, W, api, widgetChat, assert, check, launch, newPage, openConsole, problems, run, shadowTexts, sleep, startGigcxd, startShop, test } from './lib.mjs';
 
 const root = "document.querySelector('gigcx-widget').shadowRoot";
 
@@ -47,18 +47,6 @@ async function staffConsole(browser, apiOrigin, sub, brand) {
   return { ctx, page };
 }
 
-/** A customer on the shop with the panel open who writes `text` (opens a task). */
-async function customer(browser, shop, apiOrigin, name, text) {
-  const { ctx, page } = await newPage(browser, name);
-  await page.goto(`${shop}/shop.html?api=${encodeURIComponent(apiOrigin)}`);
-  await page.waitForSelector(`${W}[data-ready="true"]`);
-  await page.click(`${W} button.l`);
-  await page.fill(`${W} textarea`, text);
-  await page.press(`${W} textarea`, 'Enter');
-  await page.waitForFunction(() => JSON.parse(localStorage.getItem('gigcx.widget.gxw_demo') || '{}').task);
-  const task = await page.evaluate(() => JSON.parse(localStorage.getItem('gigcx.widget.gxw_demo')).task);
-  return { ctx, page, task };
-}
 
 const say = async (page, task, text) => {
   await page.fill(`#in-${task}`, text);
@@ -188,7 +176,7 @@ async function main() {
     await ex.check('#sound');
     await ex.check('#desktop');
   }
-  const c1 = await customer(browser, shop, API, 'customer-1', 'My invoice is wrong.');
+  const c1 = await widgetChat(browser, shop, API, 'customer-1', 'My invoice is wrong.');
   const t1 = c1.task;
 
   await test('offer: noticed (sound, desktop alert, title, favicon) and shows the customer’s wait', async () => {
@@ -273,7 +261,7 @@ async function main() {
     assert(!/^\(\d+\)/.test(await c1.page.title()), `title after reading: ${await c1.page.title()}`);
   });
 
-  const c2 = await customer(browser, shop, API, 'customer-2', 'Where is my parcel?');
+  const c2 = await widgetChat(browser, shop, API, 'customer-2', 'Where is my parcel?');
   const t2 = c2.task;
   await ex.locator(`.offer[data-task="${t2}"] .claim`).click();
   await ex.waitForSelector(`#panel-${t2}:not([hidden])`);
@@ -343,7 +331,7 @@ async function main() {
     await c1.page.screenshot({ path: path.join(OUT, 'widget-rating-last-message.png') });
   });
 
-  const c3 = await customer(browser, shop, API, 'customer-3', 'Quick question about VAT.');
+  const c3 = await widgetChat(browser, shop, API, 'customer-3', 'Quick question about VAT.');
   await ex.locator(`.offer[data-task="${c3.task}"] .claim`).click();
   await widgetSays(c3.page, /Alice/);
 

@@ -381,3 +381,16 @@ function summary() {
   console.log(`\n${((Date.now() - R.t0) / 1000).toFixed(1)} s`);
   console.log(`${R.passed} passed, ${R.failed} failed${R.skipped.length ? `, ${R.skipped.length} skipped` : ''}`);
 }
+
+/** A customer on the shop with the panel open who writes `text` (opens a task). */
+export async function widgetChat(browser, shop, apiOrigin, name, text) {
+  const { ctx, page } = await newPage(browser, name);
+  await page.goto(`${shop}/shop.html?api=${encodeURIComponent(apiOrigin)}`);
+  await page.waitForSelector(`${W}[data-ready="true"]`);
+  await page.click(`${W} button.l`);
+  await page.fill(`${W} textarea`, text);
+  await page.press(`${W} textarea`, 'Enter');
+  await page.waitForFunction(() => JSON.parse(localStorage.getItem('gigcx.widget.gxw_demo') || '{}').task);
+  const task = await page.evaluate(() => JSON.parse(localStorage.getItem('gigcx.widget.gxw_demo')).task);
+  return { ctx, page, task };
+}

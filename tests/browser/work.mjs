@@ -5,23 +5,11 @@
 //
 //   cd tests/browser && npm ci && node work.mjs
 //   env: GIGCXD=path/to/gigcxd (default: newest ../../build*/server/gigcxd)
-import { W, api, assert, launch, makeExpert, newPage, openConsole, problems, run, startGigcxd, startShop, test } from './lib.mjs';
+import { W, api, widgetChat, assert, launch, makeExpert, newPage, openConsole, problems, run, startGigcxd, startShop, test } from './lib.mjs';
 
 const TOTAL_MS = 60000;
 const root = "document.querySelector('gigcx-widget').shadowRoot";
 
-/** A customer of the demo shop writes text; the task id the widget got. */
-async function customer(browser, shop, API, name, text) {
-  const { page } = await newPage(browser, name);
-  await page.goto(`${shop}/shop.html?api=${encodeURIComponent(API)}`);
-  await page.waitForSelector(`${W}[data-ready="true"]`);
-  await page.click(`${W} button.l`);
-  await page.fill(`${W} textarea`, text);
-  await page.press(`${W} textarea`, 'Enter');
-  await page.waitForFunction(() => JSON.parse(localStorage.getItem('gigcx.widget.gxw_demo') || '{}').task);
-  const task = await page.evaluate(() => JSON.parse(localStorage.getItem('gigcx.widget.gxw_demo')).task);
-  return { page, task };
-}
 
 async function main() {
   const { origin: API } = await startGigcxd('work');
@@ -34,7 +22,7 @@ async function main() {
   await ex.check('#available');
   await ex.waitForSelector('body[data-presence="available"]');
 
-  const one = await customer(browser, shop, API, 'customer-1', 'My parcel never came.');
+  const one = await widgetChat(browser, shop, API, 'customer-1', 'My parcel never came.');
   await ex.click(`.offer[data-task="${one.task}"] .claim`);
   await ex.waitForSelector(`#panel-${one.task}:not([hidden])`);
   await ex.fill(`#in-${one.task}`, 'A new one is on its way.');
@@ -46,7 +34,7 @@ async function main() {
   await one.page.click(`${W} .r .go`);
   await one.page.waitForFunction((r) => /Thank you for your feedback/.test(eval(r).querySelector('.r').textContent), root);
 
-  const two = await customer(browser, shop, API, 'customer-2', 'Wrong size delivered.');
+  const two = await widgetChat(browser, shop, API, 'customer-2', 'Wrong size delivered.');
   await ex.click(`.offer[data-task="${two.task}"] .claim`);
   await ex.waitForSelector(`#panel-${two.task}:not([hidden])`);
   await ex.click(`#panel-${two.task} .act-release`);

@@ -752,3 +752,15 @@ int gxt_run_cases(const char *group, const struct CMUnitTest *tests, size_t n,
     }
     return _cmocka_run_group_tests(group, picked, k, setup, teardown);
 }
+
+json_t *gxt_update(gxt_conn *c, const char *status, int ms)
+{
+    int64_t end = gxt_now_ms() + ms;
+    for (json_t *u; (u = gxt_expect(c, "task.update", (int)(end - gxt_now_ms()))) != NULL;) {
+        if (strcmp(gxt_str(u, "status"), status) == 0)
+            return u;
+        json_decref(u);
+    }
+    fail_msg("no task.update %s within %d ms", status, ms);
+    return NULL;
+}

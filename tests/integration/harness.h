@@ -120,6 +120,9 @@ void gxt_drop(gxt_conn *c);
  * task.assigned; fails the test when either does not come within 5 s. */
 void gxt_claim_offered(gxt_conn *c, const char *task);
 
+/* The next task.update of c with status (owned; others dropped); fails the test after ms. */
+json_t *gxt_update(gxt_conn *c, const char *status, int ms);
+
 /* The string member k of o, or "" (never NULL), for terse assertions. */
 const char *gxt_str(json_t *o, const char *k);
 

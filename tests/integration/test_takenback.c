@@ -32,19 +32,6 @@ static gxt_conn *available(const char *token)
     return c;
 }
 
-/* The next task.update of c with status (others dropped); fails after ms. */
-static json_t *update_with(gxt_conn *c, const char *status, int ms)
-{
-    int64_t end = gxt_now_ms() + ms;
-    for (json_t *u; (u = gxt_expect(c, "task.update", (int)(end - gxt_now_ms()))) != NULL;) {
-        if (strcmp(gxt_str(u, "status"), status) == 0)
-            return u;
-        json_decref(u);
-    }
-    fail_msg("no task.update %s within %d ms", status, ms);
-    return NULL;
-}
-
 /* A fresh session's welcome (owned); the socket is closed again. */
 static json_t *welcome_of(const char *token)
 {
@@ -79,11 +66,11 @@ static void test_disconnected_once(void **state)
     const char *task = gxt_str(t, "task");
     gxt_conn *cu = gxt_login(&env, 0, gxt_str(t, "customer_token"), NULL, NULL);
     gxt_claim_offered(e, task);
-    json_decref(update_with(cu, "assigned", 3000));
+    json_decref(gxt_update(cu, "assigned", 3000));
 
     long long before = wall_ms();
     gxt_drop(e); /* the network died: no close frame */
-    json_t *u = update_with(cu, "queued", 12000);
+    json_t *u = gxt_update(cu, "queued", 12000);
     long long after = wall_ms();
     assert_string_equal(gxt_str(u, "reason"), "requeued");
     json_decref(u);
@@ -128,11 +115,11 @@ static void test_reassigned_and_taken_over(void **state)
     gxt_claim_offered(e, task2);
 
     gxt_send(st, "{s:s, s:s}", "type", "task.reassign", "task", task1);
-    json_decref(update_with(st, "queued", 3000));
-    json_decref(update_with(e, "queued", 3000));
+    json_decref(gxt_update(st, "queued", 3000));
+    json_decref(gxt_update(e, "queued", 3000));
     gxt_send(st, "{s:s, s:s}", "type", "task.takeover", "task", task2);
     json_decref(gxt_must(st, "task.assigned", 3000));
-    json_decref(update_with(e, "escalated", 3000));
+    json_decref(gxt_update(e, "escalated", 3000));
     gxt_close(e);
     gxt_pump(&env, 100);
 
@@ -172,14 +159,14 @@ static void test_deactivated(void **state)
     const char *task = gxt_str(t, "task");
     gxt_conn *cu = gxt_login(&env, 0, gxt_str(t, "customer_token"), NULL, NULL);
     gxt_claim_offered(e, task);
-    json_decref(update_with(cu, "assigned", 3000));
+    json_decref(gxt_update(cu, "assigned", 3000));
 
     assert_int_equal(gxt_http(&env, 0, "PATCH", "/api/v1/experts/tb3", GXT_ADMIN, NULL,
                               "{\"active\":false}", NULL),
                      200);
     assert_int_equal(gxt_wait_close(e, 3000), 4401);
     gxt_close(e);
-    json_t *u = update_with(cu, "queued", 5000);
+    json_t *u = gxt_update(cu, "queued", 5000);
     assert_string_equal(gxt_str(u, "reason"), "requeued");
     json_decref(u);
 

@@ -24,19 +24,6 @@ static long long wall_ms(void)
     return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-/* The next task.update of c with status (others dropped); fails after ms. */
-static json_t *update_with(gxt_conn *c, const char *status, int ms)
-{
-    int64_t end = gxt_now_ms() + ms;
-    for (json_t *u; (u = gxt_expect(c, "task.update", (int)(end - gxt_now_ms()))) != NULL;) {
-        if (strcmp(gxt_str(u, "status"), status) == 0)
-            return u;
-        json_decref(u);
-    }
-    fail_msg("no task.update %s within %d ms", status, ms);
-    return NULL;
-}
-
 /* c's work.list (owned): its tasks array is the reply's. */
 static json_t *work(gxt_conn *c)
 {
@@ -76,15 +63,15 @@ static void test_resolved_and_released(void **state)
     send_text(cu, task1, "m1", "write to ann@example.com please");
     send_text(e, task1, "m2", "refund on its way");
     gxt_send(e, "{s:s, s:s, s:s}", "type", "task.resolve", "task", task1, "summary", "refunded");
-    json_decref(update_with(e, "resolved", 3000));
-    json_decref(update_with(cu, "resolved", 3000));
+    json_decref(gxt_update(e, "resolved", 3000));
+    json_decref(gxt_update(cu, "resolved", 3000));
     gxt_send(cu, "{s:s, s:s, s:i, s:s}", "type", "task.rate", "task", task1, "score", 4, "comment",
              "great, mail me at ann@example.com");
     json_decref(gxt_must(cu, "task.rated", 3000));
 
     gxt_claim_offered(e, task2);
     gxt_send(e, "{s:s, s:s}", "type", "task.release", "task", task2);
-    json_decref(update_with(e, "queued", 3000));
+    json_decref(gxt_update(e, "queued", 3000));
 
     json_t *w = work(e);
     assert_int_equal(json_array_size(json_object_get(w, "tasks")), 2);
@@ -156,7 +143,7 @@ static void test_resolved_and_released(void **state)
     /* wk2 takes the released one over and resolves it: wk1's part stays "released" */
     gxt_claim_offered(other, task2);
     gxt_send(other, "{s:s, s:s}", "type", "task.resolve", "task", task2);
-    json_decref(update_with(other, "resolved", 3000));
+    json_decref(gxt_update(other, "resolved", 3000));
     w = work(e);
     assert_string_equal(gxt_str(item(w, 0), "outcome"), "released");
     assert_null(json_object_get(item(w, 0), "pay"));
@@ -193,10 +180,10 @@ static void test_escalated_active_and_staff(void **state)
     gxt_claim_offered(e, task4);
     gxt_claim_offered(e, task5);
     gxt_send(e, "{s:s, s:s, s:s}", "type", "task.escalate", "task", task3, "reason", "manager");
-    json_decref(update_with(e, "escalated", 3000));
+    json_decref(gxt_update(e, "escalated", 3000));
     gxt_send(st, "{s:s, s:s}", "type", "task.takeover", "task", task4);
     json_decref(gxt_must(st, "task.assigned", 3000));
-    json_decref(update_with(e, "escalated", 3000));
+    json_decref(gxt_update(e, "escalated", 3000));
 
     json_t *w = work(e);
     assert_int_equal(json_array_size(json_object_get(w, "tasks")), 3);
@@ -213,7 +200,7 @@ static void test_escalated_active_and_staff(void **state)
 
     /* staff: what they took over, resolved, never with pay; the name as written */
     gxt_send(st, "{s:s, s:s}", "type", "task.resolve", "task", task4);
-    json_decref(update_with(st, "resolved", 3000));
+    json_decref(gxt_update(st, "resolved", 3000));
     w = work(st);
     assert_int_equal(json_array_size(json_object_get(w, "tasks")), 1);
     assert_string_equal(gxt_str(item(w, 0), "task"), task4);
