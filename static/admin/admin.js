@@ -1,5 +1,5 @@
 // gigcx admin dashboard: live figures (polled every 2 s, sparklines of the last 5 minutes),
-// brands (create through PUT, edit through PATCH, webhook deliveries), experts (live state,
+// brands (create through PUT, edit through PATCH, canned responses, webhook deliveries), experts (live state,
 // deactivate/reactivate/delete, console invitations), the task list (filters, search) and
 // a task's transcript.
 // Endpoints that a server does not have yet (404) are shown as "not available".
@@ -353,6 +353,7 @@ function fillBrand(b) {
   $('b-on-timeout').value = b.on_timeout === 'escalate' ? 'escalate' : 'expire';
   $('b-wave-size').value = b.waves?.size ?? '';
   $('b-wave-interval').value = b.waves?.interval_s ?? '';
+  fillCanned(b.canned || []);
   loadedBrand = { id: b.brand, topics: Object.keys(b.topics || {}) };
   $('b-rotate').checked = false;
   $('apikey-box').hidden = true;
@@ -386,6 +387,79 @@ function parseTopic(line) {
   if (sla) c.sla_s = Number(sla[1]);
   if (pay) c.pay = { amount: Number(pay[1]), currency: pay[2].toUpperCase() };
   return [name, c];
+}
+
+/* The brand's canned responses: rows of the brand form ({title, text} each), read back in
+ * their order when the brand is saved. Input ids come from a counter, so they stay unique
+ * however rows move; labels name the row's place ("Title of response 2"). */
+let cannedSeq = 0;
+
+function cannedRow({ title = '', text = '' } = {}) {
+  const n = ++cannedSeq;
+  const place = () => h('span', { class: 'vh', 'data-place': '' });
+  const btn = (label, act, cls = 'secondary') => h('button', { type: 'button', class: cls, text: label, 'data-action': act, onclick: (ev) => cannedAction(ev.currentTarget, act) });
+  return h('li', { class: 'canned-item' },
+    h('div', { class: 'row' },
+      h('div', { class: 'grow' },
+        h('label', { for: `cr${n}-title` }, 'Title', place()),
+        h('input', { id: `cr${n}-title`, 'data-field': 'title', required: true, maxlength: '80', autocomplete: 'off', value: title })),
+      h('div', { class: 'canned-actions' }, btn('Move up', 'up'), btn('Move down', 'down'), btn('Delete', 'delete', 'danger'))),
+    h('label', { for: `cr${n}-text` }, 'Text', place()),
+    h('textarea', { id: `cr${n}-text`, 'data-field': 'text', required: true, maxlength: '2000', rows: '3', text }));
+}
+
+function fillCanned(list) {
+  $('b-canned-list').replaceChildren(...list.map(cannedRow));
+  renumberCanned();
+}
+
+/** The rows' places into their labels and buttons; Move up on the first and Move down on the
+ *  last are aria-disabled (still focusable, so the focus stays when a row reaches an end). */
+function renumberCanned() {
+  const rows = [...$('b-canned-list').children];
+  rows.forEach((li, i) => {
+    for (const s of li.querySelectorAll('[data-place]')) s.textContent = ` of response ${i + 1}`;
+    for (const b of li.querySelectorAll('button[data-action]')) {
+      b.setAttribute('aria-label', `${b.textContent} response ${i + 1}`);
+      const end = (b.dataset.action === 'up' && i === 0) || (b.dataset.action === 'down' && i === rows.length - 1);
+      if (end) b.setAttribute('aria-disabled', 'true');
+      else b.removeAttribute('aria-disabled');
+    }
+  });
+  $('b-canned-empty').hidden = rows.length > 0;
+}
+
+function addCanned() {
+  const li = cannedRow();
+  $('b-canned-list').append(li);
+  renumberCanned();
+  li.querySelector('[data-field="title"]').focus();
+}
+
+function cannedAction(button, act) {
+  const li = button.closest('li');
+  const list = $('b-canned-list');
+  if (act === 'delete') {
+    const next = li.nextElementSibling || li.previousElementSibling;
+    li.remove();
+    renumberCanned();
+    (next?.querySelector('[data-field="title"]') || $('b-canned-add')).focus();
+    $('brand-result').className = 'result';
+    $('brand-result').textContent = 'Canned response removed; save the brand to keep the change.';
+    return;
+  }
+  if (button.getAttribute('aria-disabled') === 'true') return;
+  if (act === 'up') list.insertBefore(li, li.previousElementSibling);
+  else list.insertBefore(li, li.nextElementSibling.nextElementSibling);
+  renumberCanned();
+  button.focus(); // a moved element loses the focus
+}
+
+function readCanned() {
+  return [...$('b-canned-list').children].map((li) => ({
+    title: li.querySelector('[data-field="title"]').value.trim(),
+    text: li.querySelector('[data-field="text"]').value.trim(),
+  }));
 }
 
 async function loadOneBrand() {
@@ -435,6 +509,10 @@ async function saveBrand(ev) {
   if (hook || editing) body.webhook_url = hook || null;
   const timeout = Number($('b-timeout').value);
   if (timeout || editing) body.queue_timeout_s = timeout || null;
+  // The whole list (a merge patch replaces an array). A PUT without canned keeps the stored
+  // ones: a form not loaded from this brand sends them only when it has some.
+  const canned = readCanned();
+  if (canned.length || loadedBrand?.id === id) body.canned = canned;
   const res = $('brand-result');
   res.className = 'result';
   res.textContent = 'Saving…';
@@ -802,6 +880,7 @@ $('signin-form').addEventListener('submit', (ev) => {
 $('signout').addEventListener('click', signOut);
 $('brand-form').addEventListener('submit', saveBrand);
 $('b-load').addEventListener('click', loadOneBrand);
+$('b-canned-add').addEventListener('click', addCanned);
 $('apikey-copy').addEventListener('click', () => copySecret('apikey'));
 $('whsec-copy').addEventListener('click', () => copySecret('whsec'));
 // ISO 4217 codes are upper case; let people type them either way
