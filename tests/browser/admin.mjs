@@ -108,6 +108,10 @@ async function main() {
     await adm.waitForFunction(() => /Updated brand acme|Not saved/.test(document.querySelector('#brand-result').textContent));
     return adm.textContent('#brand-result');
   };
+  const reloadBrands = async () => {
+    await adm.reload(); // signed in still (sessionStorage); the brand list is read again
+    await adm.waitForSelector('#brands:not([hidden]) tr[data-brand="acme"]');
+  };
   const editAcme = async () => {
     await adm.click('tr[data-brand="acme"] button:text("Edit")');
     await adm.waitForFunction(() => /Editing acme/.test(document.querySelector('#brand-result').textContent));
@@ -126,8 +130,7 @@ async function main() {
     }
     assert(/Updated brand acme/.test(await saved()), 'saved');
     assert((await cannedNow()) === JSON.stringify([one, two]), `stored ${await cannedNow()}`);
-    await adm.reload();
-    await adm.waitForSelector('#brands:not([hidden]) tr[data-brand="acme"]');
+    await reloadBrands();
     await editAcme();
     assert((await adm.$$('#b-canned-list > li')).length === 2, 'two rows after reload');
     assert((await adm.inputValue(rowField(1, 'title'))) === one.title && (await adm.inputValue(rowField(2, 'text'))) === two.text, 'values after reload');
@@ -145,8 +148,7 @@ async function main() {
     const many = Array.from({ length: 200 }, (_, i) => ({ title: `Answer ${i}`, text: `Text ${i}` }));
     const p = await api(API, 'PATCH', '/api/v1/brands/acme', { canned: many });
     assert(p.status === 200, `PATCH canned: ${p.status} ${JSON.stringify(p.data)}`);
-    await adm.reload(); // the brand list, read again
-    await adm.waitForSelector('#brands:not([hidden]) tr[data-brand="acme"]');
+    await reloadBrands();
     await editAcme();
     assert((await adm.$$('#b-canned-list > li')).length === 200, '200 rows');
     await adm.focus('button[aria-label="Move down response 1"]');
