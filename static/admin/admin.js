@@ -398,14 +398,13 @@ function cannedRow({ title = '', text = '' } = {}) {
   const n = ++cannedSeq;
   const place = () => h('span', { class: 'vh', 'data-place': '' });
   const btn = (label, act, cls = 'secondary') => h('button', { type: 'button', class: cls, text: label, 'data-action': act, onclick: (ev) => cannedAction(ev.currentTarget, act) });
+  // title, text, then the row's buttons: Tab goes from one field to the next
   return h('li', { class: 'canned-item' },
-    h('div', { class: 'row' },
-      h('div', { class: 'grow' },
-        h('label', { for: `cr${n}-title` }, 'Title', place()),
-        h('input', { id: `cr${n}-title`, 'data-field': 'title', required: true, maxlength: '80', autocomplete: 'off', value: title })),
-      h('div', { class: 'canned-actions' }, btn('Move up', 'up'), btn('Move down', 'down'), btn('Delete', 'delete', 'danger'))),
+    h('label', { for: `cr${n}-title` }, 'Title', place()),
+    h('input', { id: `cr${n}-title`, 'data-field': 'title', required: true, maxlength: '80', autocomplete: 'off', value: title }),
     h('label', { for: `cr${n}-text` }, 'Text', place()),
-    h('textarea', { id: `cr${n}-text`, 'data-field': 'text', required: true, maxlength: '2000', rows: '3', text }));
+    h('textarea', { id: `cr${n}-text`, 'data-field': 'text', required: true, maxlength: '2000', rows: '3', text }),
+    h('div', { class: 'canned-actions' }, btn('Move up', 'up'), btn('Move down', 'down'), btn('Delete', 'delete', 'danger')));
 }
 
 function fillCanned(list) {
