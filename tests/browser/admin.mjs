@@ -2,7 +2,8 @@
 // deactivates an expert mid-chat (the expert's console is signed out, the chat goes back to
 // the queue and another expert is offered it), and the task list's search finds the task and
 // opens its transcript; reactivation and an invitation the console accepts; the brand form's
-// settings and canned responses (added, edited, deleted, moved, one refusal).
+// settings (business hours, offline time-out and pre-chat too) and canned responses (added,
+// edited, deleted, moved, one refusal).
 //
 //   cd tests/browser && npm ci && node admin.mjs
 //   env: GIGCXD=path/to/gigcxd   CHROMIUM=/usr/bin/chromium   HEADED=1   KEEP=1
@@ -171,6 +172,67 @@ async function main() {
     assert(/Updated brand acme/.test(await saved()), 'saved after the delete');
     const got = JSON.parse(await cannedNow());
     assert(got.length === 200 && got[0].title === 'Answer 1' && got[1].title === 'Answer 0', `order ${got[0]?.title}, ${got[1]?.title}`);
+  });
+  await test('business hours, offline time-out and pre-chat: set, save, reload, GET has them; cleared, they are gone', async () => {
+    const brandNow = async () => (await api(API, 'GET', '/api/v1/brands/acme')).data;
+    await editAcme();
+    assert(await adm.isChecked('#b-hours-always'), 'always open at first');
+    assert(await adm.isHidden('#b-hours-week'), 'no week while always open');
+    // by keyboard: the radio group's arrow key moves to "Open only at these hours"
+    await adm.focus('#b-hours-always');
+    await adm.keyboard.press('ArrowDown');
+    assert(await adm.isChecked('#b-hours-set'), 'hours chosen');
+    await adm.selectOption('#b-hours-offset', '+01:00');
+    for (const d of ['Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday']) {
+      await adm.getByLabel(`Open on ${d}`).focus();
+      await adm.keyboard.press('Space'); // a new day opens 09:00-17:00
+    }
+    // Saturday: two ranges, the second typed, ending at midnight (00:00 is the day's end)
+    await adm.getByLabel('Open on Saturday').check();
+    await adm.getByLabel('From (Saturday, hours 1)').fill('10:00');
+    await adm.getByLabel('to (Saturday, hours 1)').fill('12:00');
+    await adm.click('button[aria-label="Add hours on Saturday"]');
+    assert(await adm.evaluate(() => document.activeElement?.labels?.[0]?.textContent === 'From (Saturday, hours 2)'), 'focus on the new range');
+    await adm.getByLabel('From (Saturday, hours 2)').fill('20:00');
+    await adm.getByLabel('to (Saturday, hours 2)').fill('00:00');
+    await adm.fill('#b-offline-timeout', '3600');
+    await adm.check('#b-prechat');
+    assert(/Updated brand acme/.test(await saved()), 'saved');
+    const week = { mon: [['09:00', '17:00']], tue: [['09:00', '17:00']], wed: [['09:00', '17:00']], thu: [['09:00', '17:00']], fri: [['09:00', '17:00']] };
+    const hours = { utc_offset: '+01:00', ...week, sat: [['10:00', '12:00'], ['20:00', '24:00']], sun: [] };
+    let got = await brandNow();
+    assert(JSON.stringify(got.business_hours) === JSON.stringify(hours), `stored ${JSON.stringify(got.business_hours)}`);
+    assert(got.offline_timeout_s === 3600 && got.widget?.prechat === true, `stored ${got.offline_timeout_s} ${JSON.stringify(got.widget)}`);
+    await reloadBrands();
+    await editAcme();
+    assert(await adm.isChecked('#b-hours-set'), 'hours after reload');
+    assert((await adm.inputValue('#b-hours-offset')) === '+01:00', 'offset after reload');
+    assert((await adm.getByLabel('Open on Monday').isChecked()) && !(await adm.getByLabel('Open on Sunday').isChecked()), 'days after reload');
+    assert((await adm.getByLabel('to (Friday, hours 1)').inputValue()) === '17:00' && (await adm.getByLabel('to (Saturday, hours 2)').inputValue()) === '00:00', 'times after reload');
+    assert((await adm.inputValue('#b-offline-timeout')) === '3600' && (await adm.isChecked('#b-prechat')), 'settings after reload');
+    // Saturday closed again: saved as [] (a merge patch would keep a day left out)
+    await adm.getByLabel('Open on Saturday').uncheck();
+    await adm.click('button[aria-label="Remove hours 1 on Monday"]');
+    assert(await adm.evaluate(() => document.activeElement?.dataset.field === 'open' && document.activeElement.closest('li').dataset.day === 'mon'), 'focus after the last range is removed');
+    assert(/Updated brand acme/.test(await saved()), 'saved with Saturday and Monday closed');
+    got = await brandNow();
+    assert(JSON.stringify(got.business_hours) === JSON.stringify({ ...hours, mon: [], sat: [] }), `stored ${JSON.stringify(got.business_hours)}`);
+    // an end before its start: the form says so, nothing is sent
+    await adm.getByLabel('to (Tuesday, hours 1)').fill('08:00');
+    await adm.click('#brand-form button[type="submit"]');
+    assert(await adm.evaluate(() => !document.querySelector('#brand-form').checkValidity()), 'refused by the form');
+    await adm.getByLabel('to (Tuesday, hours 1)').fill('17:00');
+    // cleared: always open, no offline time-out, no pre-chat; GET shows none of them
+    await adm.check('#b-hours-always');
+    assert(await adm.isHidden('#b-hours-week'), 'week hidden');
+    await adm.fill('#b-offline-timeout', '');
+    await adm.uncheck('#b-prechat');
+    assert(/Updated brand acme/.test(await saved()), 'saved cleared');
+    got = await brandNow();
+    assert(!('business_hours' in got) && !('offline_timeout_s' in got) && !('widget' in got), `still stored: ${JSON.stringify(got)}`);
+    await reloadBrands();
+    await editAcme();
+    assert((await adm.isChecked('#b-hours-always')) && (await adm.inputValue('#b-offline-timeout')) === '' && !(await adm.isChecked('#b-prechat')), 'cleared after reload');
   });
   await test('no console or page errors', async () => assert(!problems.length, problems.join('; ')));
 }
