@@ -1,5 +1,6 @@
 // gigcx admin dashboard: live figures (polled every 2 s, sparklines of the last 5 minutes),
-// brands (create through PUT, edit through PATCH, webhook deliveries), experts (live state,
+// brands (create through PUT, edit through PATCH, business hours, offline messages, the widget's
+// pre-chat form, canned responses, webhook deliveries), experts (live state,
 // deactivate/reactivate/delete, console invitations), the task list (filters, search) and
 // a task's transcript.
 // Endpoints that a server does not have yet (404) are shown as "not available".
@@ -325,7 +326,7 @@ async function loadBrands() {
           h('td', {}, h('code', { text: b.widget_key || '' })),
           h('td', { text: (b.widget_origins || []).join(', ') }),
           h('td', { class: 'actions' },
-            h('button', { type: 'button', class: 'secondary', text: 'Edit', 'aria-label': `Edit brand ${b.brand}`, onclick: () => fillBrand(b) }),
+            h('button', { type: 'button', class: 'secondary', text: 'Edit', 'aria-label': `Edit brand ${b.brand}`, onclick: () => openBrand(b.brand, b) }),
             h('button', { type: 'button', class: 'secondary', text: 'Deliveries', 'aria-label': `Webhook deliveries of ${b.brand}`, onclick: () => loadDeliveries(b.brand) }),
             h('button', { type: 'button', class: 'secondary', text: 'Tasks', 'aria-label': `Tasks of ${b.brand}`, onclick: () => showBrandTasks(b.brand) })))),
     );
@@ -353,6 +354,10 @@ function fillBrand(b) {
   $('b-on-timeout').value = b.on_timeout === 'escalate' ? 'escalate' : 'expire';
   $('b-wave-size').value = b.waves?.size ?? '';
   $('b-wave-interval').value = b.waves?.interval_s ?? '';
+  fillHours(b.business_hours);
+  $('b-offline-timeout').value = b.offline_timeout_s ?? '';
+  $('b-prechat').checked = b.widget?.prechat === true;
+  fillCanned(b.canned || []);
   loadedBrand = { id: b.brand, topics: Object.keys(b.topics || {}) };
   $('b-rotate').checked = false;
   $('apikey-box').hidden = true;
@@ -388,14 +393,209 @@ function parseTopic(line) {
   return [name, c];
 }
 
-async function loadOneBrand() {
-  const id = $('b-id').value.trim();
-  if (!id) return;
+/* The brand's canned responses: rows of the brand form ({title, text} each), read back in
+ * their order when the brand is saved. Input ids come from a counter, so they stay unique
+ * however rows move; labels name the row's place ("Title of response 2"). */
+let cannedSeq = 0;
+
+function cannedRow({ title = '', text = '' } = {}) {
+  const n = ++cannedSeq;
+  const place = () => h('span', { class: 'vh', 'data-place': '' });
+  const btn = (label, act, cls = 'secondary') => h('button', { type: 'button', class: cls, text: label, 'data-action': act, onclick: (ev) => cannedAction(ev.currentTarget, act) });
+  // title, text, then the row's buttons: Tab goes from one field to the next
+  return h('li', { class: 'canned-item' },
+    h('label', { for: `cr${n}-title` }, 'Title', place()),
+    h('input', { id: `cr${n}-title`, 'data-field': 'title', required: true, maxlength: '80', autocomplete: 'off', value: title }),
+    h('label', { for: `cr${n}-text` }, 'Text', place()),
+    h('textarea', { id: `cr${n}-text`, 'data-field': 'text', required: true, maxlength: '2000', rows: '3', text }),
+    h('div', { class: 'canned-actions' }, btn('Move up', 'up'), btn('Move down', 'down'), btn('Delete', 'delete', 'danger')));
+}
+
+function fillCanned(list) {
+  $('b-canned-list').replaceChildren(...list.map(cannedRow));
+  renumberCanned();
+}
+
+/** The rows' places into their labels and buttons; Move up on the first and Move down on the
+ *  last are aria-disabled (still focusable, so the focus stays when a row reaches an end). */
+function renumberCanned() {
+  const rows = [...$('b-canned-list').children];
+  rows.forEach((li, i) => {
+    for (const s of li.querySelectorAll('[data-place]')) s.textContent = ` of response ${i + 1}`;
+    for (const b of li.querySelectorAll('button[data-action]')) {
+      b.setAttribute('aria-label', `${b.textContent} response ${i + 1}`);
+      const end = (b.dataset.action === 'up' && i === 0) || (b.dataset.action === 'down' && i === rows.length - 1);
+      if (end) b.setAttribute('aria-disabled', 'true');
+      else b.removeAttribute('aria-disabled');
+    }
+  });
+  $('b-canned-empty').hidden = rows.length > 0;
+}
+
+function addCanned() {
+  const li = cannedRow();
+  $('b-canned-list').append(li);
+  renumberCanned();
+  li.querySelector('[data-field="title"]').focus();
+}
+
+function cannedAction(button, act) {
+  const li = button.closest('li');
+  const list = $('b-canned-list');
+  if (act === 'delete') {
+    const next = li.nextElementSibling || li.previousElementSibling;
+    li.remove();
+    renumberCanned();
+    (next?.querySelector('[data-field="title"]') || $('b-canned-add')).focus();
+    $('brand-result').className = 'result';
+    $('brand-result').textContent = 'Canned response removed; save the brand to keep the change.';
+    return;
+  }
+  if (button.getAttribute('aria-disabled') === 'true') return;
+  if (act === 'up') list.insertBefore(li, li.previousElementSibling);
+  else list.insertBefore(li, li.nextElementSibling.nextElementSibling);
+  renumberCanned();
+  button.focus(); // a moved element loses the focus
+}
+
+function readCanned() {
+  return [...$('b-canned-list').children].map((li) => ({
+    title: li.querySelector('[data-field="title"]').value.trim(),
+    text: li.querySelector('[data-field="text"]').value.trim(),
+  }));
+}
+
+/* Business hours: "Always open" (none stored), or a fixed UTC offset and, per weekday, closed or
+ * open in up to 8 from-to ranges. A time input cannot say 24:00: an end of 00:00 is midnight at
+ * the end of the day, stored as "24:00". The week is a disabled fieldset while "Always open" is
+ * chosen, so its inputs are neither checked nor sent. */
+const DAYS = [['mon', 'Monday'], ['tue', 'Tuesday'], ['wed', 'Wednesday'], ['thu', 'Thursday'], ['fri', 'Friday'], ['sat', 'Saturday'], ['sun', 'Sunday']];
+const HOURS_RANGES_MAX = 8;
+let hoursSeq = 0;
+
+function utcOffset(min) {
+  const a = Math.abs(min);
+  return `${min < 0 ? '-' : '+'}${String(Math.floor(a / 60)).padStart(2, '0')}:${String(a % 60).padStart(2, '0')}`;
+}
+
+/** The offset selector: every quarter hour from -14:00 to +14:00, plus a stored one off that grid. */
+function fillOffsets(value = '+00:00') {
+  const sel = $('b-hours-offset');
+  if (!sel.options.length)
+    for (let m = -14 * 60; m <= 14 * 60; m += 15) sel.append(h('option', { value: utcOffset(m), text: `UTC${utcOffset(m)}` }));
+  if (![...sel.options].some((o) => o.value === value)) sel.append(h('option', { value, text: `UTC${value}` }));
+  sel.value = value;
+}
+
+function hoursRange(day, [from, to] = ['09:00', '17:00']) {
+  const n = ++hoursSeq;
+  const place = () => h('span', { class: 'vh', 'data-place': '' });
+  return h('li', { class: 'hours-range' },
+    h('label', { for: `hr${n}-from` }, 'From', place()),
+    h('input', { id: `hr${n}-from`, type: 'time', 'data-field': 'from', required: true, value: from, oninput: checkRange }),
+    h('label', { for: `hr${n}-to` }, 'to', place()),
+    h('input', { id: `hr${n}-to`, type: 'time', 'data-field': 'to', required: true, value: to === '24:00' ? '00:00' : to, oninput: checkRange }),
+    h('button', { type: 'button', class: 'danger', text: 'Remove', 'data-action': 'remove', onclick: (ev) => removeRange(ev.currentTarget, day) }));
+}
+
+function hoursDay([key, name], ranges = []) {
+  const li = h('li', { class: 'hours-day', 'data-day': key },
+    h('label', { class: 'check' }, h('input', { type: 'checkbox', 'data-field': 'open', checked: ranges.length > 0, onchange: (ev) => openDay(li, ev.currentTarget.checked) }), ` Open on ${name}`),
+    h('ol', { class: 'hours-ranges' }, ranges.map((r) => hoursRange(name, r))),
+    h('button', { type: 'button', class: 'secondary', text: 'Add hours', 'aria-label': `Add hours on ${name}`, 'data-action': 'add', onclick: () => addRange(li, name) }));
+  return li;
+}
+
+function fillHours(hours) {
+  const set = hours != null && typeof hours === 'object';
+  fillOffsets(set ? hours.utc_offset : '+00:00');
+  $('b-hours-days').replaceChildren(...DAYS.map((d) => hoursDay(d, (set && hours[d[0]]) || [])));
+  (set ? $('b-hours-set') : $('b-hours-always')).checked = true;
+  showHours();
+}
+
+function showHours() {
+  const on = $('b-hours-set').checked;
+  $('b-hours-week').hidden = !on;
+  $('b-hours-week').disabled = !on;
+  for (const li of $('b-hours-days').children) renumberDay(li);
+}
+
+/** A day's ranges name their place ("From (Monday, hours 2)"); closed days hide the rest. */
+function renumberDay(li) {
+  const name = DAYS.find(([k]) => k === li.dataset.day)[1];
+  const ranges = [...li.querySelector('.hours-ranges').children];
+  ranges.forEach((r, i) => {
+    for (const s of r.querySelectorAll('[data-place]')) s.textContent = ` (${name}, hours ${i + 1})`;
+    r.querySelector('[data-action="remove"]').setAttribute('aria-label', `Remove hours ${i + 1} on ${name}`);
+  });
+  li.querySelector('[data-field="open"]').checked = ranges.length > 0;
+  li.querySelector('.hours-ranges').hidden = !ranges.length;
+  li.querySelector('[data-action="add"]').hidden = !ranges.length || ranges.length >= HOURS_RANGES_MAX;
+}
+
+function addRange(li, name) {
+  const r = hoursRange(name);
+  li.querySelector('.hours-ranges').append(r);
+  renumberDay(li);
+  r.querySelector('[data-field="from"]').focus();
+}
+
+function openDay(li, open) {
+  const name = DAYS.find(([k]) => k === li.dataset.day)[1];
+  if (open) li.querySelector('.hours-ranges').append(hoursRange(name));
+  else li.querySelector('.hours-ranges').replaceChildren();
+  renumberDay(li);
+}
+
+function removeRange(button, name) {
+  const li = button.closest('.hours-day');
+  const r = button.closest('.hours-range');
+  const next = r.nextElementSibling || r.previousElementSibling;
+  r.remove();
+  renumberDay(li);
+  (next?.querySelector('[data-field="from"]') || li.querySelector('[data-field="open"]')).focus();
+}
+
+const rangeEnd = (t) => (t.slice(0, 5) === '00:00' ? '24:00' : t.slice(0, 5));
+
+/** An end before its start is refused here, by the form, rather than by the server. */
+function checkRange(ev) {
+  const r = ev.currentTarget.closest('.hours-range');
+  const from = r.querySelector('[data-field="from"]').value.slice(0, 5);
+  const to = r.querySelector('[data-field="to"]');
+  to.setCustomValidity(from && to.value && rangeEnd(to.value) <= from ? 'The end must come after the start (00:00: midnight at the end of the day).' : '');
+}
+
+/** {utc_offset, mon..sun} with every day (a closed one as []: a merge patch replaces what it
+ *  names and keeps what it leaves out), or null for "Always open". */
+function readHours() {
+  if (!$('b-hours-set').checked) return null;
+  const out = { utc_offset: $('b-hours-offset').value };
+  for (const li of $('b-hours-days').children)
+    out[li.dataset.day] = [...li.querySelectorAll('.hours-range')].map((r) => [r.querySelector('[data-field="from"]').value.slice(0, 5), rangeEnd(r.querySelector('[data-field="to"]').value)]);
+  return out;
+}
+
+/** Opens a brand as the server has it now (GET /api/v1/brands/{id}); from the brand list's
+ *  copy (fallback) when that read fails (a server without it). */
+async function openBrand(id, fallback) {
   try {
     const { data } = await api('GET', `/api/v1/brands/${encodeURIComponent(id)}`);
     fillBrand(data);
   } catch (e) {
     if (e.status === 401) return onUnauthorized();
+    if (fallback) return fillBrand(fallback);
+    throw e;
+  }
+}
+
+async function loadOneBrand() {
+  const id = $('b-id').value.trim();
+  if (!id) return;
+  try {
+    await openBrand(id);
+  } catch (e) {
     $('brand-result').className = 'result bad';
     $('brand-result').textContent =
       e.status === 404 ? (e.code === 'not_found' && /no such brand/i.test(e.message) ? `No brand ${id}.` : 'Reading a brand is not available on this server (or no such brand).') : e.message;
@@ -435,6 +635,17 @@ async function saveBrand(ev) {
   if (hook || editing) body.webhook_url = hook || null;
   const timeout = Number($('b-timeout').value);
   if (timeout || editing) body.queue_timeout_s = timeout || null;
+  // The whole list (a merge patch replaces an array). A PUT without canned keeps the stored
+  // ones: a form not loaded from this brand sends them only when it has some.
+  const canned = readCanned();
+  if (canned.length || loadedBrand?.id === id) body.canned = canned;
+  // null removes a setting in a merge patch; a PUT replaces them all, so it leaves them out
+  const hours = readHours();
+  if (hours || editing) body.business_hours = hours;
+  const offline = Number($('b-offline-timeout').value);
+  if (offline || editing) body.offline_timeout_s = offline || null;
+  const prechat = $('b-prechat').checked;
+  if (prechat || editing) body.widget = prechat ? { prechat: true } : null;
   const res = $('brand-result');
   res.className = 'result';
   res.textContent = 'Saving…';
@@ -802,6 +1013,9 @@ $('signin-form').addEventListener('submit', (ev) => {
 $('signout').addEventListener('click', signOut);
 $('brand-form').addEventListener('submit', saveBrand);
 $('b-load').addEventListener('click', loadOneBrand);
+$('b-canned-add').addEventListener('click', addCanned);
+for (const id of ['b-hours-always', 'b-hours-set']) $(id).addEventListener('change', showHours);
+fillHours(null);
 $('apikey-copy').addEventListener('click', () => copySecret('apikey'));
 $('whsec-copy').addEventListener('click', () => copySecret('whsec'));
 // ISO 4217 codes are upper case; let people type them either way
