@@ -471,6 +471,7 @@ function readCanned() {
  * chosen, so its inputs are neither checked nor sent. */
 const DAYS = [['mon', 'Monday'], ['tue', 'Tuesday'], ['wed', 'Wednesday'], ['thu', 'Thursday'], ['fri', 'Friday'], ['sat', 'Saturday'], ['sun', 'Sunday']];
 const HOURS_RANGES_MAX = 8;
+const dayName = (li) => DAYS.find(([k]) => k === li.dataset.day)[1];
 let hoursSeq = 0;
 
 function utcOffset(min) {
@@ -487,7 +488,7 @@ function fillOffsets(value = '+00:00') {
   sel.value = value;
 }
 
-function hoursRange(day, [from, to] = ['09:00', '17:00']) {
+function hoursRange([from, to] = ['09:00', '17:00']) {
   const n = ++hoursSeq;
   const place = () => h('span', { class: 'vh', 'data-place': '' });
   return h('li', { class: 'hours-range' },
@@ -495,14 +496,14 @@ function hoursRange(day, [from, to] = ['09:00', '17:00']) {
     h('input', { id: `hr${n}-from`, type: 'time', 'data-field': 'from', required: true, value: from, oninput: checkRange }),
     h('label', { for: `hr${n}-to` }, 'to', place()),
     h('input', { id: `hr${n}-to`, type: 'time', 'data-field': 'to', required: true, value: to === '24:00' ? '00:00' : to, oninput: checkRange }),
-    h('button', { type: 'button', class: 'danger', text: 'Remove', 'data-action': 'remove', onclick: (ev) => removeRange(ev.currentTarget, day) }));
+    h('button', { type: 'button', class: 'danger', text: 'Remove', 'data-action': 'remove', onclick: (ev) => removeRange(ev.currentTarget) }));
 }
 
 function hoursDay([key, name], ranges = []) {
   const li = h('li', { class: 'hours-day', 'data-day': key },
     h('label', { class: 'check' }, h('input', { type: 'checkbox', 'data-field': 'open', checked: ranges.length > 0, onchange: (ev) => openDay(li, ev.currentTarget.checked) }), ` Open on ${name}`),
-    h('ol', { class: 'hours-ranges' }, ranges.map((r) => hoursRange(name, r))),
-    h('button', { type: 'button', class: 'secondary', text: 'Add hours', 'aria-label': `Add hours on ${name}`, 'data-action': 'add', onclick: () => addRange(li, name) }));
+    h('ol', { class: 'hours-ranges' }, ranges.map((r) => hoursRange(r))),
+    h('button', { type: 'button', class: 'secondary', text: 'Add hours', 'aria-label': `Add hours on ${name}`, 'data-action': 'add', onclick: () => addRange(li) }));
   return li;
 }
 
@@ -523,7 +524,7 @@ function showHours() {
 
 /** A day's ranges name their place ("From (Monday, hours 2)"); closed days hide the rest. */
 function renumberDay(li) {
-  const name = DAYS.find(([k]) => k === li.dataset.day)[1];
+  const name = dayName(li);
   const ranges = [...li.querySelector('.hours-ranges').children];
   ranges.forEach((r, i) => {
     for (const s of r.querySelectorAll('[data-place]')) s.textContent = ` (${name}, hours ${i + 1})`;
@@ -534,21 +535,21 @@ function renumberDay(li) {
   li.querySelector('[data-action="add"]').hidden = !ranges.length || ranges.length >= HOURS_RANGES_MAX;
 }
 
-function addRange(li, name) {
-  const r = hoursRange(name);
+function addRange(li) {
+  const r = hoursRange();
   li.querySelector('.hours-ranges').append(r);
   renumberDay(li);
   r.querySelector('[data-field="from"]').focus();
 }
 
 function openDay(li, open) {
-  const name = DAYS.find(([k]) => k === li.dataset.day)[1];
-  if (open) li.querySelector('.hours-ranges').append(hoursRange(name));
+  const name = dayName(li);
+  if (open) li.querySelector('.hours-ranges').append(hoursRange());
   else li.querySelector('.hours-ranges').replaceChildren();
   renumberDay(li);
 }
 
-function removeRange(button, name) {
+function removeRange(button) {
   const li = button.closest('.hours-day');
   const r = button.closest('.hours-range');
   const next = r.nextElementSibling || r.previousElementSibling;
