@@ -83,6 +83,8 @@ async function main() {
   await test('the brand form edits every setting through PATCH; webhook deliveries open', async () => {
     await adm.goto(`${API}/admin/#brands`);
     await adm.click('tr[data-brand="acme"] button:text("Edit")');
+    // Edit reads the brand (GET /api/v1/brands/acme) before it fills the form
+    await adm.waitForFunction(() => /Editing acme/.test(document.querySelector('#brand-result').textContent));
     await adm.fill('#b-topics', 'billing tier=2 sla=120 pay=7.50 EUR\nreturns');
     await adm.selectOption('#b-on-timeout', 'escalate');
     await adm.fill('#b-wave-size', '2');
