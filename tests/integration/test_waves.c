@@ -131,15 +131,15 @@ static void test_waves_in_order_of_reputation(void **state)
     assert_int_equal(w, 0);
     /* the rest wait for the interval */
     assert_false(offered(c[3], task, 500));
-    int64_t t1 = offer_at(c[3], task, &w, 2000);
+    int64_t t1 = offer_at(c[3], task, &w, 4000); /* a loaded machine is late, never early */
     assert_int_equal(w, 1);
     offer_at(c[2], task, &w, 1000);
     assert_int_equal(w, 1);
     assert_false(offered(c[1], task, 500));
-    int64_t t2 = offer_at(c[1], task, &w, 2000);
+    int64_t t2 = offer_at(c[1], task, &w, 4000);
     assert_int_equal(w, 2);
-    assert_true(t1 - t0 >= 800 && t1 - t0 <= 1600);
-    assert_true(t2 - t1 >= 800 && t2 - t1 <= 1600);
+    assert_true(t1 - t0 >= 800 && t1 - t0 <= 3000);
+    assert_true(t2 - t1 >= 800 && t2 - t1 <= 3000);
     assert_int_equal(gxt_count(c[0], "offer"), 0); /* not eligible: never */
 
     /* w1, last in line, claims: everyone else loses the offer, and no wave follows */
