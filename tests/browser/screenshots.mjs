@@ -285,6 +285,16 @@ async function main() {
     await shot(dana, 'widget-rating', { clip: { x: 520, y: 0, width: 760, height: 800 } });
   });
 
+  await test('expert-my-work.png: Alice opens My work and the rated chat\'s transcript', async () => {
+    await alice.bringToFront();
+    await alice.waitForTimeout(500); // the rating reaches the task hash
+    await alice.click('#work-toggle');
+    await alice.waitForSelector(`#work-rows tr[data-task="${task}"]`);
+    await alice.click(`#work-rows tr[data-task="${task}"] .work-open`);
+    await alice.waitForFunction(() => /voucher|refund/i.test(document.querySelector('#work-log').textContent));
+    await shot(alice, 'expert-my-work', { upTo: '#work-panel' });
+  });
+
   const left = problems.filter((p) => !/WebSocket/.test(p));
   assert(!left.length, left.join('; '));
   return () => {
