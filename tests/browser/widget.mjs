@@ -114,6 +114,12 @@ async function main() {
     await p.click(`${W} button.l`);
     await p.fill(`${W} .f textarea`, 'Can I change my order?');
     await p.press(`${W} .f textarea`, 'Enter');
+    try {
+      await p.waitForSelector(`${W} input[name="name"]`, { timeout: 10000 });
+    } catch (e) {
+      const why = await p.evaluate((w) => { const h = document.querySelector(w); return h.getAttribute('data-view') + ' nobody=' + h.getAttribute('data-nobody') + ' | ' + h.shadowRoot.textContent.slice(0, 400); }, W).catch((x) => String(x));
+      throw new Error(`no pre-chat form: ${why}`);
+    }
     await p.fill(`${W} input[name="name"]`, 'Pia Pre');
     await p.fill(`${W} input[name="email"]`, 'pia@example.com');
     await p.click(`${W} .r .go`);
