@@ -55,10 +55,7 @@ static void test_finished_tasks_go_open_ones_stay(void **state)
     (void)state;
     char *key = gxt_brand(&env, "ret");
     gxt_expert(&env, "ret1", "ret", 2);
-    char *tok = gxt_token(&env, "ret1", "expert", NULL);
-    gxt_conn *e = gxt_login(&env, 0, tok, NULL, NULL);
-    gxt_send(e, "{s:s, s:s}", "type", "presence.set", "status", "available");
-    json_decref(gxt_must(e, "presence", 3000));
+    gxt_conn *e = gxt_available(&env, 0, "ret1");
 
     json_t *a = gxt_task(&env, 0, key, "retc1", "resolve me", 0);
     json_t *b = gxt_task(&env, 0, key, "retc2", "cancel me", 0);
@@ -97,7 +94,6 @@ static void test_finished_tasks_go_open_ones_stay(void **state)
     json_decref(b);
     json_decref(c);
     free(key);
-    free(tok);
 }
 
 /* Wall-clock milliseconds, as nodes stamp their figures. */

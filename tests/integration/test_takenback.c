@@ -24,14 +24,6 @@ static long long wall_ms(void)
     return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-static gxt_conn *available(const char *token)
-{
-    gxt_conn *c = gxt_login(&env, 0, token, NULL, NULL);
-    gxt_send(c, "{s:s, s:s}", "type", "presence.set", "status", "available");
-    json_decref(gxt_must(c, "presence", 3000));
-    return c;
-}
-
 /* A fresh session's welcome (owned); the socket is closed again. */
 static json_t *welcome_of(const char *token)
 {
@@ -61,7 +53,7 @@ static void test_disconnected_once(void **state)
     (void)state;
     gxt_expert(&env, "tb1", "acme", 1);
     char *tok = gxt_token(&env, "tb1", "expert", NULL);
-    gxt_conn *e = available(tok);
+    gxt_conn *e = gxt_available(&env, 0, "tb1");
     json_t *t = gxt_task(&env, 0, env.api_key, "tbc1", "my card was charged twice", 0);
     const char *task = gxt_str(t, "task");
     gxt_conn *cu = gxt_login(&env, 0, gxt_str(t, "customer_token"), NULL, NULL);
@@ -106,7 +98,7 @@ static void test_reassigned_and_taken_over(void **state)
     gxt_expert(&env, "tb2", "tbb", 2);
     char *tok = gxt_token(&env, "tb2", "expert", NULL);
     char *stok = gxt_token(&env, "tblead", "staff", "tbb");
-    gxt_conn *e = available(tok);
+    gxt_conn *e = gxt_available(&env, 0, "tb2");
     gxt_conn *st = gxt_login(&env, 0, stok, NULL, NULL);
     json_t *t1 = gxt_task(&env, 0, key, "tbc2", "first question", 0);
     json_t *t2 = gxt_task(&env, 0, key, "tbc3", "second question", 0);
@@ -154,7 +146,7 @@ static void test_deactivated(void **state)
     char *key = gxt_brand(&env, "tbd");
     gxt_expert(&env, "tb3", "tbd", 1);
     char *tok = gxt_token(&env, "tb3", "expert", NULL);
-    gxt_conn *e = available(tok);
+    gxt_conn *e = gxt_available(&env, 0, "tb3");
     json_t *t = gxt_task(&env, 0, key, "tbc4", "help please", 0);
     const char *task = gxt_str(t, "task");
     gxt_conn *cu = gxt_login(&env, 0, gxt_str(t, "customer_token"), NULL, NULL);
