@@ -181,7 +181,7 @@
   // one silent past the deadline, and on a socket that never said welcome
   var lastRx = 0, pingRef = '', pingAt = 0, openedAt = 0, liveTimer = 0;
   var ids = [], byId = {}, pend = {}, newest = null, position = 0, openFrame = null;
-  var lastTyping = 0, typingTimer = 0, creating = null, view = 'start';
+  var lastTyping = 0, typingTimer = 0, creating = null, view = 'start', asking = false; // asking: a form of ask() is up
 
   function load() {
     try {
@@ -221,6 +221,7 @@
   }
   function setView(v) {
     view = v;
+    asking = false;
     confirmBar.hidden = true;
     unavailable.hidden = v !== 'unavailable';
     log.hidden = v === 'unavailable';
@@ -555,7 +556,9 @@
     var rateIt = st === 'resolved' || (st === 'cancelled' && sess.ask); // ended by either side
     if (rateIt && !sess.rated) buildRate();
     else if (st === 'resolved' || st === 'cancelled' || st === 'expired') buildDone(sess.norate ? t('norate') : rateIt ? t('thanks') : '');
-    else if (view !== 'unavailable') setView(sess && sess.task ? 'chat' : 'start');
+    // a form up (pre-chat, offline message) stays while there is no chat: a welcome that
+    // arrives after it (a slow connect) must not hide it under the customer's typing
+    else if (view !== 'unavailable' && !(asking && !(sess && sess.task))) setView(sess && sess.task ? 'chat' : 'start');
     describe();
   }
 
@@ -690,6 +693,7 @@
   // string), then done(values) on its button.
   function ask(title, text, label, done) {
     setView('done');
+    asking = true;
     rateBox.textContent = '';
     rateBox.appendChild(el('strong', null, title));
     var nm = attr(el('input'), { maxlength: '100', autocomplete: 'name', placeholder: t('name'), 'aria-label': t('name'), name: 'name' });

@@ -110,6 +110,16 @@ async function main() {
   assert((await brand({ widget: { prechat: true } })).status === 200, 'prechat brand');
   await test('widget: the pre-chat form names the customer for the expert', async () => {
     const { page: p } = await newPage(browser, 'prechat');
+    // The session's welcome is held until the form is up, as a slow connect under load does:
+    // it must not take the form away while the customer types into it.
+    let release;
+    const held = new Promise((r) => (release = r));
+    await p.routeWebSocket(/\/ws/, (ws) => {
+      const server = ws.connectToServer();
+      let chain = Promise.resolve();
+      server.onMessage((m) => (chain = chain.then(async () => (/"type":"welcome"/.test(m) && (await held), ws.send(m)))));
+      ws.onMessage((m) => server.send(m));
+    });
     await p.goto(`${shop}/pre`);
     await p.click(`${W} button.l`);
     await p.fill(`${W} .f textarea`, 'Can I change my order?');
@@ -120,6 +130,9 @@ async function main() {
       const why = await p.evaluate((w) => { const h = document.querySelector(w); return h.getAttribute('data-view') + ' nobody=' + h.getAttribute('data-nobody') + ' | ' + h.shadowRoot.textContent.slice(0, 400); }, W).catch((x) => String(x));
       throw new Error(`no pre-chat form: ${why}`);
     }
+    release();
+    await inWidget(p, "return !/onnect/.test(R.querySelector('.s').textContent)");
+    await inWidget(p, "const f = R.querySelector('input[name=\"email\"]'); return f && f.offsetParent !== null");
     await p.fill(`${W} input[name="name"]`, 'Pia Pre');
     await p.fill(`${W} input[name="email"]`, 'pia@example.com');
     await p.click(`${W} .r .go`);
