@@ -1,15 +1,19 @@
 #!/usr/bin/env bash
 # The whole test suite: unit, integration, load, browser and fault tests, built twice
-# (release, and ASan+UBSan), each tree run through CTest, plus sendq's threads under TSan
+# (release, and ASan+UBSan with debug asserts), plus sendq's threads under TSan
 # (unit_sendq_tsan, release tree). Exits non-zero if anything fails.
 #
-# Most tests wait on servers, timers and browsers rather than on the CPU, so the two trees
-# overlap in two streams: the ASan tree's build, browser tests (RUN_SERIAL, one at a time)
-# and fault tests; beside it, the release tree's build, load, unit, integration (ctest -j2)
-# and fault tests, then the ASan tree's unit, integration and load tests. The browser tests
-# run in the ASan tree only (the same code as release, with memory errors caught). Each
-# stream's output goes to a log in its tree and is printed when the stream ends; the times
-# of every phase are printed at the end. GX_SUITE_SERIAL=1 runs one phase after the other.
+# What runs where: the ASan tree runs everything (unit, integration, load, browser, faults);
+# the release tree runs what depends on optimized timing or on the release binary (unit,
+# load, faults, and the .deb: label package). The integration tests run once, under ASan: a
+# second run in the release tree reached no code the first did not.
+#
+# Most tests wait on servers, timers and browsers rather than on the CPU, so they run several
+# at a time, in two streams: the ASan build, then its browser tests two at a time; beside it,
+# the release build, its unit and load tests, the ASan tree's unit, integration and load tests
+# four at a time, then the fault tests of both trees side by side. Each stream's output goes
+# to a log in its tree and is printed when the stream ends; the times of every phase are
+# printed at the end. GX_SUITE_SERIAL=1 runs one phase after the other, one test at a time.
 # ccache is used when installed (.ci/deps installs it).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -92,56 +96,62 @@ echo "== configure"
 phase "configure release" cmake -S . -B $rel -DCMAKE_BUILD_TYPE=RelWithDebInfo "${launcher[@]}" >/dev/null
 phase "configure asan" cmake -S . -B $asan -DCMAKE_BUILD_TYPE=Debug -DGX_SANITIZE=ON -DGX_DEBUG_ASSERT=ON "${launcher[@]}" >/dev/null
 # Every test carries one of the labels the stages below select: one without would never run.
-unlabeled=$(ctest --test-dir $rel -N -LE 'unit|integration|browser|load|faults' | sed -n 's/^Total Tests: //p')
+unlabeled=$(ctest --test-dir $rel -N -LE 'unit|integration|browser|load|faults|package' | sed -n 's/^Total Tests: //p')
 if [ "$unlabeled" != 0 ]; then
-  ctest --test-dir $rel -N -LE 'unit|integration|browser|load|faults' >&2
-  echo "tests/run.sh: $unlabeled test(s) without a label (unit, integration, browser, load, faults)" >&2
+  ctest --test-dir $rel -N -LE 'unit|integration|browser|load|faults|package' >&2
+  echo "tests/run.sh: $unlabeled test(s) without a label (unit, integration, browser, load, faults, package)" >&2
   exit 1
 fi
 if [ "${GX_SUITE_SERIAL:-0}" = 1 ]; then
   phase "build release" cmake --build $rel -j "$jobs"
-  phase "ctest release -LE faults|browser" ctest_in $rel -j 2 -LE 'faults|browser'
+  phase "ctest release -L unit|load|package" ctest_in $rel -L 'unit|load|package'
   phase "faults release" bash tests/faults.sh $rel
   phase "build asan" cmake --build $asan -j "$jobs"
-  phase "ctest asan -LE faults" with_asan_env ctest_in $asan -j 2 -LE faults
+  phase "ctest asan -LE faults" with_asan_env ctest_in $asan -LE faults
   phase "faults asan" with_asan_env bash tests/faults.sh $asan
   exit 0
 fi
 
-# The browser tests run in the ASan tree only: the same server code as release, with memory
-# errors caught, and Chromium's time is the suite's longest serial stretch. The release tree
-# keeps the timing-sensitive load tests, unit, integration and faults.
-#
-# Stream 1: the ASan build, its browser tests (RUN_SERIAL: one Chromium scenario at a time),
-# its fault tests. Stream 2, beside it: the release build, its load, unit, integration and
-# fault tests, then ASan's unit and integration tests.
-asan_serial() {
+# Stream 1: the ASan build, then its browser tests, two at a time (each its own gigcxd,
+# Redis and Chromium on ports of its own). Stream 2, beside it: the release build, its unit
+# and load tests, then (once the ASan build is there) the ASan unit, integration and load
+# tests, then both trees' fault tests at once.
+asan_browser() {
   local ok=1
   phase "build asan" cmake --build $asan -j "$jobs" || ok=0
   [ $ok = 1 ] && touch "$asan/.built" || touch "$asan/.failed"
   [ $ok = 1 ] || return 1
-  phase "ctest asan -L browser" with_asan_env ctest_in $asan -L browser || ok=0
-  phase "faults asan" with_asan_env bash tests/faults.sh $asan || ok=0
-  [ $ok = 1 ]
+  phase "ctest asan -L browser -j2" with_asan_env ctest_in $asan -j 2 -L browser
 }
-release_then_asan_parallel() {
+release_then_asan() {
   local ok=1 i
   phase "build release (niced)" nice -n 5 cmake --build $rel -j "$jobs" || return 1
-  phase "ctest release -L load" ctest_in $rel -L load || ok=0
-  phase "ctest release -L unit|integration" ctest_in $rel -j 2 -L 'unit|integration' || ok=0
-  phase "faults release" bash tests/faults.sh $rel || ok=0
+  phase "ctest release -L unit|load|package" ctest_in $rel -j 2 -L 'unit|load|package' || ok=0
   # the other stream starts with the ASan build: wait for it (bounded) if it is not done
   for i in $(seq 1 900); do
     [ -e "$asan/.built" ] || [ -e "$asan/.failed" ] && break
     sleep 1
   done
   [ -e "$asan/.built" ] || return 1
-  phase "ctest asan -L unit|integration|load" with_asan_env ctest_in $asan -j 2 -L 'unit|integration|load' || ok=0
+  phase "ctest asan -L unit|integration|load -j4" with_asan_env ctest_in $asan -j 4 -L 'unit|integration|load' || ok=0
+  phase "faults release+asan" faults_both || ok=0
   [ $ok = 1 ]
 }
+# both trees' fault tests side by side (each two at a time; own Redis, nodes, balancers, ports)
+faults_both() {
+  local a r rc=0
+  bash tests/faults.sh $rel >"$rel/faults.log" 2>&1 &
+  r=$!
+  with_asan_env bash tests/faults.sh $asan >"$asan/faults.log" 2>&1 &
+  a=$!
+  wait $r || rc=1
+  wait $a || rc=1
+  cat "$rel/faults.log" "$asan/faults.log"
+  return $rc
+}
 rm -f "$asan/.built" "$asan/.failed"
-echo "== asan build, browser, faults | release build, load, unit+integration, faults; asan unit+integration+load"
-stream "asan: build, browser, faults" $asan/suite-serial.log asan_serial
-stream "release: build, load, unit, integration, faults; asan: unit, integration, load" \
-  $rel/suite-parallel.log release_then_asan_parallel
+echo "== asan build, browser | release build, unit, load; asan unit, integration, load; faults of both"
+stream "asan: build, browser" $asan/suite-browser.log asan_browser
+stream "release: build, unit, load; asan: unit, integration, load; faults of both" \
+  $rel/suite-rest.log release_then_asan
 finish

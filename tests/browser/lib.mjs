@@ -26,9 +26,16 @@ export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 const R = { passed: 0, failed: 0, failures: [], skipped: [], t0: Date.now(), file: 'lib.mjs' };
 
+// each line says how long since the one before it: where a suite's time goes
+let lastLine = Date.now();
+const took = () => {
+  const ms = Date.now() - lastLine;
+  lastLine += ms;
+  return `${(ms / 1000).toFixed(1)} s`;
+};
 export function ok(name) {
   R.passed++;
-  console.log(`  ok    ${name}`);
+  console.log(`  ok    ${name}  (${took()})`);
 }
 export function fail(name, err) {
   R.failed++;
@@ -36,7 +43,7 @@ export function fail(name, err) {
   const at = err instanceof Error && (err.stack || '').split('\n').find((l) => l.includes(`${R.file}:`));
   if (at) msg += ` (at ${R.file}:${at.split(`${R.file}:`)[1].replace(/\)$/, '')})`;
   R.failures.push(`${name}: ${msg}`);
-  console.log(`  FAIL  ${name}: ${msg}`);
+  console.log(`  FAIL  ${name}: ${msg}  (${took()})`);
 }
 /** A check that cannot run against this server (not a failure; listed at the end). */
 export function skip(name, why) {
