@@ -31,6 +31,9 @@ string(CONCAT CPACK_PACKAGE_DESCRIPTION
 set(CPACK_DEBIAN_PACKAGE_MAINTAINER "${GX_DEB_MAINTAINER}")
 set(CPACK_DEBIAN_PACKAGE_SECTION net)
 set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)
+# stripped, as Debian ships binaries (a quarter of the size; RelWithDebInfo keeps the symbols
+# in the build tree)
+set(CPACK_STRIP_FILES TRUE)
 # Named by hand, not by dpkg-shlibdeps: lws loads its libuv event library with dlopen, so
 # no tool sees it. deb_package checks this list against what the binaries link.
 string(CONCAT CPACK_DEBIAN_PACKAGE_DEPENDS

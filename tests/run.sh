@@ -9,11 +9,12 @@
 # second run in the release tree reached no code the first did not.
 #
 # Most tests wait on servers, timers and browsers rather than on the CPU, so they run several
-# at a time, in two streams: the ASan build, then its browser tests two at a time; beside it,
-# the release build, its unit and load tests, the ASan tree's unit, integration and load tests
-# four at a time, then the fault tests of both trees side by side. Each stream's output goes
-# to a log in its tree and is printed when the stream ends; the times of every phase are
-# printed at the end. GX_SUITE_SERIAL=1 runs one phase after the other, one test at a time.
+# at a time, in three streams: the ASan build, then its browser tests two at a time; the
+# release build with its unit, load and timing tests; the ASan tree's unit, integration and
+# load tests four at a time, then the fault tests of both trees side by side. Each stream's
+# output goes to a log in its tree and is printed when the stream ends; the times of every
+# phase are printed at the end. GX_SUITE_SERIAL=1 runs one phase after the other, one test at
+# a time.
 # ccache is used when installed (.ci/deps installs it).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -104,36 +105,47 @@ if [ "$unlabeled" != 0 ]; then
 fi
 if [ "${GX_SUITE_SERIAL:-0}" = 1 ]; then
   phase "build release" cmake --build $rel -j "$jobs"
-  phase "ctest release -L unit|load|package" ctest_in $rel -L 'unit|load|package'
+  phase "ctest release -L unit|load|package|timing" ctest_in $rel -L 'unit|load|package|timing'
   phase "faults release" bash tests/faults.sh $rel
   phase "build asan" cmake --build $asan -j "$jobs"
-  phase "ctest asan -LE faults" with_asan_env ctest_in $asan -LE faults
+  phase "ctest asan -LE faults|timing" with_asan_env ctest_in $asan -LE 'faults|timing'
   phase "faults asan" with_asan_env bash tests/faults.sh $asan
   exit 0
 fi
 
 # Stream 1: the ASan build, then its browser tests, two at a time (each its own gigcxd,
-# Redis and Chromium on ports of its own). Stream 2, beside it: the release build, its unit
-# and load tests, then (once the ASan build is there) the ASan unit, integration and load
-# tests, then both trees' fault tests at once.
+# Redis and Chromium on ports of its own). Stream 2, beside it: the release build (niced: the
+# ASan tree's tests wait for their build), its unit, load and timing tests. Stream 3: once the
+# ASan build is there, its unit, integration and load tests four at a time, then both trees'
+# fault tests side by side.
 asan_browser() {
   local ok=1
   phase "build asan" cmake --build $asan -j "$jobs" || ok=0
   [ $ok = 1 ] && touch "$asan/.built" || touch "$asan/.failed"
   [ $ok = 1 ] || return 1
-  phase "ctest asan -L browser -j2" with_asan_env ctest_in $asan -j 2 -L browser
+  phase "ctest asan -L browser -LE timing -j2" with_asan_env ctest_in $asan -j 2 -L browser -LE timing
 }
-release_then_asan() {
-  local ok=1 i
-  phase "build release (niced)" nice -n 5 cmake --build $rel -j "$jobs" || return 1
-  phase "ctest release -L unit|load|package" ctest_in $rel -j 2 -L 'unit|load|package' || ok=0
-  # the other stream starts with the ASan build: wait for it (bounded) if it is not done
+release_tests() {
+  local ok=1
+  phase "build release (niced)" nice -n 5 cmake --build $rel -j "$jobs" || ok=0
+  [ $ok = 1 ] && touch "$rel/.built" || touch "$rel/.failed"
+  [ $ok = 1 ] || return 1
+  phase "ctest release -L unit|load|package|timing" ctest_in $rel -j 2 -L 'unit|load|package|timing'
+}
+# await_build DIR: waits (bounded) for the stream building DIR to finish; fails if it failed
+await_build() {
+  local i
   for i in $(seq 1 900); do
-    [ -e "$asan/.built" ] || [ -e "$asan/.failed" ] && break
+    [ -e "$1/.built" ] || [ -e "$1/.failed" ] && break
     sleep 1
   done
-  [ -e "$asan/.built" ] || return 1
+  [ -e "$1/.built" ]
+}
+asan_rest() {
+  local ok=1
+  await_build $asan || return 1
   phase "ctest asan -L unit|integration|load -j4" with_asan_env ctest_in $asan -j 4 -L 'unit|integration|load' || ok=0
+  await_build $rel || return 1
   phase "faults release+asan" faults_both || ok=0
   [ $ok = 1 ]
 }
@@ -149,9 +161,9 @@ faults_both() {
   cat "$rel/faults.log" "$asan/faults.log"
   return $rc
 }
-rm -f "$asan/.built" "$asan/.failed"
-echo "== asan build, browser | release build, unit, load; asan unit, integration, load; faults of both"
+rm -f "$asan/.built" "$asan/.failed" "$rel/.built" "$rel/.failed"
+echo "== asan build, browser | release build, unit, load, timing | asan unit, integration, load; faults of both"
 stream "asan: build, browser" $asan/suite-browser.log asan_browser
-stream "release: build, unit, load; asan: unit, integration, load; faults of both" \
-  $rel/suite-rest.log release_then_asan
+stream "release: build, unit, load, timing" $rel/suite-release.log release_tests
+stream "asan: unit, integration, load; faults of both" $asan/suite-rest.log asan_rest
 finish

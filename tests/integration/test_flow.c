@@ -229,9 +229,14 @@ static void test_slow_reader_gets_everything_in_order(void **state)
         gxt_send(e, "{s:s, s:s, s:i, s:s}", "type", "chat.history", "task", task, "limit", M, "ref",
                  ref);
     }
-    gxt_pump(&env, 1500);
-    if (gxt_metric(&env, 0, "gigcx_send_batches_total") > 0) /* io_uring: the short path */
-        assert_true(gxt_metric(&env, 0, "gigcx_sends_short_total") > 0);
+    /* io_uring: the short path; a loaded machine takes longer to fill the socket (<= 10 s) */
+    for (int64_t end = gxt_now_ms() + 10000;;) {
+        gxt_pump(&env, 200);
+        if (gxt_metric(&env, 0, "gigcx_send_batches_total") == 0 ||
+            gxt_metric(&env, 0, "gigcx_sends_short_total") > 0)
+            break;
+        assert_true(gxt_now_ms() < end);
+    }
     gxc_pause(e->c, false);
     for (int i = 0; i < H; i++) {
         json_t *h = gxt_must(e, "chat.history", 5000);
@@ -436,14 +441,17 @@ static void test_admin_reads(void **state)
     json_decref(gxt_must(e, "offer", 3000));
     gxt_send(e, "{s:s, s:s}", "type", "task.claim", "task", gxt_str(t, "task"));
     json_decref(gxt_must(e, "task.assigned", 3000));
-    /* nodes publish their figures every second: read until the claim shows (at most 3 s) */
+    /* nodes publish their figures every second: read until the task and the claim show (at
+     * most 10 s, for a loaded machine) */
     after = NULL;
-    for (int64_t end = gxt_now_ms() + 3000;;) {
+    for (int64_t end = gxt_now_ms() + 10000;;) {
         json_decref(after);
         after = NULL;
         assert_int_equal(
             gxt_http(&env, 0, "GET", "/api/v1/admin/stats", GXT_ADMIN, NULL, NULL, &after), 200);
-        if (figure(after, "counters", "claims_won") > figure(before, "counters", "claims_won") ||
+        if ((figure(after, "counters", "claims_won") > figure(before, "counters", "claims_won") &&
+             figure(after, "counters", "tasks_created") >
+                 figure(before, "counters", "tasks_created")) ||
             gxt_now_ms() > end)
             break;
         gxt_pump(&env, 50);
