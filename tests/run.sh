@@ -5,16 +5,15 @@
 #
 # What runs where: the ASan tree runs everything (unit, integration, load, browser, faults);
 # the release tree runs what depends on optimized timing or on the release binary (unit,
-# load, faults, and the .deb: label package). The integration tests run once, under ASan: a
-# second run in the release tree reached no code the first did not.
+# load, browser_liveness: label timing, and the .deb: label package). The integration and
+# fault tests run once, under ASan: a second run in the release tree reached no code the
+# first did not. GX_SUITE_SERIAL=1 runs everything in both trees, one test at a time.
 #
 # Most tests wait on servers, timers and browsers rather than on the CPU, so they run several
 # at a time, in three streams: the ASan build, then its browser tests two at a time; the
 # release build with its unit, load and timing tests; the ASan tree's unit, integration and
-# load tests four at a time, then the fault tests of both trees side by side. Each stream's
-# output goes to a log in its tree and is printed when the stream ends; the times of every
-# phase are printed at the end. GX_SUITE_SERIAL=1 runs one phase after the other, one test at
-# a time.
+# load tests four at a time, then its fault tests. Each stream's output goes to a log in its
+# tree and is printed when the stream ends; the times of every phase are printed at the end.
 # ccache is used when installed (.ci/deps installs it).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -105,7 +104,7 @@ if [ "$unlabeled" != 0 ]; then
 fi
 if [ "${GX_SUITE_SERIAL:-0}" = 1 ]; then
   phase "build release" cmake --build $rel -j "$jobs"
-  phase "ctest release -L unit|load|package|timing" ctest_in $rel -L 'unit|load|package|timing'
+  phase "ctest release -LE faults" ctest_in $rel -LE faults
   phase "faults release" bash tests/faults.sh $rel
   phase "build asan" cmake --build $asan -j "$jobs"
   phase "ctest asan -LE faults|timing" with_asan_env ctest_in $asan -LE 'faults|timing'
@@ -116,8 +115,8 @@ fi
 # Stream 1: the ASan build, then its browser tests, two at a time (each its own gigcxd,
 # Redis and Chromium on ports of its own). Stream 2, beside it: the release build (niced: the
 # ASan tree's tests wait for their build), its unit, load and timing tests. Stream 3: once the
-# ASan build is there, its unit, integration and load tests four at a time, then both trees'
-# fault tests side by side.
+# ASan build is there, its unit, integration and load tests four at a time, then its fault
+# tests.
 asan_browser() {
   local ok=1
   phase "build asan" cmake --build $asan -j "$jobs" || ok=0
@@ -145,25 +144,12 @@ asan_rest() {
   local ok=1
   await_build $asan || return 1
   phase "ctest asan -L unit|integration|load -j4" with_asan_env ctest_in $asan -j 4 -L 'unit|integration|load' || ok=0
-  await_build $rel || return 1
-  phase "faults release+asan" faults_both || ok=0
+  phase "faults asan" with_asan_env bash tests/faults.sh $asan || ok=0
   [ $ok = 1 ]
 }
-# both trees' fault tests side by side (each two at a time; own Redis, nodes, balancers, ports)
-faults_both() {
-  local a r rc=0
-  bash tests/faults.sh $rel >"$rel/faults.log" 2>&1 &
-  r=$!
-  with_asan_env bash tests/faults.sh $asan >"$asan/faults.log" 2>&1 &
-  a=$!
-  wait $r || rc=1
-  wait $a || rc=1
-  cat "$rel/faults.log" "$asan/faults.log"
-  return $rc
-}
 rm -f "$asan/.built" "$asan/.failed" "$rel/.built" "$rel/.failed"
-echo "== asan build, browser | release build, unit, load, timing | asan unit, integration, load; faults of both"
+echo "== asan build, browser | release build, unit, load, timing | asan unit, integration, load; faults"
 stream "asan: build, browser" $asan/suite-browser.log asan_browser
 stream "release: build, unit, load, timing" $rel/suite-release.log release_tests
-stream "asan: unit, integration, load; faults of both" $asan/suite-rest.log asan_rest
+stream "asan: unit, integration, load; faults" $asan/suite-rest.log asan_rest
 finish
