@@ -10,10 +10,8 @@
 # first did not. GX_SUITE_SERIAL=1 runs everything in both trees, one test at a time.
 #
 # Most tests wait on servers, timers and browsers rather than on the CPU, so they run several
-# at a time, in three streams: the ASan build, then its browser tests two at a time; the
-# release build with its unit, load and timing tests; the ASan tree's unit, integration and
-# load tests four at a time, then its fault tests. Each stream's output goes to a log in its
-# tree and is printed when the stream ends; the times of every phase are printed at the end.
+# at a time, in two streams (below). Each stream's output goes to a log in its tree and is
+# printed when the stream ends; the times of every phase are printed at the end.
 # ccache is used when installed (.ci/deps installs it).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -112,24 +110,32 @@ if [ "${GX_SUITE_SERIAL:-0}" = 1 ]; then
   exit 0
 fi
 
-# Stream 1: the ASan build, then its browser tests, two at a time (each its own gigcxd,
-# Redis and Chromium on ports of its own). Stream 2, beside it: the release build (niced: the
-# ASan tree's tests wait for their build), its unit, load and timing tests. Stream 3: once the
-# ASan build is there, its unit, integration and load tests four at a time, then its fault
-# tests.
+# Stream 1: the ASan build, then its browser tests two at a time (each its own gigcxd, Redis
+# and Chromium on ports of its own), then browser_liveness in the release tree. Stream 2,
+# beside it: the release build (niced: the ASan tree's tests wait for their build), its unit,
+# load and package tests, then the ASan tree's unit, integration and load tests three at a
+# time, then its fault tests. The machine has two cores and the browsers use most of one:
+# more at once only makes every test slower and the timing ones flaky.
 asan_browser() {
   local ok=1
   phase "build asan" cmake --build $asan -j "$jobs" || ok=0
   [ $ok = 1 ] && touch "$asan/.built" || touch "$asan/.failed"
   [ $ok = 1 ] || return 1
-  phase "ctest asan -L browser -LE timing -j2" with_asan_env ctest_in $asan -j 2 -L browser -LE timing
+  phase "ctest asan -L browser -LE timing -j2" with_asan_env ctest_in $asan -j 2 -L browser -LE timing || ok=0
+  await_build $rel || return 1
+  phase "ctest release -L timing" ctest_in $rel -L timing || ok=0
+  [ $ok = 1 ]
 }
-release_tests() {
+release_then_asan() {
   local ok=1
   phase "build release (niced)" nice -n 5 cmake --build $rel -j "$jobs" || ok=0
   [ $ok = 1 ] && touch "$rel/.built" || touch "$rel/.failed"
   [ $ok = 1 ] || return 1
-  phase "ctest release -L unit|load|package|timing" ctest_in $rel -j 2 -L 'unit|load|package|timing'
+  phase "ctest release -L unit|load|package" ctest_in $rel -j 2 -L 'unit|load|package' -LE timing || ok=0
+  await_build $asan || return 1
+  phase "ctest asan -L unit|integration|load -j3" with_asan_env ctest_in $asan -j 3 -L 'unit|integration|load' || ok=0
+  phase "faults asan" with_asan_env bash tests/faults.sh $asan || ok=0
+  [ $ok = 1 ]
 }
 # await_build DIR: waits (bounded) for the stream building DIR to finish; fails if it failed
 await_build() {
@@ -140,16 +146,8 @@ await_build() {
   done
   [ -e "$1/.built" ]
 }
-asan_rest() {
-  local ok=1
-  await_build $asan || return 1
-  phase "ctest asan -L unit|integration|load -j4" with_asan_env ctest_in $asan -j 4 -L 'unit|integration|load' || ok=0
-  phase "faults asan" with_asan_env bash tests/faults.sh $asan || ok=0
-  [ $ok = 1 ]
-}
 rm -f "$asan/.built" "$asan/.failed" "$rel/.built" "$rel/.failed"
-echo "== asan build, browser | release build, unit, load, timing | asan unit, integration, load; faults"
-stream "asan: build, browser" $asan/suite-browser.log asan_browser
-stream "release: build, unit, load, timing" $rel/suite-release.log release_tests
-stream "asan: unit, integration, load; faults" $asan/suite-rest.log asan_rest
+echo "== asan build, browser; liveness | release build, unit, load, package; asan unit, integration, load, faults"
+stream "asan: build, browser; release: liveness" $asan/suite-browser.log asan_browser
+stream "release: build, unit, load, package; asan: unit, integration, load, faults" $rel/suite-rest.log release_then_asan
 finish

@@ -129,13 +129,12 @@ static void test_waves_in_order_of_reputation(void **state)
     assert_int_equal(w, 0);
     offer_at(c[4], task, &w, 1000);
     assert_int_equal(w, 0);
-    /* the rest wait for the interval */
-    assert_false(offered(c[3], task, 500));
+    /* the rest wait for the interval: their offers say wave 1 and 2 and come at least 0.8 s
+     * apart (a loaded machine delivers late, so only the times on receipt tell) */
     int64_t t1 = offer_at(c[3], task, &w, 4000); /* a loaded machine is late, never early */
     assert_int_equal(w, 1);
     offer_at(c[2], task, &w, 1000);
     assert_int_equal(w, 1);
-    assert_false(offered(c[1], task, 500));
     int64_t t2 = offer_at(c[1], task, &w, 4000);
     assert_int_equal(w, 2);
     assert_true(t1 - t0 >= 800 && t1 - t0 <= 3000);
