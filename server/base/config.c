@@ -85,6 +85,13 @@ static const gx_opt opts[] = {
      "proxies (a,b/n,...) whose X-Forwarded-For names the client, for the per-address "
      "budgets; off = the peer address is the client",
      T_STR, F(trusted_proxies), 0, 0},
+    {"--sentinel-password", "GIGCX_SENTINEL_PASSWORD", "PASS", "off",
+     "password of the sentinels of a sentinel:// --redis (their requirepass; the URL's is the "
+     "data nodes'); keep it in the environment file, not on the command line",
+     T_STR, F(sentinel_pass), 0, 0},
+    {"--sentinel-user", "GIGCX_SENTINEL_USER", "USER", "off",
+     "ACL user of the sentinels, with --sentinel-password; off = their default user", T_STR,
+     F(sentinel_user), 0, 0},
     {"--redis-timeout", "GIGCX_REDIS_TIMEOUT", "MS", "5000",
      "a Redis command unanswered this long drops the connection (callers hear unavailable) "
      "and it is made again; 0 = wait forever",
@@ -481,11 +488,11 @@ void gx_config_free(gx_config *cfg)
 {
     if (!cfg)
         return;
-    char **fields[] = {&cfg->listen_host,    &cfg->redis_url,       &cfg->data_dir,
-                       &cfg->static_dir,     &cfg->admin_key,       &cfg->secret,
-                       &cfg->tls_cert,       &cfg->tls_key,         &cfg->node_id,
-                       &cfg->redis_server,   &cfg->secret_previous, &cfg->metrics_key,
-                       &cfg->trusted_proxies};
+    char **fields[] = {&cfg->listen_host,     &cfg->redis_url,       &cfg->data_dir,
+                       &cfg->static_dir,      &cfg->admin_key,       &cfg->secret,
+                       &cfg->tls_cert,        &cfg->tls_key,         &cfg->node_id,
+                       &cfg->redis_server,    &cfg->secret_previous, &cfg->metrics_key,
+                       &cfg->trusted_proxies, &cfg->sentinel_user,   &cfg->sentinel_pass};
     for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
         free(*fields[i]);
         *fields[i] = NULL;

@@ -35,6 +35,7 @@ struct gx_sentinel {
     int port[GX_SENTINEL_MAX];
     int n;
     char *master;
+    char *user, *pass; /* the sentinels' credentials, or NULL */
     gx_slink ask, sub[GX_SENTINEL_MAX];
     uv_timer_t check;
     gx_sentinel_cb cb;
@@ -164,17 +165,29 @@ static void on_connect(const redisAsyncContext *ac, int status)
 
 static void on_disconnect(const redisAsyncContext *ac, int status)
 {
-    (void)status;
     gx_slink *l = ac->data;
     if (!l)
         return;
     l->ac = NULL;
+    /* a subscriber's refusal (NOAUTH: no or a wrong --sentinel-password) comes as a
+     * disconnect whose errstr says it */
     if (l->is_sub || l->busy) /* an idle ask link reconnects when next asked */
-        link_fail(l, "connection lost");
+        link_fail(l, status != REDIS_OK && ac->errstr[0] ? ac->errstr : "connection lost");
 }
 
-/* Connects the link to its sentinel and puts its command; the silence timer runs until the
- * answer (or the subscription) comes. */
+/* The sentinel refused the credentials (or asks for some): said in the log, and the next
+ * sentinel is tried, as for any failure. */
+static void on_auth(redisAsyncContext *ac, void *reply, void *priv)
+{
+    (void)priv;
+    gx_slink *l = ac->data;
+    redisReply *r = reply;
+    if (l && r && r->type == REDIS_REPLY_ERROR)
+        link_fail(l, r->str);
+}
+
+/* Connects the link to its sentinel (AUTH first when it asks a password) and puts its
+ * command; the silence timer runs until the answer (or the subscription) comes. */
 static void link_start(gx_slink *l)
 {
     gx_sentinel *s = l->s;
@@ -193,6 +206,10 @@ static void link_start(gx_slink *l)
         gx_redis_uv_attach(ac, s->loop);
         redisAsyncSetConnectCallback(ac, on_connect);
         redisAsyncSetDisconnectCallback(ac, on_disconnect);
+        if (s->pass && s->user)
+            redisAsyncCommand(ac, on_auth, NULL, "AUTH %s %s", s->user, s->pass);
+        else if (s->pass)
+            redisAsyncCommand(ac, on_auth, NULL, "AUTH %s", s->pass);
     }
     if (l->is_sub) {
         redisAsyncCommand(l->ac, on_sub, NULL, "SUBSCRIBE +switch-master +try-failover");
@@ -243,6 +260,8 @@ static void release(gx_sentinel *s)
     for (int i = 0; i < s->n; i++)
         free(s->host[i]);
     free(s->master);
+    free(s->user);
+    free(s->pass);
     free(s);
 }
 
@@ -264,17 +283,26 @@ static void init_timer(gx_sentinel *s, uv_timer_t *t, void *data)
 }
 
 gx_sentinel *gx_sentinel_new(uv_loop_t *loop, const char *list, const char *master,
-                             gx_sentinel_cb cb, gx_sentinel_failover_cb on_failover, void *priv)
+                             const gx_sentinel_auth *auth, gx_sentinel_cb cb,
+                             gx_sentinel_failover_cb on_failover, void *priv)
 {
     gx_sentinel *s = calloc(1, sizeof(*s));
     if (!s)
         return NULL;
     *s = (gx_sentinel){
         .loop = loop, .cb = cb, .on_failover = on_failover, .priv = priv, .master = strdup(master)};
-    if (!s->master || !master[0] || parse_list(s, list)) {
+    bool auth_ok = true;
+    if (auth && auth->pass) {
+        s->pass = strdup(auth->pass);
+        s->user = auth->user ? strdup(auth->user) : NULL;
+        auth_ok = s->pass && (!auth->user || s->user);
+    }
+    if (!s->master || !master[0] || !auth_ok || parse_list(s, list)) {
         for (int i = 0; i <= s->n && i < GX_SENTINEL_MAX; i++)
             free(s->host[i]);
         free(s->master);
+        free(s->user);
+        free(s->pass);
         free(s);
         return NULL;
     }

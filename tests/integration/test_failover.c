@@ -17,6 +17,9 @@
 #include "harness.h"
 
 #define MASTER "gxm"
+/* the sentinels ask a password (requirepass), which the nodes give (--sentinel-password) */
+#define SPW "sentinel-pw-1"
+#define SAUTH "AUTH " SPW "\r\n"
 #define SENTINELS 3
 #define MSGS_MAX 1800 /* under --chat-max-messages (2000) with the opening and the claim's */
 #define IN_FLIGHT 8
@@ -73,7 +76,8 @@ static void start_sentinel(gxt_env *env, int i)
             "port %d\nbind 127.0.0.1\ndir %s\nsentinel monitor " MASTER " 127.0.0.1 %d 2\n"
             "sentinel down-after-milliseconds " MASTER " 2000\n"
             "sentinel failover-timeout " MASTER " 3000\n"
-            "sentinel parallel-syncs " MASTER " 1\n",
+            "sentinel parallel-syncs " MASTER " 1\n"
+            "requirepass " SPW "\nsentinel sentinel-pass " SPW "\n",
             sentinel_port[i], env->dir, env->redis_port);
     fclose(f);
     char *argv[] = {"redis-sentinel", conf, NULL};
@@ -109,7 +113,7 @@ static void prepare(gxt_env *env)
     for (int i = 0; i < SENTINELS; i++)
         start_sentinel(env, i);
     for (int i = 0; i < SENTINELS; i++)
-        if (!wait_reply(sentinel_port[i], "SENTINEL master " MASTER,
+        if (!wait_reply(sentinel_port[i], SAUTH "SENTINEL master " MASTER,
                         "num-other-sentinels\r\n$1\r\n2"))
             fail_msg("sentinel %d does not know the others", i);
     int n = snprintf(env->redis_url, sizeof(env->redis_url), "sentinel://");
@@ -119,9 +123,11 @@ static void prepare(gxt_env *env)
     snprintf(env->redis_url + n, sizeof(env->redis_url) - (size_t)n, "/" MASTER);
 }
 
-static const char *extra_wait[] = {"--redis-wait", "500",  "--ws-rate", "2000",
-                                   "--user-rate",  "2000", NULL};
-static const char *extra_nowait[] = {"--ws-rate", "2000", "--user-rate", "2000", NULL};
+static const char *extra_wait[] = {
+    "--redis-wait",        "500", "--ws-rate", "2000", "--user-rate", "2000",
+    "--sentinel-password", SPW,   NULL};
+static const char *extra_nowait[] = {"--ws-rate",           "2000", "--user-rate", "2000",
+                                     "--sentinel-password", SPW,    NULL};
 static gxt_env env;
 
 static int setup(void **state)
@@ -142,7 +148,7 @@ static int teardown(void **state)
 /* The port the sentinels call the primary now. */
 static int primary_port(void)
 {
-    char *r = gxt_redis_at(sentinel_port[0], "SENTINEL get-master-addr-by-name " MASTER);
+    char *r = gxt_redis_at(sentinel_port[0], SAUTH "SENTINEL get-master-addr-by-name " MASTER);
     int port = 0;
     char *last = r ? strrchr(r, '$') : NULL; /* *2 $9 127.0.0.1 $5 <port> */
     if (last && strstr(last, "\r\n"))
@@ -336,7 +342,7 @@ static void test_failover_loses_no_acked_message(void **state)
 
     assert_int_equal(primary_port(), env.redis_port);
     pump_for(&ch, 1000, true);
-    free(gxt_redis_at(sentinel_port[0], "SENTINEL FAILOVER " MASTER));
+    free(gxt_redis_at(sentinel_port[0], SAUTH "SENTINEL FAILOVER " MASTER));
     pump_until_flowing(&ch, 15000);
     int second = primary_port();
     assert_int_not_equal(second, env.redis_port);
@@ -375,6 +381,40 @@ static void test_failover_loses_no_acked_message(void **state)
     gxt_close(e);
 }
 
+/* Node 1 (the fixture's) gives the sentinels their password and is ready. A node without it
+ * is refused by every sentinel: it never learns the primary, stays unready for as long as it
+ * is watched (2 s), and says why in its log. */
+static void test_sentinels_ask_a_password(void **state)
+{
+    (void)state;
+    assert_int_equal(gxt_http(&env, 0, "GET", "/readyz", NULL, NULL, NULL, NULL), 200);
+    char listen[64], log[200];
+    env.node_port[1] = gxt_free_port();
+    snprintf(listen, sizeof(listen), "127.0.0.1:%d", env.node_port[1]);
+    char *argv[] = {getenv("GIGCXD"), "--listen",  listen,        "--redis", env.redis_url,
+                    "--secret",       GXT_SECRET,  "--admin-key", GXT_ADMIN, "--node-id",
+                    "nopass",         "--drain-s", "0",           NULL};
+    pid_t pid = gxt_spawn(&env, "nopass", argv);
+    int st = 0, answers = 0;
+    for (int64_t end = gxt_now_ms() + 2000; gxt_now_ms() < end; usleep(100000)) {
+        st = gxt_http(&env, 1, "GET", "/readyz", NULL, NULL, NULL, NULL);
+        assert_int_not_equal(st, 200);
+        answers += st == 503;
+    }
+    assert_true(answers > 0); /* it serves, unready */
+    kill(pid, SIGKILL);
+    env.node_port[1] = 0;
+    snprintf(log, sizeof(log), "%s/nopass.log", env.dir);
+    FILE *f = fopen(log, "r");
+    assert_non_null(f);
+    char line[512];
+    bool said = false;
+    while (!said && fgets(line, sizeof(line), f))
+        said = strstr(line, "sentinel") && strstr(line, "NOAUTH");
+    fclose(f);
+    assert_true(said);
+}
+
 int main(void)
 {
     if (system("command -v redis-sentinel >/dev/null 2>&1") != 0) {
@@ -382,6 +422,7 @@ int main(void)
         return 77;
     }
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_sentinels_ask_a_password),
         cmocka_unit_test(test_failover_loses_no_acked_message),
     };
     return cmocka_run_group_tests(tests, setup, teardown);

@@ -25,6 +25,8 @@ typedef struct {
     char *trusted_proxies; /* owned; --trusted-proxies as given, NULL = none */
     gx_cidrs trusted;      /* the same, parsed (xff.h) */
     char *metrics_key;     /* owned; NULL = /metrics is open, else it needs this bearer key */
+    char *sentinel_user;   /* owned; NULL = the sentinels' default user */
+    char *sentinel_pass;   /* owned; NULL = the sentinels ask no password */
     int log_level;         /* 0 error, 1 warn, 2 info, 3 debug; default 2 */
     int heartbeat_s;       /* ping interval, default 20 */
     int hello_timeout_ms;  /* --hello-timeout: a socket without a hello is closed after it */

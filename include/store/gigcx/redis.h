@@ -65,6 +65,11 @@ typedef enum {
  * server (it retries); returns NULL only for a bad url or no memory. */
 gx_redis *gx_redis_new(uv_loop_t *loop, const char *url, const char *const *channels,
                        const gx_redis_hooks *hooks);
+/* The same, where sentinel:// sentinels ask a password (sentinel_pass; sentinel_user may be
+ * NULL for the default user; both copied). */
+gx_redis *gx_redis_new_auth(uv_loop_t *loop, const char *url, const char *const *channels,
+                            const gx_redis_hooks *hooks, const char *sentinel_user,
+                            const char *sentinel_pass);
 
 /* True while commands can be sent. */
 bool gx_redis_up(const gx_redis *r);

@@ -18,10 +18,17 @@ typedef void (*gx_sentinel_cb)(const char *host, int port, void *priv);
  * that its replacement will not have: the bus stops writing at the start. */
 typedef void (*gx_sentinel_failover_cb)(bool starts, void *priv);
 
-/* list: "host:port,host:port,..." (copied); master: the monitored name (copied). NULL for a
- * bad list or no memory. Starts listening to every sentinel at once. */
+/* The sentinels' own credentials (their requirepass, or an ACL user): pass NULL = none; user
+ * NULL = the default user. */
+typedef struct {
+    const char *user, *pass;
+} gx_sentinel_auth;
+
+/* list: "host:port,host:port,..." (copied); master: the monitored name (copied); auth may be
+ * NULL (copied). NULL for a bad list or no memory. Starts listening to every sentinel at once. */
 gx_sentinel *gx_sentinel_new(uv_loop_t *loop, const char *list, const char *master,
-                             gx_sentinel_cb cb, gx_sentinel_failover_cb on_failover, void *priv);
+                             const gx_sentinel_auth *auth, gx_sentinel_cb cb,
+                             gx_sentinel_failover_cb on_failover, void *priv);
 
 /* Asks the sentinels for the primary; the answer comes through cb (never from inside this
  * call). Asking again while a question is out adds nothing. */
