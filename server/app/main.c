@@ -357,6 +357,8 @@ static int start_lws(gx_main *m, uv_loop_t *loop, char *err, size_t errlen)
         snprintf(err, errlen, "cannot start the web server%s", cfg->tls_cert ? " (TLS?)" : "");
         return -1;
     }
+    if (cfg->proxy_protocol)
+        gx_listener_proxied(m->listener, &m->srv.net);
     gx_listener_accept(m->listener, m->srv.vh, &m->srv.m.accept_pauses, m->srv.m.accept_errors);
     m->port = gx_listener_port(m->listener);
     return 0;

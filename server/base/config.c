@@ -85,6 +85,11 @@ static const gx_opt opts[] = {
      "proxies (a,b/n,...) whose X-Forwarded-For names the client, for the per-address "
      "budgets; off = the peer address is the client",
      T_STR, F(trusted_proxies), 0, 0},
+    {"--proxy-protocol", "GIGCX_PROXY_PROTOCOL", NULL, "off",
+     "every connection starts with a PROXY protocol header (v1 or v2: HAProxy's send-proxy or "
+     "send-proxy-v2) naming the client, for the per-address budgets; one without it, or "
+     "from a peer outside --trusted-proxies when that is set, is closed",
+     T_BOOL, F(proxy_protocol), 0, 0},
     {"--sentinel-password", "GIGCX_SENTINEL_PASSWORD", "PASS", "off",
      "password of the sentinels of a sentinel:// --redis (their requirepass; the URL's is the "
      "data nodes'); keep it in the environment file, not on the command line",

@@ -58,6 +58,9 @@ void gx_flush_free(gx_net *net)
 {
     gx_conn_vec_free(&net->dirty); /* empty by now: the last iterations flushed it */
     free(net->wbuf);
+    free(net->peer_ip);
+    net->peer_ip = NULL;
+    net->peer_cap = 0;
     net->wbuf = NULL;
     gx_flusher *f = net->flusher;
     if (!f)

@@ -487,7 +487,11 @@ void gx_http_client_ip(gx_http_req *r, char *out, size_t cap)
 {
     char peer[64] = "", xff[512] = "";
     if (r->wsi) {
-        lws_get_peer_simple(r->wsi, peer, sizeof(peer));
+        const char *named = gx_net_peer(r->net, lws_get_socket_fd(r->wsi));
+        if (named && named[0]) /* --proxy-protocol: the balancer said who */
+            snprintf(peer, sizeof(peer), "%s", named);
+        else
+            lws_get_peer_simple(r->wsi, peer, sizeof(peer));
         if (lws_hdr_copy(r->wsi, xff, sizeof(xff), WSI_TOKEN_X_FORWARDED_FOR) < 0)
             xff[0] = '\0'; /* too long to believe */
     }

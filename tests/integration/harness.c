@@ -547,6 +547,9 @@ const char *gxt_str(json_t *o, const char *k)
 /* ---- HTTP ---- */
 
 /* Connects and writes one request; returns the socket, or -1. */
+const char *gxt_proxy_header;
+size_t gxt_proxy_header_len;
+
 static int http_send_ex(gxt_env *env, int node, const char *method, const char *path,
                         const char *bearer, const char *origin, const char *headers,
                         const char *body)
@@ -554,6 +557,13 @@ static int http_send_ex(gxt_env *env, int node, const char *method, const char *
     int fd = connect_to(env->node_port[node]);
     if (fd < 0)
         return -1;
+    size_t pl = gxt_proxy_header
+                    ? gxt_proxy_header_len ? gxt_proxy_header_len : strlen(gxt_proxy_header)
+                    : 0;
+    if (pl && write(fd, gxt_proxy_header, pl) != (ssize_t)pl) {
+        close(fd);
+        return -1;
+    }
     char req[8192];
     size_t bl = body ? strlen(body) : 0;
     int n = snprintf(req, sizeof(req),

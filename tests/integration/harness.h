@@ -31,6 +31,11 @@ typedef struct {
  * replicas and sentinels beside it there, and may set env->redis_url. */
 extern void (*gxt_prepare)(gxt_env *env);
 
+/* When set, every HTTP request the harness sends begins with these bytes (a balancer's PROXY
+ * header, for a node run with --proxy-protocol); len 0 = strlen. */
+extern const char *gxt_proxy_header;
+extern size_t gxt_proxy_header_len;
+
 typedef struct {
     gxt_env *env;
     gxc_conn *c;   /* NULL once closed */

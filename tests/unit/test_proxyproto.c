@@ -43,16 +43,16 @@ static void test_v1_refused(void **state)
 {
     (void)state;
     const char *bad[] = {
-        "GET / HTTP/1.1\r\n",                             /* no header at all */
-        "PROXY TCP4 203.0.113.7 10.0.0.1 51000\r\n",      /* a field short */
+        "GET / HTTP/1.1\r\n",                               /* no header at all */
+        "PROXY TCP4 203.0.113.7 10.0.0.1 51000\r\n",        /* a field short */
         "PROXY TCP4 203.0.113.7 10.0.0.1 51000 8080 x\r\n", /* one too many */
-        "PROXY TCP4 2001:db8::7 10.0.0.1 51000 8080\r\n", /* the wrong family */
-        "PROXY TCP4 203.0.113.999 10.0.0.1 1 2\r\n",      /* not an address */
-        "PROXY TCP4 203.0.113.7 10.0.0.1 65536 8080\r\n", /* not a port */
+        "PROXY TCP4 2001:db8::7 10.0.0.1 51000 8080\r\n",   /* the wrong family */
+        "PROXY TCP4 203.0.113.999 10.0.0.1 1 2\r\n",        /* not an address */
+        "PROXY TCP4 203.0.113.7 10.0.0.1 65536 8080\r\n",   /* not a port */
         "PROXY TCP4 203.0.113.7 10.0.0.1 -1 8080\r\n",
-        "PROXY TCP4 203.0.113.7  10.0.0.1 1 2\r\n",       /* two spaces */
+        "PROXY TCP4 203.0.113.7  10.0.0.1 1 2\r\n", /* two spaces */
         "PROXY UDP4 203.0.113.7 10.0.0.1 1 2\r\n",
-        "PROXY TCP4 203.0.113.7 10.0.0.1 1 2\rX",         /* CR without LF */
+        "PROXY TCP4 203.0.113.7 10.0.0.1 1 2\rX", /* CR without LF */
         "proxy TCP4 203.0.113.7 10.0.0.1 1 2\r\n",
     };
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)

@@ -52,6 +52,7 @@ typedef struct {
     int widget_brand_rate;   /* --widget-brand-rate: widget sessions per minute per brand */
     int brand_task_rate;     /* --brand-task-rate: tasks per minute per brand (REST) */
     bool webhook_allow_private; /* webhooks may reach loopback, link-local, private addresses */
+    bool proxy_protocol;        /* every connection starts with a PROXY header (v1 or v2) */
     bool dev;                   /* --dev: throwaway keys, demo brand and experts */
     bool plain_send;            /* --plain-send: no io_uring batching of socket writes */
     bool help;                  /* --help was given */

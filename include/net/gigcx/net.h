@@ -51,7 +51,15 @@ struct gx_net {
     gx_flusher *flusher;   /* owned (flush.c): the iteration's writes, staged */
     unsigned char *wbuf;   /* owned: where several frames are put together for one write */
     size_t wcap;
+    char (*peer_ip)[48]; /* owned: by socket, the client a PROXY header named (peers.c) */
+    int peer_cap;
 };
+
+/* With --proxy-protocol: the client's address the balancer's header named for socket fd
+ * ("" = none named: the socket's own peer), kept until the next socket with that number. */
+void gx_net_set_peer(gx_net *net, int fd, const char *ip);
+/* That address, or NULL when none was set for fd. */
+const char *gx_net_peer(const gx_net *net, int fd);
 
 /* push returns 0 or -1 (no memory). */
 int gx_conn_vec_push(gx_cvec *v, gx_conn *c);
