@@ -7,6 +7,7 @@
 #include <libwebsockets.h>
 #include <uv.h>
 #include "gigcx/http_api.h"
+#include "gigcx/proxyproto.h"
 #include "gigcx/redis.h"
 
 #define CHECK(c)                                                                                   \
@@ -86,6 +87,10 @@ int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
                                   GX_HTTP_OTHER, GX_HTTP_DELETE, GX_HTTP_PATCH};
     if (size < 1)
         return 0;
+    /* the same bytes as what a balancer puts before a request (--proxy-protocol) */
+    char ip[48];
+    int hdr = gx_proxyproto_parse(data, size, ip, sizeof(ip));
+    CHECK(hdr <= (int)size && hdr <= GX_PROXYPROTO_MAX && (hdr <= 0 || strlen(ip) < sizeof(ip)));
     const char *p = (const char *)data + 1, *e = (const char *)data + size;
     gx_http_req *r = calloc(1, sizeof(*r));
     CHECK(r);
