@@ -110,31 +110,45 @@ if [ "${GX_SUITE_SERIAL:-0}" = 1 ]; then
   exit 0
 fi
 
-# First both builds side by side (compiling is what keeps both cores busiest). Then two
-# streams. Stream 1: the ASan tree's browser tests two at a time (each its own gigcxd, Redis
-# and Chromium on ports of its own), browser_liveness in the release tree, the ASan tree's
-# fault tests (mostly waiting on failover and health-check timers). Stream 2, beside it: the
-# release tree's unit, load and package tests, then the ASan tree's unit, integration and
-# load tests three at a time. The machine has two cores and the browsers use most of one:
-# more at once only makes every test slower and the timing ones flaky.
+# Stream 1: the ASan build, then its browser tests two at a time (each its own gigcxd, Redis
+# and Chromium on ports of its own), then browser_liveness in the release tree, then the ASan
+# tree's fault tests (mostly waiting on failover and health-check timers). Stream 2, beside
+# it: the release build (niced: the ASan tree's tests wait for their build), its unit, load
+# and package tests, then the ASan tree's unit, integration and load tests three at a time.
+# The machine has two cores and the browsers use most of one: more at once only makes every
+# test slower and the timing ones flaky.
 asan_browser() {
   local ok=1
+  phase "build asan" cmake --build $asan -j "$jobs" || ok=0
+  [ $ok = 1 ] && touch "$asan/.built" || touch "$asan/.failed"
+  [ $ok = 1 ] || return 1
   phase "ctest asan -L browser -LE timing -j2" with_asan_env ctest_in $asan -j 2 -L browser -LE timing || ok=0
+  await_build $rel || return 1
   phase "ctest release -L timing" ctest_in $rel -L timing || ok=0
   phase "faults asan" with_asan_env bash tests/faults.sh $asan || ok=0
   [ $ok = 1 ]
 }
 release_then_asan() {
   local ok=1
+  phase "build release (niced)" nice -n 5 cmake --build $rel -j "$jobs" || ok=0
+  [ $ok = 1 ] && touch "$rel/.built" || touch "$rel/.failed"
+  [ $ok = 1 ] || return 1
   phase "ctest release -L unit|load|package" ctest_in $rel -j 2 -L 'unit|load|package' -LE timing || ok=0
+  await_build $asan || return 1
   phase "ctest asan -L unit|integration|load -j3" with_asan_env ctest_in $asan -j 3 -L 'unit|integration|load' || ok=0
   [ $ok = 1 ]
 }
-echo "== both builds"
-stream "build release" $rel/build.log phase "build release" cmake --build $rel -j "$jobs"
-stream "build asan" $asan/build.log phase "build asan" cmake --build $asan -j "$jobs"
-finish
-echo "== asan browser; liveness; asan faults | release unit, load, package; asan unit, integration, load"
-stream "asan: browser; release: liveness; asan: faults" $asan/suite-browser.log asan_browser
-stream "release: unit, load, package; asan: unit, integration, load" $rel/suite-rest.log release_then_asan
+# await_build DIR: waits (bounded) for the stream building DIR to finish; fails if it failed
+await_build() {
+  local i
+  for i in $(seq 1 900); do
+    [ -e "$1/.built" ] || [ -e "$1/.failed" ] && break
+    sleep 1
+  done
+  [ -e "$1/.built" ]
+}
+rm -f "$asan/.built" "$asan/.failed" "$rel/.built" "$rel/.failed"
+echo "== asan build, browser; liveness; asan faults | release build, unit, load, package; asan unit, integration, load"
+stream "asan: build, browser; release: liveness; asan: faults" $asan/suite-browser.log asan_browser
+stream "release: build, unit, load, package; asan: unit, integration, load" $rel/suite-rest.log release_then_asan
 finish
