@@ -17,16 +17,22 @@ typedef struct {
     unsigned phase; /* the tick within the period it runs at */
 } gx_sweep;
 
+/* one sweep a line (clang-format would pack them and part them from their comments) */
+// clang-format off
 static const gx_sweep sweeps[] = {
-    {gx_health_probe, 1, 0},       {gx_tasks_expire_sweep, 1, 0},
+    {gx_health_probe, 1, 0},
+    {gx_tasks_expire_sweep, 1, 0},
     {gx_depth_refresh, 5, 1}, /* /metrics shows the last of these, never waiting on Redis */
-    {gx_stats_publish, 1, 0},      {gx_tasks_positions, 2, 0},
-    {gx_presence_heartbeat, 0, 0}, {gx_absent_sweep, 2, 1},
+    {gx_stats_publish, 1, 0},
+    {gx_tasks_positions, 2, 0},
+    {gx_presence_heartbeat, 0, 0},
+    {gx_absent_sweep, 2, 1},
     {gx_userrate_share, 1, 0},  /* a busy user's frames across processes */
     {gx_retention_sweep, 1, 0}, /* paces itself: retention.c */
-    {gx_coverage_sweep, 1, 0},     {gx_stats_forget_gone, 60, 3},
-    /* the first 3 s after start */ /* at once after a change here, else once a minute */
+    {gx_coverage_sweep, 1, 0},  /* at once after a change here, else once a minute */
+    {gx_stats_forget_gone, 60, 3}, /* the first 3 s after start, then once a minute */
 };
+// clang-format on
 
 void gx_tick(gx_server *srv)
 {

@@ -8,9 +8,8 @@
 
 #define GX_PURGE_BATCH 200 /* tasks one call deletes at most */
 #define GX_PURGE_LOOK 400  /* of each brand's oldest, looked at per call */
-#define GX_PURGE_IDLE_TICKS                                                                        \
-    5 /* ticks between calls while the last one found less than a batch                            \
-       */
+/* ticks between calls while the last one found less than a batch */
+#define GX_PURGE_IDLE_TICKS 5
 
 /* The housekeeping tick's sweep (every tick; it runs a call every GX_PURGE_IDLE_TICKS, or
  * at once again while there is a backlog). Off when --task-retention is 0. */
