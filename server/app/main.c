@@ -417,8 +417,8 @@ static int run(gx_main *m, uv_loop_t *loop)
                             .on_resubscribed = gx_events_on_resubscribed,
                             .priv = &m->srv};
     /* on_state gets &m->srv, which is the first member of m */
-    m->srv.redis = gx_redis_new_auth(loop, url, channels, &hooks, m->srv.cfg->sentinel_user,
-                                     m->srv.cfg->sentinel_pass);
+    m->srv.redis = gx_redis_new(loop, url, channels, &hooks, m->srv.cfg->sentinel_user,
+                                m->srv.cfg->sentinel_pass);
     if (!m->srv.redis) {
         fprintf(stderr, "gigcxd: --redis: expected redis://[[user]:password@]host[:port][/db], "
                         "unix:///path or sentinel://[[user]:password@]host:port[,host:port...]"

@@ -547,14 +547,8 @@ static void on_primary(const char *host, int port, void *priv)
 }
 
 gx_redis *gx_redis_new(uv_loop_t *loop, const char *url, const char *const *channels,
-                       const gx_redis_hooks *hooks)
-{
-    return gx_redis_new_auth(loop, url, channels, hooks, NULL, NULL);
-}
-
-gx_redis *gx_redis_new_auth(uv_loop_t *loop, const char *url, const char *const *channels,
-                            const gx_redis_hooks *hooks, const char *sentinel_user,
-                            const char *sentinel_pass)
+                       const gx_redis_hooks *hooks, const char *sentinel_user,
+                       const char *sentinel_pass)
 {
     gx_redis *r = calloc(1, sizeof(*r));
     if (!r)

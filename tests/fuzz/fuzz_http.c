@@ -61,7 +61,8 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
     srv.net.cfg = &cfg;
     srv.net.m = &srv.m;
     /* never connects (no such socket, and the loop never runs): every command is refused */
-    srv.redis = gx_redis_new(srv.loop, "unix:///nonexistent/gigcx-fuzz.sock", channels, &hooks);
+    srv.redis =
+        gx_redis_new(srv.loop, "unix:///nonexistent/gigcx-fuzz.sock", channels, &hooks, NULL, NULL);
     CHECK(srv.redis && !gx_redis_up(srv.redis));
     return 0;
 }

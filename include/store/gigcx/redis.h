@@ -62,14 +62,12 @@ typedef enum {
 /* Starts connecting to url ("redis://host:port", "unix:///path", or
  * "sentinel://host:port,.../master": the primary the sentinels name, followed) and subscribing to
  * the NULL-terminated channel list (borrowed; must outlive the bus). Never fails for an unreachable
- * server (it retries); returns NULL only for a bad url or no memory. */
+ * server (it retries); returns NULL only for a bad url or no memory. sentinel_pass: the
+ * sentinels' own password when they ask one (NULL = none), sentinel_user their ACL user (NULL =
+ * the default user); both copied. */
 gx_redis *gx_redis_new(uv_loop_t *loop, const char *url, const char *const *channels,
-                       const gx_redis_hooks *hooks);
-/* The same, where sentinel:// sentinels ask a password (sentinel_pass; sentinel_user may be
- * NULL for the default user; both copied). */
-gx_redis *gx_redis_new_auth(uv_loop_t *loop, const char *url, const char *const *channels,
-                            const gx_redis_hooks *hooks, const char *sentinel_user,
-                            const char *sentinel_pass);
+                       const gx_redis_hooks *hooks, const char *sentinel_user,
+                       const char *sentinel_pass);
 
 /* True while commands can be sent. */
 bool gx_redis_up(const gx_redis *r);
