@@ -1,4 +1,5 @@
-/* gigcxd behind a balancer that speaks the PROXY protocol (--proxy-protocol): the client a
+/* gigcxd behind a balancer that speaks the PROXY protocol (--proxy-protocol, the balancer on
+ * loopback in --trusted-proxies): the client a
  * v1 or v2 header names is the one the per-address budgets count (gx:bud:wai:<ip>), a header
  * may come in pieces, and a connection without one, or with a broken one, is closed
  * unanswered while the node goes on serving. */
@@ -9,13 +10,14 @@
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <signal.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
 #include <cmocka.h>
 #include "harness.h"
 
-static const char *const args[] = {"--proxy-protocol", NULL};
+static const char *const args[] = {"--proxy-protocol", "--trusted-proxies", "127.0.0.1", NULL};
 static gxt_env env;
 
 static int setup(void **state)
@@ -108,13 +110,46 @@ static void test_header_in_pieces(void **state)
     assert_non_null(strstr(buf, "HTTP/1.1 200"));
 }
 
+/* A node whose --trusted-proxies leaves out loopback closes our sockets, header or not,
+ * once it is up (its log says it listens). */
+static void test_untrusted_peer_closed(void **state)
+{
+    (void)state;
+    char listen[64], log[200], line[512];
+    env.node_port[1] = gxt_free_port();
+    snprintf(listen, sizeof(listen), "127.0.0.1:%d", env.node_port[1]);
+    snprintf(log, sizeof(log), "%s/untrusted.log", env.dir);
+    char url[64];
+    snprintf(url, sizeof(url), "redis://127.0.0.1:%d", env.redis_port);
+    char *argv[] = {
+        getenv("GIGCXD"), "--listen",  listen,        "--redis",          url,
+        "--secret",       GXT_SECRET,  "--admin-key", GXT_ADMIN,          "--node-id",
+        "untrusted",      "--drain-s", "0",           "--proxy-protocol", "--trusted-proxies",
+        "10.0.0.0/8",     NULL};
+    pid_t pid = gxt_spawn(&env, "untrusted", argv);
+    bool up = false;
+    for (int64_t end = gxt_now_ms() + 10000; !up && gxt_now_ms() < end; usleep(50000)) {
+        FILE *f = fopen(log, "r");
+        while (f && !up && fgets(line, sizeof(line), f))
+            up = strstr(line, "listening on") != NULL;
+        if (f)
+            fclose(f);
+    }
+    assert_true(up);
+    gxt_proxy_header = "PROXY TCP4 203.0.113.9 127.0.0.1 1 2\r\n";
+    for (int i = 0; i < 3; i++)
+        assert_true(gxt_http(&env, 1, "GET", "/healthz", NULL, NULL, NULL, NULL) <= 0);
+    assert_int_equal(gxt_http(&env, 0, "GET", "/healthz", NULL, NULL, NULL, NULL), 200);
+    kill(pid, SIGKILL);
+    env.node_port[1] = 0;
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_v1_names_the_client),
-        cmocka_unit_test(test_v2_names_the_client),
-        cmocka_unit_test(test_without_a_header_closed),
-        cmocka_unit_test(test_header_in_pieces),
+        cmocka_unit_test(test_v1_names_the_client),     cmocka_unit_test(test_v2_names_the_client),
+        cmocka_unit_test(test_without_a_header_closed), cmocka_unit_test(test_header_in_pieces),
+        cmocka_unit_test(test_untrusted_peer_closed),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
