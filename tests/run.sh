@@ -38,6 +38,14 @@ with_asan_env() {
 }
 rel=build-test
 asan=build-asan
+# Ninja when installed (.ci/deps installs it): 40% less CPU than make for the same build, and a
+# no-op build (cpack's preinstall, in deb_package) in 0.1 s instead of 5-8. A tree that make
+# configured keeps make: cmake cannot switch a tree's generator.
+generator() { # generator DIR: the -G to configure DIR with, if any
+  if command -v ninja >/dev/null 2>&1 && ! grep -qs '^CMAKE_GENERATOR:INTERNAL=Unix Makefiles' "$1/CMakeCache.txt"; then
+    echo "-GNinja"
+  fi
+}
 
 times=$(mktemp)
 t_start=$(date +%s.%N)
@@ -91,8 +99,8 @@ report() {
 trap 'report; rm -f "$times"' EXIT
 
 echo "== configure"
-phase "configure release" cmake -S . -B $rel -DCMAKE_BUILD_TYPE=RelWithDebInfo "${launcher[@]}" >/dev/null
-phase "configure asan" cmake -S . -B $asan -DCMAKE_BUILD_TYPE=Debug -DGX_SANITIZE=ON -DGX_DEBUG_ASSERT=ON "${launcher[@]}" >/dev/null
+phase "configure release" cmake -S . -B $rel $(generator $rel) -DCMAKE_BUILD_TYPE=RelWithDebInfo "${launcher[@]}" >/dev/null
+phase "configure asan" cmake -S . -B $asan $(generator $asan) -DCMAKE_BUILD_TYPE=Debug -DGX_SANITIZE=ON -DGX_DEBUG_ASSERT=ON "${launcher[@]}" >/dev/null
 # Every test carries one of the labels the stages below select: one without would never run.
 unlabeled=$(ctest --test-dir $rel -N -LE 'unit|integration|browser|load|faults|package' | sed -n 's/^Total Tests: //p')
 if [ "$unlabeled" != 0 ]; then
