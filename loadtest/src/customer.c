@@ -331,6 +331,14 @@ static void count_lost(const char *key, void *val, void *arg)
 void gxlt_customers_finish(gxlt_run *run)
 {
     gx_map_each(&run->tasks, count_lost, run);
+    /* A customer still waiting for a task an expert was given over 2 s ago was never told. */
+    uint64_t now = gxlt_now_us();
+    for (size_t i = 0; i < run->ncusts; i++) {
+        const gxlt_customer *cu = run->custs[i];
+        if (cu->welcomed && cu->t && cu->t->assigned_us && now - cu->t->assigned_us > 2000000 &&
+            !cu->assigned && !cu->done)
+            run->st.v[V_UNTOLD]++;
+    }
 }
 
 void gxlt_customers_free(gxlt_run *run)

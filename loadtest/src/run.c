@@ -10,7 +10,7 @@ const char *const gxlt_metric_names[M_COUNT] = {"connect",  "offer_delivery", "c
                                                 "chat_rtt", "queue_wait",     "first_reply"};
 const char *const gxlt_violation_names[V_COUNT] = {
     "lost_messages",          "duplicated_messages", "reordered_messages", "double_claims",
-    "offers_never_withdrawn", "unexpected_errors",   "unexpected_closes"};
+    "offers_never_withdrawn", "unexpected_errors",   "unexpected_closes",  "assignments_untold"};
 
 uint64_t gxlt_now_us(void)
 {

@@ -28,6 +28,7 @@ enum gxlt_violation {
     V_UNWITHDRAWN,
     V_ERROR,
     V_CLOSE,
+    V_UNTOLD,
     V_COUNT
 };
 extern const char *const gxlt_violation_names[V_COUNT];

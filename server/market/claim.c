@@ -25,6 +25,7 @@
 #include "gigcx/keys.h"
 #include "gigcx/util.h"
 #include "gigcx/outbox.h"
+#include "gigcx/recheck.h"
 
 /* The claims of one task held back while another of this node's is in Redis. */
 struct gx_claimq {
@@ -75,8 +76,10 @@ static void assigned_reply(gx_req *q, redisReply *r)
     gx_join *j = gx_session_join(s, q->task);
     if (j && gx_sid_cmp(last, j->last) > 0)
         j->last = last;
-    if (j)
+    if (j) {
         j->holds = true;
+        gx_recheck_join(s, j, gx_reply_str(r, GX_CLAIM_STATUS));
+    }
     json_t *a =
         json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:{s:s}, s:o, s:o}", "type", "task.assigned",
                   "task", q->task, "status", gx_reply_str(r, GX_CLAIM_STATUS), "brand",

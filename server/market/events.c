@@ -11,6 +11,7 @@
 #include "gigcx/offer.h"
 #include "gigcx/revoke.h"
 #include "gigcx/privacy.h"
+#include "gigcx/recheck.h"
 #include "gigcx/session.h"
 #include "gigcx/supervise.h"
 
@@ -52,6 +53,17 @@ static void on_typing(gx_server *srv, const gx_bus_msg *m)
     gx_buf_unref(b);
 }
 
+/* The status a task.update's body says ("" if none): bodies are compact JSON. */
+static void status_of(const char *body, char *out, size_t cap)
+{
+    const char *p = strstr(body, "\"status\":\"");
+    size_t n = 0;
+    if (p)
+        for (p += 10; p[n] && p[n] != '"' && n + 1 < cap; n++)
+            out[n] = p[n];
+    out[n] = 0;
+}
+
 static void on_update(gx_server *srv, const gx_bus_msg *m)
 {
     char *const *f = m->f;
@@ -59,7 +71,9 @@ static void on_update(gx_server *srv, const gx_bus_msg *m)
     gx_tlocal *t = m->n == 4 ? gx_server_task(srv, f[1], false) : NULL;
     if (!t || !t->members.n)
         return;
-    t->queued = strstr(body, "\"status\":\"queued\"") != NULL;
+    char status[12];
+    status_of(body, status, sizeof(status));
+    t->queued = strcmp(status, "queued") == 0;
     gx_buf *b = gx_buf_new(body, m->blen);
     char task[65];
     snprintf(task, sizeof(task), "%s", t->id);
@@ -69,7 +83,9 @@ static void on_update(gx_server *srv, const gx_bus_msg *m)
     gx_svec todo = {0};
     for (int i = 0; i < t->members.n; i++) {
         gx_session *s = t->members.v[i];
-        if (strcmp(s->origin, f[2]) != 0)
+        gx_join *j = gx_session_find_join(s, task);
+        bool fresh = !j || gx_recheck_fresh(j, status); /* not a copy of a re-read's */
+        if (fresh && strcmp(s->origin, f[2]) != 0)
             gx_session_send(s, b);
         if ((freed || (keep && strcmp(s->who.uid, keep) != 0)) && s->who.role != GX_ROLE_CUSTOMER)
             gx_svec_push(&todo, s);

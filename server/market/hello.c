@@ -12,6 +12,7 @@
 #include "gigcx/absent.h"
 #include "gigcx/party.h"
 #include "gigcx/privacy.h"
+#include "gigcx/recheck.h"
 #include "gigcx/revoke.h"
 #include "gigcx/request.h"
 #include "gigcx/keys.h"
@@ -330,31 +331,26 @@ static json_t *welcome_json(gx_session *s)
     return w;
 }
 
-/* Joins one task after welcome: from the client's resume point (and catch up) or from now. */
-static void join_task(gx_session *s, const char *task, const char *last, json_t *resume_at,
-                      bool holds)
-{
-    gx_join *j = gx_session_join(s, task);
-    if (!j)
-        return;
-    if (holds && !j->holds && s->who.role != GX_ROLE_CUSTOMER) {
-        j->holds = true;
-        s->held++;
-    }
-    if (resume_at) {
-        gx_sid_parse(json_string_value(resume_at), &j->last);
-        gx_session_catch_up(s, j);
-    } else {
-        gx_sid_parse(last, &j->last);
-    }
-}
-
 /* A task hello joins once welcome is out, or refuses (resumed without taking part). */
 typedef struct {
-    const char *task, *last;
+    const char *task, *last, *status;
     json_t *resume_at; /* the client's last id, or NULL when it did not resume the task */
     bool holds, deny;
 } gx_later;
+
+/* Joins one task after welcome: from the client's resume point (and catch up) or from now. */
+static void join_task(gx_session *s, const gx_later *l)
+{
+    gx_join *j = gx_session_join(s, l->task);
+    if (!j)
+        return;
+    if (l->holds && !j->holds && s->who.role != GX_ROLE_CUSTOMER) {
+        j->holds = true;
+        s->held++;
+    }
+    gx_sid_parse(l->resume_at ? json_string_value(l->resume_at) : l->last, &j->last);
+    gx_recheck_join(s, j, l->status); /* what the task did since the read went unheard */
+}
 
 static void finish(gx_hello *h)
 {
@@ -406,6 +402,7 @@ static void finish(gx_hello *h)
         later[nlater++] = (gx_later){
             .task = task,
             .last = gx_reply_str(st, F_LAST),
+            .status = gx_reply_str(st, F_STATUS),
             .resume_at = resume_at,
             /* a held task counts against capacity from the first moment of the session */
             .holds = standing_now == 2 && s->who.role != GX_ROLE_CUSTOMER,
@@ -422,7 +419,7 @@ static void finish(gx_hello *h)
         if (later[i].deny)
             gx_session_error(s, GX_EFORBIDDEN, ref, "cannot resume task %s", later[i].task);
         else
-            join_task(s, later[i].task, later[i].last, later[i].resume_at, later[i].holds);
+            join_task(s, &later[i]);
     }
     free(later);
     gx_conn_replay(&s->c);

@@ -14,6 +14,7 @@
 #include "gigcx/scripts.h"
 #include "gigcx/supervise.h"
 #include "gigcx/util.h"
+#include "gigcx/recheck.h"
 
 /* The new assignee's session holds the task from now: task.assigned, as after a claim. */
 static void assigned(gx_req *q, redisReply *r)
@@ -35,6 +36,7 @@ static void assigned(gx_req *q, redisReply *r)
         j->watching = false;
         if (gx_sid_cmp(last, j->last) > 0)
             j->last = last;
+        gx_recheck_join(s, j, "escalated");
     }
 #define F(k) gx_reply_str(r, k)
     json_t *a =

@@ -21,6 +21,7 @@
 #include "gigcx/outbox.h"
 #include "gigcx/offline.h"
 #include "gigcx/validate.h"
+#include "gigcx/recheck.h"
 
 #define GX_PREVIEW_CHARS 280
 #define GX_SWEEP_BATCH 100
@@ -345,8 +346,10 @@ static void on_opened(int rc, const char *task, const char *msg_id, int position
         return;
     }
     gx_join *j = gx_session_join(s, task);
-    if (j)
+    if (j) {
         gx_sid_parse(msg_id, &j->last); /* the opening text is history, never pushed live */
+        gx_recheck_join(s, j, "queued");
+    }
     gx_tlocal *t = gx_server_task(s->srv, task, false);
     if (t) {
         snprintf(t->brand, sizeof(t->brand), "%s", s->who.brand);

@@ -148,11 +148,108 @@ static void test_claims_held_behind_the_one_in_redis(void **state)
     gxt_close(x);
 }
 
+/* Waits (at most 5 s) until a command holding both a and b has reached Redis. */
+static void until_seen(const char *a, const char *b, int before)
+{
+    int64_t until = gxt_now_ms() + 5000;
+    while (gxt_lag_seen(lag, a, b) == before && gxt_now_ms() < until)
+        gxt_pump(&env, 2);
+    assert_true(gxt_lag_seen(lag, a, b) > before);
+}
+
+/* A customer says hello while an expert claims their task. Hello's read of the task is in
+ * Redis (queued), the claim runs after it, and the claim's task.update reaches the node
+ * before the read's reply: before the customer joined the task. The customer must still
+ * learn that it is assigned, and to whom. */
+static void test_claim_overtakes_customer_hello(void **state)
+{
+    (void)state;
+    gxt_conn *a = login("hello-a");
+    json_t *t = gxt_task(&env, 0, env.api_key, "hello-cust", "my parcel is late", 0);
+    const char *task = gxt_str(t, "task");
+    char key[96];
+    snprintf(key, sizeof(key), "gx:{t:%s}:task", task);
+    gxt_pump(&env, 300);
+
+    gxt_lag_delay(lag, LAG_MS);
+    int before = gxt_lag_seen(lag, key, "assignee_role"); /* hello's read of the task */
+    gxt_conn *cu = gxt_ws(&env, 0, NULL);
+    assert_non_null(cu);
+    gxt_send(cu, "{s:s, s:s}", "type", "hello", "token", gxt_str(t, "customer_token"));
+    until_seen(key, "assignee_role", before);
+    gxt_send(a, "{s:s, s:s}", "type", "task.claim", "task", task);
+    int64_t until = gxt_now_ms() + 5000;
+    while (!claims_seen(task, "hello-a") && gxt_now_ms() < until)
+        gxt_pump(&env, 2);
+    assert_true(claims_seen(task, "hello-a") > 0);
+    gxt_lag_delay(lag, 0);
+
+    json_t *w = gxt_must(cu, "welcome", 5000);
+    const char *status = gxt_str(json_array_get(json_object_get(w, "tasks"), 0), "status");
+    if (strcmp(status, "assigned") != 0) { /* the welcome's read came before the claim */
+        assert_string_equal(status, "queued");
+        json_t *u = gxt_update(cu, "assigned", 3000);
+        assert_string_equal(gxt_str(json_object_get(u, "expert"), "name"), "hello-a");
+        json_decref(u);
+    }
+    json_decref(gxt_must(a, "task.assigned", 5000));
+    /* told once: the live update, arriving late, is not a second "assigned" */
+    gxt_pump(&env, 300);
+    assert_null(gxt_expect(cu, "task.update", 0));
+    json_decref(w);
+    json_decref(t);
+    gxt_close(cu);
+    gxt_close(a);
+}
+
+/* The customer writes while the expert's claim reply is on its way: the message is stored
+ * after the claim (so not in task.assigned's history) and its event reaches the node before
+ * the reply, before the expert joined. The expert must still get it. */
+static void test_chat_overtakes_claim_reply(void **state)
+{
+    (void)state;
+    gxt_conn *a = login("reply-a");
+    json_t *t = gxt_task(&env, 0, env.api_key, "reply-cust", "my order is wrong", 0);
+    const char *task = gxt_str(t, "task");
+    gxt_conn *cu = gxt_login(&env, 0, gxt_str(t, "customer_token"), NULL, NULL);
+    gxt_pump(&env, 300);
+
+    gxt_lag_delay(lag, LAG_MS);
+    gxt_send(a, "{s:s, s:s}", "type", "task.claim", "task", task);
+    int64_t until = gxt_now_ms() + 5000;
+    while (!claims_seen(task, "reply-a") && gxt_now_ms() < until)
+        gxt_pump(&env, 2);
+    assert_true(claims_seen(task, "reply-a") > 0);
+    int before = gxt_lag_seen(lag, "EVALSHA", "written during the claim");
+    gxt_send(cu, "{s:s, s:s, s:s, s:s}", "type", "chat.send", "task", task, "text",
+             "written during the claim", "cid", "c1");
+    until_seen("EVALSHA", "written during the claim", before);
+    gxt_lag_delay(lag, 0);
+
+    json_t *as = gxt_must(a, "task.assigned", 5000);
+    json_t *m, *h = json_object_get(as, "history");
+    bool got = false;
+    size_t i;
+    json_array_foreach(h, i, m) got =
+        got || strcmp(gxt_str(m, "text"), "written during the claim") == 0;
+    while (!got && (m = gxt_expect(a, "chat.message", 3000))) {
+        got = strcmp(gxt_str(m, "text"), "written during the claim") == 0;
+        json_decref(m);
+    }
+    assert_true(got);
+    json_decref(as);
+    json_decref(t);
+    gxt_close(cu);
+    gxt_close(a);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_claim_overtakes_backlog_read),
         cmocka_unit_test(test_claims_held_behind_the_one_in_redis),
+        cmocka_unit_test(test_claim_overtakes_customer_hello),
+        cmocka_unit_test(test_chat_overtakes_claim_reply),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

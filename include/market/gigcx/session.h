@@ -26,6 +26,8 @@ typedef struct {
     bool holds;       /* an expert or staff member holding the task (counted in held) */
     bool catching_up; /* a stream read is in flight; live messages wait in pending */
     bool watching;    /* staff supervising the chat read-only (supervise.h) */
+    char status[12];  /* the task's status as this session was last told it (recheck.h) */
+    bool told;        /* that status came from a re-read, not a live update */
     gx_buf **pending; /* owned refs, in arrival order */
     gx_sid *pending_ids;
     int npending, cappending;
