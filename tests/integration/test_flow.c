@@ -462,7 +462,10 @@ static void test_admin_reads(void **state)
     assert_true(figure(after, "counters", "tasks_created") >
                 figure(before, "counters", "tasks_created"));
     assert_true(figure(after, "counters", "claims_won") > figure(before, "counters", "claims_won"));
-    assert_true(figure(after, "connections", "expert") >= 1);
+    if (figure(after, "connections", "expert") < 1) { /* seen once under load: say what was read */
+        char *dump = json_dumps(after, JSON_COMPACT);
+        fail_msg("no expert connection in %s", dump ? dump : "?");
+    }
     assert_int_equal(json_integer_value(json_object_get(after, "nodes")), 1);
     json_t *row, *acme = NULL;
     size_t i;
