@@ -176,20 +176,9 @@ static void on_task_state(redisReply *r, void *priv)
     hello_unref(h);
 }
 
-static const char *state_fields[] = {"brand",    "topic",  "status", "last_id",      "assignee",
-                                     "customer", "expert", "staff",  "assignee_role"};
-enum {
-    F_BRAND,
-    F_TOPIC,
-    F_STATUS,
-    F_LAST,
-    F_ASSIGNEE,
-    F_CUSTOMER,
-    F_EXPERT,
-    F_STAFF,
-    F_ASSIGNEE_ROLE,
-    F_N
-};
+static const char *state_fields[] = {"topic", "status", "last_id", GX_TASK_PEOPLE_FIELDS};
+enum { F_TOPIC, F_STATUS, F_LAST, F_PEOPLE, F_N = F_PEOPLE + GX_TASK_PEOPLE_N };
+enum { F_BRAND = F_PEOPLE }; /* the first of the people fields */
 
 static void on_task_list(redisReply *r, void *priv)
 {
@@ -243,12 +232,7 @@ static int standing(const gx_session *s, const redisReply *st)
     const char *status = gx_reply_str(st, F_STATUS);
     if (!status[0])
         return 0;
-    gx_task_people p = {.brand = gx_reply_str(st, F_BRAND),
-                        .customer = gx_reply_str(st, F_CUSTOMER),
-                        .assignee = gx_reply_str(st, F_ASSIGNEE),
-                        .assignee_role = gx_reply_str(st, F_ASSIGNEE_ROLE),
-                        .expert = gx_reply_str(st, F_EXPERT),
-                        .staff = gx_reply_str(st, F_STAFF)};
+    gx_task_people p = gx_reply_people(st, F_PEOPLE);
     switch (gx_party_of(s->who.uid, &p)) {
     case GX_PARTY_CUSTOMER:
         return is_open(status) ? 2 : 1;

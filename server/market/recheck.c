@@ -15,9 +15,8 @@ typedef struct {
     char task[65];
 } gx_recheck;
 
-static const char *fields[] = {"status",   "assignee_name", "brand",  "customer",
-                               "assignee", "assignee_role", "expert", "staff"};
-enum { F_STATUS, F_NAME, F_BRAND, F_CUSTOMER, F_ASSIGNEE, F_ROLE, F_EXPERT, F_STAFF, F_N };
+static const char *fields[] = {"status", "assignee_name", GX_TASK_PEOPLE_FIELDS};
+enum { F_STATUS, F_NAME, F_PEOPLE, F_N = F_PEOPLE + GX_TASK_PEOPLE_N };
 
 static void note(gx_join *j, const char *status)
 {
@@ -27,12 +26,7 @@ static void note(gx_join *j, const char *status)
 /* Whether s still holds the task the re-read r describes. */
 static bool still_holds(const gx_session *s, const redisReply *r, const char *status)
 {
-    gx_task_people p = {.brand = gx_reply_str(r, F_BRAND),
-                        .customer = gx_reply_str(r, F_CUSTOMER),
-                        .assignee = gx_reply_str(r, F_ASSIGNEE),
-                        .assignee_role = gx_reply_str(r, F_ROLE),
-                        .expert = gx_reply_str(r, F_EXPERT),
-                        .staff = gx_reply_str(r, F_STAFF)};
+    gx_task_people p = gx_reply_people(r, F_PEOPLE);
     return (strcmp(status, "assigned") == 0 || strcmp(status, "escalated") == 0) &&
            gx_party_of(s->who.uid, &p) == GX_PARTY_ASSIGNEE;
 }

@@ -36,6 +36,16 @@ const char *gx_reply_str(const redisReply *r, size_t i)
     return (e->type == REDIS_REPLY_STRING || e->type == REDIS_REPLY_STATUS) ? e->str : "";
 }
 
+gx_task_people gx_reply_people(const redisReply *r, size_t first)
+{
+    return (gx_task_people){.brand = gx_reply_str(r, first),
+                            .customer = gx_reply_str(r, first + 1),
+                            .assignee = gx_reply_str(r, first + 2),
+                            .assignee_role = gx_reply_str(r, first + 3),
+                            .expert = gx_reply_str(r, first + 4),
+                            .staff = gx_reply_str(r, first + 5)};
+}
+
 const char *gx_reply_field(const redisReply *r, const char *field)
 {
     if (!r || r->type != REDIS_REPLY_ARRAY)

@@ -14,6 +14,11 @@ typedef struct {
     const char *staff;         /* the last staff member who held it */
 } gx_task_people;
 
+/* The task hash's fields for gx_task_people, in its order (an HMGET reads them so, and
+ * gx_reply_people in store/reply.h takes them back). */
+#define GX_TASK_PEOPLE_FIELDS "brand", "customer", "assignee", "assignee_role", "expert", "staff"
+enum { GX_TASK_PEOPLE_N = 6 };
+
 typedef enum { GX_PARTY_NONE, GX_PARTY_PAST, GX_PARTY_CUSTOMER, GX_PARTY_ASSIGNEE } gx_party;
 
 /* What the user with uid (gx_claims.uid) is to the task p describes. Never fails. */
