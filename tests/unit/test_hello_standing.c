@@ -7,13 +7,15 @@
 #include "../../server/market/hello.c"
 #include "market_fake.h"
 
-/* brand, topic, status, last_id, assignee, customer, expert, staff, assignee_role */
+/* The task's fields by hello's enum; the people in GX_TASK_PEOPLE_FIELDS's order. */
 static int stand(const char *uid, const char *status, const char *assignee, const char *role,
                  const char *expert, const char *staff)
 {
     gx_session s = {0};
     snprintf(s.who.uid, sizeof(s.who.uid), "%s", uid);
-    const char *v[F_N] = {"acme", "billing", status, "1-0", assignee, "c1", expert, staff, role};
+    const char *v[F_N] = {[F_TOPIC] = "billing", [F_STATUS] = status,     [F_LAST] = "1-0",
+                          [F_PEOPLE] = "acme",   [F_PEOPLE + 1] = "c1",   [F_PEOPLE + 2] = assignee,
+                          [F_PEOPLE + 3] = role, [F_PEOPLE + 4] = expert, [F_PEOPLE + 5] = staff};
     gxt_fake_reply f;
     return standing(&s, gxt_fake(&f, F_N, v));
 }
