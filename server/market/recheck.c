@@ -23,12 +23,17 @@ static void note(gx_join *j, const char *status)
     snprintf(j->status, sizeof(j->status), "%s", status);
 }
 
+/* A status in which someone holds the task. */
+static bool held(const char *status)
+{
+    return strcmp(status, "assigned") == 0 || strcmp(status, "escalated") == 0;
+}
+
 /* Whether s still holds the task the re-read r describes. */
 static bool still_holds(const gx_session *s, const redisReply *r, const char *status)
 {
     gx_task_people p = gx_reply_people(r, F_PEOPLE);
-    return (strcmp(status, "assigned") == 0 || strcmp(status, "escalated") == 0) &&
-           gx_party_of(s->who.uid, &p) == GX_PARTY_ASSIGNEE;
+    return held(status) && gx_party_of(s->who.uid, &p) == GX_PARTY_ASSIGNEE;
 }
 
 /* task.update as a live one says it; the holder's name when someone holds it. */
@@ -36,7 +41,7 @@ static void tell(gx_session *s, gx_join *j, const char *status, const char *name
 {
     json_t *u =
         json_pack("{s:s, s:s, s:s}", "type", "task.update", "task", j->task, "status", status);
-    if (name[0] && (strcmp(status, "assigned") == 0 || strcmp(status, "escalated") == 0))
+    if (name[0] && held(status))
         json_object_set_new(u, "expert", json_pack("{s:s}", "name", name));
     gx_session_send_json(s, u, NULL);
     json_decref(u);

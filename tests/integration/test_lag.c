@@ -39,6 +39,15 @@ static int teardown(void **state)
     return rc;
 }
 
+/* Waits (at most 5 s) until a command holding both a and b has reached Redis. */
+static void until_seen(const char *a, const char *b, int before)
+{
+    int64_t until = gxt_now_ms() + 5000;
+    while (gxt_lag_seen(lag, a, b) == before && gxt_now_ms() < until)
+        gxt_pump(&env, 2);
+    assert_true(gxt_lag_seen(lag, a, b) > before);
+}
+
 static gxt_conn *login(const char *id)
 {
     gxt_expert(&env, id, "acme", 3);
@@ -65,10 +74,7 @@ static void test_claim_overtakes_backlog_read(void **state)
     gxt_lag_delay(lag, LAG_MS);
     int before = gxt_lag_seen(lag, "HMGET", key);
     gxt_send(a, "{s:s, s:s}", "type", "presence.set", "status", "available");
-    int64_t until = gxt_now_ms() + 5000;
-    while (gxt_lag_seen(lag, "HMGET", key) == before && gxt_now_ms() < until)
-        gxt_pump(&env, 2);
-    assert_true(gxt_lag_seen(lag, "HMGET", key) > before); /* the backlog read is in Redis */
+    until_seen("HMGET", key, before); /* the backlog read is in Redis */
 
     gxt_send(b, "{s:s, s:s}", "type", "task.claim", "task", task);
     json_decref(gxt_must(b, "task.assigned", 5000));
@@ -98,6 +104,14 @@ static int claims_seen(const char *task, const char *user)
     return gxt_lag_seen(lag, "EVALSHA", w);
 }
 
+/* Waits (at most 5 s) until user's claim script for task has reached Redis. */
+static void until_claimed(const char *task, const char *user)
+{
+    char w[160];
+    snprintf(w, sizeof(w), "W\t%s\t%s\n", task, user);
+    until_seen("EVALSHA", w, 0);
+}
+
 /* Claims of one task that reach the node while its first claim is in Redis are held back
  * and answered from that claim's reply, as the claim script would answer each: one winner,
  * conflict for the eligible, forbidden for an expert who does not speak the language. Redis
@@ -120,10 +134,7 @@ static void test_claims_held_behind_the_one_in_redis(void **state)
 
     gxt_lag_delay(lag, LAG_MS);
     gxt_send(c[0], "{s:s, s:s}", "type", "task.claim", "task", task);
-    int64_t until = gxt_now_ms() + 5000;
-    while (!claims_seen(task, "gate-a") && gxt_now_ms() < until)
-        gxt_pump(&env, 2);
-    assert_true(claims_seen(task, "gate-a") > 0); /* the first claim is in Redis */
+    until_claimed(task, "gate-a"); /* the first claim is in Redis */
     gxt_send(c[1], "{s:s, s:s}", "type", "task.claim", "task", task);
     gxt_send(c[2], "{s:s, s:s}", "type", "task.claim", "task", task);
     gxt_send(x, "{s:s, s:s}", "type", "task.claim", "task", task);
@@ -148,15 +159,6 @@ static void test_claims_held_behind_the_one_in_redis(void **state)
     gxt_close(x);
 }
 
-/* Waits (at most 5 s) until a command holding both a and b has reached Redis. */
-static void until_seen(const char *a, const char *b, int before)
-{
-    int64_t until = gxt_now_ms() + 5000;
-    while (gxt_lag_seen(lag, a, b) == before && gxt_now_ms() < until)
-        gxt_pump(&env, 2);
-    assert_true(gxt_lag_seen(lag, a, b) > before);
-}
-
 /* A customer says hello while an expert claims their task. Hello's read of the task is in
  * Redis (queued), the claim runs after it, and the claim's task.update reaches the node
  * before the read's reply: before the customer joined the task. The customer must still
@@ -178,10 +180,7 @@ static void test_claim_overtakes_customer_hello(void **state)
     gxt_send(cu, "{s:s, s:s}", "type", "hello", "token", gxt_str(t, "customer_token"));
     until_seen(key, "assignee_role", before);
     gxt_send(a, "{s:s, s:s}", "type", "task.claim", "task", task);
-    int64_t until = gxt_now_ms() + 5000;
-    while (!claims_seen(task, "hello-a") && gxt_now_ms() < until)
-        gxt_pump(&env, 2);
-    assert_true(claims_seen(task, "hello-a") > 0);
+    until_claimed(task, "hello-a");
     gxt_lag_delay(lag, 0);
 
     json_t *w = gxt_must(cu, "welcome", 5000);
@@ -216,10 +215,7 @@ static void test_chat_overtakes_claim_reply(void **state)
 
     gxt_lag_delay(lag, LAG_MS);
     gxt_send(a, "{s:s, s:s}", "type", "task.claim", "task", task);
-    int64_t until = gxt_now_ms() + 5000;
-    while (!claims_seen(task, "reply-a") && gxt_now_ms() < until)
-        gxt_pump(&env, 2);
-    assert_true(claims_seen(task, "reply-a") > 0);
+    until_claimed(task, "reply-a");
     int before = gxt_lag_seen(lag, "EVALSHA", "written during the claim");
     gxt_send(cu, "{s:s, s:s, s:s, s:s}", "type", "chat.send", "task", task, "text",
              "written during the claim", "cid", "c1");
