@@ -322,7 +322,8 @@ typedef struct {
     bool holds, deny;
 } gx_later;
 
-/* Joins one task after welcome: from the client's resume point (and catch up) or from now. */
+/* Joins one task after welcome, from the client's resume point or else the read's last id;
+ * recheck.h reads what came after that. */
 static void join_task(gx_session *s, const gx_later *l)
 {
     gx_join *j = gx_session_join(s, l->task);
